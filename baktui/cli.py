@@ -1,0 +1,226 @@
+"""The ``baktui`` command: open the app, build the demo, and the batch commands of the office.
+
+The commands call the same services as the app. Messages are in French; a refused operation
+exits with a non-zero code and says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from baktui.data import db as dbmod
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+NO_DATABASE_HELP = """\
+Aucune base baktui à « {target} ».
+
+Pour commencer :
+  baktui demo                              ouvre une académie de démonstration
+  baktui --db FICHIER init --session 2026  crée une base vide avec la réglementation 2026
+  baktui --db FICHIER                      ouvre une base existante
+
+La base se choisit par --db CHEMIN (ou sqlite:///CHEMIN, postgresql://…), sinon par la variable
+BAKTUI_DB, sinon « {default} ».
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="baktui",
+        description="Le terminal de la division des examens pour le baccalauréat technologique.",
+        epilog="Sans commande, baktui ouvre l'application sur la base choisie.",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="BASE",
+        help="fichier SQLite, sqlite:///chemin ou postgresql://… (sinon $BAKTUI_DB, "
+        "sinon le dossier de données de l'utilisateur)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
+
+    demo = sub.add_parser(
+        "demo", help="construit une académie de démonstration et ouvre baktui dessus"
+    )
+    demo.add_argument("--seed", type=int, default=2026, help="graine (même graine, mêmes données)")
+    demo.add_argument(
+        "--candidates",
+        "--size",
+        dest="candidates",
+        type=int,
+        default=12_000,
+        help="nombre de candidats (12 000 par défaut ; 700 000 pour l'échelle nationale)",
+    )
+    demo.add_argument(
+        "--rebuild", action="store_true", help="reconstruit la démo même si elle existe déjà"
+    )
+    demo.add_argument(
+        "--no-open", action="store_true", help="construit la base sans ouvrir l'application"
+    )
+
+    init = sub.add_parser("init", help="crée une base vide et ouvre le registre d'une session")
+    init.add_argument("--session", type=int, default=2026, help="année de la session (2026)")
+    init.add_argument(
+        "--kind", choices=["normale", "remplacement"], default="normale", help="type de session"
+    )
+
+    imp = sub.add_parser("import", help="importe un fichier de candidats ou de notes (CSV, XLSX)")
+    imp.add_argument("what", choices=["candidats", "notes"], help="nature du fichier")
+    imp.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
+    imp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
+    delib = sub.add_parser("deliberer", help="calcule les résultats (premier et second groupe)")
+    delib.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
+    delib.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
+    exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
+    exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
+    exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
+    exp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    return parser
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _open(target: str | None, *, create: bool = False) -> bool:
+    """Open the database for a batch command; print the reason and return False if impossible."""
+    resolved = dbmod.resolve_target(target)
+    if not create and not dbmod.exists(resolved):
+        _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
+        return False
+    try:
+        dbmod.open_database(resolved, create=create)
+    except dbmod.DatabaseError as exc:
+        _err(str(exc))
+        return False
+    return True
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    resolved = dbmod.resolve_target(args.db)
+    if not dbmod.exists(resolved):
+        _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
+        return EXIT_REFUSED
+    from baktui.app import BaktuiApp
+
+    BaktuiApp(db_target=resolved).run()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from baktui.data.demo import build_demo, default_demo_path
+
+    target = args.db or str(default_demo_path(args.candidates))
+    if args.rebuild or not dbmod.exists(target):
+        started = time.perf_counter()
+        print(f"Construction de l'académie de démonstration ({args.candidates} candidats)…")
+        summary = build_demo(target, seed=args.seed, candidates=args.candidates, progress=print)
+        print(f"{summary} en {time.perf_counter() - started:.1f} s → {target}")
+    else:
+        print(f"Démo existante : {target} (--rebuild pour la reconstruire)")
+    if args.no_open:
+        return EXIT_OK
+    from baktui.app import BaktuiApp
+
+    BaktuiApp(db_target=target).run()
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from baktui.data.audit import ServiceError
+    from baktui.data.services.sessions import open_registre
+
+    if not _open(args.db, create=True):
+        return EXIT_REFUSED
+    try:
+        info = open_registre(args.session, args.kind)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(f"Registre ouvert : {info.title} → {dbmod.resolve_target(args.db)}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from baktui.data.audit import ServiceError
+    from baktui.data.services import imports
+    from baktui.data.services.sessions import require_session
+
+    if not _open(args.db):
+        return EXIT_REFUSED
+    try:
+        session = require_session(args.session)
+        run = imports.import_candidates if args.what == "candidats" else imports.import_grades
+        report = run(session.id, args.file)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(report.render())
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def cmd_deliberer(args: argparse.Namespace) -> int:
+    from baktui.data.audit import ServiceError
+    from baktui.data.services.deliberation import deliberate_session
+    from baktui.data.services.sessions import require_session
+
+    if not _open(args.db):
+        return EXIT_REFUSED
+    try:
+        session = require_session(args.session)
+        summary = deliberate_session(session.id, jury=args.jury)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(summary.render())
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from baktui.data.audit import ServiceError
+    from baktui.data.services.sessions import require_session
+    from baktui.exports.results import export_results
+
+    if not _open(args.db):
+        return EXIT_REFUSED
+    try:
+        session = require_session(args.session)
+        count = export_results(session.id, args.out)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(f"{count} résultats exportés → {args.out}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    None: cmd_app,
+    "demo": cmd_demo,
+    "init": cmd_init,
+    "import": cmd_import,
+    "deliberer": cmd_deliberer,
+    "export": cmd_export,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        _err("Interrompu.")
+        return 130
+    finally:
+        dbmod.close_database()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

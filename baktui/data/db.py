@@ -1,0 +1,154 @@
+"""Opening the database: where it is, how SQLite is tuned, and write transactions.
+
+Nothing here touches the disk at import time: the models bind to ``database_proxy`` and the real
+database is chosen by :func:`open_database` when the app or a command starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+
+database_proxy = peewee.DatabaseProxy()
+
+ENV_VAR = "BAKTUI_DB"
+BUSY_TIMEOUT_MS = 10_000
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "foreign_keys": 1,
+    # WAL + NORMAL: a committed transaction survives a killed process (SIGKILL, SIGHUP).
+    "synchronous": "normal",
+    "cache_size": -64_000,
+}
+
+
+class DatabaseError(Exception):
+    """A database that cannot be opened or used, with a French message for the user."""
+
+
+def default_db_path() -> Path:
+    """The database file used when neither --db nor BAKTUI_DB is given."""
+    from platformdirs import user_data_path
+
+    return user_data_path("baktui", appauthor=False) / "baktui.sqlite"
+
+
+def resolve_target(target: str | None) -> str:
+    """--db wins, then $BAKTUI_DB, then the user data directory."""
+    if target:
+        return target
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return env
+    return str(default_db_path())
+
+
+def describe_target(target: str) -> str:
+    """A short text naming the database (never shows a password)."""
+    if "://" in target and "@" in target:
+        scheme, rest = target.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return target
+
+
+def sqlite_path(target: str) -> Path | None:
+    """The file behind a SQLite target, or None for a server URL."""
+    if target.startswith("sqlite:///"):
+        return Path(target[len("sqlite:///") :])
+    if "://" in target:
+        return None
+    return Path(target)
+
+
+def make_database(target: str) -> peewee.Database:
+    """Build (without connecting) the peewee database for a path or URL."""
+    path = sqlite_path(target)
+    if path is not None:
+        return peewee.SqliteDatabase(
+            str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    if target.startswith(("postgres://", "postgresql://")):
+        try:
+            return connect_url(target)
+        except ImportError as exc:  # psycopg2 absent
+            raise DatabaseError(
+                "PostgreSQL demande le paquet psycopg2 : pip install 'baktui[postgres]'"
+            ) from exc
+    raise DatabaseError(
+        f"Base de données « {target} » non reconnue : donnez un chemin de fichier, "
+        "sqlite:///chemin ou postgresql://utilisateur@hôte/base"
+    )
+
+
+def exists(target: str) -> bool:
+    """True when the target already holds a baktui database (a server URL is assumed to)."""
+    path = sqlite_path(target)
+    return path is None or (path.exists() and path.stat().st_size > 0)
+
+
+def open_database(target: str | None = None, *, create: bool = False) -> peewee.Database:
+    """Open the database, bind the models to it and bring its schema up to date.
+
+    With ``create=False`` a missing SQLite file is an error (so that a typo in --db does not
+    silently create an empty database).
+    """
+    from baktui.data.migrations import migrate
+
+    resolved = resolve_target(target)
+    path = sqlite_path(resolved)
+    if path is not None:
+        if not create and not exists(resolved):
+            raise DatabaseError(f"Aucune base baktui à « {path} ».")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = make_database(resolved)
+    database_proxy.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise DatabaseError(f"Impossible d'ouvrir « {describe_target(resolved)} » : {exc}") from exc
+    migrate(db)
+    return db
+
+
+def close_database() -> None:
+    db = database_proxy.obj
+    if db is not None and not db.is_closed():
+        db.close()
+
+
+def current_database() -> peewee.Database:
+    db = database_proxy.obj
+    if db is None:
+        raise DatabaseError("Aucune base de données ouverte.")
+    return db
+
+
+def is_sqlite(db: peewee.Database | None = None) -> bool:
+    db = db or current_database()
+    return isinstance(db, peewee.SqliteDatabase)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """A write transaction; on SQLite it begins IMMEDIATE.
+
+    A deferred read-then-write transaction next to another writer fails with "database is locked"
+    despite the busy timeout; taking the write lock first makes the busy timeout apply.
+    """
+    db = current_database()
+    if is_sqlite(db):
+        if db.in_transaction():
+            with db.atomic():
+                yield
+            return
+        with db.atomic("IMMEDIATE"):
+            yield
+    else:
+        with db.atomic():
+            yield

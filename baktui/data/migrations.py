@@ -1,0 +1,97 @@
+"""Schema version and migrations.
+
+A new database gets every table of the current models and the latest version number. An older
+database is brought forward one migration at a time, each in its own transaction, so that a
+database written by an earlier baktui keeps working after an upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import peewee as pw
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+from playhouse.migrate import migrate as run_operations
+
+from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+
+AUDIT_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'le journal d''audit ne se modifie pas'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'le journal d''audit ne se modifie pas'); END",
+)
+
+
+def _migrator(db: pw.Database) -> SchemaMigrator:
+    if isinstance(db, pw.SqliteDatabase):
+        return SqliteMigrator(db)
+    return PostgresqlMigrator(db)
+
+
+def _protect_audit_log(db: pw.Database) -> None:
+    if isinstance(db, pw.SqliteDatabase):
+        for statement in AUDIT_TRIGGERS:
+            db.execute_sql(statement)
+
+
+def _v2_audit_timeline(db: pw.Database) -> None:
+    """v2: audit entries carry the candidate they concern (the timeline), and the log is append-only."""
+    migrator = _migrator(db)
+    columns = {c.name for c in db.get_columns("audit_log")}
+    if "candidate_id" not in columns:
+        run_operations(
+            migrator.add_column("audit_log", "candidate_id", pw.IntegerField(null=True)),
+            migrator.add_index("audit_log", ("candidate_id",), False),
+        )
+    db.execute_sql(
+        "UPDATE audit_log SET candidate_id = CAST(entity_id AS INTEGER) "
+        "WHERE entity = 'candidate' AND candidate_id IS NULL"
+    )
+    _protect_audit_log(db)
+
+
+# version -> step that brings a database from version-1 to version
+MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {2: _v2_audit_timeline}
+LATEST_VERSION = max(MIGRATIONS, default=1)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def schema_version(db: pw.Database) -> int | None:
+    """The database's schema version, or None for an empty database."""
+    if not db.table_exists("schema_version"):
+        return None
+    row = SchemaVersion.select(pw.fn.MAX(SchemaVersion.version)).scalar()
+    return int(row) if row is not None else None
+
+
+def migrate(db: pw.Database) -> int:
+    """Create or upgrade the schema; returns the version reached."""
+    version = schema_version(db)
+    if version is None:
+        with db.atomic():
+            db.create_tables(ALL_MODELS, safe=True)
+            _protect_audit_log(db)
+            SchemaVersion.create(version=LATEST_VERSION, applied_at=_now())
+        return LATEST_VERSION
+    if version > LATEST_VERSION:
+        from baktui.data.db import DatabaseError
+
+        raise DatabaseError(
+            f"Cette base est au schéma {version}, plus récent que ce baktui ({LATEST_VERSION}) : "
+            "mettez baktui à jour."
+        )
+    for target in range(version + 1, LATEST_VERSION + 1):
+        with db.atomic():
+            MIGRATIONS[target](db)
+            SchemaVersion.create(version=target, applied_at=_now())
+    # Tables added to the models since (new tables need no data migration).
+    db.create_tables(ALL_MODELS, safe=True)
+    return LATEST_VERSION
+
+
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate", "schema_version", "AuditLog"]

@@ -1,0 +1,164 @@
+"""Exam sessions and their regulation ("ouvrir le registre")."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from baktui.data import audit
+from baktui.data.db import write_transaction
+from baktui.data.models import Epreuve, ExamSession, Series
+from baktui.rules.regulation import Regulation, load_regulation
+
+PHASES = (
+    ("inscriptions", "Inscriptions"),
+    ("organisation", "Organisation des épreuves"),
+    ("epreuves", "Épreuves"),
+    ("correction", "Correction et remontée des notes"),
+    ("deliberation", "Délibérations"),
+    ("resultats", "Résultats publiés"),
+    ("close", "Session close"),
+)
+PHASE_LABELS = dict(PHASES)
+KINDS = {"normale": "session normale", "remplacement": "session de remplacement"}
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    year: int
+    kind: str
+    phase: str
+    label: str
+
+    @property
+    def title(self) -> str:
+        return f"Baccalauréat technologique — session {self.year} ({KINDS.get(self.kind, self.kind)})"
+
+    @property
+    def phase_label(self) -> str:
+        return PHASE_LABELS.get(self.phase, self.phase)
+
+
+def _info(row: ExamSession) -> SessionInfo:
+    return SessionInfo(row.id, row.year, row.kind, row.phase, row.label)
+
+
+def open_registre(year: int, kind: str = "normale", regulation: Regulation | None = None) -> SessionInfo:
+    """Create the session and load its regulation (épreuves, coefficients, series) into it.
+
+    The regulation is copied into the database, so a session keeps the rules it was opened with.
+    """
+    if kind not in KINDS:
+        raise audit.ServiceError(f"Type de session « {kind} » inconnu (normale ou remplacement).")
+    try:
+        reg = regulation or load_regulation(year)
+    except KeyError:
+        raise audit.ServiceError(
+            f"Aucune réglementation pour la session {year} : baktui connaît "
+            + ", ".join(str(y) for y in _years())
+        ) from None
+    with write_transaction():
+        if ExamSession.get_or_none((ExamSession.year == year) & (ExamSession.kind == kind)):
+            raise audit.ServiceError(f"Le registre de la session {year} ({kind}) est déjà ouvert.")
+        ExamSession.update(is_current=False).execute()
+        session = audit.create(
+            ExamSession,
+            year=year,
+            kind=kind,
+            phase="inscriptions",
+            label=f"Session {year}",
+            regulation_json=json.dumps(reg.to_dict(), ensure_ascii=False),
+            opened_at=audit.now_iso(),
+            opened_by=audit.current_user(),
+            is_current=True,
+            reason="ouverture du registre",
+        )
+        Series.insert_many(
+            [
+                {
+                    "session": session.id,
+                    "code": s.code,
+                    "label": s.label,
+                    "sp1_label": s.sp1_label,
+                    "sp2_label": s.sp2_label,
+                    "spa_label": s.spa_label,
+                    "sub_choice_label": s.sub_choice_label,
+                    "sub_choices": ",".join(s.sub_choices),
+                }
+                for s in reg.series
+            ]
+        ).execute()
+        Epreuve.insert_many(
+            [
+                {
+                    "session": session.id,
+                    "code": e.code,
+                    "label": e.label,
+                    "coef": str(e.coef),
+                    "kind": e.kind,
+                    "terminal": e.terminal,
+                    "precision": e.precision,
+                    "second_group": e.second_group,
+                    "is_option": e.option,
+                    "keepable": e.keepable,
+                }
+                for e in reg.epreuves
+            ]
+        ).execute()
+    return _info(session)
+
+
+def _years() -> list[int]:
+    from baktui.rules.regulation import available_years
+
+    return available_years()
+
+
+def current_session() -> SessionInfo | None:
+    """The session the office works on (the latest opened), or None before any registre."""
+    row = (
+        ExamSession.select()
+        .order_by(ExamSession.is_current.desc(), ExamSession.year.desc(), ExamSession.id.desc())
+        .first()
+    )
+    return _info(row) if row else None
+
+
+def require_session(year: int | None = None) -> SessionInfo:
+    """The session of that year (normale first), or the current one; a French error otherwise."""
+    if year is None:
+        info = current_session()
+        if info is None:
+            raise audit.ServiceError(
+                "Aucune session ouverte : créez-la avec « baktui --db FICHIER init --session 2026 »."
+            )
+        return info
+    row = (
+        ExamSession.select()
+        .where(ExamSession.year == year)
+        .order_by(ExamSession.kind.asc())
+        .first()
+    )
+    if row is None:
+        raise audit.ServiceError(f"Aucune session {year} dans cette base.")
+    return _info(row)
+
+
+def regulation_of(session_id: int) -> Regulation:
+    """The regulation stored with the session (not the shipped file: it may have changed since)."""
+    row = ExamSession.get_by_id(session_id)
+    return _parse_regulation(row.regulation_json)
+
+
+@lru_cache(maxsize=8)
+def _parse_regulation(text: str) -> Regulation:
+    return Regulation.from_dict(json.loads(text))
+
+
+def set_phase(session_id: int, phase: str) -> SessionInfo:
+    if phase not in PHASE_LABELS:
+        raise audit.ServiceError(f"Phase « {phase} » inconnue.")
+    row = audit.update(ExamSession, session_id, {"phase": phase}, reason="changement de phase")
+    return _info(row)

@@ -1,0 +1,38 @@
+"""The app's top-level screens and their function keys.
+
+Each entry is one mode of the app (an independent screen stack, so that F2 in the middle of a grade
+slip and Escape back keeps the slip as it was). A key appears in the footer only once its screen
+exists: add the entry in the same commit as the screen.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class ScreenEntry:
+    mode: str  # mode name, also the binding id
+    key: str  # function key
+    title: str  # footer label and command-palette title
+    target: str  # "module:ClassName" of the Screen, built with no argument
+    help: str  # one line for the command palette
+
+    def load(self) -> type[Screen]:
+        module_name, class_name = self.target.split(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+SCREENS: tuple[ScreenEntry, ...] = (
+    ScreenEntry("home", "f10", "Accueil", "baktui.screens.home:HomeScreen", "Tableau de bord de la session"),
+)
+
+
+def entry(mode: str) -> ScreenEntry:
+    for item in SCREENS:
+        if item.mode == mode:
+            return item
+    raise KeyError(mode)

@@ -1,0 +1,33 @@
+"""Shared fixtures: a throwaway database per test, with the 2026 session opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from baktui.data import db as dbmod
+from baktui.data.services.sessions import SessionInfo, open_registre
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Iterator[Path]:
+    """An empty baktui database file, opened and bound to the models."""
+    path = tmp_path / "baktui.sqlite"
+    dbmod.open_database(str(path), create=True)
+    yield path
+    dbmod.close_database()
+
+
+@pytest.fixture
+def session(db_path: Path) -> SessionInfo:
+    """The 2026 session, its regulation loaded."""
+    return open_registre(2026)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never read the developer's own database or data directory."""
+    monkeypatch.delenv("BAKTUI_DB", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
