@@ -168,7 +168,9 @@ def update(
         }
         if not diff:
             return instance
-        query_values: dict[Any, Any] = {getattr(model, name): new for name, (_, new) in diff.items()}
+        query_values: dict[Any, Any] = {
+            getattr(model, name): new for name, (_, new) in diff.items()
+        }
         where = model._meta.primary_key == pk
         if versioned:
             query_values[model.version] = model.version + 1

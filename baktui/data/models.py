@@ -77,7 +77,8 @@ class Epreuve(BaseModel):
     exam_date = pw.DateField(null=True)
     start_time = pw.CharField(null=True)  # "08:00"
     duration_min = pw.IntegerField(null=True)
-    copy_fee_centi = pw.IntegerField(null=True)  # exam fee per copy, when it differs from the rate table
+    # exam fee per copy, when it differs from the rate table
+    copy_fee_centi = pw.IntegerField(null=True)
 
     class Meta:
         indexes = ((("session", "code"), True),)
@@ -236,7 +237,8 @@ class Candidate(VersionedModel):
     sub_choice = pw.CharField(default="")
     lva = pw.CharField(default="")
     lvb = pw.CharField(default="")
-    options = pw.CharField(default="")  # comma-separated option-year entries, e.g. "LATIN-1,LATIN-T"
+    # comma-separated option-year entries, e.g. "LATIN-1,LATIN-T" (rules/registration.py)
+    options = pw.CharField(default="")
     status = pw.CharField(default="scolaire")  # scolaire | individuel | cned | formation_continue
     etablissement = pw.ForeignKeyField(Etablissement, null=True, on_delete="SET NULL")
     eps_inapte = pw.BooleanField(default=False)
@@ -479,7 +481,8 @@ class ExpenseRate(BaseModel):
 class ExpenseClaim(VersionedModel):
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
     examiner = pw.ForeignKeyField(Examiner, backref="claims", on_delete="CASCADE")
-    state = pw.CharField(default="declaree")  # declaree | service_fait | validee | mise_en_paiement | rejetee
+    # declaree | service_fait | validee | mise_en_paiement | rejetee
+    state = pw.CharField(default="declaree")
     declared_at = pw.CharField()
     service_fait_at = pw.CharField(null=True)
     validated_at = pw.CharField(null=True)
@@ -504,7 +507,8 @@ class ExpenseLine(BaseModel):
 
     claim = pw.ForeignKeyField(ExpenseClaim, backref="lines", on_delete="CASCADE")
     day = pw.DateField()
-    kind = pw.CharField()  # car | public_transport | toll | parking | meal | night | copies | oral_hours
+    # car | public_transport | toll | parking | meal | night | copies | oral_hours
+    kind = pw.CharField()
     origin = pw.CharField(default="")  # administrative | family
     from_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")
     to_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")

@@ -34,7 +34,9 @@ class SessionInfo:
 
     @property
     def title(self) -> str:
-        return f"Baccalauréat technologique — session {self.year} ({KINDS.get(self.kind, self.kind)})"
+        return (
+            f"Baccalauréat technologique — session {self.year} ({KINDS.get(self.kind, self.kind)})"
+        )
 
     @property
     def phase_label(self) -> str:
@@ -45,7 +47,9 @@ def _info(row: ExamSession) -> SessionInfo:
     return SessionInfo(row.id, row.year, row.kind, row.phase, row.label)
 
 
-def open_registre(year: int, kind: str = "normale", regulation: Regulation | None = None) -> SessionInfo:
+def open_registre(
+    year: int, kind: str = "normale", regulation: Regulation | None = None
+) -> SessionInfo:
     """Create the session and load its regulation (épreuves, coefficients, series) into it.
 
     The regulation is copied into the database, so a session keeps the rules it was opened with.

@@ -1,0 +1,211 @@
+"""The shared PDF base: A4 documents in French with an embedded Unicode font.
+
+fpdf2's core fonts lack œ and ’, so every document embeds DejaVu Sans (shipped in
+``exports/fonts`` with its licence). Embedding costs about 250 ms a file: a batch (all the
+convocations of a centre, all the slips of an épreuve) is ONE document with one page group per
+person, never one file per person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+FONT = "DejaVu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+DEFAULT_ACADEMIE = "Académie de Lyon"
+
+
+def _font_path(name: str) -> str:
+    return str(resources.files("baktui.exports") / "fonts" / name)
+
+
+def french_date(day: dt.date | None) -> str:
+    """ "lundi 15 juin 2026" (documents spell dates out)."""
+    if day is None:
+        return ""
+    days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+    months = [
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ]  # fmt: skip
+    return f"{days[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
+
+
+def euros(centi: int) -> str:
+    """1234567 -> "12 345,67 €" (non-breaking thin spaces are avoided for fpdf2 width maths)."""
+    sign = "-" if centi < 0 else ""
+    units, cents = divmod(abs(centi), 100)
+    grouped = f"{units:,}".replace(",", " ")
+    return f"{sign}{grouped},{cents:02d} €"
+
+
+class BaktuiPDF(FPDF):
+    """An A4 document with the rectorat header, page numbers and small layout helpers."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        session_year: int | None = None,
+        academie: str = DEFAULT_ACADEMIE,
+        orientation: str = "P",
+    ) -> None:
+        super().__init__(orientation=orientation, unit="mm", format="A4")
+        self.doc_title = title
+        self.session_year = session_year
+        self.academie = academie
+        self.issued_on = dt.date.today()
+        for style, file_name in _FONT_FILES.items():
+            self.add_font(FONT, style, _font_path(file_name))
+        self.set_title(title)
+        self.set_author(academie)
+        self.set_creator("baktui")
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=18)
+        self.alias_nb_pages()
+        self.set_font(FONT, size=10)
+
+    # --- page furniture -------------------------------------------------------------------------
+
+    def header(self) -> None:
+        self.set_font(FONT, "B", 9)
+        self.cell(0, 4.5, self.academie, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, "", 8)
+        line = "Division des examens et concours — Baccalauréat technologique"
+        if self.session_year:
+            line += f" — session {self.session_year}"
+        self.cell(0, 4, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(120, 120, 120)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.ln(4)
+        self.set_font(FONT, "", 10)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "I", 7.5)
+        self.cell(0, 4, f"{self.doc_title} — édité le {self.issued_on:%d/%m/%Y}", align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"page {self.page_no()}/{{nb}}", align="R")
+
+    # --- content helpers ------------------------------------------------------------------------
+
+    def title_block(self, text: str, subtitle: str = "") -> None:
+        self.set_font(FONT, "B", 14)
+        self.multi_cell(0, 7, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if subtitle:
+            self.set_font(FONT, "", 10)
+            self.multi_cell(0, 5, subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(3)
+        self.set_font(FONT, "", 10)
+
+    def section(self, text: str) -> None:
+        self.ln(1.5)
+        self.set_font(FONT, "B", 10.5)
+        self.set_fill_color(230, 230, 230)
+        self.cell(0, 6, " " + text, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+        self.set_font(FONT, "", 10)
+
+    def fields(self, pairs: Sequence[tuple[str, str]], label_width: float = 48) -> None:
+        """Label: value lines (labels in bold)."""
+        for label, value in pairs:
+            self.set_font(FONT, "B", 9.5)
+            self.cell(label_width, 5.5, label)
+            self.set_font(FONT, "", 9.5)
+            self.multi_cell(0, 5.5, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def paragraph(self, text: str, size: float = 9.5) -> None:
+        self.set_font(FONT, "", size)
+        self.multi_cell(0, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def checklist(self, items: Sequence[tuple[str, bool | None]]) -> None:
+        """Lines with a box: ticked (True), empty to tick by hand (None), crossed out (False)."""
+        for text, state in items:
+            x, y = self.get_x(), self.get_y()
+            self.rect(x + 1, y + 1, 3.5, 3.5)
+            if state:
+                self.set_font(FONT, "B", 9)
+                self.text(x + 1.5, y + 4, "✓")
+            self.set_x(x + 7)
+            self.set_font(FONT, "", 9.5)
+            self.multi_cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        *,
+        align: Sequence[str] | None = None,
+        row_height: float = 6,
+        font_size: float = 9,
+    ) -> None:
+        """A ruled table whose header is repeated on every page it spans."""
+        align = align or ["L"] * len(headers)
+
+        def draw_header() -> None:
+            self.set_font(FONT, "B", font_size)
+            self.set_fill_color(235, 235, 235)
+            for head, width in zip(headers, widths, strict=True):
+                self.cell(width, row_height, head, border=1, fill=True, align="C")
+            self.ln(row_height)
+            self.set_font(FONT, "", font_size)
+
+        draw_header()
+        for row in rows:
+            if self.get_y() + row_height > self.page_break_trigger:
+                self.add_page()
+                draw_header()
+            for value, width, how in zip(row, widths, align, strict=True):
+                self.cell(width, row_height, value, border=1, align=how)
+            self.ln(row_height)
+
+    def signature_block(self, labels: Sequence[str], height: float = 22) -> None:
+        """Boxes side by side for dates and signatures."""
+        if self.get_y() + height + 8 > self.page_break_trigger:
+            self.add_page()
+        width = (self.w - self.l_margin - self.r_margin) / len(labels)
+        y = self.get_y() + 2
+        for index, label in enumerate(labels):
+            x = self.l_margin + index * width
+            self.set_xy(x, y)
+            self.set_font(FONT, "", 8.5)
+            self.cell(width - 3, 5, label)
+            self.rect(x, y + 5, width - 3, height)
+        self.set_xy(self.l_margin, y + height + 8)
+        self.set_font(FONT, "", 10)
+
+
+def new_document(
+    title: str,
+    *,
+    session_year: int | None = None,
+    academie: str = DEFAULT_ACADEMIE,
+    orientation: str = "P",
+) -> BaktuiPDF:
+    """A document with the fonts embedded once; add one page (group) per person in a batch."""
+    return BaktuiPDF(title, session_year=session_year, academie=academie, orientation=orientation)
+
+
+def save(pdf: FPDF, path: str | Path) -> Path:
+    """Write the PDF atomically (a half-written file never replaces a good one)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".pdf", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(bytes(pdf.output()))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
