@@ -92,7 +92,9 @@ class PointsGap:
     target: Fraction  # the average to reach (10, 8, 12…)
     points: Fraction  # in weighted points: Σ (added grade points * coef)
     on_average: Fraction  # the same, as points on the average
-    reachable: bool  # False if even every counted grade raised to the maximum would not do
+    # (épreuve code, grade points to add on that épreuve alone), for the épreuves where that
+    # fits under the maximum grade, in the regulation's order
+    per_epreuve: tuple[tuple[str, Fraction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -257,8 +259,7 @@ def _first_group(reg: Regulation, f: CandidateFile) -> _FirstGroup:
             fg.neutralised.append(code)
             fg.reasons.append(f"{_label(reg, code)} neutralisée (DI)")
         else:
-            value = grade.counted_value
-            assert value is not None
+            value = grade.value if grade.value is not None else Fraction(0)  # ABS counts 0
             if pts:
                 raised = min(value + pts, reg.max_grade)
                 fg.reasons.append(
@@ -390,6 +391,10 @@ def deliberate(reg: Regulation, f: CandidateFile) -> Result:
             reasons.append(f"Admis avec la mention {found[1]}")
         else:
             reasons.append("Admis")
+        if f.second_group:
+            reasons.append(
+                "Notes du second groupe ignorées : le candidat est admis au premier groupe"
+            )
         return finish(ADMIS, mention, first)
     if first < reg.second_group_threshold:
         reasons.append(f"Moyenne inférieure à {format_grade(reg.second_group_threshold)} : ajourné")
@@ -447,13 +452,20 @@ def missing_points(reg: Regulation, f: CandidateFile, result: Result) -> Missing
 
     ``to_pass`` for SECOND_GROUPE and AJOURNE; ``to_second_group`` for AJOURNE at the first
     group; ``to_next_mention`` for ADMIS at the first group without kept grade, below the top
-    mention. The rest is None. ``reachable`` compares with ``max_available``, computed on the
-    final counted grades.
+    mention. The rest is None. ``max_available`` and ``per_epreuve`` use the final counted
+    grades; after the second group, épreuves whose grade was replaced are left out of
+    ``per_epreuve`` (jury points raise first-group grades).
     """
     max_available = sum(
         ((reg.max_grade - v) * reg.epreuve(c).coef for c, v in result.values.items()),
         Fraction(0),
     )
+    replaced = {c for s in result.replaced for c in reg.second_group_subjects.get(s, ())}
+    room = [
+        (c, reg.max_grade - v, reg.epreuve(c).coef)
+        for c, v in result.values.items()
+        if c not in replaced
+    ]
     if result.average is None:
         return MissingPoints(None, result.coef_total, None, None, None, None, max_available)
     average, total = result.average, result.coef_total
@@ -462,14 +474,15 @@ def missing_points(reg: Regulation, f: CandidateFile, result: Result) -> Missing
         if average >= target:
             return None
         points = target * total - result.points
-        return PointsGap(target, points, target - average, points <= max_available)
+        single = tuple((c, points / coef) for c, free, coef in room if points / coef <= free)
+        return PointsGap(target, points, target - average, single)
 
     to_pass = gap(reg.pass_threshold) if result.decision in (SECOND_GROUPE, AJOURNE) else None
     to_second_group = None
     if result.decision == AJOURNE and not result.second_group_done:
         to_second_group = gap(reg.second_group_threshold)
     to_next, next_code = None, None
-    kept = set(f.kept) & set(f.registered)
+    kept = result.kept or tuple(set(f.kept) & set(result.values))
     if result.decision == ADMIS and not result.second_group_done and not kept:
         above = sorted((m for m in reg.mentions if m[0] > average), key=lambda m: m[0])
         if above:
@@ -496,10 +509,10 @@ def second_group_whatif(reg: Regulation, f: CandidateFile) -> list[WhatIf]:
     for size in range(1, reg.second_group_max + 1):
         for combo in combinations(eligible, size):
             current = tuple(_current(fg, _targets(reg, fg, s)) for s in combo)
-            names = " et ".join(combo)
+            names = " et en ".join(combo)
             found: int | None = None
             final: Fraction | None = None
-            for x in range(0, top + 1):
+            for x in range(top + 1):
                 values, _, _ = _apply_second_group(reg, fg, {s: Fraction(x) for s in combo})
                 pts, tot = _avg(values, fg.coefs)
                 if pts / tot >= reg.pass_threshold:
@@ -508,7 +521,10 @@ def second_group_whatif(reg: Regulation, f: CandidateFile) -> list[WhatIf]:
             if found is not None:
                 reason = f"Au moins {found} en {names} pour être admis"
             elif all(c >= top for c in current):
-                reason = f"{names} : note déjà maximale, le second groupe ne peut rien apporter"
+                reason = (
+                    f"{' et '.join(combo)} : note déjà maximale, le second groupe ne peut rien "
+                    "apporter"
+                )
             else:
                 reason = f"Impossible en {names}, même avec {top}"
             out.append(WhatIf(combo, found, current, final, reason))

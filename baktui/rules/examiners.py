@@ -1,0 +1,257 @@
+"""Rules about examiners: who may preside a jury, who may mark whom, how far, and in what order.
+
+Pure functions over plain values (no database, no Textual), used by the jury and replacement
+services and by their tests.
+
+- Jury presidency (Code de l'éducation D.336-20): the président is a professeur des universités or
+  a maître de conférences; the vice-président (président adjoint) is chosen among agrégés or
+  certifiés (university teachers are accepted too).
+- Own students: nobody examines or marks candidates of his or her own établissement.
+- Distances: the office's reference table (road km) wins; otherwise a straight-line ESTIMATE from
+  the communes' coordinates (haversine on floats, rounded to a whole km: an estimate for ranking,
+  never an amount paid).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+CORPS_LABELS: dict[str, str] = {
+    "PU": "professeur des universités",
+    "MCF": "maître de conférences",
+    "AGREGE": "professeur agrégé",
+    "CERTIFIE": "professeur certifié",
+    "PLP": "professeur de lycée professionnel",
+    "IA_IPR": "inspecteur d'académie – inspecteur pédagogique régional",
+    "PROFESSIONNEL": "représentant de la profession",
+    "RETRAITE": "enseignant retraité",
+}
+PRESIDENT_CORPS = ("PU", "MCF")
+VICE_PRESIDENT_CORPS = ("PU", "MCF", "AGREGE", "CERTIFIE")
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+_TIME_RE = re.compile(r"([01]?[0-9]|2[0-3])[:hH]([0-5][0-9])")
+
+# Where a distance comes from.
+KM_TABLE = "table"
+KM_ESTIMATE = "estimation"
+KM_SAME = "même commune"
+
+
+def corps_label(corps: str) -> str:
+    """The French name of a corps code ("MCF" -> "maître de conférences")."""
+    return CORPS_LABELS.get(corps.strip().upper(), corps.strip().lower() or "corps inconnu")
+
+
+def president_error(corps: str, name: str = "") -> str | None:
+    """Why this examiner cannot preside a jury (D.336-20), or None when he or she can."""
+    if corps.strip().upper() in PRESIDENT_CORPS:
+        return None
+    who = f"{name} est" if name else "cet examinateur est"
+    return (
+        "Président refusé : un jury est présidé par un professeur des universités ou un maître "
+        f"de conférences (art. D.336-20) ; {who} {corps_label(corps)}."
+    )
+
+
+def vice_president_error(corps: str, name: str = "") -> str | None:
+    """Why this examiner cannot be vice-président, or None when he or she can."""
+    if corps.strip().upper() in VICE_PRESIDENT_CORPS:
+        return None
+    who = f"{name} est" if name else "cet examinateur est"
+    return (
+        "Vice-président refusé : il est choisi parmi les professeurs agrégés ou certifiés "
+        f"(ou un universitaire) ; {who} {corps_label(corps)}."
+    )
+
+
+# --- Disciplines --------------------------------------------------------------------------------
+
+
+def parse_disciplines(text: str) -> tuple[tuple[str, str | None], ...]:
+    """ "PHI, SP1:STI2D" -> (("PHI", None), ("SP1", "STI2D")): épreuve code and optional series."""
+    items: list[tuple[str, str | None]] = []
+    for raw in text.split(","):
+        part = raw.strip().upper()
+        if not part:
+            continue
+        code, _, series = part.partition(":")
+        items.append((code.strip(), series.strip() or None))
+    return tuple(items)
+
+
+def teaches(disciplines: str, epreuve_code: str, series: Iterable[str] = ()) -> bool:
+    """Whether the examiner's disciplines cover the épreuve for every series concerned.
+
+    A discipline without a series covers the épreuve in every series; "SP1:STI2D" covers SP1 of
+    STI2D only. With no series given, any entry for the code is enough.
+    """
+    code = epreuve_code.strip().upper()
+    entries = [s for c, s in parse_disciplines(disciplines) if c == code]
+    if not entries:
+        return False
+    if None in entries:
+        return True
+    wanted = {s.strip().upper() for s in series if s}
+    return not wanted or wanted <= set(entries)
+
+
+def discipline_label(disciplines: str) -> str:
+    """Disciplines as shown in lists: "PHI, SP1 (STI2D)"."""
+    return ", ".join(
+        f"{code} ({series})" if series else code for code, series in parse_disciplines(disciplines)
+    )
+
+
+# --- Own students -------------------------------------------------------------------------------
+
+
+def own_students_error(
+    examiner_name: str,
+    examiner_etablissement_id: int | None,
+    concerned: Mapping[int, tuple[str, int]],
+) -> str | None:
+    """Why the examiner would examine his or her own students, or None.
+
+    ``concerned`` maps each établissement of the candidates concerned to (its name, how many of
+    its candidates are concerned).
+    """
+    if examiner_etablissement_id is None or examiner_etablissement_id not in concerned:
+        return None
+    name, count = concerned[examiner_etablissement_id]
+    copies = f"{count} candidat{'s' if count > 1 else ''}"
+    return (
+        f"Affectation refusée : {examiner_name} enseigne à {name}, l'établissement de "
+        f"{copies} concerné{'s' if count > 1 else ''} ; nul n'examine ni ne corrige ses propres "
+        "élèves."
+    )
+
+
+# --- Times --------------------------------------------------------------------------------------
+
+
+def minutes(hhmm: str) -> int:
+    """ "08:30" (or "8h30") -> 510; ValueError with a French message otherwise."""
+    match = _TIME_RE.fullmatch(hhmm.strip())
+    if not match:
+        raise ValueError(f"Heure « {hhmm} » invalide : écrivez HH:MM (08:30).")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def overlaps(start_a: str, end_a: str, start_b: str, end_b: str) -> bool:
+    """Whether two half-open time ranges of the same day overlap (08-12 and 12-14 do not)."""
+    return minutes(start_a) < minutes(end_b) and minutes(start_b) < minutes(end_a)
+
+
+# --- Distances ----------------------------------------------------------------------------------
+
+
+def parse_coordinate(text: str | None) -> Decimal | None:
+    """Decimal degrees stored as text ("45.7640"), or None when absent or unreadable."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = Decimal(str(text).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def straight_line_km(lat1: Decimal, lon1: Decimal, lat2: Decimal, lon2: Decimal) -> int:
+    """Great-circle distance rounded to the nearest whole km.
+
+    An ESTIMATE for ranking only: the haversine uses float trigonometry (exact arithmetic has no
+    sine), and a straight line is shorter than the road. Paid distances come from the table.
+    """
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp = p2 - p1
+    dl = math.radians(float(lon2) - float(lon1))
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return round(2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h))))
+
+
+def distance_km(
+    origin: int | None,
+    destination: int | None,
+    table: Mapping[tuple[int, int], int],
+    coordinates: Mapping[int, tuple[Decimal, Decimal]],
+) -> tuple[int | None, str]:
+    """Distance between two communes (ids) and where it comes from.
+
+    The reference table is read in both directions; then the straight-line estimate; (None, "")
+    when neither commune pair is known.
+    """
+    if origin is None or destination is None:
+        return None, ""
+    if origin == destination:
+        return 0, KM_SAME
+    km = table.get((origin, destination), table.get((destination, origin)))
+    if km is not None:
+        return km, KM_TABLE
+    a, b = coordinates.get(origin), coordinates.get(destination)
+    if a is None or b is None:
+        return None, ""
+    return straight_line_km(a[0], a[1], b[0], b[1]), KM_ESTIMATE
+
+
+# --- Ranking ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    """What an examiner already carries and his or her limits."""
+
+    copies: int
+    max_copies: int
+    oral_hours_centi: int
+    max_oral_hours: int
+
+    def copies_after(self, extra: int) -> int:
+        return self.copies + extra
+
+    def copies_exceeded(self, extra: int) -> bool:
+        return extra > 0 and self.copies + extra > self.max_copies
+
+    def hours_exceeded(self, extra_centi: int) -> bool:
+        return extra_centi > 0 and self.oral_hours_centi + extra_centi > self.max_oral_hours * 100
+
+    def ratio(self) -> Fraction:
+        """Share of the heavier limit already used, exact."""
+        return max(
+            Fraction(self.copies, max(self.max_copies, 1)),
+            Fraction(self.oral_hours_centi, max(self.max_oral_hours * 100, 1)),
+        )
+
+
+def load_error(name: str, load: Load, extra_copies: int, extra_hours_centi: int) -> str | None:
+    """Why taking this on would exceed the examiner's maximum load, or None."""
+    if load.copies_exceeded(extra_copies):
+        return (
+            f"Charge dépassée : {name} a déjà {load.copies} copies ; avec {extra_copies} de plus "
+            f"il dépasserait son maximum de {load.max_copies}."
+        )
+    if load.hours_exceeded(extra_hours_centi):
+        done = format_hours(load.oral_hours_centi)
+        return (
+            f"Charge dépassée : {name} a déjà {done} d'oral ; avec {format_hours(extra_hours_centi)} "
+            f"de plus il dépasserait son maximum de {load.max_oral_hours} h."
+        )
+    return None
+
+
+def format_hours(centi: int) -> str:
+    """Hours in hundredths -> "3 h 30" (minutes rounded down)."""
+    hours, rest = divmod(centi, 100)
+    mins = rest * 60 // 100
+    return f"{hours} h {mins:02d}" if mins else f"{hours} h"
+
+
+def ranking_key(km: int | None, load: Load, last_name: str, first_name: str) -> tuple:
+    """Order of the replacement list: nearest first (unknown distance last), then the least
+    loaded (exact fraction of the heavier limit), then by name."""
+    return (km is None, km if km is not None else 0, load.ratio(), last_name, first_name)
