@@ -18,6 +18,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from baktui.exports.paths import share
+
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 DEFAULT_ACADEMIE = "Académie de Lyon"
@@ -197,13 +199,15 @@ def new_document(
 
 
 def save(pdf: FPDF, path: str | Path) -> Path:
-    """Write the PDF atomically (a half-written file never replaces a good one)."""
+    """Write the PDF atomically (a half-written file never replaces a good one), readable by
+    colleagues on the shared server like any file they would save."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".pdf", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(bytes(pdf.output()))
+        share(Path(tmp))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -32,6 +32,10 @@ CORPS_LABELS: dict[str, str] = {
     "RETRAITE": "enseignant retraité",
 }
 PRESIDENT_CORPS = ("PU", "MCF")
+# Representatives of the professions sit on juries (a third of the members, D.336-20) but the
+# copies and the orals go to teachers.
+NON_TEACHING_CORPS = ("PROFESSIONNEL",)
+TEACHER_ONLY_KINDS = ("correction", "oral")
 VICE_PRESIDENT_CORPS = ("PU", "MCF", "AGREGE", "CERTIFIE")
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
@@ -68,6 +72,14 @@ def vice_president_error(corps: str, name: str = "") -> str | None:
         "Vice-président refusé : il est choisi parmi les professeurs agrégés ou certifiés "
         f"(ou un universitaire) ; {who} {corps_label(corps)}."
     )
+
+
+def examines_error(corps: str, kind: str, name: str = "") -> str | None:
+    """Why this examiner may not mark copies or examine orals (not a teacher), or None."""
+    if kind not in TEACHER_ONLY_KINDS or corps.strip().upper() not in NON_TEACHING_CORPS:
+        return None
+    who = f"{name} est" if name else "cet examinateur est"
+    return f"{who} {corps_label(corps)} : copies et oraux sont confiés à des enseignants."
 
 
 # --- Disciplines --------------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+"""Where issued documents (PDF, Excel) are written.
+
+``$BAKTUI_OUT`` when set, else ``baktui-documents/`` under the current working directory. The
+folder is created on first use, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+ENV_VAR = "BAKTUI_OUT"
+DEFAULT_FOLDER = "baktui-documents"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def output_dir() -> Path:
+    """The documents folder (created if missing)."""
+    env = os.environ.get(ENV_VAR, "").strip()
+    folder = Path(env).expanduser() if env else Path.cwd() / DEFAULT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def safe_name(text: str) -> str:
+    """A file-name fragment: accents folded, anything else than letters, digits, . _ - replaced."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _UNSAFE.sub("-", ascii_text).strip("-") or "document"
+
+
+def process_umask() -> int:
+    """The process umask, read without changing it (Linux /proc), else the common 022."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def share(path: Path) -> Path:
+    """Give a written document the usual rights (atomic saves via mkstemp make it 0600), so
+    that colleagues on the shared server can open it."""
+    os.chmod(path, 0o666 & ~process_umask())
+    return path

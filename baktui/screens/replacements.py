@@ -1,0 +1,377 @@
+"""Replace an absent examiner: what is uncovered, who can step in (ranked), one key to assign.
+
+Pushed by the juries screen (F5) with the missions to cover. The top table lists them; the bottom
+table ranks the examiners who may take the highlighted one (nearest first). **Entrée** assigns the
+highlighted examiner: the lot or slots move, the convocation PDF is written, the old mission is
+closed. **e** shows instead the examiners of the right discipline who are refused, with why; trying
+one of them with Entrée shows the refusal and its reason.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import DataTable, Static
+
+from baktui.data.audit import ConflictError, ServiceError
+from baktui.data.services import replacements
+from baktui.data.services.juries import AssignmentRefused
+from baktui.data.services.replacements import Need, Option, Ranking, ReplacementResult
+from baktui.screens.base import BaktuiScreen, error_text, worker_connection
+from baktui.widgets.examiner_picker import short_corps
+
+WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+_PLACE_PREFIXES = (
+    "Centre ",
+    "Lycée général et technologique ",
+    "Lycée polyvalent ",
+    "Lycée hôtelier ",
+    "Lycée professionnel ",
+    "Lycée ",
+)
+
+
+def short_place(name: str) -> str:
+    """A centre's name without the words every centre shares ("Centre Lycée polyvalent …")."""
+    for prefix in _PLACE_PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    return name
+
+
+def need_when(need: Need) -> str:
+    """ "mer. 01/07 08:00-15:00"."""
+    if need.day is None:
+        return ""
+    text = f"{WEEKDAYS[need.day.weekday()]} {need.day:%d/%m}"
+    return f"{text} {need.hours}" if need.hours else text
+
+
+def need_text(need: Need) -> str:
+    """The highlighted need in three lines (plain text)."""
+    lines = [f"{need.label} · {need_when(need)}"]
+    where = need.centre
+    if need.examiner:
+        where += f" · absent(e) : {need.examiner} ({need.absence_reason or 'motif non saisi'})"
+    lines.append(where)
+    if need.etablissements:
+        lines.append(f"Candidats de : {need.etablissements}")
+    return "\n".join(line if len(line) <= 78 else line[:77] + "…" for line in lines)
+
+
+def load_cell(option: Option, kind: str) -> str:
+    """The load that matters for the mission: copies for a correction, hours for an oral."""
+    if kind == "correction":
+        return f"{option.copies}/{option.max_copies} cop."
+    if kind in ("oral", "pratique"):
+        return f"{option.oral_hours_centi // 100}/{option.max_oral_hours} h"
+    return "—"
+
+
+def option_text(option: Option) -> str:
+    """The highlighted examiner: who, where from, how loaded, or why refused."""
+    where = option.etablissement or "sans établissement"
+    commune = f" ({option.commune})" if option.commune else ""
+    head = f"{option.name} — {option.corps_label}, {where}{commune}"
+    if option.reasons:
+        return head + "\nRefusé : " + " ".join(option.reasons)
+    return (
+        f"{head}\n{option.distance_label} ({option.km_source or 'distance inconnue'}) · "
+        f"{option.copies}/{option.max_copies} copies · "
+        f"{option.oral_hours_centi // 100} h/{option.max_oral_hours} h d'oral"
+    )
+
+
+class ReplacementScreen(BaktuiScreen):
+    """The missions of an absence (or one need of the day board) and their replacements."""
+
+    SUB_TITLE = "Remplacement"
+    HELP = """\
+En haut, les **missions à couvrir** (lot de copies, commission d'oral, siège de jury) ; en bas,
+les **remplaçants possibles** pour la mission en surbrillance, **du plus proche au plus
+lointain** : même discipline, libres à cet horaire, pas d'un établissement des candidats
+concernés, sous leur charge maximale (copies, heures d'oral). « ≈ » : distance à vol d'oiseau
+estimée d'après les coordonnées des communes (sinon, distance du tableau de référence).
+
+**Entrée** sur un remplaçant l'affecte tout de suite : le lot ou les créneaux passent à lui, sa
+convocation PDF est éditée, la mission de l'absent est close (« remplacée ») ; tout est écrit
+dans le journal. **e** montre à la place les examinateurs de la discipline qui sont **refusés**,
+avec le motif (ses propres élèves, déjà pris, absent, charge dépassée…). **Tab** passe d'un
+tableau à l'autre.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "assign", "Affecter", id="replace-assign", priority=True),
+        Binding("e", "toggle_excluded", "Refusés", id="replace-excluded"),
+        Binding("r", "reload", "Actualiser", id="replace-reload"),
+    ]
+    DEFAULT_CSS = """
+    ReplacementScreen #replace-body { padding: 0 1; }
+    ReplacementScreen #replace-needs { height: auto; max-height: 4; scrollbar-size-horizontal: 0; }
+    ReplacementScreen #replace-need { height: 3; color: $text; }
+    ReplacementScreen #replace-title { height: 1; text-style: bold; }
+    ReplacementScreen #replace-options { height: 1fr; }
+    ReplacementScreen #replace-detail { height: 3; color: $text-muted; }
+    """
+
+    show_excluded: reactive[bool] = reactive(False, bindings=True)
+
+    def __init__(self, assignment_ids: list[int], title: str = "") -> None:
+        super().__init__()
+        self.assignment_ids = list(assignment_ids)
+        self.heading = title
+        self.needs: dict[str, Need] = {}
+        self.ranking: Ranking | None = None
+        self.options: dict[str, Option] = {}
+        self.busy = False
+
+    def compose_content(self) -> ComposeResult:
+        with Vertical(id="replace-body"):
+            needs: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
+            needs.add_columns("Quand", "Mission", "Centre", "Absent(e)")
+            yield needs
+            yield Static("", id="replace-need", markup=False)
+            yield Static("Remplaçants…", id="replace-title", markup=False)
+            yield DataTable(id="replace-options", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="replace-detail", markup=False)
+
+    def on_mount(self) -> None:
+        if self.heading:
+            self.sub_title = self.heading
+        self.load_needs()
+
+    # --- Needs ----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replace-needs")
+    def load_needs(self) -> None:
+        with worker_connection():
+            found = []
+            for assignment_id in self.assignment_ids:
+                need = replacements.get_need(assignment_id)
+                found.append(need)
+            still = replacements.still_open(self.assignment_ids)
+        self.app.call_from_thread(self._show_needs, [n for n in found if n.assignment_id in still])
+
+    def _show_needs(self, needs: list[Need]) -> None:
+        table = self.query_one("#replace-needs", DataTable)
+        table.clear()
+        self.needs = {str(n.assignment_id): n for n in needs}
+        for need in needs:
+            table.add_row(
+                need_when(need),
+                need.label[:30],
+                short_place(need.centre)[:16],
+                need.examiner[:16],
+                key=str(need.assignment_id),
+            )
+        if not needs:
+            self.query_one("#replace-need", Static).update(
+                "Plus rien à couvrir : toutes ces missions ont un remplaçant."
+            )
+            self.query_one("#replace-title", Static).update("")
+            self.query_one("#replace-options", DataTable).clear(columns=True)
+            self.query_one("#replace-detail", Static).update("Échap : retour au tableau du jour.")
+            return
+        options = self.query_one("#replace-options", DataTable)
+        options.focus()
+        self._rank_current()
+
+    @on(DataTable.RowHighlighted, "#replace-needs")
+    def _need_moved(self, event: DataTable.RowHighlighted) -> None:
+        self._rank_current()
+
+    def _current_need(self) -> Need | None:
+        table = self.query_one("#replace-needs", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.needs.get(key or "")
+
+    def _rank_current(self) -> None:
+        need = self._current_need()
+        if need is None or need.assignment_id is None:
+            return
+        self.query_one("#replace-need", Static).update(need_text(need))
+        self.query_one("#replace-title", Static).update("Classement des remplaçants…")
+        self.rank(need.assignment_id)
+
+    # --- Ranking --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replace-rank")
+    def rank(self, assignment_id: int) -> None:
+        try:
+            with worker_connection():
+                ranking = replacements.rank_replacements(assignment_id)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, error_text(exc))
+            return
+        self.app.call_from_thread(self._show_ranking, ranking)
+
+    def _show_ranking(self, ranking: Ranking) -> None:
+        current = self._current_need()
+        if current is None or current.assignment_id != ranking.need.assignment_id:
+            return  # the user moved on meanwhile
+        self.ranking = ranking
+        self._fill_options()
+
+    def watch_show_excluded(self) -> None:
+        if self.ranking is not None:
+            self._fill_options()
+
+    def _fill_options(self) -> None:
+        ranking = self.ranking
+        if ranking is None:
+            return
+        table = self.query_one("#replace-options", DataTable)
+        table.clear(columns=True)
+        if self.show_excluded:
+            rows = ranking.excluded
+            table.add_columns("Nom", "Établissement", "Motif du refus")
+            for option in rows:
+                table.add_row(
+                    option.name[:18],
+                    short_place(option.etablissement)[:16],
+                    option.short_reasons[:40],
+                    key=str(option.examiner_id),
+                )
+            title = f"{ranking.refused} refusé(s) de la discipline, motif en bas · e : retour"
+        else:
+            rows = ranking.options
+            table.add_columns("#", "Nom", "Corps", "Établissement", "Dist.", "Charge")
+            for rank, option in enumerate(rows, start=1):
+                table.add_row(
+                    str(rank),
+                    option.name[:20],
+                    short_corps_label(option.corps_label),
+                    short_place(option.etablissement)[:20],
+                    option.distance_label,
+                    load_cell(option, ranking.need.kind),
+                    key=str(option.examiner_id),
+                )
+            shown = f"{len(rows)}/{ranking.eligible_total}"
+            if ranking.eligible_total == len(rows):
+                shown = str(len(rows))
+            title = (
+                f"Remplaçants {shown}, du plus proche · refusés {ranking.refused} (e) · "
+                f"{ranking.examined} examinés, {ranking.elapsed_ms:.0f} ms"
+            )
+        self.options = {str(o.examiner_id): o for o in rows}
+        self.query_one("#replace-title", Static).update(title)
+        if not rows:
+            self.query_one("#replace-detail", Static).update(
+                "Aucun examinateur ne convient : élargissez (autre jour, autre discipline) ou "
+                "voyez les refusés (e)."
+                if not self.show_excluded
+                else "Aucun refusé dans la discipline."
+            )
+        else:
+            self._show_option()
+
+    @on(DataTable.RowHighlighted, "#replace-options")
+    def _option_moved(self, event: DataTable.RowHighlighted) -> None:
+        self._show_option()
+
+    def _current_option(self) -> Option | None:
+        table = self.query_one("#replace-options", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.options.get(key or "")
+
+    def _show_option(self) -> None:
+        option = self._current_option()
+        self.query_one("#replace-detail", Static).update(option_text(option) if option else "")
+
+    # --- Keys -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("assign", "toggle_excluded"):
+            return self.ranking is not None and not self.busy
+        return super().check_action(action, parameters)
+
+    def action_toggle_excluded(self) -> None:
+        self.show_excluded = not self.show_excluded
+
+    def action_reload(self) -> None:
+        self.load_needs()
+
+    def action_assign(self) -> None:
+        """Entrée: on the needs table, go down to the replacements; there, assign."""
+        if self.focused is self.query_one("#replace-needs", DataTable):
+            self.query_one("#replace-options", DataTable).focus()
+            return
+        need = self._current_need()
+        option = self._current_option()
+        if need is None or option is None or need.assignment_id is None:
+            return
+        self.busy = True
+        self.refresh_bindings()
+        self.query_one("#replace-detail", Static).update(
+            f"Affectation de {option.name} et édition de sa convocation…"
+        )
+        self.assign(need.assignment_id, option.examiner_id, need.version)
+
+    @on(DataTable.RowSelected, "#replace-options")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_assign()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replace-assign")
+    def assign(self, assignment_id: int, examiner_id: int, version: int) -> None:
+        try:
+            with worker_connection():
+                result = replacements.assign_replacement(
+                    assignment_id, examiner_id, expected_version=version
+                )
+        except AssignmentRefused as exc:
+            self.app.call_from_thread(self._refused, " ".join(exc.reasons))
+            return
+        except ConflictError as exc:
+            self.app.call_from_thread(self._conflict, str(exc))
+            return
+        except Exception as exc:  # any other error: said, never a crash
+            self.app.call_from_thread(self._refused, error_text(exc))
+            return
+        self.app.call_from_thread(self._assigned, result)
+
+    def _refused(self, message: str) -> None:
+        self.busy = False
+        self.refresh_bindings()
+        self.query_one("#replace-detail", Static).update("Refusé : " + message)
+        self.fail(message, title="Affectation refusée")
+
+    def _conflict(self, message: str) -> None:
+        self.busy = False
+        self.refresh_bindings()
+        self.warn(message, title="Déjà traité")
+        self.load_needs()
+
+    def _assigned(self, result: ReplacementResult) -> None:
+        self.busy = False
+        self.ranking = None
+        self.refresh_bindings()
+        if result.document_error:
+            self.warn(result.render(), title="Remplacement fait, convocation à rééditer")
+        else:
+            self.say(result.render(), title="Remplacement fait")
+        self.load_needs()
+
+
+SHORT_CORPS_LABELS = {
+    "professeur des universités": "PU",
+    "maître de conférences": "MCF",
+    "professeur agrégé": "agrégé",
+    "professeur certifié": "certifié",
+    "professeur de lycée professionnel": "PLP",
+    "représentant de la profession": "profess.",
+    "enseignant retraité": "retraité",
+}
+
+
+def short_corps_label(label: str) -> str:
+    return SHORT_CORPS_LABELS.get(label, short_corps(label))

@@ -1,0 +1,204 @@
+"""F5 Jurys driven headless at 80x24 on the demo: absence, ranking, refusal, one-key replacement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from baktui.app import BaktuiApp
+from baktui.data import db as dbmod
+from baktui.data.demo import SMALL_CANDIDATES, build_demo
+from baktui.data.models import Absence, Assignment, Document, Examiner, Jury, Lot
+from baktui.data.services import juries, replacements
+from baktui.rules.identifiers import fold
+from baktui.screens import registry
+from baktui.screens.juries import JuriesScreen
+from baktui.screens.replacements import ReplacementScreen
+from baktui.widgets.absence_form import AbsenceForm, check_absence
+from baktui.widgets.examiner_picker import ExaminerPicker
+
+
+@dataclass(frozen=True)
+class Demo:
+    path: Path
+    correction: int  # a correction mission put back to "convoquée" (the morning of the day)
+    examiner: int  # its correcteur, who will be declared absent
+    lot: int
+    search: str  # what to type to find the correcteur
+
+
+def _pick_correction() -> tuple[int, int, int]:
+    """A correction with at least one possible replacement and one own-students refusal."""
+    for row in Assignment.select().where(Assignment.kind == "correction").order_by(Assignment.id):
+        spec = juries.mission_of_assignment(row.id)
+        found = juries.evaluate(spec)
+        eligible = [e for e in found if e.eligible]
+        own = [
+            e
+            for e in found
+            if any(code == juries.R_OWN for code, _ in e.reasons)
+            and not any(code in replacements.HIDDEN_REASONS for code, _ in e.reasons)
+        ]
+        if eligible and own:
+            return row.id, row.examiner_id, row.lot_id
+    raise AssertionError("no suitable correction in the demo")
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+    monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"), registry.entry("juries")))
+    monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
+    monkeypatch.setenv("USER", "gestionnaire")
+    monkeypatch.setenv("LOGNAME", "gestionnaire")
+    path = tmp_path / "demo.sqlite"
+    build_demo(str(path), candidates=SMALL_CANDIDATES)
+    correction, examiner_id, lot = _pick_correction()
+    Assignment.update(state="convoquee").where(Assignment.id == correction).execute()
+    examiner = Examiner.get_by_id(examiner_id)
+    dbmod.close_database()
+    yield Demo(path, correction, examiner_id, lot, examiner.name_key)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the workers finish and their results reach the screen (twice: chained workers)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def static_text(pilot: Pilot[None], selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).content)
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*("space" if c == " " else c for c in text))
+
+
+async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> None:
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, JuriesScreen)
+        # find the correcteur and declare the absence
+        await pilot.press("e")
+        await settle(pilot)
+        await type_text(pilot, demo.search)
+        await settle(pilot)
+        await pilot.press("enter")
+        assert app.screen._current_examiner().id == demo.examiner
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AbsenceForm)
+        day = Assignment.get_by_id(demo.correction).day
+        form.query_one("#absence-day", Input).value = day.strftime("%d/%m/%Y")
+        await type_text(pilot, "arret maladie")
+        await pilot.press("enter")
+        await settle(pilot)
+        absence = Absence.get((Absence.examiner == demo.examiner) & (Absence.day == day))
+        assert absence.reason == "arret maladie" and not absence.resolved
+
+        # the replacement screen: what is uncovered and the ranked list
+        screen = app.screen
+        assert isinstance(screen, ReplacementScreen)
+        ranking = screen.ranking
+        assert ranking is not None and ranking.options
+        assert ranking.need.assignment_id == demo.correction
+        assert "du plus proche" in static_text(pilot, "#replace-title")
+        kms = [o.km for o in ranking.options if o.km is not None]
+        assert kms == sorted(kms)
+
+        # a teacher of the candidates' établissement: refused, with the reason
+        await pilot.press("e")
+        await settle(pilot)
+        table = screen.query_one("#replace-options", DataTable)
+        refused = screen._current_option()
+        assert refused is not None and juries.R_OWN in refused.reason_codes
+        assert table.row_count == len(ranking.excluded)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = static_text(pilot, "#replace-detail")
+        assert detail.startswith("Refusé : ") and "propres élèves" in detail
+        assert Lot.get_by_id(demo.lot).correcteur_id == demo.examiner
+        assert Assignment.get_by_id(demo.correction).state == "convoquee"
+
+        # back to the ranked list: Entrée assigns the first
+        await pilot.press("e")
+        await settle(pilot)
+        first = screen._current_option()
+        assert first is not None and first.examiner_id == ranking.options[0].examiner_id
+        await pilot.press("enter")
+        await settle(pilot)
+        lot = Lot.get_by_id(demo.lot)
+        assert lot.correcteur_id == first.examiner_id
+        old = Assignment.get_by_id(demo.correction)
+        assert old.state == "remplacee"
+        new = Assignment.get(Assignment.replaces == old.id)
+        assert (new.examiner_id, new.lot_id, new.state) == (first.examiner_id, lot.id, "convoquee")
+        spec = juries.mission_of_assignment(new.id)
+        assert Examiner.get_by_id(first.examiner_id).etablissement_id not in spec.concerned
+        assert Absence.get_by_id(absence.id).resolved
+        document = Document.get(Document.examiner == first.examiner_id)
+        pdf = Path(str(demo.path.parent / "documents" / document.reference))
+        assert pdf.read_bytes().startswith(b"%PDF")
+        assert "Plus rien à couvrir" in static_text(pilot, "#replace-need")
+
+        # back on the board, nothing is left for that absence
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, JuriesScreen)
+
+
+async def test_board_opens_on_a_day_with_needs_and_president_is_checked(demo: Demo) -> None:
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, JuriesScreen)
+        board = screen.board
+        assert board is not None and board.replaceable >= 1  # the demo's unreplaced absences
+        assert "à remplacer" in static_text(pilot, "#board-summary")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplacementScreen)
+        assert app.screen.ranking is not None
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # juries: a certifié as président is refused with the article
+        await pilot.press("j")
+        await settle(pilot)
+        jury = screen._current_jury()
+        assert jury is not None
+        certifie = Examiner.select().where(Examiner.corps == "CERTIFIE").first()
+        await pilot.press("p")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ExaminerPicker)
+        await type_text(pilot, fold(f"{certifie.last_name} {certifie.first_name}"))
+        await settle(pilot)
+        await pilot.press("down")
+        picker_table = picker.query_one("#picker-table", DataTable)
+        picker_table.move_cursor(row=picker_table.get_row_index(str(certifie.id)))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert Jury.get_by_id(jury.id).president_id == jury.president_id
+        messages = [n.message for n in app._notifications]
+        assert any("D.336-20" in m for m in messages)
+
+
+def test_absence_form_checks_its_input() -> None:
+    assert check_absence("31/02/2026", "malade") == "« 31/02/2026 » : cette date n'existe pas"
+    assert check_absence("16/06/2026", "   ") == "Indiquez le motif de l'absence."
+    day, reason = check_absence("16/06/2026", "  enfant   malade ")  # type: ignore[misc]
+    assert (day.day, reason) == (16, "enfant malade")

@@ -1,0 +1,119 @@
+"""Pure examiner rules: jury presidency, own students, times, distances, ranking."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from baktui.rules import examiners as rules
+
+
+@pytest.mark.parametrize("corps", ["PU", "MCF", "mcf "])
+def test_president_must_be_university_teacher(corps: str) -> None:
+    assert rules.president_error(corps) is None
+
+
+@pytest.mark.parametrize("corps", ["AGREGE", "CERTIFIE", "PLP", "PROFESSIONNEL", ""])
+def test_president_refused_with_reason(corps: str) -> None:
+    message = rules.president_error(corps, "Mme Anne MARTIN")
+    assert message is not None
+    assert "D.336-20" in message
+    assert "Mme Anne MARTIN" in message
+    assert "professeur des universités ou un maître de conférences" in message
+
+
+def test_vice_president() -> None:
+    assert rules.vice_president_error("AGREGE") is None
+    assert rules.vice_president_error("CERTIFIE") is None
+    assert rules.vice_president_error("MCF") is None
+    assert "agrégés ou certifiés" in (rules.vice_president_error("PLP") or "")
+
+
+def test_corps_label() -> None:
+    assert rules.corps_label("MCF") == "maître de conférences"
+    assert rules.corps_label("pu") == "professeur des universités"
+    assert rules.corps_label("XYZ") == "xyz"
+
+
+def test_disciplines_and_series() -> None:
+    assert rules.parse_disciplines(" phi, SP1:sti2d ,,") == (("PHI", None), ("SP1", "STI2D"))
+    assert rules.teaches("PHI", "PHI")
+    assert rules.teaches("PHI", "phi", ["STMG"])
+    assert not rules.teaches("PHI", "SP1")
+    assert rules.teaches("SP1:STI2D", "SP1", ["STI2D"])
+    assert not rules.teaches("SP1:STI2D", "SP1", ["STMG"])
+    assert not rules.teaches("SP1:STI2D", "SP1", ["STI2D", "STMG"])
+    assert rules.teaches("SP1:STI2D,SP1:STMG", "SP1", ["STI2D", "STMG"])
+    assert rules.teaches("SP1:STI2D", "SP1")  # no series known: any entry will do
+    assert rules.discipline_label("PHI,SP1:STI2D") == "PHI, SP1 (STI2D)"
+
+
+def test_own_students() -> None:
+    concerned = {7: ("Lycée Ampère", 12), 9: ("Lycée Branly", 1)}
+    assert rules.own_students_error("M. Paul DURAND", 3, concerned) is None
+    assert rules.own_students_error("M. Paul DURAND", None, concerned) is None
+    message = rules.own_students_error("M. Paul DURAND", 7, concerned)
+    assert message is not None
+    assert "Lycée Ampère" in message and "12 candidats concernés" in message
+    assert "propres élèves" in message
+    single = rules.own_students_error("M. Paul DURAND", 9, concerned) or ""
+    assert "1 candidat concerné " in single
+
+
+def test_times() -> None:
+    assert rules.minutes("08:30") == 510
+    assert rules.minutes("8h05") == 485
+    with pytest.raises(ValueError, match="HH:MM"):
+        rules.minutes("25:00")
+    assert rules.overlaps("08:00", "12:00", "11:00", "13:00")
+    assert not rules.overlaps("08:00", "12:00", "12:00", "14:00")
+    assert rules.overlaps("09:00", "10:00", "08:00", "18:00")
+
+
+def test_distance_table_both_ways_then_estimate() -> None:
+    lyon = (Decimal("45.7640"), Decimal("4.8357"))
+    paris = (Decimal("48.8566"), Decimal("2.3522"))
+    table = {(1, 2): 7}
+    coords = {1: lyon, 3: paris}
+    assert rules.distance_km(1, 2, table, coords) == (7, rules.KM_TABLE)
+    assert rules.distance_km(2, 1, table, coords) == (7, rules.KM_TABLE)
+    km, source = rules.distance_km(1, 3, table, coords)
+    assert source == rules.KM_ESTIMATE
+    assert 385 <= km <= 400  # Lyon-Paris as the crow flies is about 392 km
+    assert isinstance(km, int)
+    assert rules.distance_km(1, 1, table, coords) == (0, rules.KM_SAME)
+    assert rules.distance_km(1, 4, table, coords) == (None, "")
+    assert rules.distance_km(None, 1, table, coords) == (None, "")
+
+
+def test_parse_coordinate() -> None:
+    assert rules.parse_coordinate("45,7640") == Decimal("45.7640")
+    assert rules.parse_coordinate("") is None
+    assert rules.parse_coordinate(None) is None
+    assert rules.parse_coordinate("nord") is None
+
+
+def test_load_limits() -> None:
+    load = rules.Load(copies=140, max_copies=150, oral_hours_centi=2950, max_oral_hours=30)
+    assert rules.load_error("X", load, 10, 0) is None
+    assert "150" in (rules.load_error("X", load, 11, 0) or "")
+    assert rules.load_error("X", load, 0, 50) is None
+    assert "30 h" in (rules.load_error("X", load, 0, 51) or "")
+    assert rules.format_hours(350) == "3 h 30"
+    assert rules.format_hours(400) == "4 h"
+
+
+def test_ranking_nearest_first_then_least_loaded_then_name() -> None:
+    light = rules.Load(10, 100, 0, 30)
+    heavy = rules.Load(90, 100, 0, 30)
+    keys = {
+        "far": rules.ranking_key(40, light, "A", "a"),
+        "near_heavy": rules.ranking_key(5, heavy, "B", "b"),
+        "near_light": rules.ranking_key(5, light, "C", "c"),
+        "unknown": rules.ranking_key(None, light, "D", "d"),
+        "near_light_b": rules.ranking_key(5, rules.Load(20, 200, 0, 30), "Aa", "a"),
+    }
+    order = sorted(keys, key=keys.__getitem__)
+    # 10/100 and 20/200 are the same load exactly: the name decides
+    assert order == ["near_light_b", "near_light", "near_heavy", "far", "unknown"]
