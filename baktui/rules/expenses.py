@@ -20,7 +20,8 @@ Choices made where the rules are silent (the screens and the état de frais expl
   amount declared, the cap. Tickets, tolls and parking: the amount declared, with a receipt.
 - Exam fees: copies × fee per copy (the épreuve's own fee when it has one), hours × hourly rate.
 - Travel the evening before (or back the morning after) a convocation is part of the mission when
-  a night is claimed that evening.
+  a night is claimed that evening. A night between two convocations may be spent at either centre.
+- A line brought to zero (0 km, 0 €, quantity 0) is struck out: it pays nothing and is not checked.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 
@@ -51,6 +52,7 @@ NIGHT_CATEGORY_LABELS = {
     "grande_ville": "grande ville / Grand Paris",
     "paris": "Paris",
 }
+NIGHT_CATEGORY_SHORT = {"base": "base", "grande_ville": "grande ville", "paris": "Paris"}
 
 TRAVEL_KINDS = ("car", "public_transport", "toll", "parking")
 STAY_KINDS = ("meal", "night")
@@ -68,6 +70,12 @@ LINE_KIND_LABELS = {
 }
 ORIGIN_LABELS = {"administrative": "résidence administrative", "family": "résidence familiale"}
 MAX_MEALS_PER_DAY = 2
+ORAL_MISSION_KINDS = ("oral", "pratique")
+# Rate keys (the convention of baktui/data/demo.py and of expense_rates.json).
+MEAL_KEY = "repas"  # a night-category key, if present, wins
+COPY_KEY = "bac"
+ORAL_KEY = "obligatoire"
+ORAL_OPTIONAL_KEY = "facultatif"
 
 # Thresholds of the distance check (checks, not rates: they decide what is shown, not what is paid).
 DISTANCE_TOLERANCE_PCT = 15
@@ -209,14 +217,15 @@ class RateTable:
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_kind.values())
 
-    def rate(self, kind: str, key: str, day: dt.date) -> Decimal:
-        """The amount of the rate in force on ``day`` (``key`` "" is the fallback for any key)."""
-        for wanted in (key, "") if key else ("",):
+    def rate(self, kind: str, keys: str | Sequence[str], day: dt.date) -> Decimal:
+        """The amount of the rate in force on ``day``: the first of ``keys`` that has one."""
+        wanted = (keys,) if isinstance(keys, str) else tuple(keys)
+        for key in wanted:
             for rate in self._by_kind.get(kind, ()):
-                if rate.key == wanted and rate.valid_on(day):
+                if rate.key == key and rate.valid_on(day):
                     return rate.amount
         what = RATE_KIND_LABELS.get(kind, kind)
-        suffix = f" ({key})" if key else ""
+        suffix = f" ({wanted[0]})" if wanted and wanted[0] else ""
         raise RateError(f"Aucun taux « {what} »{suffix} en vigueur le {day:%d/%m/%Y}.")
 
     def km_bands(self, fiscal_hp: int, day: dt.date) -> list[KmBand]:
@@ -308,11 +317,12 @@ def car_amount(
     if covered != km:
         raise RateError(f"barème kilométrique incomplet pour {fiscal_hp} CV (tranches manquantes).")
     detail = " + ".join(parts)
-    return Amount(round_cents(total), f"{detail} ({fiscal_hp} CV, {km_before} km avant)")
+    counter = f"{km_before:,}".replace(",", " ")
+    return Amount(round_cents(total), f"{detail} (cumul {counter} km)")
 
 
 def meal_amount(quantity_centi: int, category: str, day: dt.date, rates: RateTable) -> Amount:
-    rate = rates.rate("meal", category, day)
+    rate = rates.rate("meal", (category, MEAL_KEY, ""), day)
     total = rate * quantity_centi / 100
     return Amount(round_cents(total), f"{quantity_text(quantity_centi)} × {decimal_text(rate)} €")
 
@@ -321,28 +331,35 @@ def night_amount(
     quantity_centi: int, declared_centi: int, category: str, day: dt.date, rates: RateTable
 ) -> Amount:
     """The hotel bill within the cap of the category; the cap when no amount is declared."""
-    rate = rates.rate("night", category, day)
+    rate = rates.rate("night", (category, ""), day)
     cap = round_cents(rate * quantity_centi / 100)
-    label = NIGHT_CATEGORY_LABELS.get(category, category)
-    cap_text = f"{quantity_text(quantity_centi)} × {decimal_text(rate)} € ({label})"
+    label = NIGHT_CATEGORY_SHORT.get(category, category)
     if declared_centi <= 0:
-        return Amount(cap, f"forfait {cap_text}")
+        per_night = f"{quantity_text(quantity_centi)} × {decimal_text(rate)} €"
+        return Amount(cap, f"forfait {per_night} ({label})")
     if declared_centi <= cap:
-        return Amount(declared_centi, f"facture, plafond {cap_text}")
-    return Amount(cap, f"facture {euros_text(declared_centi)} plafonnée à {cap_text}")
+        return Amount(declared_centi, f"facture, plafond {euros_text(cap)} ({label})")
+    return Amount(cap, f"facture > plafond {euros_text(cap)} ({label})")
 
 
 def copies_amount(
     quantity_centi: int, day: dt.date, rates: RateTable, fee_centi: int | None = None
 ) -> Amount:
     """Copies × fee per copy (the épreuve's own fee when it has one)."""
-    rate = Decimal(fee_centi) / 100 if fee_centi is not None else rates.rate("copy", "", day)
+    if fee_centi is not None:
+        rate = Decimal(fee_centi) / 100
+    else:
+        rate = rates.rate("copy", (COPY_KEY, ""), day)
     total = rate * quantity_centi / 100
     return Amount(round_cents(total), f"{quantity_text(quantity_centi)} × {decimal_text(rate)} €")
 
 
-def oral_amount(hours_centi: int, day: dt.date, rates: RateTable) -> Amount:
-    rate = rates.rate("oral_hour", "", day)
+def oral_amount(
+    hours_centi: int, day: dt.date, rates: RateTable, *, optional: bool = False
+) -> Amount:
+    """Hours × hourly rate (the "facultatif" rate, 75 %, for an optional épreuve)."""
+    keys = (ORAL_OPTIONAL_KEY,) if optional else (ORAL_KEY, "")
+    rate = rates.rate("oral_hour", keys, day)
     total = rate * hours_centi / 100
     return Amount(round_cents(total), f"{quantity_text(hours_centi)} h × {decimal_text(rate)} €")
 
@@ -363,6 +380,7 @@ class MissionFact:
     lot_id: int | None = None
     hours_centi: int = 0
     copy_fee_centi: int | None = None  # the épreuve's own fee per copy, if any
+    optional: bool = False  # an optional épreuve (facultative): its own hourly rate
 
 
 @dataclass(frozen=True)
@@ -471,7 +489,7 @@ class ClaimResult:
         return 0
 
 
-def _pair(a: int, b: int) -> tuple[int, int]:
+def pair_key(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a <= b else (b, a)
 
 
@@ -520,11 +538,18 @@ class _Context:
             return self.mission_days[before]
         return []
 
-    def place_of(self, day: dt.date) -> int | None:
+    def places_of(self, day: dt.date) -> list[int]:
+        """The communes of the centres a line of ``day`` belongs to (several convocations)."""
+        places: list[int] = []
         for mission in self.missions_for(day):
-            if mission.centre_commune_id is not None:
-                return mission.centre_commune_id
-        return None
+            commune_id = mission.centre_commune_id
+            if commune_id is not None and commune_id not in places:
+                places.append(commune_id)
+        return places
+
+    def place_of(self, day: dt.date) -> int | None:
+        places = self.places_of(day)
+        return places[0] if places else None
 
     def commune_name(self, commune_id: int | None) -> str:
         if commune_id is None:
@@ -532,8 +557,34 @@ class _Context:
         commune = self.facts.communes.get(commune_id)
         return commune.name if commune else f"commune {commune_id}"
 
+    def night_places(self, line: LineFact) -> list[int]:
+        """Where the night of the line's day may be spent: the hotel's commune when declared,
+        else the centre of the next day's convocation, then of the day's own."""
+        if line.to_commune_id is not None:
+            return [line.to_commune_id]
+        places: list[int] = []
+        for day in (line.day + dt.timedelta(days=1), line.day):
+            for mission in self.mission_days.get(day, ()):
+                commune_id = mission.centre_commune_id
+                if commune_id is not None and commune_id not in places:
+                    places.append(commune_id)
+        return places
+
+    def night_place(self, line: LineFact) -> int | None:
+        """The night's commune: the candidate whose category is the declared one, else the first."""
+        places = self.night_places(line)
+        for commune_id in places:
+            commune = self.facts.communes.get(commune_id)
+            if commune is not None and commune.category == line.night_category:
+                return commune_id
+        return places[0] if places else None
+
     def category_of(self, line: LineFact) -> str:
-        commune_id = line.to_commune_id or self.place_of(line.day)
+        """The commune category of a meal or a night (the commune's, not the declared one)."""
+        if line.kind == "night":
+            commune_id = self.night_place(line)
+        else:
+            commune_id = line.to_commune_id or self.place_of(line.day)
         commune = self.facts.communes.get(commune_id) if commune_id is not None else None
         if commune is not None:
             return commune.category
@@ -574,7 +625,9 @@ def compute_lines(facts: ClaimFacts, rates: RateTable) -> tuple[list[LineResult]
                 )
                 amount = copies_amount(line.quantity_centi, line.day, rates, fee)
             elif line.kind == "oral_hours":
-                amount = oral_amount(line.quantity_centi, line.day, rates)
+                orals = [m for m in ctx.missions_for(line.day) if m.kind in ORAL_MISSION_KINDS]
+                optional = bool(orals) and all(m.optional for m in orals)
+                amount = oral_amount(line.quantity_centi, line.day, rates, optional=optional)
             else:
                 raise RateError(f"nature de ligne « {line.kind} » inconnue.")
         except RateError as exc:
@@ -587,8 +640,21 @@ def compute_lines(facts: ClaimFacts, rates: RateTable) -> tuple[list[LineResult]
     return results, problems
 
 
+def is_void(line: LineFact) -> bool:
+    """A line brought to nothing (0 km, 0 €, quantity 0): the office's way to strike it out.
+
+    Void lines pay nothing and are not checked.
+    """
+    if line.kind == "car":
+        return line.km == 0
+    if line.kind in ("public_transport", "toll", "parking"):
+        return line.declared_centi == 0
+    return line.quantity_centi == 0
+
+
 def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
-    """The checks of section 8.3 on one claim (computation problems excluded)."""
+    """The checks of section 8.3 on one claim (computation problems and void lines excluded)."""
+    facts = replace(facts, lines=tuple(line for line in facts.lines if not is_void(line)))
     ctx = _Context(facts)
     found: list[Anomaly] = []
     lines = sorted(facts.lines, key=lambda item: (item.day, item.id))
@@ -618,7 +684,7 @@ def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
             found.append(
                 Anomaly(
                     "outside_mission",
-                    f"{_line_label(line)} : hors de la mission "
+                    f"{_line_label(line)} : aucune convocation ce jour-là, hors de la mission "
                     f"(du {_day_text(days[0])} au {_day_text(days[-1])})",
                     line.id,
                 )
@@ -657,10 +723,17 @@ def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
                     same[-1].id,
                 )
             )
-        elif kind in TRAVEL_KINDS:
-            seen: set[tuple[int | None, int | None, int, int]] = set()
+        elif kind not in FEE_KINDS:
+            seen: set[tuple[object, ...]] = set()
             for item in same:
-                signature = (item.from_commune_id, item.to_commune_id, item.km, item.declared_centi)
+                signature = (
+                    item.origin,
+                    item.from_commune_id,
+                    item.to_commune_id,
+                    item.km,
+                    item.quantity_centi,
+                    item.declared_centi,
+                )
                 if signature in seen:
                     found.append(
                         Anomaly(
@@ -670,6 +743,22 @@ def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
                         )
                     )
                 seen.add(signature)
+    flagged = {a.line_id for a in found if a.code == "duplicate"}
+    departures: dict[dt.date, list[LineFact]] = defaultdict(list)
+    for line in lines:
+        if line.kind in ("car", "public_transport") and line.from_commune_id in ctx.residences:
+            departures[line.day].append(line)
+    for day, trips in departures.items():
+        extra = [trip for trip in trips[1:] if trip.id not in flagged]
+        if len(trips) > 1 and extra:
+            found.append(
+                Anomaly(
+                    "duplicate",
+                    f"{_day_text(day)} : {len(trips)} trajets au départ de la résidence "
+                    "le même jour",
+                    extra[0].id,
+                )
+            )
     reported: set[tuple[dt.date, str]] = set()
     for line in lines:
         if line.kind in FEE_KINDS or (line.day, line.kind) in reported:
@@ -705,9 +794,14 @@ def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
 
     # 4. Nights and meals.
     for line in lines:
-        place = ctx.place_of(line.day)
-        at_home = place is not None and place in ctx.residences
+        day_places = ctx.places_of(line.day)
+        place = day_places[0] if day_places else None
+        # a meal is "at home" only if every centre of the day is in a residence commune
+        at_home = bool(day_places) and all(p in ctx.residences for p in day_places)
         if line.kind == "night":
+            places = ctx.night_places(line)
+            place = places[0] if places else None
+            at_home = place is not None and place in ctx.residences
             if not line.receipt:
                 found.append(
                     Anomaly(
@@ -725,8 +819,9 @@ def find_anomalies(facts: ClaimFacts) -> list[Anomaly]:
                         line.id,
                     )
                 )
-            if line.night_category and place is not None:
-                commune = facts.communes.get(line.to_commune_id or place)
+            chosen = ctx.night_place(line)
+            if line.night_category and chosen is not None:
+                commune = facts.communes.get(chosen)
                 if commune is not None and commune.category != line.night_category:
                     declared = NIGHT_CATEGORY_LABELS.get(line.night_category, line.night_category)
                     actual = NIGHT_CATEGORY_LABELS.get(commune.category, commune.category)
@@ -797,7 +892,7 @@ def _route_checks(ctx: _Context, line: LineFact) -> list[Anomaly]:
             )
         ]
     found: list[Anomaly] = []
-    place = ctx.place_of(line.day)
+    places = ctx.places_of(line.day)
     if line.origin == "administrative" and facts.admin_commune_id is not None:
         residences = {facts.admin_commune_id}
     elif line.origin == "family" and facts.home_commune_id is not None:
@@ -805,17 +900,14 @@ def _route_checks(ctx: _Context, line: LineFact) -> list[Anomaly]:
     else:
         residences = ctx.residences
     ends = {start, end}
-    if place is not None and place not in ends:
-        found.append(
-            Anomaly(
-                "route", f"{label} : ne mène pas au centre ({ctx.commune_name(place)})", line.id
-            )
-        )
-    elif residences and not ends & residences:
+    if places and not ends & set(places):
+        centres = ", ".join(ctx.commune_name(p) for p in places)
+        found.append(Anomaly("route", f"{label} : ne mène pas au centre ({centres})", line.id))
+    elif residences and not ends & residences and not ends <= set(places):
         which = ORIGIN_LABELS.get(line.origin, "résidence")
         found.append(Anomaly("route", f"{label} : ne part pas de la {which}", line.id))
     if line.kind == "car":
-        reference = facts.reference_km.get(_pair(start, end))
+        reference = facts.reference_km.get(pair_key(start, end))
         if reference is not None and reference.km > 0:
             tolerance = max(DISTANCE_TOLERANCE_MIN_KM, reference.km * DISTANCE_TOLERANCE_PCT // 100)
             one_way = abs(line.km - reference.km)

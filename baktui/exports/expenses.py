@@ -1,0 +1,462 @@
+"""Expense documents: the payment file (Excel) and the état de frais of each examiner (PDF).
+
+The writers take the plain dataclasses of :mod:`baktui.data.services.expenses` and only write
+files; :func:`export_payment` and :func:`export_statements` read the database through the service,
+write the file into :func:`baktui.exports.paths.output_dir` and note the document (audited).
+Amounts are the claims' stored amounts (frozen at validation), in euros with two decimals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import Font
+
+from baktui.data.audit import ServiceError
+from baktui.data.services import expenses as service
+from baktui.data.services.sessions import SessionInfo
+from baktui.exports.excel import write_workbook
+from baktui.exports.paths import output_dir, safe_name
+from baktui.exports.pdf import FONT, BaktuiPDF, euros, new_document, save
+from baktui.rules import expenses as rules
+
+EURO_FORMAT = '#,##0.00 "€"'
+DATE_FORMAT = "DD/MM/YYYY"
+ROUNDING_TEXT = (
+    "Montants calculés ligne par ligne aux taux en vigueur le jour de la mission et arrondis au "
+    "centime (le demi-centime au centime supérieur). Indemnités kilométriques selon la puissance "
+    "fiscale et le kilométrage cumulé de l'année : un trajet qui franchit un seuil est payé à "
+    "chaque taux pour sa part."
+)
+
+PAYMENT_KIND_COLUMNS = (
+    ("car", "Indemnités km"),
+    ("public_transport", "Transports en commun"),
+    ("toll", "Péages"),
+    ("parking", "Stationnement"),
+    ("meal", "Repas"),
+    ("night", "Nuitées"),
+)
+FEE_KIND_COLUMNS = (("copies", "Copies"), ("oral_hours", "Heures d'oral"))
+PAYMENT_HEADERS = (
+    ["N° demande", "Nom", "Prénom", "Corps", "Résidence administrative", "Du", "Au"]
+    + ["Validée le", "Validée par"]
+    + [label for _, label in PAYMENT_KIND_COLUMNS]
+    + ["Total déplacements"]
+    + [label for _, label in FEE_KIND_COLUMNS]
+    + ["Total indemnités d'examen", "Total à payer"]
+)
+FIRST_AMOUNT_COLUMN = 10  # 1-based: "Indemnités km"
+DATE_COLUMNS = (6, 7, 8)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+    total_centi: int
+    claim_ids: tuple[int, ...] = ()
+
+
+def _euros(centi: int) -> Decimal:
+    """Cents → exact euros for a spreadsheet cell."""
+    return (Decimal(centi) / 100).quantize(Decimal("0.01"))
+
+
+def _day(text: str) -> dt.date | None:
+    return service.parse_day(text)
+
+
+# --- Payment file (Excel) -----------------------------------------------------------------------
+
+
+def payment_table(rows: Sequence[service.PaymentRow]) -> list[list[object]]:
+    """The payment sheet's rows, a TOTAL row last."""
+    table: list[list[object]] = []
+    totals = [0] * (len(PAYMENT_KIND_COLUMNS) + len(FEE_KIND_COLUMNS) + 3)
+    for row in rows:
+        travel = [row.by_kind.get(kind, 0) for kind, _ in PAYMENT_KIND_COLUMNS]
+        fees = [row.by_kind.get(kind, 0) for kind, _ in FEE_KIND_COLUMNS]
+        amounts = [*travel, row.travel_centi, *fees, row.fees_centi, row.total_centi]
+        totals = [a + b for a, b in zip(totals, amounts, strict=True)]
+        table.append(
+            [
+                row.claim_id,
+                row.last_name.upper(),
+                row.first_name,
+                row.corps,
+                row.admin_commune,
+                row.first_day,
+                row.last_day,
+                _day(row.validated_at),
+                row.validated_by,
+                *(_euros(a) for a in amounts),
+            ]
+        )
+    table.append(["TOTAL", f"{len(rows)} demande(s)", "", "", "", None, None, None, ""])
+    table[-1].extend(_euros(a) for a in totals)
+    return table
+
+
+def write_payment_workbook(
+    path: str | Path, rows: Sequence[service.PaymentRow], *, session_year: int
+) -> Path:
+    """One row per claim, the amounts split by kind; a summary sheet by kind."""
+    by_kind = rules.totals_by_kind([(k, r.by_kind.get(k, 0)) for r in rows for k in r.by_kind])
+    summary: list[list[object]] = [
+        [label, _euros(by_kind.get(kind, 0))]
+        for kind, label in PAYMENT_KIND_COLUMNS + FEE_KIND_COLUMNS
+    ]
+    summary.append(["Total à payer", _euros(sum(r.total_centi for r in rows))])
+    summary.append(["Demandes", len(rows)])
+    summary.append(["Session", session_year])
+    summary.append(["Édité le", dt.date.today()])
+    target = write_workbook(
+        path,
+        [
+            ("Mise en paiement", PAYMENT_HEADERS, payment_table(rows)),
+            ("Récapitulatif", ["Nature", "Montant"], summary),
+        ],
+    )
+    _apply_formats(target, len(rows))
+    return target
+
+
+def _apply_formats(path: Path, count: int) -> None:
+    """Euro and date formats, TOTAL row in bold (write_workbook writes raw values)."""
+    workbook = load_workbook(path)
+    sheet = workbook["Mise en paiement"]
+    for row in sheet.iter_rows(min_row=2, max_row=count + 2):
+        for cell in row:
+            if cell.column >= FIRST_AMOUNT_COLUMN:
+                cell.number_format = EURO_FORMAT
+            elif cell.column in DATE_COLUMNS:
+                cell.number_format = DATE_FORMAT
+    for cell in sheet[count + 2]:
+        cell.font = Font(bold=True)
+    for column in ("F", "G", "H"):
+        sheet.column_dimensions[column].width = 12
+    summary = workbook["Récapitulatif"]
+    for row in summary.iter_rows(min_row=2, max_row=summary.max_row):
+        label, value = row[0].value, row[1]
+        if label == "Édité le":
+            value.number_format = DATE_FORMAT
+        elif label not in ("Demandes", "Session"):
+            value.number_format = EURO_FORMAT
+    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_payment(session: SessionInfo, path: str | Path | None = None) -> ExportResult:
+    """The payment file of the session's validated claims, written to the documents folder."""
+    rows = service.payment_rows(session.id)
+    if not rows:
+        raise ServiceError("Aucune demande validée à mettre en paiement.")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = (
+        Path(path) if path else output_dir() / f"frais-mise-en-paiement-{session.year}-{stamp}.xlsx"
+    )
+    written = write_payment_workbook(target, rows, session_year=session.year)
+    service.record_document(None, "paiement_frais", written.name)
+    return ExportResult(
+        written, len(rows), sum(r.total_centi for r in rows), tuple(r.claim_id for r in rows)
+    )
+
+
+# --- État de frais (PDF) ------------------------------------------------------------------------
+
+LINE_WIDTHS = (17, 30, 57, 56, 20)  # 180 mm
+LINE_FONT = 7.5
+KIND_LABELS = {
+    "car": "Indemnités km",
+    "public_transport": "Transport en commun",
+    "toll": "Péage",
+    "parking": "Stationnement",
+    "meal": "Repas",
+    "night": "Nuitée",
+    "copies": "Copies",
+    "oral_hours": "Heures d'oral",
+}
+MISSION_WIDTHS = (20, 22, 92, 30, 16)
+
+
+def fit(pdf: BaktuiPDF, text: str, width: float) -> str:
+    """Shorten ``text`` with an ellipsis so that it fits in a cell of ``width`` mm."""
+    limit = width - 2
+    if pdf.get_string_width(text) <= limit:
+        return text
+    while text and pdf.get_string_width(text + "…") > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+RECEIPT_KINDS = ("public_transport", "toll", "parking", "night")
+
+
+def wrap(pdf: BaktuiPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap to ``width`` mm in the current font.
+
+    fpdf2's multi_cell measures every prefix of a line (tens of ms a paragraph): with one état
+    per examiner in a batch, word-by-word measuring keeps a 150-examiner batch to seconds.
+    """
+    lines: list[str] = []
+    current = ""
+    limit = width - 1
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and pdf.get_string_width(candidate) > limit:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+def text_block(
+    pdf: BaktuiPDF, text: str, *, size: float = 9, style: str = "", height: float = 4.5
+) -> None:
+    """A wrapped paragraph written with plain cells (see :func:`wrap`)."""
+    pdf.set_font(FONT, style, size)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    for line in wrap(pdf, text, width):
+        pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+
+
+def pairs(pdf: BaktuiPDF, items: Sequence[tuple[str, str]], label_width: float = 48) -> None:
+    """Label: value lines on one line each (values cut to the width)."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin - label_width
+    for label, value in items:
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.cell(label_width, 5.5, label)
+        pdf.set_font(FONT, "", 9.5)
+        pdf.cell(width, 5.5, fit(pdf, value or "—", width), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+
+
+MISSION_KIND_LABELS = {
+    "correction": "Correction",
+    "oral": "Oral",
+    "pratique": "Pratique",
+    "jury": "Jury",
+    "surveillance": "Surveillance",
+}
+
+
+def write_statements(
+    path: str | Path, statements: Sequence[service.ExaminerStatement], *, session_year: int
+) -> Path:
+    """One PDF; for each examiner a new page with all their claims listed."""
+    pdf = new_document("État de frais", session_year=session_year)
+    for statement in statements:
+        _statement_pages(pdf, statement, session_year)
+    if not statements:
+        pdf.add_page()
+        pdf.paragraph("Aucun état de frais à éditer.")
+    return save(pdf, path)
+
+
+def _statement_pages(
+    pdf: BaktuiPDF, statement: service.ExaminerStatement, session_year: int
+) -> None:
+    pdf.add_page()
+    # title_block's multi_cell costs tens of ms a page: plain centred cells instead
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 7, "ÉTAT DE FRAIS", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(
+        0, 5,
+        f"Frais de déplacement et indemnités d'examen — baccalauréat technologique {session_year}",
+        align="C", new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.ln(3)
+    name = " ".join(
+        part
+        for part in (statement.civility, statement.last_name.upper(), statement.first_name)
+        if part
+    )
+    vehicle = "non autorisé"
+    if statement.vehicle_authorised:
+        vehicle = "autorisé" + (f", {statement.fiscal_hp} CV" if statement.fiscal_hp else "")
+    pairs(
+        pdf,
+        [
+            ("Bénéficiaire", name),
+            ("Corps / grade", statement.corps),
+            ("Établissement", statement.etablissement),
+            ("Résidence administrative", statement.admin_commune),
+            ("Résidence familiale", statement.home_commune),
+            ("Véhicule personnel", vehicle),
+        ],
+        label_width=52,
+    )
+    grand_total = 0
+    for claim in statement.claims:
+        grand_total += _claim_block(pdf, claim)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(0, 7, f"Total de l'état de frais : {euros(grand_total)}", align="R",
+             new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.set_font(FONT, "", 10)
+    text_block(pdf, rules_note(), size=8, height=4)
+    pdf.ln(1)
+    pdf.signature_block(
+        [
+            "L'intéressé(e), date et signature",
+            "Le chef de centre (service fait)",
+            "Pour le recteur, la division des examens",
+        ]
+    )
+
+
+def rules_note() -> str:
+    return ROUNDING_TEXT
+
+
+def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
+    """A claim: state, missions, lines, totals by kind; returns the amount counted."""
+    state = service.STATE_LABELS.get(claim.state, claim.state)
+    heading = f"Demande n° {claim.id} — {state}"
+    declared = claim.row.declared_on
+    if declared:
+        heading += f", déclarée le {declared:%d/%m/%Y}"
+    pdf.section(heading)
+    facts: list[tuple[str, str]] = []
+    if claim.row.service_fait_on:
+        facts.append(("Service fait", f"{claim.row.service_fait_on:%d/%m/%Y}"))
+    if claim.validated_at:
+        validated = _day(claim.validated_at)
+        when = f"{validated:%d/%m/%Y}" if validated else claim.validated_at
+        facts.append(("Validée", f"le {when} par {claim.validated_by}"))
+    if claim.paid_at:
+        paid = _day(claim.paid_at)
+        facts.append(("Mise en paiement", f"{paid:%d/%m/%Y}" if paid else claim.paid_at))
+    if claim.state == "rejetee":
+        facts.append(("Motif du rejet", claim.reject_reason))
+    if facts:
+        pairs(pdf, facts, label_width=40)
+
+    if claim.missions:
+        pdf.set_font(FONT, "B", 9)
+        pdf.cell(0, 5, "Convocations", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 8)  # the table's font: fit() measures with it
+        rows = [
+            [
+                f"{m.day:%d/%m/%Y}",
+                MISSION_KIND_LABELS.get(m.kind, m.kind),
+                fit(pdf, m.centre, MISSION_WIDTHS[2]),
+                fit(pdf, m.commune, MISSION_WIDTHS[3]),
+                m.epreuve_code,
+            ]
+            for m in claim.missions
+        ]
+        pdf.table(["Date", "Mission", "Centre", "Commune", "Épreuve"], rows, MISSION_WIDTHS,
+                  row_height=5.5, font_size=8)  # fmt: skip
+        pdf.ln(1.5)
+
+    use_stored = claim.frozen
+    pdf.set_font(FONT, "", LINE_FONT)
+    rows = []
+    for line in claim.lines:
+        amount = line.amount_centi if use_stored else line.computed_centi
+        declared_text = line.description
+        if line.kind in RECEIPT_KINDS and not line.receipt:
+            declared_text += " (sans justificatif)"
+        rows.append(
+            [
+                f"{line.day:%d/%m/%Y}",
+                fit(pdf, KIND_LABELS.get(line.kind, line.kind_label), LINE_WIDTHS[1]),
+                fit(pdf, declared_text, LINE_WIDTHS[2]),
+                fit(pdf, line.detail, LINE_WIDTHS[3]),
+                euros(amount),
+            ]
+        )
+    if rows:
+        pdf.table(
+            ["Date", "Nature", "Déclaré", "Calcul", "Montant"],
+            rows,
+            LINE_WIDTHS,
+            align=["C", "L", "L", "L", "R"],
+            row_height=5.5,
+            font_size=LINE_FONT,
+        )
+    else:
+        text_block(pdf, "Aucune ligne.")
+    total = sum(line.amount_centi if use_stored else line.computed_centi for line in claim.lines)
+    travel = sum(
+        v for k, v in claim.totals_by_kind.items() if k in rules.TRAVEL_KINDS + rules.STAY_KINDS
+    )
+    fees = sum(v for k, v in claim.totals_by_kind.items() if k in rules.FEE_KINDS)
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(
+        0, 5.5,
+        f"Frais de déplacement {euros(travel)} · Indemnités d'examen {euros(fees)} · "
+        f"Total {euros(total)}",
+        align="R", new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    confirmed = [a for a in claim.anomalies if a.confirmed]
+    if confirmed:
+        text_block(pdf, "Anomalies examinées et acceptées par le bureau :", size=8, style="I")
+        for anomaly in confirmed:
+            text_block(pdf, f"– {anomaly.text}", size=8, style="I", height=4)
+    pdf.set_font(FONT, "", 10)
+    return 0 if claim.state == "rejetee" else total
+
+
+def export_statements(
+    session: SessionInfo,
+    examiner_ids: Sequence[int],
+    *,
+    states: Sequence[str] = service.LIVE_STATES,
+    path: str | Path | None = None,
+) -> ExportResult:
+    """The états de frais of these examiners (their claims in ``states``), ONE PDF."""
+    if not examiner_ids:
+        raise ServiceError("Aucun examinateur pour l'état de frais.")
+    statements = service.examiner_statements(list(examiner_ids), session.id, states=states)
+    statements = [s for s in statements if s.claims]
+    if not statements:
+        raise ServiceError("Aucune demande à faire figurer sur l'état de frais.")
+    if path is None:
+        if len(statements) == 1:
+            one = statements[0]
+            stem = f"etat-de-frais-{safe_name(one.last_name + '-' + one.first_name)}"
+        else:
+            stem = f"etats-de-frais-{len(statements)}-examinateurs"
+        path = output_dir() / f"{stem}-{session.year}.pdf"
+    written = write_statements(path, statements, session_year=session.year)
+    service.record_documents([s.examiner_id for s in statements], "etat_de_frais", written.name)
+    total = 0
+    for statement in statements:
+        for claim in statement.claims:
+            if claim.state != "rejetee":
+                total += sum(
+                    line.amount_centi if claim.frozen else line.computed_centi
+                    for line in claim.lines
+                )
+    return ExportResult(written, len(statements), total)
+
+
+__all__ = [
+    "ExportResult",
+    "export_payment",
+    "export_statements",
+    "payment_table",
+    "write_payment_workbook",
+    "write_statements",
+]

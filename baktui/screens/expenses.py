@@ -1,0 +1,673 @@
+"""F6 Frais: the queue of examiners' expense claims, checked and validated one after the other.
+
+Top: the queue (oldest declaration first, a page of at most 100 claims) with the number of
+anomalies found; below, the highlighted claim: examiner, lines with their computed amounts, and
+its anomalies. Keys: V validate (each anomaly confirmed first), R reject (reason required),
+C correct the highlighted line, N / P next and previous claim, S record the service fait, F the
+list shown, A ageing of unpaid claims, D état de frais (PDF), E payment file (Excel).
+
+Every read and write runs in a thread worker through :mod:`baktui.data.services.expenses`; the
+screen only holds the plain dataclasses it gets back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from baktui.data.audit import ConflictError, ServiceError
+from baktui.data.services import expenses as service
+from baktui.data.services.sessions import SessionInfo
+from baktui.rules.expenses import euros_text
+from baktui.screens.base import (
+    BaktuiScreen,
+    ChoiceModal,
+    ConfirmModal,
+    error_text,
+    worker_connection,
+)
+from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
+
+PAGE_SIZE = 100
+OLDEST_IN_AGEING = 8
+
+# (key, label, states)
+FILTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("service_fait", "À valider (service fait)", ("service_fait",)),
+    ("declaree", "Déclarées (service fait à attester)", ("declaree",)),
+    ("attente", "En attente (déclarées et service fait)", ("declaree", "service_fait")),
+    ("validee", "Validées (à mettre en paiement)", ("validee",)),
+    ("mise_en_paiement", "Mises en paiement", ("mise_en_paiement",)),
+    ("rejetee", "Rejetées", ("rejetee",)),
+    ("toutes", "Toutes les demandes", service.STATES),
+)
+FILTER_BY_KEY = {key: (label, states) for key, label, states in FILTERS}
+SHORT_STATES = {
+    "declaree": "déclarée",
+    "service_fait": "serv. fait",
+    "validee": "validée",
+    "mise_en_paiement": "en paiement",
+    "rejetee": "rejetée",
+}
+SHORT_KINDS = {
+    "car": "Voiture",
+    "public_transport": "Transport",
+    "toll": "Péage",
+    "parking": "Parking",
+    "meal": "Repas",
+    "night": "Nuitée",
+    "copies": "Copies",
+    "oral_hours": "Oral (h)",
+}
+EXPORT_CHOICES = (
+    ("paiement", "Fichier de mise en paiement (Excel) : demandes validées"),
+    ("etats", "États de frais des demandes validées (un seul PDF)"),
+)
+
+
+def clip(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def queue_cells(row: service.ClaimRow) -> tuple[Any, ...]:
+    """A queue row as the table shows it."""
+    if row.anomalies:
+        mark = Text(f"⚠ {row.unconfirmed}" if row.unconfirmed else "✓", style="bold")
+        if row.unconfirmed:
+            mark.stylize("yellow")
+    else:
+        mark = Text("")
+    return (
+        Text(str(row.id), justify="right"),
+        clip(row.examiner_name, 24),
+        SHORT_STATES.get(row.state, row.state),
+        f"{row.declared_on:%d/%m}" if row.declared_on else "",
+        Text(f"{row.days_waiting} j", justify="right"),
+        Text(euros_text(row.total_centi), justify="right"),
+        mark,
+    )
+
+
+def line_cells(line: service.LineView, frozen: bool) -> tuple[Any, ...]:
+    """A line of the claim as the table shows it (computed amount until validated)."""
+    amount = line.amount_centi if frozen else line.computed_centi
+    flags = ("⚠" if line.flagged else "") + ("≠" if line.stale and not frozen else "")
+    receipt = ""
+    if line.kind in ("public_transport", "toll", "parking", "night"):
+        receipt = "✓" if line.receipt else "✗"
+    return (
+        f"{line.day:%d/%m}",
+        SHORT_KINDS.get(line.kind, clip(line.kind_label, 10)),
+        clip(line.description, 36),
+        receipt,
+        Text(euros_text(amount), justify="right"),
+        Text(flags, style="bold yellow"),
+    )
+
+
+def head_text(detail: service.ClaimDetail) -> Text:
+    """Two lines over the claim's lines: who, state, waiting time, total; residences, car."""
+    row = detail.row
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"N° {row.id} ", style="bold")
+    text.append(row.examiner_name, style="bold")
+    if detail.examiner_corps:
+        text.append(f" · {detail.examiner_corps}")
+    text.append(f" · {row.state_label}")
+    if row.declared_on:
+        text.append(f" · décl. {row.declared_on:%d/%m}")
+    text.append(f" · {row.days_waiting} j · ")
+    total = row.total_centi if detail.frozen else detail.computed_total_centi
+    text.append(euros_text(total), style="bold")
+    text.append("\n")
+    car = "voiture non autorisée"
+    if detail.vehicle_authorised:
+        car = f"voiture {detail.fiscal_hp} CV" if detail.fiscal_hp else "voiture (CV ?)"
+    km = f"{detail.annual_km:,}".replace(",", " ")
+    text.append(
+        f"{len(detail.missions)} conv. · adm. {detail.admin_commune or '?'} · "
+        f"fam. {detail.home_commune or '?'} · {car} · {km} km/an"
+    )
+    return text
+
+
+def notes_text(detail: service.ClaimDetail) -> Text:
+    """Anomalies (to confirm or confirmed), recomputed amounts, rejection, convocations."""
+    text = Text()
+    for anomaly in detail.anomalies:
+        if anomaly.confirmed:
+            text.append("✓ ", style="green")
+            text.append(anomaly.text)
+            text.append(" (confirmée)\n", style="dim")
+        else:
+            text.append("⚠ ", style="bold yellow")
+            text.append(anomaly.text + "\n")
+    if not detail.anomalies:
+        text.append("Aucune anomalie.\n", style="green")
+    if not detail.frozen and detail.computed_total_centi != detail.row.total_centi:
+        text.append(
+            f"≠ Montants recalculés aux taux : {euros_text(detail.row.total_centi)} enregistrés → "
+            f"{euros_text(detail.computed_total_centi)} (enregistrés à la validation).\n",
+            style="italic",
+        )
+    if detail.state == "rejetee":
+        text.append(f"Rejetée : {detail.reject_reason}\n", style="bold red")
+    if detail.validated_by:
+        when = service.parse_day(detail.validated_at)
+        on = f" le {when:%d/%m/%Y}" if when else ""
+        text.append(f"Validée par {detail.validated_by}{on}.\n")
+    if detail.missions:
+        missions = " ; ".join(
+            f"{m.day:%d/%m} {m.kind} {m.epreuve_code} {m.centre} ({m.commune})".replace("  ", " ")
+            for m in detail.missions
+        )
+        text.append(f"Convocations : {missions}", style="dim")
+    else:
+        text.append("Aucune convocation rattachée.", style="bold red")
+    return text
+
+
+class ExpensesScreen(BaktuiScreen):
+    """Checking and validating examiners' expense claims."""
+
+    SUB_TITLE = "Frais de mission"
+    HELP = """\
+Les **états de frais** des examinateurs : contrôle, validation, mise en paiement.
+
+En haut, la file des demandes (la plus ancienne déclaration d'abord) ; en bas, la demande
+sélectionnée : ses lignes, le montant calculé aux **taux en vigueur le jour de la mission**
+(indemnités kilométriques selon la puissance fiscale et les km cumulés de l'année ; repas ;
+nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) et ses anomalies.
+
+- **V** valide une demande au *service fait*. S'il y a des anomalies, baktui les présente
+  une par une : chacune doit être **confirmée** (O) — la confirmation est inscrite au journal —,
+  sinon rien n'est validé. Les montants sont recalculés et arrêtés à la validation.
+- **R** rejette la demande : le motif est obligatoire.
+- **C** corrige la ligne sélectionnée (Tab pour aller dans les lignes) : recalcul immédiat,
+  chaque changement au journal avec son motif.
+- **N** / **P** : demande suivante / précédente. **S** : enregistre le *service fait* attesté
+  par le centre. **F** : choisir la liste (à valider, déclarées, validées, rejetées…).
+- **A** : ancienneté des demandes non payées. **D** : état de frais (PDF) de l'examinateur.
+  **E** : fichier de mise en paiement (Excel, une ligne par demande validée) ou les états de
+  frais de toutes les demandes validées.
+
+Dans la file, ⚠ n = anomalies à confirmer, ✓ = toutes confirmées. Dans les lignes, ⚠ = ligne
+en anomalie, ≠ = montant enregistré différent du calcul (il sera recalculé), ✗ = sans justificatif.
+Arrondi : chaque ligne au centime, le demi-centime au-dessus.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "validate", "Valider", id="expenses-validate"),
+        Binding("r", "reject", "Rejeter", id="expenses-reject"),
+        Binding("c", "correct", "Corriger", id="expenses-correct"),
+        Binding("n", "next_claim", "Suiv.", id="expenses-next"),
+        Binding("p", "previous_claim", "Préc.", id="expenses-previous"),
+        Binding("s", "service_fait", "Service fait", show=False, id="expenses-service-fait"),
+        Binding("f", "filter", "Liste", id="expenses-filter"),
+        Binding("a", "ageing", "Ancienneté", show=False, id="expenses-ageing"),
+        Binding("d", "statement", "État de frais (PDF)", show=False, id="expenses-statement"),
+        Binding("e", "export", "Exports", show=False, id="expenses-export"),
+    ]
+    CSS = """
+    ExpensesScreen #exp-filter { height: 1; padding: 0 1; background: $boost; }
+    ExpensesScreen #exp-queue { height: 7; }
+    ExpensesScreen #exp-head { height: 2; padding: 0 1; background: $panel; }
+    ExpensesScreen #exp-lines { height: 1fr; min-height: 3; }
+    ExpensesScreen #exp-notes { height: 4; padding: 0 1; }
+    ExpensesScreen DataTable:focus { background-tint: $foreground 3%; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_key = "service_fait"
+        self.queue_rows: list[service.ClaimRow] = []
+        self.page_total = 0
+        self.page_offset = 0
+        self.detail: service.ClaimDetail | None = None
+
+    # --- Layout ----------------------------------------------------------------------------
+
+    def compose_content(self) -> ComposeResult:
+        yield Static("Lecture des demandes…", id="exp-filter")
+        queue = DataTable(id="exp-queue", cursor_type="row", zebra_stripes=True)
+        queue.add_columns("N°", "Examinateur", "État", "Décl.", "Att.", "Total", "Anom.")
+        yield queue
+        yield Static("", id="exp-head")
+        lines = DataTable(id="exp-lines", cursor_type="row")
+        lines.add_columns("Jour", "Nature", "Déclaré", "J.", "Montant", "")
+        yield lines
+        with VerticalScroll(id="exp-notes", can_focus=True):
+            yield Static("", id="exp-notes-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#exp-queue", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown (F6, or a dialog closed): re-read the page, a colleague may have worked."""
+        if not self.app.screen.is_modal:
+            self.reload(keep_id=self.detail.id if self.detail else None)
+
+    @property
+    def session(self) -> SessionInfo | None:
+        return self.baktui.session
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return FILTER_BY_KEY[self.filter_key][1]
+
+    # --- Keys available now ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        detail = self.detail
+        if action == "validate":
+            return None if detail is None or detail.state != "service_fait" else True
+        if action == "reject":
+            return None if detail is None or detail.state not in service.OPEN_STATES else True
+        if action == "correct":
+            if detail is None or not detail.lines or detail.state not in service.OPEN_STATES:
+                return None
+            return True
+        if action == "service_fait":
+            return detail is not None and detail.state == "declaree"
+        if action == "statement":
+            return detail is not None
+        return super().check_action(action, parameters)
+
+    # --- Reading ---------------------------------------------------------------------------
+
+    def reload(self, keep_id: int | None = None, keep_index: int | None = None) -> None:
+        session = self.session
+        if session is None:
+            self.query_one("#exp-filter", Static).update("Aucune session ouverte.")
+            return
+        self._load_queue(session.id, self.states, self.page_offset, keep_id, keep_index)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-queue")
+    def _load_queue(
+        self,
+        session_id: int,
+        states: tuple[str, ...],
+        offset: int,
+        keep_id: int | None,
+        keep_index: int | None,
+    ) -> None:
+        worker = get_current_worker()
+        with worker_connection():
+            page = service.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
+            if page.total and offset >= page.total:  # the page emptied (claims validated)
+                offset = max(0, (page.total - 1) // PAGE_SIZE * PAGE_SIZE)
+                page = service.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_queue, page, keep_id, keep_index)
+
+    def _show_queue(
+        self, page: service.QueuePage, keep_id: int | None, keep_index: int | None
+    ) -> None:
+        self.queue_rows = list(page.rows)
+        self.page_total = page.total
+        self.page_offset = page.offset
+        label = FILTER_BY_KEY[self.filter_key][0]
+        if page.total:
+            shown = f"{page.offset + 1}–{page.offset + len(page.rows)} sur {page.total}"
+        else:
+            shown = "aucune demande"
+        self.query_one("#exp-filter", Static).update(
+            Text.assemble((label, "bold"), f" · {shown} · F liste · F1 aide", no_wrap=True)
+        )
+        table = self.query_one("#exp-queue", DataTable)
+        table.clear()
+        for row in self.queue_rows:
+            table.add_row(*queue_cells(row), key=str(row.id))
+        if not self.queue_rows:
+            self._show_detail(None)
+            return
+        index = 0
+        ids = [row.id for row in self.queue_rows]
+        if keep_id in ids:
+            index = ids.index(keep_id)
+        elif keep_index is not None:
+            index = min(max(keep_index, 0), len(ids) - 1)
+        table.move_cursor(row=index)
+        self._load_detail(ids[index])
+
+    def _cursor_claim_id(self) -> int | None:
+        """The claim under the queue's cursor now (highlight messages may be stale)."""
+        table = self.query_one("#exp-queue", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # cursor out of the table while it is rebuilt
+            return None
+        return int(key) if key is not None else None
+
+    @on(DataTable.RowHighlighted, "#exp-queue")
+    def _queue_moved(self, event: DataTable.RowHighlighted) -> None:
+        claim_id = self._cursor_claim_id()
+        if claim_id is None or event.row_key.value != str(claim_id):
+            return  # a highlight from before the table was rebuilt
+        if self.detail is None or self.detail.id != claim_id:
+            self._load_detail(claim_id)
+
+    @on(DataTable.RowSelected, "#exp-queue")
+    def _queue_selected(self) -> None:
+        """Entrée on a claim: go to its lines."""
+        self.query_one("#exp-lines", DataTable).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-detail")
+    def _load_detail(self, claim_id: int) -> None:
+        worker = get_current_worker()
+        with worker_connection():
+            detail = service.claim_detail(claim_id)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_detail, detail)
+
+    def _show_detail(self, detail: service.ClaimDetail | None) -> None:
+        if detail is not None and detail.id != self._cursor_claim_id():
+            return  # the cursor moved on while it was read
+        previous = self.detail
+        self.detail = detail
+        head = self.query_one("#exp-head", Static)
+        lines = self.query_one("#exp-lines", DataTable)
+        notes = self.query_one("#exp-notes-text", Static)
+        keep_line = lines.cursor_row if previous and detail and previous.id == detail.id else 0
+        lines.clear()
+        if detail is None:
+            head.update("Aucune demande dans cette liste. F : choisir une autre liste.")
+            notes.update("")
+            self.refresh_bindings()
+            return
+        head.update(head_text(detail))
+        for line in detail.lines:
+            lines.add_row(*line_cells(line, detail.frozen), key=str(line.id))
+        if detail.lines:
+            lines.move_cursor(row=min(keep_line, len(detail.lines) - 1))
+        notes.update(notes_text(detail))
+        self.refresh_bindings()
+
+    # --- Moving ----------------------------------------------------------------------------
+
+    def action_next_claim(self) -> None:
+        table = self.query_one("#exp-queue", DataTable)
+        if not self.queue_rows:
+            return
+        if table.cursor_row < len(self.queue_rows) - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        elif self.page_offset + len(self.queue_rows) < self.page_total:
+            self.page_offset += PAGE_SIZE
+            self.reload(keep_index=0)
+        else:
+            self.say("Dernière demande de la liste.")
+
+    def action_previous_claim(self) -> None:
+        table = self.query_one("#exp-queue", DataTable)
+        if not self.queue_rows:
+            return
+        if table.cursor_row > 0:
+            table.move_cursor(row=table.cursor_row - 1)
+        elif self.page_offset > 0:
+            self.page_offset = max(0, self.page_offset - PAGE_SIZE)
+            self.reload(keep_index=PAGE_SIZE - 1)
+        else:
+            self.say("Première demande de la liste.")
+
+    def action_filter(self) -> None:
+        def chosen(key: str | None) -> None:
+            if key is None or key not in FILTER_BY_KEY:
+                return
+            self.filter_key = key
+            self.page_offset = 0
+            self.reload()
+
+        self.app.push_screen(
+            ChoiceModal(
+                "Demandes à afficher",
+                [(key, label) for key, label, _ in FILTERS],
+                current=self.filter_key,
+            ),
+            chosen,
+        )
+
+    # --- Writing ---------------------------------------------------------------------------
+
+    def _current_index(self) -> int:
+        return self.query_one("#exp-queue", DataTable).cursor_row
+
+    @work(thread=True, exit_on_error=False, group="expenses-write")
+    def _write(
+        self,
+        what: Callable[[], service.ClaimDetail | None],
+        done: str,
+        keep_same: bool,
+    ) -> None:
+        """Run a service write; then say so and re-read the queue and the claim."""
+        index = self.app.call_from_thread(self._current_index)
+        claim_id = self.detail.id if self.detail else None
+        try:
+            with worker_connection():
+                result = what()
+        except ConflictError as exc:
+            self.app.call_from_thread(self.fail, str(exc), "Modifiée entre-temps")
+            self.app.call_from_thread(self.reload, claim_id)
+            return
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+        except Exception as exc:  # shown, the app keeps running
+            self.app.call_from_thread(self.fail, error_text(exc), "Erreur")
+            return
+        message = done
+        if result is not None and "{total}" in done:
+            message = done.format(total=euros_text(result.row.total_centi))
+        self.app.call_from_thread(self.say, message)
+        if keep_same:
+            self.app.call_from_thread(self.reload, claim_id)
+        else:
+            self.app.call_from_thread(self.reload, None, index)
+
+    def action_validate(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        if detail.state != "service_fait":
+            self.fail(f"Demande n° {detail.id} {detail.row.state_label} : seule une demande au "
+                      "service fait se valide.")  # fmt: skip
+            return
+        self._validate_flow(detail)
+
+    @work(exclusive=True, group="expenses-dialog")
+    async def _validate_flow(self, detail: service.ClaimDetail) -> None:
+        """Confirm each anomaly (or the clean claim), then validate in a thread."""
+        pending = detail.unconfirmed
+        confirmed: list[str] = []
+        for number, anomaly in enumerate(pending, start=1):
+            ok = await self.app.push_screen_wait(
+                ConfirmModal(
+                    f"{anomaly.text}\n\nVous avez vérifié ce point et l'acceptez ? "
+                    "La confirmation est inscrite au journal, à votre nom.",
+                    title=f"Anomalie {number}/{len(pending)} — {anomaly.label}",
+                    yes="Confirmer",
+                    no="Non",
+                )
+            )
+            if not ok:
+                self.warn(f"Demande n° {detail.id} non validée : anomalie non confirmée.")
+                return
+            confirmed.append(anomaly.text)
+        if not pending:
+            total = detail.row.total_centi if detail.frozen else detail.computed_total_centi
+            ok = await self.app.push_screen_wait(
+                ConfirmModal(
+                    f"Valider la demande n° {detail.id} de {detail.row.examiner_name} "
+                    f"pour {euros_text(total)} ?",
+                    title="Valider",
+                    yes="Valider",
+                    default=True,
+                )
+            )
+            if not ok:
+                return
+        self._write(
+            lambda: service.validate_claim(detail.id, detail.version, confirmed),
+            f"Demande n° {detail.id} validée ({{total}}).",
+            keep_same=False,
+        )
+
+    def action_reject(self) -> None:
+        detail = self.detail
+        if detail is None or detail.state not in service.OPEN_STATES:
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._write(
+                    lambda: service.reject_claim(detail.id, detail.version, reason),
+                    f"Demande n° {detail.id} rejetée.",
+                    keep_same=False,
+                )
+
+        self.app.push_screen(RejectModal(detail.row), reason_given)
+
+    def action_correct(self) -> None:
+        detail = self.detail
+        if detail is None or not detail.lines or detail.state not in service.OPEN_STATES:
+            return
+        table = self.query_one("#exp-lines", DataTable)
+        line = detail.lines[min(table.cursor_row, len(detail.lines) - 1)]
+
+        def corrected(correction: Correction | None) -> None:
+            if correction is None:
+                return
+            self._write(
+                lambda: service.correct_line(
+                    detail.id,
+                    line.id,
+                    detail.version,
+                    correction.changes,
+                    reason=correction.reason,
+                ),  # fmt: skip
+                f"Ligne corrigée, demande n° {detail.id} recalculée : {{total}}.",
+                keep_same=True,
+            )
+
+        self.app.push_screen(LineCorrectionModal(line), corrected)
+
+    def action_service_fait(self) -> None:
+        detail = self.detail
+        if detail is None or detail.state != "declaree":
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._write(
+                    lambda: service.attest_service_fait(detail.id, detail.version),
+                    f"Service fait enregistré pour la demande n° {detail.id}.",
+                    keep_same=self.filter_key not in ("declaree",),
+                )
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Le centre a attesté le service fait de la demande n° {detail.id} "
+                f"({detail.row.examiner_name}) ?",
+                title="Service fait",
+                default=True,
+            ),
+            answered,
+        )
+
+    # --- Ageing and documents --------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-ageing")
+    def action_ageing(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        with worker_connection():
+            rows = service.ageing(session.id)
+            oldest = service.queue(
+                session.id, states=service.UNPAID_STATES, limit=OLDEST_IN_AGEING
+            ).rows
+        self.app.call_from_thread(self.app.push_screen, AgeingModal(rows, oldest))
+
+    def action_statement(self) -> None:
+        detail, session = self.detail, self.session
+        if detail is None or session is None:
+            return
+        self._statements(session, [detail.row.examiner_id], service.LIVE_STATES)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
+    def _statements(
+        self, session: SessionInfo, examiner_ids: list[int] | None, states: tuple[str, ...]
+    ) -> None:
+        from baktui.exports.expenses import export_statements
+
+        try:
+            with worker_connection():
+                ids = examiner_ids or service.examiners_with_claims(session.id, states)
+                result = export_statements(session, ids, states=states)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+        self.app.call_from_thread(
+            self.say, f"État de frais ({result.count} examinateur(s)) : {result.path}"
+        )
+
+    def action_export(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def chosen(key: str | None) -> None:
+            if key == "paiement":
+                self.say("Écriture du fichier de mise en paiement…")
+                self._payment(session)
+            elif key == "etats":
+                self.say("Édition des états de frais des demandes validées…")
+                self._statements(session, None, ("validee",))
+
+        self.app.push_screen(ChoiceModal("Exports", list(EXPORT_CHOICES)), chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
+    def _payment(self, session: SessionInfo) -> None:
+        from baktui.exports.expenses import export_payment
+
+        try:
+            with worker_connection():
+                result = export_payment(session)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._write(
+                    lambda: _mark(session.id, result.claim_ids),
+                    f"{len(result.claim_ids)} demande(s) mises en paiement.",
+                    keep_same=False,
+                )
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            ConfirmModal(
+                f"Fichier écrit : {result.path}\n{result.count} demande(s), "
+                f"{euros_text(result.total_centi)}.\n\nMarquer ces demandes « mises en "
+                "paiement » ? (Non : le fichier reste, rien ne change.)",
+                title="Mise en paiement",
+            ),
+            answered,
+        )
+
+
+def _mark(session_id: int, claim_ids: tuple[int, ...]) -> None:
+    service.mark_paid(session_id, claim_ids)
+
+
+__all__ = ["ExpensesScreen", "line_cells", "queue_cells"]
