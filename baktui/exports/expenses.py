@@ -23,7 +23,7 @@ from baktui.data.audit import ServiceError
 from baktui.data.services import expenses as service
 from baktui.data.services.sessions import SessionInfo
 from baktui.exports.excel import write_workbook
-from baktui.exports.paths import output_dir, safe_name
+from baktui.exports.paths import output_dir, safe_name, share
 from baktui.exports.pdf import FONT, BaktuiPDF, euros, new_document, save
 from baktui.rules import expenses as rules
 
@@ -154,6 +154,7 @@ def _apply_formats(path: Path, count: int) -> None:
     os.close(fd)
     try:
         workbook.save(tmp)
+        share(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
