@@ -1,0 +1,329 @@
+"""Notes manquantes: every grade still missing in the session, by jury, épreuve and centre.
+
+Reached from F4 (Ctrl+G). Two paged levels, both read in thread workers: the groups (one GROUP BY,
+200 a page) and, on Entrée, the group's missing grades (100 a page). Entrée on a line opens the
+grade field: written copies are entered by anonymity number (no name), oral and contrôle-continu
+grades by candidate. « i » imports a centre's grade file through the notes import and shows its
+report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, Static
+
+from baktui.data.audit import ServiceError
+from baktui.data.services import lots
+from baktui.data.services.lots import MissingGroup, MissingGroupsPage, MissingLine
+from baktui.screens.base import BaktuiScreen, error_text, worker_connection
+from baktui.screens.grade_entry import TextPrompt
+
+GROUPS_PAGE = 200
+LINES_PAGE = lots.MISSING_PAGE
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+class ReportModal(ModalScreen[None]):
+    """A long text to read (an import report); Échap or Entrée closes it."""
+
+    HELP: ClassVar[str | None] = "Lisez le compte rendu ; **Échap** ou **Entrée** le ferme."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", "Fermer", id="report-close"),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.dialog_title = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help-dialog") as dialog:
+            dialog.border_title = self.dialog_title
+            with VerticalScroll(id="report-scroll", can_focus=True):
+                yield Static(self.text, markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class MissingGradesScreen(BaktuiScreen):
+    """Missing grades, grouped; type them where they are missing, or import a centre's file."""
+
+    SUB_TITLE = "Notes manquantes"
+    AUTO_FOCUS = "#missing-groups"
+    HELP = """\
+Toutes les notes encore **manquantes** de la session (inscrit à l'épreuve, sans note du premier
+groupe ; ABS, AJ et DI comptent comme saisis ; une spécialité en parties est saisie quand toutes
+ses parties le sont), regroupées par **jury**, **épreuve** et **centre**, avec leur nombre.
+
+**Entrée** sur un groupe en liste les notes manquantes ; **Entrée** sur une ligne ouvre la case
+de note : tapez la note puis **Entrée**, le curseur passe à la ligne suivante. Les copies écrites
+se saisissent par **numéro d'anonymat** (jamais de nom), l'oral et le contrôle continu par
+candidat. **Échap** revient aux groupes.
+
+**i** importe le fichier de notes d'un centre (CSV ou XLSX, format des notes) et affiche le
+compte rendu ; **r** relit les chiffres ; **n** / **p** : page suivante / précédente (200 groupes
+ou 100 lignes par page).
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "import_file", "Importer", id="missing.import"),
+        Binding("r", "reload", "Actualiser", id="missing.refresh"),
+        Binding("n", "page(1)", "Page suiv.", id="missing.next-page"),
+        Binding("p", "page(-1)", "Page préc.", id="missing.previous-page"),
+    ]
+    CSS = """
+    #missing-body { height: 1fr; padding: 0 1; }
+    #missing-summary { height: 1; }
+    #missing-groups, #missing-lines { height: 1fr; }
+    #missing-lines { display: none; }
+    MissingGradesScreen.-lines #missing-groups { display: none; }
+    MissingGradesScreen.-lines #missing-lines { display: block; }
+    #missing-entry { height: 1; }
+    #missing-entry Label { width: auto; }
+    #missing-grade { width: 10; }
+    #missing-message { width: 1fr; padding-left: 1; }
+    #missing-message.-error { color: $text-error; text-style: bold; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page: MissingGroupsPage | None = None
+        self.group_offset = 0
+        self.group: MissingGroup | None = None
+        self.line_offset = 0
+        self.line_total = 0
+        self.lines: list[MissingLine] = []
+
+    def compose_content(self) -> ComposeResult:
+        with Vertical(id="missing-body"):
+            yield Static("Lecture des notes manquantes…", id="missing-summary")
+            groups: DataTable[str] = DataTable(id="missing-groups", cursor_type="row")
+            groups.add_columns("Jury", "Épreuve", "Manquantes", "Centre")
+            yield groups
+            lines: DataTable[str] = DataTable(id="missing-lines", cursor_type="row")
+            lines.add_columns("Copie ou candidat", "Note")
+            yield lines
+            with Horizontal(id="missing-entry"):
+                yield Label("Note : ")
+                yield Input(id="missing-grade", max_length=8, compact=True, disabled=True)
+                yield Static("", id="missing-message")
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def _message(self, text: str, *, error: bool = False) -> None:
+        widget = self.query_one("#missing-message", Static)
+        widget.set_class(error, "-error")
+        widget.update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    # --- groups -----------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        session = self.baktui.session
+        if session is None:
+            self.query_one("#missing-summary", Static).update("Aucune session ouverte.")
+            return
+        self.load_groups(session.id, self.group_offset)
+        if self.group is not None:
+            self.load_lines(session.id, self.group, self.line_offset)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="missing-groups")
+    def load_groups(self, session_id: int, offset: int) -> None:
+        with worker_connection():
+            page = lots.missing_groups(session_id, offset=offset, limit=GROUPS_PAGE)
+        self.app.call_from_thread(self._show_groups, page)
+
+    def _show_groups(self, page: MissingGroupsPage) -> None:
+        self.page = page
+        table = self.query_one("#missing-groups", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for index, group in enumerate(page.groups):
+            table.add_row(
+                group.jury,
+                f"{group.epreuve_code} {group.epreuve_label}"[:24],
+                Text(_n(group.count), justify="right"),
+                group.centre,
+                key=str(index),
+            )
+        if page.groups:
+            table.move_cursor(row=min(row, len(page.groups) - 1))
+        self._summary()
+
+    def _summary(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{_n(page.total_missing)} notes manquantes", style="bold")
+        text.append(f" · {_n(page.total_groups)} groupes")
+        pages = max(1, -(-page.total_groups // GROUPS_PAGE))
+        if pages > 1:
+            text.append(f" · page {page.offset // GROUPS_PAGE + 1}/{pages}")
+        if self.group is not None:
+            text.append(f"  ▸ {self.group.jury}, {self.group.epreuve_code}, ")
+            text.append(f"{self.group.centre} : {_n(self.line_total)}")
+            line_pages = max(1, -(-self.line_total // LINES_PAGE))
+            if line_pages > 1:
+                text.append(f" (page {self.line_offset // LINES_PAGE + 1}/{line_pages})")
+        self.query_one("#missing-summary", Static).update(text)
+
+    @on(DataTable.RowSelected, "#missing-groups")
+    def _group_chosen(self, event: DataTable.RowSelected) -> None:
+        session = self.baktui.session
+        if self.page is None or session is None or event.row_key.value is None:
+            return
+        self.group = self.page.groups[int(event.row_key.value)]
+        self.line_offset = 0
+        self.add_class("-lines")
+        self.load_lines(session.id, self.group, 0)
+
+    # --- lines ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="missing-lines")
+    def load_lines(self, session_id: int, group: MissingGroup, offset: int) -> None:
+        with worker_connection():
+            lines, total = lots.missing_lines(session_id, group, offset=offset, limit=LINES_PAGE)
+        self.app.call_from_thread(self._show_lines, lines, total)
+
+    def _show_lines(self, lines: list[MissingLine], total: int) -> None:
+        self.lines = lines
+        self.line_total = total
+        table = self.query_one("#missing-lines", DataTable)
+        table.clear()
+        for index, line in enumerate(lines):
+            table.add_row(line.label, line.grade, key=str(index))
+        self._summary()
+        if self.has_class("-lines"):
+            table.focus()
+            if not lines:
+                self._message("Plus aucune note manquante dans ce groupe.")
+
+    @on(DataTable.RowSelected, "#missing-lines")
+    def _line_chosen(self, event: DataTable.RowSelected) -> None:
+        field = self.query_one("#missing-grade", Input)
+        field.disabled = False
+        field.value = ""
+        field.focus()
+        index = event.cursor_row
+        if 0 <= index < len(self.lines):
+            self._message(f"Note de : {self.lines[index].label}")
+
+    @on(Input.Submitted, "#missing-grade")
+    def _grade_typed(self, event: Input.Submitted) -> None:
+        session = self.baktui.session
+        table = self.query_one("#missing-lines", DataTable)
+        index = table.cursor_row
+        if session is None or not 0 <= index < len(self.lines) or not event.value.strip():
+            return
+        line = self.lines[index]
+        if line.grade:
+            self._message(f"{line.label} : déjà saisie ({line.grade}).", error=True)
+            return
+        try:
+            done = lots.enter_missing_grade(session.id, line, event.value)
+        except ServiceError as exc:
+            self._message(error_text(exc), error=True)
+            event.input.select_all()  # the value stays, shown; typing replaces it
+            return
+        self.lines[index] = done
+        table.update_cell(str(index), table.ordered_columns[1].key, done.grade)
+        event.input.value = ""
+        self._message(f"{line.label} : {done.grade} enregistrée.")
+        if index + 1 < len(self.lines):
+            table.move_cursor(row=index + 1)
+            self._message(f"Enregistrée ({done.grade}). Note de : {self.lines[index + 1].label}")
+        else:
+            self.query_one("#missing-grade", Input).disabled = True
+            table.focus()
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Escape: grade field -> lines -> groups -> the slip screen."""
+        field = self.query_one("#missing-grade", Input)
+        if self.focused is field:
+            field.value = ""
+            field.disabled = True
+            self.query_one("#missing-lines", DataTable).focus()
+            self._message("")
+            return
+        if self.has_class("-lines"):
+            self.remove_class("-lines")
+            self.group = None
+            self.query_one("#missing-groups", DataTable).focus()
+            self.action_reload()
+            return
+        super().action_back()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return True
+        return super().check_action(action, parameters)
+
+    def action_page(self, direction: int) -> None:
+        session = self.baktui.session
+        if session is None:
+            return
+        if self.group is not None and self.has_class("-lines"):
+            offset = self.line_offset + direction * LINES_PAGE
+            if 0 <= offset < max(self.line_total, 1):
+                self.line_offset = offset
+                self.load_lines(session.id, self.group, offset)
+            return
+        total = self.page.total_groups if self.page else 0
+        offset = self.group_offset + direction * GROUPS_PAGE
+        if 0 <= offset < max(total, 1):
+            self.group_offset = offset
+            self.load_groups(session.id, offset)
+
+    def action_import_file(self) -> None:
+        session = self.baktui.session
+        if session is None:
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self._message(f"Import de « {path} »…")
+                self.import_file(session.id, path)
+
+        self.app.push_screen(
+            TextPrompt(
+                "Importer des notes",
+                "Fichier de notes d'un centre (CSV ou XLSX : INE, épreuve, note…) :",
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="missing-import")
+    def import_file(self, session_id: int, path: str) -> None:
+        """The notes import (all or nothing), in a thread; its report is shown as it is."""
+        from baktui.data.services.imports import import_grades
+
+        try:
+            with worker_connection():
+                report = import_grades(session_id, Path(path).expanduser())
+        except ServiceError as exc:
+            self.app.call_from_thread(self._message, str(exc), error=True)
+            return
+        self.app.call_from_thread(self._imported, report.render(), report.ok)
+
+    def _imported(self, text: str, ok: bool) -> None:
+        self.app.push_screen(ReportModal("Import des notes", text))
+        self._message(
+            "Import terminé." if ok else "Import refusé : voir le compte rendu.", error=not ok
+        )
+        self.action_reload()
