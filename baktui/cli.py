@@ -111,8 +111,9 @@ def cmd_app(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     from baktui.app import BaktuiApp
 
-    BaktuiApp(db_target=resolved).run()
-    return EXIT_OK
+    app = BaktuiApp(db_target=resolved)
+    app.run()
+    return EXIT_REFUSED if app.return_code else EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -130,8 +131,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_OK
     from baktui.app import BaktuiApp
 
-    BaktuiApp(db_target=target).run()
-    return EXIT_OK
+    app = BaktuiApp(db_target=target)
+    app.run()
+    return EXIT_REFUSED if app.return_code else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:

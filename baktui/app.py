@@ -1,0 +1,294 @@
+"""The baktui application: one mode per F-key screen, global keys, title and command palette.
+
+The modes come from :data:`baktui.screens.registry.SCREENS`: a screen and its F-key exist as soon
+as its entry is there, and not before. Each mode keeps its own screen stack, so leaving a grade
+slip with F2 and coming back finds it as it was. Nothing here touches the disk at import time:
+the database is opened when the app mounts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingsMap, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
+from textual.signal import Signal
+
+from baktui.data import db as dbmod
+from baktui.data.audit import current_user
+from baktui.data.services.sessions import PHASES, SessionInfo, current_session, set_phase
+from baktui.screens import registry
+from baktui.screens.base import (
+    BaktuiScreen,
+    ChoiceModal,
+    ConfirmModal,
+    error_text,
+    focused_help,
+    worker_connection,
+)
+from baktui.screens.help import HelpScreen, help_markdown, keys_of
+
+APP_NAME = "baktui"
+HOME_MODE = "home"
+
+KEY_NAMES = {
+    "escape": "Échap",
+    "enter": "Entrée",
+    "tab": "Tab",
+    "space": "Espace",
+    "backspace": "Retour arr.",
+    "delete": "Suppr",
+    "insert": "Inser",
+    "home": "Début",
+    "end": "Fin",
+    "pageup": "Pg↑",
+    "pagedown": "Pg↓",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+}
+MODIFIER_NAMES = {"ctrl": "Ctrl", "shift": "Maj", "alt": "Alt"}
+
+# Shown by F1 under every screen's own help.
+GLOBAL_HELP = """\
+**Touches de partout** : F1 cette aide · {modes} · Ctrl+P commandes · Ctrl+Q quitter.
+Chaque touche F garde son écran tel que vous l'avez laissé (une saisie en cours reste là).
+**Échap** revient en arrière, puis à l'accueil. **Tab** passe d'un champ à l'autre.
+
+Base ouverte : `{base}` · utilisateur inscrit au journal : {login}.
+"""
+
+
+def app_bindings() -> list[Binding]:
+    """The global keys: F1, one key per registered screen, the palette, quit.
+
+    Built when the app is created (not at import) from the registry, so the footer shows only
+    screens that exist, and tests can pin the registry.
+    """
+    modes = [
+        Binding(
+            item.key,
+            f"goto('{item.mode}')",
+            item.title,
+            id=item.mode,
+            priority=True,
+            tooltip=item.help,
+        )
+        for item in registry.SCREENS
+    ]
+    return [
+        Binding("f1", "help", "Aide", id="help", priority=True),
+        *modes,
+        Binding("ctrl+p", "command_palette", "Commandes", id="command-palette", priority=True),
+        Binding("ctrl+q", "quit", "Quitter", id="quit", priority=True),
+        Binding("ctrl+c", "quit_hint", "Quitter ?", show=False, id="quit-hint"),
+    ]
+
+
+class BaktuiApp(App[None], inherit_bindings=False):
+    """The exam office's terminal: ``BaktuiApp(db_target).run()``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = APP_NAME
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    NOTIFICATION_TIMEOUT = 6
+    BINDINGS: ClassVar[list[BindingType]] = []  # see app_bindings(): built per instance
+
+    def __init__(self, db_target: str) -> None:
+        super().__init__()
+        self._bindings = BindingsMap(app_bindings())
+        self.db_target = db_target
+        self.db_label = dbmod.describe_target(db_target)
+        self.login = current_user()
+        self.session: SessionInfo | None = None
+        self.session_changed: Signal[SessionInfo | None] = Signal(self, "session-changed")
+        # Keyboard data entry over SSH: no animation, no smooth scrolling.
+        self.animation_level = "none"
+        for item in registry.SCREENS:
+            self.add_mode(item.mode, self._screen_factory(item))
+
+    @staticmethod
+    def _screen_factory(item: registry.ScreenEntry) -> Callable[[], Screen]:
+        """The mode's base screen class, imported only when the mode is first shown."""
+
+        def build() -> Screen:
+            return item.load()()
+
+        return build
+
+    # --- Start and stop ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        """Open the database (fast: a file and its schema version), then show the home screen."""
+        try:
+            dbmod.open_database(self.db_target)
+            session = current_session()
+        except dbmod.DatabaseError as exc:
+            self.exit(return_code=1, message=str(exc))
+            return
+        self.set_session(session)
+        self.switch_mode(HOME_MODE)
+
+    def on_unmount(self) -> None:
+        dbmod.close_database()
+
+    # --- Session -----------------------------------------------------------------------------
+
+    def set_session(self, session: SessionInfo | None) -> None:
+        """Record the current session; the title and status bars follow."""
+        self.session = session
+        if session is None:
+            self.title = f"{APP_NAME} — aucune session"
+        else:
+            kind = "" if session.kind == "normale" else " (remplacement)"
+            self.title = f"{APP_NAME} — Session {session.year}{kind} · {session.phase_label}"
+        self.session_changed.publish(session)
+        self.refresh_bindings()
+
+    def action_change_phase(self) -> None:
+        """Choose the session's phase, confirm, write it (audited) in a worker."""
+        session = self.session
+        if session is None:
+            return
+
+        def chosen(phase: str | None) -> None:
+            if phase is None or phase == session.phase:
+                return
+            label = dict(PHASES)[phase]
+            self.push_screen(
+                ConfirmModal(
+                    f"Passer la session {session.year} en phase « {label} » ?\n"
+                    "Le changement est enregistré dans le journal, à votre nom.",
+                    title="Changer de phase",
+                ),
+                lambda ok: self._write_phase(session.id, phase) if ok else None,
+            )
+
+        self.push_screen(
+            ChoiceModal(
+                "Phase de la session",
+                list(PHASES),
+                current=session.phase,
+                prompt=f"Session {session.year} : choisissez la nouvelle phase.",
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session-phase")
+    def _write_phase(self, session_id: int, phase: str) -> None:
+        try:
+            with worker_connection():
+                info = set_phase(session_id, phase)
+        except Exception as exc:  # shown to the user, the app keeps running
+            self.call_from_thread(self.notify, error_text(exc), severity="error", timeout=15)
+            return
+        self.call_from_thread(self._phase_written, info)
+
+    def _phase_written(self, info: SessionInfo) -> None:
+        self.set_session(info)
+        self.notify(f"Session {info.year} : phase « {info.phase_label} ».")
+
+    # --- Keys --------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A dialog in front must be answered first: no mode switch behind its back.
+        if action in {"goto", "change_phase"} and self.screen.is_modal:
+            return False
+        if action == "goto" and parameters:
+            if parameters[0] == self.current_mode:
+                return False  # the footer does not offer the screen you are on
+            return self.mode_available(str(parameters[0]))
+        if action == "change_phase":
+            return self.session is not None
+        return True
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as printed on a French keyboard: F1, Ctrl+Q, Échap, Entrée."""
+        if binding.key_display:
+            return binding.key_display
+        modifiers, key = binding.parse_key()
+        name = KEY_NAMES.get(key) or (key.upper() if re.fullmatch(r"f\d+", key) else None)
+        if name is None:
+            name = super().get_key_display(Binding(key, binding.action))
+        if len(name) == 1:
+            name = name.upper() if modifiers else name
+        prefix = "".join(MODIFIER_NAMES.get(m, m.capitalize()) + "+" for m in modifiers)
+        return prefix + name
+
+    def mode_available(self, mode: str) -> bool:
+        """Every screen but home works on a session: they appear once there is one."""
+        return mode == HOME_MODE or self.session is not None
+
+    def action_goto(self, mode: str) -> None:
+        """Show a mode's screen (its stack as it was left)."""
+        if mode != self.current_mode and self.mode_available(mode):
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        """F1: help of the screen in front, or close the help if it is the one in front."""
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            screen.dismiss(None)
+            return
+        if isinstance(screen, CommandPalette):
+            return
+        title = "Aide"
+        sub_title = getattr(screen, "SUB_TITLE", None) or getattr(screen, "dialog_title", None)
+        if sub_title:
+            title = f"Aide — {sub_title}"
+        text = screen.HELP
+        if isinstance(screen, BaktuiScreen):
+            modes = " · ".join(f"{e.key.upper()} {e.title}" for e in registry.SCREENS)
+            text = (
+                (text or "").rstrip()
+                + "\n\n"
+                + GLOBAL_HELP.format(modes=modes, base=self.db_label, login=self.login)
+            )
+        markdown = help_markdown(text, keys_of(screen), focused_help(screen))
+        self.push_screen(HelpScreen(markdown, title=title))
+
+    def action_quit_hint(self) -> None:
+        """Ctrl+C out of habit: say how to quit instead of quitting mid-entry."""
+        self.notify("Pour quitter baktui : Ctrl+Q.", title="Quitter ?")
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (Ctrl+P): the registered screens and the app's actions, in French."""
+        for item in registry.SCREENS:
+            if not self.mode_available(item.mode):
+                continue
+            yield SystemCommand(
+                f"{item.title} ({item.key.upper()})",
+                item.help,
+                lambda mode=item.mode: self.action_goto(mode),
+            )
+        yield SystemCommand(
+            "Aide (F1)", "L'aide de l'écran affiché et ses touches", self.action_help
+        )
+        if self.session is not None:
+            yield SystemCommand(
+                "Changer de phase",
+                f"Phase actuelle : {self.session.phase_label}",
+                self.action_change_phase,
+            )
+        if hasattr(screen, "action_refresh_counts"):
+            yield SystemCommand(
+                "Actualiser les compteurs (r)",
+                "Relire les chiffres de l'accueil",
+                screen.action_refresh_counts,
+            )
+        yield SystemCommand(
+            "Changer de thème", "Couleurs de l'application", self.action_change_theme
+        )
+        yield SystemCommand("Quitter (Ctrl+Q)", "Fermer baktui", self.action_quit)

@@ -1,0 +1,291 @@
+"""The home screen: the session, its candidates, and what is left to do, with the key to do it.
+
+Counts come from :func:`baktui.data.services.stats.home_counts` in a thread worker: on « r »,
+when the screen comes to the front, and every 30 seconds while it is shown (other staff are
+typing in the same database). The automatic reads are skipped while
+:func:`~baktui.data.services.stats.data_fingerprint` says nothing changed, and the missing
+grades (the slow count at national scale) are read after the others are on screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from baktui.data.services.sessions import KINDS, SessionInfo, current_session
+from baktui.data.services.stats import (
+    HomeCounts,
+    data_fingerprint,
+    grades_missing,
+    home_counts,
+)
+from baktui.screens import registry
+from baktui.screens.base import BaktuiScreen, worker_connection
+
+REFRESH_SECONDS = 30.0
+
+DECISION_LABELS = {
+    "ADMIS": "Admis",
+    "SECOND_GROUPE": "Second groupe",
+    "AJOURNE": "Ajournés",
+    "INCOMPLET": "Incomplets",
+}
+MENTION_LABELS = {
+    "TBF": "dont félicitations",
+    "TB": "dont très bien",
+    "B": "dont bien",
+    "AB": "dont assez bien",
+}
+
+
+@dataclass(frozen=True)
+class TodoRow:
+    """A line of « À traiter »: a count and the screen (mode, its planned F-key) that handles it."""
+
+    label: str
+    value: Callable[[HomeCounts], int | None]
+    mode: str
+    key: str
+
+
+# Modes are looked up by name first, then by their planned key (see the README's key table).
+TODO_ROWS: tuple[TodoRow, ...] = (
+    TodoRow("Inscriptions à vérifier", lambda c: c.to_check, "registrations", "f3"),
+    TodoRow("  dont LVB manquante", lambda c: c.missing_lvb, "registrations", "f3"),
+    TodoRow("  sans centre d'examen", lambda c: c.missing_centre, "registrations", "f3"),
+    TodoRow("Notes manquantes (1er groupe)", lambda c: c.grades_missing, "grades", "f4"),
+    TodoRow("Lots non saisis", lambda c: c.lots_open, "grades", "f4"),
+    TodoRow("Absences sans remplaçant", lambda c: c.absences_open, "juries", "f5"),
+    TodoRow("États de frais en attente", lambda c: c.claims_waiting, "expenses", "f6"),
+)
+
+
+def clock() -> str:
+    """The time shown next to the counts (a function, so that snapshot tests can fix it)."""
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def key_for(mode: str, key: str) -> str:
+    """The F-key of the screen that handles a count, or "" while that screen does not exist."""
+    for item in registry.SCREENS:
+        if item.mode == mode or item.key == key:
+            return item.key.upper()
+    return ""
+
+
+def _n(value: int) -> str:
+    """French thousands separator (narrow no-break space)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def _table() -> Table:
+    """A compact table: one rule under the header, one space between columns."""
+    return Table(
+        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False
+    )
+
+
+def candidates_table(counts: HomeCounts) -> Table:
+    """Candidates per series: scolaires, individuels, total."""
+    table = _table()
+    table.add_column("Candidats", style="bold", no_wrap=True)
+    for series in counts.series:
+        table.add_column(series.code, justify="right", no_wrap=True)
+    table.add_column("Total", justify="right", style="bold", no_wrap=True)
+    table.add_row("Scolaires", *(_n(s.scolaires) for s in counts.series), _n(counts.scolaires))
+    table.add_row(
+        "Individuels", *(_n(s.individuels) for s in counts.series), _n(counts.individuels)
+    )
+    table.add_row("Total", *(_n(s.total) for s in counts.series), _n(counts.candidates))
+    return table
+
+
+def todo_table(counts: HomeCounts) -> Table:
+    """What is left to do, with the key of the screen that does it."""
+    table = _table()
+    table.add_column("À traiter", no_wrap=True)
+    table.add_column("Nombre", justify="right", no_wrap=True)
+    table.add_column("Touche", no_wrap=True)
+    for row in TODO_ROWS:
+        value = row.value(counts)
+        table.add_row(
+            row.label,
+            Text("…" if value is None else _n(value), style="bold" if value else ""),
+            Text(key_for(row.mode, row.key), style="bold"),
+        )
+    return table
+
+
+def results_table(counts: HomeCounts) -> Table:
+    """Decisions and mentions of the last deliberation, or a line saying there was none."""
+    key = key_for("deliberation", "f7")
+    table = _table()
+    table.add_column("Résultats" + (f" ({key})" if key else ""), no_wrap=True)
+    table.add_column("Nombre", justify="right", no_wrap=True)
+    if not counts.deliberated:
+        table.add_row("pas encore délibéré", "")
+        return table
+    for decision, count in counts.results.items():
+        table.add_row(DECISION_LABELS.get(decision, decision), _n(count))
+    for mention, label in MENTION_LABELS.items():
+        if counts.mentions.get(mention):
+            table.add_row(label, _n(counts.mentions[mention]))
+    return table
+
+
+def session_line(session: SessionInfo) -> Text:
+    text = Text()
+    text.append(f"Session {session.year}", style="bold")
+    text.append(f" · {KINDS.get(session.kind, session.kind)} · phase : ")
+    text.append(session.phase_label, style="bold")
+    return text
+
+
+def no_session_text(db_target: str) -> str:
+    """What to do when the database has no session yet (French, plain text)."""
+    return (
+        "Aucune session n'est ouverte dans cette base.\n\n"
+        "Pour ouvrir le registre de la session 2026, quittez baktui (Ctrl+Q) et tapez :\n\n"
+        f"    baktui --db {shlex.quote(db_target)} init --session 2026\n\n"
+        "puis rouvrez baktui sur la même base. Pour une session de remplacement, ajoutez "
+        "« --kind remplacement ».\n\n"
+        "Pour découvrir baktui sans toucher à une vraie base : « baktui demo »."
+    )
+
+
+class HomeScreen(BaktuiScreen):
+    """Tableau de bord: the session's counts, refreshed while it is shown."""
+
+    SUB_TITLE = "Accueil"
+    HELP = """\
+Le tableau de bord de la session : les candidats par série, ce qui reste à traiter et, après
+les délibérations, les résultats.
+
+Les chiffres sont **relus toutes les 30 secondes** tant que l'écran est affiché (vos collègues
+saisissent dans la même base), à chaque retour sur l'accueil, et quand vous appuyez sur **r**.
+L'heure de la dernière lecture est en bas.
+
+- *Scolaires* : candidats d'un établissement ; *individuels* : tous les autres (candidats
+  libres, CNED, formation continue). Les inscriptions annulées ne sont pas comptées.
+- *Inscriptions à vérifier* : fiches à l'état brouillon ou confirmée (pas encore validées).
+- *Notes manquantes* : épreuves où le candidat est inscrit, sans note du premier groupe
+  (ABS, AJ et DI comptent comme saisis ; les notes conservées ne sont pas attendues).
+- La colonne *Touche* donne la touche de l'écran qui traite la ligne.
+
+**p** change la phase de la session (inscriptions, organisation, épreuves…), après confirmation.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh_counts", "Actualiser", id="home-refresh"),
+        Binding("p", "app.change_phase", "Phase", id="home-phase"),
+    ]
+
+    def compose_content(self) -> ComposeResult:
+        with VerticalScroll(id="home-body", can_focus=True):
+            yield Static("Lecture des compteurs…", id="home-session")
+            yield Static("", id="home-candidates")
+            with Horizontal(id="home-blocks"):
+                yield Static("", id="home-todo")
+                yield Static("", id="home-results")
+            yield Static("", id="home-updated")
+
+    def on_mount(self) -> None:
+        self._fingerprint: tuple[int, ...] | None = None
+        self._timer = self.set_interval(REFRESH_SECONDS, self._tick, pause=True)
+        self.baktui.session_changed.subscribe(self, self._session_changed)
+
+    def _session_changed(self, session: SessionInfo | None) -> None:
+        """The phase was changed (here or seen in the base): show it at once."""
+        if session is not None:
+            self.query_one("#home-session", Static).update(session_line(session))
+
+    def _reading(self) -> bool:
+        """A read is under way (the missing grades may take seconds at national scale)."""
+        return any(
+            worker.node is self and worker.group == "home-counts" and not worker.is_finished
+            for worker in self.app.workers
+        )
+
+    def _tick(self) -> None:
+        if not self._reading():  # never cancel a long read just to start it again
+            self.refresh_counts(force=False)
+
+    def on_screen_resume(self) -> None:
+        """Shown again (start, F-key, modal closed): check the counts now, then every 30 s."""
+        if not self._reading():
+            self.refresh_counts(force=False)
+        self._timer.resume()
+
+    def on_screen_suspend(self) -> None:
+        """Another screen is in front: stop reading the database for nothing."""
+        self._timer.pause()
+
+    def action_refresh_counts(self) -> None:
+        self.refresh_counts(force=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-counts")
+    def refresh_counts(self, force: bool = True) -> None:
+        """Read the session and its counts (thread: the database may be large or busy).
+
+        Without ``force``, nothing is re-read while the data fingerprint is unchanged.
+        """
+        worker = get_current_worker()
+        with worker_connection():
+            fingerprint = data_fingerprint()
+            if not force and fingerprint == self._fingerprint:
+                self.app.call_from_thread(self._checked, clock())
+                return
+            session = current_session()
+            if session is None:
+                self.app.call_from_thread(self._show, None, None, clock(), fingerprint)
+                return
+            counts = home_counts(session.id, with_grades=False)
+            self.app.call_from_thread(self._show, session, counts, clock(), None)
+            if worker.is_cancelled:
+                return
+            counts = replace(counts, grades_missing=grades_missing(session.id))
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show, session, counts, clock(), fingerprint)
+
+    def _checked(self, at: str) -> None:
+        self.query_one("#home-updated", Static).update(
+            f"Chiffres vérifiés à {at} : rien n'a changé · r : actualiser"
+        )
+
+    def _show(
+        self,
+        session: SessionInfo | None,
+        counts: HomeCounts | None,
+        at: str,
+        fingerprint: tuple[int, ...] | None,
+    ) -> None:
+        """Put the counts on screen; ``fingerprint`` is set once every count is there."""
+        self._fingerprint = fingerprint
+        if session != self.baktui.session:
+            self.baktui.set_session(session)  # the phase may have been changed by a colleague
+        updated = self.query_one("#home-updated", Static)
+        if session is None or counts is None:
+            self.query_one("#home-session", Static).update(
+                Text(no_session_text(self.baktui.db_target))
+            )
+            for block in ("#home-candidates", "#home-todo", "#home-results"):
+                self.query_one(block, Static).update("")
+            updated.update("")
+            return
+        self.query_one("#home-session", Static).update(session_line(session))
+        self.query_one("#home-candidates", Static).update(candidates_table(counts))
+        self.query_one("#home-todo", Static).update(todo_table(counts))
+        self.query_one("#home-results", Static).update(results_table(counts))
+        updated.update(f"Chiffres lus à {at} · relus toutes les 30 s · r : actualiser")

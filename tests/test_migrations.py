@@ -1,0 +1,115 @@
+"""Schema versions: a fresh base, an older base brought forward, a newer base refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+from baktui.data import db as dbmod
+from baktui.data import migrations
+from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+
+AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete"}
+
+
+def _triggers(db: pw.Database) -> set[str]:
+    rows = db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    return {name for (name,) in rows}
+
+
+def _columns(db: pw.Database, table: str) -> set[str]:
+    return {column.name for column in db.get_columns(table)}
+
+
+def _make_version_1(db: pw.Database) -> None:
+    """What a base written by baktui schema 1 looks like: no timeline column, no triggers."""
+    # schema 3: the lookup's FTS5 name index, its triggers and the établissement index
+    for trigger in ("candidate_fts_insert", "candidate_fts_delete", "candidate_fts_update"):
+        db.execute_sql(f"DROP TRIGGER {trigger}")
+    db.execute_sql("DROP TABLE candidate_fts")
+    db.execute_sql("DROP INDEX candidate_session_id_etablissement_id_name_key")
+    db.execute_sql("DROP TRIGGER audit_log_no_update")
+    db.execute_sql("DROP TRIGGER audit_log_no_delete")
+    db.execute_sql("DROP INDEX audit_log_candidate_id")
+    db.execute_sql("ALTER TABLE audit_log DROP COLUMN candidate_id")
+    db.execute_sql("DELETE FROM schema_version")
+    db.execute_sql(
+        "INSERT INTO schema_version (version, applied_at) VALUES (1, '2025-09-01T08:00:00+00:00')"
+    )
+
+
+def _insert_v1_audit(db: pw.Database, entity: str, entity_id: str) -> None:
+    db.execute_sql(
+        "INSERT INTO audit_log (at, who, action, entity, entity_id, field, before, after, reason) "
+        "VALUES ('2025-09-02T10:00:00+02:00', 'agent', 'update', ?, ?, 'lvb', 'ESP', 'ALL', '')",
+        (entity, entity_id),
+    )
+
+
+def test_fresh_base_gets_the_latest_version(db_path: Path) -> None:
+    db = dbmod.current_database()
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    for model in ALL_MODELS:
+        assert db.table_exists(model._meta.table_name), model
+    assert AUDIT_TRIGGERS <= _triggers(db)
+    assert "candidate_id" in _columns(db, "audit_log")
+
+
+def test_version_1_base_is_brought_forward(db_path: Path) -> None:
+    db = dbmod.current_database()
+    _make_version_1(db)
+    assert "candidate_id" not in _columns(db, "audit_log")
+    assert not AUDIT_TRIGGERS & _triggers(db)
+    _insert_v1_audit(db, "candidate", "12")
+    _insert_v1_audit(db, "candidate", "13")
+    _insert_v1_audit(db, "grade", "5")
+
+    assert migrations.migrate(db) == migrations.LATEST_VERSION
+
+    assert "candidate_id" in _columns(db, "audit_log")
+    indexes = {index.name for index in db.get_indexes("audit_log")}
+    assert "audit_log_candidate_id" in indexes
+    backfilled = {
+        (row.entity, row.entity_id): row.candidate_id
+        for row in AuditLog.select().order_by(AuditLog.id)
+    }
+    assert backfilled == {("candidate", "12"): 12, ("candidate", "13"): 13, ("grade", "5"): None}
+    # the log is append-only again
+    assert AUDIT_TRIGGERS <= _triggers(db)
+    with pytest.raises(pw.DatabaseError, match="journal d'audit"):
+        db.execute_sql("UPDATE audit_log SET who = 'intrus'")
+    with pytest.raises(pw.DatabaseError, match="journal d'audit"):
+        db.execute_sql("DELETE FROM audit_log")
+    assert AuditLog.select().count() == 3
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
+    assert versions == list(range(1, migrations.LATEST_VERSION + 1))
+    # running it again changes nothing
+    assert migrations.migrate(db) == migrations.LATEST_VERSION
+    assert SchemaVersion.select().count() == migrations.LATEST_VERSION
+
+
+def test_opening_an_old_base_migrates_it(db_path: Path) -> None:
+    """The app and the CLI open bases through open_database: the upgrade happens there."""
+    db = dbmod.current_database()
+    _make_version_1(db)
+    dbmod.close_database()
+    reopened = dbmod.open_database(str(db_path))
+    assert migrations.schema_version(reopened) == migrations.LATEST_VERSION
+    assert "candidate_id" in _columns(reopened, "audit_log")
+
+
+def test_newer_base_is_refused_in_french(db_path: Path) -> None:
+    db = dbmod.current_database()
+    newer = migrations.LATEST_VERSION + 1
+    SchemaVersion.create(version=newer, applied_at="2030-01-01T00:00:00+00:00")
+    with pytest.raises(dbmod.DatabaseError) as refused:
+        migrations.migrate(db)
+    message = str(refused.value)
+    assert f"schéma {newer}" in message
+    assert "plus récent que ce baktui" in message
+    assert "mettez baktui à jour" in message
+    # nothing was changed
+    assert migrations.schema_version(db) == newer
