@@ -58,6 +58,8 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
             row[0]
             for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                # the lookup's FTS5 index (schema 3) is derived from candidate.name_key
+                " AND name NOT LIKE 'candidate_fts%'"
             )
         ]
         dump: dict[str, list[tuple[object, ...]]] = {}

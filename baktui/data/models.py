@@ -258,6 +258,8 @@ class Candidate(VersionedModel):
             (("session", "ine"), False),
             (("session", "name_key"), False),
             (("session", "series"), False),
+            # F2 lookup: the candidates of an établissement, by name, from the index alone
+            (("session", "etablissement", "name_key"), False),
         )
 
 
