@@ -10,7 +10,7 @@ import contextvars
 import datetime as dt
 import getpass
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from baktui.data.db import write_transaction
+from baktui.data.db import current_database, write_transaction
 from baktui.data.models import AuditLog, BaseModel, Candidate
 
 M = TypeVar("M", bound=BaseModel)
@@ -111,6 +111,43 @@ def log(
         reason=reason,
         candidate_id=candidate_id,
     ).execute()
+
+
+_LOG_COLUMNS = ("at", "who", "action", "entity", "entity_id", "field", "before", "after", "reason")
+
+
+def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
+    """Append many entries with one prepared statement (call inside the write transaction).
+
+    For bulk writers (imports, deliberation of a whole session) where one INSERT per entry
+    would cost more than the work itself. Each entry holds :func:`log`'s arguments by name;
+    all share the same who and when. Returns the number of entries written.
+    """
+    at, who = now_iso(), current_user()
+    rows = [
+        (
+            at,
+            who,
+            e["action"],
+            e["entity"],
+            str(e["entity_id"]),
+            e.get("field", ""),
+            to_text(e.get("before")),
+            to_text(e.get("after")),
+            e.get("reason", ""),
+            e.get("candidate_id"),
+        )
+        for e in entries
+    ]
+    if rows:
+        db = current_database()
+        columns = ", ".join(f'"{c}"' for c in (*_LOG_COLUMNS, "candidate_id"))
+        db.cursor().executemany(
+            f'INSERT INTO "{AuditLog._meta.table_name}" ({columns}) '
+            f"VALUES ({', '.join([db.param] * (len(_LOG_COLUMNS) + 1))})",
+            rows,
+        )
+    return len(rows)
 
 
 def _field_values(instance: BaseModel) -> dict[str, Any]:

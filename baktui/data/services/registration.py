@@ -1,0 +1,342 @@
+"""Candidate registration: creating a candidate with its numéro and its épreuves, audited.
+
+Shared by the candidate import and the registration screen. A candidate is created with
+:func:`register_candidate` (numéro de candidat from the session's sequence, folded name key,
+one Registration row per épreuve from ``registration.epreuves_for``); identity and choices are
+changed with :func:`update_candidate`, which re-synchronises the option épreuves when the options
+change. Both write the audit log in the caller's transaction (or their own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from baktui.data import audit
+from baktui.data.db import write_transaction
+from baktui.data.models import Candidate, ExamSession, Registration
+from baktui.data.services import bulk
+from baktui.data.services.sessions import regulation_of
+from baktui.rules.identifiers import fold, ine_error
+from baktui.rules.registration import (
+    STATUSES,
+    candidate_number,
+    epreuves_for,
+    format_options,
+    parse_options,
+)
+from baktui.rules.regulation import Regulation
+
+# Candidate fields a registration may set (CandidateData field -> model field: same names).
+EDITABLE_FIELDS = (
+    "ine",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "series",
+    "sub_choice",
+    "lva",
+    "lvb",
+    "options",
+    "status",
+    "etablissement_id",
+    "eps_inapte",
+    "sex",
+    "address",
+    "postcode",
+    "city",
+    "email",
+    "phone",
+)
+
+
+@dataclass(frozen=True)
+class CandidateData:
+    """What a registration says about a candidate (already validated by the caller's rules)."""
+
+    ine: str
+    last_name: str
+    first_name: str
+    birth_date: dt.date | None
+    series: str
+    sub_choice: str = ""
+    lva: str = ""
+    lvb: str = ""
+    options: str = ""  # option-year entries, formatted by registration.format_options
+    status: str = "scolaire"
+    etablissement_id: int | None = None
+    eps_inapte: bool = False
+    sex: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    email: str = ""
+    phone: str = ""  # digits only
+
+    def fields(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def name_key(last_name: str, first_name: str) -> str:
+    """Accent-free search and sort key of a candidate: folded "last first"."""
+    return fold(f"{last_name} {first_name}")
+
+
+def next_sequence(session_id: int) -> int:
+    """The next free sequence number of the session's numéros de candidat."""
+    last = (
+        Candidate.select(Candidate.number)
+        .where(Candidate.session == session_id)
+        .order_by(Candidate.number.desc())
+        .limit(1)
+        .scalar()
+    )
+    if not last:
+        return 1
+    digits = "".join(ch for ch in str(last)[2:] if ch.isdigit())
+    return int(digits or 0) + 1
+
+
+def _check(reg: Regulation, data: CandidateData) -> None:
+    """The invariants every stored candidate satisfies (the screens and imports check more)."""
+    problems: list[str] = []
+    if not data.last_name.strip() or not data.first_name.strip():
+        problems.append("nom et prénom obligatoires")
+    message = ine_error(data.ine)
+    if message:
+        problems.append(message)
+    if data.series not in reg.series_codes:
+        problems.append(f"série « {data.series} » inconnue ({', '.join(reg.series_codes)})")
+    if data.status not in STATUSES:
+        problems.append(f"statut « {data.status} » inconnu ({', '.join(STATUSES)})")
+    if problems:
+        raise audit.ServiceError("Inscription refusée : " + " ; ".join(problems))
+
+
+def register_candidate(session_id: int, data: CandidateData, *, reason: str = "inscription") -> int:
+    """Create the candidate, its numéro and its Registration rows (audited); returns its id.
+
+    Refuses (ServiceError) an INE already registered in the session.
+    """
+    reg = regulation_of(session_id)
+    _check(reg, data)
+    options = parse_options(data.options)
+    with write_transaction():
+        duplicate = (
+            Candidate.select(Candidate.number)
+            .where((Candidate.session == session_id) & (Candidate.ine == data.ine))
+            .scalar()
+        )
+        if duplicate:
+            raise audit.ServiceError(
+                f"INE {data.ine} déjà inscrit dans cette session (candidat n° {duplicate})"
+            )
+        year = ExamSession.get_by_id(session_id).year
+        now = audit.now_iso()
+        fields = data.fields()
+        fields["options"] = format_options(options)
+        fields["etablissement"] = fields.pop("etablissement_id")
+        candidate = audit.create(
+            Candidate,
+            reason=reason,
+            session=session_id,
+            number=candidate_number(year, next_sequence(session_id)),
+            name_key=name_key(data.last_name, data.first_name),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        _add_registrations(candidate.id, epreuves_for(reg, options), reason)
+    return int(candidate.id)
+
+
+def register_candidates(
+    session_id: int, datas: Sequence[CandidateData], *, reason: str = "inscription"
+) -> list[int]:
+    """Bulk form of :func:`register_candidate` (imports): the same rows and audit entries,
+    written with a few prepared statements instead of a dozen statements per candidate.
+
+    All or nothing: any refused candidate (ServiceError) and none is created.
+    """
+    if not datas:
+        return []
+    reg = regulation_of(session_id)
+    seen: set[str] = set()
+    for data in datas:
+        _check(reg, data)
+        if data.ine in seen:
+            raise audit.ServiceError(f"INE {data.ine} deux fois dans la même inscription groupée")
+        seen.add(data.ine)
+    with write_transaction():
+        for chunk in _chunked(sorted(seen)):
+            duplicate = (
+                Candidate.select(Candidate.ine, Candidate.number)
+                .where((Candidate.session == session_id) & (Candidate.ine.in_(chunk)))
+                .tuples()
+                .first()
+            )
+            if duplicate:
+                raise audit.ServiceError(
+                    f"INE {duplicate[0]} déjà inscrit dans cette session (candidat n° {duplicate[1]})"
+                )
+        year = ExamSession.get_by_id(session_id).year
+        sequence = next_sequence(session_id)
+        now = audit.now_iso()
+        fields = [name for name in Candidate._meta.fields if name != "id"]
+        records: list[dict[str, Any]] = []
+        for offset, data in enumerate(datas):
+            values = data.fields()
+            values["options"] = format_options(parse_options(data.options))
+            values["etablissement"] = values.pop("etablissement_id")
+            values.update(
+                session=session_id,
+                number=candidate_number(year, sequence + offset),
+                name_key=name_key(data.last_name, data.first_name),
+                created_at=now,
+                updated_at=now,
+            )
+            for name in fields:
+                if name not in values:
+                    default = Candidate._meta.fields[name].default
+                    values[name] = default() if callable(default) else default
+            records.append(values)
+        bulk.executemany(
+            bulk.insert_sql(Candidate, fields),
+            [[_db_value(n, r[n]) for n in fields] for r in records],
+        )
+        ids: dict[str, int] = {}
+        for chunk in _chunked([r["number"] for r in records]):
+            query = Candidate.select(Candidate.number, Candidate.id).where(
+                (Candidate.session == session_id) & (Candidate.number.in_(chunk))
+            )
+            ids.update(bulk.fetch(query))
+        registrations: list[tuple[int, str, str]] = []
+        entries: list[dict[str, Any]] = []
+        for record in records:
+            cid = ids[record["number"]]
+            rows = epreuves_for(reg, parse_options(record["options"]))
+            registrations.extend((cid, code, option) for code, option in rows)
+            entries.append(
+                {"action": "create", "entity": Candidate._meta.table_name, "entity_id": cid,
+                 "after": bulk.create_text(Candidate, record), "reason": reason,
+                 "candidate_id": cid}
+            )  # fmt: skip
+            entries.append(_registration_entry(cid, rows, reason))
+        bulk.executemany(
+            bulk.insert_sql(Registration, ("candidate", "epreuve_code", "option_name")),
+            registrations,
+        )
+        audit.log_many(entries)
+    return [ids[r["number"]] for r in records]
+
+
+def _db_value(name: str, value: Any) -> Any:
+    """Value as stored: dates as ISO text (as peewee stores them), FKs as ids."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return Candidate._meta.fields[name].db_value(value)
+
+
+def _chunked(values: Sequence[Any], size: int = 500) -> list[list[Any]]:
+    return [list(values[i : i + size]) for i in range(0, len(values), size)]
+
+
+def _registration_entry(cid: int, rows: list[tuple[str, str]], reason: str) -> dict[str, Any]:
+    """The audit entry listing the épreuves a candidate was registered to."""
+    return {
+        "action": "create",
+        "entity": "registration",
+        "entity_id": cid,
+        "field": "epreuves",
+        "after": ", ".join(c + (f" ({o})" if o else "") for c, o in rows),
+        "reason": reason,
+        "candidate_id": cid,
+    }
+
+
+def _add_registrations(candidate_id: int, rows: list[tuple[str, str]], reason: str) -> None:
+    if not rows:
+        return
+    Registration.insert_many(
+        [{"candidate": candidate_id, "epreuve_code": c, "option_name": o} for c, o in rows]
+    ).execute()
+    audit.log_many([_registration_entry(candidate_id, rows, reason)])
+
+
+def sync_registrations(candidate_id: int, reg: Regulation, options: str, reason: str) -> bool:
+    """Bring the candidate's Registration rows in line with its options; True if changed.
+
+    Base épreuves are kept as they are (with their kept grades); OPTn rows are added, renamed or
+    removed, each change audited.
+    """
+    wanted = dict(epreuves_for(reg, parse_options(options)))
+    with write_transaction():
+        current = {
+            r.epreuve_code: r
+            for r in Registration.select().where(Registration.candidate == candidate_id)
+        }
+        missing = [(c, o) for c, o in wanted.items() if c not in current]
+        changed = bool(missing)
+        _add_registrations(candidate_id, missing, reason)
+        for code, row in current.items():
+            if code not in wanted:
+                audit.delete(Registration, row.id, reason=reason)
+                changed = True
+            elif row.option_name != wanted[code]:
+                audit.update(Registration, row.id, {"option_name": wanted[code]}, reason=reason)
+                changed = True
+    return changed
+
+
+def candidate_changes(candidate: Candidate, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``data`` (CandidateData field names) that differ from the stored candidate."""
+    changes: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"champ de candidat inconnu : {name}")
+        if name == "options":
+            value = format_options(parse_options(str(value)))
+        current = getattr(candidate, name)
+        if audit.to_text(current) != audit.to_text(value):
+            changes[name] = value
+    return changes
+
+
+def update_candidate(
+    candidate_id: int,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    reason: str = "modification de l'inscription",
+) -> bool:
+    """Change some fields of a candidate (audited field by field); True if anything changed.
+
+    ``data`` uses CandidateData field names. The name key follows the name, the option épreuves
+    follow the options.
+    """
+    with write_transaction():
+        candidate = Candidate.get_or_none(Candidate.id == candidate_id)
+        if candidate is None:
+            raise audit.NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+        changes = candidate_changes(candidate, data)
+        if not changes:
+            return False
+        reg = regulation_of(candidate.session_id)
+        values = {
+            ("etablissement" if k == "etablissement_id" else k): v for k, v in changes.items()
+        }
+        last = changes.get("last_name", candidate.last_name)
+        first = changes.get("first_name", candidate.first_name)
+        if "last_name" in changes or "first_name" in changes:
+            values["name_key"] = name_key(last, first)
+        if "series" in changes and changes["series"] not in reg.series_codes:
+            raise audit.ServiceError(f"série « {changes['series']} » inconnue")
+        values["updated_at"] = audit.now_iso()
+        audit.update(
+            Candidate, candidate_id, values, expected_version=expected_version, reason=reason
+        )
+        if "options" in changes:
+            sync_registrations(candidate_id, reg, changes["options"], reason)
+    return True

@@ -1,0 +1,158 @@
+"""Deliberating a session from the database: Result rows, audit, second group, jury filter."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from baktui.data import audit
+from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
+from baktui.data.services.deliberation import candidate_file, deliberate_session
+from baktui.data.services.imports import import_candidates, import_grades
+from baktui.data.services.sessions import SessionInfo, regulation_of
+from baktui.rules.grades import Grade
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.fixture
+def sample(session: SessionInfo) -> SessionInfo:
+    """The session with the sample candidates and their first-group grades."""
+    for run, name in ((import_candidates, "candidats.csv"), (import_grades, "notes.csv")):
+        report = run(session.id, SAMPLES / name)
+        assert report.ok, report.render()
+    return session
+
+
+def cid(ine: str) -> int:
+    return int(Candidate.get(Candidate.ine == ine).id)
+
+
+def result(ine: str) -> Result:
+    return Result.get(Result.candidate == cid(ine))
+
+
+def test_results_are_written(sample: SessionInfo) -> None:
+    summary = deliberate_session(sample.id)
+    assert summary.total == 12 and summary.created == 12 and not summary.errors
+    assert Result.select().count() == 12
+    assert dict(summary.decisions) == {"ADMIS": 7, "SECOND_GROUPE": 3, "AJOURNE": 1, "INCOMPLET": 1}
+    garcia = result("0701234567G")
+    assert (garcia.decision, garcia.mention, garcia.average) == ("ADMIS", "TB", "1627/100")
+    assert garcia.first_group_average == garcia.average and not garcia.second_group_done
+    assert result("0701234566F").average is None  # INCOMPLET: AJ on PHI
+    text = summary.render()
+    assert "Admis" in text and "TB 1" in text and "STMG" in text and "12 nouveaux" in text
+    # one audit entry per new result, plus the event of the run
+    entries = AuditLog.select().where(AuditLog.entity == "result")
+    assert entries.count() == 12
+    assert (
+        entries.where(AuditLog.candidate_id == cid("0701234567G")).get().after == "ADMIS 16,27 TB"
+    )
+    assert AuditLog.select().where(AuditLog.action == "event").count() == 1
+
+
+def test_rerun_without_change_writes_only_the_event(sample: SessionInfo) -> None:
+    deliberate_session(sample.id)
+    before = AuditLog.select().count()
+    stamps = {r.candidate_id: r.deliberated_at for r in Result.select()}
+    summary = deliberate_session(sample.id)
+    assert (summary.created, summary.changed, summary.unchanged) == (0, 0, 12)
+    assert AuditLog.select().count() == before + 1
+    assert {r.candidate_id: r.deliberated_at for r in Result.select()} == stamps
+
+
+def test_second_group_redeliberation(sample: SessionInfo) -> None:
+    deliberate_session(sample.id)
+    assert result("0701234564D").decision == "SECOND_GROUPE"
+    report = import_grades(sample.id, SAMPLES / "notes_second_groupe.csv")
+    assert report.ok, report.render()
+    summary = deliberate_session(sample.id)
+    assert (summary.created, summary.changed, summary.unchanged) == (0, 2, 10)
+    dupont = result("0701234564D")
+    assert (dupont.decision, dupont.mention, dupont.second_group_done) == ("ADMIS", None, True)
+    assert Fraction(dupont.average) == Fraction(1006, 100)
+    assert Fraction(dupont.first_group_average) == Fraction(924, 100)
+    roux = result("0701234570K")
+    assert (roux.decision, Fraction(roux.average)) == ("AJOURNE", Fraction(898, 100))
+    changes = AuditLog.select().where((AuditLog.entity == "result") & (AuditLog.action == "update"))
+    assert {(e.before, e.after) for e in changes} == {
+        ("SECOND_GROUPE 9,24", "ADMIS 10,06"),
+        ("SECOND_GROUPE 8,50", "AJOURNE 8,98"),
+    }
+
+
+def test_jury_filter(sample: SessionInfo) -> None:
+    jury = Jury.create(session=sample.id, number=7, series_codes="STMG")
+    Candidate.update(jury=jury.id).where(Candidate.series == "STMG").execute()
+    summary = deliberate_session(sample.id, jury=7)
+    assert summary.total == 3 and Result.select().count() == 3
+    assert {r.candidate.series for r in Result.select()} == {"STMG"}
+    assert "jury 7" in summary.render()
+    with pytest.raises(audit.ServiceError, match="Aucun jury n° 8"):
+        deliberate_session(sample.id, jury=8)
+
+
+def test_cancelled_candidates_are_not_deliberated(sample: SessionInfo) -> None:
+    Candidate.update(state="annulee").where(Candidate.ine == "0701234565E").execute()
+    assert deliberate_session(sample.id).total == 11
+
+
+def test_candidate_file_gathers_everything(sample: SessionInfo) -> None:
+    reg = regulation_of(sample.id)
+    diallo = candidate_file(reg, cid("123456789AB"))  # ST2S: SP1 from parts CHI 12,5 and BPH 14
+    assert diallo.grades["SP1"] == Grade.of(Fraction(3 * 25, 2 * 16) + Fraction(13 * 14, 16))
+    petit = candidate_file(reg, cid("1A2B3C4D5E6"))  # PHI kept from 2024
+    assert petit.kept == frozenset({"PHI"})
+    moreau = candidate_file(reg, cid("0701234568H"))  # EPS inapte, no EPS grade
+    assert moreau.eps_inapte and "EPS" not in moreau.grades
+    fournier = candidate_file(reg, cid("0701234569J"))  # option LATIN-T -> OPT1
+    assert "OPT1" in fournier.registered and fournier.grades["OPT1"] == Grade.of(18)
+    martin = cid("0701234561A")
+    for points in (50, 25):
+        JuryPoint.create(
+            candidate=martin, epreuve_code="PHI", points_centi=points, reason="r", given_by="x",
+            given_at="2026-07-04",
+        )  # fmt: skip
+    assert candidate_file(reg, martin).jury_points == {"PHI": Fraction(3, 4)}
+    with pytest.raises(audit.NotFoundError):
+        candidate_file(reg, 999_999)
+
+
+def test_a_file_the_rules_refuse_is_reported_not_fatal(sample: SessionInfo) -> None:
+    Registration.create(candidate=cid("0701234561A"), epreuve_code="XYZ")
+    summary = deliberate_session(sample.id)
+    assert summary.total == 11 and len(summary.errors) == 1
+    assert "XYZ" in summary.render()
+
+
+def test_parallel_workers_give_the_same_results(sample: SessionInfo) -> None:
+    sequential = deliberate_session(sample.id, workers=0)
+    Result.delete().execute()
+    parallel = deliberate_session(sample.id, workers=2, chunk_size=3)
+    assert parallel.created == 12 and parallel.decisions == sequential.decisions
+    assert parallel.by_series == sequential.by_series
+
+
+def test_a_broken_worker_pool_falls_back_to_this_process(
+    sample: SessionInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baktui.data.services import deliberation
+
+    # workers cannot open that database: the pool breaks, the parent finishes the job
+    monkeypatch.setattr(deliberation, "_database_target", lambda: str(tmp_path / "absent.sqlite"))
+    summary = deliberate_session(sample.id, workers=2, chunk_size=4)
+    assert (summary.total, summary.created, summary.changed, summary.unchanged) == (12, 12, 0, 0)
+    assert Result.select().count() == 12
+
+
+def test_candidate_files_for_a_list(sample: SessionInfo) -> None:
+    from baktui.data.services.deliberation import candidate_files
+
+    reg = regulation_of(sample.id)
+    wanted = [cid("0701234567G"), cid("123456789AB"), 999_999]
+    files = candidate_files(reg, wanted)
+    assert set(files) == set(wanted[:2])
+    assert files[wanted[0]] == candidate_file(reg, wanted[0])
