@@ -30,7 +30,7 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("home", "f10", "Accueil", "baktui.screens.home:HomeScreen", "Tableau de bord de la session"),
     ScreenEntry("lookup", "f2", "Recherche", "baktui.screens.lookup:LookupScreen", "Trouver un candidat (nom, INE, numéros, jury, établissement, téléphone) et ouvrir sa fiche"),
     ScreenEntry("registrations", "f3", "Inscriptions", "baktui.screens.registrations:RegistrationsScreen", "Contrôler les inscriptions, saisir une inscription, confirmations des candidats individuels"),
-    ScreenEntry("grades", "f4", "Saisie des notes", "baktui.screens.grade_entry:GradeEntryScreen", "Bordereaux de notation : saisie des lots, totaux de contrôle, notes manquantes"),
+    ScreenEntry("grades", "f4", "Notes", "baktui.screens.grade_entry:GradeEntryScreen", "Bordereaux de notation : saisie des lots, totaux de contrôle, notes manquantes"),
     ScreenEntry("juries", "f5", "Jurys", "baktui.screens.juries:JuriesScreen", "Jurys, examinateurs, convocations et remplacement des absents"),
     ScreenEntry("expenses", "f6", "Frais", "baktui.screens.expenses:ExpensesScreen", "États de frais des examinateurs : contrôle, validation, mise en paiement"),
 )
