@@ -7,6 +7,7 @@ exits with a non-zero code and says why.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -220,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("Interrompu.")
         return 130
+    except BrokenPipeError:
+        # Output piped into a reader that stopped early (| head): the work is done, stay quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     finally:
         dbmod.close_database()
 

@@ -1,0 +1,42 @@
+"""CLI behaviour around the commands: help, missing database, output cut short by a pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from baktui.cli import main
+
+
+def test_help_lists_the_commands(capsys) -> None:  # type: ignore[no-untyped-def]
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "init", "import", "deliberer", "export"):
+        assert command in out
+
+
+def test_missing_database_is_explained_in_french(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code = main(["--db", str(tmp_path / "absent.sqlite"), "deliberer"])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "Aucune base baktui" in err and "baktui demo" in err
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+def test_output_piped_into_a_closed_reader_is_not_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "b.sqlite"
+    assert main(["--db", str(db), "init", "--session", "2026"]) == 0
+    # `baktui --help | head -1`: the reader closes the pipe before everything is written.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "baktui.cli", "--db", str(db), "deliberer"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
