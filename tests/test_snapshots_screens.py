@@ -1,0 +1,49 @@
+"""Snapshots of the key working screens at 80x24, on the small deterministic demo.
+
+F4 (a grade slip) is the screen used most in June. (F5's board and F6's queue show days counted
+from today, so they are checked by Pilot tests, not pictures.) After a deliberate change: ``pytest tests/test_snapshots_screens.py
+--snapshot-update``, then look at the SVG files in ``tests/__snapshots__/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from baktui.app import BaktuiApp
+from baktui.data import db as dbmod
+from baktui.data.demo import build_demo
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The 600-candidate demo (seed 7), opened from its folder under a fixed login."""
+    path = tmp_path / "demo.sqlite"
+    build_demo(str(path), seed=7, candidates=600)
+    dbmod.close_database()
+    monkeypatch.setenv("LOGNAME", "gestionnaire")
+    monkeypatch.setenv("USER", "gestionnaire")
+    monkeypatch.chdir(tmp_path)
+    return path.name
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_grade_slip_open(snap_compare: SnapCompare, demo_db: str) -> None:
+    async def open_slip(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("3", "enter")
+        await settle(pilot)
+
+    assert snap_compare(BaktuiApp(demo_db), terminal_size=(80, 24), run_before=open_slip)
