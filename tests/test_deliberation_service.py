@@ -156,3 +156,57 @@ def test_candidate_files_for_a_list(sample: SessionInfo) -> None:
     files = candidate_files(reg, wanted)
     assert set(files) == set(wanted[:2])
     assert files[wanted[0]] == candidate_file(reg, wanted[0])
+
+
+def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
+    """The integer fast path of a session run == rules.deliberate on every candidate file.
+
+    On the 600-candidate demo, with extra edge cases written in: ABS/AJ/DI and missing grades,
+    part-grades (ABS, AJ, DI, missing) of composite spécialités, kept grades, EPS inaptitude.
+    """
+    import random
+
+    from baktui.data import db as dbmod
+    from baktui.data.demo import build_demo
+    from baktui.data.services import deliberation as service
+    from baktui.rules.deliberation import deliberate
+
+    target = str(tmp_path / "d.sqlite")
+    build_demo(target, candidates=600)
+    dbmod.close_database()
+    dbmod.open_database(target)
+    try:
+        db = dbmod.current_database()
+        rng = random.Random(7)
+        grades = db.execute_sql('SELECT id FROM grade WHERE "group" = 1').fetchall()
+        for (pk,) in rng.sample(grades, 300):
+            value, code = rng.choice(
+                [(None, "ABS"), (None, "AJ"), (None, "DI"), (None, None), (2000, None), (0, None)]
+            )
+            db.execute_sql(
+                "UPDATE grade SET value_centi = ?, code = ? WHERE id = ?", (value, code, pk)
+            )
+        for (pk,) in rng.sample(grades, 200):
+            db.execute_sql("UPDATE grade SET kept_session = 2025 WHERE id = ?", (pk,))
+        parts = db.execute_sql("SELECT id FROM grade_part").fetchall()
+        for (pk,) in rng.sample(parts, min(150, len(parts))):
+            value, code = rng.choice([(None, "ABS"), (None, "AJ"), (None, "DI"), (None, None)])
+            db.execute_sql(
+                "UPDATE grade_part SET value_centi = ?, code = ? WHERE id = ?", (value, code, pk)
+            )
+        db.execute_sql("UPDATE candidate SET eps_inapte = 1 WHERE id % 17 = 0")
+        session_id = int(db.execute_sql("SELECT MIN(id) FROM exam_session").fetchone()[0])
+        reg = regulation_of(session_id)
+        heads = service._heads(session_id, None, 0, 10_000)
+        assert len(heads) >= 500
+        fast, errors = service._compute(reg, heads)
+        assert not errors
+        files = service.load_files(reg, heads)
+        reference = [
+            (h.id, h.series, service.outcome_of(deliberate(reg, files[h.id]))) for h in heads
+        ]
+        assert fast == reference
+        decisions = {outcome[0] for _, _, outcome in fast}
+        assert decisions == {"ADMIS", "SECOND_GROUPE", "AJOURNE", "INCOMPLET"}
+    finally:
+        dbmod.close_database()

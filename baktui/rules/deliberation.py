@@ -24,9 +24,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
-from math import floor
+from math import floor, gcd
 
-from baktui.rules.grades import Grade, as_fraction, combine_parts, format_grade, truncate_2
+from baktui.rules.grades import (
+    CODE_ABS,
+    CODE_AJ,
+    CODE_DI,
+    Grade,
+    as_fraction,
+    combine_parts,
+    format_grade,
+    truncate_2,
+)
 from baktui.rules.regulation import Regulation
 
 ADMIS = "ADMIS"
@@ -529,3 +538,183 @@ def second_group_whatif(reg: Regulation, f: CandidateFile) -> list[WhatIf]:
                 reason = f"Impossible en {names}, même avec {top}"
             out.append(WhatIf(combo, found, current, final, reason))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Fast path for whole sessions
+
+# A stored grade as (value in hundredths, code): (1250, None), (None, "ABS"), (None, None)…
+CentiGrade = tuple[int | None, str | None]
+_CODES = frozenset((CODE_ABS, CODE_AJ, CODE_DI))
+
+
+@dataclass(frozen=True)
+class CentiTable:
+    """What ``deliberate_centi`` needs from a regulation, precomputed once per run."""
+
+    series: frozenset[str]
+    known: frozenset[str]
+    # (code, coef × scale) of every épreuve, in the regulation's order
+    order: tuple[tuple[str, int], ...]
+    scale: int  # common denominator of the coefficients
+    # series -> composite code -> ((part code, part coef), …) in the series rule's order
+    composites: dict[str, dict[str, tuple[tuple[str, Fraction], ...]]]
+    max_centi: int  # largest valid grade in hundredths
+    pass_threshold: Fraction
+    second_group_threshold: Fraction
+    mentions: tuple[tuple[Fraction, str], ...]  # highest threshold first
+
+
+def centi_table(reg: Regulation) -> CentiTable:
+    scale = 1
+    for e in reg.epreuves:
+        scale = scale * e.coef.denominator // gcd(scale, e.coef.denominator)
+    composites = {
+        rule.code: {
+            code: tuple((p.code, p.coef) for p in rule.parts(code))
+            for code in ("SP1", "SP2")
+            if rule.parts(code)
+        }
+        for rule in reg.series
+    }
+    return CentiTable(
+        series=frozenset(reg.series_codes),
+        known=frozenset(e.code for e in reg.epreuves),
+        order=tuple((e.code, int(e.coef * scale)) for e in reg.epreuves),
+        scale=scale,
+        composites=composites,
+        max_centi=floor(reg.max_grade * 100),
+        pass_threshold=reg.pass_threshold,
+        second_group_threshold=reg.second_group_threshold,
+        mentions=tuple(
+            (t, c) for t, c, _ in sorted(reg.mentions, key=lambda m: m[0], reverse=True)
+        ),
+    )
+
+
+def _valid(grade: CentiGrade, max_centi: int) -> bool:
+    value, code = grade
+    if code:
+        return code in _CODES
+    return value is None or 0 <= value <= max_centi
+
+
+def deliberate_centi(
+    table: CentiTable,
+    series: str,
+    registered: Iterable[str],
+    grades: Mapping[str, CentiGrade],
+    kept: Iterable[str] = (),
+    eps_inapte: bool = False,
+    parts: Mapping[str, Mapping[str, CentiGrade]] | None = None,
+) -> tuple[str, str | None, Fraction | None] | None:
+    """(decision, mention, average) of a candidate WITHOUT second-group grades nor jury points,
+    straight from the stored grades, in integer arithmetic; the same as ``deliberate`` on the
+    candidate's file (``parts``: part-grades of composite spécialités, by épreuve code).
+
+    None when this fast path does not apply (unknown series or épreuve, invalid grade…): the
+    caller then builds the ``CandidateFile`` and calls ``deliberate``, which decides or refuses.
+    """
+    if series not in table.series:
+        return None
+    max_centi = table.max_centi
+    for grade in grades.values():
+        if not _valid(grade, max_centi):
+            return None
+    regset = set(registered)
+    if not regset <= table.known:
+        return None
+    composed: dict[str, Fraction] = {}  # composite spécialités with a value
+    composite = table.composites.get(series)
+    if composite and parts:
+        for code, rule_parts in composite.items():
+            given = parts.get(code)
+            if code in grades or not given:
+                continue
+            for grade in given.values():
+                if not _valid(grade, max_centi):
+                    return None
+            if code not in regset:
+                continue  # not counted (its value cannot exceed the maximum grade)
+            combined = _combine_centi(rule_parts, given)
+            if isinstance(combined, Fraction):
+                composed[code] = combined
+            else:
+                grades = {**grades, code: (None, combined)}
+    kept_set = set(kept)
+    points = total = 0
+    extra = Fraction(0)
+    incomplete = has_kept = False
+    for code, coef in table.order:
+        if code not in regset or (code == EPS_CODE and eps_inapte):
+            continue
+        if code in composed:
+            extra += composed[code] * coef
+        else:
+            grade = grades.get(code)
+            if grade is None:
+                incomplete = True
+                continue
+            value, gcode = grade
+            if gcode:
+                if gcode == CODE_AJ:
+                    incomplete = True
+                    continue
+                if gcode == CODE_DI:
+                    continue
+                value = 0  # ABS counts 0
+            elif value is None:
+                incomplete = True
+                continue
+            points += value * coef
+        total += coef
+        if not has_kept and code in kept_set:
+            has_kept = True
+    if incomplete or total == 0:
+        return INCOMPLET, None, None
+    average = Fraction(points, 100 * total)
+    if composed:
+        average += extra / total
+    if average >= table.pass_threshold:
+        if has_kept:
+            return ADMIS, None, average
+        for threshold, mention in table.mentions:
+            if average >= threshold:
+                return ADMIS, mention, average
+        return ADMIS, None, average
+    if average < table.second_group_threshold:
+        return AJOURNE, None, average
+    return SECOND_GROUPE, None, average
+
+
+def _combine_centi(
+    rule_parts: tuple[tuple[str, Fraction], ...], given: Mapping[str, CentiGrade]
+) -> Fraction | str | None:
+    """``grades.combine_parts`` on stored part-grades: None (missing), a code, or the value."""
+    counted: list[tuple[Fraction, int]] = []
+    justified = False
+    dispensed_only = all_absent = True
+    for code, coef in rule_parts:
+        grade = given.get(code)
+        if grade is None:
+            return None
+        value, gcode = grade
+        if gcode:
+            if gcode == CODE_AJ:
+                justified = True
+            elif gcode == CODE_ABS:
+                counted.append((coef, 0))
+                dispensed_only = False
+            continue
+        if value is None:
+            return None
+        counted.append((coef, value))
+        dispensed_only = all_absent = False
+    if justified:
+        return CODE_AJ
+    if dispensed_only:
+        return CODE_DI
+    if all_absent:
+        return CODE_ABS
+    num = sum((c * v for c, v in counted), Fraction(0))
+    return num / (100 * sum((c for c, _ in counted), Fraction(0)))

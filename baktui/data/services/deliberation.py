@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,7 +52,10 @@ from baktui.rules.deliberation import (
     INCOMPLET,
     SECOND_GROUPE,
     CandidateFile,
+    CentiTable,
+    centi_table,
     deliberate,
+    deliberate_centi,
     speciality_grade,
 )
 from baktui.rules.deliberation import Result as RuleResult
@@ -110,77 +113,114 @@ def _rows(
     return rows
 
 
-def load_files(reg: Regulation, heads: Sequence[CandidateHead]) -> dict[int, CandidateFile]:
-    """CandidateFile of each candidate, loaded in a handful of queries for all of them."""
-    if not heads:
-        return {}
+@dataclass
+class _Raw:
+    """The stored rows of many candidates, by candidate id (grades as (value_centi, code))."""
+
+    registered: dict[int, list[str]]
+    kept: dict[int, set[str]]
+    first: dict[int, dict[str, tuple[int | None, str | None]]]
+    second: dict[int, dict[str, tuple[int | None, str | None]]]
+    parts: dict[int, dict[str, dict[str, tuple[int | None, str | None]]]]
+    points: dict[int, dict[str, Fraction]]
+
+
+def _load_raw(heads: Sequence[CandidateHead]) -> _Raw:
+    """The rows of those candidates, in one query per table (two for sparse ids)."""
     wanted = {h.id for h in heads}
     ids = sorted(wanted)
-    registered: dict[int, list[str]] = defaultdict(list)
-    kept: dict[int, set[str]] = defaultdict(set)
+    raw = _Raw({}, {}, {}, {}, {}, {})
+    registered, kept = raw.registered, raw.kept
     rows = _rows(ids, Registration.candidate, lambda cond: Registration.select(
         Registration.candidate, Registration.epreuve_code, Registration.kept_session
     ).where(cond))  # fmt: skip
     for cid, code, kept_session in rows:
         if cid in wanted:
-            registered[cid].append(code)
+            codes = registered.get(cid)
+            if codes is None:
+                registered[cid] = [code]
+            else:
+                codes.append(code)
             if kept_session is not None:
-                kept[cid].add(code)
-    first: dict[int, dict[str, GradeValue | None]] = defaultdict(dict)
-    second: dict[int, dict[str, GradeValue | None]] = defaultdict(dict)
+                kept.setdefault(cid, set()).add(code)
+    first, second = raw.first, raw.second
     rows = _rows(ids, Grade.candidate, lambda cond: Grade.select(
-        Grade.candidate, Grade.epreuve_code, Grade.group, Grade.value_centi, Grade.code,
+        Grade.candidate, Grade.epreuve_code, Grade.value_centi, Grade.code, Grade.group,
         Grade.kept_session,
     ).where(cond))  # fmt: skip
-    for cid, code, group, value, gcode, kept_session in rows:
+    for cid, code, value, gcode, group, kept_session in rows:
         if cid not in wanted:
             continue
-        grade = grade_value(value, gcode)
         if group == 2:
-            second[cid][code] = grade
+            second.setdefault(cid, {})[code] = (value, gcode)
         else:
-            first[cid][code] = grade
+            grades = first.get(cid)
+            if grades is None:
+                first[cid] = {code: (value, gcode)}
+            else:
+                grades[code] = (value, gcode)
             if kept_session is not None:
-                kept[cid].add(code)
-    parts: dict[int, dict[str, dict[str, GradeValue | None]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
+                kept.setdefault(cid, set()).add(code)
     rows = _rows(ids, GradePart.candidate, lambda cond: GradePart.select(
         GradePart.candidate, GradePart.epreuve_code, GradePart.part_code, GradePart.value_centi,
         GradePart.code,
     ).where(cond))  # fmt: skip
     for cid, code, part, value, gcode in rows:
         if cid in wanted:
-            parts[cid][code][part] = grade_value(value, gcode)
-    points: dict[int, dict[str, Fraction]] = defaultdict(dict)
+            raw.parts.setdefault(cid, {}).setdefault(code, {})[part] = (value, gcode)
     rows = _rows(ids, JuryPoint.candidate, lambda cond: JuryPoint.select(
         JuryPoint.candidate, JuryPoint.epreuve_code, pw.fn.SUM(JuryPoint.points_centi)
     ).where(cond).group_by(JuryPoint.candidate, JuryPoint.epreuve_code))  # fmt: skip
     for cid, code, total in rows:
         if cid in wanted and total:
-            points[cid][code] = Fraction(int(total), 100)
+            raw.points.setdefault(cid, {})[code] = Fraction(int(total), 100)
+    return raw
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _grades(
+    stored: dict[str, tuple[int | None, str | None]],
+) -> dict[str, GradeValue | None]:
+    return {code: grade_value(value, gcode) for code, (value, gcode) in stored.items()}
+
+
+def _file_of(
+    reg: Regulation,
+    composites: dict[str, dict[str, frozenset[str]]],
+    head: CandidateHead,
+    raw: _Raw,
+) -> CandidateFile:
+    """The CandidateFile of one candidate from the loaded rows."""
+    grades = _grades(raw.first.get(head.id, _EMPTY))
+    # as the rows were read: every part-grade and second-group grade is converted (and checked)
+    parts = {code: _grades(given) for code, given in raw.parts.get(head.id, _EMPTY).items()}
+    composite = composites.get(head.series)
+    if composite:
+        for code in composite:
+            if code not in grades and parts.get(code):
+                # unknown part codes are the import's business: ignore them here
+                given = {p: g for p, g in parts[code].items() if p in composite[code]}
+                grades[code] = speciality_grade(reg, head.series, code, given)
+    return CandidateFile(
+        series=head.series,
+        grades=grades,
+        registered=raw.registered.get(head.id, ()),
+        kept=frozenset(raw.kept.get(head.id, ())),
+        eps_inapte=head.eps_inapte,
+        second_group=_grades(raw.second.get(head.id, _EMPTY)),
+        jury_points=raw.points.get(head.id, {}),
+    )
+
+
+def load_files(reg: Regulation, heads: Sequence[CandidateHead]) -> dict[int, CandidateFile]:
+    """CandidateFile of each candidate, loaded in a handful of queries for all of them."""
+    if not heads:
+        return {}
+    raw = _load_raw(heads)
     composites = _composite_table(reg)
-    files: dict[int, CandidateFile] = {}
-    for head in heads:
-        grades = first.get(head.id, {})
-        composite = composites.get(head.series)
-        if composite:
-            grades = dict(grades)
-            for code in composite:
-                if code not in grades and parts.get(head.id, {}).get(code):
-                    # unknown part codes are the import's business: ignore them here
-                    given = {p: g for p, g in parts[head.id][code].items() if p in composite[code]}
-                    grades[code] = speciality_grade(reg, head.series, code, given)
-        files[head.id] = CandidateFile(
-            series=head.series,
-            grades=grades,
-            registered=registered.get(head.id, ()),
-            kept=frozenset(kept.get(head.id, ())),
-            eps_inapte=head.eps_inapte,
-            second_group=second.get(head.id, {}),
-            jury_points=points.get(head.id, {}),
-        )
-    return files
+    return {head.id: _file_of(reg, composites, head, raw) for head in heads}
 
 
 def _composite_table(reg: Regulation) -> dict[str, dict[str, frozenset[str]]]:
@@ -245,18 +285,61 @@ def _heads(session_id: int, jury_id: int | None, after: int, limit: int) -> list
 def _compute(
     reg: Regulation, heads: Sequence[CandidateHead]
 ) -> tuple[list[tuple[int, str, Outcome]], list[tuple[int, str]]]:
-    """((candidate id, series, outcome) per candidate, (candidate id, error) per refused file)."""
-    files = load_files(reg, heads)
+    """((candidate id, series, outcome) per candidate, (candidate id, error) per refused file).
+
+    Candidates without second-group grades nor jury points (nearly all of them at the first
+    deliberation) go through ``deliberate_centi``, in integer arithmetic on the stored grades;
+    the others, and any file it does not take, through ``deliberate`` (the same results: see
+    tests/test_deliberation_service.py).
+    """
     out: list[tuple[int, str, Outcome]] = []
     errors: list[tuple[int, str]] = []
+    if not heads:
+        return out, errors
+    raw = _load_raw(heads)
+    table = _centi_table(reg)
+    composites = _composite_table(reg)
+    first, second, points, registered = raw.first, raw.second, raw.points, raw.registered
+    kept, parts = raw.kept, raw.parts
     for head in heads:
-        try:
-            result = deliberate(reg, files[head.id])
-        except ValueError as exc:  # a file the rules refuse (unknown épreuve…): reported
-            errors.append((head.id, str(exc)))
+        cid = head.id
+        fast = None
+        if cid not in second and cid not in points:
+            fast = deliberate_centi(
+                table,
+                head.series,
+                registered.get(cid, ()),
+                first.get(cid, _EMPTY),
+                kept.get(cid, ()),
+                head.eps_inapte,
+                parts.get(cid),
+            )
+        if fast is not None:
+            decision, mention, average = fast
+            shown = None if average is None else str(average)
+            out.append((cid, head.series, (decision, mention, shown, shown, False)))
             continue
-        out.append((head.id, head.series, outcome_of(result)))
+        file = _file_of(reg, composites, head, raw)
+        try:
+            result = deliberate(reg, file)
+        except ValueError as exc:  # a file the rules refuse (unknown épreuve…): reported
+            errors.append((cid, str(exc)))
+            continue
+        out.append((cid, head.series, outcome_of(result)))
     return out, errors
+
+
+_tables: dict[int, tuple[Regulation, CentiTable]] = {}
+
+
+def _centi_table(reg: Regulation) -> CentiTable:
+    """The fast-path table of a regulation, built once per regulation object."""
+    cached = _tables.get(id(reg))
+    if cached is None or cached[0] is not reg:
+        cached = (reg, centi_table(reg))
+        _tables.clear()
+        _tables[id(reg)] = cached
+    return cached[1]
 
 
 def _chunks(session_id: int, jury_id: int | None, size: int) -> Iterator[list[CandidateHead]]:
