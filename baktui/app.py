@@ -104,6 +104,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         super().__init__()
         self._bindings = BindingsMap(app_bindings())
         self.db_target = db_target
+        self._checkpointer: dbmod.BackgroundCheckpointer | None = None
         self.db_label = dbmod.describe_target(db_target)
         self.login = current_user()
         self.session: SessionInfo | None = None
@@ -128,6 +129,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         """Open the database (fast: a file and its schema version), then show the home screen."""
         try:
             dbmod.open_database(self.db_target)
+            self._checkpointer = dbmod.start_background_checkpoints()
             session = current_session()
         except dbmod.DatabaseError as exc:
             self.exit(return_code=1, message=str(exc))
@@ -136,6 +138,8 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self.switch_mode(HOME_MODE)
 
     def on_unmount(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         dbmod.close_database()
 
     # --- Session -----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ database is chosen by :func:`open_database` when the app or a command starts.
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,6 +116,54 @@ def open_database(target: str | None = None, *, create: bool = False) -> peewee.
         raise DatabaseError(f"Impossible d'ouvrir « {describe_target(resolved)} » : {exc}") from exc
     migrate(db)
     return db
+
+
+class BackgroundCheckpointer:
+    """Moves SQLite's WAL checkpoints off the interactive commit path.
+
+    A checkpoint that lands inside a grade commit adds milliseconds to that keystroke. The app's
+    main connection stops checkpointing (``wal_autocheckpoint = 0``) and this thread, with its own
+    connection, runs PASSIVE checkpoints (they never block writers or readers) every
+    ``interval`` seconds. Batch commands keep SQLite's automatic checkpoints.
+    """
+
+    def __init__(self, path: Path, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self.checkpoints = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="baktui-checkpoint", daemon=True)
+
+    def start(self) -> BackgroundCheckpointer:
+        current_database().execute_sql("PRAGMA wal_autocheckpoint = 0")
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    continue  # busy or locked: the next round will do it
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
+def start_background_checkpoints(interval: float = 1.0) -> BackgroundCheckpointer | None:
+    """For the interactive app on SQLite: checkpoints in a thread (None on PostgreSQL)."""
+    db = current_database()
+    if not is_sqlite(db):
+        return None
+    return BackgroundCheckpointer(Path(db.database), interval).start()
 
 
 def close_database() -> None:
