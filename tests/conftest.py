@@ -1,4 +1,4 @@
-"""Shared fixtures: a throwaway database per test, with the 2026 session opened."""
+"""Shared fixtures: a throwaway database per test, with the 2026 session opened; the small demo."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
+from baktui.data.demo import SMALL_CANDIDATES, DemoSummary, build_demo
 from baktui.data.services.sessions import SessionInfo, open_registre
 
 
@@ -24,6 +25,15 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
 def session(db_path: Path) -> SessionInfo:
     """The 2026 session, its regulation loaded."""
     return open_registre(2026)
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSummary]:
+    """The small demo, built once per test module (closed): copy it before opening it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    summary = build_demo(str(path), candidates=SMALL_CANDIDATES)
+    dbmod.close_database()
+    return path, summary
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 
 from baktui.data import db as dbmod
 from baktui.data.audit import ConflictError, acting_as
-from baktui.data.demo import SMALL_CANDIDATES, DemoSummary, build_demo
+from baktui.data.demo import DemoSummary
 from baktui.data.models import (
     AuditLog,
     Candidate,
@@ -32,14 +32,6 @@ from baktui.data.services.sessions import current_session, regulation_of
 class Demo:
     session_id: int
     summary: DemoSummary
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSummary]:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    summary = build_demo(str(path), candidates=SMALL_CANDIDATES)
-    dbmod.close_database()
-    return path, summary
 
 
 @pytest.fixture

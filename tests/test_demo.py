@@ -19,10 +19,10 @@ from baktui.data.demo import (
     DemoSummary,
     build_demo,
     build_small_demo,
-    can_mark,
     default_demo_path,
 )
 from baktui.rules import deliberation, identifiers, registration
+from baktui.rules.examiners import teaches
 from baktui.rules.grades import Grade
 from baktui.rules.regulation import load_regulation
 
@@ -280,7 +280,7 @@ def test_lots_have_matching_correcteurs_never_from_a_copy_etablissement(
         assert sorted(p for _, _, p in in_lot) == list(range(1, len(in_lot) + 1))
         assert correcteur_etab not in {etab for etab, _, _ in in_lot}, lot
         assert len({s for _, s, _ in in_lot}) == 1 or code in ("FRE", "PHI")
-        assert all(can_mark(disciplines, code, s) for _, s, _ in in_lot), (disciplines, code)
+        assert all(teaches(disciplines, code, (s,)) for _, s, _ in in_lot), (disciplines, code)
         assert corps not in ("PU", "MCF")
     assert con.execute("SELECT COUNT(*) FROM anonymat WHERE lot_id IS NULL").fetchone() == (0,)
     kinds = dict(
@@ -290,12 +290,12 @@ def test_lots_have_matching_correcteurs_never_from_a_copy_etablissement(
     assert all(sizes[code] in range(80, 101) for code in sizes)
 
 
-def test_can_mark_convention() -> None:
-    assert can_mark("FRE,FRO", "FRO")
-    assert can_mark("SP1:STMG,SP2:STMG,GO", "SP2", "STMG")
-    assert not can_mark("SP1:STMG", "SP1", "STI2D")
-    assert can_mark("PHI", "PHI", "ST2S")
-    assert not can_mark("PHI,GO", "FRE")
+def test_disciplines_convention() -> None:
+    assert teaches("FRE,FRO", "FRO")
+    assert teaches("SP1:STMG,SP2:STMG,GO", "SP2", ("STMG",))
+    assert not teaches("SP1:STMG", "SP1", ("STI2D",))
+    assert teaches("PHI", "PHI", ("ST2S",))
+    assert not teaches("PHI,GO", "FRE")
 
 
 # --- grades -------------------------------------------------------------------------------------

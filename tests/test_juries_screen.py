@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -64,20 +65,8 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
     yield Demo(path, correction, examiner_id, lot, examiner.name_key)
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    """Let the workers finish and their results reach the screen (twice: chained workers)."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def static_text(pilot: Pilot[None], selector: str) -> str:
     return str(pilot.app.screen.query_one(selector, Static).content)
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*("space" if c == " " else c for c in text))
 
 
 async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> None:

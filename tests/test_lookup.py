@@ -8,48 +8,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import register_helene
 
 from baktui.data import db as dbmod
-from baktui.data.demo import SMALL_CANDIDATES, build_demo
+from baktui.data.demo import DemoSummary
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
 from baktui.data.services import search
-from baktui.data.services.registration import CandidateData, register_candidate, update_candidate
+from baktui.data.services.registration import update_candidate
 from baktui.data.services.search import lookup, query_kind
 from baktui.data.services.sessions import current_session
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo(str(path), candidates=SMALL_CANDIDATES)
-    dbmod.close_database()
-    return path
-
-
 @pytest.fixture
-def session_id(demo_file: Path, tmp_path: Path) -> Iterator[int]:
+def session_id(demo_file: tuple[Path, DemoSummary], tmp_path: Path) -> Iterator[int]:
     """A copy of the demo, opened, with Hélène Lefèvre registered in it."""
     path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file, path)
+    shutil.copy(demo_file[0], path)
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None
-    etab = Etablissement.select().first()
-    register_candidate(
-        info.id,
-        CandidateData(
-            ine="123456789AB",
-            last_name="Lefèvre",
-            first_name="Hélène",
-            birth_date=None,
-            series="STMG",
-            sub_choice="GF",
-            lva="ANG",
-            lvb="ESP",
-            etablissement_id=etab.id,
-            phone="0612345678",
-        ),
-    )
+    register_helene(info.id)
     yield info.id
     dbmod.close_database()
 
@@ -202,11 +180,11 @@ def test_without_fts_the_ranges_still_find_names(
 
 
 def test_a_base_from_before_the_name_index_gets_it_when_opened(
-    demo_file: Path, tmp_path: Path
+    demo_file: tuple[Path, DemoSummary], tmp_path: Path
 ) -> None:
     """Schema 2 -> 3: the FTS5 index is built from the existing candidates, then kept up."""
     path = tmp_path / "old.sqlite"
-    shutil.copy(demo_file, path)
+    shutil.copy(demo_file[0], path)
     db = dbmod.open_database(str(path))
     for trigger in ("candidate_fts_insert", "candidate_fts_delete", "candidate_fts_update"):
         db.execute_sql(f"DROP TRIGGER {trigger}")

@@ -7,75 +7,46 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import HELENE_INE, office_screens, register_helene, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.demo import SMALL_CANDIDATES, build_demo
-from baktui.data.models import Candidate, Etablissement
-from baktui.data.services.registration import CandidateData, register_candidate
+from baktui.data.demo import DemoSummary
+from baktui.data.models import Candidate
 from baktui.data.services.sessions import current_session
-from baktui.screens import registry
 from baktui.screens.base import ChoiceModal, ConfirmModal
 from baktui.screens.candidate_card import CandidateCardScreen
 from baktui.screens.home import HomeScreen
 from baktui.screens.lookup import LookupScreen, short_etablissement
 from baktui.widgets.candidate_dialogs import ContactDialog
 
-INE = "123456789AB"
+INE = HELENE_INE
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo(str(path), candidates=SMALL_CANDIDATES)
+def helene_demo_file(
+    demo_file: tuple[Path, DemoSummary], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The small demo with Hélène Lefèvre registered (closed)."""
+    path = tmp_path_factory.mktemp("helene") / "demo.sqlite"
+    shutil.copy(demo_file[0], path)
+    dbmod.open_database(str(path))
     info = current_session()
     assert info is not None
-    register_candidate(
-        info.id,
-        CandidateData(
-            ine=INE,
-            last_name="Lefèvre",
-            first_name="Hélène",
-            birth_date=None,
-            series="STMG",
-            sub_choice="GF",
-            lva="ANG",
-            lvb="ESP",
-            etablissement_id=Etablissement.select().first().id,
-            phone="0612345678",
-        ),
-    )
+    register_helene(info.id)
     dbmod.close_database()
     return path
 
 
 @pytest.fixture
-def demo(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setattr(
-        registry,
-        "SCREENS",
-        (registry.entry("home"), registry.entry("lookup"), registry.entry("registrations")),
-    )
-    monkeypatch.setenv("USER", "gestionnaire")
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
-    monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
+def demo(helene_demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    office_screens(monkeypatch, tmp_path)
     path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file, path)
+    shutil.copy(helene_demo_file, path)
     yield path
     dbmod.close_database()
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*("space" if c == " " else c for c in text))
 
 
 def screen_text(pilot: Pilot[None]) -> str:

@@ -25,6 +25,7 @@ from baktui.data.models import (
 from baktui.data.services import lots
 from baktui.data.services.sessions import SessionInfo
 from baktui.data.services.stats import grades_missing
+from baktui.rules.examiners import teaches
 
 
 @dataclass
@@ -385,7 +386,7 @@ def test_specialite_lots_never_mix_series_and_match_correcteurs(world: World) ->
         assert series == {info.series}
         assert Examiner.get_by_id(lot.correcteur_id).disciplines.startswith(f"SP1:{info.series}")
         assert info.subject.startswith(f"Spécialité 1 {info.series} — ")
-    assert lots.marks("PHI,SP1:STMG", "SP1", "STMG") and not lots.marks("SP1:STMG", "SP1", "ST2S")
+    assert teaches("PHI,SP1:STMG", "SP1", ("STMG",)) and not teaches("SP1:STMG", "SP1", ("ST2S",))
 
 
 def test_composite_copies_are_keyed_by_part(world: World) -> None:

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import office_screens, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
-from baktui.data.demo import SMALL_CANDIDATES, DemoSummary, build_demo
+from baktui.data.demo import DemoSummary
 from baktui.data.models import Candidate, Etablissement
 from baktui.data.services import candidates as cs
-from baktui.screens import registry
 from baktui.screens.base import ConfirmModal
 from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
 
@@ -28,41 +28,15 @@ class Demo:
     summary: DemoSummary
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSummary]:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    summary = build_demo(str(path), candidates=SMALL_CANDIDATES)
-    dbmod.close_database()
-    return path, summary
-
-
 @pytest.fixture
 def demo(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Demo]:
-    monkeypatch.setattr(
-        registry,
-        "SCREENS",
-        (registry.entry("home"), registry.entry("lookup"), registry.entry("registrations")),
-    )
-    monkeypatch.setenv("USER", "gestionnaire")
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
-    monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
+    office_screens(monkeypatch, tmp_path)
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_file[0], path)
     yield Demo(path, demo_file[1])
     dbmod.close_database()
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    await pilot.press(*("space" if c == " " else c for c in text))
 
 
 def message(pilot: Pilot[None], field: str) -> str:

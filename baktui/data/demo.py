@@ -13,7 +13,7 @@ Conventions chosen here (other modules rely on them):
   examine (``FRE``, ``FRO``, ``PHI``, ``GO``, ``HG``…); a spécialité token carries the series after
   a colon (``SP1:STMG``, ``SP2:STI2D``) because SP1 of STMG and SP1 of STI2D are different
   subjects. A token without series matches every series. Examples: ``"FRE,FRO"``, ``"PHI,GO"``,
-  ``"SP1:STMG,SP2:STMG,GO"``. :func:`can_mark` applies it.
+  ``"SP1:STMG,SP2:STMG,GO"``. :func:`baktui.rules.examiners.teaches` applies it.
 - ``ExpenseRate.key``: ``km`` rates are ``"<power>:<band>"`` with power ``cv<=5``, ``cv6-7`` or
   ``cv>=8`` (fiscal horsepower) and band ``0-2000``, ``2001-10000`` or ``10001+`` (the examiner's
   cumulative km of the year, ``Examiner.annual_km``), plus ``moto`` and ``velomoteur``; ``night``
@@ -59,7 +59,7 @@ import random
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,8 @@ from baktui.data.models import (
 )
 from baktui.data.services import sessions
 from baktui.rules import identifiers, registration
+from baktui.rules.examiners import teaches
+from baktui.rules.expenses import round_cents
 from baktui.rules.regulation import (
     KIND_CC,
     KIND_ORAL,
@@ -310,15 +312,6 @@ def default_demo_path(candidates: int = DEFAULT_CANDIDATES) -> Path:
 
     name = "demo.sqlite" if candidates == DEFAULT_CANDIDATES else f"demo-{candidates}.sqlite"
     return user_data_path("baktui", appauthor=False) / name
-
-
-def can_mark(disciplines: str, epreuve_code: str, series: str = "") -> bool:
-    """True when a disciplines text (see the module docstring) covers that épreuve and series."""
-    for token in disciplines.split(","):
-        code, _, token_series = token.strip().partition(":")
-        if code == epreuve_code and (not token_series or not series or token_series == series):
-            return True
-    return False
 
 
 def build_demo(
@@ -1119,7 +1112,7 @@ class _Builder:
             if (
                 ex.etab not in etabs
                 and ex.corps not in ("PU", "MCF")
-                and can_mark(ex.disciplines, code, series)
+                and teaches(ex.disciplines, code, (series,))
             ):
                 if ex.load + copies <= ex.max_copies:
                     wider = ex
@@ -1533,7 +1526,7 @@ class _Builder:
                 continue
             dept = self.communes[ex.admin].dept
             for code in ("GO", "FRO"):
-                if can_mark(ex.disciplines, code):
+                if teaches(ex.disciplines, code):
                     oral_pools[code].setdefault(dept, []).append(ex)
         pointers: dict[tuple[str, str], int] = {}
         self.oral_assignments: list[int] = []
@@ -1611,9 +1604,7 @@ class _Builder:
         past = [a for a in orals if self.assignments[a - 1][5] < DEMO_TODAY]
         self.absent_assignments: set[int] = set()
         replacements = {
-            code: [
-                e for e in self.examiners if e.etab is not None and can_mark(e.disciplines, code)
-            ]
+            code: [e for e in self.examiners if e.etab is not None and teaches(e.disciplines, code)]
             for code in ORAL_CANDIDATES_PER_DAY
         }
         pointers: dict[tuple[str, str], int] = {}
@@ -1750,8 +1741,24 @@ class _Builder:
                 if slots:
                     anomaly_plan[slots.pop()] = kind
 
-        def cents(value: Decimal) -> int:
-            return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        def meal(claim_id: int, day: dt.date) -> tuple[Any, ...]:
+            """The lunch line of a mission day (rate "repas")."""
+            return (
+                claim_id,
+                day.isoformat(),
+                "meal",
+                "",
+                None,
+                None,
+                0,
+                None,
+                100,
+                0,
+                round_cents(rates[("meal", "repas")]),
+                False,
+                "",
+                "repas de midi",
+            )
 
         def km_amount(ex: _Examiner, already: int, km: int) -> int:
             """Each km at the band of the cumulative annual km it falls in (rules/expenses.py)."""
@@ -1763,7 +1770,7 @@ class _Builder:
                 overlap = top - max(already, low)
                 if overlap > 0:
                     total += overlap * rates[("km", f"{power}:{band}")]
-            return cents(total)
+            return round_cents(total)
 
         for claim_no, ex_id in enumerate(chosen):
             claim_id = claim_no + 1
@@ -1812,7 +1819,7 @@ class _Builder:
                         "",
                         "aller-retour",
                     )
-                ticket = cents(Decimal(2 * dist) * Decimal("0.12")) + 200
+                ticket = round_cents(Decimal(2 * dist) * Decimal("0.12")) + 200
                 return (
                     claim_id,
                     day.isoformat(),
@@ -1843,28 +1850,11 @@ class _Builder:
                     claim_lines.append(line)
                 far = first_of_day and self.km[ex.admin][self.centres[centre].commune] >= 90
                 if kind in ("oral", "jury") and line is not None:
-                    claim_lines.append(
-                        (
-                            claim_id,
-                            day.isoformat(),
-                            "meal",
-                            "",
-                            None,
-                            None,
-                            0,
-                            None,
-                            100,
-                            0,
-                            cents(rates[("meal", "repas")]),
-                            False,
-                            "",
-                            "repas de midi",
-                        )
-                    )
+                    claim_lines.append(meal(claim_id, day))
                 if kind in ("oral", "jury") and far:
                     category = self.communes[self.centres[centre].commune].category
                     declared = rng.randrange(7500, 14000, 100)
-                    rate = cents(rates[("night", category)])
+                    rate = round_cents(rates[("night", category)])
                     claim_lines.append(
                         (
                             claim_id,
@@ -1897,7 +1887,7 @@ class _Builder:
                             None,
                             copies * 100,
                             0,
-                            cents(copies * rates[("copy", "bac")]),
+                            round_cents(copies * rates[("copy", "bac")]),
                             False,
                             "",
                             f"lot n° {row[10]}",
@@ -1917,7 +1907,7 @@ class _Builder:
                             None,
                             row[12],
                             0,
-                            cents(hours * rates[("oral_hour", "obligatoire")]),
+                            round_cents(hours * rates[("oral_hour", "obligatoire")]),
                             False,
                             "",
                             f"{row[4]}",
@@ -1931,44 +1921,14 @@ class _Builder:
                     day -= dt.timedelta(days=1)
                 line = trip(day, covered[0][16])
                 if line is None:
-                    line = (
-                        claim_id,
-                        day.isoformat(),
-                        "meal",
-                        "",
-                        None,
-                        None,
-                        0,
-                        None,
-                        100,
-                        0,
-                        cents(rates[("meal", "repas")]),
-                        False,
-                        "",
-                        "repas de midi",
-                    )
+                    line = meal(claim_id, day)
                 claim_lines.append(line)
             elif anomaly == "frais_jour_double":
                 first = next(
                     (li for li in claim_lines if li[2] in ("car", "public_transport", "meal")), None
                 )
                 if first is None:
-                    first = (
-                        claim_id,
-                        covered[0][5].isoformat(),
-                        "meal",
-                        "",
-                        None,
-                        None,
-                        0,
-                        None,
-                        100,
-                        0,
-                        cents(rates[("meal", "repas")]),
-                        False,
-                        "",
-                        "repas de midi",
-                    )
+                    first = meal(claim_id, covered[0][5])
                     claim_lines.append(first)
                 claim_lines.append(first)
             elif anomaly == "nuitee_sans_justificatif":
@@ -1987,7 +1947,7 @@ class _Builder:
                         None,
                         100,
                         declared,
-                        min(declared, cents(rates[("night", category)])),
+                        min(declared, round_cents(rates[("night", category)])),
                         False,
                         category,
                         "hôtel (justificatif non fourni)",

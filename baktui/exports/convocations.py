@@ -18,6 +18,7 @@ from baktui.exports.pdf import (
     DEFAULT_ACADEMIE,
     FONT,
     BaktuiPDF,
+    fit,
     french_date,
     new_document,
     save,
@@ -73,16 +74,6 @@ class JuryListEntry:
 class JuryListCentre:
     name: str
     juries: tuple[JuryListEntry, ...]
-
-
-def fit(pdf: BaktuiPDF, text: str, width: float) -> str:
-    """Shorten ``text`` with an ellipsis so that it fits in a cell of ``width`` mm."""
-    limit = width - 2
-    if pdf.get_string_width(text) <= limit:
-        return text
-    while text and pdf.get_string_width(text + "…") > limit:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 # --- Convocations -------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ rights (not the 0600 of a temporary file).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from baktui.exports.paths import share
+from baktui.exports.paths import write_atomically
 
 # (title, headers, rows) or (title, headers, rows, formats): formats maps a 0-based column to
 # an Excel number format ("# ##0,00 €", "DD/MM/YYYY") applied to its data cells.
@@ -83,17 +81,9 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(1, ws.max_row)}"
     if not workbook.sheetnames:
         workbook.create_sheet("Feuille")
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".xlsx", dir=target.parent)
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        # mkstemp makes the file private (0600): give it the usual rights, so that the
-        # colleagues sharing the server can open it
-        share(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return save_workbook(workbook, path)
+
+
+def save_workbook(workbook: Workbook, path: str | Path) -> Path:
+    """Save under a temporary name in the target folder, then rename (atomic); usual rights."""
+    return write_atomically(path, ".xlsx", workbook.save)

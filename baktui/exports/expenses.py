@@ -9,8 +9,6 @@ Amounts are the claims' stored amounts (frozen at validation), in euros with two
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,9 +20,9 @@ from openpyxl.styles import Font
 from baktui.data.audit import ServiceError
 from baktui.data.services import expenses as service
 from baktui.data.services.sessions import SessionInfo
-from baktui.exports.excel import write_workbook
-from baktui.exports.paths import output_dir, safe_name, share
-from baktui.exports.pdf import FONT, BaktuiPDF, euros, new_document, save
+from baktui.exports.excel import save_workbook, write_workbook
+from baktui.exports.paths import output_dir, safe_name
+from baktui.exports.pdf import FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
 
 EURO_FORMAT = '#,##0.00 "€"'
@@ -150,15 +148,7 @@ def _apply_formats(path: Path, count: int) -> None:
             value.number_format = DATE_FORMAT
         elif label not in ("Demandes", "Session"):
             value.number_format = EURO_FORMAT
-    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        workbook.save(tmp)
-        share(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_workbook(workbook, path)
 
 
 def export_payment(session: SessionInfo, path: str | Path | None = None) -> ExportResult:
@@ -192,16 +182,6 @@ KIND_LABELS = {
     "oral_hours": "Heures d'oral",
 }
 MISSION_WIDTHS = (20, 22, 92, 30, 16)
-
-
-def fit(pdf: BaktuiPDF, text: str, width: float) -> str:
-    """Shorten ``text`` with an ellipsis so that it fits in a cell of ``width`` mm."""
-    limit = width - 2
-    if pdf.get_string_width(text) <= limit:
-        return text
-    while text and pdf.get_string_width(text + "…") > limit:
-        text = text[:-1]
-    return text.rstrip() + "…"
 
 
 RECEIPT_KINDS = ("public_transport", "toll", "parking", "night")

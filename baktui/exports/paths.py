@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 ENV_VAR = "BAKTUI_OUT"
@@ -46,3 +48,22 @@ def share(path: Path) -> Path:
     that colleagues on the shared server can open it."""
     os.chmod(path, 0o666 & ~process_umask())
     return path
+
+
+def write_atomically(path: str | Path, suffix: str, write: Callable[[Path], object]) -> Path:
+    """Have ``write`` fill a temporary file next to ``path``, give it the usual rights, then
+    rename it over ``path``: a half-written file never replaces a good one."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        # mkstemp makes the file private (0600): give it the usual rights, so that the
+        # colleagues sharing the server can open it
+        share(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -9,8 +9,6 @@ person, never one file per person.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from baktui.exports.paths import share
+from baktui.exports.paths import write_atomically
 
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -201,15 +199,14 @@ def new_document(
 def save(pdf: FPDF, path: str | Path) -> Path:
     """Write the PDF atomically (a half-written file never replaces a good one), readable by
     colleagues on the shared server like any file they would save."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".baktui-", suffix=".pdf", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bytes(pdf.output()))
-        share(Path(tmp))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomically(path, ".pdf", lambda tmp: tmp.write_bytes(bytes(pdf.output())))
+
+
+def fit(pdf: FPDF, text: str, width: float) -> str:
+    """Shorten ``text`` with an ellipsis so that it fits in a cell of ``width`` mm."""
+    limit = width - 2
+    if pdf.get_string_width(text) <= limit:
+        return text
+    while text and pdf.get_string_width(text + "…") > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"

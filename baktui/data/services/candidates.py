@@ -380,13 +380,8 @@ def candidate_card(candidate_id: int) -> CandidateCard:
     if c.jury_id is not None:
         jury_number = Jury.select(Jury.number).where(Jury.id == c.jury_id).scalar()
     labels = _epreuve_labels(c.session_id, reg)
-    try:
-        rule = reg.series_rule(c.series)
-        series_label, sp1, sp2 = rule.label, rule.sp1_label, rule.sp2_label
-        sub_label = rule.sub_choice_label
-        labels.update(SP1=sp1, SP2=sp2, SPA=rule.spa_label)
-    except KeyError:
-        series_label, sp1, sp2, sub_label = c.series, "", "", ""
+    series_label, sp1, sp2, sub_label = _series_labels(reg, c.series)
+    labels.update(_specialite_labels(reg, c.series))
     dossier = parse_dossier(c.dossier)
     pieces = tuple(
         DossierPiece(key, label, bool(dossier.get(key)))
@@ -445,6 +440,25 @@ def candidate_card(candidate_id: int) -> CandidateCard:
         created_at=_when(c.created_at),
         updated_at=_when(c.updated_at),
     )
+
+
+def _series_labels(reg: Regulation, series: str) -> tuple[str, str, str, str]:
+    """(series, spécialité 1, spécialité 2, enseignement spécifique) labels; an unknown series
+    is shown as its code, without spécialités."""
+    try:
+        rule = reg.series_rule(series)
+    except KeyError:
+        return series, "", "", ""
+    return rule.label, rule.sp1_label, rule.sp2_label, rule.sub_choice_label
+
+
+def _specialite_labels(reg: Regulation, series: str) -> dict[str, str]:
+    """The series' names of the SP1, SP2 and SPA épreuves ({} for an unknown series)."""
+    try:
+        rule = reg.series_rule(series)
+    except KeyError:
+        return {}
+    return {"SP1": rule.sp1_label, "SP2": rule.sp2_label, "SPA": rule.spa_label}
 
 
 def _option_label(reg: Regulation, name: str, year: str) -> str:
@@ -1786,11 +1800,7 @@ def _epreuve_lines(
     rows: Sequence[tuple[str, str, int | None]],
 ) -> tuple[tuple[str, str, str], ...]:
     """(code, label, note) with the spécialités named for the series and options spelled out."""
-    try:
-        rule = reg.series_rule(series)
-        named = {"SP1": rule.sp1_label, "SP2": rule.sp2_label, "SPA": rule.spa_label}
-    except KeyError:
-        named = {}
+    named = _specialite_labels(reg, series)
     lines = []
     for code, option, kept in rows:
         label = named.get(code) or labels.get(code, code)
@@ -1807,16 +1817,7 @@ def _epreuve_lines(
 def _confirmation(
     reg: Regulation, c: Candidate, epreuves: tuple[tuple[str, str, str], ...]
 ) -> ConfirmationData:
-    try:
-        rule = reg.series_rule(c.series)
-        series_label, sp1, sp2, sub_label = (
-            rule.label,
-            rule.sp1_label,
-            rule.sp2_label,
-            rule.sub_choice_label,
-        )
-    except KeyError:
-        series_label, sp1, sp2, sub_label = c.series, "", "", ""
+    series_label, sp1, sp2, sub_label = _series_labels(reg, c.series)
     etab = ""
     if c.etablissement_id is not None and getattr(c, "etablissement", None) is not None:
         etab = f"{c.etablissement.uai} — {c.etablissement.name}"

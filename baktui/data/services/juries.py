@@ -391,8 +391,10 @@ def examiner_assignments(
     )
 
 
-def _assignment_infos(where: pw.Expression, limit: int) -> list[AssignmentInfo]:
-    rows = list(
+def assignments_query(*columns: pw.ColumnBase) -> pw.ModelSelect:
+    """Assignments with their examiner's name and their centre, room, lot and jury (when set),
+    plus ``columns``; the query is left on Assignment, ready for another join or ``where``."""
+    return (
         Assignment.select(
             Assignment,
             Examiner.id,
@@ -406,6 +408,7 @@ def _assignment_infos(where: pw.Expression, limit: int) -> list[AssignmentInfo]:
             Lot.number,
             Jury.id,
             Jury.number,
+            *columns,
         )
         .join(Examiner, on=Assignment.examiner == Examiner.id)
         .switch(Assignment)
@@ -417,6 +420,12 @@ def _assignment_infos(where: pw.Expression, limit: int) -> list[AssignmentInfo]:
         .switch(Assignment)
         .join(Jury, pw.JOIN.LEFT_OUTER, on=Assignment.jury == Jury.id)
         .switch(Assignment)
+    )
+
+
+def _assignment_infos(where: pw.Expression, limit: int) -> list[AssignmentInfo]:
+    rows = list(
+        assignments_query()
         .where(where)
         .order_by(Assignment.day, Assignment.start_time, Assignment.id)
         .limit(limit)
@@ -455,30 +464,22 @@ def _assignment_info(
     )
 
 
-def _copies_of_lots(lot_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(lot_ids)
-    if not ids:
+def _count_per(key: pw.Field, ids: Iterable[int]) -> dict[int, int]:
+    """How many rows of ``key``'s table point to each of ``ids`` (absent: none)."""
+    wanted = list(ids)
+    if not wanted:
         return {}
-    query = (
-        Anonymat.select(Anonymat.lot, pw.fn.COUNT(Anonymat.id))
-        .where(Anonymat.lot.in_(ids))
-        .group_by(Anonymat.lot)
-        .tuples()
-    )
-    return {lot: n for lot, n in query}
+    model = key.model
+    query = model.select(key, pw.fn.COUNT(model.id)).where(key.in_(wanted)).group_by(key).tuples()
+    return {k: n for k, n in query}
+
+
+def _copies_of_lots(lot_ids: Iterable[int]) -> dict[int, int]:
+    return _count_per(Anonymat.lot, lot_ids)
 
 
 def _slot_counts(assignment_ids: Iterable[int]) -> dict[int, int]:
-    ids = list(assignment_ids)
-    if not ids:
-        return {}
-    query = (
-        OralSlot.select(OralSlot.assignment, pw.fn.COUNT(OralSlot.id))
-        .where(OralSlot.assignment.in_(ids))
-        .group_by(OralSlot.assignment)
-        .tuples()
-    )
-    return {a: n for a, n in query}
+    return _count_per(OralSlot.assignment, assignment_ids)
 
 
 # --- Juries -------------------------------------------------------------------------------------

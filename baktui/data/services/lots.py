@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import operator
 import random
 import re
 from collections import defaultdict, deque
@@ -30,7 +29,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import reduce
 from typing import Any, ClassVar
 
 import peewee as pw
@@ -53,6 +51,7 @@ from baktui.data.models import (
     Registration,
 )
 from baktui.data.services.sessions import regulation_of
+from baktui.rules.examiners import teaches
 from baktui.rules.grades import (
     CODE_ABS,
     CODE_AJ,
@@ -283,21 +282,6 @@ def _examiner_name(examiner: Examiner | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def marks(disciplines: str, epreuve_code: str, series: str = "") -> bool:
-    """True when an examiner's disciplines cover that épreuve (and series, for a spécialité).
-
-    Tokens are épreuve codes, a spécialité's with its series after a colon ("PHI,GO",
-    "SP1:STMG,SP2:STMG"); a token without series covers every series (the demo's convention).
-    """
-    for token in disciplines.split(","):
-        code, _, token_series = token.strip().partition(":")
-        if code.upper() == epreuve_code.upper() and (
-            not token_series or not series or token_series.upper() == series.upper()
-        ):
-            return True
-    return False
-
-
 def _per_series(code: str) -> bool:
     """SP1 and SP2 are different subjects in each series: their lots never mix series."""
     return code in ("SP1", "SP2")
@@ -472,6 +456,14 @@ def constitute_lots(
     return report
 
 
+# joins a copy (Anonymat) to its first-group grade
+_COPY_GRADE = (
+    (Grade.candidate == Anonymat.candidate)
+    & (Grade.epreuve_code == Anonymat.epreuve_code)
+    & (Grade.group == 1)
+)
+
+
 def _dissolve_lots(session_id: int, code: str) -> list[int]:
     lots = list(Lot.select().where((Lot.session == session_id) & (Lot.epreuve_code == code)))
     if not lots:
@@ -480,14 +472,7 @@ def _dissolve_lots(session_id: int, code: str) -> list[int]:
     graded = (
         Lot.select(Lot.number)
         .join(Anonymat, on=(Anonymat.lot == Lot.id))
-        .join(
-            Grade,
-            on=(
-                (Grade.candidate == Anonymat.candidate)
-                & (Grade.epreuve_code == Anonymat.epreuve_code)
-                & (Grade.group == 1)
-            ),
-        )
+        .join(Grade, on=_COPY_GRADE)
         .where(Lot.id.in_(lot_ids))
         .distinct()
     )
@@ -576,7 +561,7 @@ def _constitute_epreuve(session_id: int, rule: EpreuveRule) -> LotReport:
     report = LotReport()
     for series in sorted(subjects):
         copies = subjects[series]
-        correcteurs = [ex for ex in examiners if marks(ex.disciplines, rule.code, series)]
+        correcteurs = [ex for ex in examiners if teaches(ex.disciplines, rule.code, (series,))]
         next_number = _lot_subject(
             session_id, rule, copies, correcteurs, load, lot_size, next_number, report
         )
@@ -749,14 +734,7 @@ def _lot_infos(query: pw.ModelSelect) -> list[LotInfo]:
     )
     entered = dict(
         Anonymat.select(Anonymat.lot, pw.fn.COUNT(Grade.id))
-        .join(
-            Grade,
-            on=(
-                (Grade.candidate == Anonymat.candidate)
-                & (Grade.epreuve_code == Anonymat.epreuve_code)
-                & (Grade.group == 1)
-            ),
-        )
+        .join(Grade, on=_COPY_GRADE)
         .where(Anonymat.lot.in_(ids))
         .group_by(Anonymat.lot)
         .tuples()
@@ -970,19 +948,7 @@ def set_double_entry(session_id: int, lot_number: int, on: bool) -> LotInfo:
 def _lot_has_entries(lot: Lot) -> bool:
     if DoubleEntry.select().where(DoubleEntry.lot == lot.id).exists():
         return True
-    return (
-        Anonymat.select()
-        .join(
-            Grade,
-            on=(
-                (Grade.candidate == Anonymat.candidate)
-                & (Grade.epreuve_code == Anonymat.epreuve_code)
-                & (Grade.group == 1)
-            ),
-        )
-        .where(Anonymat.lot == lot.id)
-        .exists()
-    )
+    return Anonymat.select().join(Grade, on=_COPY_GRADE).where(Anonymat.lot == lot.id).exists()
 
 
 # --- parsing --------------------------------------------------------------------------------------
@@ -1959,8 +1925,8 @@ class MissingLine:
     grade: str = ""  # filled once entered in the view
 
 
-def _composites(session_id: int) -> list[tuple[str, str, int]]:
-    """(series, épreuve code, number of parts) of the composite spécialités."""
+def _composite_parts(session_id: int) -> list[tuple[str, str, int]]:
+    """(series, épreuve code, number of parts) of the session's composite spécialités."""
     reg = regulation_of(session_id)
     return [
         (rule.code, code, len(rule.parts(code)))
@@ -1970,11 +1936,13 @@ def _composites(session_id: int) -> list[tuple[str, str, int]]:
     ]
 
 
-def _missing_where(session_id: int) -> pw.Expression:
+def missing_where(session_id: int, *, single_session: bool = False) -> pw.Expression:
     """Registrations without a first-group grade (kept grades and cancelled candidates aside).
 
-    ABS, AJ and DI count as entered. A composite spécialité counts as entered with a Grade row
-    or with all its part-grades (that is how the demo and the imports store it).
+    ABS, AJ and DI count as entered: only an empty grade is missing. A composite spécialité
+    (ST2S, STHR) is stored as part-grades: it counts as entered with a Grade row or once every
+    part is. ``single_session`` (the database holds this session only) drops the session filter.
+    The query joins Registration to Candidate.
     """
     R, G, C, P = Registration, Grade, Candidate, GradePart
     entered = G.select(G.id).where(
@@ -1983,27 +1951,18 @@ def _missing_where(session_id: int) -> pw.Expression:
         & (G.group == 1)
         & (G.value_centi.is_null(False) | G.code.is_null(False))
     )
-    where = (
-        (C.session == session_id)
-        & R.kept_session.is_null()
-        & ~pw.fn.EXISTS(entered)
-        & (C.state != "annulee")
-    )
-    composites = _composites(session_id)
-    if composites:
-        parts_keyed = P.select(pw.fn.COUNT(P.id)).where(
+    is_entered = pw.fn.EXISTS(entered)
+    for series, code, needed in _composite_parts(session_id):
+        parts_entered = P.select(pw.fn.COUNT(P.id)).where(
             (P.candidate == R.candidate)
             & (P.epreuve_code == R.epreuve_code)
             & (P.value_centi.is_null(False) | P.code.is_null(False))
         )
-        complete = reduce(
-            operator.or_,
-            [
-                (C.series == series) & (R.epreuve_code == code) & (parts_keyed >= n)
-                for series, code, n in composites
-            ],
-        )
-        where &= ~complete
+        # series and code first: the part count runs only for composite registrations
+        is_entered |= (C.series == series) & (R.epreuve_code == code) & (parts_entered >= needed)
+    where = R.kept_session.is_null() & ~is_entered & (C.state != "annulee")
+    if not single_session:
+        where = (C.session == session_id) & where
     return where
 
 
@@ -2014,7 +1973,7 @@ def missing_groups(session_id: int, *, offset: int = 0, limit: int = 200) -> Mis
     grouped = (
         R.select(C.jury, R.epreuve_code, C.centre, pw.fn.COUNT(R.id).alias("n"))
         .join(C, on=(R.candidate == C.id))
-        .where(_missing_where(session_id))
+        .where(missing_where(session_id))
         .group_by(C.jury, R.epreuve_code, C.centre)
         .tuples()
     )
@@ -2061,7 +2020,7 @@ def missing_lines(
     Written copies are listed by anonymity number (no name); oral and CC grades by candidate.
     """
     R, C = Registration, Candidate
-    where = _missing_where(session_id) & (R.epreuve_code == group.epreuve_code)
+    where = missing_where(session_id) & (R.epreuve_code == group.epreuve_code)
     where &= C.jury.is_null() if group.jury_id is None else (C.jury == group.jury_id)
     where &= C.centre.is_null() if group.centre_id is None else (C.centre == group.centre_id)
     base = R.select().join(C, on=(R.candidate == C.id)).where(where)
@@ -2208,9 +2167,9 @@ __all__ = [
     "format_centi",
     "list_lots",
     "lot_info",
-    "marks",
     "missing_groups",
     "missing_lines",
+    "missing_where",
     "number_copies",
     "open_slip",
     "parse_control_sum",

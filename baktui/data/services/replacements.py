@@ -300,36 +300,11 @@ def list_absences(day: dt.date | None = None, *, limit: int = 200) -> list[Absen
 def _absence_needs(session_id: int, where: pw.Expression) -> list[Need]:
     """Active missions of absent examiners (one query, plus the concerned établissements)."""
     rows = list(
-        Assignment.select(
-            Assignment,
-            Examiner.id,
-            Examiner.last_name,
-            Examiner.first_name,
-            Absence.id,
-            Absence.reason,
-            Centre.id,
-            Centre.name,
-            Room.id,
-            Room.name,
-            Lot.id,
-            Lot.number,
-            Jury.id,
-            Jury.number,
-        )
-        .join(Examiner, on=Assignment.examiner == Examiner.id)
-        .switch(Assignment)
+        juries.assignments_query(Absence.id, Absence.reason)
         .join(
             Absence,
             on=(Absence.examiner == Assignment.examiner) & (Absence.day == Assignment.day),
         )
-        .switch(Assignment)
-        .join(Centre, pw.JOIN.LEFT_OUTER, on=Assignment.centre == Centre.id)
-        .switch(Assignment)
-        .join(Room, pw.JOIN.LEFT_OUTER, on=Assignment.room == Room.id)
-        .switch(Assignment)
-        .join(Lot, pw.JOIN.LEFT_OUTER, on=Assignment.lot == Lot.id)
-        .switch(Assignment)
-        .join(Jury, pw.JOIN.LEFT_OUTER, on=Assignment.jury == Jury.id)
         .where(
             (Assignment.session == session_id) & Assignment.state.in_(juries.ACTIVE_STATES) & where
         )

@@ -25,13 +25,12 @@ from baktui.data.models import (
     ExamSession,
     ExpenseClaim,
     Grade,
-    GradePart,
     Lot,
     Registration,
     Result,
     Series,
 )
-from baktui.data.services.sessions import regulation_of
+from baktui.data.services.lots import missing_where
 
 # Candidate states that still need a check by the office before the registration is final.
 STATES_TO_CHECK = ("brouillon", "confirmee")
@@ -183,41 +182,13 @@ def grades_missing(session_id: int, *, single_session: bool | None = None) -> in
     """
     if single_session is None:
         single_session = ExamSession.select().count() == 1
-    R, G, C, P = Registration, Grade, Candidate, GradePart
-    entered = G.select(G.id).where(
-        (G.candidate == R.candidate)
-        & (G.epreuve_code == R.epreuve_code)
-        & (G.group == 1)
-        & (G.value_centi.is_null(False) | G.code.is_null(False))
-    )
-    is_entered = pw.fn.EXISTS(entered)
-    for series, code, needed in _composite_parts(session_id):
-        parts_entered = P.select(pw.fn.COUNT(P.id)).where(
-            (P.candidate == R.candidate)
-            & (P.epreuve_code == R.epreuve_code)
-            & (P.value_centi.is_null(False) | P.code.is_null(False))
-        )
-        # series and code first: the part count runs only for composite registrations
-        is_entered |= (C.series == series) & (R.epreuve_code == code) & (parts_entered >= needed)
+    R, C = Registration, Candidate
     query = (
         R.select(pw.fn.COUNT(R.id))
         .join(C, on=(R.candidate == C.id))
-        .where(R.kept_session.is_null() & ~is_entered & (C.state != "annulee"))
+        .where(missing_where(session_id, single_session=single_session))
     )
-    if not single_session:
-        query = query.where(C.session == session_id)
     return int(query.scalar() or 0)
-
-
-def _composite_parts(session_id: int) -> list[tuple[str, str, int]]:
-    """(series, épreuve code, number of parts) of the session's composite spécialités."""
-    regulation = regulation_of(session_id)
-    return [
-        (series.code, code, len(series.parts(code)))
-        for series in regulation.series
-        for code in ("SP1", "SP2")
-        if series.parts(code)
-    ]
 
 
 def _absences_open(year: int) -> int:

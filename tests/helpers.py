@@ -1,0 +1,58 @@
+"""Test helpers shared by several modules: a known candidate in the demo, headless-app steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from baktui.data.models import Etablissement
+from baktui.data.services.registration import CandidateData, register_candidate
+from baktui.screens import registry
+
+HELENE_INE = "123456789AB"
+
+
+def register_helene(session_id: int) -> None:
+    """Register Hélène Lefèvre (STMG, accents in both names) in the open database."""
+    register_candidate(
+        session_id,
+        CandidateData(
+            ine=HELENE_INE,
+            last_name="Lefèvre",
+            first_name="Hélène",
+            birth_date=None,
+            series="STMG",
+            sub_choice="GF",
+            lva="ANG",
+            lvb="ESP",
+            etablissement_id=Etablissement.select().first().id,
+            phone="0612345678",
+        ),
+    )
+
+
+def office_screens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The home, lookup and registrations screens only, the office's login, documents kept in
+    ``tmp_path``."""
+    monkeypatch.setattr(
+        registry,
+        "SCREENS",
+        (registry.entry("home"), registry.entry("lookup"), registry.entry("registrations")),
+    )
+    monkeypatch.setenv("USER", "gestionnaire")
+    monkeypatch.setenv("LOGNAME", "gestionnaire")
+    monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the workers finish and their results reach the screen (three rounds: chained workers)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*("space" if c == " " else c for c in text))
