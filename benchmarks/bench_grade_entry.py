@@ -308,7 +308,9 @@ def bench_commits(db_path: str, grades: int) -> None:
     dbmod.close_database()
 
     print("\n2. Commit seul (SlipEditor.commit) et transaction sqlite3 brute, mêmes écritures")
-    print("   réglage SQLite par défaut (points de contrôle WAL dans les commits) — nouvelles notes :")
+    print(
+        "   réglage SQLite par défaut (points de contrôle WAL dans les commits) — nouvelles notes :"
+    )
     print(line("commit baktui", inline_service))
     print(line("transaction brute", inline_raw))
     print(

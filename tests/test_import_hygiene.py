@@ -30,7 +30,8 @@ def test_pure_layer_sources_do_not_import_textual(layer: str) -> None:
         f"{path.relative_to(PACKAGE.parent)}: {name}"
         for path in sorted((PACKAGE / layer).rglob("*.py"))
         for name in _imported_modules(path)
-        if name == "textual" or name.startswith(("textual.", "baktui.screens", "baktui.widgets"))
+        if name == "textual"
+        or name.startswith(("textual.", "baktui.screens", "baktui.widgets"))
         or name == "baktui.app"
     ]
     assert offenders == []

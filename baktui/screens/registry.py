@@ -26,6 +26,8 @@ class ScreenEntry:
         return getattr(importlib.import_module(module_name), class_name)
 
 
+# One line per screen, kept as a table.
+# fmt: off
 SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("home", "f10", "Accueil", "baktui.screens.home:HomeScreen", "Tableau de bord de la session"),
     ScreenEntry("lookup", "f2", "Recherche", "baktui.screens.lookup:LookupScreen", "Trouver un candidat (nom, INE, numéros, jury, établissement, téléphone) et ouvrir sa fiche"),
@@ -34,6 +36,7 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("juries", "f5", "Jurys", "baktui.screens.juries:JuriesScreen", "Jurys, examinateurs, convocations et remplacement des absents"),
     ScreenEntry("expenses", "f6", "Frais", "baktui.screens.expenses:ExpensesScreen", "États de frais des examinateurs : contrôle, validation, mise en paiement"),
 )
+# fmt: on
 
 
 def entry(mode: str) -> ScreenEntry:
