@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import peewee
+
 from baktui.data import db as dbmod
 
 EXIT_OK = 0
@@ -221,6 +223,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("Interrompu.")
         return 130
+    except peewee.OperationalError as exc:
+        # e.g. the base stayed locked by a colleague's long write beyond the busy timeout
+        _err(
+            f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée "
+            "sans rien laisser à moitié écrit ; relancez-la dans un instant."
+        )
+        return EXIT_REFUSED
     except BrokenPipeError:
         # Output piped into a reader that stopped early (| head): the work is done, stay quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

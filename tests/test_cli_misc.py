@@ -40,3 +40,30 @@ def test_output_piped_into_a_closed_reader_is_not_a_traceback(tmp_path: Path) ->
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err
+
+
+def test_locked_database_gives_a_french_message(
+    tmp_path: Path,
+    monkeypatch,  # type: ignore[no-untyped-def]
+    capsys,  # type: ignore[no-untyped-def]
+) -> None:
+    """A colleague holding the write lock past the busy timeout: a message, not a traceback."""
+    import sqlite3
+
+    from baktui.data import db as dbmod
+
+    db = tmp_path / "b.sqlite"
+    assert main(["--db", str(db), "init", "--session", "2026"]) == 0
+    monkeypatch.setitem(dbmod.SQLITE_PRAGMAS, "busy_timeout", 100)
+    monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 100)
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    other = sqlite3.connect(db)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        code = main(["--db", str(db), "import", "candidats", str(samples / "candidats.csv")])
+    finally:
+        other.rollback()
+        other.close()
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "relancez-la" in err and "Traceback" not in err

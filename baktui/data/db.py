@@ -112,9 +112,10 @@ def open_database(target: str | None = None, *, create: bool = False) -> peewee.
     database_proxy.initialize(db)
     try:
         db.connect(reuse_if_open=True)
-    except peewee.OperationalError as exc:
+        migrate(db)
+    except peewee.DatabaseError as exc:  # unreachable server, locked or not a database file
+        db.close()
         raise DatabaseError(f"Impossible d'ouvrir « {describe_target(resolved)} » : {exc}") from exc
-    migrate(db)
     return db
 
 

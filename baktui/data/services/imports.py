@@ -506,7 +506,10 @@ def import_candidates(session_id: int, path: Path | str) -> ImportReport:
                 current = existing.get(line.values["ine"])
                 if current is None:
                     continue
-                if regsvc.update_candidate(current.id, line.values, reason=reason):
+                # compared on the rows already loaded: an unchanged line costs no query
+                if not regsvc.candidate_changes(current, line.values):
+                    report.unchanged += 1
+                elif regsvc.update_candidate(current.id, line.values, reason=reason):
                     report.updated += 1
                 else:
                     report.unchanged += 1

@@ -66,7 +66,10 @@ def open_registre(
     with write_transaction():
         if ExamSession.get_or_none((ExamSession.year == year) & (ExamSession.kind == kind)):
             raise audit.ServiceError(f"Le registre de la session {year} ({kind}) est déjà ouvert.")
-        ExamSession.update(is_current=False).execute()
+        for previous in list(ExamSession.select(ExamSession.id).where(ExamSession.is_current)):
+            audit.update(
+                ExamSession, previous.id, {"is_current": False}, reason="ouverture du registre"
+            )
         session = audit.create(
             ExamSession,
             year=year,
