@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baktui.exports.excel import write_workbook
-from baktui.exports.paths import share
 from baktui.exports.pdf import (
     DEFAULT_ACADEMIE,
     FONT,
@@ -110,7 +109,7 @@ def write_examiner_convocations(
     pdf = new_document(title, session_year=session_year, academie=academie)
     for conv in convocations:
         _convocation_page(pdf, conv, session_year)
-    return share(save(pdf, path))
+    return save(pdf, path)
 
 
 def _convocation_page(pdf: BaktuiPDF, conv: ExaminerConvocation, session_year: int) -> None:
@@ -192,7 +191,7 @@ def write_jury_lists_pdf(
         )
         for jury in centre.juries:
             _jury_block(pdf, jury)
-    return share(save(pdf, path))
+    return save(pdf, path)
 
 
 def _jury_block(pdf: BaktuiPDF, jury: JuryListEntry) -> None:

@@ -19,10 +19,11 @@ from openpyxl.styles import Font
 
 from baktui.data.audit import ServiceError
 from baktui.data.services import expenses as service
+from baktui.data.services import juries
 from baktui.data.services.sessions import SessionInfo
 from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.paths import output_dir, safe_name
-from baktui.exports.pdf import FONT, BaktuiPDF, euros, fit, new_document, save
+from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
 
 EURO_FORMAT = '#,##0.00 "€"'
@@ -230,20 +231,15 @@ def pairs(pdf: BaktuiPDF, items: Sequence[tuple[str, str]], label_width: float =
     pdf.set_font(FONT, "", 10)
 
 
-MISSION_KIND_LABELS = {
-    "correction": "Correction",
-    "oral": "Oral",
-    "pratique": "Pratique",
-    "jury": "Jury",
-    "surveillance": "Surveillance",
-}
-
-
 def write_statements(
-    path: str | Path, statements: Sequence[service.ExaminerStatement], *, session_year: int
+    path: str | Path,
+    statements: Sequence[service.ExaminerStatement],
+    *,
+    session_year: int,
+    academie: str = DEFAULT_ACADEMIE,
 ) -> Path:
     """One PDF; for each examiner a new page with all their claims listed."""
-    pdf = new_document("État de frais", session_year=session_year)
+    pdf = new_document("État de frais", session_year=session_year, academie=academie)
     for statement in statements:
         _statement_pages(pdf, statement, session_year)
     if not statements:
@@ -339,7 +335,7 @@ def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
         rows = [
             [
                 f"{m.day:%d/%m/%Y}",
-                MISSION_KIND_LABELS.get(m.kind, m.kind),
+                juries.KIND_SHORT.get(m.kind, m.kind),
                 fit(pdf, m.centre, MISSION_WIDTHS[2]),
                 fit(pdf, m.commune, MISSION_WIDTHS[3]),
                 m.epreuve_code,
@@ -420,7 +416,9 @@ def export_statements(
         else:
             stem = f"etats-de-frais-{len(statements)}-examinateurs"
         path = output_dir() / f"{stem}-{session.year}.pdf"
-    written = write_statements(path, statements, session_year=session.year)
+    written = write_statements(
+        path, statements, session_year=session.year, academie=juries.academie_name()
+    )
     service.record_documents([s.examiner_id for s in statements], "etat_de_frais", written.name)
     total = 0
     for statement in statements:

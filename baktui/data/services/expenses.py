@@ -419,13 +419,15 @@ def _load(claim_ids: Sequence[int]) -> _Bundle:
 
     copy_fees: dict[str, int] = {}
     optional_codes: set[str] = set()
-    for epreuve in Epreuve.select(Epreuve.code, Epreuve.copy_fee_centi, Epreuve.is_option).where(
-        Epreuve.session.in_(list(session_ids))
-    ):
+    durations: dict[str, int] = {}
+    for epreuve in Epreuve.select(
+        Epreuve.code, Epreuve.copy_fee_centi, Epreuve.is_option, Epreuve.duration_min
+    ).where(Epreuve.session.in_(list(session_ids))):
         if epreuve.copy_fee_centi is not None:
             copy_fees[epreuve.code] = epreuve.copy_fee_centi
         if epreuve.is_option:
             optional_codes.add(epreuve.code)
+        durations[epreuve.code] = epreuve.duration_min or 0
     mission_claims: dict[int, set[int]] = defaultdict(set)
     query = (
         ClaimMission.select(ClaimMission, Assignment, Centre)
@@ -505,12 +507,6 @@ def _load(claim_ids: Sequence[int]) -> _Bundle:
         if fee_assignments
         else {}
     )
-    durations = {
-        e.code: e.duration_min or 0
-        for e in Epreuve.select(Epreuve.code, Epreuve.duration_min).where(
-            Epreuve.session.in_(list(session_ids))
-        )
-    }
     for assignment in fee_assignments:
         if assignment.kind not in FEE_ASSIGNMENT_KINDS:
             continue
@@ -1198,10 +1194,9 @@ def correct_line(
         )
         if line is None:
             raise audit.NotFoundError(f"Ligne n° {line_id} absente de la demande n° {claim_id}.")
-        before = ExpenseLine.get_by_id(line_id)
         audit.update(ExpenseLine, line_id, values, reason=why)
         after = ExpenseLine.get_by_id(line_id)
-        if any(getattr(before, k) != getattr(after, k) for k in values):
+        if any(getattr(line, k) != getattr(after, k) for k in values):
             _bump_version(claim)
         _store_amounts(claim_id, f"recalcul après correction : {why}")
     return claim_detail(claim_id)
