@@ -14,27 +14,21 @@ from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 
-from baktui.data.models import Setting
+from baktui.data.services.juries import academie_name
 from baktui.data.services.lots import SlipDocument, slip_documents
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
+from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
 
 TITLE = "Bordereau de notation"
 ROW_HEIGHT = 6.2
 ROWS_PER_BLOCK = 38  # copies per column block on a page; two blocks side by side
-
-
-def _academie() -> str | None:
-    """The académie's name from the settings (the demo and the office set it), if any."""
-    row = Setting.get_or_none(Setting.key == "academie")
-    return row.value if row is not None and row.value else None
+_STEP = {PRECISION_WHOLE: "points entiers", PRECISION_HALF: "points ou demi-points"}
 
 
 def render_slips(docs: Sequence[SlipDocument], *, academie: str | None = None) -> BaktuiPDF:
     """Lay the slips out, each starting on a new page."""
     year = docs[0].session_year if docs else None
-    academie = academie or _academie()
-    kwargs = {"academie": academie} if academie else {}
-    pdf = new_document(TITLE, session_year=year, **kwargs)
+    pdf = new_document(TITLE, session_year=year, academie=academie or academie_name())
     for doc in docs:
         _slip(pdf, doc)
     if not docs:
@@ -53,7 +47,7 @@ def export_slips(
 def _slip(pdf: BaktuiPDF, doc: SlipDocument) -> None:
     lot = doc.lot
     parts = doc.parts
-    columns = [p[0] for p in parts] or ["Note /20"]
+    columns = [p[0] for p in parts] or [f"Note /{doc.max_grade}"]
     pdf.add_page()
     pdf.title_block(f"{TITLE} — lot n° {lot.number}", lot.subject or lot.epreuve_label)
     pdf.fields(
@@ -67,13 +61,14 @@ def _slip(pdf: BaktuiPDF, doc: SlipDocument) -> None:
     )
     if parts:
         pdf.paragraph(
-            "Notez chaque partie sur 20, en points ou demi-points : "
+            f"Notez chaque partie sur {doc.max_grade}, en points ou demi-points : "
             + " ; ".join(f"{code} = {label} (coefficient {coef})" for code, label, coef in parts)
             + ". Copie absente : ABS dans la première colonne."
         )
     else:
         pdf.paragraph(
-            "Notez chaque copie sur 20, en points entiers. Copie absente : ABS. "
+            f"Notez chaque copie sur {doc.max_grade}, en {_STEP.get(doc.precision, 'points')}. "
+            "Copie absente : ABS. "
             "Reportez ensuite les trois totaux de contrôle en bas du bordereau."
         )
     subject = f"{lot.epreuve_code} {lot.series}".strip()

@@ -61,7 +61,12 @@ from baktui.rules.grades import (
     parse_grade,
     to_centi,
 )
-from baktui.rules.regulation import PRECISION_HALF, EpreuveRule, SpecialitePart
+from baktui.rules.regulation import (
+    PRECISION_HALF,
+    PRECISION_WHOLE,
+    EpreuveRule,
+    SpecialitePart,
+)
 
 # Lot states, in order.
 STATE_CONSTITUE = "constitue"
@@ -310,29 +315,11 @@ def anonymat_number_valid(number: str) -> bool:
     )
 
 
-_AUDIT_ALL = ("at", "who", "action", "entity", "entity_id", "field", "before", "after", "reason",
-              "candidate_id")  # fmt: skip
-
-
 _ANONYMAT_FIELDS = ("candidate", "epreuve_code", "number")
 
 
 def _anonymat_insert(marks: dict[str, Any]) -> pw.Query:
     return Anonymat.insert({getattr(Anonymat, name): marks[name] for name in _ANONYMAT_FIELDS})
-
-
-def _bulk_audit(rows: Iterable[dict[str, Any]]) -> None:
-    """Append many audit entries at once (same fields as :func:`audit.log`)."""
-    at, who = audit.now_iso(), audit.current_user()
-    statement = _Compiled.get(
-        current_database(),
-        "audit-any",
-        lambda m: AuditLog.insert({getattr(AuditLog, name): m[name] for name in _AUDIT_ALL}),
-        _AUDIT_ALL,
-    )
-    statement.run_many(
-        {"at": at, "who": who, "field": "", "before": None, "reason": "", **row} for row in rows
-    )
 
 
 def _balanced_sizes(total: int, lot_size: int) -> list[int]:
@@ -408,7 +395,7 @@ def number_copies(session_id: int, epreuve_code: str | None = None) -> Numbering
                 .where((Anonymat.epreuve_code == rule.code) & Anonymat.candidate.in_(todo))
                 .tuples()
             )
-            _bulk_audit(
+            audit.log_many(
                 {
                     "action": "create",
                     "entity": "anonymat",
@@ -496,7 +483,7 @@ def _dissolve_lots(session_id: int, code: str) -> list[int]:
         )
     )
     Anonymat.update(lot=None, position=None).where(Anonymat.lot.in_(lot_ids)).execute()
-    _bulk_audit(
+    audit.log_many(
         {
             "action": "update",
             "entity": "anonymat",
@@ -623,7 +610,7 @@ def _lot_subject(
         Anonymat.update(lot=lot.id, position=pw.Case(Anonymat.id, ranks)).where(
             Anonymat.id.in_([anonymat_id for anonymat_id, _ in ranks])
         ).execute()
-        _bulk_audit(
+        audit.log_many(
             {
                 "action": "update",
                 "entity": "anonymat",
@@ -763,7 +750,6 @@ def _lot_infos(query: pw.ModelSelect) -> list[LotInfo]:
         .tuples()
     )
     lot_series: dict[int, set[str]] = defaultdict(set)
-    special = [lot.id for lot in lots if _per_series(lot.epreuve_code)]
     if special:
         for lot_id, series in (
             Anonymat.select(Anonymat.lot, Candidate.series)
@@ -863,6 +849,8 @@ class SlipDocument:
     session_year: int
     numbers: tuple[str, ...]  # in slip order
     parts: tuple[tuple[str, str, str], ...] = ()  # composite: (code, label, coefficient)
+    max_grade: str = "20"  # the regulation's maximum grade, as printed
+    precision: str = PRECISION_WHOLE  # the épreuve's precision (parts: half points)
 
 
 def slip_documents(session_id: int, lot_numbers: Sequence[int]) -> list[SlipDocument]:
@@ -882,6 +870,7 @@ def slip_documents(session_id: int, lot_numbers: Sequence[int]) -> list[SlipDocu
         .tuples()
     ):
         by_lot[lot_id].append(number)
+    reg = regulation_of(session_id)
     docs = []
     for n in lot_numbers:
         info = infos[n]
@@ -894,6 +883,8 @@ def slip_documents(session_id: int, lot_numbers: Sequence[int]) -> list[SlipDocu
                 year,
                 tuple(by_lot.get(info.id, ())),
                 tuple((p.code, p.label, format_grade(p.coef)) for p in parts),
+                format_grade(reg.max_grade),
+                PRECISION_HALF if parts else reg.epreuve(info.epreuve_code).precision,
             )
         )
     return docs
@@ -1284,7 +1275,9 @@ class SlipEditor:
             raise GradeEntryError(str(exc)) from None
         grade = parsed.grade
         if grade is None:
-            raise GradeEntryError("Tapez une note (0 à 20), ABS, AJ ou DI.")
+            raise GradeEntryError(
+                f"Tapez une note (0 à {format_grade(self.max_grade)}), ABS, AJ ou DI."
+            )
         if grade.code is not None:
             return None, grade.code
         assert grade.value is not None
@@ -2115,7 +2108,7 @@ def enter_missing_grade(session_id: int, line: MissingLine, text: str) -> Missin
     except GradeError as exc:
         raise GradeEntryError(str(exc)) from None
     if parsed.grade is None:
-        raise GradeEntryError("Tapez une note (0 à 20), ABS, AJ ou DI.")
+        raise GradeEntryError(f"Tapez une note (0 à {format_grade(reg.max_grade)}), ABS, AJ ou DI.")
     value = to_centi(parsed.grade.value) if parsed.grade.value is not None else None
     grade_code = parsed.grade.code
     who, now = audit.current_user(), audit.now_iso()
