@@ -24,6 +24,7 @@ from baktui.data.audit import current_user
 from baktui.data.services.sessions import PHASES, SessionInfo, current_session, set_phase
 from baktui.screens import registry
 from baktui.screens.base import (
+    ERROR_TIMEOUT,
     BaktuiScreen,
     ChoiceModal,
     ConfirmModal,
@@ -190,7 +191,9 @@ class BaktuiApp(App[None], inherit_bindings=False):
             with worker_connection():
                 info = set_phase(session_id, phase)
         except Exception as exc:  # shown to the user, the app keeps running
-            self.call_from_thread(self.notify, error_text(exc), severity="error", timeout=15)
+            self.call_from_thread(
+                self.notify, error_text(exc), severity="error", timeout=ERROR_TIMEOUT
+            )
             return
         self.call_from_thread(self._phase_written, info)
 

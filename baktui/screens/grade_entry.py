@@ -23,13 +23,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from baktui.data.audit import ServiceError
 from baktui.data.services import lots
 from baktui.data.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
 from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
+from baktui.widgets.candidate_dialogs import TextDialog
 from baktui.widgets.control_fields import ControlFields
 from baktui.widgets.entry_line import EntryLine
 from baktui.widgets.grade_grid import GradeGrid
@@ -56,34 +56,6 @@ def controls_text(check: ControlCheck) -> Text:
         return Text("✓ concordants", style="bold green", no_wrap=True)
     marks = f"{_mark(check.copies_ok)}copies {_mark(check.absents_ok)}abs {_mark(check.sum_ok)}Σ"
     return Text(marks, style="bold" if check.agrees else "bold red", no_wrap=True)
-
-
-class TextPrompt(ModalScreen[str | None]):
-    """Ask one line of text; dismisses it (stripped), or None on Escape or when left empty."""
-
-    HELP: ClassVar[str | None] = "Tapez la valeur puis **Entrée**. **Échap** annule."
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="prompt-cancel"),
-    ]
-
-    def __init__(self, title: str, prompt: str, default: str = "") -> None:
-        super().__init__(classes="dialog-screen")
-        self.dialog_title = title
-        self.prompt = prompt
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
-            yield Static(self.prompt, classes="dialog-text", markup=False)
-            yield Input(self.default, id="prompt-value", compact=True)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class GradeEntryScreen(BaktuiScreen):
@@ -400,10 +372,11 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
             info = lots.set_double_entry(
                 session.id, editor.lot_number, not editor.info.double_entry
             )
+            reread = lots.open_slip(session.id, info.number)
         except ServiceError as exc:
             self._message(error_text(exc), error=True)
             return
-        self.show_slip(lots.open_slip(session.id, info.number))
+        self.show_slip(reread)
 
     def action_print_slips(self) -> None:
         session = self.baktui.session
@@ -422,10 +395,10 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
                 self.print_slips(session.id, numbers)
 
         self.app.push_screen(
-            TextPrompt(
+            TextDialog(
                 "Bordereaux de notation (PDF)",
                 "Lots à imprimer (ex. 12 ou 3-8,15), en un seul document PDF :",
-                default,
+                value=default,
             ),
             chosen,
         )

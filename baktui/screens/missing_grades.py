@@ -24,7 +24,7 @@ from baktui.data.audit import ServiceError
 from baktui.data.services import lots
 from baktui.data.services.lots import MissingGroup, MissingGroupsPage, MissingLine
 from baktui.screens.base import BaktuiScreen, error_text, worker_connection
-from baktui.screens.grade_entry import TextPrompt
+from baktui.widgets.candidate_dialogs import TextDialog
 
 GROUPS_PAGE = 200
 LINES_PAGE = lots.MISSING_PAGE
@@ -301,7 +301,7 @@ ou 100 lignes par page).
                 self.import_file(session.id, path)
 
         self.app.push_screen(
-            TextPrompt(
+            TextDialog(
                 "Importer des notes",
                 "Fichier de notes d'un centre (CSV ou XLSX : INE, épreuve, note…) :",
             ),

@@ -25,7 +25,7 @@ from baktui.data.services.candidates import (
     field_label,
     update_contact,
 )
-from baktui.screens.base import error_text, worker_connection
+from baktui.screens.base import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
 
 CONTACT_LABELS = {
     "address": "Adresse",
@@ -143,11 +143,11 @@ class ContactDialog(ModalScreen["CandidateCard | None"]):
         self.query_one("#contact-message", Static).update(message)
 
     def _conflict(self, message: str) -> None:
-        self.app.notify(message, title="Refusé", severity="error", timeout=15)
+        self.app.notify(message, title="Refusé", severity="error", timeout=ERROR_TIMEOUT)
         self.dismiss(None)
 
     def _saved(self, card: CandidateCard) -> None:
-        self.app.notify("Coordonnées enregistrées.", timeout=4)
+        self.app.notify("Coordonnées enregistrées.", timeout=NOTIFY_TIMEOUT)
         self.dismiss(card)
 
     def action_cancel(self) -> None:
