@@ -21,7 +21,7 @@ from textual.signal import Signal
 
 from baktui.data import db as dbmod
 from baktui.data.audit import current_user
-from baktui.data.services.sessions import PHASES, SessionInfo, current_session, set_phase
+from baktui.services.sessions import PHASES, SessionInfo, current_session, set_phase
 from baktui.screens import registry
 from baktui.screens.base import (
     ERROR_TIMEOUT,

@@ -120,7 +120,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from baktui.data.demo import build_demo, default_demo_path
+    from baktui.demo import build_demo, default_demo_path
 
     target = args.db or str(default_demo_path(args.candidates))
     if args.rebuild or not dbmod.exists(target):
@@ -141,7 +141,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from baktui.data.audit import ServiceError
-    from baktui.data.services.sessions import open_registre
+    from baktui.services.sessions import open_registre
 
     if not _open(args.db, create=True):
         return EXIT_REFUSED
@@ -156,8 +156,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from baktui.data.audit import ServiceError
-    from baktui.data.services import imports
-    from baktui.data.services.sessions import require_session
+    from baktui.services import imports
+    from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED
@@ -174,8 +174,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
     from baktui.data.audit import ServiceError
-    from baktui.data.services.deliberation import deliberate_session
-    from baktui.data.services.sessions import require_session
+    from baktui.services.deliberation import deliberate_session
+    from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED
@@ -191,7 +191,7 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from baktui.data.audit import ServiceError
-    from baktui.data.services.sessions import require_session
+    from baktui.services.sessions import require_session
     from baktui.exports.results import export_results
 
     if not _open(args.db):

@@ -5,7 +5,7 @@ Usage (from the repository root)::
     python benchmarks/bench_deliberation.py /tmp/d700k.sqlite          # an existing database
     python benchmarks/bench_deliberation.py /tmp/b.sqlite --candidates 700000   # built if absent
 
-An absent database is built with the demo generator (``baktui.data.demo.build_demo``) when it
+An absent database is built with the demo generator (``baktui.demo.build_demo``) when it
 exists, otherwise with the synthetic generator below (same tables, realistic grades: whole
 points for terminal épreuves, tenths for contrôle continu, a few ABS/AJ/missing grades,
 ST2S/STHR part-grades, options, EPS inaptitudes, kept grades, second-group grades).
@@ -47,7 +47,7 @@ SUB = {"STI2D": "AC EE ITEC SIN", "STMG": "GF MERC RHC SIG", "STL": "3B SPCL", "
 
 def build_synthetic(target: str, candidates: int, seed: int = 2026) -> None:
     """A session with ``candidates`` candidates and their grades, written with executemany."""
-    from baktui.data.services.sessions import open_registre
+    from baktui.services.sessions import open_registre
 
     dbmod.open_database(target, create=True)
     session = open_registre(2026)
@@ -149,7 +149,7 @@ def build(target: str, candidates: int, seed: int, synthetic: bool) -> None:
     build_demo = None
     if not synthetic:
         try:
-            from baktui.data.demo import build_demo
+            from baktui.demo import build_demo
         except ImportError:
             pass
     started = time.perf_counter()
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not dbmod.exists(args.db):
         build(args.db, args.candidates, args.seed, args.synthetic)
-    from baktui.data.services.deliberation import deliberate_session
+    from baktui.services.deliberation import deliberate_session
 
     dbmod.open_database(args.db)
     session = ExamSession.select().order_by(ExamSession.id).first()

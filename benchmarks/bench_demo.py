@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from baktui.data import db as dbmod
-from baktui.data.demo import build_demo, fr_int
+from baktui.demo import build_demo, fr_int
 
 
 def count_rows(path: Path) -> dict[str, int]:

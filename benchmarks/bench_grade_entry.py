@@ -31,8 +31,8 @@ from pathlib import Path
 
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
-from baktui.data.demo import build_demo
-from baktui.data.services import lots
+from baktui.demo import build_demo
+from baktui.services import lots
 
 TARGET_GRADE_P99_MS = 30.0
 TARGET_COMMIT_P99_MS = 5.0

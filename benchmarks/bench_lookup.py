@@ -7,7 +7,7 @@ Usage (the demo is built first when the file does not exist; 700 000 candidates 
 
 For each kind of query it prints p50 / p95 / max in milliseconds of:
 
-- ``baktui``: :func:`baktui.data.services.search.lookup` (SQL, peewee, result dataclasses: what
+- ``baktui``: :func:`baktui.services.search.lookup` (SQL, peewee, result dataclasses: what
   the F2 screen's worker runs at each keystroke);
 - ``CPU``: the same, in CPU time of the thread (what an idle server would show: the shared test
   machine is often loaded);
@@ -34,8 +34,8 @@ from pathlib import Path
 
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
-from baktui.data.services.search import lookup
-from baktui.data.services.sessions import current_session
+from baktui.services.search import lookup
+from baktui.services.sessions import current_session
 from baktui.rules.identifiers import fold
 
 HIGH = "\uffff"
@@ -184,7 +184,7 @@ def raw_params(kind: str, session_id: int, typed: str, p: tuple) -> tuple:
 def run(args: argparse.Namespace) -> None:
     path = Path(args.db)
     if not path.exists():
-        from baktui.data.demo import build_demo
+        from baktui.demo import build_demo
 
         print(f"Construction de la démo ({args.size} candidats) → {path}…", flush=True)
         started = time.perf_counter()
@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> None:
         f"charge machine {' '.join(load)}"
     )
     if args.checks:
-        from baktui.data.services.candidates import run_checks
+        from baktui.services.candidates import run_checks
 
         started = time.perf_counter()
         report = run_checks(session.id)

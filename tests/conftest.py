@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.data.demo import SMALL_CANDIDATES, DemoSummary, build_demo
-from baktui.data.services.sessions import SessionInfo, open_registre
+from baktui.demo import SMALL_CANDIDATES, DemoSummary, build_demo
+from baktui.services.sessions import SessionInfo, open_registre
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from baktui.data.models import Etablissement
-from baktui.data.services.registration import CandidateData, register_candidate
+from baktui.services.registration import CandidateData, register_candidate
 from baktui.screens import registry
 
 HELENE_INE = "123456789AB"

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data.models import AuditLog, Candidate, SchemaVersion
-from baktui.data.services.sessions import SessionInfo
+from baktui.services.sessions import SessionInfo
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen, ChoiceModal, ConfirmModal
 from baktui.screens.help import HelpScreen

@@ -7,7 +7,7 @@ import pytest
 
 from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate
-from baktui.data.services.sessions import SessionInfo, set_phase
+from baktui.services.sessions import SessionInfo, set_phase
 
 
 def _new_candidate(session: SessionInfo, login: str = "agent.a") -> Candidate:

@@ -13,7 +13,7 @@ import pytest
 
 from baktui.data import db as dbmod
 from baktui.data.audit import ConflictError, acting_as
-from baktui.data.demo import DemoSummary
+from baktui.demo import DemoSummary
 from baktui.data.models import (
     AuditLog,
     Candidate,
@@ -22,10 +22,10 @@ from baktui.data.models import (
     Etablissement,
     Registration,
 )
-from baktui.data.services import candidates as cs
-from baktui.data.services.candidates import RegistrationForm, ValidationError
-from baktui.data.services.search import lookup
-from baktui.data.services.sessions import current_session, regulation_of
+from baktui.services import candidates as cs
+from baktui.services.candidates import RegistrationForm, ValidationError
+from baktui.services.search import lookup
+from baktui.services.sessions import current_session, regulation_of
 
 
 @dataclass(frozen=True)

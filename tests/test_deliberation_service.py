@@ -9,9 +9,9 @@ import pytest
 
 from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
-from baktui.data.services.deliberation import candidate_file, deliberate_session
-from baktui.data.services.imports import import_candidates, import_grades
-from baktui.data.services.sessions import SessionInfo, regulation_of
+from baktui.services.deliberation import candidate_file, deliberate_session
+from baktui.services.imports import import_candidates, import_grades
+from baktui.services.sessions import SessionInfo, regulation_of
 from baktui.rules.grades import Grade
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -139,7 +139,7 @@ def test_parallel_workers_give_the_same_results(sample: SessionInfo) -> None:
 def test_a_broken_worker_pool_falls_back_to_this_process(
     sample: SessionInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from baktui.data.services import deliberation
+    from baktui.services import deliberation
 
     # workers cannot open that database: the pool breaks, the parent finishes the job
     monkeypatch.setattr(deliberation, "_database_target", lambda: str(tmp_path / "absent.sqlite"))
@@ -149,7 +149,7 @@ def test_a_broken_worker_pool_falls_back_to_this_process(
 
 
 def test_candidate_files_for_a_list(sample: SessionInfo) -> None:
-    from baktui.data.services.deliberation import candidate_files
+    from baktui.services.deliberation import candidate_files
 
     reg = regulation_of(sample.id)
     wanted = [cid("0701234567G"), cid("123456789AB"), 999_999]
@@ -167,8 +167,8 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
     import random
 
     from baktui.data import db as dbmod
-    from baktui.data.demo import build_demo
-    from baktui.data.services import deliberation as service
+    from baktui.demo import build_demo
+    from baktui.services import deliberation as service
     from baktui.rules.deliberation import deliberate
 
     target = str(tmp_path / "d.sqlite")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.data.demo import (
+from baktui.demo import (
     DEMO_ANOMALIES,
     SMALL_CANDIDATES,
     DemoSummary,

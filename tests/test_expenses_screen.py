@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.demo import build_demo
+from baktui.demo import build_demo
 from baktui.data.models import AuditLog, ExpenseClaim, ExpenseLine
-from baktui.data.services import expenses as service
+from baktui.services import expenses as service
 from baktui.screens.base import ConfirmModal
 from baktui.screens.expenses import ExpensesScreen
 from baktui.widgets.expense_dialogs import LineCorrectionModal, RejectModal

@@ -23,8 +23,8 @@ from baktui.data.models import (
     ExpenseRate,
     Lot,
 )
-from baktui.data.services import expenses as ex
-from baktui.data.services.sessions import SessionInfo
+from baktui.services import expenses as ex
+from baktui.services.sessions import SessionInfo
 
 ORAL_DAY = dt.date(2026, 6, 16)
 CORRECTION_DAY = dt.date(2026, 6, 18)

@@ -8,9 +8,9 @@ import pytest
 from openpyxl import Workbook
 
 from baktui.data.models import AuditLog, Candidate, Etablissement, Grade, GradePart, Registration
-from baktui.data.services.imports import import_candidates, import_grades
-from baktui.data.services.sessions import SessionInfo
-from baktui.data.tabular import header_key
+from baktui.services.imports import import_candidates, import_grades
+from baktui.services.sessions import SessionInfo
+from baktui.services.imports.tabular import header_key
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.demo import SMALL_CANDIDATES, build_demo
+from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.data.models import Absence, Assignment, Document, Examiner, Jury, Lot
-from baktui.data.services import juries, replacements
+from baktui.services import juries, replacements
 from baktui.rules.identifiers import fold
 from baktui.screens import registry
 from baktui.screens.juries import JuriesScreen

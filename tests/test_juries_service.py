@@ -28,8 +28,8 @@ from baktui.data.models import (
     OralSlot,
     Room,
 )
-from baktui.data.services import juries
-from baktui.data.services.sessions import SessionInfo
+from baktui.services import juries
+from baktui.services.sessions import SessionInfo
 from baktui.rules.identifiers import fold
 
 DAY = dt.date(2026, 6, 16)

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.data.demo import build_demo
+from baktui.demo import build_demo
 
 KILL_AFTER = 25  # confirmed grades before the kill
 TIMEOUT = 90.0

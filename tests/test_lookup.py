@@ -11,12 +11,12 @@ import pytest
 from helpers import register_helene
 
 from baktui.data import db as dbmod
-from baktui.data.demo import DemoSummary
+from baktui.demo import DemoSummary
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
-from baktui.data.services import search
-from baktui.data.services.registration import update_candidate
-from baktui.data.services.search import lookup, query_kind
-from baktui.data.services.sessions import current_session
+from baktui.services import search
+from baktui.services.registration import update_candidate
+from baktui.services.search import lookup, query_kind
+from baktui.services.sessions import current_session
 
 
 @pytest.fixture

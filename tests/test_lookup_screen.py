@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.demo import DemoSummary
+from baktui.demo import DemoSummary
 from baktui.data.models import Candidate
-from baktui.data.services.sessions import current_session
+from baktui.services.sessions import current_session
 from baktui.screens.base import ChoiceModal, ConfirmModal
 from baktui.screens.candidate_card import CandidateCardScreen
 from baktui.screens.home import HomeScreen

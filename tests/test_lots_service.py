@@ -22,9 +22,9 @@ from baktui.data.models import (
     Lot,
     Registration,
 )
-from baktui.data.services import lots
-from baktui.data.services.sessions import SessionInfo
-from baktui.data.services.stats import grades_missing
+from baktui.services import lots
+from baktui.services.sessions import SessionInfo
+from baktui.services.stats import grades_missing
 from baktui.rules.examiners import teaches
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate, Grade
-from baktui.data.services.sessions import SessionInfo
+from baktui.services.sessions import SessionInfo
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Input, Select, Static
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
-from baktui.data.demo import DemoSummary
+from baktui.demo import DemoSummary
 from baktui.data.models import Candidate, Etablissement
-from baktui.data.services import candidates as cs
+from baktui.services import candidates as cs
 from baktui.screens.base import ConfirmModal
 from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
 

@@ -22,8 +22,8 @@ from baktui.data.models import (
     Lot,
     OralSlot,
 )
-from baktui.data.services import juries, replacements
-from baktui.data.services.sessions import SessionInfo
+from baktui.services import juries, replacements
+from baktui.services.sessions import SessionInfo
 from baktui.rules.identifiers import fold
 
 

@@ -15,7 +15,7 @@ from home_data import populate
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
-from baktui.data.services.sessions import SessionInfo
+from baktui.services.sessions import SessionInfo
 from baktui.screens import home, registry
 
 SnapCompare = Callable[..., bool]

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.demo import build_demo
+from baktui.demo import build_demo
 
 SnapCompare = Callable[..., bool]
 

@@ -1,4 +1,4 @@
-"""The home screen's counts (:mod:`baktui.data.services.stats`) on a small office built by hand."""
+"""The home screen's counts (:mod:`baktui.services.stats`) on a small office built by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import dataclasses
 from home_data import EXPECTED, populate
 
 from baktui.data.models import ExamSession, GradePart, Registration
-from baktui.data.services import stats
-from baktui.data.services.sessions import SessionInfo, open_registre
+from baktui.services import stats
+from baktui.services.sessions import SessionInfo, open_registre
 
 
 def test_empty_session_has_the_seven_series_at_zero(session: SessionInfo) -> None:

@@ -4,7 +4,7 @@ Conventions:
 - grades and money are integers in hundredths (``*_centi``), never floats;
 - épreuve codes are the stable codes of the regulation table (FRE, PHI, SP1…), stored as text;
 - records that people edit carry a ``version`` column for optimistic locking (see services);
-- every write goes through ``baktui.data.services`` which appends to :class:`AuditLog`.
+- every write goes through ``baktui.services`` which appends to :class:`AuditLog`.
 Screens never receive these rows: services hand them plain dataclasses.
 """
 

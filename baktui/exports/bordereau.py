@@ -4,7 +4,7 @@ Each slip gives the lot number, the épreuve (the series' spécialité for SP1/S
 the anonymity numbers in packet order with an empty grade column (one column per part for a
 composite spécialité), and the three control boxes the correcteur fills in: number of copies
 (absents included), number of absents, sum of the grades. No candidate name or number appears:
-the data comes from :func:`baktui.data.services.lots.slip_documents`, which carries none.
+the data comes from :func:`baktui.services.lots.slip_documents`, which carries none.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 
-from baktui.data.services.juries import academie_name
-from baktui.data.services.lots import SlipDocument, slip_documents
+from baktui.services.juries import academie_name
+from baktui.services.lots import SlipDocument, slip_documents
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
 

@@ -4,7 +4,7 @@ One page per candidate, all in ONE document (the fonts are embedded once): ident
 details, établissement and centre, series and choices, the épreuves registered, the dossier
 checklist of candidates without contrôle continu, what the candidate must check, and the boxes to
 date and sign. The office sends it; the candidate checks it, corrects it in ink and returns it
-signed. The data comes from :func:`baktui.data.services.candidates.confirmation_data`.
+signed. The data comes from :func:`baktui.services.candidates.confirmation_data`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from baktui.data.services.candidates import ConfirmationData
+from baktui.services.candidates import ConfirmationData
 from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, new_document, save
 
 TITLE = "Confirmation d'inscription"

@@ -1,6 +1,6 @@
 """Examiner convocations and jury assignment lists (PDF and Excel).
 
-These functions take plain dataclasses (built by :mod:`baktui.data.services.juries`) and write
+These functions take plain dataclasses (built by :mod:`baktui.services.juries`) and write
 files; they never touch the database. A batch (a jury, a centre) is ONE PDF with one page (or
 more) per examiner.
 """

@@ -1,6 +1,6 @@
 """Expense documents: the payment file (Excel) and the état de frais of each examiner (PDF).
 
-The writers take the plain dataclasses of :mod:`baktui.data.services.expenses` and only write
+The writers take the plain dataclasses of :mod:`baktui.services.expenses` and only write
 files; :func:`export_payment` and :func:`export_statements` read the database through the service,
 write the file into :func:`baktui.exports.paths.output_dir` and note the document (audited).
 Amounts are the claims' stored amounts (frozen at validation), in euros with two decimals.
@@ -18,9 +18,9 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from baktui.data.audit import ServiceError
-from baktui.data.services import expenses as service
-from baktui.data.services import juries
-from baktui.data.services.sessions import SessionInfo
+from baktui.services import expenses as service
+from baktui.services import juries
+from baktui.services.sessions import SessionInfo
 from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.paths import output_dir, safe_name
 from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, euros, fit, new_document, save

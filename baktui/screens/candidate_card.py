@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from baktui.data.audit import ConflictError
-from baktui.data.services.candidates import (
+from baktui.services.candidates import (
     CandidateCard,
     TimelineEntry,
     candidate_card,

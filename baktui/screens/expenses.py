@@ -6,7 +6,7 @@ its anomalies. Keys: V validate (each anomaly confirmed first), R reject (reason
 C correct the highlighted line, N / P next and previous claim, S record the service fait, F the
 list shown, A ageing of unpaid claims, D état de frais (PDF), E payment file (Excel).
 
-Every read and write runs in a thread worker through :mod:`baktui.data.services.expenses`; the
+Every read and write runs in a thread worker through :mod:`baktui.services.expenses`; the
 screen only holds the plain dataclasses it gets back.
 """
 
@@ -24,8 +24,8 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from baktui.data.audit import ConflictError, ServiceError
-from baktui.data.services import expenses as service
-from baktui.data.services.sessions import SessionInfo
+from baktui.services import expenses as service
+from baktui.services.sessions import SessionInfo
 from baktui.rules.expenses import euros_text
 from baktui.screens.base import (
     BaktuiScreen,

@@ -1,6 +1,6 @@
 """F4 — Saisie des notes: open a grade slip by its lot number and key it at full speed.
 
-The slip (a :class:`~baktui.data.services.lots.SlipEditor`, one lot: a few hundred rows at most)
+The slip (a :class:`~baktui.services.lots.SlipEditor`, one lot: a few hundred rows at most)
 is read in a thread worker. Grades are committed synchronously on Enter, in the grid's own key
 handler: one BEGIN IMMEDIATE transaction (the grade and its audit entry) of 0.3-0.4 ms at the
 median on the demo, its tail the same as a raw sqlite3 transaction's (see
@@ -26,8 +26,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from baktui.data.audit import ServiceError
-from baktui.data.services import lots
-from baktui.data.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
+from baktui.services import lots
+from baktui.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
 from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
 from baktui.widgets.candidate_dialogs import TextDialog
 from baktui.widgets.control_fields import ControlFields

@@ -1,9 +1,9 @@
 """The home screen: the session, its candidates, and what is left to do, with the key to do it.
 
-Counts come from :func:`baktui.data.services.stats.home_counts` in a thread worker: on « r »,
+Counts come from :func:`baktui.services.stats.home_counts` in a thread worker: on « r »,
 when the screen comes to the front, and every 30 seconds while it is shown (other staff are
 typing in the same database). The automatic reads are skipped while
-:func:`~baktui.data.services.stats.data_fingerprint` says nothing changed, and the missing
+:func:`~baktui.services.stats.data_fingerprint` says nothing changed, and the missing
 grades (the slow count at national scale) are read after the others are on screen.
 """
 
@@ -25,8 +25,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from baktui.data.services.sessions import KINDS, SessionInfo, current_session
-from baktui.data.services.stats import (
+from baktui.services.sessions import KINDS, SessionInfo, current_session
+from baktui.services.stats import (
     HomeCounts,
     data_fingerprint,
     grades_missing,

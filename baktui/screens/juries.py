@@ -22,15 +22,15 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
 from baktui.data.audit import ServiceError
-from baktui.data.services import juries, replacements
-from baktui.data.services.juries import (
+from baktui.services import juries, replacements
+from baktui.services.juries import (
     AssignmentInfo,
     AssignmentRefused,
     ExaminerInfo,
     IssuedDocument,
     JuryInfo,
 )
-from baktui.data.services.replacements import Board, Need
+from baktui.services.replacements import Board, Need
 from baktui.rules.identifiers import parse_date_fr
 from baktui.screens.base import (
     BaktuiScreen,

@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
-from baktui.data.services.search import DEFAULT_LIMIT, KIND_EMPTY, SearchResult, lookup
+from baktui.services.search import DEFAULT_LIMIT, KIND_EMPTY, SearchResult, lookup
 from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 
 _ETAB_WORDS = re.compile(

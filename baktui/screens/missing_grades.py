@@ -21,8 +21,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from baktui.data.audit import ServiceError
-from baktui.data.services import lots
-from baktui.data.services.lots import MissingGroup, MissingGroupsPage, MissingLine
+from baktui.services import lots
+from baktui.services.lots import MissingGroup, MissingGroupsPage, MissingLine
 from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.widgets.candidate_dialogs import TextDialog
 
@@ -311,7 +311,7 @@ ou 100 lignes par page).
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing-import")
     def import_file(self, session_id: int, path: str) -> None:
         """The notes import (all or nothing), in a thread; its report is shown as it is."""
-        from baktui.data.services.imports import import_grades
+        from baktui.services.imports import import_grades
 
         try:
             with worker_connection():

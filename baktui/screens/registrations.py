@@ -29,7 +29,7 @@ from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from baktui.data.audit import ConflictError
-from baktui.data.services.candidates import (
+from baktui.services.candidates import (
     CHECK_KINDS,
     Anomaly,
     CheckReport,
@@ -49,7 +49,7 @@ from baktui.data.services.candidates import (
     run_checks,
     save_form,
 )
-from baktui.data.services.sessions import regulation_of
+from baktui.services.sessions import regulation_of
 from baktui.rules.registration import STATES, TRANSITIONS, dossier_pieces
 from baktui.rules.regulation import Regulation
 from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection

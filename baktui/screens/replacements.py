@@ -19,9 +19,9 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from baktui.data.audit import ConflictError, ServiceError
-from baktui.data.services import replacements
-from baktui.data.services.juries import AssignmentRefused
-from baktui.data.services.replacements import Need, Option, Ranking, ReplacementResult
+from baktui.services import replacements
+from baktui.services.juries import AssignmentRefused
+from baktui.services.replacements import Need, Option, Ranking, ReplacementResult
 from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.widgets.examiner_picker import short_corps
 

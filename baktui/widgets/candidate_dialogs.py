@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from baktui.data.audit import ConflictError
-from baktui.data.services.candidates import (
+from baktui.services.candidates import (
     CONTACT_FIELDS,
     CandidateCard,
     ValidationError,

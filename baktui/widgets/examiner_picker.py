@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from baktui.data.services.juries import ExaminerInfo, search_examiners
+from baktui.services.juries import ExaminerInfo, search_examiners
 from baktui.screens.base import error_text, worker_connection
 
 PICKER_LIMIT = 50

@@ -1,7 +1,7 @@
 """Dialogs of the expenses screen (F6): reject reason, line correction, ageing of unpaid claims.
 
 Each is a small ``ModalScreen[T]`` that always ends with ``dismiss``: Escape dismisses ``None``.
-They receive the plain dataclasses of :mod:`baktui.data.services.expenses` and do no I/O: the
+They receive the plain dataclasses of :mod:`baktui.services.expenses` and do no I/O: the
 correction dialog checks the typed values with the service's pure parser before closing, so a
 wrong value is shown under the form (naming the field) and nothing is sent.
 """
@@ -22,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from baktui.data.audit import ServiceError
-from baktui.data.services.expenses import (
+from baktui.services.expenses import (
     AGEING_BUCKETS,
     CORRECTABLE,
     MIN_REASON_LENGTH,

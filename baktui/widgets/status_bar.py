@@ -11,7 +11,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from baktui.data.services.sessions import SessionInfo
+from baktui.services.sessions import SessionInfo
 
 
 def database_name(target: str) -> str:

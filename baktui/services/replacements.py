@@ -4,7 +4,7 @@
 - :func:`rank_replacements` ranks the examiners who may take one uncovered mission: same
   discipline, free at that time, not from an établissement of the candidates concerned, under
   their load limit, nearest first. It runs the eligibility engine of
-  :mod:`baktui.data.services.juries` (a fixed number of bulk queries for all examiners);
+  :mod:`baktui.services.juries` (a fixed number of bulk queries for all examiners);
 - :func:`assign_replacement` moves the mission in one write transaction (new assignment that
   ``replaces`` the old one, lot and oral slots moved, jury seat handed over, old assignment
   ``remplacee``, absence resolved once nothing is left), then writes the new convocation PDF;
@@ -39,7 +39,7 @@ from baktui.data.models import (
     OralSlot,
     Room,
 )
-from baktui.data.services import juries
+from baktui.services import juries
 from baktui.rules import examiners as rules
 
 DEFAULT_LIMIT = 50
@@ -656,7 +656,7 @@ def assign_replacement(
     """Give the absent examiner's mission to another examiner, in one transaction.
 
     Every rule is checked again inside the transaction (someone else may have just convened the
-    same person). Refused: :class:`~baktui.data.services.juries.AssignmentRefused` with the
+    same person). Refused: :class:`~baktui.services.juries.AssignmentRefused` with the
     reasons; already handled by someone else: :class:`~baktui.data.audit.ConflictError`.
     The convocation PDF is written after the commit: if that fails, the replacement stands and
     the result says the convocation is still to be printed.

@@ -42,8 +42,8 @@ from baktui.data.models import (
     Registration,
     Result,
 )
-from baktui.data.services.bulk import executemany, fetch, insert_sql, update_sql
-from baktui.data.services.sessions import regulation_of
+from baktui.services.bulk import executemany, fetch, insert_sql, update_sql
+from baktui.services.sessions import regulation_of
 from baktui.rules.deliberation import (
     ADMIS,
     AJOURNE,

@@ -92,7 +92,7 @@ from baktui.data.models import (
     Room,
     Setting,
 )
-from baktui.data.services import sessions
+from baktui.services import sessions
 from baktui.rules import identifiers, registration
 from baktui.rules.examiners import teaches
 from baktui.rules.expenses import round_cents
@@ -438,7 +438,7 @@ def _event(entity: str, text: str, seed: int) -> None:
 
 
 def _data_lines(name: str) -> list[str]:
-    text = (resources.files("baktui.data") / "demo_data" / name).read_text(encoding="utf-8")
+    text = (resources.files("baktui.demo") / "data" / name).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
@@ -610,7 +610,7 @@ class _Builder:
         rng = self.rng("places")
         self.commune_rows = list(
             csv.DictReader(
-                (resources.files("baktui.data") / "demo_data" / "communes.csv")
+                (resources.files("baktui.demo") / "data" / "communes.csv")
                 .read_text(encoding="utf-8")
                 .splitlines()
             )

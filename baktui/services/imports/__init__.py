@@ -33,10 +33,10 @@ from baktui.data.models import (
     Registration,
     Result,
 )
-from baktui.data.services import bulk
-from baktui.data.services import registration as regsvc
-from baktui.data.services.sessions import regulation_of
-from baktui.data.tabular import SEPARATOR_NAMES, Row, Table, TableError, column_errors, read_table
+from baktui.services import bulk
+from baktui.services import registration as regsvc
+from baktui.services.sessions import regulation_of
+from baktui.services.imports.tabular import SEPARATOR_NAMES, Row, Table, TableError, column_errors, read_table
 from baktui.rules.deliberation import SECOND_GROUPE, kept_grade_error
 from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
 from baktui.rules.identifiers import (

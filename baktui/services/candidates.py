@@ -45,13 +45,13 @@ from baktui.data.models import (
     Result,
     Room,
 )
-from baktui.data.services.registration import (
+from baktui.services.registration import (
     CandidateData,
     name_key,
     register_candidate,
     sync_registrations,
 )
-from baktui.data.services.sessions import regulation_of
+from baktui.services.sessions import regulation_of
 from baktui.rules import identifiers
 from baktui.rules.deliberation import DECISION_LABELS, mention_label
 from baktui.rules.grades import Grade as RuleGrade
@@ -1868,7 +1868,7 @@ def issue_confirmations(
 ) -> IssuedConfirmations:
     """Write the confirmations (one candidate, a list, or every individual candidate) as ONE PDF
     and record one Document per candidate (audited: it shows in each timeline)."""
-    from baktui.data.services.juries import academie_name
+    from baktui.services.juries import academie_name
     from baktui.exports import confirmation as pdf
     from baktui.exports.paths import output_dir, safe_name, share
 

@@ -30,7 +30,7 @@ from baktui.data.models import (
     Result,
     Series,
 )
-from baktui.data.services.lots import missing_where
+from baktui.services.lots import missing_where
 
 # Candidate states that still need a check by the office before the registration is final.
 STATES_TO_CHECK = ("brouillon", "confirmee")

@@ -17,8 +17,8 @@ from typing import Any
 from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, ExamSession, Registration
-from baktui.data.services import bulk
-from baktui.data.services.sessions import regulation_of
+from baktui.services import bulk
+from baktui.services.sessions import regulation_of
 from baktui.rules.identifiers import fold, ine_error
 from baktui.rules.registration import (
     STATUSES,

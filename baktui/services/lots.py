@@ -50,7 +50,7 @@ from baktui.data.models import (
     Lot,
     Registration,
 )
-from baktui.data.services.sessions import regulation_of
+from baktui.services.sessions import regulation_of
 from baktui.rules.examiners import teaches
 from baktui.rules.grades import (
     CODE_ABS,
