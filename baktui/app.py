@@ -21,7 +21,7 @@ from textual.signal import Signal
 
 from baktui.data import db as dbmod
 from baktui.data.audit import current_user
-from baktui.services.sessions import PHASES, SessionInfo, current_session, set_phase
+from baktui.errors import DatabaseError
 from baktui.screens import registry
 from baktui.screens.base import (
     ERROR_TIMEOUT,
@@ -33,6 +33,7 @@ from baktui.screens.base import (
     worker_connection,
 )
 from baktui.screens.help import HelpScreen, help_markdown, keys_of
+from baktui.services.sessions import PHASES, SessionInfo, current_session, set_phase
 
 APP_NAME = "baktui"
 HOME_MODE = "home"
@@ -132,7 +133,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
             dbmod.open_database(self.db_target)
             self._checkpointer = dbmod.start_background_checkpoints()
             session = current_session()
-        except dbmod.DatabaseError as exc:
+        except DatabaseError as exc:
             self.exit(return_code=1, message=str(exc))
             return
         self.set_session(session)

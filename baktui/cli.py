@@ -16,6 +16,7 @@ from pathlib import Path
 import peewee
 
 from baktui.data import db as dbmod
+from baktui.errors import DatabaseError, ServiceError
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -101,7 +102,7 @@ def _open(target: str | None, *, create: bool = False) -> bool:
         return False
     try:
         dbmod.open_database(resolved, create=create)
-    except dbmod.DatabaseError as exc:
+    except DatabaseError as exc:
         _err(str(exc))
         return False
     return True
@@ -140,7 +141,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from baktui.data.audit import ServiceError
     from baktui.services.sessions import open_registre
 
     if not _open(args.db, create=True):
@@ -155,7 +155,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from baktui.data.audit import ServiceError
     from baktui.services import imports
     from baktui.services.sessions import require_session
 
@@ -173,7 +172,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
-    from baktui.data.audit import ServiceError
     from baktui.services.deliberation import deliberate_session
     from baktui.services.sessions import require_session
 
@@ -190,9 +188,8 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from baktui.data.audit import ServiceError
-    from baktui.services.sessions import require_session
     from baktui.exports.results import export_results
+    from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED

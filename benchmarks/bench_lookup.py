@@ -34,9 +34,9 @@ from pathlib import Path
 
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
+from baktui.rules.identifiers import fold
 from baktui.services.search import lookup
 from baktui.services.sessions import current_session
-from baktui.rules.identifiers import fold
 
 HIGH = "\uffff"
 LIMIT = 51

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from baktui.data import audit
 from baktui.data.models import Etablissement
-from baktui.services.registration import CandidateData, register_candidate
 from baktui.screens import registry
+from baktui.services.registration import CandidateData, register_candidate
 
 HELENE_INE = "123456789AB"
 
@@ -33,6 +34,11 @@ def register_helene(session_id: int) -> None:
     )
 
 
+def pin_login(monkeypatch: pytest.MonkeyPatch, login: str) -> None:
+    """Make the OS account recorded in the audit log (and shown on screen) ``login``."""
+    monkeypatch.setattr(audit, "os_login", lambda: login)
+
+
 def office_screens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The home, lookup and registrations screens only, the office's login, documents kept in
     ``tmp_path``."""
@@ -41,8 +47,7 @@ def office_screens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "SCREENS",
         (registry.entry("home"), registry.entry("lookup"), registry.entry("registrations")),
     )
-    monkeypatch.setenv("USER", "gestionnaire")
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
+    pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
 
 

@@ -6,17 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import pin_login
 from home_data import EXPECTED, populate
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data.models import AuditLog, Candidate, SchemaVersion
-from baktui.services.sessions import SessionInfo
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen, ChoiceModal, ConfirmModal
 from baktui.screens.help import HelpScreen
 from baktui.screens.home import HomeScreen
+from baktui.services.sessions import SessionInfo
 
 HOME_ONLY = (registry.entry("home"),)
 # A second mode for the tests: the bare base screen is a valid, empty screen.
@@ -32,8 +33,7 @@ REGISTRATIONS = registry.ScreenEntry(
 def _pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the screens a test registers exist; the login shown is fixed."""
     monkeypatch.setattr(registry, "SCREENS", HOME_ONLY)
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
-    monkeypatch.setenv("USER", "gestionnaire")
+    pin_login(monkeypatch, "gestionnaire")
 
 
 async def settle(pilot: Pilot[None]) -> None:

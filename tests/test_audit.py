@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+
 import peewee as pw
 import pytest
 
 from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate
+from baktui.errors import ConflictError
 from baktui.services.sessions import SessionInfo, set_phase
 
 
@@ -86,7 +90,7 @@ def test_two_staff_editing_the_same_record_second_gets_a_conflict(session: Sessi
         audit.update(Candidate, candidate.id, {"lvb": "ALL"}, expected_version=first_read.version)
     log_size = AuditLog.select().count()
 
-    with audit.acting_as("agent.b"), pytest.raises(audit.ConflictError) as conflict:
+    with audit.acting_as("agent.b"), pytest.raises(ConflictError) as conflict:
         audit.update(Candidate, candidate.id, {"lvb": "ITA"}, expected_version=second_read.version)
     message = str(conflict.value)
     assert message.startswith("Modification refusée")
@@ -109,9 +113,14 @@ def test_audit_log_is_append_only(session: SessionInfo) -> None:
     assert AuditLog.select().where(AuditLog.who == "quelqu'un d'autre").count() == 0
 
 
-def test_current_user_is_the_login(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_current_user_is_the_os_account_not_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LOGNAME and USER are anyone's to set: the audit records the account of the real uid."""
+    account = pwd.getpwuid(os.getuid()).pw_name
     monkeypatch.setenv("LOGNAME", "m.durand")
-    assert audit.current_user() == "m.durand"
+    monkeypatch.setenv("USER", "m.durand")
+    assert audit.current_user() == account
     with audit.acting_as("lot.import"):
         assert audit.current_user() == "lot.import"
-    assert audit.current_user() == "m.durand"
+    assert audit.current_user() == account

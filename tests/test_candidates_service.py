@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.data.audit import ConflictError, acting_as
-from baktui.demo import DemoSummary
+from baktui.data.audit import acting_as
 from baktui.data.models import (
     AuditLog,
     Candidate,
@@ -22,6 +21,8 @@ from baktui.data.models import (
     Etablissement,
     Registration,
 )
+from baktui.demo import DemoSummary
+from baktui.errors import ConflictError
 from baktui.services import candidates as cs
 from baktui.services.candidates import RegistrationForm, ValidationError
 from baktui.services.search import lookup
@@ -276,9 +277,9 @@ def test_an_older_change_cannot_be_undone_over_a_newer_one(demo: Demo) -> None:
     card = cs.update_contact(c.id, {"phone": "0611111111"}, expected_version=c.version)
     card = cs.update_contact(c.id, {"phone": "0622222222"}, expected_version=card.version)
     older = [e for e in cs.timeline(c.id) if e.what == "téléphone"][-1]
-    with pytest.raises(cs.audit.ServiceError, match="a changé depuis"):
+    with pytest.raises(cs.ServiceError, match="a changé depuis"):
         cs.revert_change(older.audit_id, expected_version=card.version)
-    with pytest.raises(cs.audit.ServiceError):
+    with pytest.raises(cs.ServiceError):
         cs.revert_change(AuditLog.select().where(AuditLog.entity != "candidate").first().id,
                          expected_version=card.version)  # fmt: skip
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
+from baktui.errors import NotFoundError, ServiceError
+from baktui.rules.grades import Grade
 from baktui.services.deliberation import candidate_file, deliberate_session
 from baktui.services.imports import import_candidates, import_grades
 from baktui.services.sessions import SessionInfo, regulation_of
-from baktui.rules.grades import Grade
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -91,7 +91,7 @@ def test_jury_filter(sample: SessionInfo) -> None:
     assert summary.total == 3 and Result.select().count() == 3
     assert {r.candidate.series for r in Result.select()} == {"STMG"}
     assert "jury 7" in summary.render()
-    with pytest.raises(audit.ServiceError, match="Aucun jury n° 8"):
+    with pytest.raises(ServiceError, match="Aucun jury n° 8"):
         deliberate_session(sample.id, jury=8)
 
 
@@ -117,7 +117,7 @@ def test_candidate_file_gathers_everything(sample: SessionInfo) -> None:
             given_at="2026-07-04",
         )  # fmt: skip
     assert candidate_file(reg, martin).jury_points == {"PHI": Fraction(3, 4)}
-    with pytest.raises(audit.NotFoundError):
+    with pytest.raises(NotFoundError):
         candidate_file(reg, 999_999)
 
 
@@ -168,8 +168,8 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
 
     from baktui.data import db as dbmod
     from baktui.demo import build_demo
-    from baktui.services import deliberation as service
     from baktui.rules.deliberation import deliberate
+    from baktui.services import deliberation as service
 
     target = str(tmp_path / "d.sqlite")
     build_demo(target, candidates=600)

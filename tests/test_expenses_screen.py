@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import pin_login
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.demo import build_demo
 from baktui.data.models import AuditLog, ExpenseClaim, ExpenseLine
-from baktui.services import expenses as service
+from baktui.demo import build_demo
 from baktui.screens.base import ConfirmModal
 from baktui.screens.expenses import ExpensesScreen
+from baktui.services import expenses as service
 from baktui.widgets.expense_dialogs import LineCorrectionModal, RejectModal
 
 LOGIN = "gestionnaire"
@@ -36,8 +37,7 @@ def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """A fresh copy of the demo for one test; documents go to tmp_path."""
     path = tmp_path / "demo.sqlite"
     shutil.copy(demo_template, path)
-    monkeypatch.setenv("LOGNAME", LOGIN)
-    monkeypatch.setenv("USER", LOGIN)
+    pin_login(monkeypatch, LOGIN)
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "out"))
     yield path
     dbmod.close_database()

@@ -23,6 +23,7 @@ from baktui.data.models import (
     ExpenseRate,
     Lot,
 )
+from baktui.errors import ConflictError, ServiceError
 from baktui.services import expenses as ex
 from baktui.services.sessions import SessionInfo
 
@@ -115,7 +116,7 @@ def test_claim_from_assignments_hand_computed(world: World) -> None:
     assert [m.assignment_id for m in detail.missions] == [world.oral, world.correction]
     assert audit_entries(detail.id)  # creation and the total are in the log
     # nothing left to declare
-    with pytest.raises(audit.ServiceError, match="Aucune convocation à déclarer"):
+    with pytest.raises(ServiceError, match="Aucune convocation à déclarer"):
         ex.create_claim_from_assignments(world.examiner_id)
 
 
@@ -142,7 +143,7 @@ def test_validate_clean_claim(world: World) -> None:
 
 def test_declared_claim_cannot_be_validated(world: World) -> None:
     detail = ex.create_claim_from_assignments(world.examiner_id)
-    with pytest.raises(audit.ServiceError, match="service fait n'est pas attesté"):
+    with pytest.raises(ServiceError, match="service fait n'est pas attesté"):
         ex.validate_claim(detail.id, detail.version)
 
 
@@ -155,7 +156,7 @@ def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
     text = detail.anomalies[0].text
     night = next(line for line in detail.lines if line.kind == "night")
     assert night.computed_centi == 12000  # Lyon: grande ville
-    with pytest.raises(audit.ServiceError, match="1 anomalie\\(s\\) à confirmer"):
+    with pytest.raises(ServiceError, match="1 anomalie\\(s\\) à confirmer"):
         ex.validate_claim(detail.id, detail.version)
     assert ExpenseClaim.get_by_id(detail.id).state == "service_fait"
     assert audit_entries(detail.id, ex.ANOMALY_FIELD) == []
@@ -168,14 +169,14 @@ def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
 
 def test_reject_requires_a_reason(world: World) -> None:
     detail = claim_ready(world)
-    with pytest.raises(audit.ServiceError, match="Motif du rejet : obligatoire"):
+    with pytest.raises(ServiceError, match="Motif du rejet : obligatoire"):
         ex.reject_claim(detail.id, detail.version, "  ")
     done = ex.reject_claim(detail.id, detail.version, "Convocation  annulée par le centre")
     assert done.state == "rejetee"
     assert ExpenseClaim.get_by_id(detail.id).reject_reason == "Convocation annulée par le centre"
     entry = audit_entries(detail.id, "state")[-1]
     assert entry.after == "rejetee" and "Convocation annulée" in entry.reason
-    with pytest.raises(audit.ServiceError, match="ne peut plus être rejetée"):
+    with pytest.raises(ServiceError, match="ne peut plus être rejetée"):
         ex.reject_claim(detail.id, done.version, "encore")
 
 
@@ -197,18 +198,18 @@ def test_correct_line_recomputes_and_logs(world: World) -> None:
     assert any(f == "amount_centi" and a == "7380" for f, _, a, _ in changes)
     assert done.version > detail.version
     # someone else's stale copy is refused
-    with pytest.raises(audit.ConflictError):
+    with pytest.raises(ConflictError):
         ex.correct_line(detail.id, car.id, detail.version, {"km": "124"})
 
 
 def test_bad_correction_input_names_the_field(world: World) -> None:
     detail = claim_ready(world)
     line = detail.lines[0]
-    with pytest.raises(audit.ServiceError, match="Distance \\(km\\) : « douze »"):
+    with pytest.raises(ServiceError, match="Distance \\(km\\) : « douze »"):
         ex.correct_line(detail.id, line.id, detail.version, {"km": "douze"})
-    with pytest.raises(audit.ServiceError, match="Justificatif : répondez o"):
+    with pytest.raises(ServiceError, match="Justificatif : répondez o"):
         ex.correct_line(detail.id, line.id, detail.version, {"receipt": "peut-être"})
-    with pytest.raises(audit.ServiceError, match="Montant déclaré"):
+    with pytest.raises(ServiceError, match="Montant déclaré"):
         ex.correct_line(detail.id, line.id, detail.version, {"declared": "12,345"})
 
 
@@ -229,9 +230,9 @@ def test_recompute_after_a_rate_change(world: World) -> None:
 def test_validated_claim_is_frozen(world: World) -> None:
     detail = claim_ready(world)
     done = ex.validate_claim(detail.id, detail.version)
-    with pytest.raises(audit.ServiceError, match="montants sont arrêtés"):
+    with pytest.raises(ServiceError, match="montants sont arrêtés"):
         ex.recompute_claim(detail.id)
-    with pytest.raises(audit.ServiceError, match="ne se corrige plus"):
+    with pytest.raises(ServiceError, match="ne se corrige plus"):
         ex.correct_line(detail.id, done.lines[0].id, done.version, {"km": "1"})
 
 
@@ -260,7 +261,7 @@ def test_queue_oldest_first_with_anomaly_counts(world: World) -> None:
     assert page.rows[0].days_waiting == 29
     assert page.rows[0].anomalies == 0
     assert ex.queue(world.session_id, states=("declaree",)).total == 0
-    with pytest.raises(audit.ServiceError, match="inconnu"):
+    with pytest.raises(ServiceError, match="inconnu"):
         ex.queue(world.session_id, states=("payee",))
 
 
@@ -336,6 +337,6 @@ def test_payment_workbook_and_statement_pdf(
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428
     assert pdf.path.read_bytes()[:5] == b"%PDF-"
-    with pytest.raises(audit.ServiceError, match="Aucune demande validée"):
+    with pytest.raises(ServiceError, match="Aucune demande validée"):
         ex.mark_paid(session.id)
         export_payment(session, tmp_path / "vide.xlsx")

@@ -13,11 +13,11 @@ from textual.widgets import Input
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
-from baktui.demo import build_demo
 from baktui.data.models import Anonymat, AuditLog, Candidate, Grade, Lot
-from baktui.services import lots
+from baktui.demo import build_demo
 from baktui.screens.grade_entry import GradeEntryScreen
 from baktui.screens.missing_grades import MissingGradesScreen
+from baktui.services import lots
 from baktui.widgets.entry_line import EntryLine
 from baktui.widgets.grade_grid import GradeGrid
 

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 
 from baktui.data.models import AuditLog, Candidate, Etablissement, Grade, GradePart, Registration
 from baktui.services.imports import import_candidates, import_grades
-from baktui.services.sessions import SessionInfo
 from baktui.services.imports.tabular import header_key
+from baktui.services.sessions import SessionInfo
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

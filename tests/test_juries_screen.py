@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import settle, type_text
+from helpers import pin_login, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.data.models import Absence, Assignment, Document, Examiner, Jury, Lot
-from baktui.services import juries, replacements
+from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.rules.identifiers import fold
 from baktui.screens import registry
 from baktui.screens.juries import JuriesScreen
 from baktui.screens.replacements import ReplacementScreen
+from baktui.services import juries, replacements
 from baktui.widgets.absence_form import AbsenceForm, check_absence
 from baktui.widgets.examiner_picker import ExaminerPicker
 
@@ -54,8 +54,7 @@ def _pick_correction() -> tuple[int, int, int]:
 def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
     monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"), registry.entry("juries")))
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
-    monkeypatch.setenv("USER", "gestionnaire")
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
+    pin_login(monkeypatch, "gestionnaire")
     path = tmp_path / "demo.sqlite"
     build_demo(str(path), candidates=SMALL_CANDIDATES)
     correction, examiner_id, lot = _pick_correction()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from baktui.data import audit
 from baktui.data.models import (
     Anonymat,
     Assignment,
@@ -28,9 +27,10 @@ from baktui.data.models import (
     OralSlot,
     Room,
 )
+from baktui.errors import ConflictError, ServiceError
+from baktui.rules.identifiers import fold
 from baktui.services import juries
 from baktui.services.sessions import SessionInfo
-from baktui.rules.identifiers import fold
 
 DAY = dt.date(2026, 6, 16)
 
@@ -253,7 +253,7 @@ def test_president_refused_unless_pu_or_mcf(world: World) -> None:
         == 1
     )
     # a stale version is a conflict, not a silent overwrite
-    with pytest.raises(audit.ConflictError):
+    with pytest.raises(ConflictError):
         juries.set_president(jury.id, world.examiners["pres"], expected_version=jury.version)
 
 
@@ -388,9 +388,9 @@ def test_assignment_checks_discipline_time_and_input(world: World) -> None:
         oral("busy")
     with pytest.raises(juries.AssignmentRefused, match="absent"):
         oral("sick")
-    with pytest.raises(audit.ServiceError, match="HH:MM"):
+    with pytest.raises(ServiceError, match="HH:MM"):
         oral("oral_ok", start="9 heures")
-    with pytest.raises(audit.ServiceError, match="fin doit suivre"):
+    with pytest.raises(ServiceError, match="fin doit suivre"):
         oral("oral_ok", start="11:00", end="10:00")
     # an oral commission without planned slots examines the candidates of its centre
     with pytest.raises(juries.AssignmentRefused, match="enseigne à Lycée A"):
@@ -422,7 +422,7 @@ def test_convocation_pdf_for_examiner_and_centre(world: World, out: Path) -> Non
     batch = juries.issue_convocations(world.session_id, centre_id=world.centre)
     assert batch.examiners == 4  # absent, busy, oral_absent, pres: one file
     assert Assignment.get_by_id(world.oral).state == "convoquee"
-    with pytest.raises(audit.ServiceError, match="Aucune mission"):
+    with pytest.raises(ServiceError, match="Aucune mission"):
         juries.issue_convocations(world.session_id, centre_id=world.centre_vienne)
 
 

@@ -11,8 +11,8 @@ import pytest
 from helpers import register_helene
 
 from baktui.data import db as dbmod
-from baktui.demo import DemoSummary
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
+from baktui.demo import DemoSummary
 from baktui.services import search
 from baktui.services.registration import update_candidate
 from baktui.services.search import lookup, query_kind

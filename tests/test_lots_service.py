@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from baktui.data.audit import ConflictError, ServiceError, acting_as
+from baktui.data.audit import acting_as
 from baktui.data.models import (
     Anonymat,
     AuditLog,
@@ -22,10 +22,11 @@ from baktui.data.models import (
     Lot,
     Registration,
 )
+from baktui.errors import ConflictError, ServiceError
+from baktui.rules.examiners import teaches
 from baktui.services import lots
 from baktui.services.sessions import SessionInfo
 from baktui.services.stats import grades_missing
-from baktui.rules.examiners import teaches
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pytest
 from baktui.data import db as dbmod
 from baktui.data import migrations
 from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+from baktui.errors import DatabaseError
 
 AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete"}
 
@@ -105,7 +106,7 @@ def test_newer_base_is_refused_in_french(db_path: Path) -> None:
     db = dbmod.current_database()
     newer = migrations.LATEST_VERSION + 1
     SchemaVersion.create(version=newer, applied_at="2030-01-01T00:00:00+00:00")
-    with pytest.raises(dbmod.DatabaseError) as refused:
+    with pytest.raises(DatabaseError) as refused:
         migrations.migrate(db)
     message = str(refused.value)
     assert f"schéma {newer}" in message

@@ -15,11 +15,11 @@ from textual.widgets import DataTable, Input, Select, Static
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
-from baktui.demo import DemoSummary
 from baktui.data.models import Candidate, Etablissement
-from baktui.services import candidates as cs
+from baktui.demo import DemoSummary
 from baktui.screens.base import ConfirmModal
 from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
+from baktui.services import candidates as cs
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from test_juries_service import DAY, World, build_world
 
-from baktui.data import audit
 from baktui.data.db import current_database
 from baktui.data.models import (
     Absence,
@@ -22,9 +21,10 @@ from baktui.data.models import (
     Lot,
     OralSlot,
 )
+from baktui.errors import ConflictError, ServiceError
+from baktui.rules.identifiers import fold
 from baktui.services import juries, replacements
 from baktui.services.sessions import SessionInfo
-from baktui.rules.identifiers import fold
 
 
 @pytest.fixture
@@ -40,11 +40,11 @@ def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_mark_absent_lists_what_is_uncovered(world: World) -> None:
-    with pytest.raises(audit.ServiceError, match="motif"):
+    with pytest.raises(ServiceError, match="motif"):
         replacements.mark_absent(world.examiners["absent"], DAY, "   ")
     info = replacements.mark_absent(world.examiners["absent"], DAY, "  malade  ")
     assert info.reason == "malade" and not info.resolved and info.open_needs == 1
-    with pytest.raises(audit.ServiceError, match="déjà déclaré absent"):
+    with pytest.raises(ServiceError, match="déjà déclaré absent"):
         replacements.mark_absent(world.examiners["absent"], DAY, "malade")
     assert AuditLog.select().where(AuditLog.entity == "absence").count() == 1
     needs = replacements.needs_of_absence(info.id)
@@ -123,7 +123,7 @@ def test_assign_first_moves_lot_and_convokes(world: World, out: Path) -> None:
     # nothing left to cover that day for this absence
     assert replacements.day_board(world.session_id, DAY).replaceable == 0
     # someone else trying the same need now gets a clear conflict
-    with pytest.raises(audit.ConflictError, match="déjà été traitée"):
+    with pytest.raises(ConflictError, match="déjà été traitée"):
         replacements.assign_replacement(world.correction, world.examiners["far"])
 
 

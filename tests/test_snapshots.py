@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import pin_login
 from home_data import populate
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
-from baktui.services.sessions import SessionInfo
 from baktui.screens import home, registry
+from baktui.services.sessions import SessionInfo
 
 SnapCompare = Callable[..., bool]
 
@@ -26,8 +27,7 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
     """Same picture on every machine: no clock, no real login, a relative database name."""
     monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"),))
     monkeypatch.setattr(home, "clock", lambda: "10:30:00")
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
-    monkeypatch.setenv("USER", "gestionnaire")
+    pin_login(monkeypatch, "gestionnaire")
     monkeypatch.chdir(db_path.parent)
 
 

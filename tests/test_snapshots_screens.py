@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import pin_login
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
@@ -26,8 +27,7 @@ def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     path = tmp_path / "demo.sqlite"
     build_demo(str(path), seed=7, candidates=600)
     dbmod.close_database()
-    monkeypatch.setenv("LOGNAME", "gestionnaire")
-    monkeypatch.setenv("USER", "gestionnaire")
+    pin_login(monkeypatch, "gestionnaire")
     monkeypatch.chdir(tmp_path)
     return path.name
 

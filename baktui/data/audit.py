@@ -1,15 +1,20 @@
-"""Audited writes: every change is appended to the audit log, and edits are optimistic-locked.
+"""The one writer of the audit log: every change is appended here, and edits are optimistic-locked.
 
-Services call :func:`create`, :func:`update` and :func:`delete` (or :func:`log` for events) inside
+Services call :func:`create`, :func:`update` and :func:`delete` (or :func:`log` for events, and
+:func:`log_many` for batches, with :func:`record_text` for created rows) inside
 :func:`baktui.data.db.write_transaction`, so the change and its audit entries commit together.
+No other module inserts into the audit log (a test checks it). Who is recorded is the real OS
+account of the process (``pwd.getpwuid(os.getuid())``), never an environment variable that
+anyone can set.
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import getpass
+import functools
 import os
+import pwd
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -18,8 +23,10 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from baktui.data.db import current_database, write_transaction
+from baktui.data import sql
+from baktui.data.db import write_transaction
 from baktui.data.models import AuditLog, BaseModel, Candidate
+from baktui.errors import ConflictError, NotFoundError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,32 +35,24 @@ _user_override: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 
-class ServiceError(Exception):
-    """A refused operation, with a French message meant for the user."""
-
-
-class NotFoundError(ServiceError):
-    pass
-
-
-class ConflictError(ServiceError):
-    """Someone else changed the record since it was read: nothing was written."""
+@functools.cache
+def os_login() -> str:
+    """The login of the OS account running baktui (read once: the uid does not change)."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no passwd entry (some containers)
+        return f"uid{uid}"
 
 
 def current_user() -> str:
-    """The OS login of the person at the keyboard (who is recorded in the audit log)."""
-    override = _user_override.get()
-    if override:
-        return override
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry (some containers)
-        return os.environ.get("USER") or os.environ.get("LOGNAME") or f"uid{os.getuid()}"
+    """Who is recorded in the audit log: the OS account, or the login of :func:`acting_as`."""
+    return _user_override.get() or os_login()
 
 
 @contextmanager
 def acting_as(login: str) -> Iterator[None]:
-    """Record writes under another login (tests and batch tools that act for someone)."""
+    """Record writes under another login (tests, and the web server acting for a signed-in user)."""
     token = _user_override.set(login)
     try:
         yield
@@ -88,6 +87,24 @@ def _candidate_of(instance: BaseModel) -> int | None:
     return int(candidate_id) if candidate_id is not None else None
 
 
+_COLUMNS = (
+    "at",
+    "who",
+    "action",
+    "entity",
+    "entity_id",
+    "field",
+    "before",
+    "after",
+    "reason",
+    "candidate_id",
+)
+
+
+def _insert_entry(marks: Mapping[str, pw.Value]) -> pw.Query:
+    return AuditLog.insert({getattr(AuditLog, name): marks[name] for name in _COLUMNS})
+
+
 def log(
     action: str,
     entity: str,
@@ -97,10 +114,17 @@ def log(
     after: Any = None,
     reason: str = "",
     candidate_id: int | None = None,
+    *,
+    at: str | None = None,
 ) -> None:
-    """Append one entry to the audit log (call inside the write transaction)."""
-    AuditLog.insert(
-        at=now_iso(),
+    """Append one entry to the audit log (call inside the write transaction).
+
+    Runs a statement prepared once (see :class:`baktui.data.sql.Prepared`): the grade commit on
+    Enter writes one entry per keystroke. ``at`` lets a caller stamp the entry with the time it
+    also wrote into the record itself.
+    """
+    sql.Prepared.get("audit-log", _insert_entry, _COLUMNS).run(
+        at=at or now_iso(),
         who=current_user(),
         action=action,
         entity=entity,
@@ -110,10 +134,7 @@ def log(
         after=to_text(after),
         reason=reason,
         candidate_id=candidate_id,
-    ).execute()
-
-
-_LOG_COLUMNS = ("at", "who", "action", "entity", "entity_id", "field", "before", "after", "reason")
+    )
 
 
 def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
@@ -139,15 +160,21 @@ def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
         )
         for e in entries
     ]
-    if rows:
-        db = current_database()
-        columns = ", ".join(f'"{c}"' for c in (*_LOG_COLUMNS, "candidate_id"))
-        db.cursor().executemany(
-            f'INSERT INTO "{AuditLog._meta.table_name}" ({columns}) '
-            f"VALUES ({', '.join([db.param] * (len(_LOG_COLUMNS) + 1))})",
-            rows,
-        )
+    sql.executemany(sql.insert_sql(AuditLog, _COLUMNS), rows)
     return len(rows)
+
+
+def record_text(model: type[BaseModel], values: Mapping[str, Any]) -> str:
+    """How a new record is written in the audit log: "field=value; …" in the model's field order,
+    leaving out the id, the version, JSON blobs and empty values."""
+    parts = []
+    for name in model._meta.fields:
+        if name in ("id", "version") or name.endswith("_json") or name not in values:
+            continue
+        text = to_text(values[name])
+        if text not in (None, ""):
+            parts.append(f"{name}={text}")
+    return "; ".join(parts)
 
 
 def _field_values(instance: BaseModel) -> dict[str, Any]:
@@ -158,16 +185,11 @@ def create(model: type[M], *, reason: str = "", **fields: Any) -> M:
     """Insert a record and log it (one 'create' entry holding its fields)."""
     with write_transaction():
         instance = model.create(**fields)
-        values = {
-            k: to_text(v)
-            for k, v in _field_values(instance).items()
-            if k not in ("id", "version") and v not in (None, "") and not k.endswith("_json")
-        }
         log(
             "create",
             model._meta.table_name,
             instance.get_id(),
-            after="; ".join(f"{k}={v}" for k, v in values.items()),
+            after=record_text(model, _field_values(instance)),
             reason=reason,
             candidate_id=_candidate_of(instance),
         )

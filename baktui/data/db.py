@@ -16,6 +16,8 @@ from pathlib import Path
 import peewee
 from playhouse.db_url import connect as connect_url
 
+from baktui.errors import DatabaseError
+
 database_proxy = peewee.DatabaseProxy()
 
 ENV_VAR = "BAKTUI_DB"
@@ -28,10 +30,6 @@ SQLITE_PRAGMAS = {
     "synchronous": "normal",
     "cache_size": -64_000,
 }
-
-
-class DatabaseError(Exception):
-    """A database that cannot be opened or used, with a French message for the user."""
 
 
 def default_db_path() -> Path:

@@ -15,6 +15,7 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
 from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+from baktui.errors import DatabaseError
 
 AUDIT_TRIGGERS = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
@@ -130,8 +131,6 @@ def migrate(db: pw.Database) -> int:
             SchemaVersion.create(version=LATEST_VERSION, applied_at=_now())
         return LATEST_VERSION
     if version > LATEST_VERSION:
-        from baktui.data.db import DatabaseError
-
         raise DatabaseError(
             f"Cette base est au schéma {version}, plus récent que ce baktui ({LATEST_VERSION}) : "
             "mettez baktui à jour."

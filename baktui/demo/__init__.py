@@ -66,7 +66,7 @@ from typing import Any
 
 import peewee as pw
 
-from baktui.data import audit
+from baktui.data import audit, sql
 from baktui.data import db as dbmod
 from baktui.data.models import (
     Absence,
@@ -92,7 +92,7 @@ from baktui.data.models import (
     Room,
     Setting,
 )
-from baktui.services import sessions
+from baktui.errors import ServiceError
 from baktui.rules import identifiers, registration
 from baktui.rules.examiners import teaches
 from baktui.rules.expenses import round_cents
@@ -103,6 +103,7 @@ from baktui.rules.regulation import (
     PRECISION_WHOLE,
     Regulation,
 )
+from baktui.services import sessions
 
 DEFAULT_CANDIDATES = 12_000
 SMALL_CANDIDATES = 600  # the fast size for tests: build_demo(path, candidates=SMALL_CANDIDATES)
@@ -328,10 +329,10 @@ def build_demo(
     afterwards, like ``open_database``.
     """
     if candidates < 100:
-        raise audit.ServiceError("La démonstration demande au moins 100 candidats.")
+        raise ServiceError("La démonstration demande au moins 100 candidats.")
     path = dbmod.sqlite_path(dbmod.resolve_target(target))
     if path is None:
-        raise audit.ServiceError(
+        raise ServiceError(
             "La démonstration se construit dans un fichier SQLite, pas sur un serveur."
         )
     building = path.with_name(path.name + ".construction")
@@ -414,7 +415,7 @@ class _Table:
     def flush(self, db: pw.Database) -> None:
         if not self.rows:
             return
-        db.cursor().executemany(self.sql, self.rows)
+        sql.executemany(self.sql, self.rows)
         self.count += len(self.rows)
         self.rows = []
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 
-from baktui.services.juries import academie_name
-from baktui.services.lots import SlipDocument, slip_documents
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
+from baktui.services.juries import academie_name
+from baktui.services.lots import SlipDocument, slip_documents
 
 TITLE = "Bordereau de notation"
 ROW_HEIGHT = 6.2

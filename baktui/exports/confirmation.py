@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from baktui.services.candidates import ConfirmationData
 from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, new_document, save
+from baktui.services.candidates import ConfirmationData
 
 TITLE = "Confirmation d'inscription"
 

@@ -17,14 +17,14 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
-from baktui.data.audit import ServiceError
-from baktui.services import expenses as service
-from baktui.services import juries
-from baktui.services.sessions import SessionInfo
+from baktui.errors import ServiceError
 from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.paths import output_dir, safe_name
 from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
+from baktui.services import expenses as service
+from baktui.services import juries
+from baktui.services.sessions import SessionInfo
 
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD/MM/YYYY"

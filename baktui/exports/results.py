@@ -17,8 +17,8 @@ from pathlib import Path
 
 from peewee import JOIN
 
-from baktui.data.audit import ServiceError
 from baktui.data.models import Candidate, Result
+from baktui.errors import ServiceError
 from baktui.rules.grades import truncate_2
 from baktui.rules.identifiers import fold
 

@@ -26,8 +26,8 @@ from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from baktui.data.audit import ServiceError
-from baktui.data.db import DatabaseError, current_database
+from baktui.data.db import current_database
+from baktui.errors import DatabaseError, ServiceError
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:

@@ -19,7 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from baktui.data.audit import ConflictError
+from baktui.errors import ConflictError
+from baktui.screens.base import (
+    BaktuiScreen,
+    ChoiceModal,
+    ConfirmModal,
+    error_text,
+    worker_connection,
+)
 from baktui.services.candidates import (
     CandidateCard,
     TimelineEntry,
@@ -29,13 +36,6 @@ from baktui.services.candidates import (
     set_state,
     timeline,
     transfer,
-)
-from baktui.screens.base import (
-    BaktuiScreen,
-    ChoiceModal,
-    ConfirmModal,
-    error_text,
-    worker_connection,
 )
 from baktui.widgets.candidate_dialogs import ContactDialog, TextDialog
 

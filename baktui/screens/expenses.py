@@ -23,9 +23,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from baktui.data.audit import ConflictError, ServiceError
-from baktui.services import expenses as service
-from baktui.services.sessions import SessionInfo
+from baktui.errors import ConflictError, ServiceError
 from baktui.rules.expenses import euros_text
 from baktui.screens.base import (
     BaktuiScreen,
@@ -34,6 +32,8 @@ from baktui.screens.base import (
     error_text,
     worker_connection,
 )
+from baktui.services import expenses as service
+from baktui.services.sessions import SessionInfo
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
 
 PAGE_SIZE = 100

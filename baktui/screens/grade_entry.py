@@ -25,10 +25,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
-from baktui.data.audit import ServiceError
+from baktui.errors import ServiceError
+from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
 from baktui.services import lots
 from baktui.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
-from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
 from baktui.widgets.candidate_dialogs import TextDialog
 from baktui.widgets.control_fields import ControlFields
 from baktui.widgets.entry_line import EntryLine

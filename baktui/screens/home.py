@@ -25,6 +25,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from baktui.screens import registry
+from baktui.screens.base import BaktuiScreen, worker_connection
 from baktui.services.sessions import KINDS, SessionInfo, current_session
 from baktui.services.stats import (
     HomeCounts,
@@ -32,8 +34,6 @@ from baktui.services.stats import (
     grades_missing,
     home_counts,
 )
-from baktui.screens import registry
-from baktui.screens.base import BaktuiScreen, worker_connection
 
 REFRESH_SECONDS = 30.0
 

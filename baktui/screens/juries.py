@@ -21,16 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane
 
-from baktui.data.audit import ServiceError
-from baktui.services import juries, replacements
-from baktui.services.juries import (
-    AssignmentInfo,
-    AssignmentRefused,
-    ExaminerInfo,
-    IssuedDocument,
-    JuryInfo,
-)
-from baktui.services.replacements import Board, Need
+from baktui.errors import ServiceError
 from baktui.rules.identifiers import parse_date_fr
 from baktui.screens.base import (
     BaktuiScreen,
@@ -40,6 +31,15 @@ from baktui.screens.base import (
     worker_connection,
 )
 from baktui.screens.replacements import ReplacementScreen, need_when, short_place
+from baktui.services import juries, replacements
+from baktui.services.juries import (
+    AssignmentInfo,
+    AssignmentRefused,
+    ExaminerInfo,
+    IssuedDocument,
+    JuryInfo,
+)
+from baktui.services.replacements import Board, Need
 from baktui.widgets.absence_form import AbsenceForm
 from baktui.widgets.examiner_picker import ExaminerPicker, short_corps
 

@@ -20,10 +20,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
-from baktui.data.audit import ServiceError
+from baktui.errors import ServiceError
+from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.services import lots
 from baktui.services.lots import MissingGroup, MissingGroupsPage, MissingLine
-from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.widgets.candidate_dialogs import TextDialog
 
 GROUPS_PAGE = 200

@@ -28,7 +28,10 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from baktui.data.audit import ConflictError
+from baktui.errors import ConflictError
+from baktui.rules.registration import STATES, TRANSITIONS, dossier_pieces
+from baktui.rules.regulation import Regulation
+from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
 from baktui.services.candidates import (
     CHECK_KINDS,
     Anomaly,
@@ -50,9 +53,6 @@ from baktui.services.candidates import (
     save_form,
 )
 from baktui.services.sessions import regulation_of
-from baktui.rules.registration import STATES, TRANSITIONS, dossier_pieces
-from baktui.rules.regulation import Regulation
-from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
 
 PAGE_SIZE = 100
 SHORT_FIELDS = {

@@ -18,11 +18,11 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
-from baktui.data.audit import ConflictError, ServiceError
+from baktui.errors import ConflictError, ServiceError
+from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.services import replacements
 from baktui.services.juries import AssignmentRefused
 from baktui.services.replacements import Need, Option, Ranking, ReplacementResult
-from baktui.screens.base import BaktuiScreen, error_text, worker_connection
 from baktui.widgets.examiner_picker import short_corps
 
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")

@@ -8,7 +8,7 @@ validate, cancel, change series or options, transfer to another académie, undo 
 Screens receive the plain dataclasses below, never peewee rows. Every write goes through
 :mod:`baktui.data.audit` in one write transaction, with the ``version`` of the record the user
 read (``expected_version``): a save over somebody else's change is refused
-(:class:`~baktui.data.audit.ConflictError`) and nothing is overwritten.
+(:class:`~baktui.data.ConflictError`) and nothing is overwritten.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import peewee as pw
 
+from baktui import errors
 from baktui.data import audit
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
@@ -45,13 +46,7 @@ from baktui.data.models import (
     Result,
     Room,
 )
-from baktui.services.registration import (
-    CandidateData,
-    name_key,
-    register_candidate,
-    sync_registrations,
-)
-from baktui.services.sessions import regulation_of
+from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import identifiers
 from baktui.rules.deliberation import DECISION_LABELS, mention_label
 from baktui.rules.grades import Grade as RuleGrade
@@ -67,6 +62,13 @@ from baktui.rules.registration import (
     parse_options,
 )
 from baktui.rules.regulation import Regulation
+from baktui.services.registration import (
+    CandidateData,
+    name_key,
+    register_candidate,
+    sync_registrations,
+)
+from baktui.services.sessions import regulation_of
 
 DOC_CONFIRMATION = "confirmation_inscription"
 
@@ -148,14 +150,11 @@ REVERTIBLE_FIELDS = frozenset(
 TIMELINE_PAGE = 200
 
 
-class ValidationError(audit.ServiceError):
-    """Refused input: ``errors`` holds (field, French message) pairs, the message names the field."""
+class ValidationError(errors.ValidationError):
+    """Refused registration input, the message naming the candidate's field in French."""
 
-    def __init__(self, errors: Sequence[tuple[str, str]]) -> None:
-        self.errors = list(errors)
-        first = self.errors[0] if self.errors else ("", "saisie refusée")
-        more = f" (et {len(self.errors) - 1} autre(s) erreur(s))" if len(self.errors) > 1 else ""
-        super().__init__(f"{field_label(first[0]).capitalize()} : {first[1]}{more}")
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__(problems, field_label)
 
 
 def field_label(name: str) -> str:
@@ -350,7 +349,7 @@ class CandidateCard:
 def _get_candidate(candidate_id: int) -> Candidate:
     candidate = Candidate.get_or_none(Candidate.id == candidate_id)
     if candidate is None:
-        raise audit.NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+        raise NotFoundError(f"Candidat n° {candidate_id} introuvable.")
     return candidate
 
 
@@ -756,7 +755,7 @@ def update_contact(
     """
     unknown = set(values) - set(CONTACT_FIELDS)
     if unknown:
-        raise audit.ServiceError(f"Champs inconnus : {', '.join(sorted(unknown))}")
+        raise ServiceError(f"Champs inconnus : {', '.join(sorted(unknown))}")
     errors = contact_errors(values)
     if errors:
         raise ValidationError(errors)
@@ -1233,7 +1232,7 @@ def set_state(
 ) -> CandidateCard:
     """Move the registration to another state (brouillon → confirmée → validée, or annulée)."""
     if state not in STATES:
-        raise audit.ServiceError(f"État « {state} » inconnu ({', '.join(STATES)}).")
+        raise ServiceError(f"État « {state} » inconnu ({', '.join(STATES)}).")
     with write_transaction():
         current = _get_candidate(candidate_id)
         reg = regulation_of(current.session_id)
@@ -1320,9 +1319,9 @@ def transfer(
     with write_transaction():
         current = _get_candidate(candidate_id)
         if target and target == current.transferred_to:
-            raise audit.ServiceError(f"Candidat déjà transféré vers {target}.")
+            raise ServiceError(f"Candidat déjà transféré vers {target}.")
         if not target and not current.transferred_to:
-            raise audit.ServiceError("Ce candidat n'est pas transféré.")
+            raise ServiceError("Ce candidat n'est pas transféré.")
         audit.update(
             Candidate,
             candidate_id,
@@ -1340,15 +1339,15 @@ def revert_change(audit_id: int, *, expected_version: int) -> CandidateCard:
     """
     entry = AuditLog.get_or_none(AuditLog.id == audit_id)
     if entry is None or entry.entity != "candidate" or entry.action != "update":
-        raise audit.ServiceError("Seule une modification de l'inscription peut être annulée.")
+        raise ServiceError("Seule une modification de l'inscription peut être annulée.")
     if entry.field not in REVERTIBLE_FIELDS:
-        raise audit.ServiceError(f"La modification « {field_label(entry.field)} » ne s'annule pas.")
+        raise ServiceError(f"La modification « {field_label(entry.field)} » ne s'annule pas.")
     candidate_id = int(entry.entity_id)
     with write_transaction():
         current = _get_candidate(candidate_id)
         value = _from_text(entry.field, entry.before)
         if audit.to_text(_current_value(current, entry.field)) != entry.after:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"« {field_label(entry.field)} » a changé depuis ({entry.after or 'vide'} → "
                 f"{audit.to_text(_current_value(current, entry.field)) or 'vide'}) : "
                 "annulez d'abord les changements plus récents."
@@ -1868,14 +1867,14 @@ def issue_confirmations(
 ) -> IssuedConfirmations:
     """Write the confirmations (one candidate, a list, or every individual candidate) as ONE PDF
     and record one Document per candidate (audited: it shows in each timeline)."""
-    from baktui.services.juries import academie_name
     from baktui.exports import confirmation as pdf
     from baktui.exports.paths import output_dir, safe_name, share
+    from baktui.services.juries import academie_name
 
     started = time.perf_counter()
     items = list(confirmation_data(session_id, candidate_ids))
     if not items:
-        raise audit.ServiceError("Aucun candidat à qui éditer une confirmation d'inscription.")
+        raise ServiceError("Aucun candidat à qui éditer une confirmation d'inscription.")
     year = ExamSession.select(ExamSession.year).where(ExamSession.id == session_id).scalar()
     folder = out_dir or output_dir()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -42,8 +42,8 @@ from baktui.data.models import (
     Registration,
     Result,
 )
-from baktui.services.bulk import executemany, fetch, insert_sql, update_sql
-from baktui.services.sessions import regulation_of
+from baktui.data.sql import executemany, fetch, insert_sql, update_sql
+from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.deliberation import (
     ADMIS,
     AJOURNE,
@@ -62,6 +62,7 @@ from baktui.rules.deliberation import Result as RuleResult
 from baktui.rules.grades import Grade as GradeValue
 from baktui.rules.grades import truncate_2
 from baktui.rules.regulation import Regulation
+from baktui.services.sessions import regulation_of
 
 CHUNK_SIZE = 5_000
 _IN_CHUNK = 500  # ids per IN (...) list
@@ -254,7 +255,7 @@ def candidate_file(reg: Regulation, candidate_id: int) -> CandidateFile:
     """The CandidateFile of one candidate (the deliberation screen, the relevé de notes)."""
     files = candidate_files(reg, [candidate_id])
     if candidate_id not in files:
-        raise audit.NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+        raise NotFoundError(f"Candidat n° {candidate_id} introuvable.")
     return files[candidate_id]
 
 
@@ -582,7 +583,7 @@ def _jury_id(session_id: int, number: int | None) -> int | None:
         return None
     row = Jury.get_or_none((Jury.session == session_id) & (Jury.number == number))
     if row is None:
-        raise audit.ServiceError(f"Aucun jury n° {number} dans cette session.")
+        raise ServiceError(f"Aucun jury n° {number} dans cette session.")
     return int(row.id)
 
 

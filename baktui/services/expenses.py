@@ -42,6 +42,7 @@ from baktui.data.models import (
     Lot,
     OralSlot,
 )
+from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules import expenses as rules
 
 STATES = ("declaree", "service_fait", "validee", "mise_en_paiement", "rejetee")
@@ -279,7 +280,7 @@ def _name(examiner: Examiner) -> str:
 def _claim_or_error(claim_id: int) -> ExpenseClaim:
     claim = ExpenseClaim.get_or_none(ExpenseClaim.id == claim_id)
     if claim is None:
-        raise audit.NotFoundError(f"Demande de remboursement n° {claim_id} introuvable.")
+        raise NotFoundError(f"Demande de remboursement n° {claim_id} introuvable.")
     return claim
 
 
@@ -294,7 +295,7 @@ def _locked_claim(claim_id: int, expected_version: int | None) -> ExpenseClaim:
             .first()
         )
         by = f" par {last.who} à {last.at[11:16]}" if last is not None else ""
-        raise audit.ConflictError(
+        raise ConflictError(
             f"Demande n° {claim_id} modifiée{by} depuis son ouverture : elle a été rechargée, "
             "refaites votre action sur la version à jour."
         )
@@ -805,7 +806,7 @@ def queue(
     """A page of claims in the given states, oldest declaration first, with their anomalies."""
     unknown = [s for s in states if s not in STATE_LABELS]
     if unknown:
-        raise audit.ServiceError(f"État de demande inconnu : {', '.join(unknown)}.")
+        raise ServiceError(f"État de demande inconnu : {', '.join(unknown)}.")
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     where = (ExpenseClaim.session == session_id) & ExpenseClaim.state.in_(list(states))
@@ -829,7 +830,7 @@ def claim_detail(claim_id: int, *, today: dt.date | None = None) -> ClaimDetail:
     """One claim, its amounts computed now from the rates and its anomalies."""
     bundle = _load([claim_id])
     if claim_id not in bundle.claims:
-        raise audit.NotFoundError(f"Demande de remboursement n° {claim_id} introuvable.")
+        raise NotFoundError(f"Demande de remboursement n° {claim_id} introuvable.")
     return _detail(bundle, claim_id, rate_table(), today or dt.date.today())
 
 
@@ -916,7 +917,7 @@ def recompute_claim(claim_id: int, *, reason: str = "recalcul des montants") -> 
     with write_transaction():
         claim = _claim_or_error(claim_id)
         if claim.state not in OPEN_STATES:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Demande n° {claim_id} {STATE_LABELS[claim.state]} : ses montants sont arrêtés, "
                 "on ne les recalcule plus."
             )
@@ -953,17 +954,15 @@ def create_claim_from_assignments(
     Without ``assignment_ids``: the examiner's convocations no live claim covers yet.
     """
     if origin not in rules.ORIGIN_LABELS:
-        raise audit.ServiceError(
-            f"Origine du trajet « {origin} » inconnue (administrative, family)."
-        )
+        raise ServiceError(f"Origine du trajet « {origin} » inconnue (administrative, family).")
     if not 0 <= meals_per_day <= rules.MAX_MEALS_PER_DAY:
-        raise audit.ServiceError(
+        raise ServiceError(
             f"Repas par jour : entre 0 et {rules.MAX_MEALS_PER_DAY} ({meals_per_day} demandé)."
         )
     with write_transaction():
         examiner = Examiner.get_or_none(Examiner.id == examiner_id)
         if examiner is None:
-            raise audit.NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
+            raise NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
         query = (
             Assignment.select(Assignment, Centre)
             .join(Centre, pw.JOIN.LEFT_OUTER)
@@ -985,17 +984,15 @@ def create_claim_from_assignments(
         assignments = list(query.order_by(Assignment.day, Assignment.id))
         if assignment_ids is not None and len(assignments) != len(set(wanted)):
             missing = sorted(set(wanted) - {a.id for a in assignments})
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Convocation(s) {', '.join(map(str, missing))} introuvable(s), annulée(s) ou "
                 f"d'un autre examinateur que {_name(examiner)}."
             )
         if not assignments:
-            raise audit.ServiceError(f"Aucune convocation à déclarer pour {_name(examiner)}.")
+            raise ServiceError(f"Aucune convocation à déclarer pour {_name(examiner)}.")
         sessions = {a.session_id for a in assignments}
         if len(sessions) != 1:
-            raise audit.ServiceError(
-                "Une demande ne couvre que des convocations d'une même session."
-            )
+            raise ServiceError("Une demande ne couvre que des convocations d'une même session.")
         residence = (
             (examiner.admin_commune_id if origin == "administrative" else examiner.home_commune_id)
             or examiner.admin_commune_id
@@ -1090,10 +1087,10 @@ def add_line(
 ) -> ClaimDetail:
     """Add a line to an open claim (a paper claim keyed by the office); amounts recomputed."""
     if kind not in rules.LINE_KINDS:
-        raise audit.ServiceError(f"Nature de ligne « {kind} » inconnue.")
+        raise ServiceError(f"Nature de ligne « {kind} » inconnue.")
     unknown = sorted(set(values) - set(LINE_FIELDS))
     if unknown:
-        raise audit.ServiceError(f"Champ(s) de ligne inconnu(s) : {', '.join(unknown)}.")
+        raise ServiceError(f"Champ(s) de ligne inconnu(s) : {', '.join(unknown)}.")
     with write_transaction():
         claim = _locked_claim(claim_id, expected_version)
         _require_open(claim)
@@ -1123,7 +1120,7 @@ def parse_correction(changes: Mapping[str, str]) -> dict[str, object]:
     parsed: dict[str, object] = {}
     for key, raw in changes.items():
         if key not in CORRECTABLE:
-            raise audit.ServiceError(f"Champ « {key} » non corrigeable.")
+            raise ServiceError(f"Champ « {key} » non corrigeable.")
         label = CORRECTABLE[key]
         text = str(raw).strip()
         try:
@@ -1160,13 +1157,13 @@ def parse_correction(changes: Mapping[str, str]) -> dict[str, object]:
                     raise ValueError(f"{label} : 200 caractères au plus.")
                 parsed["note"] = text
         except ValueError as exc:
-            raise audit.ServiceError(str(exc)) from None
+            raise ServiceError(str(exc)) from None
     return parsed
 
 
 def _require_open(claim: ExpenseClaim) -> None:
     if claim.state not in OPEN_STATES:
-        raise audit.ServiceError(
+        raise ServiceError(
             f"Demande n° {claim.id} {STATE_LABELS.get(claim.state, claim.state)} : "
             "elle ne se corrige plus."
         )
@@ -1193,7 +1190,7 @@ def correct_line(
             (ExpenseLine.id == line_id) & (ExpenseLine.claim == claim_id)
         )
         if line is None:
-            raise audit.NotFoundError(f"Ligne n° {line_id} absente de la demande n° {claim_id}.")
+            raise NotFoundError(f"Ligne n° {line_id} absente de la demande n° {claim_id}.")
         audit.update(ExpenseLine, line_id, values, reason=why)
         after = ExpenseLine.get_by_id(line_id)
         if any(getattr(line, k) != getattr(after, k) for k in values):
@@ -1212,7 +1209,7 @@ def attest_service_fait(
     with write_transaction():
         claim = _locked_claim(claim_id, expected_version)
         if claim.state != "declaree":
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Demande n° {claim_id} {STATE_LABELS.get(claim.state, claim.state)} : "
                 "le service fait ne s'atteste que sur une demande déclarée."
             )
@@ -1246,11 +1243,11 @@ def validate_claim(
         claim = _locked_claim(claim_id, expected_version)
         if claim.state != "service_fait":
             if claim.state == "declaree":
-                raise audit.ServiceError(
+                raise ServiceError(
                     f"Demande n° {claim_id} : le service fait n'est pas attesté par le centre, "
                     "elle ne peut pas être validée."
                 )
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Demande n° {claim_id} {STATE_LABELS.get(claim.state, claim.state)} : "
                 "elle ne peut plus être validée."
             )
@@ -1265,7 +1262,7 @@ def validate_claim(
         }
         missing = [a for a in result.anomalies if a.text not in already | confirmed_now]
         if missing:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Demande n° {claim_id} : {len(missing)} anomalie(s) à confirmer avant de "
                 f"valider, dont « {missing[0].text} »."
             )
@@ -1296,11 +1293,11 @@ def reject_claim(claim_id: int, expected_version: int | None, reason: str) -> Cl
     """Déclarée or service fait → rejetée; the reason is required and kept on the claim."""
     text = " ".join(reason.split())
     if len(text) < MIN_REASON_LENGTH:
-        raise audit.ServiceError("Motif du rejet : obligatoire (quelques mots).")
+        raise ServiceError("Motif du rejet : obligatoire (quelques mots).")
     with write_transaction():
         claim = _locked_claim(claim_id, expected_version)
         if claim.state not in OPEN_STATES:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"Demande n° {claim_id} {STATE_LABELS.get(claim.state, claim.state)} : "
                 "elle ne peut plus être rejetée."
             )
@@ -1399,7 +1396,7 @@ def examiner_statements(
     examiners = {e.id: e for e in Examiner.select().where(Examiner.id.in_(list(examiner_ids)))}
     missing = [i for i in examiner_ids if i not in examiners]
     if missing:
-        raise audit.NotFoundError(f"Examinateur n° {missing[0]} introuvable.")
+        raise NotFoundError(f"Examinateur n° {missing[0]} introuvable.")
     claim_ids: dict[int, list[int]] = defaultdict(list)
     for claim in (
         ExpenseClaim.select(ExpenseClaim.id, ExpenseClaim.examiner)

@@ -41,7 +41,6 @@ from baktui.data.models import (
     Absence,
     Anonymat,
     Assignment,
-    AuditLog,
     Availability,
     Candidate,
     Centre,
@@ -58,6 +57,7 @@ from baktui.data.models import (
     OralSlot,
     Room,
 )
+from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import examiners as rules
 from baktui.rules.identifiers import fold
 
@@ -125,7 +125,7 @@ REASON_SHORT = {
 }
 
 
-class AssignmentRefused(audit.ServiceError):
+class AssignmentRefused(ServiceError):
     """An assignment refused by a rule; ``reasons`` are French sentences, the message joins them."""
 
     def __init__(self, reasons: Sequence[str]) -> None:
@@ -378,7 +378,7 @@ def search_examiners(
 def get_examiner(examiner_id: int) -> ExaminerInfo:
     row = _examiner_query().where(Examiner.id == examiner_id).first()
     if row is None:
-        raise audit.NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
+        raise NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
     return _examiner_info(row)
 
 
@@ -562,7 +562,7 @@ def jury_detail(jury_id: int) -> JuryDetail:
     """A jury with its members (président first) and its candidates by établissement."""
     jury = Jury.get_or_none(Jury.id == jury_id)
     if jury is None:
-        raise audit.NotFoundError(f"Jury n° {jury_id} introuvable.")
+        raise NotFoundError(f"Jury n° {jury_id} introuvable.")
     info = _one_jury_info(jury)
     members = [
         MemberInfo(
@@ -674,12 +674,12 @@ def create_jury(
     """A new jury; its number is unique in the session."""
     codes = ",".join(c.strip().upper() for c in series_codes.split(",") if c.strip())
     if number <= 0:
-        raise audit.ServiceError("Le numéro de jury est un entier positif.")
+        raise ServiceError("Le numéro de jury est un entier positif.")
     if not codes:
-        raise audit.ServiceError("Indiquez au moins une série pour le jury (STI2D, STMG…).")
+        raise ServiceError("Indiquez au moins une série pour le jury (STI2D, STMG…).")
     with write_transaction():
         if Jury.get_or_none((Jury.session == session_id) & (Jury.number == number)):
-            raise audit.ServiceError(f"Le jury n° {number} existe déjà dans cette session.")
+            raise ServiceError(f"Le jury n° {number} existe déjà dans cette session.")
         row = audit.create(
             Jury,
             session=session_id,
@@ -711,7 +711,7 @@ def _set_officer(
         jury = Jury.get_or_none(Jury.id == jury_id)
         examiner = Examiner.get_or_none(Examiner.id == examiner_id)
         if jury is None or examiner is None:
-            raise audit.NotFoundError("Jury ou examinateur introuvable.")
+            raise NotFoundError("Jury ou examinateur introuvable.")
         name = formal_name(examiner.civility, examiner.last_name, examiner.first_name)
         check = rules.president_error if role == "president" else rules.vice_president_error
         error = check(examiner.corps, name)
@@ -776,11 +776,11 @@ def add_member(jury_id: int, examiner_id: int) -> JuryInfo:
         jury = Jury.get_or_none(Jury.id == jury_id)
         examiner = Examiner.get_or_none(Examiner.id == examiner_id)
         if jury is None or examiner is None:
-            raise audit.NotFoundError("Jury ou examinateur introuvable.")
+            raise NotFoundError("Jury ou examinateur introuvable.")
         if JuryMember.get_or_none(
             (JuryMember.jury == jury_id) & (JuryMember.examiner == examiner_id)
         ):
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"{display_name(examiner.last_name, examiner.first_name)} est déjà membre du jury "
                 f"n° {jury.number}."
             )
@@ -798,7 +798,7 @@ def remove_member(jury_id: int, examiner_id: int) -> JuryInfo:
     with write_transaction():
         jury = Jury.get_or_none(Jury.id == jury_id)
         if jury is None:
-            raise audit.NotFoundError(f"Jury n° {jury_id} introuvable.")
+            raise NotFoundError(f"Jury n° {jury_id} introuvable.")
         changes: dict[str, object] = {}
         if jury.president_id == examiner_id:
             changes["president"] = None
@@ -849,7 +849,7 @@ def distribute_candidates(session_id: int, *, reassign: bool = False) -> Distrib
 def _distribute(session_id: int, reassign: bool) -> DistributionSummary:
     juries = list(Jury.select().where(Jury.session == session_id).order_by(Jury.number))
     if not juries:
-        raise audit.ServiceError("Aucun jury dans cette session : créez d'abord les jurys.")
+        raise ServiceError("Aucun jury dans cette session : créez d'abord les jurys.")
     by_series: dict[str, list[Jury]] = defaultdict(list)
     for jury in juries:
         for code in jury.series_codes.split(","):
@@ -904,7 +904,6 @@ def _distribute(session_id: int, reassign: bool) -> DistributionSummary:
         target[chosen.id].extend((cid, old) for cid, _, old in members)
     placed_blocks = sum(1 for (series, _etab), _members in ordered if series in by_series)
     placed = 0
-    when, who = audit.now_iso(), audit.current_user()
     with write_transaction():
         for jury_id, items in target.items():
             ids = [cid for cid, old in items if old != jury_id]
@@ -913,24 +912,20 @@ def _distribute(session_id: int, reassign: bool) -> DistributionSummary:
                 Candidate.update(jury=jury_id, version=Candidate.version + 1).where(
                     Candidate.id.in_(chunk)
                 ).execute()
-            logs = [
+            audit.log_many(
                 {
-                    "at": when,
-                    "who": who,
                     "action": "update",
                     "entity": "candidate",
-                    "entity_id": str(cid),
+                    "entity_id": cid,
                     "field": "jury",
-                    "before": audit.to_text(old),
-                    "after": str(jury_id),
+                    "before": old,
+                    "after": jury_id,
                     "reason": "répartition dans les jurys",
                     "candidate_id": cid,
                 }
                 for cid, old in items
                 if old != jury_id
-            ]
-            for start in range(0, len(logs), 200):
-                AuditLog.insert_many(logs[start : start + 200]).execute()
+            )
             placed += len(ids)
         audit.log(
             "event",
@@ -1051,7 +1046,7 @@ def mission_of_assignment(assignment_id: int) -> MissionSpec:
     """The mission an existing assignment stands for (its lot, slots or jury seat)."""
     row = Assignment.get_or_none(Assignment.id == assignment_id)
     if row is None:
-        raise audit.NotFoundError(f"Mission n° {assignment_id} introuvable.")
+        raise NotFoundError(f"Mission n° {assignment_id} introuvable.")
     slot_ids = tuple(
         s for (s,) in OralSlot.select(OralSlot.id).where(OralSlot.assignment == row.id).tuples()
     )
@@ -1332,7 +1327,7 @@ def check_assignment(spec: MissionSpec, examiner_id: int) -> list[str]:
     """The reasons the examiner may not take the mission (empty: allowed)."""
     found = evaluate(spec, [examiner_id])
     if not found:
-        raise audit.NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
+        raise NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
     return [text for _, text in found[0].reasons]
 
 
@@ -1358,18 +1353,18 @@ def create_assignment(
     examiner to the jury.
     """
     if kind not in KINDS:
-        raise audit.ServiceError(f"Nature de mission « {kind} » inconnue.")
+        raise ServiceError(f"Nature de mission « {kind} » inconnue.")
     for text in (start_time, end_time):
         try:
             rules.minutes(text)
         except ValueError as exc:
-            raise audit.ServiceError(str(exc)) from None
+            raise ServiceError(str(exc)) from None
     if rules.minutes(end_time) <= rules.minutes(start_time):
-        raise audit.ServiceError("L'heure de fin doit suivre l'heure de début.")
+        raise ServiceError("L'heure de fin doit suivre l'heure de début.")
     if kind == "correction" and lot_id is None:
-        raise audit.ServiceError("Une correction porte sur un lot : indiquez le lot.")
+        raise ServiceError("Une correction porte sur un lot : indiquez le lot.")
     if kind == "jury" and jury_id is None:
-        raise audit.ServiceError("Une mission de jury porte sur un jury : indiquez-le.")
+        raise ServiceError("Une mission de jury porte sur un jury : indiquez-le.")
     with write_transaction():
         concerned, series = concerned_of(
             lot_id=lot_id if kind == "correction" else None,
@@ -1502,7 +1497,7 @@ def issue_convocations(
         centre = Centre.get_or_none(Centre.id == centre_id)
         label = f"centre-{safe_name(centre.code) if centre else centre_id}"
     else:
-        raise audit.ServiceError("Choisissez un examinateur, un jury ou un centre.")
+        raise ServiceError("Choisissez un examinateur, un jury ou un centre.")
     rows = list(
         Assignment.select(Assignment, Examiner, Etablissement)
         .join(Examiner, on=Assignment.examiner == Examiner.id)
@@ -1511,7 +1506,7 @@ def issue_convocations(
         .order_by(Examiner.last_name, Examiner.first_name, Assignment.day, Assignment.start_time)
     )
     if not rows:
-        raise audit.ServiceError("Aucune mission en cours à convoquer pour cette sélection.")
+        raise ServiceError("Aucune mission en cours à convoquer pour cette sélection.")
     session = ExamSession.get_by_id(session_id)
     convocations = _convocation_data(session_id, rows, replaced_names or {})
     if len(convocations) == 1 and jury_id is None and centre_id is None:
@@ -1689,7 +1684,7 @@ def export_jury_lists(
         .order_by(Centre.name, Jury.number)
     )
     if not juries:
-        raise audit.ServiceError("Aucun jury pour cette sélection.")
+        raise ServiceError("Aucun jury pour cette sélection.")
     ids = [j.id for j in juries]
     blocks = _jury_blocks(ids)
     members: dict[int, list[tuple[str, str, str, str]]] = defaultdict(list)

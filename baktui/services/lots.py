@@ -5,7 +5,7 @@ works on a :class:`SlipEditor`, which keeps the candidate of each row to itself 
 :class:`SlipRow` values carrying only the position, the anonymity number and the grade.
 
 Grade commits are synchronous and short (one BEGIN IMMEDIATE transaction: the grade row and its
-audit entry, 0.3-0.4 ms at the median on SQLite WAL, through statements compiled once): a grade
+audit entry, 0.3-0.4 ms at the median on SQLite WAL, through statements prepared once): a grade
 confirmed with Enter is on disk before the cursor moves, and type-ahead keys are applied in order.
 Optimistic locking (``Grade.version``; for part-grades, the value read) detects another operator
 writing the same grade; nothing is overwritten silently. A composite spécialité (ST2S, STHR SP1)
@@ -25,20 +25,18 @@ import math
 import random
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import Any
 
 import peewee as pw
 
-from baktui.data import audit
-from baktui.data.audit import ConflictError, NotFoundError, ServiceError
+from baktui.data import audit, sql
 from baktui.data.db import current_database, is_sqlite, write_transaction
 from baktui.data.models import (
     Anonymat,
-    AuditLog,
     Candidate,
     Centre,
     DoubleEntry,
@@ -50,7 +48,7 @@ from baktui.data.models import (
     Lot,
     Registration,
 )
-from baktui.services.sessions import regulation_of
+from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules.examiners import teaches
 from baktui.rules.grades import (
     CODE_ABS,
@@ -67,6 +65,7 @@ from baktui.rules.regulation import (
     EpreuveRule,
     SpecialitePart,
 )
+from baktui.services.sessions import regulation_of
 
 # Lot states, in order.
 STATE_CONSTITUE = "constitue"
@@ -387,9 +386,7 @@ def number_copies(session_id: int, epreuve_code: str | None = None) -> Numbering
                 {"candidate": cid, "epreuve_code": rule.code, "number": num}
                 for cid, num in zip(todo, numbers, strict=True)
             ]
-            _Compiled.get(
-                current_database(), "anonymat-insert", _anonymat_insert, _ANONYMAT_FIELDS
-            ).run_many(rows)
+            sql.Prepared.get("anonymat-insert", _anonymat_insert, _ANONYMAT_FIELDS).run_many(rows)
             ids = dict(
                 Anonymat.select(Anonymat.candidate, Anonymat.id)
                 .where((Anonymat.epreuve_code == rule.code) & Anonymat.candidate.in_(todo))
@@ -964,55 +961,13 @@ def parse_count(text: str, label: str) -> int:
     return int(cleaned)
 
 
-# --- compiled statements for the grade commit ---------------------------------------------------
-
-
-class _Compiled:
-    """A peewee query turned into SQL once, then run with fresh parameters.
-
-    Building the SQL of a peewee query costs several times the SQLite write itself (measured: a
-    commit took 0.6 ms, 0.1 ms of it in SQLite), and the grade commit runs on every Enter. The
-    query is built once with marker parameters (``pw.Value`` nodes skip the field converters),
-    so the SQL keeps peewee's dialect and quoting; :meth:`run` only substitutes the values.
-    """
-
-    _cache: ClassVar[dict[tuple[int, str], _Compiled]] = {}
-
-    def __init__(self, db: pw.Database, query: pw.Query, names: Sequence[str]) -> None:
-        self.db = db
-        ctx_sql, params = db.get_sql_context().sql(query).query()
-        self.sql = ctx_sql
-        markers = {f"\x00{name}\x00": name for name in names}
-        self.slots = [(markers.get(p) if isinstance(p, str) else None, p) for p in params]
-
-    @classmethod
-    def get(cls, db: pw.Database, key: str, build: Any, names: Sequence[str]) -> _Compiled:
-        found = cls._cache.get((id(db), key))
-        if found is None or found.db is not db:
-            marks = {name: pw.Value(f"\x00{name}\x00", unpack=False) for name in names}
-            found = cls(db, build(marks), names)
-            cls._cache[(id(db), key)] = found
-        return found
-
-    def run(self, **values: Any) -> Any:
-        params = [values[name] if name is not None else value for name, value in self.slots]
-        return self.db.execute_sql(self.sql, params)
-
-    def run_many(self, rows: Iterable[dict[str, Any]]) -> None:
-        """The statement once per row (executemany: bulk inserts of a batch operation)."""
-        slots = self.slots
-        self.db.cursor().executemany(
-            self.sql,
-            ([row[name] if name is not None else value for name, value in slots] for row in rows),
-        )
-
+# --- prepared statements for the grade commit -------------------------------------------------
 
 _GRADE_FIELDS = ("value_centi", "code", "entered_by", "entered_at")
-_AUDIT_FIELDS = ("at", "who", "action", "entity_id", "before", "after", "reason", "candidate_id")
 
 
-def _grade_update(db: pw.Database) -> _Compiled:
-    def build(m: dict[str, Any]) -> pw.Query:
+def _grade_update() -> sql.Prepared:
+    def build(m: Mapping[str, Any]) -> pw.Query:
         return Grade.update(
             {
                 Grade.value_centi: m["value_centi"],
@@ -1024,11 +979,11 @@ def _grade_update(db: pw.Database) -> _Compiled:
             }
         ).where((Grade.id == m["id"]) & (Grade.version == m["version"]))
 
-    return _Compiled.get(db, "grade-update", build, (*_GRADE_FIELDS, "id", "version"))
+    return sql.Prepared.get("grade-update", build, (*_GRADE_FIELDS, "id", "version"))
 
 
-def _grade_insert(db: pw.Database) -> _Compiled:
-    def build(m: dict[str, Any]) -> pw.Query:
+def _grade_insert() -> sql.Prepared:
+    def build(m: Mapping[str, Any]) -> pw.Query:
         return Grade.insert(
             {
                 Grade.candidate: m["candidate"],
@@ -1042,27 +997,7 @@ def _grade_insert(db: pw.Database) -> _Compiled:
             }
         )
 
-    return _Compiled.get(db, "grade-insert", build, (*_GRADE_FIELDS, "candidate", "epreuve_code"))
-
-
-def _audit_insert(db: pw.Database) -> _Compiled:
-    def build(m: dict[str, Any]) -> pw.Query:
-        return AuditLog.insert(
-            {
-                AuditLog.at: m["at"],
-                AuditLog.who: m["who"],
-                AuditLog.action: m["action"],
-                AuditLog.entity: "grade",
-                AuditLog.entity_id: m["entity_id"],
-                AuditLog.field: "note",
-                AuditLog.before: m["before"],
-                AuditLog.after: m["after"],
-                AuditLog.reason: m["reason"],
-                AuditLog.candidate_id: m["candidate_id"],
-            }
-        )
-
-    return _Compiled.get(db, "grade-audit", build, _AUDIT_FIELDS)
+    return sql.Prepared.get("grade-insert", build, (*_GRADE_FIELDS, "candidate", "epreuve_code"))
 
 
 # --- the grade slip editor ------------------------------------------------------------------------
@@ -1357,7 +1292,8 @@ class SlipEditor:
     ) -> None:
         """The hot path: one UPDATE (version-checked) or INSERT, and its audit entry.
 
-        Runs compiled statements (see :class:`_Compiled`); call inside ``write_transaction``.
+        Runs prepared statements (:class:`baktui.data.sql.Prepared`); call inside
+        ``write_transaction``.
         """
         db = current_database()
         cell = row.cells[0]
@@ -1365,7 +1301,7 @@ class SlipEditor:
         if cell.id is None:
             try:
                 if is_sqlite(db):
-                    cursor = _grade_insert(db).run(
+                    cursor = _grade_insert().run(
                         candidate=row.candidate_id, epreuve_code=self.info.epreuve_code, **values
                     )
                     grade_id = int(cursor.lastrowid)
@@ -1381,19 +1317,20 @@ class SlipEditor:
                 raise ConflictError(self._conflict_text(row)) from None
             action, version = "create", 1
         else:
-            cursor = _grade_update(db).run(id=cell.id, version=cell.version, **values)
+            cursor = _grade_update().run(id=cell.id, version=cell.version, **values)
             if cursor.rowcount != 1:
                 raise ConflictError(self._conflict_text(row))
             grade_id, action, version = cell.id, "update", cell.version + 1
-        _audit_insert(db).run(
-            at=now,
-            who=who,
-            action=action,
-            entity_id=str(grade_id),
-            before=cell.text or None,
-            after=_canonical(value, code),
+        audit.log(
+            action,
+            "grade",
+            grade_id,
+            "note",
+            cell.text or None,
+            _canonical(value, code),
             reason=reason,
             candidate_id=row.candidate_id,
+            at=now,
         )
         cell.id, cell.version, cell.value, cell.code = grade_id, version, value, code
         row.entered_by = who

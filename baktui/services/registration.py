@@ -14,11 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from baktui.data import audit
+from baktui.data import audit, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, ExamSession, Registration
-from baktui.services import bulk
-from baktui.services.sessions import regulation_of
+from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.identifiers import fold, ine_error
 from baktui.rules.registration import (
     STATUSES,
@@ -28,6 +27,7 @@ from baktui.rules.registration import (
     parse_options,
 )
 from baktui.rules.regulation import Regulation
+from baktui.services.sessions import regulation_of
 
 # Candidate fields a registration may set (CandidateData field -> model field: same names).
 EDITABLE_FIELDS = (
@@ -112,7 +112,7 @@ def _check(reg: Regulation, data: CandidateData) -> None:
     if data.status not in STATUSES:
         problems.append(f"statut « {data.status} » inconnu ({', '.join(STATUSES)})")
     if problems:
-        raise audit.ServiceError("Inscription refusée : " + " ; ".join(problems))
+        raise ServiceError("Inscription refusée : " + " ; ".join(problems))
 
 
 def register_candidate(session_id: int, data: CandidateData, *, reason: str = "inscription") -> int:
@@ -130,7 +130,7 @@ def register_candidate(session_id: int, data: CandidateData, *, reason: str = "i
             .scalar()
         )
         if duplicate:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"INE {data.ine} déjà inscrit dans cette session (candidat n° {duplicate})"
             )
         year = ExamSession.get_by_id(session_id).year
@@ -167,7 +167,7 @@ def register_candidates(
     for data in datas:
         _check(reg, data)
         if data.ine in seen:
-            raise audit.ServiceError(f"INE {data.ine} deux fois dans la même inscription groupée")
+            raise ServiceError(f"INE {data.ine} deux fois dans la même inscription groupée")
         seen.add(data.ine)
     with write_transaction():
         for chunk in _chunked(sorted(seen)):
@@ -178,7 +178,7 @@ def register_candidates(
                 .first()
             )
             if duplicate:
-                raise audit.ServiceError(
+                raise ServiceError(
                     f"INE {duplicate[0]} déjà inscrit dans cette session (candidat n° {duplicate[1]})"
                 )
         year = ExamSession.get_by_id(session_id).year
@@ -202,8 +202,8 @@ def register_candidates(
                     default = Candidate._meta.fields[name].default
                     values[name] = default() if callable(default) else default
             records.append(values)
-        bulk.executemany(
-            bulk.insert_sql(Candidate, fields),
+        sql.executemany(
+            sql.insert_sql(Candidate, fields),
             [[_db_value(n, r[n]) for n in fields] for r in records],
         )
         ids: dict[str, int] = {}
@@ -211,7 +211,7 @@ def register_candidates(
             query = Candidate.select(Candidate.number, Candidate.id).where(
                 (Candidate.session == session_id) & (Candidate.number.in_(chunk))
             )
-            ids.update(bulk.fetch(query))
+            ids.update(sql.fetch(query))
         registrations: list[tuple[int, str, str]] = []
         entries: list[dict[str, Any]] = []
         for record in records:
@@ -220,12 +220,12 @@ def register_candidates(
             registrations.extend((cid, code, option) for code, option in rows)
             entries.append(
                 {"action": "create", "entity": Candidate._meta.table_name, "entity_id": cid,
-                 "after": bulk.create_text(Candidate, record), "reason": reason,
+                 "after": audit.record_text(Candidate, record), "reason": reason,
                  "candidate_id": cid}
             )  # fmt: skip
             entries.append(_registration_entry(cid, rows, reason))
-        bulk.executemany(
-            bulk.insert_sql(Registration, ("candidate", "epreuve_code", "option_name")),
+        sql.executemany(
+            sql.insert_sql(Registration, ("candidate", "epreuve_code", "option_name")),
             registrations,
         )
         audit.log_many(entries)
@@ -319,7 +319,7 @@ def update_candidate(
     with write_transaction():
         candidate = Candidate.get_or_none(Candidate.id == candidate_id)
         if candidate is None:
-            raise audit.NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+            raise NotFoundError(f"Candidat n° {candidate_id} introuvable.")
         changes = candidate_changes(candidate, data)
         if not changes:
             return False
@@ -332,7 +332,7 @@ def update_candidate(
         if "last_name" in changes or "first_name" in changes:
             values["name_key"] = name_key(last, first)
         if "series" in changes and changes["series"] not in reg.series_codes:
-            raise audit.ServiceError(f"série « {changes['series']} » inconnue")
+            raise ServiceError(f"série « {changes['series']} » inconnue")
         values["updated_at"] = audit.now_iso()
         audit.update(
             Candidate, candidate_id, values, expected_version=expected_version, reason=reason

@@ -39,8 +39,9 @@ from baktui.data.models import (
     OralSlot,
     Room,
 )
-from baktui.services import juries
+from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules import examiners as rules
+from baktui.services import juries
 
 DEFAULT_LIMIT = 50
 # Examiners refused for these reasons are not listed among the "excluded" (they never could).
@@ -197,14 +198,14 @@ def mark_absent(examiner_id: int, day: dt.date, reason: str) -> AbsenceInfo:
     """Record that an examiner is absent on a day; refused without a reason or twice."""
     reason = " ".join(reason.split())
     if not reason:
-        raise audit.ServiceError("Indiquez le motif de l'absence (maladie, empêchement…).")
+        raise ServiceError("Indiquez le motif de l'absence (maladie, empêchement…).")
     with write_transaction():
         examiner = Examiner.get_or_none(Examiner.id == examiner_id)
         if examiner is None:
-            raise audit.NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
+            raise NotFoundError(f"Examinateur n° {examiner_id} introuvable.")
         existing = Absence.get_or_none((Absence.examiner == examiner_id) & (Absence.day == day))
         if existing is not None:
-            raise audit.ServiceError(
+            raise ServiceError(
                 f"{juries.display_name(examiner.last_name, examiner.first_name)} est déjà "
                 f"déclaré absent le {day:%d/%m/%Y} ({existing.reason}, par "
                 f"{existing.recorded_by})."
@@ -415,7 +416,7 @@ def needs_of_absence(absence_id: int) -> list[Need]:
     """The missions an absence leaves uncovered (still active, same day)."""
     absence = Absence.get_or_none(Absence.id == absence_id)
     if absence is None:
-        raise audit.NotFoundError(f"Absence n° {absence_id} introuvable.")
+        raise NotFoundError(f"Absence n° {absence_id} introuvable.")
     session_ids = {
         s
         for (s,) in Assignment.select(Assignment.session)
@@ -561,7 +562,7 @@ def get_need(assignment_id: int) -> Need:
     """The need an assignment stands for (its absence, what it covers, its version)."""
     row = Assignment.get_or_none(Assignment.id == assignment_id)
     if row is None:
-        raise audit.NotFoundError(f"Mission n° {assignment_id} introuvable.")
+        raise NotFoundError(f"Mission n° {assignment_id} introuvable.")
     found = _absence_needs(row.session_id, Assignment.id == assignment_id)
     if found:
         return found[0]
@@ -657,18 +658,18 @@ def assign_replacement(
 
     Every rule is checked again inside the transaction (someone else may have just convened the
     same person). Refused: :class:`~baktui.services.juries.AssignmentRefused` with the
-    reasons; already handled by someone else: :class:`~baktui.data.audit.ConflictError`.
+    reasons; already handled by someone else: :class:`~baktui.data.ConflictError`.
     The convocation PDF is written after the commit: if that fails, the replacement stands and
     the result says the convocation is still to be printed.
     """
     with write_transaction():
         old = Assignment.get_or_none(Assignment.id == assignment_id)
         if old is None:
-            raise audit.NotFoundError(f"Mission n° {assignment_id} introuvable.")
+            raise NotFoundError(f"Mission n° {assignment_id} introuvable.")
         if old.state not in juries.ACTIVE_STATES:
-            raise audit.ConflictError(_already_handled(old))
+            raise ConflictError(_already_handled(old))
         if expected_version is not None and old.version != expected_version:
-            raise audit.ConflictError(_already_handled(old))
+            raise ConflictError(_already_handled(old))
         if examiner_id == old.examiner_id:
             raise juries.AssignmentRefused(["Choisissez un autre examinateur que l'absent."])
         spec = juries.mission_of_assignment(assignment_id)

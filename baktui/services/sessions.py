@@ -9,6 +9,7 @@ from functools import lru_cache
 from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Epreuve, ExamSession, Series
+from baktui.errors import ServiceError
 from baktui.rules.regulation import Regulation, load_regulation
 
 PHASES = (
@@ -55,17 +56,17 @@ def open_registre(
     The regulation is copied into the database, so a session keeps the rules it was opened with.
     """
     if kind not in KINDS:
-        raise audit.ServiceError(f"Type de session « {kind} » inconnu (normale ou remplacement).")
+        raise ServiceError(f"Type de session « {kind} » inconnu (normale ou remplacement).")
     try:
         reg = regulation or load_regulation(year)
     except KeyError:
-        raise audit.ServiceError(
+        raise ServiceError(
             f"Aucune réglementation pour la session {year} : baktui connaît "
             + ", ".join(str(y) for y in _years())
         ) from None
     with write_transaction():
         if ExamSession.get_or_none((ExamSession.year == year) & (ExamSession.kind == kind)):
-            raise audit.ServiceError(f"Le registre de la session {year} ({kind}) est déjà ouvert.")
+            raise ServiceError(f"Le registre de la session {year} ({kind}) est déjà ouvert.")
         for previous in list(ExamSession.select(ExamSession.id).where(ExamSession.is_current)):
             audit.update(
                 ExamSession, previous.id, {"is_current": False}, reason="ouverture du registre"
@@ -138,7 +139,7 @@ def require_session(year: int | None = None) -> SessionInfo:
     if year is None:
         info = current_session()
         if info is None:
-            raise audit.ServiceError(
+            raise ServiceError(
                 "Aucune session ouverte : créez-la avec « baktui --db FICHIER init --session 2026 »."
             )
         return info
@@ -149,7 +150,7 @@ def require_session(year: int | None = None) -> SessionInfo:
         .first()
     )
     if row is None:
-        raise audit.ServiceError(f"Aucune session {year} dans cette base.")
+        raise ServiceError(f"Aucune session {year} dans cette base.")
     return _info(row)
 
 
@@ -166,6 +167,6 @@ def _parse_regulation(text: str) -> Regulation:
 
 def set_phase(session_id: int, phase: str) -> SessionInfo:
     if phase not in PHASE_LABELS:
-        raise audit.ServiceError(f"Phase « {phase} » inconnue.")
+        raise ServiceError(f"Phase « {phase} » inconnue.")
     row = audit.update(ExamSession, session_id, {"phase": phase}, reason="changement de phase")
     return _info(row)

@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from baktui.data.audit import ConflictError
+from baktui.errors import ConflictError
+from baktui.screens.base import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
 from baktui.services.candidates import (
     CONTACT_FIELDS,
     CandidateCard,
@@ -25,7 +26,6 @@ from baktui.services.candidates import (
     field_label,
     update_contact,
 )
-from baktui.screens.base import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
 
 CONTACT_LABELS = {
     "address": "Adresse",

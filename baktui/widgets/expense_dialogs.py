@@ -21,7 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from baktui.data.audit import ServiceError
+from baktui.errors import ServiceError
+from baktui.rules.expenses import NIGHT_CATEGORIES, euros_text, quantity_text
 from baktui.services.expenses import (
     AGEING_BUCKETS,
     CORRECTABLE,
@@ -31,7 +32,6 @@ from baktui.services.expenses import (
     LineView,
     parse_correction,
 )
-from baktui.rules.expenses import NIGHT_CATEGORIES, euros_text, quantity_text
 
 # Fields the correction form shows, per line kind (keys of CORRECTABLE).
 FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ The BINDINGS below define which key does what (remappable by id, listed by F1); 
 the key up in them and runs the action at once. The grid holds plain
 :class:`~baktui.services.lots.SlipRow` values and asks its :class:`GridDelegate` (the screen)
 to open, commit, clear and undo; the delegate raises
-:class:`~baktui.data.audit.ServiceError` with a French message when it refuses, and the typed value
+:class:`~baktui.data.ServiceError` with a French message when it refuses, and the typed value
 then stays in the cell, marked, with the message.
 """
 
@@ -30,7 +30,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from baktui.data.audit import ServiceError
+from baktui.errors import ServiceError
 from baktui.services.lots import CommitResult, SlipRow
 from baktui.widgets.control_fields import ControlFields
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from baktui.data import audit
+from baktui.data import audit, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import (
     Candidate,
@@ -33,10 +33,7 @@ from baktui.data.models import (
     Registration,
     Result,
 )
-from baktui.services import bulk
-from baktui.services import registration as regsvc
-from baktui.services.sessions import regulation_of
-from baktui.services.imports.tabular import SEPARATOR_NAMES, Row, Table, TableError, column_errors, read_table
+from baktui.errors import ServiceError
 from baktui.rules.deliberation import SECOND_GROUPE, kept_grade_error
 from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
 from baktui.rules.identifiers import (
@@ -56,6 +53,16 @@ from baktui.rules.registration import (
     parse_options,
 )
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_TENTH_UP, Regulation
+from baktui.services import registration as regsvc
+from baktui.services.imports.tabular import (
+    SEPARATOR_NAMES,
+    Row,
+    Table,
+    TableError,
+    column_errors,
+    read_table,
+)
+from baktui.services.sessions import regulation_of
 
 SOURCE = "import"
 _CHUNK = 500  # values per "IN (...)" query
@@ -515,7 +522,7 @@ def import_candidates(session_id: int, path: Path | str) -> ImportReport:
                     report.unchanged += 1
     except _Refused:
         pass
-    except audit.ServiceError as exc:  # a rule of the service that the checks above missed
+    except ServiceError as exc:  # a rule of the service that the checks above missed
         report.fatal = str(exc)
         report.created = report.updated = report.unchanged = 0
     return report
@@ -565,7 +572,7 @@ def _load_candidates(session_id: int, ines: Sequence[str]) -> dict[str, _Cand]:
         query = Candidate.select(
             Candidate.ine, Candidate.id, Candidate.series, Candidate.state
         ).where((Candidate.session == session_id) & (Candidate.ine.in_(list(chunk))))
-        for ine, pk, series, state in bulk.fetch(query):
+        for ine, pk, series, state in sql.fetch(query):
             rows[ine] = (pk, series, state)
     registered: dict[int, dict[str, tuple[int, int | None]]] = defaultdict(dict)
     ids = [pk for pk, _, _ in rows.values()]
@@ -576,7 +583,7 @@ def _load_candidates(session_id: int, ines: Sequence[str]) -> dict[str, _Cand]:
             Registration.id,
             Registration.kept_session,
         ).where(Registration.candidate.in_(list(chunk)))
-        for cid, code, pk, kept in bulk.fetch(query):
+        for cid, code, pk, kept in sql.fetch(query):
             registered[cid][code] = (pk, kept)
     return {
         ine: _Cand(pk, series, state, registered.get(pk, {}))
@@ -759,7 +766,7 @@ def _existing_grades(
             Grade.code,
             Grade.kept_session,
         ).where(Grade.candidate.in_(list(chunk)))
-        for cid, code, group, pk, value, gcode, kept in bulk.fetch(query):
+        for cid, code, group, pk, value, gcode, kept in sql.fetch(query):
             grades[(cid, code, group)] = (pk, value, gcode, kept)
         query = GradePart.select(
             GradePart.candidate,
@@ -769,7 +776,7 @@ def _existing_grades(
             GradePart.value_centi,
             GradePart.code,
         ).where(GradePart.candidate.in_(list(chunk)))
-        for cid, code, part, pk, value, gcode in bulk.fetch(query):
+        for cid, code, part, pk, value, gcode in sql.fetch(query):
             parts[(cid, code, part)] = (pk, value, gcode)
     return grades, parts
 
@@ -1025,7 +1032,7 @@ def _create_rows(
             record["part_code"] = line.part
         records.append(record)
     fields = list(records[0])
-    bulk.executemany(bulk.insert_sql(model, fields), [[r[f] for f in fields] for r in records])
+    sql.executemany(sql.insert_sql(model, fields), [[r[f] for f in fields] for r in records])
     ids: dict[tuple[Any, ...], int] = {}
     second = model.group if model is Grade else model.part_code  # type: ignore[union-attr]
     candidate_ids = sorted({line.candidate_id for line in lines})
@@ -1033,14 +1040,14 @@ def _create_rows(
         query = model.select(model.candidate, model.epreuve_code, second, model.id).where(
             model.candidate.in_(list(chunk))
         )
-        for cid, code, other, pk in bulk.fetch(query):
+        for cid, code, other, pk in sql.fetch(query):
             ids[(cid, code, other)] = pk
     entries = []
     for line, record in zip(lines, records, strict=True):
         key = (line.candidate_id, line.code, line.group if model is Grade else line.part)
         entries.append(
             {"action": "create", "entity": model._meta.table_name, "entity_id": ids[key],
-             "after": bulk.create_text(model, record), "reason": f"{reason}, ligne {line.line}",
+             "after": audit.record_text(model, record), "reason": f"{reason}, ligne {line.line}",
              "candidate_id": line.candidate_id}
         )  # fmt: skip
     audit.log_many(entries)
