@@ -20,20 +20,15 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from baktui.data import db as dbmod
-from baktui.data.audit import current_user
 from baktui.errors import DatabaseError
+from baktui.rules.lifecycles import PHASE
 from baktui.screens import registry
-from baktui.screens.base import (
-    ERROR_TIMEOUT,
-    BaktuiScreen,
-    ChoiceModal,
-    ConfirmModal,
-    error_text,
-    focused_help,
-    worker_connection,
-)
+from baktui.screens.base import BaktuiScreen, focused_help
 from baktui.screens.help import HelpScreen, help_markdown, keys_of
-from baktui.services.sessions import PHASES, SessionInfo, current_session, set_phase
+from baktui.services.sessions import SessionInfo, current_session, set_phase
+from baktui.services.settings import current_login
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
+from baktui.widgets.feedback import ERROR_TIMEOUT, error_text, worker_connection
 
 APP_NAME = "baktui"
 HOME_MODE = "home"
@@ -108,7 +103,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self.db_target = db_target
         self._checkpointer: dbmod.BackgroundCheckpointer | None = None
         self.db_label = dbmod.describe_target(db_target)
-        self.login = current_user()
+        self.login = current_login()
         self.session: SessionInfo | None = None
         self.session_changed: Signal[SessionInfo | None] = Signal(self, "session-changed")
         # Keyboard data entry over SSH: no animation, no smooth scrolling.
@@ -166,7 +161,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         def chosen(phase: str | None) -> None:
             if phase is None or phase == session.phase:
                 return
-            label = dict(PHASES)[phase]
+            label = PHASE.label(phase)
             self.push_screen(
                 ConfirmModal(
                     f"Passer la session {session.year} en phase « {label} » ?\n"
@@ -179,7 +174,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self.push_screen(
             ChoiceModal(
                 "Phase de la session",
-                list(PHASES),
+                [(str(p), label) for p, label in PHASE.choices()],
                 current=session.phase,
                 prompt=f"Session {session.year} : choisissez la nouvelle phase.",
             ),

@@ -38,6 +38,9 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSumma
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Never read the developer's own database or data directory."""
+    """Never read the developer's own database, configuration or data directory."""
     monkeypatch.delenv("BAKTUI_DB", raising=False)
+    monkeypatch.delenv("BAKTUI_OUT", raising=False)
+    monkeypatch.setenv("BAKTUI_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))

@@ -14,10 +14,11 @@ from textual.pilot import Pilot
 from baktui.app import BaktuiApp
 from baktui.data.models import AuditLog, Candidate, SchemaVersion
 from baktui.screens import registry
-from baktui.screens.base import BaktuiScreen, ChoiceModal, ConfirmModal
+from baktui.screens.base import BaktuiScreen
 from baktui.screens.help import HelpScreen
 from baktui.screens.home import HomeScreen
 from baktui.services.sessions import SessionInfo
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 
 HOME_ONLY = (registry.entry("home"),)
 # A second mode for the tests: the bare base screen is a valid, empty screen.

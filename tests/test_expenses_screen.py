@@ -15,9 +15,9 @@ from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.models import AuditLog, ExpenseClaim, ExpenseLine
 from baktui.demo import build_demo
-from baktui.screens.base import ConfirmModal
 from baktui.screens.expenses import ExpensesScreen
 from baktui.services import expenses as service
+from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.expense_dialogs import LineCorrectionModal, RejectModal
 
 LOGIN = "gestionnaire"

@@ -15,12 +15,12 @@ from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate
 from baktui.demo import DemoSummary
-from baktui.screens.base import ChoiceModal, ConfirmModal
 from baktui.screens.candidate_card import CandidateCardScreen
 from baktui.screens.home import HomeScreen
 from baktui.screens.lookup import LookupScreen, short_etablissement
 from baktui.services.sessions import current_session
 from baktui.widgets.candidate_dialogs import ContactDialog
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 
 INE = HELENE_INE
 

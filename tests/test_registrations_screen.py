@@ -17,9 +17,9 @@ from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Candidate, Etablissement
 from baktui.demo import DemoSummary
-from baktui.screens.base import ConfirmModal
 from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
 from baktui.services import candidates as cs
+from baktui.widgets.dialogs import ConfirmModal
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ database is chosen by :func:`open_database` when the app or a command starts.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,11 +15,11 @@ from pathlib import Path
 import peewee
 from playhouse.db_url import connect as connect_url
 
+from baktui.config import get_config
 from baktui.errors import DatabaseError
 
 database_proxy = peewee.DatabaseProxy()
 
-ENV_VAR = "BAKTUI_DB"
 BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -40,13 +39,10 @@ def default_db_path() -> Path:
 
 
 def resolve_target(target: str | None) -> str:
-    """--db wins, then $BAKTUI_DB, then the user data directory."""
+    """--db wins, then $BAKTUI_DB, then the configuration file, then the user data directory."""
     if target:
         return target
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return env
-    return str(default_db_path())
+    return get_config().database or str(default_db_path())
 
 
 def describe_target(target: str) -> str:

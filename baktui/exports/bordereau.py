@@ -16,8 +16,8 @@ from fpdf.enums import XPos, YPos
 
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
-from baktui.services.juries import academie_name
 from baktui.services.lots import SlipDocument, slip_documents
+from baktui.services.settings import academie_name
 
 TITLE = "Bordereau de notation"
 ROW_HEIGHT = 6.2

@@ -25,6 +25,7 @@ from baktui.rules import expenses as rules
 from baktui.services import expenses as service
 from baktui.services import juries
 from baktui.services.sessions import SessionInfo
+from baktui.services.settings import academie_name
 
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD/MM/YYYY"
@@ -417,7 +418,7 @@ def export_statements(
             stem = f"etats-de-frais-{len(statements)}-examinateurs"
         path = output_dir() / f"{stem}-{session.year}.pdf"
     written = write_statements(
-        path, statements, session_year=session.year, academie=juries.academie_name()
+        path, statements, session_year=session.year, academie=academie_name()
     )
     service.record_documents([s.examiner_id for s in statements], "etat_de_frais", written.name)
     total = 0

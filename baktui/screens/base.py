@@ -1,4 +1,4 @@
-"""What every baktui screen shares: the frame, F1 help text, Escape, dialogs and messages.
+"""What every baktui screen shares: the frame, F1 help text, Escape and messages.
 
 A top-level screen (one per F-key, see :mod:`baktui.screens.registry`) subclasses
 :class:`BaktuiScreen`, sets ``HELP`` (markdown, in French) and ``SUB_TITLE``, and yields its own
@@ -7,63 +7,26 @@ base class. Escape pops a pushed screen, and on the root screen of a mode goes b
 
 Messages to the user follow one convention (:meth:`BaktuiScreen.say`, :meth:`BaktuiScreen.warn`,
 :meth:`BaktuiScreen.fail`), and a thread worker that raises shows its French message instead of
-crashing the app (:meth:`BaktuiScreen.on_worker_state_changed`).
+crashing the app (:meth:`BaktuiScreen.on_worker_state_changed`). The dialogs are in
+:mod:`baktui.widgets.dialogs`, the worker plumbing in :mod:`baktui.widgets.feedback`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
-from baktui.data.db import current_database
-from baktui.errors import DatabaseError, ServiceError
+from baktui.widgets.feedback import ERROR_TIMEOUT, NOTIFY_TIMEOUT, WARN_TIMEOUT, error_text
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from baktui.app import BaktuiApp
-
-# How long messages stay on screen (seconds): errors stay until read.
-NOTIFY_TIMEOUT = 4.0
-WARN_TIMEOUT = 8.0
-ERROR_TIMEOUT = 15.0
-
-
-@contextmanager
-def worker_connection() -> Iterator[None]:
-    """Give a thread worker its own database connection, closed when the work is done.
-
-    peewee connections are per thread; closing ours keeps a pooled thread from holding a file
-    handle on the shared database between refreshes.
-    """
-    db = current_database()
-    opened = db.is_closed()
-    if opened:
-        db.connect()
-    try:
-        yield
-    finally:
-        if opened and not db.is_closed():
-            db.close()
-
-
-def error_text(error: BaseException | None) -> str:
-    """The French message shown for an error raised by a service or the database."""
-    if isinstance(error, ServiceError | DatabaseError):
-        return str(error)
-    if error is None:
-        return "Erreur inconnue."
-    return f"Erreur inattendue ({type(error).__name__}) : {error}"
 
 
 class BaktuiScreen(Screen[None]):
@@ -130,113 +93,6 @@ class BaktuiScreen(Screen[None]):
         """A worker that failed (``exit_on_error=False``) shows its message instead of crashing."""
         if event.state == WorkerState.ERROR:
             self.fail(error_text(event.worker.error), title="Erreur")
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """Ask a yes/no question; dismisses True (O, or Entrée on « Oui ») or False (N, Échap).
-
-    Usage: ``self.app.push_screen(ConfirmModal("Supprimer ?"), callback)`` or, inside a worker,
-    ``await self.app.push_screen_wait(ConfirmModal(...))``.
-    """
-
-    HELP: ClassVar[str | None] = (
-        "Répondez **O** (oui) ou **N** (non). **Échap** annule, **Entrée** valide le bouton "
-        "sélectionné, **Tab** passe d'un bouton à l'autre."
-    )
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o,y", "answer(True)", "Oui", id="confirm-yes"),
-        Binding("n", "answer(False)", "Non", id="confirm-no"),
-        Binding("escape", "answer(False)", "Annuler", id="confirm-cancel"),
-        Binding("left,right", "app.focus_next", "Changer de bouton", show=False, id="confirm-move"),
-    ]
-
-    def __init__(
-        self,
-        question: str,
-        *,
-        title: str = "Confirmation",
-        yes: str = "Oui",
-        no: str = "Non",
-        default: bool = False,
-    ) -> None:
-        super().__init__(classes="dialog-screen")
-        self.question = question
-        self.dialog_title = title
-        self.yes_label = yes
-        self.no_label = no
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
-            yield Static(self.question, classes="dialog-text", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes_label} (O)", id="yes", variant="primary", compact=True)
-                yield Button(f"{self.no_label} (N)", id="no", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#yes" if self.default else "#no").focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
-class ChoiceModal(ModalScreen[str | None]):
-    """Pick one value in a short list (arrows + Entrée); dismisses its key, or None on Échap."""
-
-    HELP: ClassVar[str | None] = (
-        "Choisissez avec **↑** / **↓** puis **Entrée**. **Échap** annule sans rien changer."
-    )
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="choice-cancel"),
-    ]
-
-    def __init__(
-        self,
-        title: str,
-        choices: Sequence[tuple[str, str]],
-        *,
-        current: str | None = None,
-        prompt: str = "",
-    ) -> None:
-        super().__init__(classes="dialog-screen")
-        self.dialog_title = title
-        self.choices = list(choices)
-        self.current = current
-        self.prompt = prompt
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
-            if self.prompt:
-                yield Static(self.prompt, classes="dialog-text", markup=False)
-            yield OptionList(
-                *(
-                    Option(label + ("  (actuelle)" if key == self.current else ""), id=key)
-                    for key, label in self.choices
-                ),
-                compact=True,
-            )
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        keys = [key for key, _ in self.choices]
-        if self.current in keys:
-            options.highlighted = keys.index(self.current)
-        options.focus()
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def focused_help(screen: Screen[object]) -> str | None:

@@ -20,13 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from baktui.errors import ConflictError
-from baktui.screens.base import (
-    BaktuiScreen,
-    ChoiceModal,
-    ConfirmModal,
-    error_text,
-    worker_connection,
-)
+from baktui.screens.base import BaktuiScreen
 from baktui.services.candidates import (
     CandidateCard,
     TimelineEntry,
@@ -37,7 +31,9 @@ from baktui.services.candidates import (
     timeline,
     transfer,
 )
-from baktui.widgets.candidate_dialogs import ContactDialog, TextDialog
+from baktui.widgets.candidate_dialogs import ContactDialog
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
+from baktui.widgets.feedback import error_text, worker_connection
 
 TABS = ("identity", "choices", "centre", "grades", "documents", "history")
 TAB_TITLES = {

@@ -25,16 +25,12 @@ from textual.worker import get_current_worker
 
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.expenses import euros_text
-from baktui.screens.base import (
-    BaktuiScreen,
-    ChoiceModal,
-    ConfirmModal,
-    error_text,
-    worker_connection,
-)
+from baktui.screens.base import BaktuiScreen
 from baktui.services import expenses as service
 from baktui.services.sessions import SessionInfo
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
+from baktui.widgets.feedback import error_text, worker_connection
 
 PAGE_SIZE = 100
 OLDEST_IN_AGEING = 8

@@ -26,12 +26,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from baktui.errors import ServiceError
-from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services import lots
 from baktui.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
-from baktui.widgets.candidate_dialogs import TextDialog
 from baktui.widgets.control_fields import ControlFields
+from baktui.widgets.dialogs import ConfirmModal, TextDialog
 from baktui.widgets.entry_line import EntryLine
+from baktui.widgets.feedback import error_text, worker_connection
 from baktui.widgets.grade_grid import GradeGrid
 
 

@@ -26,7 +26,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from baktui.screens import registry
-from baktui.screens.base import BaktuiScreen, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services.sessions import KINDS, SessionInfo, current_session
 from baktui.services.stats import (
     HomeCounts,
@@ -34,6 +34,7 @@ from baktui.services.stats import (
     grades_missing,
     home_counts,
 )
+from baktui.widgets.feedback import worker_connection
 
 REFRESH_SECONDS = 30.0
 

@@ -23,13 +23,7 @@ from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabP
 
 from baktui.errors import ServiceError
 from baktui.rules.identifiers import parse_date_fr
-from baktui.screens.base import (
-    BaktuiScreen,
-    ChoiceModal,
-    ConfirmModal,
-    error_text,
-    worker_connection,
-)
+from baktui.screens.base import BaktuiScreen
 from baktui.screens.replacements import ReplacementScreen, need_when, short_place
 from baktui.services import juries, replacements
 from baktui.services.juries import (
@@ -41,7 +35,9 @@ from baktui.services.juries import (
 )
 from baktui.services.replacements import Board, Need
 from baktui.widgets.absence_form import AbsenceForm
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.examiner_picker import ExaminerPicker, short_corps
+from baktui.widgets.feedback import error_text, worker_connection
 
 TAB_BOARD = "board"
 TAB_JURIES = "juries"

@@ -19,8 +19,9 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
-from baktui.screens.base import BaktuiScreen, error_text, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services.search import DEFAULT_LIMIT, KIND_EMPTY, SearchResult, lookup
+from baktui.widgets.feedback import error_text, worker_connection
 
 _ETAB_WORDS = re.compile(
     r"^(lycée|lycee|lp|lpo|lgt|établissement|etablissement|centre|"

@@ -21,10 +21,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from baktui.errors import ServiceError
-from baktui.screens.base import BaktuiScreen, error_text, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services import lots
 from baktui.services.lots import MissingGroup, MissingGroupsPage, MissingLine
-from baktui.widgets.candidate_dialogs import TextDialog
+from baktui.widgets.dialogs import TextDialog
+from baktui.widgets.feedback import error_text, worker_connection
 
 GROUPS_PAGE = 200
 LINES_PAGE = lots.MISSING_PAGE

@@ -31,7 +31,7 @@ from textual.worker import get_current_worker
 from baktui.errors import ConflictError
 from baktui.rules.registration import STATES, TRANSITIONS, dossier_pieces
 from baktui.rules.regulation import Regulation
-from baktui.screens.base import BaktuiScreen, ConfirmModal, error_text, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services.candidates import (
     CHECK_KINDS,
     Anomaly,
@@ -53,6 +53,8 @@ from baktui.services.candidates import (
     save_form,
 )
 from baktui.services.sessions import regulation_of
+from baktui.widgets.dialogs import ConfirmModal
+from baktui.widgets.feedback import error_text, worker_connection
 
 PAGE_SIZE = 100
 SHORT_FIELDS = {

@@ -19,11 +19,12 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from baktui.errors import ConflictError, ServiceError
-from baktui.screens.base import BaktuiScreen, error_text, worker_connection
+from baktui.screens.base import BaktuiScreen
 from baktui.services import replacements
 from baktui.services.juries import AssignmentRefused
 from baktui.services.replacements import Need, Option, Ranking, ReplacementResult
 from baktui.widgets.examiner_picker import short_corps
+from baktui.widgets.feedback import error_text, worker_connection
 
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 

@@ -1869,7 +1869,7 @@ def issue_confirmations(
     and record one Document per candidate (audited: it shows in each timeline)."""
     from baktui.exports import confirmation as pdf
     from baktui.exports.paths import output_dir, safe_name, share
-    from baktui.services.juries import academie_name
+    from baktui.services.settings import academie_name
 
     started = time.perf_counter()
     items = list(confirmation_data(session_id, candidate_ids))

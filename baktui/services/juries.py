@@ -60,6 +60,7 @@ from baktui.data.models import (
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import examiners as rules
 from baktui.rules.identifiers import fold
+from baktui.services.settings import academie_name
 
 if TYPE_CHECKING:  # the PDF and Excel libraries load only when a document is written
     from baktui.exports.convocations import ExaminerConvocation
@@ -1811,15 +1812,6 @@ def export_jury_lists(
         IssuedDocument(pdf_path, DOC_JURY_LIST, elapsed_ms=elapsed),
         IssuedDocument(xlsx_path, DOC_JURY_LIST, elapsed_ms=elapsed),
     )
-
-
-def academie_name() -> str:
-    """The académie printed on documents: the ``academie`` setting, else the PDF default."""
-    from baktui.data.models import Setting
-    from baktui.exports.pdf import DEFAULT_ACADEMIE
-
-    row = Setting.get_or_none(Setting.key == "academie")
-    return row.value if row is not None and row.value.strip() else DEFAULT_ACADEMIE
 
 
 def centres_of_session(session_id: int) -> list[tuple[int, str, str]]:

@@ -9,19 +9,10 @@ from functools import lru_cache
 from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Epreuve, ExamSession, Series
-from baktui.errors import ServiceError
+from baktui.errors import NotFoundError, ServiceError
+from baktui.rules.lifecycles import PHASE
 from baktui.rules.regulation import Regulation, load_regulation
 
-PHASES = (
-    ("inscriptions", "Inscriptions"),
-    ("organisation", "Organisation des épreuves"),
-    ("epreuves", "Épreuves"),
-    ("correction", "Correction et remontée des notes"),
-    ("deliberation", "Délibérations"),
-    ("resultats", "Résultats publiés"),
-    ("close", "Session close"),
-)
-PHASE_LABELS = dict(PHASES)
 KINDS = {"normale": "session normale", "remplacement": "session de remplacement"}
 
 
@@ -41,7 +32,7 @@ class SessionInfo:
 
     @property
     def phase_label(self) -> str:
-        return PHASE_LABELS.get(self.phase, self.phase)
+        return PHASE.label(self.phase)
 
 
 def _info(row: ExamSession) -> SessionInfo:
@@ -166,7 +157,13 @@ def _parse_regulation(text: str) -> Regulation:
 
 
 def set_phase(session_id: int, phase: str) -> SessionInfo:
-    if phase not in PHASE_LABELS:
-        raise ServiceError(f"Phase « {phase} » inconnue.")
-    row = audit.update(ExamSession, session_id, {"phase": phase}, reason="changement de phase")
+    """Move the session to another phase (audited)."""
+    with write_transaction():
+        current = ExamSession.get_or_none(ExamSession.id == session_id)
+        if current is None:
+            raise NotFoundError(f"Session n° {session_id} introuvable.")
+        error = PHASE.move_error(current.phase, phase)
+        if error:
+            raise ServiceError(f"Session : {error}.")
+        row = audit.update(ExamSession, session_id, {"phase": phase}, reason="changement de phase")
     return _info(row)

@@ -17,7 +17,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
 from baktui.errors import ConflictError
-from baktui.screens.base import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
 from baktui.services.candidates import (
     CONTACT_FIELDS,
     CandidateCard,
@@ -26,6 +25,7 @@ from baktui.services.candidates import (
     field_label,
     update_contact,
 )
+from baktui.widgets.feedback import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
 
 CONTACT_LABELS = {
     "address": "Adresse",
@@ -149,46 +149,6 @@ class ContactDialog(ModalScreen["CandidateCard | None"]):
     def _saved(self, card: CandidateCard) -> None:
         self.app.notify("Coordonnées enregistrées.", timeout=NOTIFY_TIMEOUT)
         self.dismiss(card)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class TextDialog(ModalScreen[str | None]):
-    """Ask for one line of text (académie of a transfer, a reason); None on Échap."""
-
-    HELP: ClassVar[str | None] = "Tapez le texte puis **Entrée**. **Échap** annule."
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="text-cancel"),
-    ]
-
-    def __init__(
-        self, title: str, prompt: str, *, value: str = "", allow_empty: bool = False
-    ) -> None:
-        super().__init__(classes="dialog-screen")
-        self.dialog_title = title
-        self.prompt = prompt
-        self.value = value
-        self.allow_empty = allow_empty
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
-            yield Static(self.prompt, classes="dialog-text", markup=False)
-            yield Input(self.value, id="text-value", compact=True)
-            yield Static("", id="text-error", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#text-value", Input).focus()
-
-    @on(Input.Submitted, "#text-value")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = " ".join(event.value.split())
-        if not text and not self.allow_empty:
-            self.query_one("#text-error", Static).update("Champ obligatoire (Échap pour annuler).")
-            return
-        self.dismiss(text)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

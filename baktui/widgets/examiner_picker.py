@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from baktui.screens.base import error_text, worker_connection
 from baktui.services.juries import ExaminerInfo, search_examiners
+from baktui.widgets.feedback import error_text, worker_connection
 
 PICKER_LIMIT = 50
 

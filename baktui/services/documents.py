@@ -1,0 +1,126 @@
+"""Issuing documents: where the files go, how they are written, and their record in the base.
+
+The renderers in :mod:`baktui.exports` turn document dataclasses into a PDF or a workbook and know
+nothing of the base; a use-case service reads the data, builds the dataclasses, and calls
+:func:`issue` with the renderer: the file is written atomically (a half-written file never
+replaces a good one) into the documents folder, then one :class:`Document` row per candidate or
+examiner concerned records it, audited, so that the card's "Documents" tab and the timeline show
+who printed what and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from baktui.config import get_config
+from baktui.data import audit
+from baktui.data.db import write_transaction
+from baktui.data.models import Document
+from baktui.exports.paths import safe_name, write_atomically
+
+# Kinds of document, as stored in Document.kind, and how the card names them.
+CONFIRMATION = "confirmation_inscription"
+CONVOCATION_EXAMINATEUR = "convocation_examinateur"
+LISTE_JURYS = "liste_jurys"
+BORDEREAU = "bordereau_notation"
+ETAT_DE_FRAIS = "etat_de_frais"
+PAIEMENT_FRAIS = "paiement_frais"
+KIND_LABELS = {
+    CONFIRMATION: "confirmation d'inscription",
+    CONVOCATION_EXAMINATEUR: "convocation d'examinateur",
+    LISTE_JURYS: "listes d'affectation des jurys",
+    BORDEREAU: "bordereau de notation",
+    ETAT_DE_FRAIS: "état de frais",
+    PAIEMENT_FRAIS: "fichier de mise en paiement",
+    "convocation": "convocation",
+    "releve": "relevé de notes",
+    "diplome": "diplôme",
+}
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """A document written to disk and recorded in the base."""
+
+    path: Path
+    kind: str
+    count: int  # documents in the file: candidates, examiners, lots…
+    elapsed_ms: float = 0.0
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def documents_folder(out_dir: Path | None = None) -> Path:
+    """The folder documents are written to (created if missing): ``out_dir``, else the
+    configuration's (``$BAKTUI_OUT``, ``[documents] dossier``, ``baktui-documents/``)."""
+    folder = out_dir or get_config().documents_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def file_name(*parts: str, suffix: str, stamped: bool = True) -> str:
+    """A file name from readable parts (accents folded), with the time it was made:
+    ``file_name("convocations", "DUPONT-12", suffix=".pdf")`` →
+    ``convocations-DUPONT-12-20260615-091502.pdf``."""
+    stem = "-".join(safe_name(p) for p in parts if p)
+    if stamped:
+        stem += "-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return stem + suffix
+
+
+def issue(
+    kind: str,
+    name: str,
+    write: Callable[[Path], object],
+    *,
+    candidates: Sequence[int] = (),
+    examiners: Sequence[int | None] = (),
+    count: int | None = None,
+    out_dir: Path | None = None,
+    path: Path | None = None,
+    reason: str = "",
+) -> IssuedDocument:
+    """Write a document with ``write(temporary_path)`` and record it.
+
+    The file goes to ``path``, else ``name`` in the documents folder. One Document row is
+    written per candidate and per examiner named (an examiner may be None: an office file such
+    as the payment workbook), in one transaction after the file is in place.
+    """
+    started = time.perf_counter()
+    target = path or documents_folder(out_dir) / name
+    written = write_atomically(target, target.suffix, write)
+    record(kind, written.name, candidates=candidates, examiners=examiners, reason=reason)
+    total = count if count is not None else max(len(candidates) + len(examiners), 1)
+    return IssuedDocument(written, kind, total, (time.perf_counter() - started) * 1000)
+
+
+def record(
+    kind: str,
+    reference: str,
+    *,
+    candidates: Sequence[int] = (),
+    examiners: Sequence[int | None] = (),
+    reason: str = "",
+) -> int:
+    """Note an issued file in the documents table (audited: it shows in each timeline)."""
+    why = reason or f"édition : {kind_label(kind)}"
+    when, who = audit.now_iso(), audit.current_user()
+    rows = [{"candidate": c} for c in candidates] + [{"examiner": e} for e in examiners]
+    with write_transaction():
+        for row in rows:
+            audit.create(
+                Document,
+                kind=kind,
+                issued_at=when,
+                issued_by=who,
+                reference=reference,
+                reason=why,
+                **row,
+            )
+    return len(rows)

@@ -1,0 +1,46 @@
+"""What every screen and widget shares to talk to the user and to the base from a worker.
+
+- :func:`worker_connection`: a thread worker's own database connection;
+- :func:`error_text`: the French message shown for an error (never a traceback);
+- how long messages stay on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from baktui.data.db import current_database
+from baktui.errors import BaktuiError
+
+# How long messages stay on screen (seconds): errors stay until read.
+NOTIFY_TIMEOUT = 4.0
+WARN_TIMEOUT = 8.0
+ERROR_TIMEOUT = 15.0
+
+
+@contextmanager
+def worker_connection() -> Iterator[None]:
+    """Give a thread worker its own database connection, closed when the work is done.
+
+    peewee connections are per thread; closing ours keeps a pooled thread from holding a file
+    handle on the shared database between refreshes.
+    """
+    db = current_database()
+    opened = db.is_closed()
+    if opened:
+        db.connect()
+    try:
+        yield
+    finally:
+        if opened and not db.is_closed():
+            db.close()
+
+
+def error_text(error: BaseException | None) -> str:
+    """The French message shown for an error raised by a service or the database."""
+    if isinstance(error, BaktuiError):
+        return str(error)
+    if error is None:
+        return "Erreur inconnue."
+    return f"Erreur inattendue ({type(error).__name__}) : {error}"
