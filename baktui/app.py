@@ -8,6 +8,7 @@ the database is opened when the app mounts.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -19,12 +20,14 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.signal import Signal
 
+from baktui.config import Config, get_config
 from baktui.data import db as dbmod
 from baktui.errors import DatabaseError
 from baktui.rules.lifecycles import PHASE
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen, focused_help
 from baktui.screens.help import HelpScreen, help_markdown, keys_of
+from baktui.screens.keys import binding_ids
 from baktui.services.sessions import SessionInfo, current_session, set_phase
 from baktui.services.settings import current_login
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
@@ -73,18 +76,18 @@ def app_bindings() -> list[Binding]:
             item.key,
             f"goto('{item.mode}')",
             item.title,
-            id=item.mode,
+            id=f"app.{item.mode}",
             priority=True,
             tooltip=item.help,
         )
         for item in registry.SCREENS
     ]
     return [
-        Binding("f1", "help", "Aide", id="help", priority=True),
+        Binding("f1", "help", "Aide", id="app.help", priority=True),
         *modes,
-        Binding("ctrl+p", "command_palette", "Commandes", id="command-palette", priority=True),
-        Binding("ctrl+q", "quit", "Quitter", id="quit", priority=True),
-        Binding("ctrl+c", "quit_hint", "Quitter ?", show=False, id="quit-hint"),
+        Binding("ctrl+p", "command_palette", "Commandes", id="app.command_palette", priority=True),
+        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        Binding("ctrl+c", "quit_hint", "Quitter ?", show=False, id="app.quit_hint"),
     ]
 
 
@@ -97,8 +100,9 @@ class BaktuiApp(App[None], inherit_bindings=False):
     NOTIFICATION_TIMEOUT = 6
     BINDINGS: ClassVar[list[BindingType]] = []  # see app_bindings(): built per instance
 
-    def __init__(self, db_target: str) -> None:
+    def __init__(self, db_target: str, config: Config | None = None) -> None:
         super().__init__()
+        self.config = config or get_config()
         self._bindings = BindingsMap(app_bindings())
         self.db_target = db_target
         self._checkpointer: dbmod.BackgroundCheckpointer | None = None
@@ -110,6 +114,8 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self.animation_level = "none"
         for item in registry.SCREENS:
             self.add_mode(item.mode, self._screen_factory(item))
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
 
     @staticmethod
     def _screen_factory(item: registry.ScreenEntry) -> Callable[[], Screen]:
@@ -126,13 +132,43 @@ class BaktuiApp(App[None], inherit_bindings=False):
         """Open the database (fast: a file and its schema version), then show the home screen."""
         try:
             dbmod.open_database(self.db_target)
+            dbmod.make_interactive()
             self._checkpointer = dbmod.start_background_checkpoints()
             session = current_session()
         except DatabaseError as exc:
             self.exit(return_code=1, message=str(exc))
             return
+        self._apply_theme()
         self.set_session(session)
         self.switch_mode(HOME_MODE)
+        if self.config.keymap:
+            self.call_after_refresh(self._check_keymap)
+
+    def _apply_theme(self) -> None:
+        """The configuration's theme, unless $TEXTUAL_THEME chose one for this terminal."""
+        wanted = self.config.theme
+        if not wanted or os.environ.get("TEXTUAL_THEME"):
+            return
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(
+                f"Thème « {wanted} » inconnu ([affichage] theme) : thème par défaut.",
+                severity="warning",
+                timeout=ERROR_TIMEOUT,
+            )
+
+    def _check_keymap(self) -> None:
+        """Say which [touches] entries name no key of baktui (a typo would silently do nothing)."""
+        unknown = sorted(set(self.config.keymap) - set(binding_ids()))
+        if unknown:
+            what = "identifiant inconnu" if len(unknown) == 1 else "identifiants inconnus"
+            self.notify(
+                f"[touches] de la configuration : {what} : {', '.join(unknown)} "
+                "(« baktui config --touches » les liste tous).",
+                severity="warning",
+                timeout=ERROR_TIMEOUT,
+            )
 
     def on_unmount(self) -> None:
         if self._checkpointer is not None:

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import peewee
 
+from baktui.config import get_config
 from baktui.data import db as dbmod
-from baktui.errors import DatabaseError, ServiceError
+from baktui.errors import BaktuiError, ConfigError, DatabaseError, ServiceError
+from baktui.logs import get_logger, setup_logging
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -83,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     delib.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
     delib.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
+    conf = sub.add_parser(
+        "config", help="montre la configuration en vigueur (fichiers lus, réglages, touches)"
+    )
+    conf.add_argument(
+        "--touches", action="store_true", help="liste aussi toutes les touches et leur identifiant"
+    )
+
     exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
@@ -101,23 +110,27 @@ def _open(target: str | None, *, create: bool = False) -> bool:
         _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
         return False
     try:
-        dbmod.open_database(resolved, create=create)
+        dbmod.open_database(resolved, create=create, progress=print)
     except DatabaseError as exc:
         _err(str(exc))
         return False
     return True
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    resolved = dbmod.resolve_target(args.db)
-    if not dbmod.exists(resolved):
-        _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
+def _run_app(target: str) -> int:
+    """Open the base (its schema brought up to date here, before the screen is taken), then run
+    the application on it."""
+    if not _open(target):
         return EXIT_REFUSED
     from baktui.app import BaktuiApp
 
-    app = BaktuiApp(db_target=resolved)
+    app = BaktuiApp(db_target=target)
     app.run()
     return EXIT_REFUSED if app.return_code else EXIT_OK
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    return _run_app(dbmod.resolve_target(args.db))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -133,11 +146,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Démo existante : {target} (--rebuild pour la reconstruire)")
     if args.no_open:
         return EXIT_OK
-    from baktui.app import BaktuiApp
-
-    app = BaktuiApp(db_target=target)
-    app.run()
-    return EXIT_REFUSED if app.return_code else EXIT_OK
+    return _run_app(target)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -203,6 +212,39 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    from baktui.config import config_files, get_config, known_keys
+
+    config = get_config()
+    read = set(config.files)
+    print("Fichiers de configuration (dans l'ordre, le dernier l'emporte) :")
+    for file in config_files():
+        print(f"  {file}" + ("" if file in read else "  (absent)"))
+    print("Réglages en vigueur :")
+    print(f"  base         {dbmod.describe_target(dbmod.resolve_target(args.db))}")
+    print(f"  documents    {config.documents_folder()}")
+    print(f"  académie     {config.academie} (tant que la base n'a pas la sienne)")
+    print(f"  thème        {config.theme or 'par défaut'}")
+    print(f"  journal      {config.log_level} → {log_path or 'désactivé'}")
+    print(f"  clés possibles : {', '.join(known_keys())}, touches.IDENTIFIANT")
+    if config.keymap:
+        print("Touches redéfinies :")
+        for binding_id, keys in sorted(config.keymap.items()):
+            print(f"  {binding_id} = {keys}")
+    if args.touches:
+        from baktui.screens.keys import key_entries
+
+        print("Touches de baktui (identifiant, touches, action) :")
+        shown: set[str] = set()
+        for entry in key_entries():
+            if entry.id in shown:
+                continue
+            shown.add(entry.id)
+            keys = config.keymap.get(entry.id, entry.keys)
+            print(f"  {entry.id:<32} {keys:<16} {entry.description}")
+    return EXIT_OK
+
+
 COMMANDS = {
     None: cmd_app,
     "demo": cmd_demo,
@@ -210,11 +252,24 @@ COMMANDS = {
     "import": cmd_import,
     "deliberer": cmd_deliberer,
     "export": cmd_export,
+    "config": cmd_config,
 }
 
 
+log_path: Path | None = None  # the log file of this run (set by main)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    global log_path
     args = build_parser().parse_args(argv)
+    try:
+        config = get_config()
+    except ConfigError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    log_path = setup_logging(config.log_level)
+    log = get_logger(__name__)
+    log.info("baktui %s", " ".join(argv if argv is not None else sys.argv[1:]))
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -222,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except peewee.OperationalError as exc:
         # e.g. the base stayed locked by a colleague's long write beyond the busy timeout
+        log.warning("base inutilisable : %s", exc)
         _err(
             f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée "
             "sans rien laisser à moitié écrit ; relancez-la dans un instant."
@@ -231,6 +287,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into a reader that stopped early (| head): the work is done, stay quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except BaktuiError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    except Exception as exc:
+        log.exception("erreur inattendue")
+        where = f" Détails pour l'assistance : {log_path}." if log_path else ""
+        _err(
+            f"Erreur inattendue ({type(exc).__name__} : {exc}) : la commande s'est arrêtée.{where}"
+        )
+        return EXIT_REFUSED
     finally:
         dbmod.close_database()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +20,8 @@ from baktui.errors import DatabaseError
 
 database_proxy = peewee.DatabaseProxy()
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # batch commands and workers wait this long for a colleague's write
+INTERACTIVE_BUSY_TIMEOUT_MS = 200  # the app's key-handling connection (see make_interactive)
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "busy_timeout": BUSY_TIMEOUT_MS,
@@ -88,29 +89,58 @@ def exists(target: str) -> bool:
     return path is None or (path.exists() and path.stat().st_size > 0)
 
 
-def open_database(target: str | None = None, *, create: bool = False) -> peewee.Database:
+_opened: dict[str, str] = {}  # "target": the target the models are bound to
+
+
+def open_database(
+    target: str | None = None,
+    *,
+    create: bool = False,
+    progress: Callable[[str], object] | None = None,
+) -> peewee.Database:
     """Open the database, bind the models to it and bring its schema up to date.
 
     With ``create=False`` a missing SQLite file is an error (so that a typo in --db does not
-    silently create an empty database).
+    silently create an empty database). Opening again the target the models are bound to reuses
+    that database object (the CLI migrates before the app starts; the app opens it again).
+    ``progress`` receives a French line when the schema is upgraded.
     """
     from baktui.data.migrations import migrate
 
     resolved = resolve_target(target)
-    path = sqlite_path(resolved)
-    if path is not None:
-        if not create and not exists(resolved):
-            raise DatabaseError(f"Aucune base baktui à « {path} ».")
-        path.parent.mkdir(parents=True, exist_ok=True)
-    db = make_database(resolved)
-    database_proxy.initialize(db)
+    db = database_proxy.obj
+    if db is None or _opened.get("target") != resolved:
+        path = sqlite_path(resolved)
+        if path is not None:
+            if not create and not exists(resolved):
+                raise DatabaseError(f"Aucune base baktui à « {path} ».")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = make_database(resolved)
+        database_proxy.initialize(db)
+        _opened["target"] = resolved
     try:
         db.connect(reuse_if_open=True)
-        migrate(db)
+        migrate(db, progress=progress)
     except peewee.DatabaseError as exc:  # unreachable server, locked or not a database file
         db.close()
+        _opened.clear()
         raise DatabaseError(f"Impossible d'ouvrir « {describe_target(resolved)} » : {exc}") from exc
     return db
+
+
+def make_interactive(timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS) -> None:
+    """Give this thread's connection (the app's, which handles the keys) a short wait for locks.
+
+    A colleague's batch holding the write lock must not freeze every Enter for 10 s: after
+    ``timeout_ms`` the write fails, nothing is half-written, and the screen says to type again.
+    Worker threads open their own connections with the normal wait.
+    """
+    db = current_database()
+    db.connect(reuse_if_open=True)
+    if is_sqlite(db):
+        db.execute_sql(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+    else:
+        db.execute_sql(f"SET lock_timeout = {int(timeout_ms)}")
 
 
 class BackgroundCheckpointer:
@@ -162,7 +192,9 @@ def start_background_checkpoints(interval: float = 1.0) -> BackgroundCheckpointe
 
 
 def close_database() -> None:
+    """Close this thread's connection; the next open_database binds afresh."""
     db = database_proxy.obj
+    _opened.clear()
     if db is not None and not db.is_closed():
         db.close()
 

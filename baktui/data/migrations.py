@@ -120,8 +120,9 @@ def schema_version(db: pw.Database) -> int | None:
     return int(row) if row is not None else None
 
 
-def migrate(db: pw.Database) -> int:
-    """Create or upgrade the schema; returns the version reached."""
+def migrate(db: pw.Database, progress: Callable[[str], object] | None = None) -> int:
+    """Create or upgrade the schema; returns the version reached. ``progress`` is told, in
+    French, when an existing base is upgraded (it can take a while on a large base)."""
     version = schema_version(db)
     if version is None:
         with db.atomic():
@@ -135,6 +136,8 @@ def migrate(db: pw.Database) -> int:
             f"Cette base est au schéma {version}, plus récent que ce baktui ({LATEST_VERSION}) : "
             "mettez baktui à jour."
         )
+    if version < LATEST_VERSION and progress is not None:
+        progress(f"Mise à jour de la base : schéma {version} → {LATEST_VERSION}…")
     for target in range(version + 1, LATEST_VERSION + 1):
         with db.atomic():
             MIGRATIONS[target](db)

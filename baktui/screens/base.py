@@ -36,7 +36,7 @@ class BaktuiScreen(Screen[None]):
     """Markdown (French) shown by F1, above the list of keys of the screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Retour", id="back"),
+        Binding("escape", "back", "Retour", id="screen.back"),
     ]
 
     @property

@@ -68,15 +68,17 @@ class HelpScreen(ModalScreen[None]):
 
     HELP: ClassVar[str | None] = "Vous êtes dans l'aide. **Échap** ou **F1** la ferme."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1", "close", "Fermer l'aide", id="help-close"),
-        Binding("up", "scroll('up')", "Monter", show=False, id="help-up", priority=True),
-        Binding("down", "scroll('down')", "Descendre", show=False, id="help-down", priority=True),
+        Binding("escape,f1", "close", "Fermer l'aide", id="help.close"),
+        Binding("up", "scroll('up')", "Monter", show=False, id="help.scroll_up", priority=True),
+        Binding(
+            "down", "scroll('down')", "Descendre", show=False, id="help.scroll_down", priority=True
+        ),
         Binding(
             "pageup",
             "scroll('page_up')",
             "Page précédente",
             show=False,
-            id="help-pageup",
+            id="help.page_up",
             priority=True,
         ),
         Binding(
@@ -84,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
             "scroll('page_down')",
             "Page suivante",
             show=False,
-            id="help-pagedown",
+            id="help.page_down",
             priority=True,
         ),
     ]

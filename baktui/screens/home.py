@@ -189,8 +189,8 @@ L'heure de la dernière lecture est en bas.
 **p** change la phase de la session (inscriptions, organisation, épreuves…), après confirmation.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh_counts", "Actualiser", id="home-refresh"),
-        Binding("p", "app.change_phase", "Phase", id="home-phase"),
+        Binding("r", "refresh_counts", "Actualiser", id="home.refresh"),
+        Binding("p", "app.change_phase", "Phase", id="home.change_phase"),
     ]
 
     def compose_content(self) -> ComposeResult:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 @dataclass(frozen=True)
 class ScreenEntry:
-    mode: str  # mode name, also the binding id
+    mode: str  # mode name; its F-key binding id is "app.<mode>"
     key: str  # function key
     title: str  # footer label and command-palette title
     target: str  # "module:ClassName" of the Screen, built with no argument

@@ -31,10 +31,16 @@ class ConfirmModal(ModalScreen[bool]):
         "sélectionné, **Tab** passe d'un bouton à l'autre."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o,y", "answer(True)", "Oui", id="confirm-yes"),
-        Binding("n", "answer(False)", "Non", id="confirm-no"),
-        Binding("escape", "answer(False)", "Annuler", id="confirm-cancel"),
-        Binding("left,right", "app.focus_next", "Changer de bouton", show=False, id="confirm-move"),
+        Binding("o,y", "answer(True)", "Oui", id="confirm.yes"),
+        Binding("n", "answer(False)", "Non", id="confirm.no"),
+        Binding("escape", "answer(False)", "Annuler", id="confirm.cancel"),
+        Binding(
+            "left,right",
+            "app.focus_next",
+            "Changer de bouton",
+            show=False,
+            id="confirm.switch_button",
+        ),
     ]
 
     def __init__(
@@ -80,7 +86,7 @@ class ChoiceModal(ModalScreen[str | None]):
         "Choisissez avec **↑** / **↓** puis **Entrée**. **Échap** annule sans rien changer."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="choice-cancel"),
+        Binding("escape", "cancel", "Annuler", id="choice.cancel"),
     ]
 
     def __init__(
@@ -131,7 +137,7 @@ class TextDialog(ModalScreen[str | None]):
 
     HELP: ClassVar[str | None] = "Tapez le texte puis **Entrée**. **Échap** annule."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="text-cancel"),
+        Binding("escape", "cancel", "Annuler", id="text.cancel"),
     ]
 
     def __init__(

@@ -1,7 +1,8 @@
 """What every screen and widget shares to talk to the user and to the base from a worker.
 
 - :func:`worker_connection`: a thread worker's own database connection;
-- :func:`error_text`: the French message shown for an error (never a traceback);
+- :func:`error_text`: the French message shown for an error (never a traceback: that goes to
+  the log);
 - how long messages stay on screen.
 """
 
@@ -12,6 +13,9 @@ from contextlib import contextmanager
 
 from baktui.data.db import current_database
 from baktui.errors import BaktuiError
+from baktui.logs import get_logger
+
+_log = get_logger(__name__)
 
 # How long messages stay on screen (seconds): errors stay until read.
 NOTIFY_TIMEOUT = 4.0
@@ -38,9 +42,15 @@ def worker_connection() -> Iterator[None]:
 
 
 def error_text(error: BaseException | None) -> str:
-    """The French message shown for an error raised by a service or the database."""
+    """The French message shown for an error raised by a service or the database.
+
+    An unexpected error (a bug, not a refusal) is also written to the log with its traceback,
+    so that whoever maintains the server can see what the user only saw summarised.
+    """
     if isinstance(error, BaktuiError):
+        _log.debug("refus montré : %s", error)
         return str(error)
     if error is None:
         return "Erreur inconnue."
+    _log.error("erreur inattendue montrée à l'utilisateur", exc_info=error)
     return f"Erreur inattendue ({type(error).__name__}) : {error}"
