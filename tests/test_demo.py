@@ -13,14 +13,9 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.demo import (
-    DEMO_ANOMALIES,
-    SMALL_CANDIDATES,
-    DemoSummary,
-    build_demo,
-    build_small_demo,
-    default_demo_path,
-)
+from baktui.demo import SMALL_CANDIDATES, DemoSummary, build_demo, default_demo_path
+from baktui.demo.anomalies import DEMO_ANOMALIES
+from baktui.demo.build import build_small_demo
 from baktui.rules import deliberation, identifiers, registration
 from baktui.rules.examiners import teaches
 from baktui.rules.grades import Grade
