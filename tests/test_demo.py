@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections import Counter, defaultdict
@@ -13,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from baktui.data import db as dbmod
-from baktui.demo import (
-    DEMO_ANOMALIES,
-    SMALL_CANDIDATES,
-    DemoSummary,
-    build_demo,
-    build_small_demo,
-    default_demo_path,
-)
+from baktui.data.models import Registration
+from baktui.demo import SMALL_CANDIDATES, DemoSummary, anomalies, build_demo, default_demo_path
+from baktui.demo.anomalies import DEMO_ANOMALIES
+from baktui.demo.build import build_small_demo
+from baktui.demo.bulk import Table
+from baktui.demo.calendar import weekdays, written_day, written_epreuves
+from baktui.demo.names import Picker
+from baktui.demo.population import largest_remainder
 from baktui.rules import deliberation, identifiers, registration
 from baktui.rules.examiners import teaches
 from baktui.rules.grades import Grade
@@ -124,6 +125,58 @@ def test_default_demo_path_depends_on_size() -> None:
     assert default_demo_path(12_000).name == "demo.sqlite"
     assert default_demo_path(700_000).name == "demo-700000.sqlite"
     assert default_demo_path(12_000).parent == default_demo_path(700_000).parent
+
+
+# --- the builder's small pieces (hand-computed) --------------------------------------------------
+
+
+def test_largest_remainder_splits_exactly() -> None:
+    assert largest_remainder(10, [1, 1, 1]) == [4, 3, 3]  # ties go to the first
+    assert largest_remainder(7, [0.5, 0.25, 0.25]) == [3, 2, 2]  # 3.5, 1.75, 1.75
+    assert largest_remainder(5, []) == []
+    assert sum(largest_remainder(12_000, [0.4, 0.2, 0.17, 0.08, 0.06, 0.05, 0.04])) == 12_000
+
+
+def test_picker_follows_the_weights() -> None:
+    picker = Picker.weighted({"a": 1, "b": 3})
+    draws = [picker(lambda x=x: x) for x in (0.0, 0.24, 0.25, 0.99)]
+    assert draws == ["a", "a", "b", "b"]
+    ranked = Picker(["first", "second"])  # no weights: by rank, 1/8 and 1/9: 9/17 of the draws
+    assert ranked(lambda: 0.52) == "first" and ranked(lambda: 0.54) == "second"
+
+
+def test_spoilers_make_what_the_checks_refuse() -> None:
+    good = "123456789AB"
+    assert identifiers.ine_error(good) is None
+    assert anomalies.invalid_ine(good, 1) == "123456789IO"
+    assert anomalies.invalid_ine(good, 2) == "123456789X"
+    assert identifiers.ine_error(anomalies.invalid_ine(good, 1))
+    assert identifiers.ine_error(anomalies.invalid_ine(good, 2))
+    assert anomalies.short_postcode("69003") == "6903"
+    assert anomalies.email_without_domain("lea.durand@gmail.com") == "lea.durand@gmail"
+    assert identifiers.email_error("lea.durand@gmail")
+    assert anomalies.too_many_options(["ARTS", "LATIN"], 2) == "ARTS-T,LATIN-T,ARTS-T"
+
+
+def test_calendar() -> None:
+    assert written_day("SP2") == dt.date(2026, 6, 17)
+    assert written_day("XYZ") == written_day("PHI")  # a written épreuve without its own day
+    assert weekdays(dt.date(2026, 6, 26), 3) == [  # Friday, then Monday and Tuesday
+        dt.date(2026, 6, 26),
+        dt.date(2026, 6, 29),
+        dt.date(2026, 6, 30),
+    ]
+    assert written_epreuves(REG) == ["FRE", "PHI", "SP1", "SP2"]
+
+
+def test_bulk_table_writes_the_model_defaults_in_the_statement() -> None:
+    table = Table(Registration, ("candidate", "epreuve_code"))
+    assert table.sql == (
+        'INSERT INTO "registration" ("candidate_id", "epreuve_code", "option_name") '
+        "VALUES (?, ?, '')"
+    )
+    with pytest.raises(ValueError, match="Registration.epreuve_code"):
+        Table(Registration, ("candidate",))
 
 
 # --- volumes and integrity ----------------------------------------------------------------------
