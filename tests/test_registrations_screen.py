@@ -17,8 +17,11 @@ from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Candidate, Etablissement
 from baktui.demo import DemoSummary
-from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
-from baktui.services import candidates as cs
+from baktui.rules.registration_checks import CHECK_KINDS
+from baktui.screens.registration_form import RegistrationFormScreen
+from baktui.screens.registrations import RegistrationsScreen
+from baktui.services.candidate_card import candidate_card
+from baktui.services.candidate_contact import update_contact
 from baktui.widgets.dialogs import ConfirmModal
 
 
@@ -153,7 +156,7 @@ async def test_checks_reach_a_seeded_anomaly_which_leaves_the_list_once_fixed(
         assert isinstance(screen, RegistrationsScreen) and screen.report is not None
         kinds = screen.query_one("#reg-kinds", DataTable)
         labels = [str(kinds.get_row_at(i)[0]) for i in range(kinds.row_count)]
-        assert labels[0] == "Toutes les anomalies" and labels[1:] == list(cs.CHECK_KINDS.values())
+        assert labels[0] == "Toutes les anomalies" and labels[1:] == list(CHECK_KINDS.values())
         total_before = len(screen.report.anomalies)
         choices_before = screen.report.counts["choix"]
         assert choices_before >= 1
@@ -217,8 +220,8 @@ async def test_a_colleagues_save_wins_the_form_reloads_and_nothing_is_overwritte
         await type_text(pilot, "06 22 22 22 22")
         # meanwhile, at another desk
         with acting_as("collegue"):
-            card = cs.candidate_card(candidate.id)
-            cs.update_contact(candidate.id, {"phone": "0611111111"}, expected_version=card.version)
+            card = candidate_card(candidate.id)
+            update_contact(candidate.id, {"phone": "0611111111"}, expected_version=card.version)
         await pilot.press("ctrl+s")
         await settle(pilot)
         refused = [n for n in notices(app) if n.startswith("Modification refusée")]
