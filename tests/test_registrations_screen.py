@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import office_screens, settle, type_text
+from helpers import held, office_screens, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -18,6 +18,7 @@ from baktui.data.audit import acting_as
 from baktui.data.models import Candidate, Etablissement
 from baktui.demo import DemoSummary
 from baktui.rules.registration_checks import CHECK_KINDS
+from baktui.screens import registration_form as registration_form_screen
 from baktui.screens.registration_form import RegistrationFormScreen
 from baktui.screens.registrations import RegistrationsScreen
 from baktui.services.candidate_card import candidate_card
@@ -245,3 +246,45 @@ async def test_a_colleagues_save_wins_the_form_reloads_and_nothing_is_overwritte
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is form
+
+
+async def test_keys_typed_while_the_form_saves_are_kept(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = held(monkeypatch, registration_form_screen, "save_form")
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        candidate = Candidate.get((Candidate.status == "scolaire") & (Candidate.email != ""))
+        app.push_screen(RegistrationFormScreen(candidate.id, focus="city"))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RegistrationFormScreen)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "VILLEURBANNE")
+        # Ctrl+S, and at once on to the next field, as fast as the user types
+        await pilot.press("ctrl+s", "tab", "ctrl+u")
+        await type_text(pilot, "lea.martin@example.fr")
+        assert form._saving  # all of it was typed while the save was running
+        gate.set()
+        await settle(pilot)
+        assert not form._saving
+        assert Candidate.get_by_id(candidate.id).city == "VILLEURBANNE"
+        assert Candidate.get_by_id(candidate.id).email == candidate.email
+        assert form.query_one("#f-city", Input).value == "VILLEURBANNE"
+        assert form.query_one("#f-email", Input).value == "lea.martin@example.fr"  # not lost
+        assert app.focused is form.query_one("#f-email", Input)
+        assert form.dirty  # the e-mail is still to save
+        # a Ctrl+S pressed during a save saves again when it is done
+        gate.clear()
+        await pilot.press("ctrl+s", "tab", "ctrl+u")
+        await type_text(pilot, "06 11 22 33 44")
+        await pilot.press("ctrl+s")
+        assert form._saving and form._save_again
+        gate.set()
+        await settle(pilot)
+        saved = Candidate.get_by_id(candidate.id)
+        assert (saved.email, saved.phone) == ("lea.martin@example.fr", "0611223344")
+        assert not form.dirty

@@ -118,6 +118,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         self._save_again = False  # Ctrl+S pressed while a save was running
         self._sent: RegistrationForm | None = None  # what the running save writes
         self._dossier_keys: tuple[str, ...] = ()
+        self._shown_uai = ""  # the UAI whose établissement is shown beside it
 
     # --- layout -------------------------------------------------------------------------------------
 
@@ -158,6 +159,8 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         shown: RegistrationForm | None = None,
     ) -> None:
         """Fill the form with ``form`` as loaded, showing ``shown`` (what is typed) if given."""
+        # after a save, the établissement shown beside an unchanged UAI stays
+        same_uai = shown is not None and self._shown_uai == (shown or form).etablissement
         self.session_id, self.reg, self.choices, self.loaded = session_id, reg, choices, form
         self.candidate_id = form.candidate_id
         view = shown or form
@@ -185,14 +188,15 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
                     self.query_one(f"#f-{name}", Checkbox).value = bool(getattr(view, name))
             self._build_dossier(view.status, view.eps_inapte, view.dossier, reset=True)
             for name, _, _ in FORM_ROWS:
-                self._message(name, "")
+                if not (same_uai and name == "etablissement"):
+                    self._message(name, "")
         finally:
             self._populating = False
         self._title()
         self._show_specialites()
         # after a save the cursor stays where the user has gone since
         self.call_after_refresh(self._show_stored_errors if shown else self._place_cursor)
-        if view.etablissement:
+        if view.etablissement and not same_uai:
             self.lookup_uai(view.etablissement)
 
     def _title(self) -> None:
@@ -317,6 +321,8 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
     # --- messages beside the fields ----------------------------------------------------------------
 
     def _message(self, name: str, text: str, *, error: bool = True) -> None:
+        if name == "etablissement":
+            self._shown_uai = ""
         widget = self.query(f"#m-{name}")
         if not widget:
             return
@@ -405,7 +411,11 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
             )
         else:
             text = f"{etab.name}" + (f", {etab.city}" if etab.city else "")
-            self.app.call_from_thread(self._info, "etablissement", text)
+            self.app.call_from_thread(self._uai_found, uai, text)
+
+    def _uai_found(self, uai: str, text: str) -> None:
+        self._info("etablissement", text)
+        self._shown_uai = uai
 
     def _show_specialites(self) -> None:
         """Beside the series: its two spécialités (they come with the series)."""

@@ -145,7 +145,7 @@ def run_checks(
     return CheckReport(session_id, anomalies, total, time.perf_counter() - started)
 
 
-_ACTIVE_SQL = "{session} = ? AND state <> 'annulee' AND transferred_to = ''"
+_ACTIVE_SQL = "{session} = ? AND state <> '" + _CANCELLED + "' AND transferred_to = ''"
 _DUPLICATE_SQL = {
     # same folded name and birth date; same INE. The inner query groups with the
     # (session, name_key) index, the join brings back the members of each group.
