@@ -17,6 +17,7 @@ from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Candidate, Etablissement
 from baktui.demo import DemoSummary
+from baktui.rules.candidate import FORM_FIELDS
 from baktui.rules.registration_checks import CHECK_KINDS
 from baktui.screens import registration_form as registration_form_screen
 from baktui.screens.registration_form import RegistrationFormScreen
@@ -24,6 +25,7 @@ from baktui.screens.registrations import RegistrationsScreen
 from baktui.services.candidate_card import candidate_card
 from baktui.services.candidate_contact import update_contact
 from baktui.widgets.dialogs import ConfirmModal
+from baktui.widgets.registration_fields import FORM_ROWS
 
 
 @dataclass(frozen=True)
@@ -288,3 +290,7 @@ async def test_keys_typed_while_the_form_saves_are_kept(
         saved = Candidate.get_by_id(candidate.id)
         assert (saved.email, saved.phone) == ("lea.martin@example.fr", "0611223344")
         assert not form.dirty
+
+
+def test_the_form_rows_are_the_declared_form_fields() -> None:
+    assert sorted(name for name, _, _ in FORM_ROWS) == sorted(FORM_FIELDS)
