@@ -12,6 +12,7 @@ from baktui.rules.registration import dossier_pieces, dossier_text, missing_piec
 from baktui.rules.registration_checks import CHECKED_FIELDS, RowChecker
 from baktui.rules.registration_form import (
     RegistrationForm,
+    changed_fields,
     contact_errors,
     field_error,
     form_errors,
@@ -174,3 +175,14 @@ def test_the_row_checks() -> None:
         ("coordonnees", "postcode", "code postal manquant (candidat individuel)"),
     ]
     assert len(check.choices) == 2  # the choices are memoised: (lvb "") and the others
+
+
+def test_changed_fields_of_the_form() -> None:
+    assert changed_fields(GOOD, GOOD) == []
+    typed = GOOD.with_values(city="LYON", eps_inapte=True, dossier={"identite": False})
+    assert changed_fields(GOOD, typed) == ["city", "eps_inapte"]  # an unticked box is no change
+    assert changed_fields(GOOD, typed.with_values(dossier={"identite": True})) == [
+        "city",
+        "eps_inapte",
+        "dossier",
+    ]

@@ -15,6 +15,7 @@ from typing import Any
 from baktui.rules import identifiers
 from baktui.rules.candidate import (
     CONTACT_FIELDS,
+    FORM_FIELDS,
     IMPORT_FIELDS,
     SEXES,
     Group,
@@ -206,3 +207,15 @@ def state_errors(reg: Regulation, form: RegistrationForm, target: str, current: 
         if problems:
             return [("state", "validation impossible : " + " ; ".join(problems))]
     return []
+
+
+def changed_fields(before: RegistrationForm, after: RegistrationForm) -> list[str]:
+    """The form fields that differ between two states of the form (the dossier by its boxes)."""
+    changed = []
+    for name in FORM_FIELDS:
+        if name == "dossier":
+            if {k: bool(before.dossier.get(k)) for k in after.dossier} != dict(after.dossier):
+                changed.append(name)
+        elif getattr(after, name) != getattr(before, name):
+            changed.append(name)
+    return changed

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
@@ -29,8 +29,7 @@ from textual.worker import get_current_worker
 from baktui.errors import ConflictError
 from baktui.rules.candidate import label as field_label
 from baktui.rules.lifecycles import REGISTRATION
-from baktui.rules.registration import dossier_pieces
-from baktui.rules.registration_form import RegistrationForm, form_errors
+from baktui.rules.registration_form import RegistrationForm, changed_fields, form_errors
 from baktui.rules.regulation import Regulation
 from baktui.screens.base import BaktuiScreen
 from baktui.services.registration import ValidationError
@@ -54,8 +53,10 @@ from baktui.widgets.registration_fields import (
     SELECT,
     SEX_CHOICES,
     TAB_ORDER,
+    DossierChecklist,
     FormScroll,
     field_widget,
+    fill_select,
     select_value,
 )
 
@@ -117,7 +118,6 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         self._saving = False
         self._save_again = False  # Ctrl+S pressed while a save was running
         self._sent: RegistrationForm | None = None  # what the running save writes
-        self._dossier_keys: tuple[str, ...] = ()
         self._shown_uai = ""  # the UAI whose établissement is shown beside it
 
     # --- layout -------------------------------------------------------------------------------------
@@ -166,9 +166,9 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         view = shown or form
         self._populating = True
         try:
-            self._set_select("state", self._state_options(form.state), view.state, blank=False)
+            self._set_select("state", self._state_options(form.state), view.state)
             self._set_select("sex", SEX_CHOICES, view.sex)
-            self._set_select("status", list(choices.statuses), view.status, blank=False)
+            self._set_select("status", list(choices.statuses), view.status)
             self._set_select(
                 "centre", [(c, f"{c} {n}"[:26]) for c, n in choices.centres], view.centre
             )
@@ -186,7 +186,9 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
                         box.value = str(getattr(view, name))
                 elif kind == CHECKBOX:
                     self.query_one(f"#f-{name}", Checkbox).value = bool(getattr(view, name))
-            self._build_dossier(view.status, view.eps_inapte, view.dossier, reset=True)
+            self.query_one(DossierChecklist).show(
+                view.status, view.eps_inapte, view.dossier, reset=True
+            )
             for name, _, _ in FORM_ROWS:
                 if not (same_uai and name == "etablissement"):
                     self._message(name, "")
@@ -228,10 +230,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
     def focus_on(self, name: str) -> None:
         """Put the cursor on a field (the dossier: its first piece not received)."""
         if name == "dossier":
-            boxes = list(self.query_one("#f-dossier").query(Checkbox))
-            target: Widget | None = next(
-                (b for b in boxes if not b.value), boxes[0] if boxes else None
-            )
+            target: Widget | None = self.query_one(DossierChecklist).first_missing()
         else:
             target = self.query_one(f"#f-{name}") if FIELD_KINDS.get(name) else None
         if target is None:
@@ -243,19 +242,8 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         states = [state, *REGISTRATION.next_states(state)]
         return [(s, REGISTRATION.label(s)) for s in states]
 
-    def _set_select(
-        self, name: str, options: list[tuple[str, str]], value: str, *, blank: bool = True
-    ) -> None:
-        select = self.query_one(f"#f-{name}", Select)
-        known = [key for key, _ in options]
-        shown = list(options)
-        if value and value not in known:
-            shown.append((value, f"{value} (inconnu)"))
-        select.set_options([(label, key) for key, label in shown])
-        if value:
-            select.value = value
-        else:
-            select.clear()
+    def _set_select(self, name: str, options: list[tuple[str, str]], value: str) -> None:
+        fill_select(self.query_one(f"#f-{name}", Select), options, value)
 
     def _set_sub_choices(self, series: str, value: str) -> None:
         subs = list(self.choices.sub_choices.get(series, ())) if self.choices else []
@@ -265,33 +253,6 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
         label = self.choices.sub_choice_labels.get(series, "") if self.choices else ""
         self.query_one("#row-sub_choice Label", Label).update(
             (label[:12] or "Ens. spécif.") if subs else "Sous-choix"
-        )
-
-    def _build_dossier(
-        self, status: str, eps: bool, received: dict[str, bool] | Any, *, reset: bool = False
-    ) -> None:
-        """The dossier's boxes for the status; the boxes already ticked stay, unless ``reset``."""
-        pieces = dossier_pieces(status, eps)
-        keys = tuple(key for key, _ in pieces)
-        box = self.query_one("#f-dossier", Vertical)
-        if keys == self._dossier_keys and box.children:
-            if reset:
-                for checkbox in box.query(Checkbox):
-                    checkbox.value = bool(received.get((checkbox.id or "").removeprefix("d-")))
-            return
-        current = (
-            {}
-            if reset
-            else {(cb.id or "").removeprefix("d-"): cb.value for cb in box.query(Checkbox)}
-        ) or dict(received)
-        box.remove_children()
-        self._dossier_keys = keys
-        if not pieces:
-            box.mount(Static("sans objet (scolaire)", classes="form-msg -info"))
-            return
-        box.mount_all(
-            Checkbox(label, bool(current.get(key)), id=f"d-{key}", compact=True)
-            for key, label in pieces
         )
 
     # --- reading the form -----------------------------------------------------------------------------
@@ -306,10 +267,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
                 values[name] = select_value(self.query_one(f"#f-{name}", Select))
             elif kind == CHECKBOX:
                 values[name] = self.query_one(f"#f-{name}", Checkbox).value
-        values["dossier"] = {
-            (cb.id or "").removeprefix("d-"): cb.value
-            for cb in self.query_one("#f-dossier").query(Checkbox)
-        }
+        values["dossier"] = self.query_one(DossierChecklist).received()
         return base.with_values(**values)
 
     @property
@@ -381,7 +339,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
             self._set_sub_choices(series, current if current in valid else "")
         if name == "status":
             form = self.current_form()
-            self._build_dossier(form.status, form.eps_inapte, form.dossier)
+            self.query_one(DossierChecklist).show(form.status, form.eps_inapte, form.dossier)
         self.validate_fields(DEPENDENT.get(name, (name,)))
 
     @on(Checkbox.Changed)
@@ -391,7 +349,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
             return
         if name == "eps_inapte":
             form = self.current_form()
-            self._build_dossier(form.status, form.eps_inapte, form.dossier)
+            self.query_one(DossierChecklist).show(form.status, form.eps_inapte, form.dossier)
         if name in FIELD_KINDS:
             self.validate_fields(DEPENDENT.get(name, (name,)))
 
@@ -503,15 +461,3 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
             )
             return
         super().action_back()
-
-
-def changed_fields(before: RegistrationForm, after: RegistrationForm) -> list[str]:
-    """The form's fields that differ between two states of the form (the dossier by its boxes)."""
-    changed = []
-    for name, _, _ in FORM_ROWS:
-        if name == "dossier":
-            if {k: bool(before.dossier.get(k)) for k in after.dossier} != dict(after.dossier):
-                changed.append(name)
-        elif getattr(after, name) != getattr(before, name):
-            changed.append(name)
-    return changed

@@ -1,5 +1,8 @@
 """The registration form's rows: which widget holds each field, in Tab order, and how it is read.
 
+Also the two widgets the form fills from a session's lists: a list keeping a value it no longer
+offers, and the dossier's checklist.
+
 The fields themselves are declared once in :mod:`baktui.rules.candidate` (a test checks that the
 rows below are exactly its form fields); this module only lays them out for 80 columns: the
 short label, the kind of widget, the hints and the keys an input accepts, and which messages to
@@ -8,13 +11,14 @@ refresh when a field changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Checkbox, Input, Select, Static
 
 from baktui.rules.candidate import SEXES
+from baktui.rules.registration import dossier_pieces
 
 INPUT, SELECT, CHECKBOX, DOSSIER = "input", "select", "checkbox", "dossier"
 
@@ -102,4 +106,53 @@ def field_widget(name: str, kind: str) -> Iterator[Widget]:
     elif kind == CHECKBOX:
         yield Checkbox(CHECKBOX_LABELS[name], id=f"f-{name}", compact=True)
     else:
-        yield Vertical(id="f-dossier")
+        yield DossierChecklist(id="f-dossier")
+
+
+def fill_select(select: Select[str], options: list[tuple[str, str]], value: str) -> None:
+    """Offer (key, label) ``options`` and choose ``value`` (a stored value the lists no longer
+    offer is kept, marked « inconnu »)."""
+    shown = list(options)
+    if value and value not in {key for key, _ in options}:
+        shown.append((value, f"{value} (inconnu)"))
+    select.set_options([(label, key) for key, label in shown])
+    if value:
+        select.value = value
+    else:
+        select.clear()
+
+
+class DossierChecklist(Vertical):
+    """The pieces an individual candidate's dossier must hold, one box each (id ``d-<piece>``)."""
+
+    _keys: tuple[str, ...] = ()  # the pieces the boxes are for
+
+    def show(
+        self, status: str, eps: bool, received: Mapping[str, bool], *, reset: bool = False
+    ) -> None:
+        """The boxes for the status; the boxes already ticked stay, unless ``reset``."""
+        pieces = dossier_pieces(status, eps)
+        keys = tuple(key for key, _ in pieces)
+        if keys == self._keys and self.children:
+            if reset:
+                for box in self.query(Checkbox):
+                    box.value = bool(received.get((box.id or "").removeprefix("d-")))
+            return
+        current = ({} if reset else self.received()) or dict(received)
+        self.remove_children()
+        self._keys = keys
+        if not pieces:
+            self.mount(Static("sans objet (scolaire)", classes="form-msg -info"))
+            return
+        self.mount_all(
+            Checkbox(label, bool(current.get(key)), id=f"d-{key}", compact=True)
+            for key, label in pieces
+        )
+
+    def received(self) -> dict[str, bool]:
+        return {(box.id or "").removeprefix("d-"): box.value for box in self.query(Checkbox)}
+
+    def first_missing(self) -> Checkbox | None:
+        """The first piece not received (else the first piece), for the cursor."""
+        boxes = list(self.query(Checkbox))
+        return next((b for b in boxes if not b.value), boxes[0] if boxes else None)
