@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from baktui.rules.lifecycles import REGISTRATION
+from baktui.rules.lifecycles import REGISTRATION, RegistrationState
 from baktui.rules.registration import STATUSES, dossier_pieces, parse_dossier, parse_options
 from baktui.rules.regulation import Regulation
 
@@ -42,6 +42,8 @@ class Kind(StrEnum):
 
 
 class Group(StrEnum):
+    """What a field is used for (a field may be in several groups)."""
+
     REGISTRATION = "registration"  # set by a registration (import, CandidateData)
     FORM = "form"  # on the registration form
     CONTACT = "contact"  # contact detail (the card's contact dialog)
@@ -60,6 +62,8 @@ class Column:
 
 @dataclass(frozen=True)
 class CandidateField:
+    """One field of the candidate: the model's name, how it is named and stored, what uses it."""
+
     name: str  # the Candidate model's field
     label: str  # French, as messages and the timeline name it
     kind: Kind = Kind.TEXT
@@ -142,7 +146,7 @@ FIELDS: tuple[CandidateField, ...] = (
     _field("eps_certificate", "certificat médical EPS", _OFFICE, kind=Kind.BOOL, default=False),
     _field("amenagements", "aménagements", _OFFICE),
     _field("dossier", "dossier", _OFFICE, kind=Kind.CHECKLIST),
-    _field("state", "état de l'inscription", _OFFICE, default=REGISTRATION.states[0].value),
+    _field("state", "état de l'inscription", _OFFICE, default=RegistrationState.BROUILLON.value),
     _field("transferred_to", "transfert", frozenset({_U})),
     _field("jury", "jury", kind=Kind.REF, default=None),
     _field("centre", "centre d'examen", _OFFICE, kind=Kind.REF, default=None),
