@@ -6,6 +6,11 @@ rest: 1 identity and contact, 2 series and choices, 3 établissement, centre and
 when, before → after). Keys do what a caller asks: c contact details, m the registration form,
 p reprint the confirmation, i copy the INE (OSC 52: works over SSH), e change the state,
 t transfer to another académie, a undo the highlighted change of the timeline.
+
+Every write (contact details, state, transfer, undo, the confirmation PDF) runs in a thread
+worker with the version of the card that was read, and the card is read again when it is done;
+the keys typed meanwhile are handled by the card as usual. The texts of the tabs are in
+:mod:`baktui.screens.candidate_card_text`.
 """
 
 from __future__ import annotations
