@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> None:
         f"charge machine {' '.join(load)}"
     )
     if args.checks:
-        from baktui.services.candidates import run_checks
+        from baktui.services.registration_checks import run_checks
 
         started = time.perf_counter()
         report = run_checks(session.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,17 @@ async def settle(pilot: Pilot[None]) -> None:
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
     await pilot.press(*("space" if c == " " else c for c in text))
+
+
+def held(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> threading.Event:
+    """Hold ``module.name`` (a service a screen calls in its worker) until the event is set: the
+    keys the test presses meanwhile are typed while the write is running."""
+    real = getattr(module, name)
+    gate = threading.Event()
+
+    def slow(*args: object, **kwargs: object) -> object:
+        assert gate.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, slow)
+    return gate

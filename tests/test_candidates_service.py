@@ -22,9 +22,23 @@ from baktui.data.models import (
     Registration,
 )
 from baktui.demo import DemoSummary
-from baktui.errors import ConflictError
-from baktui.services import candidates as cs
-from baktui.services.candidates import RegistrationForm, ValidationError
+from baktui.errors import ConflictError, ServiceError
+from baktui.rules.candidate import format_phone
+from baktui.rules.registration_checks import CHECK_KINDS
+from baktui.rules.registration_form import RegistrationForm, field_error
+from baktui.services.candidate_card import candidate_card, timeline
+from baktui.services.candidate_contact import update_contact
+from baktui.services.confirmations import issue_confirmations
+from baktui.services.registration import ValidationError
+from baktui.services.registration_checks import check_candidate, run_checks
+from baktui.services.registration_form import load_form, save_form
+from baktui.services.registration_states import (
+    change_options,
+    change_series,
+    revert_change,
+    set_state,
+    transfer,
+)
 from baktui.services.search import lookup
 from baktui.services.sessions import current_session, regulation_of
 
@@ -56,7 +70,7 @@ def scolaire() -> Candidate:
     for c in Candidate.select().where(
         (Candidate.status == "scolaire") & (Candidate.state == "validee")
     ):
-        if not cs.check_candidate(c.id):
+        if not check_candidate(c.id):
             return c
     raise AssertionError("no clean candidate")
 
@@ -91,12 +105,12 @@ def new_form(**values: object) -> RegistrationForm:
 
 def test_the_card_holds_every_section(demo: Demo) -> None:
     c = scolaire()
-    card = cs.candidate_card(c.id)
-    assert card.display_name == f"{c.last_name.upper()} {c.first_name}"
-    assert card.series == c.series and card.series_label and card.sp1_label
-    assert card.state_label == "validée" and card.status_label == "scolaire"
-    assert card.etablissement_uai and card.etablissement_name
-    codes = [e.code for e in card.epreuves]
+    card = candidate_card(c.id)
+    assert card.profile.display_name == f"{c.last_name.upper()} {c.first_name}"
+    assert card.profile.series == c.series and card.profile.series_label and card.profile.sp1_label
+    assert card.profile.state_label == "validée" and card.profile.status_label == "scolaire"
+    assert card.profile.etablissement_uai and card.profile.etablissement_name
+    codes = [e.code for e in card.profile.epreuves]
     assert codes[:3] == ["FRE", "FRO", "PHI"]
     assert [g.epreuve_code for g in card.grades if g.group == 1] == codes
     assert {g.state for g in card.grades} <= {"saisie", "manquante", "saisie (parties)",
@@ -105,7 +119,7 @@ def test_the_card_holds_every_section(demo: Demo) -> None:
     }  # fmt: skip
     # the session calendar gives the written épreuves a date at the candidate's centre
     phi = next(line for line in card.convocations if line.epreuve_code == "PHI")
-    assert phi.day == dt.date(2026, 6, 15) and phi.centre == card.centre_name
+    assert phi.day == dt.date(2026, 6, 15) and phi.centre == card.profile.centre_name
     assert card.documents == () and card.anomalies == ()
     assert card.transitions == (("confirmee", "confirmée"), ("annulee", "annulée"))
 
@@ -114,22 +128,22 @@ def test_contact_change_is_normalised_audited_and_in_the_timeline(demo: Demo) ->
     c = scolaire()
     before = c.phone
     with acting_as("agent.dec"):
-        card = cs.update_contact(
+        card = update_contact(
             c.id, {"phone": "+33 6 98 76 54 32", "city": "lyon"}, expected_version=c.version
         )
-    assert card.phone == "0698765432" and card.phone_display == "06 98 76 54 32"
-    assert card.city == "LYON" and card.version == c.version + 1
-    entries = cs.timeline(c.id)
+    assert card.profile.phone == "0698765432" and card.profile.phone_display == "06 98 76 54 32"
+    assert card.profile.city == "LYON" and card.version == c.version + 1
+    entries = timeline(c.id)
     phone = next(e for e in entries if e.what == "téléphone")
     assert phone.who == "agent.dec" and phone.after == "06 98 76 54 32"
-    assert phone.before == cs.format_phone(before) and phone.revertible
+    assert phone.before == format_phone(before) and phone.revertible
     assert all(e.what != "date de modification" for e in entries)
 
 
 def test_contact_refuses_bad_values_naming_the_field(demo: Demo) -> None:
     c = scolaire()
     with pytest.raises(ValidationError) as refused:
-        cs.update_contact(c.id, {"postcode": "6900", "email": "x@y"}, expected_version=c.version)
+        update_contact(c.id, {"postcode": "6900", "email": "x@y"}, expected_version=c.version)
     fields = [f for f, _ in refused.value.errors]
     assert fields == ["postcode", "email"]
     assert str(refused.value).startswith("Code postal : code postal « 6900 »")
@@ -138,15 +152,15 @@ def test_contact_refuses_bad_values_naming_the_field(demo: Demo) -> None:
 
 def test_the_second_save_is_refused_and_nothing_is_overwritten(demo: Demo) -> None:
     c = scolaire()
-    first = cs.load_form(c.id)
-    second = cs.load_form(c.id)
+    first = load_form(c.id)
+    second = load_form(c.id)
     with acting_as("collegue"):
-        cs.save_form(demo.session_id, first.with_values(phone="06 11 11 11 11"))
+        save_form(demo.session_id, first.with_values(phone="06 11 11 11 11"))
     with pytest.raises(ConflictError, match="modifiée par collegue"):
-        cs.save_form(demo.session_id, second.with_values(phone="06 22 22 22 22"))
+        save_form(demo.session_id, second.with_values(phone="06 22 22 22 22"))
     assert by_number(c.number).phone == "0611111111"
     with pytest.raises(ConflictError):
-        cs.update_contact(c.id, {"phone": "0633333333"}, expected_version=c.version)
+        update_contact(c.id, {"phone": "0633333333"}, expected_version=c.version)
     assert by_number(c.number).phone == "0611111111"
 
 
@@ -157,15 +171,15 @@ def test_a_new_registration_with_an_invalid_uai_is_refused_on_that_field(demo: D
     count = Candidate.select().count()
     form = new_form(etablissement="0750655F")
     reg = regulation_of(demo.session_id)
-    message = cs.field_error(reg, form, "etablissement")
+    message = field_error(reg, form, "etablissement")
     assert message == "UAI « 0750655F » : lettre de contrôle incorrecte (attendu E)"
     with pytest.raises(ValidationError) as refused:
-        cs.save_form(demo.session_id, form)
+        save_form(demo.session_id, form)
     assert refused.value.errors == [("etablissement", message)]
     assert str(refused.value).startswith("Établissement : UAI « 0750655F »")
     # a well-formed UAI that no établissement has
     with pytest.raises(ValidationError) as unknown:
-        cs.save_form(demo.session_id, new_form(etablissement="0750655E"))
+        save_form(demo.session_id, new_form(etablissement="0750655E"))
     assert unknown.value.errors[0][0] == "etablissement"
     assert "aucun établissement" in unknown.value.errors[0][1]
     assert Candidate.select().count() == count
@@ -196,59 +210,61 @@ def test_each_field_is_checked_with_a_french_message(
     demo: Demo, values: dict[str, object], field: str, fragment: str
 ) -> None:
     reg = regulation_of(demo.session_id)
-    message = cs.field_error(reg, new_form(**values), field)
+    message = field_error(reg, new_form(**values), field)
     assert message is not None and fragment in message, message
 
 
 def test_a_valid_registration_is_created_with_its_epreuves_and_found(demo: Demo) -> None:
     with acting_as("agent.dec"):
-        saved = cs.save_form(demo.session_id, new_form(options="LATIN-1, ARTS-T"))
+        saved = save_form(demo.session_id, new_form(options="LATIN-1, ARTS-T"))
     assert saved.created and saved.number.startswith("26")
     c = Candidate.get_by_id(saved.candidate_id)
     assert c.name_key == "lefevre helene" and c.phone == "0612345678" and c.state == "brouillon"
     codes = [r.epreuve_code for r in Registration.select().where(Registration.candidate == c.id)]
     assert codes[-2:] == ["OPT1", "OPT2"] and "PHI" in codes
     assert lookup(demo.session_id, "helene lefe").hits[0].candidate_id == c.id
-    actions = [(e.action, e.who) for e in cs.timeline(c.id)]
+    actions = [(e.action, e.who) for e in timeline(c.id)]
     assert ("create", "agent.dec") in actions
 
 
 def test_individual_candidates_have_their_dossier_and_validation_needs_it(demo: Demo) -> None:
     form = new_form(status="individuel", etablissement="", eps_inapte=True, eps_certificate=True)
-    saved = cs.save_form(demo.session_id, form)
-    card = cs.candidate_card(saved.candidate_id)
-    assert [p.key for p in card.dossier] == [
+    saved = save_form(demo.session_id, form)
+    card = candidate_card(saved.candidate_id)
+    assert [p.key for p in card.profile.dossier] == [
         "identite", "domicile", "anticipees", "jdc", "certificat_eps"
     ]  # fmt: skip
-    assert not card.dossier_complete
+    assert not card.profile.dossier_complete
     assert [a.kind for a in card.anomalies] == ["dossier"]
     with pytest.raises(ValidationError, match="impossible"):
-        cs.set_state(saved.candidate_id, "validee", expected_version=card.version)
-    card = cs.set_state(saved.candidate_id, "confirmee", expected_version=card.version)
+        set_state(saved.candidate_id, "validee", expected_version=card.version)
+    card = set_state(saved.candidate_id, "confirmee", expected_version=card.version)
     with pytest.raises(ValidationError, match="dossier incomplet"):
-        cs.set_state(saved.candidate_id, "validee", expected_version=card.version)
-    full = cs.load_form(saved.candidate_id)
-    cs.save_form(demo.session_id, full.with_values(dossier={p.key: True for p in card.dossier}))
-    card = cs.candidate_card(saved.candidate_id)
-    assert card.dossier_complete and card.anomalies == ()
-    card = cs.set_state(saved.candidate_id, "validee", expected_version=card.version)
-    assert card.state == "validee"
+        set_state(saved.candidate_id, "validee", expected_version=card.version)
+    full = load_form(saved.candidate_id)
+    save_form(
+        demo.session_id, full.with_values(dossier={p.key: True for p in card.profile.dossier})
+    )
+    card = candidate_card(saved.candidate_id)
+    assert card.profile.dossier_complete and card.anomalies == ()
+    card = set_state(saved.candidate_id, "validee", expected_version=card.version)
+    assert card.profile.state == "validee"
 
 
 def test_series_options_transfer_and_state_are_recorded_and_reversible(demo: Demo) -> None:
     c = scolaire()
-    card = cs.change_series(c.id, "STI2D", "SIN", expected_version=c.version)
-    assert (card.series, card.sub_choice) == ("STI2D", "SIN")
-    card = cs.change_options(c.id, "LATIN-T", expected_version=card.version)
+    card = change_series(c.id, "STI2D", "SIN", expected_version=c.version)
+    assert (card.profile.series, card.profile.sub_choice) == ("STI2D", "SIN")
+    card = change_options(c.id, "LATIN-T", expected_version=card.version)
     options = Registration.select().where(
         (Registration.candidate == c.id) & (Registration.epreuve_code == "OPT1")
     )
     assert [r.option_name for r in options] == ["LATIN-T"]
-    card = cs.transfer(c.id, "Grenoble", expected_version=card.version)
-    assert card.transferred_to == "Grenoble"
-    assert cs.check_candidate(c.id) == []  # a transferred registration is not checked here
-    card = cs.set_state(c.id, "annulee", expected_version=card.version, reason="doublon")
-    history = [e for e in cs.timeline(c.id) if e.what != "épreuves"]
+    card = transfer(c.id, "Grenoble", expected_version=card.version)
+    assert card.profile.transferred_to == "Grenoble"
+    assert check_candidate(c.id) == []  # a transferred registration is not checked here
+    card = set_state(c.id, "annulee", expected_version=card.version, reason="doublon")
+    history = [e for e in timeline(c.id) if e.what != "épreuves"]
     assert [e.what for e in history[:4]] == [
         "état de l'inscription", "transfert", "options", "enseignement spécifique"
     ]  # fmt: skip
@@ -257,30 +273,34 @@ def test_series_options_transfer_and_state_are_recorded_and_reversible(demo: Dem
     for entry in [
         e for e in history if e.what in ("état de l'inscription", "transfert", "options")
     ]:
-        card = cs.revert_change(entry.audit_id, expected_version=card.version)
-    assert (card.state, card.transferred_to, card.options_text) == ("validee", "", "")
+        card = revert_change(entry.audit_id, expected_version=card.version)
+    assert (card.profile.state, card.profile.transferred_to, card.profile.options_text) == (
+        "validee",
+        "",
+        "",
+    )
     assert (
         not Registration.select()
         .where((Registration.candidate == c.id) & (Registration.epreuve_code == "OPT1"))
         .exists()
     )
-    series = [e for e in cs.timeline(c.id) if e.what in ("série", "enseignement spécifique")]
+    series = [e for e in timeline(c.id) if e.what in ("série", "enseignement spécifique")]
     for entry in series[-2:]:
-        card = cs.revert_change(entry.audit_id, expected_version=card.version)
-    assert (card.series, card.sub_choice) == (c.series, c.sub_choice)
-    reasons = [e.reason for e in cs.timeline(c.id)[:2]]
+        card = revert_change(entry.audit_id, expected_version=card.version)
+    assert (card.profile.series, card.profile.sub_choice) == (c.series, c.sub_choice)
+    reasons = [e.reason for e in timeline(c.id)[:2]]
     assert all(r.startswith("annulation de la modification du ") for r in reasons)
 
 
 def test_an_older_change_cannot_be_undone_over_a_newer_one(demo: Demo) -> None:
     c = scolaire()
-    card = cs.update_contact(c.id, {"phone": "0611111111"}, expected_version=c.version)
-    card = cs.update_contact(c.id, {"phone": "0622222222"}, expected_version=card.version)
-    older = [e for e in cs.timeline(c.id) if e.what == "téléphone"][-1]
-    with pytest.raises(cs.ServiceError, match="a changé depuis"):
-        cs.revert_change(older.audit_id, expected_version=card.version)
-    with pytest.raises(cs.ServiceError):
-        cs.revert_change(AuditLog.select().where(AuditLog.entity != "candidate").first().id,
+    card = update_contact(c.id, {"phone": "0611111111"}, expected_version=c.version)
+    card = update_contact(c.id, {"phone": "0622222222"}, expected_version=card.version)
+    older = [e for e in timeline(c.id) if e.what == "téléphone"][-1]
+    with pytest.raises(ServiceError, match="a changé depuis"):
+        revert_change(older.audit_id, expected_version=card.version)
+    with pytest.raises(ServiceError):
+        revert_change(AuditLog.select().where(AuditLog.entity != "candidate").first().id,
                          expected_version=card.version)  # fmt: skip
 
 
@@ -300,7 +320,7 @@ SEEDED = {
 
 
 def test_the_checks_find_every_seeded_anomaly(demo: Demo) -> None:
-    report = cs.run_checks(demo.session_id)
+    report = run_checks(demo.session_id)
     assert report.checked == Candidate.select().where(Candidate.state != "annulee").count()
     found = {(a.number, a.kind, a.field) for a in report.anomalies}
     for seeded, (kind, field) in SEEDED.items():
@@ -310,33 +330,33 @@ def test_the_checks_find_every_seeded_anomaly(demo: Demo) -> None:
             assert (number, kind, field) in found, (seeded, number)
     counts = report.counts
     assert sum(counts.values()) == len(report.anomalies)
-    assert list(counts) == list(cs.CHECK_KINDS)
+    assert list(counts) == list(CHECK_KINDS)
     page = report.page("choix", 0, 2)
     assert len(page) == 2 and all(a.kind == "choix" for a in page)
 
 
 def test_a_fixed_anomaly_leaves_the_list(demo: Demo) -> None:
-    report = cs.run_checks(demo.session_id)
+    report = run_checks(demo.session_id)
     number = demo.summary.anomalies["lvb_manquante"][0]
     c = by_number(number)
     assert [a.field for a in report.anomalies if a.candidate_id == c.id] == ["lvb"]
-    form = cs.load_form(c.id)
+    form = load_form(c.id)
     lvb = "ESP" if form.lva != "ESP" else "ALL"
-    cs.save_form(demo.session_id, form.with_values(lvb=lvb))
-    gone = report.replace_candidates([c.id], cs.check_candidate(c.id))
+    save_form(demo.session_id, form.with_values(lvb=lvb))
+    gone = report.replace_candidates([c.id], check_candidate(c.id))
     assert gone == 1
     assert all(a.candidate_id != c.id for a in report.anomalies)
 
 
 def test_a_duplicate_leaves_the_list_when_one_of_the_pair_is_cancelled(demo: Demo) -> None:
-    report = cs.run_checks(demo.session_id)
+    report = run_checks(demo.session_id)
     number = demo.summary.anomalies["doublon_candidat"][0]
     c = by_number(number)
     mine = [a for a in report.anomalies if a.candidate_id == c.id and a.kind == "doublon"]
     assert mine and mine[0].related
-    cs.set_state(c.id, "annulee", expected_version=c.version, reason="doublon")
+    set_state(c.id, "annulee", expected_version=c.version, reason="doublon")
     ids = [c.id, *mine[0].related]
-    fresh = [a for cid in ids for a in cs.check_candidate(cid)]
+    fresh = [a for cid in ids for a in check_candidate(cid)]
     report.replace_candidates(ids, fresh)
     assert not [a for a in report.anomalies if a.candidate_id in ids and a.kind == "doublon"]
 
@@ -356,17 +376,17 @@ def test_confirmations_one_page_per_candidate_recorded_on_the_card(
 ) -> None:
     c = Candidate.get((Candidate.status == "individuel") & (Candidate.state != "annulee"))
     with acting_as("agent.dec"):
-        one = cs.issue_confirmations(demo.session_id, [c.id], out_dir=tmp_path)
+        one = issue_confirmations(demo.session_id, [c.id], out_dir=tmp_path)
     assert one.count == 1 and one.path.exists() and one.path.read_bytes().startswith(b"%PDF")
     assert _pages(one.path) == 1
-    card = cs.candidate_card(c.id)
+    card = candidate_card(c.id)
     assert [d.kind for d in card.documents] == ["confirmation d'inscription"]
     assert card.documents[0].issued_by == "agent.dec"
-    assert cs.timeline(c.id)[0].what == "document"
+    assert timeline(c.id)[0].what == "document"
     individuals = Candidate.select().where(
         (Candidate.status != "scolaire") & (Candidate.state != "annulee")
         & (Candidate.transferred_to == "")
     ).count()  # fmt: skip
-    everyone = cs.issue_confirmations(demo.session_id, out_dir=tmp_path)
+    everyone = issue_confirmations(demo.session_id, out_dir=tmp_path)
     assert everyone.count == individuals and _pages(everyone.path) == individuals
     assert Document.select().count() == individuals + 1

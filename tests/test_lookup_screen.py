@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import HELENE_INE, office_screens, register_helene, settle, type_text
+from helpers import HELENE_INE, held, office_screens, register_helene, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -15,6 +15,7 @@ from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate
 from baktui.demo import DemoSummary
+from baktui.screens import candidate_card as candidate_card_screen
 from baktui.screens.candidate_card import CandidateCardScreen
 from baktui.screens.home import HomeScreen
 from baktui.screens.lookup import LookupScreen, short_etablissement
@@ -204,3 +205,31 @@ def test_short_etablissement_names() -> None:
     assert short_etablissement("Lycée général et technologique Hector-Guimard") == "Hector-Guimard"
     assert short_etablissement("Lycée") == "Lycée"
     assert short_etablissement("") == ""
+
+
+async def test_keys_typed_after_saving_the_contact_reach_the_card(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = held(monkeypatch, candidate_card_screen, "update_contact")
+    app = BaktuiApp(str(demo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_helene(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactDialog)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "07 98 76 54 32")
+        # Ctrl+S, then at once the history tab: the keys reach the card while the save runs
+        await pilot.press("ctrl+s", "6")
+        card = app.screen
+        assert isinstance(card, CandidateCardScreen)
+        assert card.query_one("#card-tabs").active == "history"
+        assert Candidate.get(Candidate.ine == INE).phone == "0612345678"  # still saving
+        gate.set()
+        await settle(pilot)
+        assert Candidate.get(Candidate.ine == INE).phone == "0798765432"
+        assert "Coordonnées enregistrées." in notices(app)
+        history = row_texts(card.query_one("#card-history", DataTable))
+        assert "06 12 34 56 78 → 07 98 76 54 32" in history[0]
+        assert card.query_one("#card-tabs").active == "history"

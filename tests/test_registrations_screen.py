@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import office_screens, settle, type_text
+from helpers import held, office_screens, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -17,9 +17,15 @@ from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Candidate, Etablissement
 from baktui.demo import DemoSummary
-from baktui.screens.registrations import RegistrationFormScreen, RegistrationsScreen
-from baktui.services import candidates as cs
+from baktui.rules.candidate import FORM_FIELDS
+from baktui.rules.registration_checks import CHECK_KINDS
+from baktui.screens import registration_form as registration_form_screen
+from baktui.screens.registration_form import RegistrationFormScreen
+from baktui.screens.registrations import RegistrationsScreen
+from baktui.services.candidate_card import candidate_card
+from baktui.services.candidate_contact import update_contact
 from baktui.widgets.dialogs import ConfirmModal
+from baktui.widgets.registration_fields import FORM_ROWS
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ async def test_checks_reach_a_seeded_anomaly_which_leaves_the_list_once_fixed(
         assert isinstance(screen, RegistrationsScreen) and screen.report is not None
         kinds = screen.query_one("#reg-kinds", DataTable)
         labels = [str(kinds.get_row_at(i)[0]) for i in range(kinds.row_count)]
-        assert labels[0] == "Toutes les anomalies" and labels[1:] == list(cs.CHECK_KINDS.values())
+        assert labels[0] == "Toutes les anomalies" and labels[1:] == list(CHECK_KINDS.values())
         total_before = len(screen.report.anomalies)
         choices_before = screen.report.counts["choix"]
         assert choices_before >= 1
@@ -217,8 +223,8 @@ async def test_a_colleagues_save_wins_the_form_reloads_and_nothing_is_overwritte
         await type_text(pilot, "06 22 22 22 22")
         # meanwhile, at another desk
         with acting_as("collegue"):
-            card = cs.candidate_card(candidate.id)
-            cs.update_contact(candidate.id, {"phone": "0611111111"}, expected_version=card.version)
+            card = candidate_card(candidate.id)
+            update_contact(candidate.id, {"phone": "0611111111"}, expected_version=card.version)
         await pilot.press("ctrl+s")
         await settle(pilot)
         refused = [n for n in notices(app) if n.startswith("Modification refusée")]
@@ -242,3 +248,49 @@ async def test_a_colleagues_save_wins_the_form_reloads_and_nothing_is_overwritte
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is form
+
+
+async def test_keys_typed_while_the_form_saves_are_kept(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = held(monkeypatch, registration_form_screen, "save_form")
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        candidate = Candidate.get((Candidate.status == "scolaire") & (Candidate.email != ""))
+        app.push_screen(RegistrationFormScreen(candidate.id, focus="city"))
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, RegistrationFormScreen)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "VILLEURBANNE")
+        # Ctrl+S, and at once on to the next field, as fast as the user types
+        await pilot.press("ctrl+s", "tab", "ctrl+u")
+        await type_text(pilot, "lea.martin@example.fr")
+        assert form._saving  # all of it was typed while the save was running
+        gate.set()
+        await settle(pilot)
+        assert not form._saving
+        assert Candidate.get_by_id(candidate.id).city == "VILLEURBANNE"
+        assert Candidate.get_by_id(candidate.id).email == candidate.email
+        assert form.query_one("#f-city", Input).value == "VILLEURBANNE"
+        assert form.query_one("#f-email", Input).value == "lea.martin@example.fr"  # not lost
+        assert app.focused is form.query_one("#f-email", Input)
+        assert form.dirty  # the e-mail is still to save
+        # a Ctrl+S pressed during a save saves again when it is done
+        gate.clear()
+        await pilot.press("ctrl+s", "tab", "ctrl+u")
+        await type_text(pilot, "06 11 22 33 44")
+        await pilot.press("ctrl+s")
+        assert form._saving and form._save_again
+        gate.set()
+        await settle(pilot)
+        saved = Candidate.get_by_id(candidate.id)
+        assert (saved.email, saved.phone) == ("lea.martin@example.fr", "0611223344")
+        assert not form.dirty
+
+
+def test_the_form_rows_are_the_declared_form_fields() -> None:
+    assert sorted(name for name, _, _ in FORM_ROWS) == sorted(FORM_FIELDS)

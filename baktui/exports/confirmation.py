@@ -4,7 +4,8 @@ One page per candidate, all in ONE document (the fonts are embedded once): ident
 details, établissement and centre, series and choices, the épreuves registered, the dossier
 checklist of candidates without contrôle continu, what the candidate must check, and the boxes to
 date and sign. The office sends it; the candidate checks it, corrects it in ink and returns it
-signed. The data comes from :func:`baktui.services.candidates.confirmation_data`.
+signed. A pure renderer of :class:`~baktui.rules.candidate.CandidateProfile` (the card's
+profile too), read by :func:`baktui.services.confirmations.confirmation_data`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, new_document, save
-from baktui.services.candidates import ConfirmationData
+from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
+from baktui.rules.candidate import CandidateProfile, EpreuveLine, sex_label
 
 TITLE = "Confirmation d'inscription"
 
@@ -32,14 +33,13 @@ DOSSIER_TEXT = (
     "retour de ce document les pièces dont la case est vide."
 )
 Pairs = Sequence[tuple[str, str]]
-SEXES = {"F": "féminin", "M": "masculin", "": "—"}
 
 
 def render_confirmations(
-    items: Iterable[ConfirmationData],
+    items: Iterable[CandidateProfile],
     *,
     session_year: int | None = None,
-    academie: str = DEFAULT_ACADEMIE,
+    academie: str,
 ) -> BaktuiPDF:
     """The PDF document, one page (group) per candidate."""
     pdf = new_document(TITLE, session_year=session_year, academie=academie)
@@ -55,10 +55,10 @@ def render_confirmations(
 
 def write_confirmations(
     path: str | Path,
-    items: Iterable[ConfirmationData],
+    items: Iterable[CandidateProfile],
     *,
     session_year: int | None = None,
-    academie: str = DEFAULT_ACADEMIE,
+    academie: str,
 ) -> Path:
     """Render and write the file atomically; returns its path."""
     return save(render_confirmations(items, session_year=session_year, academie=academie), path)
@@ -177,10 +177,21 @@ def _full(pdf: BaktuiPDF, pairs: Pairs, label_w: float = 32) -> None:
     pdf.set_xy(pdf.l_margin, y)
 
 
-def _epreuves(pdf: BaktuiPDF, epreuves: Sequence[tuple[str, str, str]]) -> None:
+def epreuve_note(line: EpreuveLine) -> str:
+    """What the confirmation says beside an épreuve: its option, a grade kept from a session."""
+    note = line.option_label if line.option else ""
+    if line.kept_session:
+        note = (note + " — " if note else "") + f"note conservée de {line.kept_session}"
+    return note
+
+
+def _epreuves(pdf: BaktuiPDF, epreuves: Sequence[EpreuveLine]) -> None:
     """The épreuves in two ruled columns (code, label and precision)."""
     half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    rows = [(code, f"{label} — {note}" if note else label) for code, label, note in epreuves]
+    rows = []
+    for line in epreuves:
+        note = epreuve_note(line)
+        rows.append((line.code, f"{line.label} — {note}" if note else line.label))
     per_column = (len(rows) + 1) // 2
     top = pdf.get_y()
     pdf.set_font(FONT, "", 7.8)
@@ -199,7 +210,12 @@ def _epreuves(pdf: BaktuiPDF, epreuves: Sequence[tuple[str, str, str]]) -> None:
     pdf.set_xy(pdf.l_margin, bottom + 1)
 
 
-def _page(pdf: BaktuiPDF, c: ConfirmationData, session_year: int | None) -> None:
+def _named(code: str, name: str) -> str:
+    """ "0690001A — Lycée Ampère", or "" without a code."""
+    return f"{code} — {name}" if code else ""
+
+
+def _page(pdf: BaktuiPDF, c: CandidateProfile, session_year: int | None) -> None:
     pdf.add_page()
     session = f"Session {session_year}" if session_year else ""
     pdf.title_block(
@@ -214,14 +230,14 @@ def _page(pdf: BaktuiPDF, c: ConfirmationData, session_year: int | None) -> None
             ("Nom", c.last_name.upper()),
             ("Prénom", c.first_name),
             ("Né(e) le", born),
-            ("Sexe", SEXES.get(c.sex, c.sex)),
+            ("Sexe", sex_label(c.sex)),
             ("INE", c.ine),
         ],
         [
             ("Adresse", c.address),
             ("Commune", f"{c.postcode} {c.city}".strip()),
             ("Courriel", c.email),
-            ("Téléphone", c.phone),
+            ("Téléphone", c.phone_display),
             ("Statut", c.status_label),
         ],
         label_w=22,
@@ -230,8 +246,15 @@ def _page(pdf: BaktuiPDF, c: ConfirmationData, session_year: int | None) -> None
     _full(
         pdf,
         [
-            ("Établissement", c.etablissement or "aucun (candidat non scolarisé)"),
-            ("Centre d'examen", c.centre or "indiqué sur la convocation"),
+            (
+                "Établissement",
+                _named(c.etablissement_uai, c.etablissement_name)
+                or "aucun (candidat non scolarisé)",
+            ),
+            (
+                "Centre d'examen",
+                _named(c.centre_code, c.centre_name) or "indiqué sur la convocation",
+            ),
         ],
     )
     pdf.section("Série et choix")
@@ -256,7 +279,7 @@ def _page(pdf: BaktuiPDF, c: ConfirmationData, session_year: int | None) -> None
     if c.dossier:
         pdf.section("Dossier d'inscription")
         _paragraph(pdf, DOSSIER_TEXT)
-        _checklist(pdf, c.dossier)
+        _checklist(pdf, [(piece.label, piece.received) for piece in c.dossier])
     pdf.section("À vérifier et à signer")
     _paragraph(pdf, CHECK_TEXT + " " + CORRECT_TEXT)
     _checklist(

@@ -1,4 +1,4 @@
-"""Registration rules: which épreuves a candidate takes, options, and the choice checks.
+"""Registration rules: which épreuves a candidate takes, options, the choice checks, the dossier.
 
 Options are written as option-year entries: ``LATIN-1`` (followed in première), ``LATIN-T``
 (terminale); an entry without suffix is a terminale option. Each entry is one OPTn épreuve
@@ -7,6 +7,8 @@ Options are written as option-year entries: ``LATIN-1`` (followed in première),
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from baktui.rules.regulation import Regulation
@@ -16,19 +18,6 @@ STATUSES = {
     "individuel": "candidat individuel",
     "cned": "CNED",
     "formation_continue": "formation continue",
-}
-STATES = {
-    "brouillon": "brouillon",
-    "confirmee": "confirmée",
-    "validee": "validée",
-    "annulee": "annulée",
-}
-# state -> states it may move to
-TRANSITIONS = {
-    "brouillon": ("confirmee", "annulee"),
-    "confirmee": ("validee", "brouillon", "annulee"),
-    "validee": ("confirmee", "annulee"),
-    "annulee": ("brouillon",),
 }
 YEARS = {"1": "première", "T": "terminale"}
 
@@ -150,3 +139,27 @@ def dossier_pieces(status: str, eps_adapted: bool) -> list[tuple[str, str]]:
     if eps_adapted:
         pieces.append(("certificat_eps", "certificat médical (EPS adaptée ou inaptitude)"))
     return pieces
+
+
+def parse_dossier(text: str) -> dict[str, bool]:
+    """The dossier column (JSON {piece: received}); unreadable text counts as nothing received."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def dossier_text(status: str, eps_adapted: bool, received: Mapping[str, bool]) -> str:
+    """The dossier column for the pieces the candidate's dossier must hold ("" for none)."""
+    pieces = dossier_pieces(status, eps_adapted)
+    if not pieces:
+        return ""
+    return json.dumps({k: bool(received.get(k)) for k, _ in pieces}, ensure_ascii=False)
+
+
+def missing_pieces(status: str, eps_adapted: bool, dossier: Mapping[str, bool]) -> list[str]:
+    """Labels of the pieces an individual candidate's dossier still lacks."""
+    return [label for key, label in dossier_pieces(status, eps_adapted) if not dossier.get(key)]

@@ -6,13 +6,17 @@ rest: 1 identity and contact, 2 series and choices, 3 établissement, centre and
 when, before → after). Keys do what a caller asks: c contact details, m the registration form,
 p reprint the confirmation, i copy the INE (OSC 52: works over SSH), e change the state,
 t transfer to another académie, a undo the highlighted change of the timeline.
+
+Every write (contact details, state, transfer, undo, the confirmation PDF) runs in a thread
+worker with the version of the card that was read, and the card is read again when it is done;
+the keys typed meanwhile are handled by the card as usual. The texts of the tabs are in
+:mod:`baktui.screens.candidate_card_text`.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,16 +25,19 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from baktui.errors import ConflictError
 from baktui.screens.base import BaktuiScreen
-from baktui.services.candidates import (
-    CandidateCard,
-    TimelineEntry,
-    candidate_card,
-    issue_confirmations,
-    revert_change,
-    set_state,
-    timeline,
-    transfer,
+from baktui.screens.candidate_card_text import (
+    centre_text,
+    change_text,
+    choices_text,
+    identity_text,
+    result_text,
+    summary_text,
 )
+from baktui.services.candidate_card import CandidateCard, TimelineEntry, candidate_card, timeline
+from baktui.services.candidate_contact import update_contact
+from baktui.services.confirmations import issue_confirmations
+from baktui.services.registration import ValidationError
+from baktui.services.registration_states import revert_change, set_state, transfer
 from baktui.widgets.candidate_dialogs import ContactDialog
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
@@ -44,143 +51,6 @@ TAB_TITLES = {
     "documents": "5 Documents",
     "history": "6 Historique",
 }
-SEX_LABELS = {"F": "féminin", "M": "masculin", "": "—"}
-
-
-def summary_text(card: CandidateCard) -> Text:
-    """The two (or three) lines at the top of the card."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(card.display_name, style="bold")
-    text.append(f"  n° {card.number}  ")
-    sub = f" ({card.sub_choice})" if card.sub_choice else ""
-    text.append(f"{card.series}{sub}", style="bold")
-    text.append(f" · {card.status_label} · ")
-    state_style = "bold red" if card.state == "annulee" else "bold"
-    text.append(card.state_label, style=state_style)
-    if card.transferred_to:
-        text.append(f" · transféré vers {card.transferred_to}", style="bold yellow")
-    text.append("\n")
-    born = card.birth_date.strftime("%d/%m/%Y") if card.birth_date else "?"
-    text.append(f"INE {card.ine or '—'} · né(e) le {born} · ")
-    text.append(card.phone_display or "pas de téléphone")
-    text.append(f" · {card.email or 'pas de courriel'}")
-    if card.anomalies:
-        text.append("\n")
-        first = card.anomalies[0]
-        more = f" (+{len(card.anomalies) - 1})" if len(card.anomalies) > 1 else ""
-        text.append(f"⚠ {first.message}{more}", style="bold yellow")
-    return text
-
-
-def identity_text(card: CandidateCard) -> Text:
-    born = card.birth_date.strftime("%d/%m/%Y") if card.birth_date else "—"
-    lines = [
-        ("Nom", card.last_name.upper()),
-        ("Prénom", card.first_name),
-        ("Né(e) le", born),
-        ("Sexe", SEX_LABELS.get(card.sex, card.sex)),
-        ("INE", card.ine or "—"),
-        ("Adresse", card.address or "—"),
-        ("Commune", f"{card.postcode} {card.city}".strip() or "—"),
-        ("Courriel", card.email or "—"),
-        ("Téléphone", card.phone_display or "—"),
-        ("Statut", card.status_label),
-        (
-            "Inscription",
-            f"{card.state_label} (créée {card.created_at}, modifiée {card.updated_at})",
-        ),
-    ]
-    if card.transferred_to:
-        lines.append(("Transfert", f"vers {card.transferred_to}"))
-    text = _pairs(lines)
-    if card.dossier:
-        text.append("\nDossier : ", style="bold")
-        text.append("complet" if card.dossier_complete else "INCOMPLET", style="bold")
-        for piece in card.dossier:
-            text.append(f"\n  {'☑' if piece.received else '☐'} {piece.label}")
-    if card.anomalies:
-        text.append("\nÀ corriger :", style="bold yellow")
-        for anomaly in card.anomalies:
-            text.append(f"\n  ⚠ {anomaly.message}")
-    return text
-
-
-def choices_text(card: CandidateCard) -> Text:
-    lines = [
-        ("Série", f"{card.series} — {card.series_label}"),
-        ("Spécialité 1", card.sp1_label or "—"),
-        ("Spécialité 2", card.sp2_label or "—"),
-    ]
-    if card.sub_choice_label or card.sub_choice:
-        lines.append((card.sub_choice_label or "Sous-choix", card.sub_choice or "—"))
-    lines += [
-        ("LVA", f"{card.lva} {card.lva_label}".strip() or "—"),
-        ("LVB", f"{card.lvb} {card.lvb_label}".strip() or "MANQUANTE"),
-        ("Options", " ; ".join(card.options) or "aucune"),
-        (
-            "EPS",
-            "inapte, " + ("certificat reçu" if card.eps_certificate else "SANS certificat médical")
-            if card.eps_inapte
-            else "apte",
-        ),
-        ("Aménagements", card.amenagements or "aucun"),
-    ]
-    text = _pairs(lines)
-    if card.epreuves:
-        text.append("\nÉpreuves : ", style="bold")
-        text.append(
-            ", ".join(
-                e.code
-                + (f" ({e.option})" if e.option else "")
-                + (f" conservée {e.kept_session}" if e.kept_session else "")
-                for e in card.epreuves
-            )
-        )
-    return text
-
-
-def centre_text(card: CandidateCard) -> Text:
-    etab = "—"
-    if card.etablissement_uai:
-        etab = f"{card.etablissement_uai} {card.etablissement_name}"
-        if card.etablissement_city:
-            etab += f", {card.etablissement_city}"
-    centre = f"{card.centre_code} {card.centre_name}".strip() or "AUCUN CENTRE"
-    jury = f"n° {card.jury_number}" if card.jury_number is not None else "non affecté"
-    return _pairs([("Établissement", etab), ("Centre", centre), ("Jury", jury)])
-
-
-def result_text(card: CandidateCard) -> Text:
-    if card.result is None:
-        return Text("Pas encore délibéré.")
-    r = card.result
-    text = Text()
-    text.append("Résultat : ", style="bold")
-    text.append(r.decision, style="bold")
-    if r.mention:
-        text.append(f", mention {r.mention}")
-    if r.average:
-        text.append(f" · moyenne {r.average}")
-    if r.first_group_average and r.first_group_average != r.average:
-        text.append(f" (1er groupe {r.first_group_average})")
-    text.append(f" · délibéré le {r.deliberated}")
-    return text
-
-
-def _pairs(lines: list[tuple[str, str]]) -> Text:
-    text = Text()
-    for index, (label, value) in enumerate(lines):
-        if index:
-            text.append("\n")
-        text.append(f"{label:<14}", style="bold")
-        text.append(value)
-    return text
-
-
-def change_text(entry: TimelineEntry) -> str:
-    if entry.action == "update":
-        return f"{entry.before or '∅'} → {entry.after or '∅'}"
-    return entry.after or entry.before
 
 
 class CandidateCardScreen(BaktuiScreen):
@@ -205,18 +75,18 @@ Si un collègue a modifié la fiche entre-temps, l'enregistrement est refusé av
 l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revient à la recherche.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Retour", id="back"),
-        Binding("c", "contact", "Coordonnées", id="card-contact"),
-        Binding("m", "edit", "Modifier", id="card-edit"),
-        Binding("p", "confirmation", "Confirmation", id="card-confirmation"),
-        Binding("i", "copy_ine", "Copier INE", id="card-copy-ine"),
-        Binding("e", "state", "État", id="card-state"),
-        Binding("t", "transfer", "Transfert", id="card-transfer", show=False),
-        Binding("a", "revert", "Annuler modif.", id="card-revert"),
-        Binding("r", "reload", "Relire", id="card-reload", show=False),
-        Binding("f2", "back", "Recherche", id="card-search", show=False),
+        Binding("escape", "back", "Retour", id="card.back"),
+        Binding("c", "contact", "Coordonnées", id="card.contact"),
+        Binding("m", "edit", "Modifier", id="card.edit"),
+        Binding("p", "confirmation", "Confirmation", id="card.confirmation"),
+        Binding("i", "copy_ine", "Copier INE", id="card.copy_ine"),
+        Binding("e", "state", "État", id="card.state"),
+        Binding("t", "transfer", "Transfert", id="card.transfer", show=False),
+        Binding("a", "revert", "Annuler modif.", id="card.revert"),
+        Binding("r", "reload", "Relire", id="card.reload", show=False),
+        Binding("f2", "back", "Recherche", id="card.search", show=False),
         *(
-            Binding(str(index + 1), f"tab('{tab}')", TAB_TITLES[tab][2:], id=f"card-tab-{tab}",
+            Binding(str(index + 1), f"tab('{tab}')", TAB_TITLES[tab][2:], id=f"card.tab_{tab}",
                     show=False)
             for index, tab in enumerate(TABS)
         ),
@@ -295,7 +165,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
     def _show(self, card: CandidateCard, entries: list[TimelineEntry]) -> None:
         self.card = card
         self.entries = entries
-        self.sub_title = f"{card.display_name} — n° {card.number}"
+        self.sub_title = f"{card.profile.display_name} — n° {card.profile.number}"
         self.query_one("#card-summary", Static).update(summary_text(card))
         self.query_one("#card-identity", Static).update(identity_text(card))
         self.query_one("#card-choices", Static).update(choices_text(card))
@@ -372,34 +242,51 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
     def action_copy_ine(self) -> None:
         if self.card is None:
             return
-        if not self.card.ine:
+        ine = self.card.profile.ine
+        if not ine:
             self.warn("Ce candidat n'a pas d'INE.")
             return
-        self.app.copy_to_clipboard(self.card.ine)
-        self.say(f"INE {self.card.ine} copié dans le presse-papiers.")
+        self.app.copy_to_clipboard(ine)
+        self.say(f"INE {ine} copié dans le presse-papiers.")
 
-    def action_contact(self) -> None:
-        if self.card is None:
+    def action_contact(self, values: dict[str, str] | None = None, message: str = "") -> None:
+        """The contact dialog; its values are saved here, in a worker, once it is closed: the
+        keys typed after Ctrl+S reach the card, as if the save had been instantaneous."""
+        card = self.card
+        if card is None:
             return
 
-        def done(card: CandidateCard | None) -> None:
-            self.load()
+        def done(changed: dict[str, str] | None) -> None:
+            if changed is not None:
+                self.save_contact(card.version, changed)
 
-        self.app.push_screen(ContactDialog(self.card), done)
+        self.app.push_screen(ContactDialog(card, values=values, message=message), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="card-contact")
+    def save_contact(self, version: int, values: dict[str, str]) -> None:
+        try:
+            with worker_connection():
+                update_contact(self.candidate_id, values, expected_version=version)
+        except ValidationError as exc:  # checked by the dialog already: a rule it does not know
+            self.app.call_from_thread(self.action_contact, values, str(exc))
+        except Exception as exc:
+            self.app.call_from_thread(self._written, error_text(exc), False)
+        else:
+            self.app.call_from_thread(self._written, "Coordonnées enregistrées.", True)
 
     def action_edit(self) -> None:
         if self.card is None:
             return
-        from baktui.screens.registrations import RegistrationFormScreen
+        from baktui.screens.registration_form import RegistrationFormScreen
 
-        self.app.push_screen(RegistrationFormScreen(self.card.id))
+        self.app.push_screen(RegistrationFormScreen(self.card.profile.candidate_id))
 
     def action_confirmation(self) -> None:
         if self.card is None or self._busy:
             return
         self._busy = True
         self.say("Édition de la confirmation d'inscription…")
-        self.print_confirmation(self.card.session_id, self.card.id)
+        self.print_confirmation(self.card.session_id, self.card.profile.candidate_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="card-pdf")
     def print_confirmation(self, session_id: int, candidate_id: int) -> None:
@@ -423,8 +310,9 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
         card = self.card
         if card is None:
             return
+        profile = card.profile
         if not card.transitions:
-            self.warn(f"Aucun changement d'état possible depuis « {card.state_label} ».")
+            self.warn(f"Aucun changement d'état possible depuis « {profile.state_label} ».")
             return
 
         def chosen(state: str | None) -> None:
@@ -433,8 +321,8 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
             label = dict(card.transitions)[state]
             self.app.push_screen(
                 ConfirmModal(
-                    f"Passer l'inscription de {card.display_name} de « {card.state_label} » à "
-                    f"« {label} » ?",
+                    f"Passer l'inscription de {profile.display_name} de « {profile.state_label} »"
+                    f" à « {label} » ?",
                     title="Changer l'état",
                 ),
                 lambda ok: self._write("state", card.version, state) if ok else None,
@@ -444,7 +332,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
             ChoiceModal(
                 "État de l'inscription",
                 list(card.transitions),
-                prompt=f"Actuellement « {card.state_label} ». Nouvel état :",
+                prompt=f"Actuellement « {profile.state_label} ». Nouvel état :",
             ),
             chosen,
         )
@@ -453,10 +341,11 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
         card = self.card
         if card is None:
             return
-        if card.transferred_to:
+        profile = card.profile
+        if profile.transferred_to:
             self.app.push_screen(
                 ConfirmModal(
-                    f"Annuler le transfert vers {card.transferred_to} ?", title="Transfert"
+                    f"Annuler le transfert vers {profile.transferred_to} ?", title="Transfert"
                 ),
                 lambda ok: self._write("transfer", card.version, "") if ok else None,
             )
@@ -464,7 +353,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
         self.app.push_screen(
             TextDialog(
                 "Transfert vers une autre académie",
-                f"{card.display_name} : académie de destination (ex. « Grenoble ») :",
+                f"{profile.display_name} : académie de destination (ex. « Grenoble ») :",
             ),
             lambda text: self._write("transfer", card.version, text) if text else None,
         )

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
+from baktui.rules.lifecycles import RegistrationState
 from baktui.screens.base import BaktuiScreen
 from baktui.services.search import DEFAULT_LIMIT, KIND_EMPTY, SearchResult, lookup
 from baktui.widgets.feedback import error_text, worker_connection
@@ -80,9 +81,9 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
 **↓** descend dans la liste, **Entrée** ouvre la fiche du candidat, **Échap** revient à l'accueil.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Retour", id="back"),
-        Binding("down", "to_results", "Liste", show=False, id="lookup-to-results"),
-        Binding("ctrl+u", "clear", "Effacer", id="lookup-clear", key_display="Ctrl+U"),
+        Binding("escape", "back", "Retour", id="lookup.back"),
+        Binding("down", "to_results", "Liste", show=False, id="lookup.to_results"),
+        Binding("ctrl+u", "clear", "Effacer", id="lookup.clear", key_display="Ctrl+U"),
     ]
     DEFAULT_CSS = """
     LookupScreen #lookup-bar { height: 1; margin: 1 1 0 1; }
@@ -134,7 +135,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
 
     def _back_to_search(self) -> None:
         from baktui.screens.candidate_card import CandidateCardScreen
-        from baktui.screens.registrations import RegistrationFormScreen
+        from baktui.screens.registration_form import RegistrationFormScreen
 
         stack = self.app.screen_stack
         while len(stack) > 1 and stack[-1] is not self:
@@ -202,7 +203,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
             key = str(hit.candidate_id)
             self._hits[key] = hit.candidate_id
             name = f"{hit.last_name.upper()} {hit.first_name}"
-            if hit.state == "annulee":
+            if hit.state == RegistrationState.ANNULEE:
                 name = f"{name} (annulé)"
             cells = (hit.number, name, hit.birth_date, hit.series)
             rows.append((*cells, short_etablissement(hit.etablissement), hit.matched))

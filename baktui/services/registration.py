@@ -1,23 +1,29 @@
 """Candidate registration: creating a candidate with its numéro and its épreuves, audited.
 
-Shared by the candidate import and the registration screen. A candidate is created with
+Shared by the candidate import and the registration services. A candidate is created with
 :func:`register_candidate` (numéro de candidat from the session's sequence, folded name key,
 one Registration row per épreuve from ``registration.epreuves_for``); identity and choices are
 changed with :func:`update_candidate`, which re-synchronises the option épreuves when the options
 change. Both write the audit log in the caller's transaction (or their own).
+
+The few reads every candidate use case starts with live here too: :func:`get_candidate`,
+:func:`stored_row` (what :func:`baktui.rules.candidate.build_profile` reads) and the session's
+épreuve labels; and :class:`ValidationError`, the refusal naming the candidate's field in French.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from baktui import errors
 from baktui.data import audit, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import Candidate, ExamSession, Registration
+from baktui.data.models import Candidate, Epreuve, ExamSession, Registration
 from baktui.errors import NotFoundError, ServiceError
+from baktui.rules import candidate as shape
 from baktui.rules.identifiers import fold, ine_error
 from baktui.rules.registration import (
     STATUSES,
@@ -29,32 +35,14 @@ from baktui.rules.registration import (
 from baktui.rules.regulation import Regulation
 from baktui.services.sessions import regulation_of
 
-# Candidate fields a registration may set (CandidateData field -> model field: same names).
-EDITABLE_FIELDS = (
-    "ine",
-    "last_name",
-    "first_name",
-    "birth_date",
-    "series",
-    "sub_choice",
-    "lva",
-    "lvb",
-    "options",
-    "status",
-    "etablissement_id",
-    "eps_inapte",
-    "sex",
-    "address",
-    "postcode",
-    "city",
-    "email",
-    "phone",
-)
-
 
 @dataclass(frozen=True)
 class CandidateData:
-    """What a registration says about a candidate (already validated by the caller's rules)."""
+    """What a registration says about a candidate (already validated by the caller's rules).
+
+    Its fields are the declaration's registration fields (:mod:`baktui.rules.candidate`), a
+    reference as its id; checked below, when this module is imported.
+    """
 
     ine: str
     last_name: str
@@ -77,6 +65,45 @@ class CandidateData:
 
     def fields(self) -> dict[str, Any]:
         return asdict(self)
+
+
+shape.check_shape(CandidateData, shape.REGISTRATION_FIELDS)
+# Candidate fields a registration may set (CandidateData's names: a reference is its id).
+EDITABLE_FIELDS = tuple(f.name for f in fields(CandidateData))
+
+
+class ValidationError(errors.ValidationError):
+    """Refused registration input, the message naming the candidate's field in French."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        super().__init__(problems, shape.label)
+
+
+def get_candidate(candidate_id: int) -> Candidate:
+    """The stored candidate; NotFoundError (French) when there is none."""
+    candidate = Candidate.get_or_none(Candidate.id == candidate_id)
+    if candidate is None:
+        raise NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+    return candidate
+
+
+def stored_row(candidate: Candidate) -> dict[str, Any]:
+    """The stored columns of a candidate by data name (a reference as its id), with its id."""
+    return {"id": candidate.id} | {
+        f.data_name: getattr(candidate, f.data_name) for f in shape.FIELDS
+    }
+
+
+def stored_value(candidate: Candidate, name: str) -> Any:
+    """A field's stored value (a reference as its id, without loading the referenced row)."""
+    return getattr(candidate, shape.BY_NAME[name].data_name)
+
+
+def session_epreuve_labels(session_id: int) -> dict[str, str]:
+    """The épreuve labels the session stores (they override the regulation's)."""
+    return dict(
+        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
+    )
 
 
 def name_key(last_name: str, first_name: str) -> str:
@@ -317,9 +344,7 @@ def update_candidate(
     follow the options.
     """
     with write_transaction():
-        candidate = Candidate.get_or_none(Candidate.id == candidate_id)
-        if candidate is None:
-            raise NotFoundError(f"Candidat n° {candidate_id} introuvable.")
+        candidate = get_candidate(candidate_id)
         changes = candidate_changes(candidate, data)
         if not changes:
             return False

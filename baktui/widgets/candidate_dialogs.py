@@ -1,31 +1,28 @@
-"""Small dialogs of the candidate card: contact details, and a line of text (académie, reason).
+"""The candidate card's contact dialog: address, postcode, city, e-mail and phone.
 
-``ContactDialog`` checks each field as the cursor leaves it and saves in a thread worker with the
-version of the card it was opened from: a change made meanwhile by a colleague is refused with
-his name and the time, and nothing is overwritten. It dismisses the new card, or None.
+``ContactDialog`` checks each field as the cursor leaves it (the same messages as the
+registration form's, :func:`~baktui.rules.registration_form.contact_errors`) and, on Ctrl+S with
+valid values, dismisses them at once: the card saves them in its worker with the version the
+dialog was opened from. So the keys typed right after Ctrl+S go to the card, as they would after
+an instantaneous save, and a change made meanwhile by a colleague is refused by the save, with
+his name and the time, without overwriting it. It dismisses None when abandoned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
-from baktui.errors import ConflictError
-from baktui.services.candidates import (
-    CONTACT_FIELDS,
-    CandidateCard,
-    ValidationError,
-    contact_errors,
-    field_label,
-    update_contact,
-)
-from baktui.widgets.feedback import ERROR_TIMEOUT, NOTIFY_TIMEOUT, error_text, worker_connection
+from baktui.rules.candidate import CONTACT_FIELDS
+from baktui.rules.registration_form import contact_errors
+from baktui.services.candidate_card import CandidateCard
 
 CONTACT_LABELS = {
     "address": "Adresse",
@@ -36,7 +33,7 @@ CONTACT_LABELS = {
 }
 
 
-class ContactDialog(ModalScreen["CandidateCard | None"]):
+class ContactDialog(ModalScreen["dict[str, str] | None"]):
     """Edit address, postcode, city, e-mail and phone; Ctrl+S (or Entrée on the last) saves."""
 
     HELP: ClassVar[str | None] = (
@@ -45,8 +42,8 @@ class ContactDialog(ModalScreen["CandidateCard | None"]):
         "Le changement est inscrit dans l'historique du candidat, à votre nom."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Enregistrer", id="contact-save"),
-        Binding("escape", "cancel", "Abandonner", id="contact-cancel"),
+        Binding("ctrl+s", "save", "Enregistrer", id="contact.save"),
+        Binding("escape", "cancel", "Abandonner", id="contact.cancel"),
     ]
     DEFAULT_CSS = """
     ContactDialog .dialog { width: 76; }
@@ -58,28 +55,35 @@ class ContactDialog(ModalScreen["CandidateCard | None"]):
     ContactDialog #contact-message { color: $error; height: auto; }
     """
 
-    def __init__(self, card: CandidateCard) -> None:
+    def __init__(
+        self, card: CandidateCard, *, values: Mapping[str, str] | None = None, message: str = ""
+    ) -> None:
+        """``values``: what to show instead of the card's (a refused save's), with ``message``."""
         super().__init__(classes="dialog-screen")
-        self.card = card
-        self.dialog_title = f"Coordonnées — {card.display_name} (n° {card.number})"
-        self._saving = False
+        profile = card.profile
+        self.dialog_title = f"Coordonnées — {profile.display_name} (n° {profile.number})"
+        self.initial = (
+            dict(values)
+            if values is not None
+            else {
+                "address": profile.address,
+                "postcode": profile.postcode,
+                "city": profile.city,
+                "email": profile.email,
+                "phone": profile.phone_display,
+            }
+        )
+        self.message = message
 
     def compose(self) -> ComposeResult:
-        values = {
-            "address": self.card.address,
-            "postcode": self.card.postcode,
-            "city": self.card.city,
-            "email": self.card.email,
-            "phone": self.card.phone_display,
-        }
         with Vertical(classes="dialog") as dialog:
             dialog.border_title = self.dialog_title
             for name in CONTACT_FIELDS:
                 with Horizontal(classes="contact-row"):
                     yield Label(CONTACT_LABELS[name])
-                    yield Input(values[name], id=f"contact-{name}", compact=True)
+                    yield Input(self.initial.get(name, ""), id=f"contact-{name}", compact=True)
                 yield Static("", id=f"contact-error-{name}", classes="contact-error", markup=False)
-            yield Static("", id="contact-message", markup=False)
+            yield Static(self.message, id="contact-message", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -117,38 +121,7 @@ class ContactDialog(ModalScreen["CandidateCard | None"]):
         if errors:
             self.query_one(f"#contact-{errors[0][0]}", Input).focus()
             return
-        if not self._saving:
-            self._saving = True
-            self.save(self.values())
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="contact-save")
-    def save(self, values: dict[str, str]) -> None:
-        try:
-            with worker_connection():
-                card = update_contact(self.card.id, values, expected_version=self.card.version)
-        except ValidationError as exc:
-            self.app.call_from_thread(self._refused, exc.errors, "")
-        except ConflictError as exc:
-            self.app.call_from_thread(self._conflict, str(exc))
-        except Exception as exc:  # a French message, never a crash
-            self.app.call_from_thread(self._refused, [], error_text(exc))
-        else:
-            self.app.call_from_thread(self._saved, card)
-
-    def _refused(self, errors: list[tuple[str, str]], message: str) -> None:
-        self._saving = False
-        self.show_errors(errors)
-        if errors:
-            message = f"{field_label(errors[0][0]).capitalize()} : {errors[0][1]}"
-        self.query_one("#contact-message", Static).update(message)
-
-    def _conflict(self, message: str) -> None:
-        self.app.notify(message, title="Refusé", severity="error", timeout=ERROR_TIMEOUT)
-        self.dismiss(None)
-
-    def _saved(self, card: CandidateCard) -> None:
-        self.app.notify("Coordonnées enregistrées.", timeout=NOTIFY_TIMEOUT)
-        self.dismiss(card)
+        self.dismiss(self.values())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
