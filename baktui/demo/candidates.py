@@ -1,8 +1,8 @@
 """One demo candidate: identity, address, choices, registration state, and épreuve registrations.
 
-The candidate's columns are declared once, in :data:`CANDIDATE_COLUMNS`: :meth:`CandidateMaker.add`
-builds a mapping of those names and the row is read from it in that order, so the list can come
-from elsewhere (the declaration of the candidate's shape) without touching the generator. Every
+The candidate's columns come from the one declaration of its fields
+(:data:`baktui.rules.candidate.STORED_COLUMNS`): :meth:`CandidateMaker.add` builds a mapping of
+those names and the row is read from it in that order. Every
 draw comes from the candidates' random stream, shared with the grades and the lots of the same
 loop: reordering two draws here changes every candidate after it.
 """
@@ -26,42 +26,14 @@ from baktui.demo.names import Picker
 from baktui.demo.places import Places
 from baktui.demo.population import Block
 from baktui.rules import identifiers, registration
+from baktui.rules.candidate import STORED_COLUMNS
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import Regulation
 
-# The Candidate columns the demo writes (model field names), in the order of the rows.
-CANDIDATE_COLUMNS = (
-    "id",
-    "session",
-    "number",
-    "ine",
-    "last_name",
-    "first_name",
-    "name_key",
-    "birth_date",
-    "sex",
-    "address",
-    "postcode",
-    "city",
-    "email",
-    "phone",
-    "series",
-    "sub_choice",
-    "lva",
-    "lvb",
-    "options",
-    "status",
-    "etablissement",
-    "eps_inapte",
-    "eps_certificate",
-    "amenagements",
-    "dossier",
-    "state",
-    "jury",
-    "centre",
-    "created_at",
-    "updated_at",
-)
+# The Candidate columns the demo writes, from the one declaration of the candidate's fields; the
+# fields left out take the model's default (no demo candidate is transferred to another académie).
+LEFT_TO_DEFAULT = ("transferred_to",)
+CANDIDATE_COLUMNS = ("id", "session", *(n for n in STORED_COLUMNS if n not in LEFT_TO_DEFAULT))
 _candidate_row = itemgetter(*CANDIDATE_COLUMNS)
 
 FEMALE_SHARE = {

@@ -108,19 +108,29 @@ def record(
     examiners: Sequence[int | None] = (),
     reason: str = "",
 ) -> int:
-    """Note an issued file in the documents table (audited: it shows in each timeline)."""
-    why = reason or f"édition : {kind_label(kind)}"
+    """Note an issued file in the documents table, one row per candidate and per examiner, each
+    with its audit entry ("confirmation d'inscription → fichier.pdf": it shows in the timeline)."""
+    label = kind_label(kind)
+    why = reason or f"édition : {label}"
     when, who = audit.now_iso(), audit.current_user()
-    rows = [{"candidate": c} for c in candidates] + [{"examiner": e} for e in examiners]
+    rows = [(c, None) for c in candidates] + [(None, e) for e in examiners]
     with write_transaction():
-        for row in rows:
-            audit.create(
-                Document,
+        for candidate, examiner in rows:
+            doc_id = Document.insert(
                 kind=kind,
+                candidate=candidate,
+                examiner=examiner,
                 issued_at=when,
                 issued_by=who,
                 reference=reference,
+            ).execute()
+            audit.log(
+                "create",
+                "document",
+                doc_id,
+                after=f"{label} → {reference}",
                 reason=why,
-                **row,
+                candidate_id=candidate,
+                at=when,
             )
     return len(rows)
