@@ -19,45 +19,19 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from baktui.errors import ConflictError, ServiceError
+from baktui.rules.examiners import short_corps
+from baktui.rules.missions import LOADED_KINDS, short_place
 from baktui.screens.base import BaktuiScreen
-from baktui.services import replacements
-from baktui.services.juries import AssignmentRefused
-from baktui.services.replacements import Need, Option, Ranking, ReplacementResult
-from baktui.widgets.examiner_picker import short_corps
+from baktui.services import needs, replacements
+from baktui.services.eligibility import AssignmentRefused
+from baktui.services.needs import Need
+from baktui.services.replacements import Option, Ranking, ReplacementResult
 from baktui.widgets.feedback import error_text, worker_connection
-
-WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-
-
-_PLACE_PREFIXES = (
-    "Centre ",
-    "Lycée général et technologique ",
-    "Lycée polyvalent ",
-    "Lycée hôtelier ",
-    "Lycée professionnel ",
-    "Lycée ",
-)
-
-
-def short_place(name: str) -> str:
-    """A centre's name without the words every centre shares ("Centre Lycée polyvalent …")."""
-    for prefix in _PLACE_PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name
-
-
-def need_when(need: Need) -> str:
-    """ "mer. 01/07 08:00-15:00"."""
-    if need.day is None:
-        return ""
-    text = f"{WEEKDAYS[need.day.weekday()]} {need.day:%d/%m}"
-    return f"{text} {need.hours}" if need.hours else text
 
 
 def need_text(need: Need) -> str:
     """The highlighted need in three lines (plain text)."""
-    lines = [f"{need.label} · {need_when(need)}"]
+    lines = [f"{need.label} · {need.when}"]
     where = need.centre
     if need.examiner:
         where += f" · absent(e) : {need.examiner} ({need.absence_reason or 'motif non saisi'})"
@@ -71,7 +45,7 @@ def load_cell(option: Option, kind: str) -> str:
     """The load that matters for the mission: copies for a correction, hours for an oral."""
     if kind == "correction":
         return f"{option.copies}/{option.max_copies} cop."
-    if kind in ("oral", "pratique"):
+    if kind in LOADED_KINDS:
         return f"{option.oral_hours_centi // 100}/{option.max_oral_hours} h"
     return "—"
 
@@ -108,9 +82,9 @@ avec le motif (ses propres élèves, déjà pris, absent, charge dépassée…).
 tableau à l'autre.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "assign", "Affecter", id="replace-assign", priority=True),
-        Binding("e", "toggle_excluded", "Refusés", id="replace-excluded"),
-        Binding("r", "reload", "Actualiser", id="replace-reload"),
+        Binding("enter", "assign", "Affecter", id="replacement.assign", priority=True),
+        Binding("e", "toggle_excluded", "Refusés", id="replacement.excluded"),
+        Binding("r", "reload", "Actualiser", id="replacement.reload"),
     ]
     DEFAULT_CSS = """
     ReplacementScreen #replace-body { padding: 0 1; }
@@ -134,9 +108,9 @@ tableau à l'autre.
 
     def compose_content(self) -> ComposeResult:
         with Vertical(id="replace-body"):
-            needs: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
-            needs.add_columns("Quand", "Mission", "Centre", "Absent(e)")
-            yield needs
+            missions: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
+            missions.add_columns("Quand", "Mission", "Centre", "Absent(e)")
+            yield missions
             yield Static("", id="replace-need", markup=False)
             yield Static("Remplaçants…", id="replace-title", markup=False)
             yield DataTable(id="replace-options", cursor_type="row", zebra_stripes=True)
@@ -152,26 +126,23 @@ tableau à l'autre.
     @work(thread=True, exclusive=True, exit_on_error=False, group="replace-needs")
     def load_needs(self) -> None:
         with worker_connection():
-            found = []
-            for assignment_id in self.assignment_ids:
-                need = replacements.get_need(assignment_id)
-                found.append(need)
-            still = replacements.still_open(self.assignment_ids)
+            found = [needs.get_need(assignment_id) for assignment_id in self.assignment_ids]
+            still = needs.still_open(self.assignment_ids)
         self.app.call_from_thread(self._show_needs, [n for n in found if n.assignment_id in still])
 
-    def _show_needs(self, needs: list[Need]) -> None:
+    def _show_needs(self, found: list[Need]) -> None:
         table = self.query_one("#replace-needs", DataTable)
         table.clear()
-        self.needs = {str(n.assignment_id): n for n in needs}
-        for need in needs:
+        self.needs = {str(n.assignment_id): n for n in found}
+        for need in found:
             table.add_row(
-                need_when(need),
+                need.when,
                 need.label[:30],
                 short_place(need.centre)[:16],
                 need.examiner[:16],
                 key=str(need.assignment_id),
             )
-        if not needs:
+        if not found:
             self.query_one("#replace-need", Static).update(
                 "Plus rien à couvrir : toutes ces missions ont un remplaçant."
             )
@@ -219,6 +190,7 @@ tableau à l'autre.
         if current is None or current.assignment_id != ranking.need.assignment_id:
             return  # the user moved on meanwhile
         self.ranking = ranking
+        self.refresh_bindings()  # Entrée and e work once there is a ranking
         self._fill_options()
 
     def watch_show_excluded(self) -> None:
@@ -249,7 +221,7 @@ tableau à l'autre.
                 table.add_row(
                     str(rank),
                     option.name[:20],
-                    short_corps_label(option.corps_label),
+                    short_corps(option.corps),
                     short_place(option.etablissement)[:20],
                     option.distance_label,
                     load_cell(option, ranking.need.kind),
@@ -361,18 +333,3 @@ tableau à l'autre.
         else:
             self.say(result.render(), title="Remplacement fait")
         self.load_needs()
-
-
-SHORT_CORPS_LABELS = {
-    "professeur des universités": "PU",
-    "maître de conférences": "MCF",
-    "professeur agrégé": "agrégé",
-    "professeur certifié": "certifié",
-    "professeur de lycée professionnel": "PLP",
-    "représentant de la profession": "profess.",
-    "enseignant retraité": "retraité",
-}
-
-
-def short_corps_label(label: str) -> str:
-    return SHORT_CORPS_LABELS.get(label, short_corps(label))
