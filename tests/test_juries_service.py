@@ -429,8 +429,11 @@ def test_convocation_pdf_for_examiner_and_centre(world: World, out: Path) -> Non
         )
         .exists()
     )
+    assert doc.document.path.name.startswith(f"convocations-Absent-{world.examiners['absent']}-")
     batch = convocations.issue_convocations(world.session_id, centre_id=world.centre)
     assert batch.examiners == 4  # absent, busy, oral_absent, pres: one file
+    assert batch.document.path.name.startswith("convocations-centre-C01-")
+    assert batch.document.count == 4
     assert Assignment.get_by_id(world.oral).state == "convoquee"
     with pytest.raises(ServiceError, match="Aucune mission"):
         convocations.issue_convocations(world.session_id, centre_id=world.centre_vienne)
@@ -453,6 +456,12 @@ def test_jury_lists_pdf_and_excel(world: World, out: Path) -> None:
     assert len(candidates) == 16
     assert candidates[1][:3] == (1, "Centre Lyon", "02600001")
     assert Document.select().where(Document.kind == documents.LISTE_JURYS).count() == 2
+    assert pdf.path.stem == xlsx.path.stem and pdf.path.name.startswith("jurys-toutes-")
+    assert pdf.count == 1 and pdf.kind == documents.LISTE_JURYS
+    one = jury_lists.export_jury_lists(world.session_id, centre_id=world.centre)[0]
+    assert one.path.name.startswith("jurys-centre-C01-") and one.path.parent == out
+    with pytest.raises(ServiceError, match="Aucun jury"):
+        jury_lists.export_jury_lists(world.session_id, centre_id=world.centre_vienne)
 
 
 def test_search_examiners(world: World) -> None:

@@ -227,3 +227,17 @@ def test_ranking_cost_does_not_grow_with_examiners(world: World) -> None:
     assert len(ranking.options) == replacements.DEFAULT_LIMIT
     assert ranking.options[0].name == "NEAR Test"
     assert elapsed < 1.0
+
+
+def test_list_absences_counts_what_is_left(world: World) -> None:
+    sick = absences.list_absences(DAY)
+    assert [(a.examiner, a.reason, a.open_needs) for a in sick] == [("SICK Test", "maladie", 0)]
+    info = absences.mark_absent(world.examiners["absent"], DAY, "malade")
+    listed = {a.examiner: a for a in absences.list_absences(DAY)}
+    assert listed["ABSENT Test"].open_needs == 1 and not listed["ABSENT Test"].resolved
+    assert list(listed) == ["ABSENT Test", "SICK Test"]  # unresolved, latest first
+    entry = AuditLog.get((AuditLog.entity == "absence") & (AuditLog.entity_id == str(info.id)))
+    # the same "after" text as any created record
+    assert entry.after.startswith(f"examiner={world.examiners['absent']}; day=2026-06-16; ")
+    assert "reason=malade; recorded_by=" in entry.after and entry.after.endswith("resolved=non")
+    assert absences.list_absences(DAY + dt.timedelta(days=1)) == []

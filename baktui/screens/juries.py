@@ -236,6 +236,11 @@ des documents émis.
     def _replace(self, message: DayBoard.ReplaceRequested) -> None:
         self.app.push_screen(ReplacementScreen(message.assignment_ids, title=message.title))
 
+    @on(ReplacementScreen.Replaced)
+    def _replaced_after_leaving(self) -> None:
+        """Back here before the replacement was written: show the board as it is now."""
+        self.action_refresh()
+
     # --- Absence --------------------------------------------------------------------------
 
     def action_absence(self) -> None:

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
@@ -96,6 +97,14 @@ tableau à l'autre.
     """
 
     show_excluded: reactive[bool] = reactive(False, bindings=True)
+
+    class Replaced(Message):
+        """A replacement was written after the user left this screen: sent to the screen shown
+        then (the F5 board refreshes on it)."""
+
+        def __init__(self, result: ReplacementResult) -> None:
+            super().__init__()
+            self.result = result
 
     def __init__(self, assignment_ids: list[int], title: str = "") -> None:
         super().__init__()
@@ -296,40 +305,46 @@ tableau à l'autre.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="replace-assign")
     def assign(self, assignment_id: int, examiner_id: int, version: int) -> None:
+        app = self.app  # kept: the user may leave (Échap) before the write ends
         try:
             with worker_connection():
                 result = replacements.assign_replacement(
                     assignment_id, examiner_id, expected_version=version
                 )
         except AssignmentRefused as exc:
-            self.app.call_from_thread(self._refused, " ".join(exc.reasons))
+            app.call_from_thread(self._refused, " ".join(exc.reasons))
             return
         except ConflictError as exc:
-            self.app.call_from_thread(self._conflict, str(exc))
+            app.call_from_thread(self._conflict, str(exc))
             return
         except Exception as exc:  # any other error: said, never a crash
-            self.app.call_from_thread(self._refused, error_text(exc))
+            app.call_from_thread(self._refused, error_text(exc))
             return
-        self.app.call_from_thread(self._assigned, result)
+        app.call_from_thread(self._assigned, result)
 
     def _refused(self, message: str) -> None:
         self.busy = False
-        self.refresh_bindings()
-        self.query_one("#replace-detail", Static).update("Refusé : " + message)
         self.fail(message, title="Affectation refusée")
+        if self.is_attached:
+            self.refresh_bindings()
+            self.query_one("#replace-detail", Static).update("Refusé : " + message)
 
     def _conflict(self, message: str) -> None:
         self.busy = False
-        self.refresh_bindings()
         self.warn(message, title="Déjà traité")
-        self.load_needs()
+        if self.is_attached:
+            self.refresh_bindings()
+            self.load_needs()
 
     def _assigned(self, result: ReplacementResult) -> None:
         self.busy = False
         self.ranking = None
-        self.refresh_bindings()
         if result.document_error:
             self.warn(result.render(), title="Remplacement fait, convocation à rééditer")
         else:
             self.say(result.render(), title="Remplacement fait")
-        self.load_needs()
+        if self.is_attached:
+            self.refresh_bindings()
+            self.load_needs()
+        else:  # left meanwhile: the screen shown now may list the need as still open
+            self.app.screen.post_message(self.Replaced(result))
