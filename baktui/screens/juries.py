@@ -148,11 +148,17 @@ des documents émis.
     def active_tab(self) -> str:
         return self.query_one("#juries-tabs", TabbedContent).active
 
-    def _no_session(self) -> bool:
-        if self.session_id is None:
+    def _open_session(self) -> int | None:
+        """The session's id; None (and said) when the base has no open session."""
+        session_id = self.session_id
+        if session_id is None:
             self.fail("Aucune session ouverte dans cette base.")
-            return True
-        return False
+        return session_id
+
+    def _pane(self, tab: str) -> DayBoard | JuryList | ExaminerList:
+        if tab == TAB_BOARD:
+            return self.day_board
+        return self.jury_list if tab == TAB_JURIES else self.examiner_list
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -191,8 +197,7 @@ des documents émis.
             self.day_board.no_session()
             return
         self.loaded.add(tab)
-        pane = {TAB_BOARD: self.day_board, TAB_JURIES: self.jury_list}.get(tab, self.examiner_list)
-        pane.load()
+        self._pane(tab).load()
 
     # --- Keys handed to the active tab ----------------------------------------------------
 
@@ -212,20 +217,20 @@ des documents émis.
         self.jury_list.choose_member()
 
     def action_distribute(self) -> None:
-        if not self._no_session() and self.session_id is not None:
-            self.jury_list.confirm_distribution(self.session_id)
+        if (session_id := self._open_session()) is not None:
+            self.jury_list.confirm_distribution(session_id)
 
     def action_convocations(self) -> None:
-        if self._no_session() or self.session_id is None:
+        if (session_id := self._open_session()) is None:
             return
         if self.active_tab == TAB_JURIES:
-            self.jury_list.choose_convocations(self.session_id)
+            self.jury_list.choose_convocations(session_id)
         elif self.active_tab == TAB_EXAMINERS:
-            self.examiner_list.issue_current(self.session_id)
+            self.examiner_list.issue_current(session_id)
 
     def action_lists(self) -> None:
-        if not self._no_session() and self.session_id is not None:
-            self.jury_list.choose_lists(self.session_id)
+        if (session_id := self._open_session()) is not None:
+            self.jury_list.choose_lists(session_id)
 
     def action_focus_search(self) -> None:
         self.examiner_list.focus_search()
@@ -245,7 +250,7 @@ des documents émis.
 
     def action_absence(self) -> None:
         """Declare the highlighted examiner absent (examiners tab), else one picked by name."""
-        if self._no_session():
+        if self._open_session() is None:
             return
         examiner = (
             self.examiner_list.current_examiner() if self.active_tab == TAB_EXAMINERS else None

@@ -4,7 +4,9 @@ Pushed by the juries screen (F5) with the missions to cover. The top table lists
 table ranks the examiners who may take the highlighted one (nearest first). **Entrée** assigns the
 highlighted examiner: the lot or slots move, the convocation PDF is written, the old mission is
 closed. **e** shows instead the examiners of the right discipline who are refused, with why; trying
-one of them with Entrée shows the refusal and its reason.
+one of them with Entrée shows the refusal and its reason. The assignment runs in a thread worker:
+leaving with Échap meanwhile loses nothing (the result is still said, and the screen shown then
+is told, so that the F5 board reads itself again).
 """
 
 from __future__ import annotations
