@@ -156,3 +156,18 @@ def test_absence_form_checks_its_input() -> None:
     assert rules.check_absence("16/06/2026", "   ") == "Indiquez le motif de l'absence."
     day, reason = rules.check_absence("16/06/2026", "  enfant   malade ")  # type: ignore[misc]
     assert (day.day, reason) == (16, "enfant malade")
+
+
+def test_corps_refusals_name_the_person_or_not() -> None:
+    assert rules.president_error("CERTIFIE") == (
+        "Président refusé : un jury est présidé par un professeur des universités ou un maître "
+        "de conférences (art. D.336-20) ; cet examinateur est professeur certifié."
+    )
+    assert (rules.vice_president_error("PLP", "M. Paul DURAND") or "").endswith(
+        "; M. Paul DURAND est professeur de lycée professionnel."
+    )
+    assert rules.examines_error("PROFESSIONNEL", "oral", "M. X") == (
+        "M. X est représentant de la profession : copies et oraux sont confiés à des enseignants."
+    )
+    assert rules.examines_error("PROFESSIONNEL", "jury", "M. X") is None
+    assert rules.examines_error("CERTIFIE", "correction") is None

@@ -80,14 +80,18 @@ def formal_name(civility: str, last_name: str, first_name: str) -> str:
     return " ".join(p for p in (civility, first_name, last_name.upper()) if p)
 
 
+def _is_corps(name: str, corps: str) -> str:
+    """ "Mme Anne MARTIN est professeur certifié" (the corps named in full)."""
+    return f"{name or 'cet examinateur'} est {corps_label(corps)}"
+
+
 def president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot preside a jury (D.336-20), or None when he or she can."""
     if corps.strip().upper() in PRESIDENT_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
     return (
         "Président refusé : un jury est présidé par un professeur des universités ou un maître "
-        f"de conférences (art. D.336-20) ; {who} {corps_label(corps)}."
+        f"de conférences (art. D.336-20) ; {_is_corps(name, corps)}."
     )
 
 
@@ -95,10 +99,9 @@ def vice_president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot be vice-président, or None when he or she can."""
     if corps.strip().upper() in VICE_PRESIDENT_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
     return (
         "Vice-président refusé : il est choisi parmi les professeurs agrégés ou certifiés "
-        f"(ou un universitaire) ; {who} {corps_label(corps)}."
+        f"(ou un universitaire) ; {_is_corps(name, corps)}."
     )
 
 
@@ -106,8 +109,7 @@ def examines_error(corps: str, kind: str, name: str = "") -> str | None:
     """Why this examiner may not mark copies or examine orals (not a teacher), or None."""
     if kind not in TEACHER_ONLY_KINDS or corps.strip().upper() not in NON_TEACHING_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
-    return f"{who} {corps_label(corps)} : copies et oraux sont confiés à des enseignants."
+    return f"{_is_corps(name, corps)} : copies et oraux sont confiés à des enseignants."
 
 
 # --- Disciplines --------------------------------------------------------------------------------
