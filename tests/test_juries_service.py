@@ -1,4 +1,4 @@
-"""Juries, examiners and assignments (F5 service): rules enforced, writes audited, documents."""
+"""Juries, examiners and assignments (F5 services): rules enforced, writes audited, documents."""
 
 from __future__ import annotations
 
@@ -29,7 +29,16 @@ from baktui.data.models import (
 )
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.identifiers import fold
-from baktui.services import juries
+from baktui.services import (
+    assignments,
+    convocations,
+    distribution,
+    documents,
+    examiners,
+    juries,
+    jury_lists,
+)
+from baktui.services.eligibility import AssignmentRefused
 from baktui.services.sessions import SessionInfo
 
 DAY = dt.date(2026, 6, 16)
@@ -233,7 +242,7 @@ def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_president_refused_unless_pu_or_mcf(world: World) -> None:
     jury = juries.create_jury(world.session_id, 2, "stmg, sti2d", world.centre)
     assert jury.series_codes == "STMG,STI2D"
-    with pytest.raises(juries.AssignmentRefused) as refused:
+    with pytest.raises(AssignmentRefused) as refused:
         juries.set_president(jury.id, world.examiners["far"], expected_version=jury.version)
     assert "D.336-20" in str(refused.value)
     assert "professeur agrégé" in str(refused.value)
@@ -260,7 +269,7 @@ def test_president_refused_unless_pu_or_mcf(world: World) -> None:
 def test_vice_president_and_duplicates(world: World) -> None:
     info = juries.set_vice_president(world.jury, world.examiners["far"])
     assert info.vice_president == "FAR Test"
-    with pytest.raises(juries.AssignmentRefused):
+    with pytest.raises(AssignmentRefused):
         juries.set_vice_president(world.jury, world.examiners["pres"])  # already président
     listed = juries.list_juries(world.session_id)
     assert [(j.number, j.president, j.vice_president) for j in listed] == [
@@ -270,7 +279,7 @@ def test_vice_president_and_duplicates(world: World) -> None:
 
 def test_jury_member_of_own_students_refused(world: World) -> None:
     Candidate.update(jury=world.jury).execute()
-    with pytest.raises(juries.AssignmentRefused) as refused:
+    with pytest.raises(AssignmentRefused) as refused:
         juries.add_member(world.jury, world.examiners["conflict"])
     assert "Lycée B" in str(refused.value)
     assert "propres élèves" in str(refused.value)
@@ -295,7 +304,7 @@ def test_distribute_keeps_etablissements_together_and_balances(world: World) -> 
         etablissement=world.etabs["A"],
     )
     JuryMember.create(jury=world.jury, examiner=world.examiners["conflict"])  # teaches at B
-    summary = juries.distribute_candidates(world.session_id)
+    summary = distribution.distribute_candidates(world.session_id)
     assert summary.placed == 15
     assert summary.unplaced == 1
     assert "STL" in summary.render()
@@ -316,7 +325,7 @@ def test_distribute_keeps_etablissements_together_and_balances(world: World) -> 
     assert logged.count() == 15
     assert all(entry.candidate_id is not None for entry in logged)
     # a second run places nobody new
-    assert juries.distribute_candidates(world.session_id).placed == 0
+    assert distribution.distribute_candidates(world.session_id).placed == 0
 
 
 # --- Assignments --------------------------------------------------------------------------------
@@ -325,8 +334,8 @@ def test_distribute_keeps_etablissements_together_and_balances(world: World) -> 
 def test_assignment_refused_for_own_students_with_reason(world: World) -> None:
     lot3 = Lot.create(session=world.session_id, number=3, epreuve_code="PHI").id
     Anonymat.create(candidate=world.candidates["B"][0], epreuve_code="SP2", number="Z1", lot=lot3)
-    with pytest.raises(juries.AssignmentRefused) as refused:
-        juries.create_assignment(
+    with pytest.raises(AssignmentRefused) as refused:
+        assignments.create_assignment(
             world.session_id,
             world.examiners["conflict"],
             kind="correction",
@@ -339,7 +348,7 @@ def test_assignment_refused_for_own_students_with_reason(world: World) -> None:
         )
     assert "enseigne à Lycée B" in str(refused.value)
     assert Lot.get_by_id(lot3).correcteur_id is None
-    info = juries.create_assignment(
+    info = assignments.create_assignment(
         world.session_id,
         world.examiners["near"],
         kind="correction",
@@ -353,8 +362,8 @@ def test_assignment_refused_for_own_students_with_reason(world: World) -> None:
     assert info.what == "lot 3 (1 copies)"
     assert Lot.get_by_id(lot3).correcteur_id == world.examiners["near"]
     # a lot already in someone's hands is not given twice
-    with pytest.raises(juries.AssignmentRefused, match="déjà confié à NEAR Test"):
-        juries.create_assignment(
+    with pytest.raises(AssignmentRefused, match="déjà confié à NEAR Test"):
+        assignments.create_assignment(
             world.session_id,
             world.examiners["far"],
             kind="correction",
@@ -370,8 +379,8 @@ def test_assignment_refused_for_own_students_with_reason(world: World) -> None:
 def test_assignment_checks_discipline_time_and_input(world: World) -> None:
     def oral(
         examiner: str, start: str = "09:00", end: str = "11:00", centre: int = 0
-    ) -> juries.AssignmentInfo:
-        return juries.create_assignment(
+    ) -> examiners.AssignmentInfo:
+        return assignments.create_assignment(
             world.session_id,
             world.examiners[examiner],
             kind="oral",
@@ -382,18 +391,18 @@ def test_assignment_checks_discipline_time_and_input(world: World) -> None:
             centre_id=centre or world.centre_vienne,
         )
 
-    with pytest.raises(juries.AssignmentRefused, match="n'est pas examinateur de GO"):
+    with pytest.raises(AssignmentRefused, match="n'est pas examinateur de GO"):
         oral("math")
-    with pytest.raises(juries.AssignmentRefused, match=r"déjà pris\(e\) de 08:00 à 12:00"):
+    with pytest.raises(AssignmentRefused, match=r"déjà pris\(e\) de 08:00 à 12:00"):
         oral("busy")
-    with pytest.raises(juries.AssignmentRefused, match="absent"):
+    with pytest.raises(AssignmentRefused, match="absent"):
         oral("sick")
     with pytest.raises(ServiceError, match="HH:MM"):
         oral("oral_ok", start="9 heures")
     with pytest.raises(ServiceError, match="fin doit suivre"):
         oral("oral_ok", start="11:00", end="10:00")
     # an oral commission without planned slots examines the candidates of its centre
-    with pytest.raises(juries.AssignmentRefused, match="enseigne à Lycée A"):
+    with pytest.raises(AssignmentRefused, match="enseigne à Lycée A"):
         oral("oral_ok", centre=world.centre)
     info = oral("oral_ok")
     assert info.hours_centi == 200
@@ -404,32 +413,36 @@ def test_assignment_checks_discipline_time_and_input(world: World) -> None:
 
 
 def test_convocation_pdf_for_examiner_and_centre(world: World, out: Path) -> None:
-    doc = juries.issue_convocations(world.session_id, examiner_id=world.examiners["absent"])
-    assert doc.path.parent == out
-    assert doc.path.read_bytes().startswith(b"%PDF")
+    doc = convocations.issue_convocations(world.session_id, examiner_id=world.examiners["absent"])
+    assert doc.document.path.parent == out
+    assert doc.document.path.read_bytes().startswith(b"%PDF")
     assert doc.examiners == 1 and doc.assignments == 1
+    assert doc.document.kind == documents.CONVOCATION_EXAMINATEUR and doc.document.count == 1
     row = Assignment.get_by_id(world.correction)
     assert row.state == "convoquee" and row.convoked_at
     assert (
         Document.select()
         .where(
-            (Document.kind == juries.DOC_CONVOCATION)
+            (Document.kind == documents.CONVOCATION_EXAMINATEUR)
             & (Document.examiner == world.examiners["absent"])
-            & (Document.reference == doc.path.name)
+            & (Document.reference == doc.document.path.name)
         )
         .exists()
     )
-    batch = juries.issue_convocations(world.session_id, centre_id=world.centre)
+    assert doc.document.path.name.startswith(f"convocations-Absent-{world.examiners['absent']}-")
+    batch = convocations.issue_convocations(world.session_id, centre_id=world.centre)
     assert batch.examiners == 4  # absent, busy, oral_absent, pres: one file
+    assert batch.document.path.name.startswith("convocations-centre-C01-")
+    assert batch.document.count == 4
     assert Assignment.get_by_id(world.oral).state == "convoquee"
     with pytest.raises(ServiceError, match="Aucune mission"):
-        juries.issue_convocations(world.session_id, centre_id=world.centre_vienne)
+        convocations.issue_convocations(world.session_id, centre_id=world.centre_vienne)
 
 
 def test_jury_lists_pdf_and_excel(world: World, out: Path) -> None:
     Candidate.update(jury=world.jury).execute()
     juries.add_member(world.jury, world.examiners["mcf"])
-    pdf, xlsx = juries.export_jury_lists(world.session_id)
+    pdf, xlsx = jury_lists.export_jury_lists(world.session_id)
     assert pdf.path.read_bytes().startswith(b"%PDF")
     book = load_workbook(xlsx.path, read_only=True)
     assert book.sheetnames == ["Composition", "Établissements", "Candidats"]
@@ -442,19 +455,25 @@ def test_jury_lists_pdf_and_excel(world: World, out: Path) -> None:
     candidates = list(book["Candidats"].values)
     assert len(candidates) == 16
     assert candidates[1][:3] == (1, "Centre Lyon", "02600001")
-    assert Document.select().where(Document.kind == juries.DOC_JURY_LIST).count() == 2
+    assert Document.select().where(Document.kind == documents.LISTE_JURYS).count() == 2
+    assert pdf.path.stem == xlsx.path.stem and pdf.path.name.startswith("jurys-toutes-")
+    assert pdf.count == 1 and pdf.kind == documents.LISTE_JURYS
+    one = jury_lists.export_jury_lists(world.session_id, centre_id=world.centre)[0]
+    assert one.path.name.startswith("jurys-centre-C01-") and one.path.parent == out
+    with pytest.raises(ServiceError, match="Aucun jury"):
+        jury_lists.export_jury_lists(world.session_id, centre_id=world.centre_vienne)
 
 
 def test_search_examiners(world: World) -> None:
-    assert [e.name for e in juries.search_examiners("nea")] == ["NEAR Test"]
-    assert {e.name for e in juries.search_examiners("GO")} == {
+    assert [e.name for e in examiners.search_examiners("nea")] == ["NEAR Test"]
+    assert {e.name for e in examiners.search_examiners("GO")} == {
         "BUSY Test",
         "ORALABS Test",
         "ORALOK Test",
         "ORALB Test",
     }
-    assert len(juries.search_examiners("", limit=3)) == 3
-    assert juries.search_examiners("zzz") == []
+    assert len(examiners.search_examiners("", limit=3)) == 3
+    assert examiners.search_examiners("zzz") == []
 
 
 def test_excel_helper(tmp_path: Path) -> None:

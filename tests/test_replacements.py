@@ -23,7 +23,8 @@ from baktui.data.models import (
 )
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.identifiers import fold
-from baktui.services import juries, replacements
+from baktui.services import absences, eligibility, needs, replacements
+from baktui.services.missions import mission_of_assignment
 from baktui.services.sessions import SessionInfo
 
 
@@ -41,26 +42,26 @@ def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_mark_absent_lists_what_is_uncovered(world: World) -> None:
     with pytest.raises(ServiceError, match="motif"):
-        replacements.mark_absent(world.examiners["absent"], DAY, "   ")
-    info = replacements.mark_absent(world.examiners["absent"], DAY, "  malade  ")
+        absences.mark_absent(world.examiners["absent"], DAY, "   ")
+    info = absences.mark_absent(world.examiners["absent"], DAY, "  malade  ")
     assert info.reason == "malade" and not info.resolved and info.open_needs == 1
     with pytest.raises(ServiceError, match="déjà déclaré absent"):
-        replacements.mark_absent(world.examiners["absent"], DAY, "malade")
+        absences.mark_absent(world.examiners["absent"], DAY, "malade")
     assert AuditLog.select().where(AuditLog.entity == "absence").count() == 1
-    needs = replacements.needs_of_absence(info.id)
-    assert len(needs) == 1
-    need = needs[0]
+    uncovered = needs.needs_of_absence(info.id)
+    assert len(uncovered) == 1
+    need = uncovered[0]
     assert need.assignment_id == world.correction
     assert "lot n° 1 (10 copies)" in need.label
     assert need.etablissements == "Lycée B, Lycée C"
     assert need.absence_reason == "malade"
     # an absence on a day without missions is resolved at once
-    free = replacements.mark_absent(world.examiners["near"], DAY + dt.timedelta(days=3), "x")
+    free = absences.mark_absent(world.examiners["near"], DAY + dt.timedelta(days=3), "x")
     assert free.resolved and free.open_needs == 0
 
 
 def test_ranking_nearest_first_with_refusals_explained(world: World) -> None:
-    replacements.mark_absent(world.examiners["absent"], DAY, "malade")
+    absences.mark_absent(world.examiners["absent"], DAY, "malade")
     ranking = replacements.rank_replacements(world.correction)
     names = [o.name for o in ranking.options]
     # NEAR 9 km (table), BUSY 0 km? no: busy 08-12 clashes with 09-12; FAR ≈58 km (estimate)
@@ -75,12 +76,12 @@ def test_ranking_nearest_first_with_refusals_explained(world: World) -> None:
     assert "indisponible" in excluded["AWAY Test"]
     assert "09:00" not in excluded["BUSY Test"] and "08:00 à 12:00" in excluded["BUSY Test"]
     assert ranking.excluded[0].name == "CONFLICT Test"  # the own-students refusals come first
-    assert ranking.excluded_counts[juries.R_DISCIPLINE] == 6
+    assert ranking.excluded_counts[eligibility.R_DISCIPLINE] == 6
     assert ranking.examined == len(world.examiners)
 
 
 def test_assign_first_moves_lot_and_convokes(world: World, out: Path) -> None:
-    replacements.mark_absent(world.examiners["absent"], DAY, "malade")
+    absences.mark_absent(world.examiners["absent"], DAY, "malade")
     ranking = replacements.rank_replacements(world.correction)
     first = ranking.options[0]
     result = replacements.assign_replacement(
@@ -112,7 +113,7 @@ def test_assign_first_moves_lot_and_convokes(world: World, out: Path) -> None:
     )
     assert "remplace" in result.render() and "lot n° 1" in result.render()
     # the conflict rule held: no copy of the replacement's own établissement in the lot
-    spec = juries.mission_of_assignment(new.id)
+    spec = mission_of_assignment(new.id)
     assert Examiner.get_by_id(first.examiner_id).etablissement_id not in spec.concerned
     entities = {
         (a.entity, a.field)
@@ -121,15 +122,15 @@ def test_assign_first_moves_lot_and_convokes(world: World, out: Path) -> None:
     assert {("assignment", ""), ("assignment", "state"), ("lot", "correcteur")} <= entities
     assert ("assignment", "remplacement") in entities
     # nothing left to cover that day for this absence
-    assert replacements.day_board(world.session_id, DAY).replaceable == 0
+    assert needs.day_board(world.session_id, DAY).replaceable == 0
     # someone else trying the same need now gets a clear conflict
     with pytest.raises(ConflictError, match="déjà été traitée"):
         replacements.assign_replacement(world.correction, world.examiners["far"])
 
 
 def test_teacher_of_the_candidates_is_refused_with_reason(world: World, out: Path) -> None:
-    replacements.mark_absent(world.examiners["absent"], DAY, "malade")
-    with pytest.raises(juries.AssignmentRefused) as refused:
+    absences.mark_absent(world.examiners["absent"], DAY, "malade")
+    with pytest.raises(eligibility.AssignmentRefused) as refused:
         replacements.assign_replacement(world.correction, world.examiners["conflict"])
     assert "enseigne à Lycée B" in str(refused.value)
     assert "propres élèves" in str(refused.value)
@@ -139,7 +140,7 @@ def test_teacher_of_the_candidates_is_refused_with_reason(world: World, out: Pat
 
 
 def test_oral_replacement_moves_slots(world: World, out: Path) -> None:
-    replacements.mark_absent(world.examiners["oral_absent"], DAY, "train supprimé")
+    absences.mark_absent(world.examiners["oral_absent"], DAY, "train supprimé")
     ranking = replacements.rank_replacements(world.oral)
     names = [o.name for o in ranking.options]
     assert names[0] == "BUSY Test"  # busy 08-12 only; the oral is 14-16, same commune
@@ -152,10 +153,10 @@ def test_oral_replacement_moves_slots(world: World, out: Path) -> None:
 
 
 def test_president_seat_needs_pu_or_mcf(world: World, out: Path) -> None:
-    replacements.mark_absent(world.examiners["pres"], DAY, "jury de thèse")
+    absences.mark_absent(world.examiners["pres"], DAY, "jury de thèse")
     ranking = replacements.rank_replacements(world.jury_seat)
     assert [o.name for o in ranking.options] == ["MCF Test"]
-    with pytest.raises(juries.AssignmentRefused, match="D.336-20"):
+    with pytest.raises(eligibility.AssignmentRefused, match="D.336-20"):
         replacements.assign_replacement(world.jury_seat, world.examiners["near"])
     result = replacements.assign_replacement(world.jury_seat, world.examiners["mcf"])
     assert result.jury_seat == "président"
@@ -166,18 +167,18 @@ def test_president_seat_needs_pu_or_mcf(world: World, out: Path) -> None:
 
 
 def test_day_board_lists_every_gap(world: World) -> None:
-    replacements.mark_absent(world.examiners["absent"], DAY, "malade")
+    absences.mark_absent(world.examiners["absent"], DAY, "malade")
     Lot.create(session=world.session_id, number=9, epreuve_code="SP1")
     OralSlot.update(assignment=None).execute()
     Jury.create(session=world.session_id, number=7, series_codes="STL")
-    board = replacements.day_board(world.session_id, DAY)
+    board = needs.day_board(world.session_id, DAY)
     sources = [n.source for n in board.needs]
-    assert sources[0] == replacements.SOURCE_ABSENCE
+    assert sources[0] == needs.SOURCE_ABSENCE
     assert set(sources) == {
-        replacements.SOURCE_ABSENCE,
-        replacements.SOURCE_SLOTS,
-        replacements.SOURCE_LOT,
-        replacements.SOURCE_PRESIDENT,
+        needs.SOURCE_ABSENCE,
+        needs.SOURCE_SLOTS,
+        needs.SOURCE_LOT,
+        needs.SOURCE_PRESIDENT,
     }
     labels = " | ".join(n.label for n in board.needs)
     assert "2 créneaux sans examinateur" in labels
@@ -188,7 +189,7 @@ def test_day_board_lists_every_gap(world: World) -> None:
 
 def test_ranking_cost_does_not_grow_with_examiners(world: World) -> None:
     """A fixed number of queries: 600 more examiners change nothing but the Python work."""
-    replacements.mark_absent(world.examiners["absent"], DAY, "malade")
+    absences.mark_absent(world.examiners["absent"], DAY, "malade")
     db = current_database()
     executed: list[str] = []
     original = db.execute_sql
@@ -226,3 +227,17 @@ def test_ranking_cost_does_not_grow_with_examiners(world: World) -> None:
     assert len(ranking.options) == replacements.DEFAULT_LIMIT
     assert ranking.options[0].name == "NEAR Test"
     assert elapsed < 1.0
+
+
+def test_list_absences_counts_what_is_left(world: World) -> None:
+    sick = absences.list_absences(DAY)
+    assert [(a.examiner, a.reason, a.open_needs) for a in sick] == [("SICK Test", "maladie", 0)]
+    info = absences.mark_absent(world.examiners["absent"], DAY, "malade")
+    listed = {a.examiner: a for a in absences.list_absences(DAY)}
+    assert listed["ABSENT Test"].open_needs == 1 and not listed["ABSENT Test"].resolved
+    assert list(listed) == ["ABSENT Test", "SICK Test"]  # unresolved, latest first
+    entry = AuditLog.get((AuditLog.entity == "absence") & (AuditLog.entity_id == str(info.id)))
+    # the same "after" text as any created record
+    assert entry.after.startswith(f"examiner={world.examiners['absent']}; day=2026-06-16; ")
+    assert "reason=malade; recorded_by=" in entry.after and entry.after.endswith("resolved=non")
+    assert absences.list_absences(DAY + dt.timedelta(days=1)) == []

@@ -1,7 +1,8 @@
-"""Pure examiner rules: jury presidency, own students, times, distances, ranking."""
+"""Pure examiner rules: jury presidency, own students, the day's refusals, distances, ranking."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -61,16 +62,6 @@ def test_own_students() -> None:
     assert "1 candidat concerné " in single
 
 
-def test_times() -> None:
-    assert rules.minutes("08:30") == 510
-    assert rules.minutes("8h05") == 485
-    with pytest.raises(ValueError, match="HH:MM"):
-        rules.minutes("25:00")
-    assert rules.overlaps("08:00", "12:00", "11:00", "13:00")
-    assert not rules.overlaps("08:00", "12:00", "12:00", "14:00")
-    assert rules.overlaps("09:00", "10:00", "08:00", "18:00")
-
-
 def test_distance_table_both_ways_then_estimate() -> None:
     lyon = (Decimal("45.7640"), Decimal("4.8357"))
     paris = (Decimal("48.8566"), Decimal("2.3522"))
@@ -117,3 +108,66 @@ def test_ranking_nearest_first_then_least_loaded_then_name() -> None:
     order = sorted(keys, key=keys.__getitem__)
     # 10/100 and 20/200 are the same load exactly: the name decides
     assert order == ["near_light_b", "near_light", "near_heavy", "far", "unknown"]
+
+
+def test_names_and_short_corps() -> None:
+    assert rules.display_name("Dupont", "Marie") == "DUPONT Marie"
+    assert rules.display_name("Dupont", "") == "DUPONT"
+    assert rules.formal_name("Mme", "Dupont", "Marie") == "Mme Marie DUPONT"
+    assert rules.formal_name("", "Dupont", "Marie") == "Marie DUPONT"
+    assert rules.short_corps("agrege") == "agrégé"
+    assert rules.short_corps("IA_IPR") == "IA-IPR"
+    assert rules.short_corps("Inconnu-Long") == "inconnu-"
+
+
+def test_discipline_refusal_names_the_series_and_the_disciplines() -> None:
+    assert rules.discipline_error("M. Paul DURAND", "PHI", "PHI", {"STMG"}) is None
+    message = rules.discipline_error("M. Paul DURAND", "SP1:STI2D", "SP1", {"STMG", "STI2D"})
+    assert message == (
+        "M. Paul DURAND n'est pas examinateur de SP1 (STI2D, STMG) (disciplines : SP1 (STI2D))."
+    )
+    assert rules.discipline_error("X", "", "GO") == (
+        "X n'est pas examinateur de GO (disciplines : aucune)."
+    )
+
+
+def test_the_day_refusals() -> None:
+    day = dt.date(2026, 6, 16)
+    assert rules.absent_error("X", day) == "X est déclaré(e) absent(e) le 16/06/2026."
+    assert rules.unavailable_error("X", day) == "X s'est déclaré(e) indisponible le 16/06/2026."
+    assert "16/06/2026 dans ses disponibilités" in rules.undeclared_error("X", day)
+    assert rules.replaced_error("X") == "X est l'examinateur à remplacer."
+    assert rules.inactive_error("X") == "X n'est plus actif (fiche désactivée)."
+    assert rules.member_error("X") == "X siège déjà dans ce jury."
+
+
+def test_busy_names_the_first_overlapping_mission() -> None:
+    taken = [("07:00", "08:00", "surveillance"), ("08:00", "12:00", "oral GO"), ("x", "y", "?")]
+    assert rules.busy_error("X", taken, "12:00", "14:00") is None  # half-open ranges
+    assert rules.busy_error("X", taken, "11:00", "13:00") == (
+        "X est déjà pris(e) de 08:00 à 12:00 (oral GO)."
+    )
+    assert rules.busy_error("X", [("x", "y", "?")], "08:00", "09:00") is None  # unreadable
+    assert rules.busy_error("X", [], "08:00", "09:00") is None
+
+
+def test_absence_form_checks_its_input() -> None:
+    assert rules.check_absence("31/02/2026", "malade") == "« 31/02/2026 » : cette date n'existe pas"
+    assert rules.check_absence("16/06/2026", "   ") == "Indiquez le motif de l'absence."
+    day, reason = rules.check_absence("16/06/2026", "  enfant   malade ")  # type: ignore[misc]
+    assert (day.day, reason) == (16, "enfant malade")
+
+
+def test_corps_refusals_name_the_person_or_not() -> None:
+    assert rules.president_error("CERTIFIE") == (
+        "Président refusé : un jury est présidé par un professeur des universités ou un maître "
+        "de conférences (art. D.336-20) ; cet examinateur est professeur certifié."
+    )
+    assert (rules.vice_president_error("PLP", "M. Paul DURAND") or "").endswith(
+        "; M. Paul DURAND est professeur de lycée professionnel."
+    )
+    assert rules.examines_error("PROFESSIONNEL", "oral", "M. X") == (
+        "M. X est représentant de la profession : copies et oraux sont confiés à des enseignants."
+    )
+    assert rules.examines_error("PROFESSIONNEL", "jury", "M. X") is None
+    assert rules.examines_error("CERTIFIE", "correction") is None

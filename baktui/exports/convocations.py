@@ -1,8 +1,9 @@
-"""Examiner convocations and jury assignment lists (PDF and Excel).
+"""Examiner convocations and jury assignment lists (PDF and Excel): pure renderers.
 
-These functions take plain dataclasses (built by :mod:`baktui.services.juries`) and write
-files; they never touch the database. A batch (a jury, a centre) is ONE PDF with one page (or
-more) per examiner.
+These functions take the plain dataclasses below (built by :mod:`baktui.services.convocations`
+and :mod:`baktui.services.jury_lists`) and write a file at the path they are given (the
+documents service chooses it and records the document); they never touch the database. A batch
+(a jury, a centre) is ONE PDF with one page (or more) per examiner.
 """
 
 from __future__ import annotations
@@ -13,15 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baktui.exports.excel import write_workbook
-from baktui.exports.pdf import (
-    DEFAULT_ACADEMIE,
-    FONT,
-    BaktuiPDF,
-    fit,
-    french_date,
-    new_document,
-    save,
-)
+from baktui.exports.pdf import FONT, BaktuiPDF, fit, french_date, new_document, save
 
 
 @dataclass(frozen=True)
@@ -102,8 +95,8 @@ def write_examiner_convocations(
     convocations: Sequence[ExaminerConvocation],
     *,
     session_year: int,
+    academie: str,
     title: str = "Convocation des examinateurs",
-    academie: str = DEFAULT_ACADEMIE,
 ) -> Path:
     """One PDF, one page (group) per examiner."""
     pdf = new_document(title, session_year=session_year, academie=academie)
@@ -177,7 +170,7 @@ def write_jury_lists_pdf(
     centres: Sequence[JuryListCentre],
     *,
     session_year: int,
-    academie: str = DEFAULT_ACADEMIE,
+    academie: str,
 ) -> Path:
     """Per centre de délibération: each jury's bureau, members and candidates by établissement."""
     pdf = new_document("Affectation des jurys", session_year=session_year, academie=academie)

@@ -22,8 +22,8 @@ from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.paths import output_dir, safe_name
 from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
+from baktui.rules.missions import KIND_SHORT
 from baktui.services import expenses as service
-from baktui.services import juries
 from baktui.services.sessions import SessionInfo
 from baktui.services.settings import academie_name
 
@@ -336,7 +336,7 @@ def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
         rows = [
             [
                 f"{m.day:%d/%m/%Y}",
-                juries.KIND_SHORT.get(m.kind, m.kind),
+                KIND_SHORT.get(m.kind, m.kind),
                 fit(pdf, m.centre, MISSION_WIDTHS[2]),
                 fit(pdf, m.commune, MISSION_WIDTHS[3]),
                 m.epreuve_code,

@@ -1,7 +1,8 @@
 """Rules about examiners: who may preside a jury, who may mark whom, how far, and in what order.
 
-Pure functions over plain values (no database, no Textual), used by the jury and replacement
-services and by their tests.
+Pure functions over plain values (no database, no Textual), used by the jury, eligibility and
+replacement services, the F5 screens and their tests. Every ``*_error`` function returns the
+French sentence that refuses a mission (or a seat), or None when nothing stands in the way.
 
 - Jury presidency (Code de l'éducation D.336-20): the président is a professeur des universités or
   a maître de conférences; the vice-président (président adjoint) is chosen among agrégés or
@@ -14,12 +15,15 @@ services and by their tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from baktui.rules.identifiers import parse_date_fr
+from baktui.rules.missions import overlaps
 
 CORPS_LABELS: dict[str, str] = {
     "PU": "professeur des universités",
@@ -31,6 +35,16 @@ CORPS_LABELS: dict[str, str] = {
     "PROFESSIONNEL": "représentant de la profession",
     "RETRAITE": "enseignant retraité",
 }
+SHORT_CORPS: dict[str, str] = {
+    "PU": "PU",
+    "MCF": "MCF",
+    "AGREGE": "agrégé",
+    "CERTIFIE": "certifié",
+    "PLP": "PLP",
+    "PROFESSIONNEL": "profess.",
+    "RETRAITE": "retraité",
+    "IA_IPR": "IA-IPR",
+}
 PRESIDENT_CORPS = ("PU", "MCF")
 # Representatives of the professions sit on juries (a third of the members, D.336-20) but the
 # copies and the orals go to teachers.
@@ -39,7 +53,6 @@ TEACHER_ONLY_KINDS = ("correction", "oral")
 VICE_PRESIDENT_CORPS = ("PU", "MCF", "AGREGE", "CERTIFIE")
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
-_TIME_RE = re.compile(r"([01]?[0-9]|2[0-3])[:hH]([0-5][0-9])")
 
 # Where a distance comes from.
 KM_TABLE = "table"
@@ -52,14 +65,33 @@ def corps_label(corps: str) -> str:
     return CORPS_LABELS.get(corps.strip().upper(), corps.strip().lower() or "corps inconnu")
 
 
+def short_corps(corps: str) -> str:
+    """A corps code as a narrow column shows it ("AGREGE" -> "agrégé")."""
+    return SHORT_CORPS.get(corps.strip().upper(), corps.lower()[:8])
+
+
+def display_name(last_name: str, first_name: str) -> str:
+    """ "DUPONT Marie" (lists)."""
+    return f"{last_name.upper()} {first_name}".strip()
+
+
+def formal_name(civility: str, last_name: str, first_name: str) -> str:
+    """ "Mme Marie DUPONT" (documents and refusals)."""
+    return " ".join(p for p in (civility, first_name, last_name.upper()) if p)
+
+
+def _is_corps(name: str, corps: str) -> str:
+    """ "Mme Anne MARTIN est professeur certifié" (the corps named in full)."""
+    return f"{name or 'cet examinateur'} est {corps_label(corps)}"
+
+
 def president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot preside a jury (D.336-20), or None when he or she can."""
     if corps.strip().upper() in PRESIDENT_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
     return (
         "Président refusé : un jury est présidé par un professeur des universités ou un maître "
-        f"de conférences (art. D.336-20) ; {who} {corps_label(corps)}."
+        f"de conférences (art. D.336-20) ; {_is_corps(name, corps)}."
     )
 
 
@@ -67,10 +99,9 @@ def vice_president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot be vice-président, or None when he or she can."""
     if corps.strip().upper() in VICE_PRESIDENT_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
     return (
         "Vice-président refusé : il est choisi parmi les professeurs agrégés ou certifiés "
-        f"(ou un universitaire) ; {who} {corps_label(corps)}."
+        f"(ou un universitaire) ; {_is_corps(name, corps)}."
     )
 
 
@@ -78,8 +109,7 @@ def examines_error(corps: str, kind: str, name: str = "") -> str | None:
     """Why this examiner may not mark copies or examine orals (not a teacher), or None."""
     if kind not in TEACHER_ONLY_KINDS or corps.strip().upper() not in NON_TEACHING_CORPS:
         return None
-    who = f"{name} est" if name else "cet examinateur est"
-    return f"{who} {corps_label(corps)} : copies et oraux sont confiés à des enseignants."
+    return f"{_is_corps(name, corps)} : copies et oraux sont confiés à des enseignants."
 
 
 # --- Disciplines --------------------------------------------------------------------------------
@@ -120,6 +150,20 @@ def discipline_label(disciplines: str) -> str:
     )
 
 
+def discipline_error(
+    name: str, disciplines: str, epreuve_code: str, series: Iterable[str] = ()
+) -> str | None:
+    """Why the examiner does not examine this épreuve (for these series), or None."""
+    wanted = sorted(series)
+    if teaches(disciplines, epreuve_code, wanted):
+        return None
+    listed = f" ({', '.join(wanted)})" if wanted else ""
+    return (
+        f"{name} n'est pas examinateur de {epreuve_code}{listed} "
+        f"(disciplines : {discipline_label(disciplines) or 'aucune'})."
+    )
+
+
 # --- Own students -------------------------------------------------------------------------------
 
 
@@ -144,20 +188,60 @@ def own_students_error(
     )
 
 
-# --- Times --------------------------------------------------------------------------------------
+# --- The examiner's day ------------------------------------------------------------------------
 
 
-def minutes(hhmm: str) -> int:
-    """ "08:30" (or "8h30") -> 510; ValueError with a French message otherwise."""
-    match = _TIME_RE.fullmatch(hhmm.strip())
-    if not match:
-        raise ValueError(f"Heure « {hhmm} » invalide : écrivez HH:MM (08:30).")
-    return int(match.group(1)) * 60 + int(match.group(2))
+def replaced_error(name: str) -> str:
+    return f"{name} est l'examinateur à remplacer."
 
 
-def overlaps(start_a: str, end_a: str, start_b: str, end_b: str) -> bool:
-    """Whether two half-open time ranges of the same day overlap (08-12 and 12-14 do not)."""
-    return minutes(start_a) < minutes(end_b) and minutes(start_b) < minutes(end_a)
+def inactive_error(name: str) -> str:
+    return f"{name} n'est plus actif (fiche désactivée)."
+
+
+def member_error(name: str) -> str:
+    return f"{name} siège déjà dans ce jury."
+
+
+def absent_error(name: str, day: dt.date) -> str:
+    return f"{name} est déclaré(e) absent(e) le {day:%d/%m/%Y}."
+
+
+def unavailable_error(name: str, day: dt.date) -> str:
+    return f"{name} s'est déclaré(e) indisponible le {day:%d/%m/%Y}."
+
+
+def undeclared_error(name: str, day: dt.date) -> str:
+    """An examiner who declared available days, but not this one."""
+    return f"{name} n'a pas déclaré le {day:%d/%m/%Y} dans ses disponibilités."
+
+
+def check_absence(day_text: str, reason: str) -> tuple[dt.date, str] | str:
+    """The absence form's input: (day, reason) when both are valid (the reason's spaces
+    folded), else the French message saying what is wrong."""
+    try:
+        day = parse_date_fr(day_text)
+    except ValueError as exc:
+        return str(exc)
+    reason = " ".join(reason.split())
+    if not reason:
+        return "Indiquez le motif de l'absence."
+    return day, reason
+
+
+def busy_error(
+    name: str, taken: Iterable[tuple[str, str, str]], start: str, end: str
+) -> str | None:
+    """Why the examiner is not free from ``start`` to ``end``: the first of his or her missions
+    ``(start, end, what)`` that overlaps (a range that cannot be read overlaps nothing)."""
+    for busy_start, busy_end, what in taken:
+        try:
+            clash = overlaps(busy_start, busy_end, start, end)
+        except ValueError:
+            clash = False
+        if clash:
+            return f"{name} est déjà pris(e) de {busy_start} à {busy_end} ({what})."
+    return None
 
 
 # --- Distances ----------------------------------------------------------------------------------

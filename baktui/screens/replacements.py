@@ -4,7 +4,9 @@ Pushed by the juries screen (F5) with the missions to cover. The top table lists
 table ranks the examiners who may take the highlighted one (nearest first). **Entrée** assigns the
 highlighted examiner: the lot or slots move, the convocation PDF is written, the old mission is
 closed. **e** shows instead the examiners of the right discipline who are refused, with why; trying
-one of them with Entrée shows the refusal and its reason.
+one of them with Entrée shows the refusal and its reason. The assignment runs in a thread worker:
+leaving with Échap meanwhile loses nothing (the result is still said, and the screen shown then
+is told, so that the F5 board reads itself again).
 """
 
 from __future__ import annotations
@@ -15,49 +17,24 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Static
 
 from baktui.errors import ConflictError, ServiceError
+from baktui.rules.examiners import short_corps
+from baktui.rules.missions import LOADED_KINDS, short_place
 from baktui.screens.base import BaktuiScreen
-from baktui.services import replacements
-from baktui.services.juries import AssignmentRefused
-from baktui.services.replacements import Need, Option, Ranking, ReplacementResult
-from baktui.widgets.examiner_picker import short_corps
+from baktui.services import needs, replacements
+from baktui.services.eligibility import AssignmentRefused
+from baktui.services.needs import Need
+from baktui.services.replacements import Option, Ranking, ReplacementResult
 from baktui.widgets.feedback import error_text, worker_connection
-
-WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-
-
-_PLACE_PREFIXES = (
-    "Centre ",
-    "Lycée général et technologique ",
-    "Lycée polyvalent ",
-    "Lycée hôtelier ",
-    "Lycée professionnel ",
-    "Lycée ",
-)
-
-
-def short_place(name: str) -> str:
-    """A centre's name without the words every centre shares ("Centre Lycée polyvalent …")."""
-    for prefix in _PLACE_PREFIXES:
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name
-
-
-def need_when(need: Need) -> str:
-    """ "mer. 01/07 08:00-15:00"."""
-    if need.day is None:
-        return ""
-    text = f"{WEEKDAYS[need.day.weekday()]} {need.day:%d/%m}"
-    return f"{text} {need.hours}" if need.hours else text
 
 
 def need_text(need: Need) -> str:
     """The highlighted need in three lines (plain text)."""
-    lines = [f"{need.label} · {need_when(need)}"]
+    lines = [f"{need.label} · {need.when}"]
     where = need.centre
     if need.examiner:
         where += f" · absent(e) : {need.examiner} ({need.absence_reason or 'motif non saisi'})"
@@ -71,7 +48,7 @@ def load_cell(option: Option, kind: str) -> str:
     """The load that matters for the mission: copies for a correction, hours for an oral."""
     if kind == "correction":
         return f"{option.copies}/{option.max_copies} cop."
-    if kind in ("oral", "pratique"):
+    if kind in LOADED_KINDS:
         return f"{option.oral_hours_centi // 100}/{option.max_oral_hours} h"
     return "—"
 
@@ -108,9 +85,9 @@ avec le motif (ses propres élèves, déjà pris, absent, charge dépassée…).
 tableau à l'autre.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "assign", "Affecter", id="replace-assign", priority=True),
-        Binding("e", "toggle_excluded", "Refusés", id="replace-excluded"),
-        Binding("r", "reload", "Actualiser", id="replace-reload"),
+        Binding("enter", "assign", "Affecter", id="replacement.assign", priority=True),
+        Binding("e", "toggle_excluded", "Refusés", id="replacement.excluded"),
+        Binding("r", "reload", "Actualiser", id="replacement.reload"),
     ]
     DEFAULT_CSS = """
     ReplacementScreen #replace-body { padding: 0 1; }
@@ -123,6 +100,14 @@ tableau à l'autre.
 
     show_excluded: reactive[bool] = reactive(False, bindings=True)
 
+    class Replaced(Message):
+        """A replacement was written after the user left this screen: sent to the screen shown
+        then (the F5 board refreshes on it)."""
+
+        def __init__(self, result: ReplacementResult) -> None:
+            super().__init__()
+            self.result = result
+
     def __init__(self, assignment_ids: list[int], title: str = "") -> None:
         super().__init__()
         self.assignment_ids = list(assignment_ids)
@@ -134,9 +119,9 @@ tableau à l'autre.
 
     def compose_content(self) -> ComposeResult:
         with Vertical(id="replace-body"):
-            needs: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
-            needs.add_columns("Quand", "Mission", "Centre", "Absent(e)")
-            yield needs
+            missions: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
+            missions.add_columns("Quand", "Mission", "Centre", "Absent(e)")
+            yield missions
             yield Static("", id="replace-need", markup=False)
             yield Static("Remplaçants…", id="replace-title", markup=False)
             yield DataTable(id="replace-options", cursor_type="row", zebra_stripes=True)
@@ -152,26 +137,23 @@ tableau à l'autre.
     @work(thread=True, exclusive=True, exit_on_error=False, group="replace-needs")
     def load_needs(self) -> None:
         with worker_connection():
-            found = []
-            for assignment_id in self.assignment_ids:
-                need = replacements.get_need(assignment_id)
-                found.append(need)
-            still = replacements.still_open(self.assignment_ids)
+            found = [needs.get_need(assignment_id) for assignment_id in self.assignment_ids]
+            still = needs.still_open(self.assignment_ids)
         self.app.call_from_thread(self._show_needs, [n for n in found if n.assignment_id in still])
 
-    def _show_needs(self, needs: list[Need]) -> None:
+    def _show_needs(self, found: list[Need]) -> None:
         table = self.query_one("#replace-needs", DataTable)
         table.clear()
-        self.needs = {str(n.assignment_id): n for n in needs}
-        for need in needs:
+        self.needs = {str(n.assignment_id): n for n in found}
+        for need in found:
             table.add_row(
-                need_when(need),
+                need.when,
                 need.label[:30],
                 short_place(need.centre)[:16],
                 need.examiner[:16],
                 key=str(need.assignment_id),
             )
-        if not needs:
+        if not found:
             self.query_one("#replace-need", Static).update(
                 "Plus rien à couvrir : toutes ces missions ont un remplaçant."
             )
@@ -219,6 +201,7 @@ tableau à l'autre.
         if current is None or current.assignment_id != ranking.need.assignment_id:
             return  # the user moved on meanwhile
         self.ranking = ranking
+        self.refresh_bindings()  # Entrée and e work once there is a ranking
         self._fill_options()
 
     def watch_show_excluded(self) -> None:
@@ -249,7 +232,7 @@ tableau à l'autre.
                 table.add_row(
                     str(rank),
                     option.name[:20],
-                    short_corps_label(option.corps_label),
+                    short_corps(option.corps),
                     short_place(option.etablissement)[:20],
                     option.distance_label,
                     load_cell(option, ranking.need.kind),
@@ -324,55 +307,46 @@ tableau à l'autre.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="replace-assign")
     def assign(self, assignment_id: int, examiner_id: int, version: int) -> None:
+        app = self.app  # kept: the user may leave (Échap) before the write ends
         try:
             with worker_connection():
                 result = replacements.assign_replacement(
                     assignment_id, examiner_id, expected_version=version
                 )
         except AssignmentRefused as exc:
-            self.app.call_from_thread(self._refused, " ".join(exc.reasons))
+            app.call_from_thread(self._refused, " ".join(exc.reasons))
             return
         except ConflictError as exc:
-            self.app.call_from_thread(self._conflict, str(exc))
+            app.call_from_thread(self._conflict, str(exc))
             return
         except Exception as exc:  # any other error: said, never a crash
-            self.app.call_from_thread(self._refused, error_text(exc))
+            app.call_from_thread(self._refused, error_text(exc))
             return
-        self.app.call_from_thread(self._assigned, result)
+        app.call_from_thread(self._assigned, result)
 
     def _refused(self, message: str) -> None:
         self.busy = False
-        self.refresh_bindings()
-        self.query_one("#replace-detail", Static).update("Refusé : " + message)
         self.fail(message, title="Affectation refusée")
+        if self.is_attached:
+            self.refresh_bindings()
+            self.query_one("#replace-detail", Static).update("Refusé : " + message)
 
     def _conflict(self, message: str) -> None:
         self.busy = False
-        self.refresh_bindings()
         self.warn(message, title="Déjà traité")
-        self.load_needs()
+        if self.is_attached:
+            self.refresh_bindings()
+            self.load_needs()
 
     def _assigned(self, result: ReplacementResult) -> None:
         self.busy = False
         self.ranking = None
-        self.refresh_bindings()
         if result.document_error:
             self.warn(result.render(), title="Remplacement fait, convocation à rééditer")
         else:
             self.say(result.render(), title="Remplacement fait")
-        self.load_needs()
-
-
-SHORT_CORPS_LABELS = {
-    "professeur des universités": "PU",
-    "maître de conférences": "MCF",
-    "professeur agrégé": "agrégé",
-    "professeur certifié": "certifié",
-    "professeur de lycée professionnel": "PLP",
-    "représentant de la profession": "profess.",
-    "enseignant retraité": "retraité",
-}
-
-
-def short_corps_label(label: str) -> str:
-    return SHORT_CORPS_LABELS.get(label, short_corps(label))
+        if self.is_attached:
+            self.refresh_bindings()
+            self.load_needs()
+        else:  # left meanwhile: the screen shown now may list the need as still open
+            self.app.screen.post_message(self.Replaced(result))

@@ -16,21 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from baktui.rules.identifiers import parse_date_fr
+from baktui.rules.examiners import check_absence
 
 REASONS_HINT = "maladie, accident de trajet, enfant malade, convocation à un autre examen…"
-
-
-def check_absence(day_text: str, reason: str) -> tuple[dt.date, str] | str:
-    """(day, reason) when both are valid, else the French message saying what is wrong."""
-    try:
-        day = parse_date_fr(day_text)
-    except ValueError as exc:
-        return str(exc)
-    reason = " ".join(reason.split())
-    if not reason:
-        return "Indiquez le motif de l'absence."
-    return day, reason
 
 
 class AbsenceForm(ModalScreen[tuple[dt.date, str] | None]):
@@ -41,7 +29,7 @@ class AbsenceForm(ModalScreen[tuple[dt.date, str] | None]):
         "**Entrée** passe au champ suivant puis valide ; **Échap** annule."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="absence-cancel"),
+        Binding("escape", "cancel", "Annuler", id="absence.cancel"),
     ]
     DEFAULT_CSS = """
     AbsenceForm .dialog { width: 70; }

@@ -15,7 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from baktui.services.juries import ExaminerInfo, search_examiners
+from baktui.rules.examiners import short_corps
+from baktui.services.examiners import ExaminerInfo, search_examiners
 from baktui.widgets.feedback import error_text, worker_connection
 
 PICKER_LIMIT = 50
@@ -30,8 +31,8 @@ class ExaminerPicker(ModalScreen[int | None]):
         "**Échap** annule."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="picker-cancel"),
-        Binding("down", "to_list", "Liste", show=False, id="picker-down"),
+        Binding("escape", "cancel", "Annuler", id="picker.cancel"),
+        Binding("down", "to_list", "Liste", show=False, id="picker.down"),
     ]
     DEFAULT_CSS = """
     ExaminerPicker DataTable { height: 1fr; }
@@ -126,20 +127,3 @@ class ExaminerPicker(ModalScreen[int | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-SHORT_CORPS = {
-    "PU": "PU",
-    "MCF": "MCF",
-    "AGREGE": "agrégé",
-    "CERTIFIE": "certifié",
-    "PLP": "PLP",
-    "PROFESSIONNEL": "profess.",
-    "RETRAITE": "retraité",
-    "IA_IPR": "IA-IPR",
-}
-
-
-def short_corps(corps: str) -> str:
-    """A corps code as a narrow column shows it."""
-    return SHORT_CORPS.get(corps.strip().upper(), corps.lower()[:8])

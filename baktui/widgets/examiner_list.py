@@ -1,0 +1,134 @@
+"""F5 « Examinateurs »: find a teacher by name or épreuve code, see his or her missions.
+
+The search runs at each key in a thread worker (bounded to 100 rows); the highlighted
+examiner's missions are read likewise and summed up in the two lines below the table. The
+screen declares the highlighted examiner absent (a) or prints his or her convocation (c).
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Label, Static
+
+from baktui.rules.examiners import short_corps
+from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
+from baktui.rules.missions import short_place
+from baktui.services import examiners
+from baktui.services.examiners import AssignmentInfo, ExaminerInfo
+from baktui.widgets.feedback import worker_connection
+from baktui.widgets.juries_pane import JuriesPane
+
+SEARCH_LIMIT = 100
+
+
+def missions_line(examiner: ExaminerInfo, missions: list[AssignmentInfo]) -> str:
+    """The highlighted examiner: disciplines, load and next missions."""
+    active = [m for m in missions if m.state in ASSIGNMENT_ACTIVE]
+    head = (
+        f"{examiner.name} — {examiner.corps_label}, {examiner.etablissement or 'sans établissement'}"
+        f" · disciplines : {examiner.disciplines or '—'}"
+    )
+    if not active:
+        return head + "\nAucune mission en cours."
+    shown = " ; ".join(
+        f"{m.day:%d/%m} {m.kind_label.lower()} {m.epreuve_code} {m.what}".replace("  ", " ")
+        for m in active[:3]
+    )
+    more = f" (+{len(active) - 3})" if len(active) > 3 else ""
+    return f"{head}\n{len(active)} mission(s) : {shown}{more}"
+
+
+class ExaminerList(JuriesPane):
+    """The search field, the examiners found and the highlighted one's missions."""
+
+    DEFAULT_CSS = """
+    ExaminerList #examiner-query { width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, ExaminerInfo] = {}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="bar"):
+            yield Label("Chercher")
+            yield Input(
+                id="examiner-query",
+                placeholder="nom ou code d'épreuve (PHI, GO, SP1…)",
+                compact=True,
+            )
+        people: DataTable[str] = DataTable(
+            id="examiners-table", cursor_type="row", zebra_stripes=True
+        )
+        people.add_columns("Nom", "Corps", "Disciplines", "Établissement", "Commune")
+        yield people
+        yield Static("", id="examiner-detail", classes="detail", markup=False)
+
+    def current_examiner(self) -> ExaminerInfo | None:
+        return self.rows.get(self.row_key("#examiners-table") or "")
+
+    def load(self) -> None:
+        self.search(self.query_one("#examiner-query", Input).value)
+
+    def focus_search(self) -> None:
+        self.query_one("#examiner-query", Input).focus()
+
+    def issue_current(self, session_id: int) -> None:
+        """The highlighted examiner's convocation."""
+        examiner = self.current_examiner()
+        if examiner is not None:
+            self.say(f"Édition de la convocation de {examiner.name}…")
+            self.issue(session_id, examiner_id=examiner.id)
+
+    @on(Input.Changed, "#examiner-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.search(event.value)
+
+    @on(Input.Submitted, "#examiner-query")
+    def _query_done(self) -> None:
+        table = self.query_one("#examiners-table", DataTable)
+        if table.row_count:
+            table.focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="juries-search")
+    def search(self, query: str) -> None:
+        with worker_connection():
+            found = examiners.search_examiners(query, limit=SEARCH_LIMIT)
+        self.app.call_from_thread(self._show_examiners, found)
+
+    def _show_examiners(self, found: list[ExaminerInfo]) -> None:
+        table = self.query_one("#examiners-table", DataTable)
+        previous = self.row_key("#examiners-table")
+        table.clear()
+        self.rows = {str(e.id): e for e in found}
+        for e in found:
+            table.add_row(
+                e.name[:20],
+                short_corps(e.corps),
+                e.disciplines[:12],
+                short_place(e.etablissement)[:16],
+                e.commune[:10],
+                key=str(e.id),
+            )
+        if previous in self.rows:
+            table.move_cursor(row=table.get_row_index(previous))
+        if not found:
+            self.query_one("#examiner-detail", Static).update("Aucun examinateur trouvé.")
+        else:
+            self._examiner_moved()
+
+    @on(DataTable.RowHighlighted, "#examiners-table")
+    def _examiner_moved(self) -> None:
+        examiner = self.current_examiner()
+        if examiner is not None and self.session_id is not None:
+            self.load_missions(self.session_id, examiner)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="juries-missions")
+    def load_missions(self, session_id: int, examiner: ExaminerInfo) -> None:
+        with worker_connection():
+            missions = examiners.examiner_assignments(session_id, examiner.id, limit=50)
+        self.app.call_from_thread(
+            self.query_one("#examiner-detail", Static).update, missions_line(examiner, missions)
+        )

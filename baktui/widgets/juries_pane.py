@@ -1,0 +1,92 @@
+"""What the three tabs of F5 (day board, juries, examiners) share: one base class.
+
+A tab is a :class:`JuriesPane`: it reads the open session from the app, tells the user with the
+same messages and durations as the screens (:mod:`baktui.widgets.feedback`), finds the
+highlighted row of its tables, shows a failed worker's French message (a worker's state change
+does not bubble up to the screen), and issues convocations in a thread worker. The keys stay on
+:class:`~baktui.screens.juries.JuriesScreen`, which calls the active tab's methods: the footer
+and F1 list them in one place, as before the tabs were split out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.containers import Vertical
+from textual.widgets import DataTable
+from textual.worker import Worker, WorkerState
+
+from baktui.errors import ServiceError
+from baktui.services.convocations import IssuedConvocations, issue_convocations
+from baktui.widgets.feedback import (
+    ERROR_TIMEOUT,
+    NOTIFY_TIMEOUT,
+    WARN_TIMEOUT,
+    error_text,
+    worker_connection,
+)
+
+
+class JuriesPane(Vertical):
+    """Base of an F5 tab: session, messages, highlighted rows, worker failures, convocations."""
+
+    DEFAULT_CSS = """
+    JuriesPane .bar { height: 1; }
+    JuriesPane .bar Label { width: auto; margin-right: 1; }
+    JuriesPane DataTable { height: 1fr; }
+    JuriesPane .detail { height: 2; color: $text-muted; }
+    """
+
+    @property
+    def session_id(self) -> int | None:
+        session: Any = getattr(self.app, "session", None)
+        return session.id if session is not None else None
+
+    def say(self, message: str, title: str = "") -> None:
+        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT)
+
+    def warn(self, message: str, title: str = "") -> None:
+        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT)
+
+    def fail(self, message: str, title: str = "Refusé") -> None:
+        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT)
+
+    def row_key(self, table_id: str) -> str | None:
+        """The key of the highlighted row of a table of this tab (None when it is empty)."""
+        table = self.query_one(table_id, DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed (``exit_on_error=False``) shows its message instead of crashing."""
+        if event.state == WorkerState.ERROR:
+            self.fail(error_text(event.worker.error), title="Erreur")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="juries-documents")
+    def issue(
+        self,
+        session_id: int,
+        *,
+        jury_id: int | None = None,
+        examiner_id: int | None = None,
+        centre_id: int | None = None,
+    ) -> None:
+        """Write the convocations (one PDF) and say where."""
+        try:
+            with worker_connection():
+                issued = issue_convocations(
+                    session_id, jury_id=jury_id, examiner_id=examiner_id, centre_id=centre_id
+                )
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, error_text(exc))
+            return
+        self.app.call_from_thread(self._issued, issued)
+
+    def _issued(self, issued: IssuedConvocations) -> None:
+        self.say(
+            f"{issued.examiners} convocation(s), {issued.assignments} mission(s) → "
+            f"{issued.document.path}",
+            title="Convocations éditées",
+        )

@@ -1,0 +1,146 @@
+"""Replacement ranking benchmark: time and queries of one ranking, on the demo.
+
+Usage (the demo is built first when the file does not exist):
+
+    python benchmarks/bench_replacements.py --db /tmp/bench-f5.sqlite --size 12000
+
+For every mission of an absent examiner still to cover (the F5 board's « à remplacer » lines),
+:func:`baktui.services.replacements.rank_replacements` runs ``--repeat`` times: what the
+replacement screen's worker runs when a mission is highlighted. Prints p50 / p95 / max in
+milliseconds (and the thread's CPU time: the shared machine is often loaded), and the number
+of SQL statements of one ranking (a fixed number whatever the
+number of examiners: the eligibility engine reads in bulk). ``--extra N`` first adds N
+examiners of the missions' disciplines (in a copy of the base) to show that the count stays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from baktui.data import db as dbmod
+from baktui.data.models import Absence, Assignment, Examiner
+from baktui.rules.identifiers import fold
+from baktui.services.replacements import rank_replacements
+
+ACTIVE = ("prevue", "convoquee")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95, ordered[-1]
+
+
+def uncovered() -> list[int]:
+    """Active missions of absent examiners, by id."""
+    return [
+        a
+        for (a,) in Assignment.select(Assignment.id)
+        .join(
+            Absence,
+            on=(Absence.examiner == Assignment.examiner) & (Absence.day == Assignment.day),
+        )
+        .where(Assignment.state.in_(ACTIVE))
+        .order_by(Assignment.id)
+        .tuples()
+    ]
+
+
+def add_examiners(count: int) -> None:
+    """``count`` more examiners teaching the disciplines of the missions to cover."""
+    codes = sorted(
+        {
+            a.epreuve_code
+            for a in Assignment.select().where(Assignment.id.in_(uncovered()))
+            if a.epreuve_code
+        }
+    ) or ["PHI"]
+    rows = [
+        {
+            "last_name": f"Bench{n:05d}",
+            "first_name": "Z",
+            "name_key": fold(f"Bench{n:05d} Z"),
+            "corps": "CERTIFIE",
+            "disciplines": codes[n % len(codes)],
+        }
+        for n in range(count)
+    ]
+    with dbmod.current_database().atomic():
+        for start in range(0, len(rows), 200):
+            Examiner.insert_many(rows[start : start + 200]).execute()
+
+
+def count_queries(assignment_id: int) -> int:
+    db = dbmod.current_database()
+    original = db.execute_sql
+    executed: list[str] = []
+
+    def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
+        executed.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    db.execute_sql = counting  # type: ignore[method-assign]
+    try:
+        rank_replacements(assignment_id)
+    finally:
+        db.execute_sql = original  # type: ignore[method-assign]
+    return len(executed)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/bench-f5.sqlite")
+    parser.add_argument("--size", type=int, default=12000, help="candidates of a new demo")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--extra", type=int, default=0, help="examiners added first (a copy)")
+    args = parser.parse_args()
+    path = Path(args.db)
+    if not path.exists():
+        from baktui.demo import build_demo
+
+        print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
+        build_demo(str(path), candidates=args.size)
+        dbmod.close_database()
+    target = path
+    if args.extra:
+        target = Path(tempfile.mkdtemp()) / path.name
+        shutil.copy(path, target)
+    dbmod.open_database(str(target))
+    try:
+        if args.extra:
+            add_examiners(args.extra)
+        missions = uncovered()
+        if not missions:
+            print("no mission to cover in this base")
+            return 1
+        examiners = Examiner.select().count()
+        rank_replacements(missions[0])  # warm the caches
+        samples: list[float] = []
+        cpu: list[float] = []
+        for _ in range(args.repeat):
+            for assignment_id in missions:
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                rank_replacements(assignment_id)
+                samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
+        p50, p95, worst = percentiles(samples)
+        queries = sorted({count_queries(a) for a in missions})
+        print(
+            f"{len(missions)} missions × {args.repeat}, {examiners} examiners: "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
+            f"(CPU p50 {statistics.median(cpu):.1f} ms); "
+            f"queries per ranking: {', '.join(map(str, queries))}"
+        )
+    finally:
+        dbmod.close_database()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
