@@ -5,9 +5,9 @@ A top-level screen (one per F-key, see :mod:`baktui.screens.registry`) subclasse
 widgets from :meth:`BaktuiScreen.compose_content`; the header, status bar and footer come from the
 base class. Escape pops a pushed screen, and on the root screen of a mode goes back home.
 
-Messages to the user follow one convention (:meth:`BaktuiScreen.say`, :meth:`BaktuiScreen.warn`,
-:meth:`BaktuiScreen.fail`), and a thread worker that raises shows its French message instead of
-crashing the app (:meth:`BaktuiScreen.on_worker_state_changed`). The dialogs are in
+Messages to the user follow one convention (``say``, ``warn``, ``fail`` of
+:class:`baktui.widgets.feedback.Messages`), and a thread worker that raises shows its French
+message instead of crashing the app. The dialogs are in
 :mod:`baktui.widgets.dialogs`, the worker plumbing in :mod:`baktui.widgets.feedback`.
 """
 
@@ -20,16 +20,15 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
-from textual.worker import Worker, WorkerState
 
-from baktui.widgets.feedback import ERROR_TIMEOUT, NOTIFY_TIMEOUT, WARN_TIMEOUT, error_text
+from baktui.widgets.feedback import Messages
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from baktui.app import BaktuiApp
 
 
-class BaktuiScreen(Screen[None]):
+class BaktuiScreen(Messages, Screen[None]):
     """Base of every baktui screen: header, status bar, footer, F1 help text and Escape."""
 
     HELP: ClassVar[str | None] = "Pas d'aide particulière pour cet écran."
@@ -74,25 +73,6 @@ class BaktuiScreen(Screen[None]):
             self.dismiss()
         elif self.app.current_mode != "home":
             self.baktui.action_goto("home")
-
-    # --- Messages ----------------------------------------------------------------------------
-
-    def say(self, message: str, title: str = "") -> None:
-        """A short confirmation ("Note enregistrée.")."""
-        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT)
-
-    def warn(self, message: str, title: str = "") -> None:
-        """Something the user should look at, nothing was refused."""
-        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT)
-
-    def fail(self, message: str, title: str = "Refusé") -> None:
-        """A refused operation or an error: stays long enough to be read aloud on the phone."""
-        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed (``exit_on_error=False``) shows its message instead of crashing."""
-        if event.state == WorkerState.ERROR:
-            self.fail(error_text(event.worker.error), title="Erreur")
 
 
 def focused_help(screen: Screen[object]) -> str | None:

@@ -3,13 +3,17 @@
 - :func:`worker_connection`: a thread worker's own database connection;
 - :func:`error_text`: the French message shown for an error (never a traceback: that goes to
   the log);
-- how long messages stay on screen.
+- how long messages stay on screen, and :class:`Messages`, the say/warn/fail convention of every
+  screen and widget that talks to the user.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from textual.worker import Worker, WorkerState
 
 from baktui.data.db import current_database
 from baktui.errors import BaktuiError
@@ -54,3 +58,28 @@ def error_text(error: BaseException | None) -> str:
         return "Erreur inconnue."
     _log.error("erreur inattendue montrée à l'utilisateur", exc_info=error)
     return f"Erreur inattendue ({type(error).__name__}) : {error}"
+
+
+class Messages:
+    """Mixin for a screen or a widget: one way to tell the user, and failed workers shown.
+
+    ``say`` confirms ("Note enregistrée."), ``warn`` points at something to look at, ``fail``
+    refuses and stays long enough to be read aloud on the phone. A thread worker of this node
+    that raises (``exit_on_error=False``) shows its French message instead of crashing the app
+    (a worker's state change does not bubble: each node that starts workers needs this).
+    """
+
+    notify: Any  # provided by Textual's DOM node
+
+    def say(self, message: str, title: str = "") -> None:
+        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT)
+
+    def warn(self, message: str, title: str = "") -> None:
+        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT)
+
+    def fail(self, message: str, title: str = "Refusé") -> None:
+        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.fail(error_text(event.worker.error), title="Erreur")

@@ -15,20 +15,13 @@ from typing import Any
 from textual import work
 from textual.containers import Vertical
 from textual.widgets import DataTable
-from textual.worker import Worker, WorkerState
 
 from baktui.errors import ServiceError
 from baktui.services.convocations import IssuedConvocations, issue_convocations
-from baktui.widgets.feedback import (
-    ERROR_TIMEOUT,
-    NOTIFY_TIMEOUT,
-    WARN_TIMEOUT,
-    error_text,
-    worker_connection,
-)
+from baktui.widgets.feedback import Messages, error_text, worker_connection
 
 
-class JuriesPane(Vertical):
+class JuriesPane(Messages, Vertical):
     """Base of an F5 tab: session, messages, highlighted rows, worker failures, convocations."""
 
     DEFAULT_CSS = """
@@ -43,26 +36,12 @@ class JuriesPane(Vertical):
         session: Any = getattr(self.app, "session", None)
         return session.id if session is not None else None
 
-    def say(self, message: str, title: str = "") -> None:
-        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT)
-
-    def warn(self, message: str, title: str = "") -> None:
-        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT)
-
-    def fail(self, message: str, title: str = "Refusé") -> None:
-        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT)
-
     def row_key(self, table_id: str) -> str | None:
         """The key of the highlighted row of a table of this tab (None when it is empty)."""
         table = self.query_one(table_id, DataTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A worker that failed (``exit_on_error=False``) shows its message instead of crashing."""
-        if event.state == WorkerState.ERROR:
-            self.fail(error_text(event.worker.error), title="Erreur")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="juries-documents")
     def issue(
