@@ -106,8 +106,6 @@ REGISTRATION = Lifecycle(
         RegistrationState.ANNULEE: (RegistrationState.BROUILLON,),
     },
 )
-# registrations the office still has to check (home screen)
-REGISTRATION_TO_CHECK = (RegistrationState.BROUILLON, RegistrationState.CONFIRMEE)
 
 
 # --- Lot of copies -------------------------------------------------------------------------------

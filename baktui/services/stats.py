@@ -30,14 +30,17 @@ from baktui.data.models import (
     Result,
     Series,
 )
+from baktui.rules.deliberation import ADMIS, AJOURNE, INCOMPLET, SECOND_GROUPE
+from baktui.rules.lifecycles import (
+    CLAIM_OPEN,
+    ClaimState,
+    LotState,
+    RegistrationState,
+)
 from baktui.services.lots import missing_where
 
-# Candidate states that still need a check by the office before the registration is final.
-STATES_TO_CHECK = ("brouillon", "confirmee")
-# Expense-claim states waiting for the office (to certify, then to validate).
-CLAIM_STATES_WAITING = ("declaree", "service_fait")
 # Decisions in the order the home screen shows them.
-DECISIONS = ("ADMIS", "SECOND_GROUPE", "AJOURNE", "INCOMPLET")
+DECISIONS = (ADMIS, SECOND_GROUPE, AJOURNE, INCOMPLET)
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
     rows = rows.group_by(C.series, C.status == "scolaire", C.state).tuples()
     for series, scolaire, state, count, no_lvb, no_centre in rows:
         states[state] = states.get(state, 0) + count
-        if state == "annulee":
+        if state == RegistrationState.ANNULEE:
             continue
         per_series.setdefault(series, [0, 0])[0 if scolaire else 1] += count
         missing_lvb += int(no_lvb or 0)
@@ -159,9 +162,9 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
     return HomeCounts(
         session_id=session_id,
         series=tuple(SeriesCount(code, s, i) for code, (s, i) in per_series.items()),
-        brouillon=states.get("brouillon", 0),
-        confirmee=states.get("confirmee", 0),
-        annulees=states.get("annulee", 0),
+        brouillon=states.get(RegistrationState.BROUILLON, 0),
+        confirmee=states.get(RegistrationState.CONFIRMEE, 0),
+        annulees=states.get(RegistrationState.ANNULEE, 0),
         missing_lvb=missing_lvb,
         missing_centre=missing_centre,
         grades_missing=(
@@ -207,12 +210,12 @@ def _claims(session_id: int) -> dict[str, int]:
     E = ExpenseClaim
     counts = dict(
         E.select(E.state, pw.fn.COUNT(E.id))
-        .where((E.session == session_id) & E.state.in_(CLAIM_STATES_WAITING))
+        .where((E.session == session_id) & E.state.in_(CLAIM_OPEN))
         .group_by(E.state)
         .tuples()
     )
     return {
-        "claims_declared": counts.get("declaree", 0),
+        "claims_declared": counts.get(ClaimState.DECLAREE, 0),
         "claims_service_fait": counts.get("service_fait", 0),
     }
 
@@ -225,7 +228,7 @@ def _lots(session_id: int) -> dict[str, int]:
         .tuples()
     )
     total = sum(counts.values())
-    return {"lots_total": total, "lots_open": total - counts.get("saisi", 0)}
+    return {"lots_total": total, "lots_open": total - counts.get(LotState.SAISI, 0)}
 
 
 def _results(session_id: int, *, single_session: bool = False) -> dict[str, dict[str, int]]:
