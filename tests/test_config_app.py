@@ -84,6 +84,11 @@ def test_binding_ids_are_area_dot_action() -> None:
     malformed = [f"{e.owner}: {e.id!r}" for e in entries if not ID_RE.fullmatch(e.id)]
     assert malformed == []
     assert {"app.help", "app.quit", "screen.back", "confirm.yes"} <= set(binding_ids())
+    # one id, one key of the application: a keymap line moves exactly what it names
+    owners: dict[str, list[str]] = {}
+    for entry in entries:
+        owners.setdefault(entry.id, []).append(entry.owner)
+    assert {i: o for i, o in owners.items() if len(o) > 1} == {}
 
 
 async def test_the_keymap_of_the_config_moves_a_key(
