@@ -98,8 +98,8 @@ def issue_convocations(
         examiners=[c.examiner_id for c in convocations],
         out_dir=out_dir,
         reason=REASON,
+        along=lambda: _mark_convoked([r.id for r in rows]),
     )
-    _mark_convoked([r.id for r in rows])
     return IssuedConvocations(document, examiners=len(convocations), assignments=len(rows))
 
 

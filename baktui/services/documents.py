@@ -85,17 +85,23 @@ def issue(
     out_dir: Path | None = None,
     path: Path | None = None,
     reason: str = "",
+    along: Callable[[], object] | None = None,
 ) -> IssuedDocument:
     """Write a document with ``write(temporary_path)`` and record it.
 
     The file goes to ``path``, else ``name`` in the documents folder. One Document row is
     written per candidate and per examiner named (an examiner may be None: an office file such
-    as the payment workbook), in one transaction after the file is in place.
+    as the payment workbook), in one transaction after the file is in place; ``along`` runs in
+    that same transaction (the writes that issuing the document implies, such as missions now
+    convened), so that the base never says a document was issued without them, or the reverse.
     """
     started = time.perf_counter()
     target = path or documents_folder(out_dir) / name
     written = write_atomically(target, target.suffix, write)
-    record(kind, written.name, candidates=candidates, examiners=examiners, reason=reason)
+    with write_transaction():
+        record(kind, written.name, candidates=candidates, examiners=examiners, reason=reason)
+        if along is not None:
+            along()
     total = count if count is not None else max(len(candidates) + len(examiners), 1)
     return IssuedDocument(written, kind, total, (time.perf_counter() - started) * 1000)
 
