@@ -164,14 +164,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from baktui.services import imports
+    from baktui.services.imports.candidates import import_candidates
+    from baktui.services.imports.grades import import_grades
     from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED
     try:
         session = require_session(args.session)
-        run = imports.import_candidates if args.what == "candidats" else imports.import_grades
+        run = import_candidates if args.what == "candidats" else import_grades
         report = run(session.id, args.file)
     except ServiceError as exc:
         _err(str(exc))

@@ -11,7 +11,8 @@ from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registratio
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.grades import Grade
 from baktui.services.deliberation import candidate_file, deliberate_session
-from baktui.services.imports import import_candidates, import_grades
+from baktui.services.imports.candidates import import_candidates
+from baktui.services.imports.grades import import_grades
 from baktui.services.sessions import SessionInfo, regulation_of
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

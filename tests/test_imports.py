@@ -8,7 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from baktui.data.models import AuditLog, Candidate, Etablissement, Grade, GradePart, Registration
-from baktui.services.imports import import_candidates, import_grades
+from baktui.services.imports.candidates import import_candidates
+from baktui.services.imports.grades import import_grades
 from baktui.services.imports.tabular import header_key
 from baktui.services.sessions import SessionInfo
 

@@ -312,7 +312,7 @@ ou 100 lignes par page).
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing-import")
     def import_file(self, session_id: int, path: str) -> None:
         """The notes import (all or nothing), in a thread; its report is shown as it is."""
-        from baktui.services.imports import import_grades
+        from baktui.services.imports.grades import import_grades
 
         try:
             with worker_connection():

@@ -1,0 +1,286 @@
+"""Importing candidates (create or update, keyed by INE in the session) from a CSV/XLSX file.
+
+The columns are those of the candidate's one declaration (:mod:`baktui.rules.candidate`). Identity
+and format errors refuse the file; inconsistent choices (sub-choice, languages, options) are
+imported and listed as warnings, to be fixed in F3's registration checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from baktui.data.db import write_transaction
+from baktui.data.models import Candidate, Etablissement
+from baktui.errors import ServiceError
+from baktui.rules.candidate import IMPORT_ALIASES, IMPORT_FIELDS, IMPORT_OPTIONAL, IMPORT_REQUIRED
+from baktui.rules.identifiers import (
+    email_error,
+    ine_error,
+    parse_date_fr,
+    phone_error,
+    phone_normalise,
+    postcode_error,
+    uai_error,
+)
+from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.registration import STATUSES, choice_errors, format_options, parse_options
+from baktui.rules.regulation import Regulation
+from baktui.rules.words import clean_spaces, sex_code, status_key, yes_no
+from baktui.services import registration as regsvc
+from baktui.services.imports.report import (
+    ImportReport,
+    LineIssue,
+    Refused,
+    chunks,
+    open_table,
+    tidy_reason,
+)
+from baktui.services.imports.tabular import Row, Table
+from baktui.services.sessions import regulation_of
+
+_EPS_YES = frozenset({"inapte"})  # "inapte" in the eps_inapte column means yes
+
+
+@dataclass
+class _CandidateLine:
+    row: Row
+    values: dict[str, Any]  # CandidateData field -> value, for the columns present
+
+
+def _parse_candidate(
+    reg: Regulation,
+    table: Table,
+    row: Row,
+    etablissements: dict[str, int],
+    today: dt.date,
+) -> tuple[dict[str, Any], list[LineIssue]]:
+    """(CandidateData values of the present columns, refusals) for one line."""
+    errors: list[LineIssue] = []
+    values: dict[str, Any] = {}
+
+    def refuse(column: str, reason: str) -> None:
+        value = row.get(column)
+        errors.append(
+            LineIssue(
+                row.line, table.headers.get(column, column), value, tidy_reason(reason, value)
+            )
+        )
+
+    present = set(table.headers)
+    ine = row.get("ine").upper().replace(" ", "")
+    message = ine_error(ine)
+    if message:
+        refuse("ine", message)
+    values["ine"] = ine
+    for column in ("nom", "prenom"):
+        text = clean_spaces(row.get(column))
+        if not text:
+            refuse(column, f"{'nom' if column == 'nom' else 'prénom'} obligatoire")
+        values[IMPORT_FIELDS[column]] = text
+    try:
+        birth = parse_date_fr(row.get("date_naissance"))
+        if birth > today:
+            refuse("date_naissance", "date de naissance dans le futur")
+        values["birth_date"] = birth
+    except ValueError as exc:
+        refuse(
+            "date_naissance",
+            str(exc).lstrip() if row.get("date_naissance") else "date obligatoire (JJ/MM/AAAA)",
+        )
+    series = row.get("serie").upper()
+    if series not in reg.series_codes:
+        refuse("serie", f"série inconnue (séries : {', '.join(reg.series_codes)})")
+    values["series"] = series
+    if "statut" in present:
+        status = status_key(row.get("statut"))
+        if status is None:
+            refuse("statut", f"statut inconnu (statuts : {', '.join(STATUSES)})")
+        values["status"] = status or "scolaire"
+    if "uai" in present:
+        uai = row.get("uai").upper().replace(" ", "")
+        values["etablissement_id"] = None
+        if uai:
+            message = uai_error(uai)
+            if message:
+                refuse("uai", message)
+            elif uai not in etablissements:
+                refuse("uai", "établissement inconnu (UAI absent de la liste des établissements)")
+            else:
+                values["etablissement_id"] = etablissements[uai]
+    for column in ("sous_choix", "lva", "lvb"):
+        if column in present:
+            values[IMPORT_FIELDS[column]] = row.get(column).upper()
+    if "options" in present:
+        values["options"] = format_options(parse_options(row.get("options")))
+    if "eps_inapte" in present:
+        inapte = yes_no(row.get("eps_inapte"), also_yes=_EPS_YES)
+        if inapte is None:
+            refuse("eps_inapte", "oui ou non attendu")
+        values["eps_inapte"] = bool(inapte)
+    if "sexe" in present:
+        sex = sex_code(row.get("sexe"))
+        if sex is None:
+            refuse("sexe", "F ou M attendu (ou vide)")
+        values["sex"] = sex or ""
+    for column in ("adresse", "commune"):
+        if column in present:
+            values[IMPORT_FIELDS[column]] = clean_spaces(row.get(column))
+    if "code_postal" in present:
+        postcode = row.get("code_postal").replace(" ", "")
+        if postcode:
+            message = postcode_error(postcode)
+            if message:
+                refuse("code_postal", message)
+        values["postcode"] = postcode
+    if "email" in present:
+        email = row.get("email")
+        if email:
+            message = email_error(email)
+            if message:
+                refuse("email", message)
+        values["email"] = email
+    if "telephone" in present:
+        phone = row.get("telephone")
+        values["phone"] = ""
+        if phone:
+            message = phone_error(phone)
+            if message:
+                refuse("telephone", message)
+            values["phone"] = phone_normalise(phone) or ""
+    return values, errors
+
+
+def _choice_warnings(
+    reg: Regulation, table: Table, row: Row, merged: dict[str, Any]
+) -> list[LineIssue]:
+    """Registration choices that are inconsistent: imported, listed as warnings."""
+    warnings: list[LineIssue] = []
+    if merged["series"] not in reg.series_codes:
+        return warnings
+    problems = choice_errors(
+        reg,
+        merged["series"],
+        merged.get("sub_choice", ""),
+        merged.get("lva", ""),
+        merged.get("lvb", ""),
+        parse_options(merged.get("options", "")),
+        eps_inapte=bool(merged.get("eps_inapte", False)),
+    )
+    for column, message in problems:
+        shown = table.headers.get(column, column) if column in table.headers else column
+        warnings.append(
+            LineIssue(
+                row.line,
+                shown,
+                row.get(column) if column in table.headers else "",
+                f"{message} (importé ; à corriger dans les contrôles d'inscription)",
+            )
+        )
+    return warnings
+
+
+def _existing_candidates(session_id: int, ines: Sequence[str]) -> dict[str, Candidate]:
+    found: dict[str, Candidate] = {}
+    for chunk in chunks(list(ines)):
+        for candidate in Candidate.select().where(
+            (Candidate.session == session_id) & (Candidate.ine.in_(list(chunk)))
+        ):
+            found[candidate.ine] = candidate
+    return found
+
+
+def _etablissements(uais: Iterable[str]) -> dict[str, int]:
+    wanted = sorted({u for u in uais if u})
+    found: dict[str, int] = {}
+    for chunk in chunks(wanted):
+        for uai, pk in (
+            Etablissement.select(Etablissement.uai, Etablissement.id)
+            .where(Etablissement.uai.in_(list(chunk)))
+            .tuples()
+        ):
+            found[uai] = pk
+    return found
+
+
+def import_candidates(session_id: int, path: Path | str) -> ImportReport:
+    """Import (create or update) the candidates of a CSV/XLSX file into the session.
+
+    All or nothing: one refused line and nothing is written. Choice inconsistencies (sub-choice,
+    languages, options) are imported and listed as warnings.
+    """
+    path = Path(path)
+    report = ImportReport("candidats", path.name)
+    table = open_table(report, path, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_ALIASES)
+    if table is None:
+        return report
+    reg = regulation_of(session_id)
+    today = dt.date.today()
+    reason = f"import des candidats ({path.name})"
+    try:
+        with write_transaction():
+            etablissements = _etablissements(
+                row.get("uai").upper().replace(" ", "") for row in table.rows
+            )
+            lines: list[_CandidateLine] = []
+            first_line: dict[str, int] = {}
+            for row in table.rows:
+                values, errors = _parse_candidate(reg, table, row, etablissements, today)
+                ine = values["ine"]
+                if ine and ine in first_line and not ine_error(ine):
+                    errors.append(
+                        LineIssue(
+                            row.line,
+                            table.headers["ine"],
+                            row.get("ine"),
+                            f"INE déjà présent ligne {first_line[ine]} du fichier",
+                        )
+                    )
+                first_line.setdefault(ine, row.line)
+                report.errors.extend(errors)
+                lines.append(_CandidateLine(row, values))
+            existing = _existing_candidates(session_id, list(first_line))
+            for line in lines:
+                current = existing.get(line.values["ine"])
+                merged = dict(line.values)
+                if current is not None:
+                    for name in regsvc.EDITABLE_FIELDS:
+                        merged.setdefault(name, getattr(current, name))
+                    if current.state == RegistrationState.ANNULEE:
+                        report.warnings.append(
+                            LineIssue(
+                                line.row.line,
+                                "",
+                                "",
+                                "inscription annulée : mise à jour quand même",
+                            )
+                        )
+                report.warnings.extend(_choice_warnings(reg, table, line.row, merged))
+            if report.errors:
+                raise Refused
+            new = [
+                regsvc.CandidateData(**line.values)
+                for line in lines
+                if line.values["ine"] not in existing
+            ]
+            report.created = len(regsvc.register_candidates(session_id, new, reason=reason))
+            for line in lines:
+                current = existing.get(line.values["ine"])
+                if current is None:
+                    continue
+                # compared on the rows already loaded: an unchanged line costs no query
+                if not regsvc.candidate_changes(current, line.values):
+                    report.unchanged += 1
+                elif regsvc.update_candidate(current.id, line.values, reason=reason):
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+    except Refused:
+        pass
+    except ServiceError as exc:  # a rule of the service that the checks above missed
+        report.fatal = str(exc)
+        report.created = report.updated = report.unchanged = 0
+    return report

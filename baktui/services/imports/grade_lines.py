@@ -1,0 +1,288 @@
+"""One line of a grade file, checked against the regulation and the candidate it names.
+
+Pure once the candidates are read: :func:`parse_grade_row` turns a file line into a
+:class:`GradeLine` or into refusals (each naming the file line, the column and the value), and the
+checks across lines (second-group subjects, kept grades against part-grades) add theirs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from baktui.rules.deliberation import kept_grade_error
+from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
+from baktui.rules.identifiers import ine_error
+from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.regulation import PRECISION_HALF, PRECISION_TENTH_UP, Regulation
+from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
+from baktui.services.imports.tabular import Row, Table
+
+GRADE_REQUIRED = ("ine", "epreuve", "note")
+GRADE_OPTIONAL = ("groupe", "session")
+GRADE_ALIASES = {
+    "code_epreuve": "epreuve",
+    "matiere": "epreuve",
+    "valeur": "note",
+    "groupe_d_epreuves": "groupe",
+    "session_d_origine": "session",
+    "annee": "session",
+}
+
+
+@dataclass
+class GradeLine:
+    """A grade line accepted for writing: the stored value in hundredths or a code."""
+
+    line: int
+    candidate_id: int
+    code: str  # épreuve code (group 1) or second-group subject (group 2)
+    group: int
+    part: str  # part code of a composite spécialité, or ""
+    value_centi: int | None
+    grade_code: str | None
+    kept_session: int | None
+
+    @property
+    def key(self) -> tuple[int, str, int, str]:
+        return (self.candidate_id, self.code, self.group, self.part)
+
+
+@dataclass(frozen=True)
+class CandidateRef:
+    """What a grade line needs to know of the candidate it names (read in bulk)."""
+
+    id: int
+    series: str
+    state: str
+    registered: dict[str, tuple[int, int | None]]  # code -> (registration id, kept_session)
+
+
+def split_code(text: str) -> tuple[str, str]:
+    code, _, part = text.strip().upper().replace(" ", "").partition(".")
+    return code, part
+
+
+def parse_grade_row(
+    reg: Regulation,
+    year: int,
+    table: Table,
+    row: Row,
+    candidates: dict[str, CandidateRef],
+) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue]]:
+    """(line, refusals, warnings, infos) of one grade line; line None when refused or ignored."""
+    errors: list[LineIssue] = []
+    warnings: list[LineIssue] = []
+    infos: list[LineIssue] = []
+
+    def issue(column: str, reason: str) -> LineIssue:
+        value = row.get(column)
+        return LineIssue(
+            row.line, table.headers.get(column, column), value, tidy_reason(reason, value)
+        )
+
+    ine = row.get("ine").upper().replace(" ", "")
+    cand = candidates.get(ine)
+    if cand is None:
+        message = ine_error(ine)
+        errors.append(issue("ine", message or "candidat inconnu : INE absent de la session"))
+    elif cand.state == RegistrationState.ANNULEE:
+        errors.append(issue("ine", "inscription du candidat annulée"))
+    group_text = row.get("groupe") or "1"
+    group = {"1": 1, "2": 2}.get(group_text)
+    if group is None:
+        errors.append(issue("groupe", "groupe 1 ou 2 attendu"))
+    kept: int | None = None
+    session_text = row.get("session")
+    if session_text and session_text != str(year):
+        if not session_text.isdigit() or len(session_text) != 4:
+            errors.append(issue("session", "année sur 4 chiffres attendue (ex. 2025)"))
+        else:
+            kept = int(session_text)
+            if kept > year:
+                errors.append(issue("session", f"session postérieure à la session {year}"))
+            elif kept < year - reg.keep_sessions:
+                errors.append(
+                    issue(
+                        "session",
+                        f"note trop ancienne : seules les notes des {reg.keep_sessions} sessions "
+                        f"précédentes ({year - reg.keep_sessions} à {year - 1}) se conservent",
+                    )
+                )
+            elif group == 2:
+                errors.append(issue("session", "une note du second groupe ne se conserve pas"))
+    code, part = split_code(row.get("epreuve"))
+    precision: str | None = None
+    if group == 1:
+        if not reg.has_epreuve(code):
+            hint = (
+                f" (en groupe 2 : {', '.join(reg.second_group_subjects)})"
+                if code in reg.second_group_subjects
+                else ""
+            )
+            errors.append(
+                issue(
+                    "epreuve",
+                    f"épreuve inconnue{hint} ; codes : {', '.join(e.code for e in reg.epreuves)}",
+                )
+            )
+        elif cand is not None and code not in cand.registered:
+            errors.append(issue("epreuve", f"le candidat n'est pas inscrit à l'épreuve {code}"))
+        elif cand is not None:
+            parts = (
+                reg.series_rule(cand.series).parts(code) if cand.series in reg.series_codes else ()
+            )
+            names = [p.code for p in parts]
+            if part:
+                if not parts:
+                    errors.append(
+                        issue("epreuve", f"{code} n'a pas de parties en série {cand.series}")
+                    )
+                elif part not in names:
+                    errors.append(
+                        issue(
+                            "epreuve",
+                            f"partie « {part} » inconnue pour {code} en série {cand.series} "
+                            f"(parties : {', '.join(f'{code}.{n}' for n in names)})",
+                        )
+                    )
+                elif kept is not None:
+                    errors.append(
+                        issue(
+                            "session",
+                            "une note conservée se donne pour l'épreuve entière, pas par partie",
+                        )
+                    )
+                else:
+                    precision = PRECISION_HALF
+            elif parts and kept is None:
+                errors.append(
+                    issue(
+                        "epreuve",
+                        f"{code} se compose de parties en série {cand.series} : donnez "
+                        + " et ".join(f"{code}.{n}" for n in names),
+                    )
+                )
+            else:
+                precision = reg.epreuve(code).precision
+    elif group == 2:
+        targets = reg.second_group_subjects.get(code)
+        if part or targets is None:
+            errors.append(
+                issue(
+                    "epreuve",
+                    f"matière du second groupe attendue : {', '.join(reg.second_group_subjects)}",
+                )
+            )
+        elif cand is not None and not all(t in cand.registered for t in targets):
+            errors.append(
+                issue("epreuve", f"le candidat n'est pas inscrit à {' et '.join(targets)}")
+            )
+        else:
+            precision = reg.epreuve(targets[0]).precision
+    try:
+        # épreuve refused: the note is still checked (range, number) with the loosest precision
+        parsed = parse_grade(row.get("note"), precision or PRECISION_TENTH_UP, reg.max_grade)
+    except GradeError as exc:
+        errors.append(issue("note", str(exc)))
+        return None, errors, warnings, infos
+    if parsed.grade is None:
+        if not errors:
+            warnings.append(issue("note", "note vide : ligne ignorée (aucune note enregistrée)"))
+        return None, errors, warnings, infos
+    grade = parsed.grade
+    if kept is not None and group == 1 and reg.has_epreuve(code):
+        message = kept_grade_error(reg, code, grade)
+        if message:
+            errors.append(issue("note", f"note conservée refusée : {message}"))
+    if errors or cand is None or group is None or precision is None:
+        return None, errors, warnings, infos
+    if parsed.rounded:
+        infos.append(
+            LineIssue(
+                row.line,
+                table.headers["note"],
+                row.get("note"),
+                f"{code} arrondie au dixième supérieur : {format_grade(grade.value)}",
+            )
+        )
+    value = to_centi(grade.value) if grade.value is not None else None
+    return (
+        GradeLine(row.line, cand.id, code, group, part, value, grade.code, kept),
+        errors,
+        warnings,
+        infos,
+    )
+
+
+def check_second_group(
+    reg: Regulation,
+    table: Table,
+    lines: Sequence[GradeLine],
+    grades: dict[tuple[int, str, int], Any],
+    report: ImportReport,
+) -> None:
+    """At most reg.second_group_max second-group subjects per candidate (stored + file)."""
+    stored: dict[int, set[str]] = defaultdict(set)
+    for cid, code, group in grades:
+        if group == 2:
+            stored[cid].add(code)
+    wanted: dict[int, list[GradeLine]] = defaultdict(list)
+    for line in lines:
+        if line.group == 2:
+            wanted[line.candidate_id].append(line)
+    for cid, group_lines in wanted.items():
+        subjects = stored[cid] | {line.code for line in group_lines}
+        if len(subjects) <= reg.second_group_max:
+            continue
+        ordered = [s for s in reg.second_group_subjects if s in subjects]
+        for line in group_lines:
+            if line.code in stored[cid]:
+                continue
+            report.errors.append(
+                LineIssue(
+                    line.line,
+                    table.headers["epreuve"],
+                    line.code,
+                    f"au plus {reg.second_group_max} matières au second groupe ; ce candidat "
+                    f"en aurait {len(ordered)} : {', '.join(ordered)}",
+                )
+            )
+
+
+def check_kept_conflicts(
+    table: Table,
+    lines: Sequence[GradeLine],
+    grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
+    parts: dict[tuple[int, str, str], Any],
+    report: ImportReport,
+) -> None:
+    """Part-grades cannot be given for a spécialité whose grade is kept, nor the reverse."""
+    in_file_kept = {(line.candidate_id, line.code) for line in lines if line.kept_session}
+    in_file_parts = {(line.candidate_id, line.code) for line in lines if line.part}
+    stored_parts = {(cid, code) for cid, code, _ in parts}
+    for line in lines:
+        key = (line.candidate_id, line.code)
+        if line.part:
+            stored = grades.get((line.candidate_id, line.code, 1))
+            if (stored is not None and stored[3] is not None) or key in in_file_kept:
+                report.errors.append(
+                    LineIssue(
+                        line.line,
+                        table.headers["epreuve"],
+                        f"{line.code}.{line.part}",
+                        f"{line.code} a une note conservée : pas de note par partie",
+                    )
+                )
+        elif line.kept_session and line.group == 1:
+            if key in stored_parts or key in in_file_parts:
+                report.errors.append(
+                    LineIssue(
+                        line.line,
+                        table.headers["session"],
+                        str(line.kept_session),
+                        f"{line.code} a déjà des notes par partie pour cette session",
+                    )
+                )
