@@ -10,7 +10,8 @@ import pytest
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.grades import Grade
-from baktui.services.deliberation import candidate_file, deliberate_session
+from baktui.services.candidate_files import candidate_file
+from baktui.services.deliberation import deliberate_session
 from baktui.services.imports.candidates import import_candidates
 from baktui.services.imports.grades import import_grades
 from baktui.services.sessions import SessionInfo, regulation_of
@@ -150,7 +151,7 @@ def test_a_broken_worker_pool_falls_back_to_this_process(
 
 
 def test_candidate_files_for_a_list(sample: SessionInfo) -> None:
-    from baktui.services.deliberation import candidate_files
+    from baktui.services.candidate_files import candidate_files
 
     reg = regulation_of(sample.id)
     wanted = [cid("0701234567G"), cid("123456789AB"), 999_999]
@@ -170,6 +171,7 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
     from baktui.data import db as dbmod
     from baktui.demo import build_demo
     from baktui.rules.deliberation import deliberate
+    from baktui.services import candidate_files
     from baktui.services import deliberation as service
 
     target = str(tmp_path / "d.sqlite")
@@ -202,9 +204,10 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
         assert len(heads) >= 500
         fast, errors = service._compute(reg, heads)
         assert not errors
-        files = service.load_files(reg, heads)
+        files = candidate_files.load_files(reg, heads)
         reference = [
-            (h.id, h.series, service.outcome_of(deliberate(reg, files[h.id]))) for h in heads
+            (h.id, h.series, candidate_files.outcome_of(deliberate(reg, files[h.id])))
+            for h in heads
         ]
         assert fast == reference
         decisions = {outcome[0] for _, _, outcome in fast}

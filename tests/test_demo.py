@@ -22,7 +22,7 @@ from baktui.demo.bulk import Table
 from baktui.demo.calendar import weekdays, written_day, written_epreuves
 from baktui.demo.names import Picker
 from baktui.demo.population import largest_remainder
-from baktui.rules import deliberation, identifiers, registration
+from baktui.rules import decision, deliberation, identifiers, registration
 from baktui.rules.examiners import teaches
 from baktui.rules.grades import Grade
 from baktui.rules.regulation import load_regulation
@@ -461,10 +461,10 @@ def test_deliberation_gives_a_plausible_mix(con: sqlite3.Connection) -> None:
         ).decision
         for cid, series, inapte in rows
     )
-    assert set(decisions) == set(deliberation.DECISIONS)
-    complete = len(rows) - decisions[deliberation.INCOMPLET]
-    assert 0.6 < decisions[deliberation.ADMIS] / complete < 0.85
-    assert decisions[deliberation.INCOMPLET] < 0.35 * len(rows)
+    assert set(decisions) == set(decision.DECISIONS)
+    complete = len(rows) - decisions[decision.INCOMPLET]
+    assert 0.6 < decisions[decision.ADMIS] / complete < 0.85
+    assert decisions[decision.INCOMPLET] < 0.35 * len(rows)
 
 
 # --- juries and examiners ------------------------------------------------------------------------

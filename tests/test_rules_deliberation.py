@@ -14,23 +14,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from baktui.rules.decision import ADMIS, AJOURNE, DECISION_RANK, INCOMPLET, SECOND_GROUPE
 from baktui.rules.deliberation import (
-    ADMIS,
-    AJOURNE,
-    DECISION_RANK,
-    INCOMPLET,
-    SECOND_GROUPE,
     CandidateFile,
     Result,
     deliberate,
     kept_grade_error,
     mention_label,
-    missing_points,
     registered_codes,
-    second_group_whatif,
     speciality_grade,
 )
 from baktui.rules.grades import Grade, truncate_2
+from baktui.rules.jury_aids import missing_points, second_group_whatif
 from baktui.rules.regulation import load_regulation
 
 REG = load_regulation(2026)

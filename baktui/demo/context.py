@@ -17,6 +17,7 @@ from baktui.data import audit
 from baktui.demo.anomalies import DEMO_ANOMALIES
 from baktui.demo.names import Names
 from baktui.rules import identifiers
+from baktui.rules.numbers import thousands
 from baktui.rules.regulation import Regulation
 
 YEAR = 2026
@@ -64,8 +65,8 @@ class DemoSummary:
 
 
 def fr_int(n: int) -> str:
-    """12000 -> "12 000" (no-break space, French style)."""
-    return f"{n:,}".replace(",", "\u00a0")
+    """12000 -> "12 000" with a no-break space: the demo's audit entries keep their old text."""
+    return thousands(n, "\u00a0")
 
 
 class DemoContext:

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from baktui.rules.numbers import thousands
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen
 from baktui.services.sessions import KINDS, SessionInfo, current_session
@@ -87,11 +88,6 @@ def key_for(mode: str, key: str) -> str:
     return ""
 
 
-def _n(value: int) -> str:
-    """French thousands separator (narrow no-break space)."""
-    return f"{value:,}".replace(",", "\u202f")
-
-
 def _table() -> Table:
     """A compact table: one rule under the header, one space between columns."""
     return Table(
@@ -106,11 +102,17 @@ def candidates_table(counts: HomeCounts) -> Table:
     for series in counts.series:
         table.add_column(series.code, justify="right", no_wrap=True)
     table.add_column("Total", justify="right", style="bold", no_wrap=True)
-    table.add_row("Scolaires", *(_n(s.scolaires) for s in counts.series), _n(counts.scolaires))
     table.add_row(
-        "Individuels", *(_n(s.individuels) for s in counts.series), _n(counts.individuels)
+        "Scolaires", *(thousands(s.scolaires) for s in counts.series), thousands(counts.scolaires)
     )
-    table.add_row("Total", *(_n(s.total) for s in counts.series), _n(counts.candidates))
+    table.add_row(
+        "Individuels",
+        *(thousands(s.individuels) for s in counts.series),
+        thousands(counts.individuels),
+    )
+    table.add_row(
+        "Total", *(thousands(s.total) for s in counts.series), thousands(counts.candidates)
+    )
     return table
 
 
@@ -124,7 +126,7 @@ def todo_table(counts: HomeCounts) -> Table:
         value = row.value(counts)
         table.add_row(
             row.label,
-            Text("…" if value is None else _n(value), style="bold" if value else ""),
+            Text("…" if value is None else thousands(value), style="bold" if value else ""),
             Text(key_for(row.mode, row.key), style="bold"),
         )
     return table
@@ -140,10 +142,10 @@ def results_table(counts: HomeCounts) -> Table:
         table.add_row("pas encore délibéré", "")
         return table
     for decision, count in counts.results.items():
-        table.add_row(DECISION_LABELS.get(decision, decision), _n(count))
+        table.add_row(DECISION_LABELS.get(decision, decision), thousands(count))
     for mention, label in MENTION_LABELS.items():
         if counts.mentions.get(mention):
-            table.add_row(label, _n(counts.mentions[mention]))
+            table.add_row(label, thousands(counts.mentions[mention]))
     return table
 
 

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from baktui.errors import ServiceError
+from baktui.rules.numbers import thousands
 from baktui.screens.base import BaktuiScreen
 from baktui.services import lots
 from baktui.services.lots import MissingGroup, MissingGroupsPage, MissingLine
@@ -29,10 +30,6 @@ from baktui.widgets.feedback import error_text, worker_connection
 
 GROUPS_PAGE = 200
 LINES_PAGE = lots.MISSING_PAGE
-
-
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
 
 
 class ReportModal(ModalScreen[None]):
@@ -156,7 +153,7 @@ ou 100 lignes par page).
             table.add_row(
                 group.jury,
                 f"{group.epreuve_code} {group.epreuve_label}"[:24],
-                Text(_n(group.count), justify="right"),
+                Text(thousands(group.count), justify="right"),
                 group.centre,
                 key=str(index),
             )
@@ -169,14 +166,14 @@ ou 100 lignes par page).
         if page is None:
             return
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{_n(page.total_missing)} notes manquantes", style="bold")
-        text.append(f" · {_n(page.total_groups)} groupes")
+        text.append(f"{thousands(page.total_missing)} notes manquantes", style="bold")
+        text.append(f" · {thousands(page.total_groups)} groupes")
         pages = max(1, -(-page.total_groups // GROUPS_PAGE))
         if pages > 1:
             text.append(f" · page {page.offset // GROUPS_PAGE + 1}/{pages}")
         if self.group is not None:
             text.append(f"  ▸ {self.group.jury}, {self.group.epreuve_code}, ")
-            text.append(f"{self.group.centre} : {_n(self.line_total)}")
+            text.append(f"{self.group.centre} : {thousands(self.line_total)}")
             line_pages = max(1, -(-self.line_total // LINES_PAGE))
             if line_pages > 1:
                 text.append(f" (page {self.line_offset // LINES_PAGE + 1}/{line_pages})")

@@ -38,7 +38,8 @@ from baktui.data.models import (
 )
 from baktui.rules import candidate as shape
 from baktui.rules.candidate import CandidateProfile, build_profile, epreuve_lines, format_phone
-from baktui.rules.deliberation import DECISION_LABELS, mention_label
+from baktui.rules.decision import DECISION_LABELS
+from baktui.rules.deliberation import mention_label
 from baktui.rules.grades import Grade as RuleGrade
 from baktui.rules.grades import combine_parts, format_grade, from_centi, truncate_2
 from baktui.rules.lifecycles import REGISTRATION

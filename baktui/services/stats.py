@@ -30,7 +30,7 @@ from baktui.data.models import (
     Result,
     Series,
 )
-from baktui.rules.deliberation import ADMIS, AJOURNE, INCOMPLET, SECOND_GROUPE
+from baktui.rules.decision import ADMIS, AJOURNE, INCOMPLET, SECOND_GROUPE
 from baktui.rules.lifecycles import (
     CLAIM_OPEN,
     ClaimState,

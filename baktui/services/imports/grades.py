@@ -16,7 +16,7 @@ from typing import Any
 from baktui.data import audit, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, ExamSession, Grade, GradePart, Registration, Result
-from baktui.rules.deliberation import SECOND_GROUPE
+from baktui.rules.decision import SECOND_GROUPE
 from baktui.services.imports.grade_lines import (
     GRADE_ALIASES,
     GRADE_OPTIONAL,
