@@ -65,32 +65,6 @@ Base ouverte : `{base}` · utilisateur inscrit au journal : {login}.
 """
 
 
-def app_bindings() -> list[Binding]:
-    """The global keys: F1, one key per registered screen, the palette, quit.
-
-    Built when the app is created (not at import) from the registry, so the footer shows only
-    screens that exist, and tests can pin the registry.
-    """
-    modes = [
-        Binding(
-            item.key,
-            f"goto('{item.mode}')",
-            item.title,
-            id=f"app.{item.mode}",
-            priority=True,
-            tooltip=item.help,
-        )
-        for item in registry.SCREENS
-    ]
-    return [
-        Binding("f1", "help", "Aide", id="app.help", priority=True),
-        *modes,
-        Binding("ctrl+p", "command_palette", "Commandes", id="app.command_palette", priority=True),
-        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
-        Binding("ctrl+c", "quit_hint", "Quitter ?", show=False, id="app.quit_hint"),
-    ]
-
-
 class BaktuiApp(App[None], inherit_bindings=False):
     """The exam office's terminal: ``BaktuiApp(db_target).run()``."""
 
@@ -98,12 +72,12 @@ class BaktuiApp(App[None], inherit_bindings=False):
     TITLE = APP_NAME
     COMMAND_PALETTE_BINDING = "ctrl+p"
     NOTIFICATION_TIMEOUT = 6
-    BINDINGS: ClassVar[list[BindingType]] = []  # see app_bindings(): built per instance
+    BINDINGS: ClassVar[list[BindingType]] = []  # see registry.app_bindings(): built per instance
 
     def __init__(self, db_target: str, config: Config | None = None) -> None:
         super().__init__()
         self.config = config or get_config()
-        self._bindings = BindingsMap(app_bindings())
+        self._bindings = BindingsMap(registry.app_bindings())
         self.db_target = db_target
         self._checkpointer: dbmod.BackgroundCheckpointer | None = None
         self.db_label = dbmod.describe_target(db_target)

@@ -198,7 +198,7 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from baktui.exports.results import export_results
+    from baktui.services.results_export import export_results
     from baktui.services.sessions import require_session
 
     if not _open(args.db):

@@ -18,6 +18,8 @@ from functools import cache
 from textual.binding import Binding
 from textual.dom import DOMNode
 
+from baktui.screens.registry import app_bindings
+
 ID_RE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
 _PACKAGES = ("baktui.screens", "baktui.widgets")
 
@@ -43,8 +45,6 @@ def _modules() -> list[str]:
 @cache
 def key_entries() -> tuple[KeyEntry, ...]:
     """Every binding declared by baktui's app, screens and widgets, in module order."""
-    from baktui.app import BaktuiApp, app_bindings
-
     found: list[KeyEntry] = []
     seen: set[type] = set()
 
@@ -53,7 +53,7 @@ def key_entries() -> tuple[KeyEntry, ...]:
             if isinstance(item, Binding):
                 found.append(KeyEntry(item.id or "", item.key, item.description, owner))
 
-    collect(f"baktui.app:{BaktuiApp.__name__}", app_bindings())
+    collect("baktui.app:BaktuiApp", app_bindings())
     for name in _modules():
         module = importlib.import_module(name)
         for value in vars(module).values():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from textual.binding import Binding
 from textual.screen import Screen
 
 
@@ -44,3 +45,29 @@ def entry(mode: str) -> ScreenEntry:
         if item.mode == mode:
             return item
     raise KeyError(mode)
+
+
+def app_bindings() -> list[Binding]:
+    """The global keys: F1, one key per registered screen, the palette, quit.
+
+    Built when the app is created (not at import) from the registry, so the footer shows only
+    screens that exist, and tests can pin the registry.
+    """
+    modes = [
+        Binding(
+            item.key,
+            f"goto('{item.mode}')",
+            item.title,
+            id=f"app.{item.mode}",
+            priority=True,
+            tooltip=item.help,
+        )
+        for item in SCREENS
+    ]
+    return [
+        Binding("f1", "help", "Aide", id="app.help", priority=True),
+        *modes,
+        Binding("ctrl+p", "command_palette", "Commandes", id="app.command_palette", priority=True),
+        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        Binding("ctrl+c", "quit_hint", "Quitter ?", show=False, id="app.quit_hint"),
+    ]

@@ -1,0 +1,98 @@
+"""Exporting the results of a session (CSV for Excel, or XLSX) from the Result table.
+
+Columns ``ine;nom;prenom;serie;moyenne;decision;mention``; the average is TRUNCATED to two
+decimals with a decimal comma (9,999… -> 9,99), empty for INCOMPLET. Rows are sorted by série,
+then nom and prénom (accent-insensitive), and streamed to the renderer. The export refuses to run
+while some candidate has no result: run ``baktui deliberer`` first, so that the file never mixes
+fresh and missing results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+from peewee import JOIN
+
+from baktui.data.models import Candidate, Result
+from baktui.errors import ServiceError
+from baktui.exports.results import SUFFIXES, write_results
+from baktui.rules.decision import INCOMPLET
+from baktui.rules.grades import truncate_2
+from baktui.rules.identifiers import fold
+from baktui.rules.lifecycles import RegistrationState
+
+_EXAMPLES = 5
+
+
+def _missing_results(session_id: int) -> tuple[int, list[str]]:
+    """(count, a few "numéro NOM Prénom") of the candidates without a result."""
+    query = (
+        Candidate.select(Candidate.number, Candidate.last_name, Candidate.first_name)
+        .join(Result, join_type=JOIN.LEFT_OUTER, on=(Result.candidate == Candidate.id))
+        .where(
+            (Candidate.session == session_id)
+            & (Candidate.state != RegistrationState.ANNULEE)
+            & (Result.id.is_null())
+        )
+        .order_by(Candidate.number)
+    )
+    count = query.count()
+    examples = [f"{n} {last} {first}" for n, last, first in query.limit(_EXAMPLES).tuples()]
+    return count, examples
+
+
+def result_rows(session_id: int) -> Iterator[tuple[str, ...]]:
+    """The export rows, sorted by série, nom, prénom (streamed from the database)."""
+    query = (
+        Candidate.select(
+            Candidate.ine,
+            Candidate.last_name,
+            Candidate.first_name,
+            Candidate.series,
+            Result.average,
+            Result.decision,
+            Result.mention,
+        )
+        .join(Result, on=(Result.candidate == Candidate.id))
+        .where((Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE))
+        .order_by(Candidate.series, Candidate.name_key, Candidate.ine)
+    )
+    batch: list[tuple[tuple[str, str, str], tuple[str, ...]]] = []
+    current = None
+    for ine, last, first, series, average, decision, mention in query.tuples().iterator():
+        shown = "" if average is None or decision == INCOMPLET else truncate_2(Fraction(average))
+        row = (ine, last, first, series, shown, decision, mention or "")
+        # name_key is "last first" folded; the exact order is nom then prénom, settled here
+        # within a série (the query only brings rows grouped by série in nearly that order)
+        if series != current and batch:
+            yield from (r for _, r in sorted(batch, key=lambda item: item[0]))
+            batch = []
+        current = series
+        batch.append(((fold(last), fold(first), ine), row))
+    yield from (r for _, r in sorted(batch, key=lambda item: item[0]))
+
+
+def export_results(session_id: int, out_path: Path | str) -> int:
+    """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx); returns the rows written."""
+    out = Path(out_path)
+    if out.suffix.lower() not in SUFFIXES:
+        raise ServiceError(
+            f"{out.name} : extension « {out.suffix or 'absente'} » non prise en charge "
+            "(.csv ou .xlsx)"
+        )
+    if out.is_dir():
+        raise ServiceError(f"{out} est un dossier : donnez un nom de fichier .csv ou .xlsx")
+    if not out.parent.exists():
+        raise ServiceError(f"{out.parent} : dossier introuvable")
+    count, examples = _missing_results(session_id)
+    if count:
+        raise ServiceError(
+            f"Export refusé : {count} candidat{'s' if count > 1 else ''} sans résultat "
+            f"(ex. {', '.join(examples)}). Lancez d'abord « baktui deliberer »."
+        )
+    try:
+        return write_results(out, result_rows(session_id))
+    except OSError as exc:
+        raise ServiceError(f"{out} : écriture impossible ({exc.strerror or exc})") from None
