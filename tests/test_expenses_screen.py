@@ -16,7 +16,7 @@ from baktui.data import db as dbmod
 from baktui.data.models import AuditLog, ExpenseClaim, ExpenseLine
 from baktui.demo import build_demo
 from baktui.screens.expenses import ExpensesScreen
-from baktui.services import expenses as service
+from baktui.services import claim_facts
 from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.expense_dialogs import LineCorrectionModal, RejectModal
 
@@ -170,7 +170,7 @@ async def test_anomalous_claim_needs_each_anomaly_confirmed(demo_db: Path) -> No
         await pilot.press("n")  # not confirmed: nothing is written
         await settle(pilot)
         assert ExpenseClaim.get_by_id(claim_id).state == "service_fait"
-        assert claim_log(claim_id, service.ANOMALY_FIELD) == []
+        assert claim_log(claim_id, claim_facts.ANOMALY_FIELD) == []
 
         await pilot.press("v")
         for _ in texts:
@@ -179,7 +179,7 @@ async def test_anomalous_claim_needs_each_anomaly_confirmed(demo_db: Path) -> No
             await pilot.press("o")
         await settle(pilot)
         assert ExpenseClaim.get_by_id(claim_id).state == "validee"
-        logged = [(e.after, e.who) for e in claim_log(claim_id, service.ANOMALY_FIELD)]
+        logged = [(e.after, e.who) for e in claim_log(claim_id, claim_facts.ANOMALY_FIELD)]
         assert logged == [(text, LOGIN) for text in texts]
 
 

@@ -24,7 +24,8 @@ from baktui.data.models import (
     Lot,
 )
 from baktui.errors import ConflictError, ServiceError
-from baktui.services import expenses as ex
+from baktui.rules import claim_views
+from baktui.services import claim_facts, claim_workflow, claims, expense_statements, payments, rates
 from baktui.services.sessions import SessionInfo
 
 ORAL_DAY = dt.date(2026, 6, 16)
@@ -45,7 +46,7 @@ class World:
 @pytest.fixture
 def world(session: SessionInfo) -> World:
     """Bourg-en-Bresse (residence) – 62 km – Lyon (centre); an oral (6 h) and a 3-copy lot."""
-    ex.seed_default_rates()
+    rates.seed_default_rates()
     bourg = Commune.create(name="Bourg-en-Bresse", postcode="01000", night_category="base")
     lyon = Commune.create(
         name="Lyon", postcode="69001", night_category="grande_ville", latitude="45.7640",
@@ -74,10 +75,10 @@ def world(session: SessionInfo) -> World:
     return World(session.id, examiner.id, bourg.id, lyon.id, oral.id, correction.id)
 
 
-def claim_ready(world: World, **kw: object) -> ex.ClaimDetail:
+def claim_ready(world: World, **kw: object) -> claim_views.ClaimDetail:
     """A claim for both convocations, service fait attested."""
-    detail = ex.create_claim_from_assignments(world.examiner_id, **kw)  # type: ignore[arg-type]
-    return ex.attest_service_fait(detail.id, detail.version)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id, **kw)  # type: ignore[arg-type]
+    return claim_workflow.attest_service_fait(detail.id, detail.version)
 
 
 def audit_entries(claim_id: int, field: str | None = None) -> list[AuditLog]:
@@ -91,11 +92,11 @@ def audit_entries(claim_id: int, field: str | None = None) -> list[AuditLog]:
 
 def test_seed_rates_once(world: World) -> None:
     assert ExpenseRate.select().count() == 31
-    assert ex.seed_default_rates() == 0
+    assert rates.seed_default_rates() == 0
 
 
 def test_claim_from_assignments_hand_computed(world: World) -> None:
-    detail = ex.create_claim_from_assignments(world.examiner_id)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id)
     kinds = [(line.day, line.kind) for line in detail.lines]
     assert kinds == [
         (ORAL_DAY, "car"),
@@ -117,12 +118,12 @@ def test_claim_from_assignments_hand_computed(world: World) -> None:
     assert audit_entries(detail.id)  # creation and the total are in the log
     # nothing left to declare
     with pytest.raises(ServiceError, match="Aucune convocation à déclarer"):
-        ex.create_claim_from_assignments(world.examiner_id)
+        claim_workflow.create_claim_from_assignments(world.examiner_id)
 
 
 def test_annual_km_moves_the_band(world: World) -> None:
     Examiner.update(annual_km=1950).where(Examiner.id == world.examiner_id).execute()
-    detail = ex.create_claim_from_assignments(world.examiner_id)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id)
     cars = [line for line in detail.lines if line.kind == "car"]
     # 1 950 done: 50 × 0,41 + 74 × 0,51 = 20,50 + 37,74 = 58,24 ; then 124 × 0,51 = 63,24
     assert [c.amount_centi for c in cars] == [5824, 6324]
@@ -132,7 +133,7 @@ def test_annual_km_moves_the_band(world: World) -> None:
 def test_validate_clean_claim(world: World) -> None:
     detail = claim_ready(world)
     with audit.acting_as("agent.dec"):
-        done = ex.validate_claim(detail.id, detail.version)
+        done = claim_workflow.validate_claim(detail.id, detail.version)
     assert done.state == "validee"
     row = ExpenseClaim.get_by_id(detail.id)
     assert row.validated_by == "agent.dec" and row.validated_at
@@ -142,14 +143,14 @@ def test_validate_clean_claim(world: World) -> None:
 
 
 def test_declared_claim_cannot_be_validated(world: World) -> None:
-    detail = ex.create_claim_from_assignments(world.examiner_id)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id)
     with pytest.raises(ServiceError, match="service fait n'est pas attesté"):
-        ex.validate_claim(detail.id, detail.version)
+        claim_workflow.validate_claim(detail.id, detail.version)
 
 
 def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
     detail = claim_ready(world)
-    detail = ex.add_line(
+    detail = claim_workflow.add_line(
         detail.id, detail.version, day=ORAL_DAY, kind="night", to_commune=world.lyon
     )
     assert [a.code for a in detail.anomalies] == ["night_receipt"]
@@ -157,12 +158,12 @@ def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
     night = next(line for line in detail.lines if line.kind == "night")
     assert night.computed_centi == 12000  # Lyon: grande ville
     with pytest.raises(ServiceError, match="1 anomalie\\(s\\) à confirmer"):
-        ex.validate_claim(detail.id, detail.version)
+        claim_workflow.validate_claim(detail.id, detail.version)
     assert ExpenseClaim.get_by_id(detail.id).state == "service_fait"
-    assert audit_entries(detail.id, ex.ANOMALY_FIELD) == []
-    done = ex.validate_claim(detail.id, detail.version, confirmed=[text])
+    assert audit_entries(detail.id, claim_facts.ANOMALY_FIELD) == []
+    done = claim_workflow.validate_claim(detail.id, detail.version, confirmed=[text])
     assert done.state == "validee"
-    confirmations = audit_entries(detail.id, ex.ANOMALY_FIELD)
+    confirmations = audit_entries(detail.id, claim_facts.ANOMALY_FIELD)
     assert [e.after for e in confirmations] == [text]
     assert done.anomalies[0].confirmed
 
@@ -170,20 +171,24 @@ def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
 def test_reject_requires_a_reason(world: World) -> None:
     detail = claim_ready(world)
     with pytest.raises(ServiceError, match="Motif du rejet : obligatoire"):
-        ex.reject_claim(detail.id, detail.version, "  ")
-    done = ex.reject_claim(detail.id, detail.version, "Convocation  annulée par le centre")
+        claim_workflow.reject_claim(detail.id, detail.version, "  ")
+    done = claim_workflow.reject_claim(
+        detail.id, detail.version, "Convocation  annulée par le centre"
+    )
     assert done.state == "rejetee"
     assert ExpenseClaim.get_by_id(detail.id).reject_reason == "Convocation annulée par le centre"
     entry = audit_entries(detail.id, "state")[-1]
     assert entry.after == "rejetee" and "Convocation annulée" in entry.reason
     with pytest.raises(ServiceError, match="ne peut plus être rejetée"):
-        ex.reject_claim(detail.id, done.version, "encore")
+        claim_workflow.reject_claim(detail.id, done.version, "encore")
 
 
 def test_correct_line_recomputes_and_logs(world: World) -> None:
     detail = claim_ready(world)
     car = detail.lines[0]
-    done = ex.correct_line(detail.id, car.id, detail.version, {"km": "180"}, reason="trajet réel")
+    done = claim_workflow.correct_line(
+        detail.id, car.id, detail.version, {"km": "180"}, reason="trajet réel"
+    )
     line = next(line for line in done.lines if line.id == car.id)
     assert line.km == 180 and line.amount_centi == 7380  # 180 × 0,41
     assert done.row.total_centi == 21428 - 5084 + 7380
@@ -199,81 +204,81 @@ def test_correct_line_recomputes_and_logs(world: World) -> None:
     assert done.version > detail.version
     # someone else's stale copy is refused
     with pytest.raises(ConflictError):
-        ex.correct_line(detail.id, car.id, detail.version, {"km": "124"})
+        claim_workflow.correct_line(detail.id, car.id, detail.version, {"km": "124"})
 
 
 def test_bad_correction_input_names_the_field(world: World) -> None:
     detail = claim_ready(world)
     line = detail.lines[0]
     with pytest.raises(ServiceError, match="Distance \\(km\\) : « douze »"):
-        ex.correct_line(detail.id, line.id, detail.version, {"km": "douze"})
+        claim_workflow.correct_line(detail.id, line.id, detail.version, {"km": "douze"})
     with pytest.raises(ServiceError, match="Justificatif : répondez o"):
-        ex.correct_line(detail.id, line.id, detail.version, {"receipt": "peut-être"})
+        claim_workflow.correct_line(detail.id, line.id, detail.version, {"receipt": "peut-être"})
     with pytest.raises(ServiceError, match="Montant déclaré"):
-        ex.correct_line(detail.id, line.id, detail.version, {"declared": "12,345"})
+        claim_workflow.correct_line(detail.id, line.id, detail.version, {"declared": "12,345"})
 
 
 def test_recompute_after_a_rate_change(world: World) -> None:
-    detail = ex.create_claim_from_assignments(world.examiner_id)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id)
     meal = ExpenseRate.get(
         (ExpenseRate.kind == "meal") & (ExpenseRate.key == "repas")
         & ExpenseRate.valid_to.is_null()
     )  # fmt: skip
     ExpenseRate.update(amount="21.00").where(ExpenseRate.id == meal.id).execute()
-    stale = ex.claim_detail(detail.id)
+    stale = claims.claim_detail(detail.id)
     assert [line.stale for line in stale.lines if line.kind == "meal"] == [True, True]
-    done = ex.recompute_claim(detail.id)
+    done = claims.recompute_claim(detail.id)
     assert [line.amount_centi for line in done.lines if line.kind == "meal"] == [2100, 2100]
     assert done.row.total_centi == 21428 + 200
 
 
 def test_validated_claim_is_frozen(world: World) -> None:
     detail = claim_ready(world)
-    done = ex.validate_claim(detail.id, detail.version)
+    done = claim_workflow.validate_claim(detail.id, detail.version)
     with pytest.raises(ServiceError, match="montants sont arrêtés"):
-        ex.recompute_claim(detail.id)
+        claims.recompute_claim(detail.id)
     with pytest.raises(ServiceError, match="ne se corrige plus"):
-        ex.correct_line(detail.id, done.lines[0].id, done.version, {"km": "1"})
+        claim_workflow.correct_line(detail.id, done.lines[0].id, done.version, {"km": "1"})
 
 
 def test_claimed_twice_and_too_many_copies(world: World) -> None:
-    first = ex.create_claim_from_assignments(world.examiner_id)
-    second = ex.create_claim_from_assignments(world.examiner_id, [world.correction])
+    first = claim_workflow.create_claim_from_assignments(world.examiner_id)
+    second = claim_workflow.create_claim_from_assignments(world.examiner_id, [world.correction])
     found = {a.code for a in second.anomalies}
     assert "duplicate" in found
     assert "copies_excess" in found  # 3 + 3 copies claimed, the lot holds 3
-    again = ex.claim_detail(first.id)
+    again = claims.claim_detail(first.id)
     assert any(a.code == "duplicate" for a in again.anomalies)
 
 
 def test_queue_oldest_first_with_anomaly_counts(world: World) -> None:
-    old = ex.create_claim_from_assignments(
+    old = claim_workflow.create_claim_from_assignments(
         world.examiner_id, [world.correction], declared_at="2026-06-20T10:00:00+02:00"
     )
-    new = ex.create_claim_from_assignments(
+    new = claim_workflow.create_claim_from_assignments(
         world.examiner_id, [world.oral], declared_at="2026-06-17T09:00:00+02:00"
     )
     for claim in (old, new):
-        ex.attest_service_fait(claim.id, claim.version)
-    page = ex.queue(world.session_id, today=TODAY)
+        claim_workflow.attest_service_fait(claim.id, claim.version)
+    page = claims.queue(world.session_id, today=TODAY)
     assert [row.id for row in page.rows] == [new.id, old.id]
     assert page.total == 2
     assert page.rows[0].days_waiting == 29
     assert page.rows[0].anomalies == 0
-    assert ex.queue(world.session_id, states=("declaree",)).total == 0
+    assert claims.queue(world.session_id, states=("declaree",)).total == 0
     with pytest.raises(ServiceError, match="inconnu"):
-        ex.queue(world.session_id, states=("payee",))
+        claims.queue(world.session_id, states=("payee",))
 
 
 def test_ageing_by_stage(world: World) -> None:
-    a = ex.create_claim_from_assignments(
+    a = claim_workflow.create_claim_from_assignments(
         world.examiner_id, [world.oral], declared_at="2026-06-17T09:00:00+02:00"
     )
-    b = ex.create_claim_from_assignments(
+    b = claim_workflow.create_claim_from_assignments(
         world.examiner_id, [world.correction], declared_at="2026-03-01T09:00:00+01:00"
     )
-    ex.attest_service_fait(b.id, b.version)
-    rows = {row.state: row for row in ex.ageing(world.session_id, today=TODAY)}
+    claim_workflow.attest_service_fait(b.id, b.version)
+    rows = {row.state: row for row in claims.ageing(world.session_id, today=TODAY)}
     assert rows["declaree"].count == 1 and rows["declaree"].oldest_days == 29
     assert rows["declaree"].buckets == (1, 0, 0, 0)
     assert rows["service_fait"].oldest_days == 137
@@ -284,30 +289,30 @@ def test_ageing_by_stage(world: World) -> None:
 
 def test_payment_rows_and_mark_paid(world: World) -> None:
     detail = claim_ready(world)
-    ex.validate_claim(detail.id, detail.version)
-    rows = ex.payment_rows(world.session_id)
+    claim_workflow.validate_claim(detail.id, detail.version)
+    rows = payments.payment_rows(world.session_id)
     assert len(rows) == 1
     row = rows[0]
     assert row.by_kind["car"] == 10168 and row.by_kind["meal"] == 4000
     assert row.by_kind["oral_hours"] == 5760 and row.by_kind["copies"] == 1500
     assert row.travel_centi == 14168 and row.fees_centi == 7260 and row.total_centi == 21428
     assert (row.first_day, row.last_day) == (ORAL_DAY, CORRECTION_DAY)
-    assert ex.mark_paid(world.session_id) == 1
+    assert claim_workflow.mark_paid(world.session_id) == 1
     claim = ExpenseClaim.get_by_id(detail.id)
     assert claim.state == "mise_en_paiement" and claim.paid_at
-    assert ex.payment_rows(world.session_id) == []
+    assert payments.payment_rows(world.session_id) == []
 
 
 def test_statement_lists_the_examiners_claims(world: World) -> None:
     detail = claim_ready(world)
-    statement = ex.examiner_statement(world.examiner_id, world.session_id)
+    statement = expense_statements.examiner_statement(world.examiner_id, world.session_id)
     assert statement.last_name == "Durand"
     assert statement.admin_commune == "Bourg-en-Bresse"
     assert [c.id for c in statement.claims] == [detail.id]
 
 
 def test_lines_stay_consistent_in_db(world: World) -> None:
-    detail = ex.create_claim_from_assignments(world.examiner_id)
+    detail = claim_workflow.create_claim_from_assignments(world.examiner_id)
     total = sum(
         line.amount_centi for line in ExpenseLine.select().where(ExpenseLine.claim == detail.id)
     )
@@ -319,10 +324,11 @@ def test_payment_workbook_and_statement_pdf(
 ) -> None:
     from openpyxl import load_workbook
 
-    from baktui.exports.expenses import export_payment, export_statements
+    from baktui.services.expense_statements import export_statements
+    from baktui.services.payments import export_payment
 
     detail = claim_ready(world)
-    ex.validate_claim(detail.id, detail.version)
+    claim_workflow.validate_claim(detail.id, detail.version)
     result = export_payment(session, tmp_path / "paiement.xlsx")
     assert (result.count, result.total_centi, result.claim_ids) == (1, 21428, (detail.id,))
     sheet = load_workbook(result.path)["Mise en paiement"]
@@ -338,5 +344,5 @@ def test_payment_workbook_and_statement_pdf(
     assert pdf.count == 1 and pdf.total_centi == 21428
     assert pdf.path.read_bytes()[:5] == b"%PDF-"
     with pytest.raises(ServiceError, match="Aucune demande validée"):
-        ex.mark_paid(session.id)
+        claim_workflow.mark_paid(session.id)
         export_payment(session, tmp_path / "vide.xlsx")

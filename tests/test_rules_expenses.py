@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from baktui.rules import expense_checks, expense_claims
 from baktui.rules import expenses as rx
 
 D = dt.date
@@ -16,23 +17,27 @@ RATES = rx.RateTable(rx.load_default_rates())
 
 LYON, VILLEURBANNE, BOURG, PARIS = 1, 2, 3, 4
 COMMUNES = {
-    LYON: rx.CommuneFact("Lyon", "grande_ville"),
-    VILLEURBANNE: rx.CommuneFact("Villeurbanne", "base"),
-    BOURG: rx.CommuneFact("Bourg-en-Bresse", "base"),
-    PARIS: rx.CommuneFact("Paris", "paris"),
+    LYON: expense_claims.CommuneFact("Lyon", "grande_ville"),
+    VILLEURBANNE: expense_claims.CommuneFact("Villeurbanne", "base"),
+    BOURG: expense_claims.CommuneFact("Bourg-en-Bresse", "base"),
+    PARIS: expense_claims.CommuneFact("Paris", "paris"),
 }
-REFS = {rx.pair_key(BOURG, LYON): rx.ReferenceDistance(62)}
+REFS = {expense_claims.pair_key(BOURG, LYON): expense_claims.ReferenceDistance(62)}
 
 
-def mission(day: dt.date = DAY, commune: int = LYON, aid: int = 1, **kw: object) -> rx.MissionFact:
-    return rx.MissionFact(aid, day, kw.pop("kind", "oral"), "Lycée Ampère", commune, **kw)  # type: ignore[arg-type]
+def mission(
+    day: dt.date = DAY, commune: int = LYON, aid: int = 1, **kw: object
+) -> expense_claims.MissionFact:
+    return expense_claims.MissionFact(
+        aid, day, kw.pop("kind", "oral"), "Lycée Ampère", commune, **kw
+    )  # type: ignore[arg-type]
 
 
 def facts(
-    lines: list[rx.LineFact],
-    missions: list[rx.MissionFact] | None = None,
+    lines: list[expense_claims.LineFact],
+    missions: list[expense_claims.MissionFact] | None = None,
     **kw: object,
-) -> rx.ClaimFacts:
+) -> expense_claims.ClaimFacts:
     base: dict[str, object] = {
         "home_commune_id": BOURG,
         "admin_commune_id": BOURG,
@@ -42,7 +47,7 @@ def facts(
         "reference_km": REFS,
     }
     base.update(kw)
-    return rx.ClaimFacts(
+    return expense_claims.ClaimFacts(
         claim_id=99,
         missions=tuple(missions if missions is not None else [mission()]),
         lines=tuple(lines),
@@ -50,12 +55,12 @@ def facts(
     )
 
 
-def codes(f: rx.ClaimFacts) -> list[str]:
-    return [a.code for a in rx.find_anomalies(f)]
+def codes(f: expense_claims.ClaimFacts) -> list[str]:
+    return [a.code for a in expense_checks.find_anomalies(f)]
 
 
-def car(lid: int = 1, day: dt.date = DAY, km: int = 124, **kw: object) -> rx.LineFact:
-    return rx.LineFact(lid, day, "car", "administrative", BOURG, LYON, km, **kw)  # type: ignore[arg-type]
+def car(lid: int = 1, day: dt.date = DAY, km: int = 124, **kw: object) -> expense_claims.LineFact:
+    return expense_claims.LineFact(lid, day, "car", "administrative", BOURG, LYON, km, **kw)  # type: ignore[arg-type]
 
 
 # --- Money helpers ------------------------------------------------------------------------------
@@ -202,9 +207,9 @@ def test_car_without_fiscal_power_cannot_be_computed() -> None:
 
 def test_optional_oral_is_paid_at_the_facultatif_rate() -> None:
     assert rx.oral_amount(200, DAY, RATES, optional=True).centi == 1440  # 2 h × 7,20
-    lines = [rx.LineFact(1, DAY, "oral_hours", quantity_centi=200)]
+    lines = [expense_claims.LineFact(1, DAY, "oral_hours", quantity_centi=200)]
     f = facts(lines, [mission(optional=True)], hours_done_centi=200)
-    assert rx.evaluate_claim(f, RATES).amount_of(1) == 1440
+    assert expense_checks.evaluate_claim(f, RATES).amount_of(1) == 1440
 
 
 def test_rate_keys_fall_back_in_order() -> None:
@@ -234,10 +239,10 @@ def test_evaluate_claim_threads_the_annual_km_counter() -> None:
     lines = [
         car(1, DAY, 124),
         car(2, DAY + dt.timedelta(days=1), 124),
-        rx.LineFact(3, DAY, "meal", quantity_centi=100),
-        rx.LineFact(4, DAY, "night", receipt=True, declared_centi=10500),
-        rx.LineFact(5, DAY, "oral_hours", quantity_centi=600),
-        rx.LineFact(6, DAY, "toll", declared_centi=740, receipt=True),
+        expense_claims.LineFact(3, DAY, "meal", quantity_centi=100),
+        expense_claims.LineFact(4, DAY, "night", receipt=True, declared_centi=10500),
+        expense_claims.LineFact(5, DAY, "oral_hours", quantity_centi=600),
+        expense_claims.LineFact(6, DAY, "toll", declared_centi=740, receipt=True),
     ]
     f = facts(
         lines,
@@ -245,7 +250,7 @@ def test_evaluate_claim_threads_the_annual_km_counter() -> None:
         km_before=1900,
         hours_done_centi=600,
     )
-    result = rx.evaluate_claim(f, RATES)
+    result = expense_checks.evaluate_claim(f, RATES)
     # line 1: 100 × 0,41 + 24 × 0,51 = 41 + 12,24 = 53,24 ; line 2: 124 × 0,51 = 63,24
     assert result.amount_of(1) == 5324
     assert result.amount_of(2) == 6324
@@ -258,14 +263,14 @@ def test_evaluate_claim_threads_the_annual_km_counter() -> None:
 
 
 def test_copy_fee_of_the_epreuve_overrides_the_rate() -> None:
-    lines = [rx.LineFact(1, DAY, "copies", quantity_centi=10000)]
+    lines = [expense_claims.LineFact(1, DAY, "copies", quantity_centi=10000)]
     f = facts(lines, [mission(kind="correction", copy_fee_centi=247)], copies_held=100)
-    assert rx.evaluate_claim(f, RATES).amount_of(1) == 24700
+    assert expense_checks.evaluate_claim(f, RATES).amount_of(1) == 24700
 
 
 def test_uncomputable_line_gets_zero_and_an_anomaly() -> None:
     f = facts([car()], fiscal_hp=None)
-    result = rx.evaluate_claim(f, RATES)
+    result = expense_checks.evaluate_claim(f, RATES)
     assert result.amount_of(1) == 0
     assert [a.code for a in result.anomalies] == ["rate"]
     assert "puissance fiscale" in result.anomalies[0].text
@@ -275,13 +280,13 @@ def test_uncomputable_line_gets_zero_and_an_anomaly() -> None:
 
 
 def test_clean_claim_has_no_anomaly() -> None:
-    assert codes(facts([car(), rx.LineFact(2, DAY, "meal")])) == []
+    assert codes(facts([car(), expense_claims.LineFact(2, DAY, "meal")])) == []
 
 
 def test_day_without_convocation() -> None:
     days = [mission(DAY, aid=1), mission(DAY + dt.timedelta(days=2), aid=2)]
-    line = rx.LineFact(1, DAY + dt.timedelta(days=1), "meal")
-    found = rx.find_anomalies(facts([line], days))
+    line = expense_claims.LineFact(1, DAY + dt.timedelta(days=1), "meal")
+    found = expense_checks.find_anomalies(facts([line], days))
     assert [a.code for a in found] == ["no_convocation"]
     assert found[0].text == "17/06/2026 repas : aucune convocation ce jour-là"
     assert found[0].line_id == 1
@@ -289,19 +294,23 @@ def test_day_without_convocation() -> None:
 
 
 def test_claim_without_any_convocation() -> None:
-    assert codes(facts([rx.LineFact(1, DAY, "meal")], [])) == ["no_convocation"]
+    assert codes(facts([expense_claims.LineFact(1, DAY, "meal")], [])) == ["no_convocation"]
 
 
 def test_date_outside_the_mission() -> None:
-    line = rx.LineFact(1, DAY + dt.timedelta(days=5), "meal")
-    found = rx.find_anomalies(facts([line]))
+    line = expense_claims.LineFact(1, DAY + dt.timedelta(days=5), "meal")
+    found = expense_checks.find_anomalies(facts([line]))
     assert [a.code for a in found] == ["outside_mission"]
     assert "du 16/06/2026 au 16/06/2026" in found[0].text
 
 
 def test_eve_of_a_mission_is_part_of_it_when_a_night_is_claimed() -> None:
     eve = DAY - dt.timedelta(days=1)
-    lines = [car(1, eve), rx.LineFact(2, eve, "night", receipt=True), rx.LineFact(3, eve, "meal")]
+    lines = [
+        car(1, eve),
+        expense_claims.LineFact(2, eve, "night", receipt=True),
+        expense_claims.LineFact(3, eve, "meal"),
+    ]
     assert codes(facts(lines)) == []
     # without the night, travelling the day before is outside the mission
     assert codes(facts([car(1, eve)])) == ["outside_mission"]
@@ -309,96 +318,112 @@ def test_eve_of_a_mission_is_part_of_it_when_a_night_is_claimed() -> None:
 
 def test_same_day_claimed_twice_inside_the_claim() -> None:
     nights = [
-        rx.LineFact(1, DAY, "night", receipt=True),
-        rx.LineFact(2, DAY, "night", receipt=True),
+        expense_claims.LineFact(1, DAY, "night", receipt=True),
+        expense_claims.LineFact(2, DAY, "night", receipt=True),
     ]
     assert codes(facts(nights)) == ["duplicate"]
-    meals = [rx.LineFact(1, DAY, "meal", quantity_centi=200), rx.LineFact(2, DAY, "meal", "x")]
+    meals = [
+        expense_claims.LineFact(1, DAY, "meal", quantity_centi=200),
+        expense_claims.LineFact(2, DAY, "meal", "x"),
+    ]
     assert codes(facts(meals)) == ["duplicate"]
     assert codes(facts([car(1), car(2)])) == ["duplicate"]
     # the same meal line twice (even within the two meals a day)
-    assert codes(facts([rx.LineFact(1, DAY, "meal"), rx.LineFact(2, DAY, "meal")])) == ["duplicate"]
+    assert codes(
+        facts([expense_claims.LineFact(1, DAY, "meal"), expense_claims.LineFact(2, DAY, "meal")])
+    ) == ["duplicate"]
     # an outward and a return trip are two different lines
-    back = rx.LineFact(2, DAY, "car", "administrative", LYON, BOURG, 62)
+    back = expense_claims.LineFact(2, DAY, "car", "administrative", LYON, BOURG, 62)
     assert codes(facts([car(1, km=62), back])) == []
 
 
 def test_same_day_claimed_in_another_claim() -> None:
-    f = facts([rx.LineFact(1, DAY, "meal")], other_claimed={DAY: ((41, "meal"), (41, "car"))})
-    found = rx.find_anomalies(f)
+    f = facts(
+        [expense_claims.LineFact(1, DAY, "meal")], other_claimed={DAY: ((41, "meal"), (41, "car"))}
+    )
+    found = expense_checks.find_anomalies(f)
     assert [a.code for a in found] == ["duplicate"]
     assert "déjà demandé (demande n° 41)" in found[0].text
     # another kind that day is not a duplicate
-    assert codes(facts([rx.LineFact(1, DAY, "meal")], other_claimed={DAY: ((41, "night"),)})) == []
+    assert (
+        codes(
+            facts([expense_claims.LineFact(1, DAY, "meal")], other_claimed={DAY: ((41, "night"),)})
+        )
+        == []
+    )
 
 
 def test_convocation_covered_by_another_claim() -> None:
-    found = rx.find_anomalies(facts([], missions_elsewhere={1: 12}))
+    found = expense_checks.find_anomalies(facts([], missions_elsewhere={1: 12}))
     assert [a.code for a in found] == ["duplicate"]
     assert "déjà couverte par la demande n° 12" in found[0].text
 
 
 @pytest.mark.parametrize(("km", "flagged"), [(62, False), (124, False), (70, False), (180, True)])
 def test_distance_against_the_reference(km: int, flagged: bool) -> None:
-    found = rx.find_anomalies(facts([car(km=km)]))
+    found = expense_checks.find_anomalies(facts([car(km=km)]))
     assert [a.code for a in found] == (["distance"] if flagged else [])
     if flagged:
         assert "180 km déclarés, référence 62 km (aller-retour 124 km)" in found[0].text
 
 
 def test_route_must_link_residence_and_centre() -> None:
-    wrong_start = rx.LineFact(1, DAY, "car", "administrative", VILLEURBANNE, LYON, 10)
+    wrong_start = expense_claims.LineFact(1, DAY, "car", "administrative", VILLEURBANNE, LYON, 10)
     assert codes(facts([wrong_start])) == ["route"]
-    wrong_end = rx.LineFact(1, DAY, "car", "administrative", BOURG, PARIS, 10)
+    wrong_end = expense_claims.LineFact(1, DAY, "car", "administrative", BOURG, PARIS, 10)
     assert codes(facts([wrong_end])) == ["route"]
-    inside = rx.LineFact(1, DAY, "car", "", LYON, LYON, 10)
+    inside = expense_claims.LineFact(1, DAY, "car", "", LYON, LYON, 10)
     assert codes(facts([inside])) == ["route"]
 
 
 def test_vehicle_not_authorised() -> None:
-    back = rx.LineFact(2, DAY, "car", "administrative", LYON, BOURG, 62)
+    back = expense_claims.LineFact(2, DAY, "car", "administrative", LYON, BOURG, 62)
     assert codes(facts([car(1, km=62), back], vehicle_authorised=False)) == ["vehicle"]
 
 
 def test_tickets_tolls_parking_need_a_receipt() -> None:
     lines = [
-        rx.LineFact(1, DAY, "public_transport", "", BOURG, LYON, declared_centi=1860),
-        rx.LineFact(2, DAY, "toll", declared_centi=740),
-        rx.LineFact(3, DAY, "parking", declared_centi=500, receipt=True),
+        expense_claims.LineFact(1, DAY, "public_transport", "", BOURG, LYON, declared_centi=1860),
+        expense_claims.LineFact(2, DAY, "toll", declared_centi=740),
+        expense_claims.LineFact(3, DAY, "parking", declared_centi=500, receipt=True),
     ]
     assert codes(facts(lines)) == ["receipt", "receipt"]
 
 
 def test_night_without_receipt() -> None:
-    found = rx.find_anomalies(facts([rx.LineFact(1, DAY, "night")]))
+    found = expense_checks.find_anomalies(facts([expense_claims.LineFact(1, DAY, "night")]))
     assert [a.code for a in found] == ["night_receipt"]
 
 
 def test_night_when_living_in_the_centre_commune() -> None:
-    f = facts([rx.LineFact(1, DAY, "night", receipt=True)], home_commune_id=LYON)
-    found = rx.find_anomalies(f)
+    f = facts([expense_claims.LineFact(1, DAY, "night", receipt=True)], home_commune_id=LYON)
+    found = expense_checks.find_anomalies(f)
     assert [a.code for a in found] == ["night_at_home"]
     assert "commune de résidence (Lyon)" in found[0].text
 
 
 def test_night_category_declared_differs_from_the_commune() -> None:
-    line = rx.LineFact(1, DAY, "night", receipt=True, night_category="paris")
+    line = expense_claims.LineFact(1, DAY, "night", receipt=True, night_category="paris")
     assert codes(facts([line])) == ["night_category"]
     # the amount follows the commune (Lyon: grande ville, 120 €), not the declaration
-    assert rx.evaluate_claim(facts([line]), RATES).amount_of(1) == 12000
+    assert expense_checks.evaluate_claim(facts([line]), RATES).amount_of(1) == 12000
 
 
 def test_meal_claimed_at_home() -> None:
-    f = facts([rx.LineFact(1, DAY, "meal")], home_commune_id=LYON, admin_commune_id=VILLEURBANNE)
+    f = facts(
+        [expense_claims.LineFact(1, DAY, "meal")],
+        home_commune_id=LYON,
+        admin_commune_id=VILLEURBANNE,
+    )
     assert codes(f) == ["meal_at_home"]
-    f = facts([rx.LineFact(1, DAY, "meal")], admin_commune_id=LYON)
+    f = facts([expense_claims.LineFact(1, DAY, "meal")], admin_commune_id=LYON)
     assert codes(f) == ["meal_at_home"]
 
 
 def test_more_copies_than_the_lots_held() -> None:
-    lines = [rx.LineFact(1, DAY, "copies", quantity_centi=13000)]
+    lines = [expense_claims.LineFact(1, DAY, "copies", quantity_centi=13000)]
     ms = [mission(kind="correction")]
-    found = rx.find_anomalies(facts(lines, ms, copies_held=120))
+    found = expense_checks.find_anomalies(facts(lines, ms, copies_held=120))
     assert [a.code for a in found] == ["copies_excess"]
     assert found[0].text == "Copies : 130 déclarées, les lots du correcteur en contiennent 120"
     assert codes(facts(lines, ms, copies_held=130)) == []
@@ -407,14 +432,14 @@ def test_more_copies_than_the_lots_held() -> None:
 
 
 def test_more_oral_hours_than_convened() -> None:
-    lines = [rx.LineFact(1, DAY, "oral_hours", quantity_centi=800)]
+    lines = [expense_claims.LineFact(1, DAY, "oral_hours", quantity_centi=800)]
     assert codes(facts(lines, hours_done_centi=600)) == ["hours_excess"]
     assert codes(facts(lines, hours_done_centi=800)) == []
 
 
 def test_estimated_reference_distance() -> None:
     # Lyon (45.7640, 4.8357) – Bourg-en-Bresse (46.2052, 5.2255): ~59 km straight, × 1.3
-    km = rx.estimate_road_km(
+    km = expense_claims.estimate_road_km(
         Decimal("45.7640"), Decimal("4.8357"), Decimal("46.2052"), Decimal("5.2255")
     )
     assert 70 <= km <= 82
@@ -423,41 +448,43 @@ def test_estimated_reference_distance() -> None:
 def test_night_between_two_centres_may_be_spent_at_either() -> None:
     """Oral at Villeurbanne (base) on the 16th, at Lyon (grande ville) on the 17th."""
     ms = [mission(DAY, VILLEURBANNE, aid=1), mission(DAY + dt.timedelta(days=1), LYON, aid=2)]
-    at_lyon = rx.LineFact(1, DAY, "night", receipt=True, night_category="grande_ville")
+    at_lyon = expense_claims.LineFact(1, DAY, "night", receipt=True, night_category="grande_ville")
     assert codes(facts([at_lyon], ms)) == []
-    assert rx.evaluate_claim(facts([at_lyon], ms), RATES).amount_of(1) == 12000
-    at_villeurbanne = rx.LineFact(1, DAY, "night", receipt=True, night_category="base")
+    assert expense_checks.evaluate_claim(facts([at_lyon], ms), RATES).amount_of(1) == 12000
+    at_villeurbanne = expense_claims.LineFact(1, DAY, "night", receipt=True, night_category="base")
     assert codes(facts([at_villeurbanne], ms)) == []
-    assert rx.evaluate_claim(facts([at_villeurbanne], ms), RATES).amount_of(1) == 9000
-    in_paris = rx.LineFact(1, DAY, "night", receipt=True, night_category="paris")
-    found = rx.find_anomalies(facts([in_paris], ms))
+    assert expense_checks.evaluate_claim(facts([at_villeurbanne], ms), RATES).amount_of(1) == 9000
+    in_paris = expense_claims.LineFact(1, DAY, "night", receipt=True, night_category="paris")
+    found = expense_checks.find_anomalies(facts([in_paris], ms))
     assert [a.code for a in found] == ["night_category"]
     assert "Lyon est au « grande ville / Grand Paris »" in found[0].text
 
 
 def test_a_line_brought_to_zero_is_struck_out() -> None:
     outside = DAY + dt.timedelta(days=5)
-    assert codes(facts([rx.LineFact(1, outside, "toll", declared_centi=740)])) == [
+    assert codes(facts([expense_claims.LineFact(1, outside, "toll", declared_centi=740)])) == [
         "outside_mission",
         "receipt",
     ]
-    assert codes(facts([rx.LineFact(1, outside, "toll", declared_centi=0)])) == []
+    assert codes(facts([expense_claims.LineFact(1, outside, "toll", declared_centi=0)])) == []
     assert codes(facts([car(1, outside, km=0)])) == []
-    assert codes(facts([rx.LineFact(1, outside, "meal", quantity_centi=0)])) == []
+    assert codes(facts([expense_claims.LineFact(1, outside, "meal", quantity_centi=0)])) == []
 
 
 def test_two_convocations_in_two_centres_the_same_day() -> None:
     ms = [mission(DAY, LYON, aid=1), mission(DAY, VILLEURBANNE, aid=2)]
-    to_villeurbanne = rx.LineFact(2, DAY, "car", "administrative", LYON, VILLEURBANNE, 10)
+    to_villeurbanne = expense_claims.LineFact(
+        2, DAY, "car", "administrative", LYON, VILLEURBANNE, 10
+    )
     # residence → Lyon, then Lyon → Villeurbanne (between the two centres)
     assert codes(facts([car(1, km=62), to_villeurbanne], ms)) == []
     # the meal is away from home as soon as one centre of the day is
-    assert codes(facts([rx.LineFact(1, DAY, "meal")], ms, home_commune_id=LYON)) == []
+    assert codes(facts([expense_claims.LineFact(1, DAY, "meal")], ms, home_commune_id=LYON)) == []
 
 
 def test_two_departures_from_home_the_same_day() -> None:
     ms = [mission(DAY, LYON, aid=1), mission(DAY, VILLEURBANNE, aid=2)]
-    second = rx.LineFact(2, DAY, "car", "administrative", BOURG, VILLEURBANNE, 70)
-    found = rx.find_anomalies(facts([car(1, km=124), second], ms))
+    second = expense_claims.LineFact(2, DAY, "car", "administrative", BOURG, VILLEURBANNE, 70)
+    found = expense_checks.find_anomalies(facts([car(1, km=124), second], ms))
     assert [a.code for a in found] == ["duplicate"]
     assert found[0].text == "16/06/2026 : 2 trajets au départ de la résidence le même jour"

@@ -1,31 +1,27 @@
 """Expense documents: the payment file (Excel) and the état de frais of each examiner (PDF).
 
-The writers take the plain dataclasses of :mod:`baktui.services.expenses` and only write
-files; :func:`export_payment` and :func:`export_statements` read the database through the service,
-write the file into :func:`baktui.exports.paths.output_dir` and note the document (audited).
-Amounts are the claims' stored amounts (frozen at validation), in euros with two decimals.
+Pure renderers of the claim views of :mod:`baktui.rules.claim_views`: the services
+(:mod:`baktui.services.payments`, :mod:`baktui.services.expense_statements`) read the base,
+build the views and issue the documents. Amounts are the claims' stored amounts (frozen at
+validation), in euros with two decimals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
-from baktui.errors import ServiceError
 from baktui.exports.excel import save_workbook, write_workbook
-from baktui.exports.paths import output_dir, safe_name
-from baktui.exports.pdf import DEFAULT_ACADEMIE, FONT, BaktuiPDF, euros, fit, new_document, save
+from baktui.exports.pdf import FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
+from baktui.rules.claim_views import ClaimDetail, ExaminerStatement, PaymentRow, parse_day
+from baktui.rules.lifecycles import CLAIM, ClaimState
 from baktui.rules.missions import KIND_SHORT
-from baktui.services import expenses as service
-from baktui.services.sessions import SessionInfo
-from baktui.services.settings import academie_name
 
 EURO_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD/MM/YYYY"
@@ -57,27 +53,19 @@ FIRST_AMOUNT_COLUMN = 10  # 1-based: "Indemnités km"
 DATE_COLUMNS = (6, 7, 8)
 
 
-@dataclass(frozen=True)
-class ExportResult:
-    path: Path
-    count: int
-    total_centi: int
-    claim_ids: tuple[int, ...] = ()
-
-
 def _euros(centi: int) -> Decimal:
     """Cents → exact euros for a spreadsheet cell."""
     return (Decimal(centi) / 100).quantize(Decimal("0.01"))
 
 
 def _day(text: str) -> dt.date | None:
-    return service.parse_day(text)
+    return parse_day(text)
 
 
 # --- Payment file (Excel) -----------------------------------------------------------------------
 
 
-def payment_table(rows: Sequence[service.PaymentRow]) -> list[list[object]]:
+def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
     """The payment sheet's rows, a TOTAL row last."""
     table: list[list[object]] = []
     totals = [0] * (len(PAYMENT_KIND_COLUMNS) + len(FEE_KIND_COLUMNS) + 3)
@@ -106,7 +94,7 @@ def payment_table(rows: Sequence[service.PaymentRow]) -> list[list[object]]:
 
 
 def write_payment_workbook(
-    path: str | Path, rows: Sequence[service.PaymentRow], *, session_year: int
+    path: str | Path, rows: Sequence[PaymentRow], *, session_year: int
 ) -> Path:
     """One row per claim, the amounts split by kind; a summary sheet by kind."""
     by_kind = rules.totals_by_kind([(k, r.by_kind.get(k, 0)) for r in rows for k in r.by_kind])
@@ -151,22 +139,6 @@ def _apply_formats(path: Path, count: int) -> None:
         elif label not in ("Demandes", "Session"):
             value.number_format = EURO_FORMAT
     save_workbook(workbook, path)
-
-
-def export_payment(session: SessionInfo, path: str | Path | None = None) -> ExportResult:
-    """The payment file of the session's validated claims, written to the documents folder."""
-    rows = service.payment_rows(session.id)
-    if not rows:
-        raise ServiceError("Aucune demande validée à mettre en paiement.")
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = (
-        Path(path) if path else output_dir() / f"frais-mise-en-paiement-{session.year}-{stamp}.xlsx"
-    )
-    written = write_payment_workbook(target, rows, session_year=session.year)
-    service.record_document(None, "paiement_frais", written.name)
-    return ExportResult(
-        written, len(rows), sum(r.total_centi for r in rows), tuple(r.claim_id for r in rows)
-    )
 
 
 # --- État de frais (PDF) ------------------------------------------------------------------------
@@ -234,10 +206,10 @@ def pairs(pdf: BaktuiPDF, items: Sequence[tuple[str, str]], label_width: float =
 
 def write_statements(
     path: str | Path,
-    statements: Sequence[service.ExaminerStatement],
+    statements: Sequence[ExaminerStatement],
     *,
     session_year: int,
-    academie: str = DEFAULT_ACADEMIE,
+    academie: str,
 ) -> Path:
     """One PDF; for each examiner a new page with all their claims listed."""
     pdf = new_document("État de frais", session_year=session_year, academie=academie)
@@ -249,9 +221,7 @@ def write_statements(
     return save(pdf, path)
 
 
-def _statement_pages(
-    pdf: BaktuiPDF, statement: service.ExaminerStatement, session_year: int
-) -> None:
+def _statement_pages(pdf: BaktuiPDF, statement: ExaminerStatement, session_year: int) -> None:
     pdf.add_page()
     # title_block's multi_cell costs tens of ms a page: plain centred cells instead
     pdf.set_font(FONT, "B", 14)
@@ -306,9 +276,9 @@ def rules_note() -> str:
     return ROUNDING_TEXT
 
 
-def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
+def _claim_block(pdf: BaktuiPDF, claim: ClaimDetail) -> int:
     """A claim: state, missions, lines, totals by kind; returns the amount counted."""
-    state = service.STATE_LABELS.get(claim.state, claim.state)
+    state = CLAIM.label(claim.state)
     heading = f"Demande n° {claim.id} — {state}"
     declared = claim.row.declared_on
     if declared:
@@ -324,7 +294,7 @@ def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
     if claim.paid_at:
         paid = _day(claim.paid_at)
         facts.append(("Mise en paiement", f"{paid:%d/%m/%Y}" if paid else claim.paid_at))
-    if claim.state == "rejetee":
+    if claim.state == ClaimState.REJETEE:
         facts.append(("Motif du rejet", claim.reject_reason))
     if facts:
         pairs(pdf, facts, label_width=40)
@@ -393,50 +363,4 @@ def _claim_block(pdf: BaktuiPDF, claim: service.ClaimDetail) -> int:
         for anomaly in confirmed:
             text_block(pdf, f"– {anomaly.text}", size=8, style="I", height=4)
     pdf.set_font(FONT, "", 10)
-    return 0 if claim.state == "rejetee" else total
-
-
-def export_statements(
-    session: SessionInfo,
-    examiner_ids: Sequence[int],
-    *,
-    states: Sequence[str] = service.LIVE_STATES,
-    path: str | Path | None = None,
-) -> ExportResult:
-    """The états de frais of these examiners (their claims in ``states``), ONE PDF."""
-    if not examiner_ids:
-        raise ServiceError("Aucun examinateur pour l'état de frais.")
-    statements = service.examiner_statements(list(examiner_ids), session.id, states=states)
-    statements = [s for s in statements if s.claims]
-    if not statements:
-        raise ServiceError("Aucune demande à faire figurer sur l'état de frais.")
-    if path is None:
-        if len(statements) == 1:
-            one = statements[0]
-            stem = f"etat-de-frais-{safe_name(one.last_name + '-' + one.first_name)}"
-        else:
-            stem = f"etats-de-frais-{len(statements)}-examinateurs"
-        path = output_dir() / f"{stem}-{session.year}.pdf"
-    written = write_statements(
-        path, statements, session_year=session.year, academie=academie_name()
-    )
-    service.record_documents([s.examiner_id for s in statements], "etat_de_frais", written.name)
-    total = 0
-    for statement in statements:
-        for claim in statement.claims:
-            if claim.state != "rejetee":
-                total += sum(
-                    line.amount_centi if claim.frozen else line.computed_centi
-                    for line in claim.lines
-                )
-    return ExportResult(written, len(statements), total)
-
-
-__all__ = [
-    "ExportResult",
-    "export_payment",
-    "export_statements",
-    "payment_table",
-    "write_payment_workbook",
-    "write_statements",
-]
+    return 0 if claim.state == ClaimState.REJETEE else total

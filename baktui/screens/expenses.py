@@ -13,7 +13,7 @@ screen only holds the plain dataclasses it gets back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,10 +24,13 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from baktui.errors import ConflictError, ServiceError
+from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
+from baktui.rules.lifecycles import CLAIM, CLAIM_LIVE, CLAIM_OPEN, CLAIM_UNPAID
 from baktui.screens.base import BaktuiScreen
-from baktui.services import expenses as service
+from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
+from baktui.widgets.claim_text import head_text, line_cells, notes_text, queue_cells
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
 from baktui.widgets.feedback import error_text, worker_connection
@@ -43,133 +46,13 @@ FILTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("validee", "Validées (à mettre en paiement)", ("validee",)),
     ("mise_en_paiement", "Mises en paiement", ("mise_en_paiement",)),
     ("rejetee", "Rejetées", ("rejetee",)),
-    ("toutes", "Toutes les demandes", service.STATES),
+    ("toutes", "Toutes les demandes", CLAIM.states),
 )
 FILTER_BY_KEY = {key: (label, states) for key, label, states in FILTERS}
-SHORT_STATES = {
-    "declaree": "déclarée",
-    "service_fait": "serv. fait",
-    "validee": "validée",
-    "mise_en_paiement": "en paiement",
-    "rejetee": "rejetée",
-}
-SHORT_KINDS = {
-    "car": "Voiture",
-    "public_transport": "Transport",
-    "toll": "Péage",
-    "parking": "Parking",
-    "meal": "Repas",
-    "night": "Nuitée",
-    "copies": "Copies",
-    "oral_hours": "Oral (h)",
-}
 EXPORT_CHOICES = (
     ("paiement", "Fichier de mise en paiement (Excel) : demandes validées"),
     ("etats", "États de frais des demandes validées (un seul PDF)"),
 )
-
-
-def clip(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` characters with an ellipsis."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def queue_cells(row: service.ClaimRow) -> tuple[Any, ...]:
-    """A queue row as the table shows it."""
-    if row.anomalies:
-        mark = Text(f"⚠ {row.unconfirmed}" if row.unconfirmed else "✓", style="bold")
-        if row.unconfirmed:
-            mark.stylize("yellow")
-    else:
-        mark = Text("")
-    return (
-        Text(str(row.id), justify="right"),
-        clip(row.examiner_name, 24),
-        SHORT_STATES.get(row.state, row.state),
-        f"{row.declared_on:%d/%m}" if row.declared_on else "",
-        Text(f"{row.days_waiting} j", justify="right"),
-        Text(euros_text(row.total_centi), justify="right"),
-        mark,
-    )
-
-
-def line_cells(line: service.LineView, frozen: bool) -> tuple[Any, ...]:
-    """A line of the claim as the table shows it (computed amount until validated)."""
-    amount = line.amount_centi if frozen else line.computed_centi
-    flags = ("⚠" if line.flagged else "") + ("≠" if line.stale and not frozen else "")
-    receipt = ""
-    if line.kind in ("public_transport", "toll", "parking", "night"):
-        receipt = "✓" if line.receipt else "✗"
-    return (
-        f"{line.day:%d/%m}",
-        SHORT_KINDS.get(line.kind, clip(line.kind_label, 10)),
-        clip(line.description, 36),
-        receipt,
-        Text(euros_text(amount), justify="right"),
-        Text(flags, style="bold yellow"),
-    )
-
-
-def head_text(detail: service.ClaimDetail) -> Text:
-    """Two lines over the claim's lines: who, state, waiting time, total; residences, car."""
-    row = detail.row
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"N° {row.id} ", style="bold")
-    text.append(row.examiner_name, style="bold")
-    if detail.examiner_corps:
-        text.append(f" · {detail.examiner_corps}")
-    text.append(f" · {row.state_label}")
-    if row.declared_on:
-        text.append(f" · décl. {row.declared_on:%d/%m}")
-    text.append(f" · {row.days_waiting} j · ")
-    total = row.total_centi if detail.frozen else detail.computed_total_centi
-    text.append(euros_text(total), style="bold")
-    text.append("\n")
-    car = "voiture non autorisée"
-    if detail.vehicle_authorised:
-        car = f"voiture {detail.fiscal_hp} CV" if detail.fiscal_hp else "voiture (CV ?)"
-    km = f"{detail.annual_km:,}".replace(",", " ")
-    text.append(
-        f"{len(detail.missions)} conv. · adm. {detail.admin_commune or '?'} · "
-        f"fam. {detail.home_commune or '?'} · {car} · {km} km/an"
-    )
-    return text
-
-
-def notes_text(detail: service.ClaimDetail) -> Text:
-    """Anomalies (to confirm or confirmed), recomputed amounts, rejection, convocations."""
-    text = Text()
-    for anomaly in detail.anomalies:
-        if anomaly.confirmed:
-            text.append("✓ ", style="green")
-            text.append(anomaly.text)
-            text.append(" (confirmée)\n", style="dim")
-        else:
-            text.append("⚠ ", style="bold yellow")
-            text.append(anomaly.text + "\n")
-    if not detail.anomalies:
-        text.append("Aucune anomalie.\n", style="green")
-    if not detail.frozen and detail.computed_total_centi != detail.row.total_centi:
-        text.append(
-            f"≠ Montants recalculés aux taux : {euros_text(detail.row.total_centi)} enregistrés → "
-            f"{euros_text(detail.computed_total_centi)} (enregistrés à la validation).\n",
-            style="italic",
-        )
-    if detail.state == "rejetee":
-        text.append(f"Rejetée : {detail.reject_reason}\n", style="bold red")
-    if detail.validated_by:
-        when = service.parse_day(detail.validated_at)
-        on = f" le {when:%d/%m/%Y}" if when else ""
-        text.append(f"Validée par {detail.validated_by}{on}.\n")
-    if detail.missions:
-        missions = " ; ".join(
-            f"{m.day:%d/%m} {m.kind} {m.epreuve_code} {m.centre} ({m.commune})".replace("  ", " ")
-            for m in detail.missions
-        )
-        text.append(f"Convocations : {missions}", style="dim")
-    else:
-        text.append("Aucune convocation rattachée.", style="bold red")
-    return text
 
 
 class ExpensesScreen(BaktuiScreen):
@@ -201,16 +84,16 @@ en anomalie, ≠ = montant enregistré différent du calcul (il sera recalculé)
 Arrondi : chaque ligne au centime, le demi-centime au-dessus.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("v", "validate", "Valider", id="expenses-validate"),
-        Binding("r", "reject", "Rejeter", id="expenses-reject"),
-        Binding("c", "correct", "Corriger", id="expenses-correct"),
-        Binding("n", "next_claim", "Suiv.", id="expenses-next"),
-        Binding("p", "previous_claim", "Préc.", id="expenses-previous"),
-        Binding("s", "service_fait", "Service fait", show=False, id="expenses-service-fait"),
-        Binding("f", "filter", "Liste", id="expenses-filter"),
-        Binding("a", "ageing", "Ancienneté", show=False, id="expenses-ageing"),
-        Binding("d", "statement", "État de frais (PDF)", show=False, id="expenses-statement"),
-        Binding("e", "export", "Exports", show=False, id="expenses-export"),
+        Binding("v", "validate", "Valider", id="expenses.validate"),
+        Binding("r", "reject", "Rejeter", id="expenses.reject"),
+        Binding("c", "correct", "Corriger", id="expenses.correct"),
+        Binding("n", "next_claim", "Suiv.", id="expenses.next"),
+        Binding("p", "previous_claim", "Préc.", id="expenses.previous"),
+        Binding("s", "service_fait", "Service fait", show=False, id="expenses.service_fait"),
+        Binding("f", "filter", "Liste", id="expenses.filter"),
+        Binding("a", "ageing", "Ancienneté", show=False, id="expenses.ageing"),
+        Binding("d", "statement", "État de frais (PDF)", show=False, id="expenses.statement"),
+        Binding("e", "export", "Exports", show=False, id="expenses.export"),
     ]
     CSS = """
     ExpensesScreen #exp-filter { height: 1; padding: 0 1; background: $boost; }
@@ -224,10 +107,10 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def __init__(self) -> None:
         super().__init__()
         self.filter_key = "service_fait"
-        self.queue_rows: list[service.ClaimRow] = []
+        self.queue_rows: list[claim_views.ClaimRow] = []
         self.page_total = 0
         self.page_offset = 0
-        self.detail: service.ClaimDetail | None = None
+        self.detail: claim_views.ClaimDetail | None = None
 
     # --- Layout ----------------------------------------------------------------------------
 
@@ -266,9 +149,9 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         if action == "validate":
             return None if detail is None or detail.state != "service_fait" else True
         if action == "reject":
-            return None if detail is None or detail.state not in service.OPEN_STATES else True
+            return None if detail is None or detail.state not in CLAIM_OPEN else True
         if action == "correct":
-            if detail is None or not detail.lines or detail.state not in service.OPEN_STATES:
+            if detail is None or not detail.lines or detail.state not in CLAIM_OPEN:
                 return None
             return True
         if action == "service_fait":
@@ -297,15 +180,15 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     ) -> None:
         worker = get_current_worker()
         with worker_connection():
-            page = service.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
+            page = claims.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
             if page.total and offset >= page.total:  # the page emptied (claims validated)
                 offset = max(0, (page.total - 1) // PAGE_SIZE * PAGE_SIZE)
-                page = service.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
+                page = claims.queue(session_id, states=states, offset=offset, limit=PAGE_SIZE)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_queue, page, keep_id, keep_index)
 
     def _show_queue(
-        self, page: service.QueuePage, keep_id: int | None, keep_index: int | None
+        self, page: claim_views.QueuePage, keep_id: int | None, keep_index: int | None
     ) -> None:
         self.queue_rows = list(page.rows)
         self.page_total = page.total
@@ -362,11 +245,11 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def _load_detail(self, claim_id: int) -> None:
         worker = get_current_worker()
         with worker_connection():
-            detail = service.claim_detail(claim_id)
+            detail = claims.claim_detail(claim_id)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_detail, detail)
 
-    def _show_detail(self, detail: service.ClaimDetail | None) -> None:
+    def _show_detail(self, detail: claim_views.ClaimDetail | None) -> None:
         if detail is not None and detail.id != self._cursor_claim_id():
             return  # the cursor moved on while it was read
         previous = self.detail
@@ -440,7 +323,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     @work(thread=True, exit_on_error=False, group="expenses-write")
     def _write(
         self,
-        what: Callable[[], service.ClaimDetail | None],
+        what: Callable[[], claim_views.ClaimDetail | None],
         done: str,
         keep_same: bool,
     ) -> None:
@@ -480,7 +363,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         self._validate_flow(detail)
 
     @work(exclusive=True, group="expenses-dialog")
-    async def _validate_flow(self, detail: service.ClaimDetail) -> None:
+    async def _validate_flow(self, detail: claim_views.ClaimDetail) -> None:
         """Confirm each anomaly (or the clean claim), then validate in a thread."""
         pending = detail.unconfirmed
         confirmed: list[str] = []
@@ -512,20 +395,20 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if not ok:
                 return
         self._write(
-            lambda: service.validate_claim(detail.id, detail.version, confirmed),
+            lambda: claim_workflow.validate_claim(detail.id, detail.version, confirmed),
             f"Demande n° {detail.id} validée ({{total}}).",
             keep_same=False,
         )
 
     def action_reject(self) -> None:
         detail = self.detail
-        if detail is None or detail.state not in service.OPEN_STATES:
+        if detail is None or detail.state not in CLAIM_OPEN:
             return
 
         def reason_given(reason: str | None) -> None:
             if reason:
                 self._write(
-                    lambda: service.reject_claim(detail.id, detail.version, reason),
+                    lambda: claim_workflow.reject_claim(detail.id, detail.version, reason),
                     f"Demande n° {detail.id} rejetée.",
                     keep_same=False,
                 )
@@ -534,7 +417,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
 
     def action_correct(self) -> None:
         detail = self.detail
-        if detail is None or not detail.lines or detail.state not in service.OPEN_STATES:
+        if detail is None or not detail.lines or detail.state not in CLAIM_OPEN:
             return
         table = self.query_one("#exp-lines", DataTable)
         line = detail.lines[min(table.cursor_row, len(detail.lines) - 1)]
@@ -543,7 +426,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if correction is None:
                 return
             self._write(
-                lambda: service.correct_line(
+                lambda: claim_workflow.correct_line(
                     detail.id,
                     line.id,
                     detail.version,
@@ -564,7 +447,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         def answered(ok: bool | None) -> None:
             if ok:
                 self._write(
-                    lambda: service.attest_service_fait(detail.id, detail.version),
+                    lambda: claim_workflow.attest_service_fait(detail.id, detail.version),
                     f"Service fait enregistré pour la demande n° {detail.id}.",
                     keep_same=self.filter_key not in ("declaree",),
                 )
@@ -587,27 +470,25 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         if session is None:
             return
         with worker_connection():
-            rows = service.ageing(session.id)
-            oldest = service.queue(
-                session.id, states=service.UNPAID_STATES, limit=OLDEST_IN_AGEING
-            ).rows
+            rows = claims.ageing(session.id)
+            oldest = claims.queue(session.id, states=CLAIM_UNPAID, limit=OLDEST_IN_AGEING).rows
         self.app.call_from_thread(self.app.push_screen, AgeingModal(rows, oldest))
 
     def action_statement(self) -> None:
         detail, session = self.detail, self.session
         if detail is None or session is None:
             return
-        self._statements(session, [detail.row.examiner_id], service.LIVE_STATES)
+        self._statements(session, [detail.row.examiner_id], CLAIM_LIVE)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
     def _statements(
         self, session: SessionInfo, examiner_ids: list[int] | None, states: tuple[str, ...]
     ) -> None:
-        from baktui.exports.expenses import export_statements
+        from baktui.services.expense_statements import export_statements
 
         try:
             with worker_connection():
-                ids = examiner_ids or service.examiners_with_claims(session.id, states)
+                ids = examiner_ids or expense_statements.examiners_with_claims(session.id, states)
                 result = export_statements(session, ids, states=states)
         except ServiceError as exc:
             self.app.call_from_thread(self.fail, str(exc))
@@ -633,7 +514,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
     def _payment(self, session: SessionInfo) -> None:
-        from baktui.exports.expenses import export_payment
+        from baktui.services.payments import export_payment
 
         try:
             with worker_connection():
@@ -663,7 +544,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
 
 
 def _mark(session_id: int, claim_ids: tuple[int, ...]) -> None:
-    service.mark_paid(session_id, claim_ids)
+    claim_workflow.mark_paid(session_id, claim_ids)
 
 
 __all__ = ["ExpensesScreen", "line_cells", "queue_cells"]

@@ -21,17 +21,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from baktui.errors import ServiceError
-from baktui.rules.expenses import NIGHT_CATEGORIES, euros_text, quantity_text
-from baktui.services.expenses import (
-    AGEING_BUCKETS,
+from baktui.rules.claim_views import AGEING_BUCKETS, AgeingRow, ClaimRow, LineView
+from baktui.rules.expenses import (
     CORRECTABLE,
-    MIN_REASON_LENGTH,
-    AgeingRow,
-    ClaimRow,
-    LineView,
+    NIGHT_CATEGORIES,
+    euros_text,
     parse_correction,
+    quantity_text,
 )
+from baktui.services.claim_workflow import MIN_REASON_LENGTH
 
 # Fields the correction form shows, per line kind (keys of CORRECTABLE).
 FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -93,7 +91,7 @@ class RejectModal(ModalScreen[str | None]):
         "journal, et l'examinateur le lira). **Entrée** rejette, **Échap** annule."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="reject-cancel"),
+        Binding("escape", "cancel", "Annuler", id="reject.cancel"),
     ]
 
     def __init__(self, claim: ClaimRow) -> None:
@@ -151,7 +149,7 @@ class LineCorrectionModal(ModalScreen[Correction | None]):
         "Catégorie de nuitée : base, grande_ville ou paris (vide : celle de la commune)."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="correct-cancel"),
+        Binding("escape", "cancel", "Annuler", id="correction.cancel"),
     ]
 
     def __init__(self, line: LineView) -> None:
@@ -200,7 +198,7 @@ class LineCorrectionModal(ModalScreen[Correction | None]):
             return
         try:
             parse_correction(changes)
-        except ServiceError as exc:
+        except ValueError as exc:
             self.query_one("#correct-error", Static).update(str(exc))
             return
         reason = self.query_one("#field-reason", Input).value.strip()
@@ -269,7 +267,7 @@ class AgeingModal(ModalScreen[None]):
         "celles qui attendent le plus. **Échap** ou **Entrée** ferme."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Fermer", id="ageing-close"),
+        Binding("escape,enter", "close", "Fermer", id="ageing.close"),
     ]
 
     def __init__(self, rows: Sequence[AgeingRow], oldest: Sequence[ClaimRow]) -> None:
