@@ -32,7 +32,8 @@ from pathlib import Path
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.demo import build_demo
-from baktui.services import lots
+from baktui.services.grade_slip.editor import SlipEditor, open_slip
+from baktui.services.lots import list_lots
 
 TARGET_GRADE_P99_MS = 30.0
 TARGET_COMMIT_P99_MS = 5.0
@@ -60,7 +61,7 @@ def verdict(ok: bool) -> str:
 def open_lots(session_id: int, *, exclude: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
     """Open, non-composite lots with empty copies, biggest first."""
     found = []
-    for info in lots.list_lots(session_id, open_only=True, limit=10_000):
+    for info in list_lots(session_id, open_only=True, limit=10_000):
         if info.number in exclude or info.copies - info.entered < 10:
             continue
         if info.series in ("ST2S", "STHR") and info.epreuve_code == "SP1":
@@ -223,10 +224,10 @@ def concurrent_writer(path: str, stop: mp.Event, counter: mp.Value) -> None:  # 
 def bench_commits(db_path: str, grades: int) -> None:
     dbmod.open_database(db_path)
     session_id = 1
-    editors: list[lots.SlipEditor] = []
-    cells: list[tuple[lots.SlipEditor, int]] = []
+    editors: list[SlipEditor] = []
+    cells: list[tuple[SlipEditor, int]] = []
     for number in open_lots(session_id):
-        editor = lots.open_slip(session_id, number)
+        editor = open_slip(session_id, number)
         editors.append(editor)
         cells += [(editor, i) for i, r in enumerate(editor.rows) if not r.filled]
         if len(cells) >= grades * 2:

@@ -15,9 +15,10 @@ from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Anonymat, AuditLog, Candidate, Grade, Lot
 from baktui.demo import build_demo
+from baktui.rules.slips import SlipMode, format_centi
 from baktui.screens.grade_entry import GradeEntryScreen
 from baktui.screens.missing_grades import MissingGradesScreen
-from baktui.services import lots
+from baktui.services.grade_slip.editor import open_slip
 from baktui.widgets.entry_line import EntryLine
 from baktui.widgets.grade_grid import GradeGrid
 
@@ -92,7 +93,7 @@ async def test_type_thirty_grades_with_enter(demo: Path) -> None:
         lot = _open_lot(40)
         session_id = lot.session_id
         # the first copies were keyed earlier: the slip opens on the first empty grade
-        editor = lots.open_slip(session_id, lot.number)
+        editor = open_slip(session_id, lot.number)
         start = len(editor) - 30
         for i in range(start):
             editor.commit(i, "10")
@@ -134,13 +135,13 @@ async def test_type_thirty_grades_with_enter(demo: Path) -> None:
         absents = sum(1 for g in grades.values() if g.code)
         await pilot.press("ctrl+k")
         await pilot.press(*str(len(grades)), "tab", *str(absents), "tab")
-        await pilot.press(*lots.format_centi(total), "enter")
+        await pilot.press(*format_centi(total), "enter")
         await pilot.pause()
         assert "concordants" in str(screen.query_one("#ctl-state", EntryLine).text)
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert Lot.get_by_id(lot.id).state == "saisi"
-        assert screen.editor is not None and screen.editor.mode == lots.MODE_CLOSED
+        assert screen.editor is not None and screen.editor.mode == SlipMode.CLOSED
 
         # names (and candidate numbers) never appear on this screen
         people = list(
@@ -189,28 +190,28 @@ async def test_blind_double_entry_through_the_screen(demo: Path) -> None:
             screen = await _open_slip(app, pilot, lot_number)
             await pilot.press("ctrl+d")
             await pilot.pause()
-            assert screen.editor is not None and screen.editor.mode == lots.MODE_PASS1
+            assert screen.editor is not None and screen.editor.mode == SlipMode.PASS1
             for _ in range(len(screen.editor)):
                 await pilot.press("1", "1", "enter")
             await pilot.pause()
-            assert screen.editor.mode == lots.MODE_WAIT
+            assert screen.editor.mode == SlipMode.WAIT
             assert len(_grades_of_lot(lot)) == 0
     with acting_as("bob"):
         app = BaktuiApp(str(demo))
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await _open_slip(app, pilot, lot_number)
-            assert screen.editor is not None and screen.editor.mode == lots.MODE_PASS2
+            assert screen.editor is not None and screen.editor.mode == SlipMode.PASS2
             grid = screen.query_one(GradeGrid)
             assert not any(r.filled for r in grid.rows)  # blind
             n = len(screen.editor)
             for i in range(n):
                 await pilot.press(*("12" if i == 0 else "11"), "enter")
             await pilot.pause()
-            assert screen.editor.mode == lots.MODE_ARBITRAGE
+            assert screen.editor.mode == SlipMode.ARBITRAGE
             assert [(r.first, r.second) for r in grid.rows] == [("11", "12")]
             await pilot.press("1", "1", "enter")
             await pilot.pause()
-            assert screen.editor.mode == lots.MODE_ENTRY
+            assert screen.editor.mode == SlipMode.ENTRY
             lot = Lot.get(Lot.number == lot_number)
             assert len(_grades_of_lot(lot)) == n
 
@@ -257,13 +258,13 @@ async def test_keys_typed_ahead_in_one_burst_land_in_order(demo: Path) -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, GradeEntryScreen)
-        editor = lots.open_slip(lot.session_id, lot.number)
+        editor = open_slip(lot.session_id, lot.number)
         values = ["ABS" if k == 2 else str(k % 16 + 5) for k in range(len(editor))]
         total = sum(int(v) for v in values if v != "ABS") * 100
         keys = [*str(lot.number), "enter"]
         for value in values:
             keys += [*value, "enter"]
-        keys += ["tab", *str(len(values)), "tab", "1", "tab", *lots.format_centi(total), "enter"]
+        keys += ["tab", *str(len(values)), "tab", "1", "tab", *format_centi(total), "enter"]
         keys.append("ctrl+s")
         for key in keys:  # posted at once, no pause: the app sees one burst
             app.post_message(events.Key(key, key if len(key) == 1 else None))

@@ -23,9 +23,18 @@ from baktui.data.models import (
     Registration,
 )
 from baktui.errors import ConflictError, ServiceError
+from baktui.rules.anonymity import anonymat_number_valid
 from baktui.rules.examiners import teaches
-from baktui.services import lots
+from baktui.rules.lifecycles import LotState
+from baktui.rules.slips import SlipMode, SlipRow
+from baktui.services.anonymity import number_copies
+from baktui.services.grade_slip.editor import open_slip
+from baktui.services.grade_slip.rows import GradeEntryError
+from baktui.services.lot_building import constitute_lots
+from baktui.services.lots import assign_correcteur, list_lots, set_double_entry
+from baktui.services.missing_grades import enter_missing_grade, missing_groups, missing_lines
 from baktui.services.sessions import SessionInfo
+from baktui.services.slip_documents import slip_documents
 from baktui.services.stats import grades_missing
 
 
@@ -80,8 +89,8 @@ def world(session: SessionInfo) -> World:
 
 @pytest.fixture
 def lotted(world: World) -> World:
-    lots.number_copies(world.session.id)
-    lots.constitute_lots(world.session.id)
+    number_copies(world.session.id)
+    constitute_lots(world.session.id)
     return world
 
 
@@ -96,34 +105,26 @@ def _grade_of(row_number: str) -> Grade | None:
 
 
 def test_numbering_is_complete_unique_random_and_idempotent(world: World) -> None:
-    report = lots.number_copies(world.session.id)
+    report = number_copies(world.session.id)
     assert report.created == {"FRE": 0, "PHI": 180, "SP1": 0, "SP2": 0}
     rows = list(Anonymat.select().where(Anonymat.epreuve_code == "PHI"))
     assert len(rows) == 180 and len({r.number for r in rows}) == 180
-    assert all(lots.anonymat_number_valid(r.number) for r in rows)
+    assert all(anonymat_number_valid(r.number) for r in rows)
     # not guessable: the order of anonymity numbers is not the order of candidate numbers
     by_candidate = [r.number for r in sorted(rows, key=lambda r: r.candidate_id)]
     assert by_candidate != sorted(by_candidate)
     assert AuditLog.select().where(AuditLog.entity == "anonymat").count() == 180
-    again = lots.number_copies(world.session.id)
+    again = number_copies(world.session.id)
     assert again.created["PHI"] == 0 and again.existing["PHI"] == 180
     assert "rien à créer" in again.render()
 
 
-def test_check_digit_catches_a_typo() -> None:
-    assert not lots.anonymat_number_valid("12345678")
-    body = "1234567"
-    good = body + lots._check_digit(body)
-    assert lots.anonymat_number_valid(good)
-    assert not lots.anonymat_number_valid(good[:2] + good[3] + good[2] + good[4:])
-
-
 def test_lots_balanced_never_own_etablissement_and_idempotent(world: World) -> None:
-    lots.number_copies(world.session.id)
-    report = lots.constitute_lots(world.session.id)
+    number_copies(world.session.id)
+    report = constitute_lots(world.session.id)
     assert report.copies == 180 and len(report.created) == 4  # 180 / 50 -> 4 lots of 45
     assert report.without_correcteur == []
-    infos = lots.list_lots(world.session.id)
+    infos = list_lots(world.session.id)
     assert [i.copies for i in infos] == [45, 45, 45, 45]
     for lot in Lot.select():
         examiner = Examiner.get_by_id(lot.correcteur_id)
@@ -134,19 +135,19 @@ def test_lots_balanced_never_own_etablissement_and_idempotent(world: World) -> N
         positions = [c.position for c in Anonymat.select().where(Anonymat.lot == lot.id)]
         assert sorted(positions) == list(range(1, 46))
     assert Anonymat.select().where(Anonymat.lot.is_null()).count() == 0
-    assert lots.constitute_lots(world.session.id).created == []
+    assert constitute_lots(world.session.id).created == []
 
 
 def test_rebuild_refused_once_a_copy_is_graded(lotted: World) -> None:
     sid = lotted.session.id
-    report = lots.constitute_lots(sid, "PHI", rebuild=True)
+    report = constitute_lots(sid, "PHI", rebuild=True)
     assert report.dissolved == [1, 2, 3, 4] and report.created == [1, 2, 3, 4]
     assert Anonymat.select().where(Anonymat.lot.is_null()).count() == 0
-    editor = lots.open_slip(sid, 1)
+    editor = open_slip(sid, 1)
     editor.commit(0, "12")
     editor.undo()  # no grade left, but the lot was started: its packet is out
     with pytest.raises(ServiceError, match="saisies dans les lots 1"):
-        lots.constitute_lots(sid, "PHI", rebuild=True)
+        constitute_lots(sid, "PHI", rebuild=True)
     assert Lot.select().count() == 4
 
 
@@ -155,7 +156,7 @@ def test_assign_correcteur_refuses_own_etablissement(lotted: World) -> None:
     etab = Anonymat.select().where(Anonymat.lot == lot.id).first().candidate.etablissement_id
     same = Examiner.get(Examiner.etablissement == etab)
     with pytest.raises(ServiceError, match="enseigne dans l'établissement"):
-        lots.assign_correcteur(lot.id, same.id)
+        assign_correcteur(lot.id, same.id)
 
 
 # --- the slip editor ----------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def test_assign_correcteur_refuses_own_etablissement(lotted: World) -> None:
 def test_commit_validate_undo_and_audit(lotted: World) -> None:
     sid = lotted.session.id
     with acting_as("operatrice1"):
-        editor = lots.open_slip(sid, 1)
+        editor = open_slip(sid, 1)
         assert len(editor) == 45 and editor.first_empty() == 0
         assert editor.commit(0, "12").row.text == "12"
         assert editor.commit(1, "8").row.text == "8"
@@ -174,7 +175,7 @@ def test_commit_validate_undo_and_audit(lotted: World) -> None:
             ("12,5", "points entiers"),
             ("x", "n'est pas une note"),
         ):
-            with pytest.raises(lots.GradeEntryError, match=message):
+            with pytest.raises(GradeEntryError, match=message):
                 editor.commit(3, bad)
         assert _grade_of(editor.row(3).anonymat) is None
         g = _grade_of(editor.row(0).anonymat)
@@ -187,7 +188,7 @@ def test_commit_validate_undo_and_audit(lotted: World) -> None:
         assert _grade_of(editor.row(0).anonymat).value_centi == 1200
         assert editor.undo() == 2  # the ABS
         assert _grade_of(editor.row(2).anonymat) is None
-        assert Lot.get(Lot.number == 1).state == lots.STATE_EN_SAISIE
+        assert Lot.get(Lot.number == 1).state == LotState.EN_SAISIE
     entries = list(AuditLog.select().where(AuditLog.entity == "grade").order_by(AuditLog.id))
     assert [(e.action, e.before, e.after) for e in entries] == [
         ("create", None, "12"),
@@ -202,8 +203,8 @@ def test_commit_validate_undo_and_audit(lotted: World) -> None:
 
 
 def test_slip_rows_carry_no_candidate(lotted: World) -> None:
-    editor = lots.open_slip(lotted.session.id, 2)
-    fields = set(lots.SlipRow.__dataclass_fields__)
+    editor = open_slip(lotted.session.id, 2)
+    fields = set(SlipRow.__dataclass_fields__)
     assert not any("candidate" in f or "name" in f for f in fields)
     names = {c.last_name for c in Candidate.select()}
     assert not any(str(v) in names for row in editor.rows for v in vars(row).values())
@@ -211,7 +212,7 @@ def test_slip_rows_carry_no_candidate(lotted: World) -> None:
 
 def test_concurrent_change_is_detected(lotted: World) -> None:
     sid = lotted.session.id
-    mine, theirs = lots.open_slip(sid, 1), lots.open_slip(sid, 1)
+    mine, theirs = open_slip(sid, 1), open_slip(sid, 1)
     theirs.commit(0, "10")
     with pytest.raises(ConflictError, match="modifiée par un autre poste"):
         mine.commit(0, "11")
@@ -223,7 +224,7 @@ def test_concurrent_change_is_detected(lotted: World) -> None:
 
 
 def test_same_value_is_not_rewritten(lotted: World) -> None:
-    editor = lots.open_slip(lotted.session.id, 1)
+    editor = open_slip(lotted.session.id, 1)
     editor.commit(0, "12")
     before = AuditLog.select().count()
     assert editor.commit(0, "12,0").changed is False
@@ -232,7 +233,7 @@ def test_same_value_is_not_rewritten(lotted: World) -> None:
 
 def test_controls_and_closing(lotted: World) -> None:
     sid = lotted.session.id
-    editor = lots.open_slip(sid, 1)
+    editor = open_slip(sid, 1)
     values = ["ABS" if i in (3, 7) else str(i % 21) for i in range(45)]
     for i, text in enumerate(values):
         editor.commit(i, text)
@@ -246,8 +247,8 @@ def test_controls_and_closing(lotted: World) -> None:
     check = editor.set_controls("45", "2", f"{total},00")
     assert check.agrees and check.complete
     info = editor.close()
-    assert info.state == lots.STATE_SAISI and info.closed_by
-    assert editor.mode == lots.MODE_CLOSED
+    assert info.state == LotState.SAISI and info.closed_by
+    assert editor.mode == SlipMode.CLOSED
     with pytest.raises(ServiceError, match="clos"):
         editor.commit(0, "5")
     editor.reopen()
@@ -255,53 +256,41 @@ def test_controls_and_closing(lotted: World) -> None:
     assert not editor.controls().agrees  # the sum changed: it must be closed again
 
 
-def test_control_sum_parsing() -> None:
-    assert lots.parse_control_sum("1234") == 123400
-    assert lots.parse_control_sum(" 1 234,5 ") == 123450
-    assert lots.parse_control_sum("12.05") == 1205
-    for bad in ("", "12,345", "-3", "douze"):
-        with pytest.raises(lots.GradeEntryError):
-            lots.parse_control_sum(bad)
-
-
-# --- blind double entry --------------------------------------------------------------------------
-
-
 def test_blind_double_entry(lotted: World) -> None:
     sid = lotted.session.id
-    lots.set_double_entry(sid, 1, True)
+    set_double_entry(sid, 1, True)
     with acting_as("alice"):
-        first = lots.open_slip(sid, 1)
-        assert first.mode == lots.MODE_PASS1
+        first = open_slip(sid, 1)
+        assert first.mode == SlipMode.PASS1
         for i in range(45):
             first.commit(i, str(i % 20))
-        assert first.mode == lots.MODE_WAIT  # alice cannot key pass 2
+        assert first.mode == SlipMode.WAIT  # alice cannot key pass 2
         assert Grade.select().count() == 0  # nothing written before agreement
     with acting_as("alice"):
-        again = lots.open_slip(sid, 1)
-        assert again.mode == lots.MODE_WAIT and again.read_only
+        again = open_slip(sid, 1)
+        assert again.mode == SlipMode.WAIT and again.read_only
         with pytest.raises(ServiceError, match="autre opérateur"):
             again.commit(0, "3")
     with acting_as("bob"):
-        second = lots.open_slip(sid, 1)
-        assert second.mode == lots.MODE_PASS2
+        second = open_slip(sid, 1)
+        assert second.mode == SlipMode.PASS2
         assert all(not row.filled for row in second.rows)  # blind: pass 1 is not shown
         for i in range(45):
             text = "ABS" if i == 5 else str((i % 20) + (1 if i == 9 else 0))
             result = second.commit(i, text)
-        assert result.mode_changed and second.mode == lots.MODE_ARBITRAGE
+        assert result.mode_changed and second.mode == SlipMode.ARBITRAGE
         assert [(r.first, r.second) for r in second.rows] == [("5", "ABS"), ("9", "10")]
         assert Grade.select().count() == 43  # the agreeing grades are written
     with acting_as("chef"):
-        third = lots.open_slip(sid, 1)
-        assert third.mode == lots.MODE_ARBITRAGE and len(third) == 2
+        third = open_slip(sid, 1)
+        assert third.mode == SlipMode.ARBITRAGE and len(third) == 2
         third.commit(0, "5")
         result = third.commit(1, "10")
-        assert result.mode_changed and third.mode == lots.MODE_ENTRY and len(third) == 45
+        assert result.mode_changed and third.mode == SlipMode.ENTRY and len(third) == 45
     assert Grade.select().count() == 45
     assert DoubleEntry.select().where(DoubleEntry.entry_pass == 3).count() == 2
     with pytest.raises(ServiceError, match="déjà saisies"):
-        lots.set_double_entry(sid, 1, False)
+        set_double_entry(sid, 1, False)
 
 
 # --- missing grades -----------------------------------------------------------------------------
@@ -309,54 +298,54 @@ def test_blind_double_entry(lotted: World) -> None:
 
 def test_missing_groups_lines_and_entry(lotted: World) -> None:
     sid = lotted.session.id
-    editor = lots.open_slip(sid, 1)
+    editor = open_slip(sid, 1)
     for i in range(10):
         editor.commit(i, "10")
-    page = lots.missing_groups(sid)
+    page = missing_groups(sid)
     assert page.total_missing == 180 * 3 - 10 == grades_missing(sid)
     assert page.total_groups == len(page.groups) == 6  # jury and centre go together here
     phi = [g for g in page.groups if g.epreuve_code == "PHI"]
     assert all(g.written for g in phi) and sum(g.count for g in phi) == 170
-    lines, total = lots.missing_lines(sid, phi[0], limit=20)
+    lines, total = missing_lines(sid, phi[0], limit=20)
     assert total == phi[0].count and len(lines) == 20
     names = {c.last_name for c in Candidate.select()}
     assert all(line.label.startswith("anonymat ") for line in lines)
     assert not any(name in line.label for line in lines for name in names)
-    done = lots.enter_missing_grade(sid, lines[0], "14")
+    done = enter_missing_grade(sid, lines[0], "14")
     assert done.grade == "14"
     with pytest.raises(ConflictError):
-        lots.enter_missing_grade(sid, lines[0], "15")
+        enter_missing_grade(sid, lines[0], "15")
     hg = next(g for g in page.groups if g.epreuve_code == "HG")
-    hg_lines, _ = lots.missing_lines(sid, hg, limit=5)
+    hg_lines, _ = missing_lines(sid, hg, limit=5)
     assert hg_lines[0].label.split()[0].isdigit()  # by candidate number
-    done = lots.enter_missing_grade(sid, hg_lines[0], "12,34")
+    done = enter_missing_grade(sid, hg_lines[0], "12,34")
     assert done.grade == "12,4 (arrondie)"
-    with pytest.raises(lots.GradeEntryError):
-        lots.enter_missing_grade(sid, hg_lines[1], "25")
+    with pytest.raises(GradeEntryError):
+        enter_missing_grade(sid, hg_lines[1], "25")
     assert grades_missing(sid) == 180 * 3 - 12
-    assert lots.missing_groups(sid, offset=1, limit=1).groups[0] == page.groups[1]
+    assert missing_groups(sid, offset=1, limit=1).groups[0] == page.groups[1]
 
 
 def test_missing_entry_refused_for_double_entry_lot(lotted: World) -> None:
     sid = lotted.session.id
-    lots.set_double_entry(sid, 1, True)
-    group = next(g for g in lots.missing_groups(sid).groups if g.epreuve_code == "PHI")
-    lines, _ = lots.missing_lines(sid, group, limit=500)
+    set_double_entry(sid, 1, True)
+    group = next(g for g in missing_groups(sid).groups if g.epreuve_code == "PHI")
+    lines, _ = missing_lines(sid, group, limit=500)
     in_lot_1 = next(line for line in lines if line.lot_number == 1)
     with pytest.raises(ServiceError, match="double saisie"):
-        lots.enter_missing_grade(sid, in_lot_1, "10")
+        enter_missing_grade(sid, in_lot_1, "10")
 
 
 def test_slip_documents(lotted: World) -> None:
-    docs = lots.slip_documents(lotted.session.id, [2, 1])
+    docs = slip_documents(lotted.session.id, [2, 1])
     assert [d.lot.number for d in docs] == [2, 1]
     assert len(docs[0].numbers) == 45 and docs[0].lot.correcteur.startswith("CORRECTEUR")
     with pytest.raises(ServiceError, match="introuvable"):
-        lots.slip_documents(lotted.session.id, [99])
+        slip_documents(lotted.session.id, [99])
 
 
 def test_exact_sum(lotted: World) -> None:
-    editor = lots.open_slip(lotted.session.id, 1)
+    editor = open_slip(lotted.session.id, 1)
     for i in range(45):
         editor.commit(i, "ABS" if i == 0 else "7")
     check = editor.controls()
@@ -378,10 +367,10 @@ def test_specialite_lots_never_mix_series_and_match_correcteurs(world: World) ->
             last_name=f"Spé{i}", first_name="Sam", corps="AGREGE",
             disciplines=f"SP1:{series},GO", etablissement=world.etabs[i % 3],
         )  # fmt: skip
-    lots.number_copies(sid, "SP1")
-    report = lots.constitute_lots(sid, "SP1")
+    number_copies(sid, "SP1")
+    report = constitute_lots(sid, "SP1")
     assert report.copies == 120 and not report.without_correcteur
-    for info in lots.list_lots(sid, epreuve_code="SP1"):
+    for info in list_lots(sid, epreuve_code="SP1"):
         lot = Lot.get_by_id(info.id)
         series = {a.candidate.series for a in Anonymat.select().where(Anonymat.lot == lot.id)}
         assert series == {info.series}
@@ -397,14 +386,14 @@ def test_composite_copies_are_keyed_by_part(world: World) -> None:
     for cid in cids:
         Registration.create(candidate=cid, epreuve_code="SP1")
     Examiner.create(last_name="Bio", first_name="Lou", corps="AGREGE", disciplines="SP1")
-    lots.number_copies(sid, "SP1")
-    number = lots.constitute_lots(sid, "SP1").created[0]
-    editor = lots.open_slip(sid, number)
+    number_copies(sid, "SP1")
+    number = constitute_lots(sid, "SP1").created[0]
+    editor = open_slip(sid, number)
     assert editor.columns == ("CHI", "BPH") and editor.width == 2
-    missing_before = lots.missing_groups(sid).total_missing
+    missing_before = missing_groups(sid).total_missing
     first = editor.commit(0, "12,5", cell=0)
     assert not first.row_done and first.row.cells == ("12,5", "")
-    with pytest.raises(lots.GradeEntryError, match="demi-points"):
+    with pytest.raises(GradeEntryError, match="demi-points"):
         editor.commit(0, "12,25", cell=1)
     second = editor.commit(0, "14", cell=1)
     assert second.row_done and second.row.text == "12,5 ; 14"
@@ -413,24 +402,16 @@ def test_composite_copies_are_keyed_by_part(world: World) -> None:
     from baktui.data.models import GradePart
 
     assert GradePart.select().count() == 4 and Grade.select().count() == 0
-    assert lots.missing_groups(sid).total_missing == missing_before - 2
+    assert missing_groups(sid).total_missing == missing_before - 2
     check = editor.controls()
     assert (check.filled, check.absents, check.sum_centi) == (2, 1, 2650)
     assert editor.undo() == 1
     assert editor.row(1).cells == ("", "") and GradePart.select().count() == 2
-    assert lots.slip_documents(sid, [number])[0].parts == (
+    assert slip_documents(sid, [number])[0].parts == (
         ("CHI", "Chimie", "3"),
         ("BPH", "Biologie et physiopathologie humaines", "13"),
     )
-    group = next(g for g in lots.missing_groups(sid).groups if g.epreuve_code == "SP1")
-    line, _ = lots.missing_lines(sid, group, limit=1)
+    group = next(g for g in missing_groups(sid).groups if g.epreuve_code == "SP1")
+    line, _ = missing_lines(sid, group, limit=1)
     with pytest.raises(ServiceError, match="par parties"):
-        lots.enter_missing_grade(sid, line[0], "12")
-
-
-def test_parse_lot_numbers() -> None:
-    assert lots.parse_lot_numbers("12") == [12]
-    assert lots.parse_lot_numbers("3-5, 15;4") == [3, 4, 5, 15]
-    for bad in ("", "a", "5-3", "1-9999"):
-        with pytest.raises(ServiceError):
-            lots.parse_lot_numbers(bad)
+        enter_missing_grade(sid, line[0], "12")

@@ -4,20 +4,20 @@ Each slip gives the lot number, the épreuve (the series' spécialité for SP1/S
 the anonymity numbers in packet order with an empty grade column (one column per part for a
 composite spécialité), and the three control boxes the correcteur fills in: number of copies
 (absents included), number of absents, sum of the grades. No candidate name or number appears:
-the data comes from :func:`baktui.services.lots.slip_documents`, which carries none.
+the data comes from :func:`baktui.services.slip_documents.slip_documents`, which carries none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
+from baktui.rules.lots import LotInfo
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
-from baktui.services.lots import SlipDocument, slip_documents
-from baktui.services.settings import academie_name
 
 TITLE = "Bordereau de notation"
 ROW_HEIGHT = 6.2
@@ -25,10 +25,22 @@ ROWS_PER_BLOCK = 38  # copies per column block on a page; two blocks side by sid
 _STEP = {PRECISION_WHOLE: "points entiers", PRECISION_HALF: "points ou demi-points"}
 
 
-def render_slips(docs: Sequence[SlipDocument], *, academie: str | None = None) -> BaktuiPDF:
+@dataclass(frozen=True)
+class SlipDocument:
+    """What the printed grade slip carries: the lot and its anonymity numbers, no name."""
+
+    lot: LotInfo
+    session_year: int
+    numbers: tuple[str, ...]  # in slip order
+    parts: tuple[tuple[str, str, str], ...] = ()  # composite: (code, label, coefficient)
+    max_grade: str = "20"  # the regulation's maximum grade, as printed
+    precision: str = PRECISION_WHOLE  # the épreuve's precision (parts: half points)
+
+
+def render_slips(docs: Sequence[SlipDocument], *, academie: str) -> BaktuiPDF:
     """Lay the slips out, each starting on a new page."""
     year = docs[0].session_year if docs else None
-    pdf = new_document(TITLE, session_year=year, academie=academie or academie_name())
+    pdf = new_document(TITLE, session_year=year, academie=academie)
     for doc in docs:
         _slip(pdf, doc)
     if not docs:
@@ -37,11 +49,9 @@ def render_slips(docs: Sequence[SlipDocument], *, academie: str | None = None) -
     return pdf
 
 
-def export_slips(
-    session_id: int, lot_numbers: Sequence[int], path: str | Path, *, academie: str | None = None
-) -> Path:
-    """Write the slips of those lots to ``path`` (one PDF document); returns the path."""
-    return save(render_slips(slip_documents(session_id, lot_numbers), academie=academie), path)
+def write_slips(path: Path, docs: Sequence[SlipDocument], *, academie: str) -> Path:
+    """Write those slips to ``path`` (one PDF document); returns the path."""
+    return save(render_slips(docs, academie=academie), path)
 
 
 def _slip(pdf: BaktuiPDF, doc: SlipDocument) -> None:
@@ -168,4 +178,4 @@ def _control_boxes(pdf: BaktuiPDF, lot_number: int, subject: str, *, has_parts: 
     pdf.signature_block(["Date", "Signature du correcteur"], height=18)
 
 
-__all__ = ["export_slips", "render_slips"]
+__all__ = ["SlipDocument", "render_slips", "write_slips"]

@@ -1,6 +1,6 @@
 """F4 — Saisie des notes: open a grade slip by its lot number and key it at full speed.
 
-The slip (a :class:`~baktui.services.lots.SlipEditor`, one lot: a few hundred rows at most)
+The slip (a :class:`~baktui.services.SlipEditor`, one lot: a few hundred rows at most)
 is read in a thread worker. Grades are committed synchronously on Enter, in the grid's own key
 handler: one BEGIN IMMEDIATE transaction (the grade and its audit entry) of 0.3-0.4 ms at the
 median on the demo, its tail the same as a raw sqlite3 transaction's (see
@@ -26,9 +26,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from baktui.errors import ServiceError
+from baktui.rules.lots import parse_lot_numbers
+from baktui.rules.slips import CommitResult, ControlCheck, SlipMode, SlipRow, format_centi
 from baktui.screens.base import BaktuiScreen
-from baktui.services import lots
-from baktui.services.lots import CommitResult, ControlCheck, SlipEditor, SlipRow
+from baktui.services.anonymity import number_copies
+from baktui.services.grade_slip.editor import SlipEditor, open_slip
+from baktui.services.lot_building import constitute_lots
+from baktui.services.lots import set_double_entry
 from baktui.widgets.control_fields import ControlFields
 from baktui.widgets.dialogs import ConfirmModal, TextDialog
 from baktui.widgets.entry_line import EntryLine
@@ -190,7 +194,7 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         """Read the slip (one lot) in a thread; the grid gets it on the UI thread."""
         try:
             with worker_connection():
-                editor = lots.open_slip(session_id, lot_number)
+                editor = open_slip(session_id, lot_number)
         except Exception as exc:  # any failure must release the grid (it holds typed keys)
             self.app.call_from_thread(self._slip_refused, error_text(exc))
             return
@@ -213,7 +217,7 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         title.append(info.subject or info.epreuve_label)
         self.query_one("#lot-title", Static).update(title)
         self._show_lot_prompt(str(info.number), typing=False)
-        arbitrage = editor.mode == lots.MODE_ARBITRAGE
+        arbitrage = editor.mode == SlipMode.ARBITRAGE
         header = Text(
             GradeGrid.header_for(editor.columns, arbitrage=arbitrage),
             style="bold",
@@ -228,15 +232,15 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
             [
                 "" if info.control_copies is None else str(info.control_copies),
                 "" if info.control_absents is None else str(info.control_absents),
-                lots.format_centi(info.control_sum_centi),
+                format_centi(info.control_sum_centi),
             ]
         )
         self._refresh_status(bindings=True)
-        if editor.mode == lots.MODE_WAIT:
+        if editor.mode == SlipMode.WAIT:
             self._message(editor.wait_reason(), error=True)
-        elif editor.mode == lots.MODE_CLOSED:
+        elif editor.mode == SlipMode.CLOSED:
             self._message(f"Bordereau clos par {info.closed_by} : Ctrl+R pour le rouvrir.")
-        elif editor.mode == lots.MODE_ARBITRAGE:
+        elif editor.mode == SlipMode.ARBITRAGE:
             self._message(
                 f"{len(editor)} désaccord(s) entre les deux saisies : tapez la note du bordereau."
             )
@@ -276,7 +280,7 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
             return
         if event.result.mode_changed:
             self.show_slip(editor)
-            if editor.mode == lots.MODE_WAIT:
+            if editor.mode == SlipMode.WAIT:
                 self._message(
                     "1re saisie terminée : la 2e doit être faite par un autre opérateur.",
                 )
@@ -323,9 +327,9 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         editor = self.editor
         if action in ("close_slip", "double_entry"):
-            return editor is not None and editor.mode != lots.MODE_CLOSED
+            return editor is not None and editor.mode != SlipMode.CLOSED
         if action == "reopen":
-            return editor is not None and editor.mode == lots.MODE_CLOSED
+            return editor is not None and editor.mode == SlipMode.CLOSED
         return super().check_action(action, parameters)
 
     def action_close_slip(self) -> None:
@@ -370,10 +374,8 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         if editor is None or session is None:
             return
         try:
-            info = lots.set_double_entry(
-                session.id, editor.lot_number, not editor.info.double_entry
-            )
-            reread = lots.open_slip(session.id, info.number)
+            info = set_double_entry(session.id, editor.lot_number, not editor.info.double_entry)
+            reread = open_slip(session.id, info.number)
         except ServiceError as exc:
             self._message(error_text(exc), error=True)
             return
@@ -388,9 +390,9 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         def chosen(text: str | None) -> None:
             if text:
                 try:
-                    numbers = lots.parse_lot_numbers(text)
-                except ServiceError as exc:
-                    self._message(error_text(exc), error=True)
+                    numbers = parse_lot_numbers(text)
+                except ValueError as exc:
+                    self._message(str(exc), error=True)
                     return
                 self._message(f"Préparation de {len(numbers)} bordereau(x)…")
                 self.print_slips(session.id, numbers)
@@ -407,19 +409,16 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
     @work(thread=True, exclusive=True, exit_on_error=False, group="slip-pdf")
     def print_slips(self, session_id: int, numbers: list[int]) -> None:
         """Build the PDF in a thread (fonts and layout take a few hundred ms)."""
-        from baktui.exports.bordereau import export_slips
-        from baktui.exports.paths import output_dir, share
+        from baktui.services.slip_documents import issue_slips
 
-        first, last = numbers[0], numbers[-1]
-        name = f"bordereaux-lots-{first}" + (f"-{last}" if last != first else "") + ".pdf"
         try:
             with worker_connection():
-                path = share(export_slips(session_id, numbers, output_dir() / name))
+                issued = issue_slips(session_id, numbers)
         except (ServiceError, OSError) as exc:
             self.app.call_from_thread(self._message, error_text(exc), error=True)
             return
         self.app.call_from_thread(
-            self._message, f"{len(numbers)} bordereau(x) de notation : {path}"
+            self._message, f"{len(numbers)} bordereau(x) de notation : {issued.path}"
         )
 
     def action_constitute(self) -> None:
@@ -448,8 +447,8 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         """Batch work (seconds at 12,000 candidates): in a thread, the report shown after."""
         try:
             with worker_connection():
-                numbering = lots.number_copies(session_id)
-                constitution = lots.constitute_lots(session_id)
+                numbering = number_copies(session_id)
+                constitution = constitute_lots(session_id)
         except ServiceError as exc:
             self.app.call_from_thread(self._message, str(exc), error=True)
             return

@@ -23,13 +23,20 @@ from textual.widgets import DataTable, Input, Label, Static
 from baktui.errors import ServiceError
 from baktui.rules.numbers import thousands
 from baktui.screens.base import BaktuiScreen
-from baktui.services import lots
-from baktui.services.lots import MissingGroup, MissingGroupsPage, MissingLine
+from baktui.services.missing_grades import (
+    PAGE,
+    MissingGroup,
+    MissingGroupsPage,
+    MissingLine,
+    enter_missing_grade,
+    missing_groups,
+    missing_lines,
+)
 from baktui.widgets.dialogs import TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
 GROUPS_PAGE = 200
-LINES_PAGE = lots.MISSING_PAGE
+LINES_PAGE = PAGE
 
 
 class ReportModal(ModalScreen[None]):
@@ -141,7 +148,7 @@ ou 100 lignes par page).
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing-groups")
     def load_groups(self, session_id: int, offset: int) -> None:
         with worker_connection():
-            page = lots.missing_groups(session_id, offset=offset, limit=GROUPS_PAGE)
+            page = missing_groups(session_id, offset=offset, limit=GROUPS_PAGE)
         self.app.call_from_thread(self._show_groups, page)
 
     def _show_groups(self, page: MissingGroupsPage) -> None:
@@ -194,7 +201,7 @@ ou 100 lignes par page).
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing-lines")
     def load_lines(self, session_id: int, group: MissingGroup, offset: int) -> None:
         with worker_connection():
-            lines, total = lots.missing_lines(session_id, group, offset=offset, limit=LINES_PAGE)
+            lines, total = missing_lines(session_id, group, offset=offset, limit=LINES_PAGE)
         self.app.call_from_thread(self._show_lines, lines, total)
 
     def _show_lines(self, lines: list[MissingLine], total: int) -> None:
@@ -232,7 +239,7 @@ ou 100 lignes par page).
             self._message(f"{line.label} : déjà saisie ({line.grade}).", error=True)
             return
         try:
-            done = lots.enter_missing_grade(session.id, line, event.value)
+            done = enter_missing_grade(session.id, line, event.value)
         except ServiceError as exc:
             self._message(error_text(exc), error=True)
             event.input.select_all()  # the value stays, shown; typing replaces it

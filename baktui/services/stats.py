@@ -37,7 +37,7 @@ from baktui.rules.lifecycles import (
     LotState,
     RegistrationState,
 )
-from baktui.services.lots import missing_where
+from baktui.services.missing_grades import missing_where
 
 # Decisions in the order the home screen shows them.
 DECISIONS = (ADMIS, SECOND_GROUPE, AJOURNE, INCOMPLET)

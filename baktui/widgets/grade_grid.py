@@ -10,7 +10,7 @@ is loading are kept and replayed in order once it is shown.
 
 The BINDINGS below define which key does what (remappable by id, listed by F1); ``on_key`` looks
 the key up in them and runs the action at once. The grid holds plain
-:class:`~baktui.services.lots.SlipRow` values and asks its :class:`GridDelegate` (the screen)
+:class:`~baktui.rules.slips.SlipRow` values and asks its :class:`GridDelegate` (the screen)
 to open, commit, clear and undo; the delegate raises
 :class:`~baktui.data.ServiceError` with a French message when it refuses, and the typed value
 then stays in the cell, marked, with the message.
@@ -31,7 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from baktui.errors import ServiceError
-from baktui.services.lots import CommitResult, SlipRow
+from baktui.rules.slips import CommitResult, SlipRow
 from baktui.widgets.control_fields import ControlFields
 
 MAX_TYPED = 8  # "12,5" or "ABS"; longer is garbage anyway
