@@ -285,3 +285,42 @@ async def test_keys_typed_ahead_in_one_burst_land_in_order(demo: Path) -> None:
         ]
         assert typed == values
         assert Lot.get_by_id(lot.id).state == "saisi"
+
+
+async def test_keys_typed_while_a_slip_write_runs_in_its_worker_all_land(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+D (double entry) is written in a worker: the grades typed right after it wait in the
+    grid and land, in order, as the first pass once the slip is shown again."""
+    import threading
+
+    from baktui.screens import grade_entry
+
+    started, go = threading.Event(), threading.Event()
+    real = grade_entry._toggle_double_entry
+
+    def held(session_id: int, editor):  # noqa: ANN001, ANN202
+        started.set()
+        assert go.wait(10)
+        return real(session_id, editor)
+
+    monkeypatch.setattr(grade_entry, "_toggle_double_entry", held)
+    app = BaktuiApp(str(demo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = _open_lot(30)
+        screen = await _open_slip(app, pilot, lot.number)
+        await pilot.press("ctrl+d")
+        assert started.wait(10)  # the write is running in its thread, not on the UI's
+        await pilot.press("1", "2", "enter", "9", "enter")  # typed during the write
+        go.set()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if screen.editor is not None and screen.editor.mode == SlipMode.PASS1:
+                if screen.query_one(GradeGrid).cursor_row == 2:
+                    break
+        assert screen.editor is not None and screen.editor.mode == SlipMode.PASS1
+        rows = screen.query_one(GradeGrid).rows
+        assert [rows[0].text, rows[1].text] == ["12", "9"]
+        assert len(_grades_of_lot(lot)) == 0  # blind pass: nothing written as a grade yet
+        passes = AuditLog.select().where(AuditLog.entity == "double_entry")
+        assert [e.after for e in passes.order_by(AuditLog.id)] == ["12", "9"]

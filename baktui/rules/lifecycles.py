@@ -128,8 +128,9 @@ LOT = Lifecycle(
         LotState.SAISI: "saisi (clos)",
     },
     {
-        LotState.CONSTITUE: (LotState.DISTRIBUE, LotState.EN_SAISIE),
-        LotState.DISTRIBUE: (LotState.CONSTITUE, LotState.EN_SAISIE),
+        # grades imported from a file leave the lot as it was: it may be closed from there
+        LotState.CONSTITUE: (LotState.DISTRIBUE, LotState.EN_SAISIE, LotState.SAISI),
+        LotState.DISTRIBUE: (LotState.CONSTITUE, LotState.EN_SAISIE, LotState.SAISI),
         LotState.EN_SAISIE: (LotState.SAISI,),
         LotState.SAISI: (LotState.EN_SAISIE,),  # reopened to correct a grade
     },

@@ -16,6 +16,8 @@ numbers and grades only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -334,15 +336,8 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
 
     def action_close_slip(self) -> None:
         editor = self.editor
-        if editor is None:
-            return
-        try:
-            info = editor.close()
-        except ServiceError as exc:
-            self._message(error_text(exc), error=True)
-            return
-        self.show_slip(editor, cursor=self.grid.cursor_row)
-        self._message(f"Bordereau {info.number} clos : totaux concordants, {info.copies} copies.")
+        if editor is not None:
+            self._write_slip(editor, _close)
 
     def action_reopen(self) -> None:
         editor = self.editor
@@ -350,14 +345,8 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
             return
 
         def answered(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                editor.reopen()
-            except ServiceError as exc:
-                self._message(error_text(exc), error=True)
-                return
-            self.show_slip(editor, cursor=self.grid.cursor_row)
+            if ok:
+                self._write_slip(editor, _reopen)
 
         self.app.push_screen(
             ConfirmModal(
@@ -371,15 +360,36 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
     def action_double_entry(self) -> None:
         editor = self.editor
         session = self.baktui.session
-        if editor is None or session is None:
-            return
+        if editor is not None and session is not None:
+            self._write_slip(editor, partial(_toggle_double_entry, session.id))
+
+    def _write_slip(
+        self, editor: SlipEditor, write: Callable[[SlipEditor], tuple[SlipEditor, str]]
+    ) -> None:
+        """Run a write on the slip in a worker; the grid keeps the keys typed meanwhile."""
+        self.grid.hold()
+        self._slip_write(editor, write)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="slip-write")
+    def _slip_write(
+        self, editor: SlipEditor, write: Callable[[SlipEditor], tuple[SlipEditor, str]]
+    ) -> None:
         try:
-            info = set_double_entry(session.id, editor.lot_number, not editor.info.double_entry)
-            reread = open_slip(session.id, info.number)
-        except ServiceError as exc:
-            self._message(error_text(exc), error=True)
+            with worker_connection():
+                shown, message = write(editor)
+        except Exception as exc:  # any failure must release the grid (it holds typed keys)
+            self.app.call_from_thread(self._slip_write_refused, error_text(exc))
             return
-        self.show_slip(reread)
+        self.app.call_from_thread(self._slip_written, shown, message)
+
+    def _slip_written(self, editor: SlipEditor, message: str) -> None:
+        self.show_slip(editor, cursor=self.grid.cursor_row)
+        if message:
+            self._message(message)
+
+    def _slip_write_refused(self, message: str) -> None:
+        self._message(message, error=True)
+        self.grid.release()
 
     def action_print_slips(self) -> None:
         session = self.baktui.session
@@ -465,3 +475,21 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         from baktui.screens.missing_grades import MissingGradesScreen
 
         self.app.push_screen(MissingGradesScreen())
+
+
+# --- writes on the slip, run in the screen's worker (see GradeEntryScreen._write_slip) ---------
+
+
+def _close(editor: SlipEditor) -> tuple[SlipEditor, str]:
+    info = editor.close()
+    return editor, f"Bordereau {info.number} clos : totaux concordants, {info.copies} copies."
+
+
+def _reopen(editor: SlipEditor) -> tuple[SlipEditor, str]:
+    editor.reopen()
+    return editor, ""
+
+
+def _toggle_double_entry(session_id: int, editor: SlipEditor) -> tuple[SlipEditor, str]:
+    info = set_double_entry(session_id, editor.lot_number, not editor.info.double_entry)
+    return open_slip(session_id, info.number), ""

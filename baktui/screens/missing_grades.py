@@ -44,7 +44,7 @@ class ReportModal(ModalScreen[None]):
 
     HELP: ClassVar[str | None] = "Lisez le compte rendu ; **Échap** ou **Entrée** le ferme."
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Fermer", id="report-close"),
+        Binding("escape,enter", "close", "Fermer", id="report.close"),
     ]
 
     def __init__(self, title: str, text: str) -> None:
@@ -84,8 +84,8 @@ ou 100 lignes par page).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "import_file", "Importer", id="missing.import"),
         Binding("r", "reload", "Actualiser", id="missing.refresh"),
-        Binding("n", "page(1)", "Page suiv.", id="missing.next-page"),
-        Binding("p", "page(-1)", "Page préc.", id="missing.previous-page"),
+        Binding("n", "page(1)", "Page suiv.", id="missing.next_page"),
+        Binding("p", "page(-1)", "Page préc.", id="missing.previous_page"),
     ]
     CSS = """
     #missing-body { height: 1fr; padding: 0 1; }

@@ -6,7 +6,8 @@ control totals (:class:`~baktui.widgets.control_fields.ControlFields`). Textual 
 the widget focused *when the app dispatches it*, and bindings run only after a key has bubbled up
 to the app: over SSH several keys often arrive in one packet, so a focus change or a binding in
 the middle of "24⏎12⏎8⏎" would let the next keys land in the wrong place. Keys typed while a slip
-is loading are kept and replayed in order once it is shown.
+is loading, or while a write on the slip runs in a worker (closing, reopening, double entry), are
+kept and replayed in order once it is shown.
 
 The BINDINGS below define which key does what (remappable by id, listed by F1); ``on_key`` looks
 the key up in them and runs the action at once. The grid holds plain
@@ -87,17 +88,17 @@ aux notes.
         ),
         Binding("delete", "clear", "Effacer la note", show=False, id="grades.clear"),
         Binding("backspace", "erase", "Effacer un caractère", show=False, id="grades.erase"),
-        Binding("tab", "field(1)", "Totaux / champ suivant", show=False, id="grades.next-field"),
-        Binding("shift+tab", "field(-1)", "Champ précédent", show=False, id="grades.prev-field"),
+        Binding("tab", "field(1)", "Totaux / champ suivant", show=False, id="grades.next_field"),
+        Binding("shift+tab", "field(-1)", "Champ précédent", show=False, id="grades.prev_field"),
         Binding("escape", "cancel", "Abandonner la frappe", show=False, id="grades.cancel"),
         Binding("down", "move(1)", "Copie suivante", show=False, id="grades.down"),
         Binding("up", "move(-1)", "Copie précédente", show=False, id="grades.up"),
-        Binding("pagedown", "page(1)", "Page suivante", show=False, id="grades.page-down"),
-        Binding("pageup", "page(-1)", "Page précédente", show=False, id="grades.page-up"),
+        Binding("pagedown", "page(1)", "Page suivante", show=False, id="grades.page_down"),
+        Binding("pageup", "page(-1)", "Page précédente", show=False, id="grades.page_up"),
         Binding("home", "edge(0)", "Première copie", show=False, id="grades.first"),
         Binding("end", "edge(1)", "Dernière copie", show=False, id="grades.last"),
-        Binding("right", "cell(1)", "Partie suivante", show=False, id="grades.next-part"),
-        Binding("left", "cell(-1)", "Partie précédente", show=False, id="grades.previous-part"),
+        Binding("right", "cell(1)", "Partie suivante", show=False, id="grades.next_part"),
+        Binding("left", "cell(-1)", "Partie précédente", show=False, id="grades.previous_part"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -193,8 +194,21 @@ aux notes.
         self.refresh()
         self.part, self._lot, self._loading = PART_ROWS, "", False
         self._set_controls_active(False)
+        self._replay()
+
+    def hold(self) -> None:
+        """Keep the keys typed from now on (a write on the slip runs in a worker): they are
+        replayed in order by :meth:`load` or :meth:`release`."""
+        self._loading = True
+
+    def release(self) -> None:
+        """The held write was refused: the slip stays as it was, the kept keys now apply."""
+        self._loading = False
+        self._replay()
+
+    def _replay(self) -> None:
         pending, self._pending = self._pending, []
-        for event in pending:  # typed while the slip was loading: now, in order
+        for event in pending:  # typed while the slip was loading or written: now, in order
             self._consumed = False
             self._route(event)
             if not self._consumed:  # a screen or app key (Ctrl+S…): back to the app, in turn

@@ -21,7 +21,7 @@ from baktui.data.db import write_transaction
 from baktui.data.models import Lot
 from baktui.errors import ServiceError
 from baktui.rules.grades import GradeError, parse_grade
-from baktui.rules.lifecycles import LotState
+from baktui.rules.lifecycles import LOT, LOT_NOT_STARTED, LotState
 from baktui.rules.lots import LotInfo
 from baktui.rules.regulation import PRECISION_HALF, SpecialitePart
 from baktui.rules.slips import (
@@ -265,7 +265,7 @@ class SlipEditor(BlindEntry, CellWriter):
 
     def _touch_lot_state(self) -> None:
         """First value keyed on the slip: the lot goes to "en saisie" (audited, once)."""
-        if self._lot_state not in (LotState.CONSTITUE, LotState.DISTRIBUE):
+        if self._lot_state not in LOT_NOT_STARTED:
             return
         updated = audit.update(
             Lot, self._lot_id, {"state": LotState.EN_SAISIE}, reason="début de la saisie"
@@ -420,6 +420,9 @@ class SlipEditor(BlindEntry, CellWriter):
             )
         check = self.controls()
         problems = check.problems()
+        refused = LOT.move_error(self._lot_state, LotState.SAISI)
+        if refused:
+            problems.append(refused)
         if problems:
             raise ServiceError(
                 f"Bordereau {self.lot_number} non clos : " + " ; ".join(problems) + "."
