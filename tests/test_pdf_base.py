@@ -9,7 +9,7 @@ from baktui.exports.pdf import euros, french_date, new_document, save
 
 
 def test_document_embeds_dejavu_and_prints_french_names(tmp_path: Path) -> None:
-    pdf = new_document("Confirmation d’inscription", session_year=2026)
+    pdf = new_document("Confirmation d’inscription", session_year=2026, academie="Académie de Lyon")
     pdf.add_page()
     pdf.title_block("Confirmation d’inscription", "Cœur Hélène")
     pdf.table(["N°", "Note"], [[str(i), ""] for i in range(50)], [30, 30])

@@ -1,7 +1,7 @@
-"""Where issued documents (PDF, Excel) are written.
+"""Writing document files: safe file names and atomic writes with the usual rights.
 
-``$BAKTUI_OUT`` when set, else ``baktui-documents/`` under the current working directory. The
-folder is created on first use, never at import time.
+Where the files go is the documents service's business (:mod:`baktui.services.documents`, from the
+configuration); the renderers only write to the path they are given.
 """
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-ENV_VAR = "BAKTUI_OUT"
-DEFAULT_FOLDER = "baktui-documents"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def output_dir() -> Path:
-    """The documents folder (created if missing)."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    folder = Path(env).expanduser() if env else Path.cwd() / DEFAULT_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def safe_name(text: str) -> str:

@@ -20,7 +20,6 @@ from baktui.exports.paths import write_atomically
 
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-DEFAULT_ACADEMIE = "Académie de Lyon"
 
 
 def _font_path(name: str) -> str:
@@ -55,7 +54,7 @@ class BaktuiPDF(FPDF):
         title: str,
         *,
         session_year: int | None = None,
-        academie: str = DEFAULT_ACADEMIE,
+        academie: str,
         orientation: str = "P",
     ) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
@@ -189,7 +188,7 @@ def new_document(
     title: str,
     *,
     session_year: int | None = None,
-    academie: str = DEFAULT_ACADEMIE,
+    academie: str,
     orientation: str = "P",
 ) -> BaktuiPDF:
     """A document with the fonts embedded once; add one page (group) per person in a batch."""
