@@ -72,7 +72,7 @@ LINE_KIND_LABELS = {
 ORIGIN_LABELS = {"administrative": "résidence administrative", "family": "résidence familiale"}
 MAX_MEALS_PER_DAY = 2
 ORAL_MISSION_KINDS = ("oral", "pratique")
-# Rate keys (the convention of baktui/data/demo.py and of expense_rates.json).
+# Rate keys (the convention of expense_rates.json, which the demo loads too).
 MEAL_KEY = "repas"  # a night-category key, if present, wins
 COPY_KEY = "bac"
 ORAL_KEY = "obligatoire"

@@ -6,7 +6,8 @@ its anomalies. Keys: V validate (each anomaly confirmed first), R reject (reason
 C correct the highlighted line, N / P next and previous claim, S record the service fait, F the
 list shown, A ageing of unpaid claims, D état de frais (PDF), E payment file (Excel).
 
-Every read and write runs in a thread worker through :mod:`baktui.services.expenses`; the
+Every read and write runs in a thread worker through the claim services (:mod:`baktui.services.claims`,
+:mod:`~baktui.services.claim_workflow`, payments, états de frais); the
 screen only holds the plain dataclasses it gets back.
 """
 
@@ -26,7 +27,7 @@ from textual.worker import get_current_worker
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
-from baktui.rules.lifecycles import CLAIM, CLAIM_LIVE, CLAIM_OPEN, CLAIM_UNPAID
+from baktui.rules.lifecycles import CLAIM, CLAIM_LIVE, CLAIM_OPEN, CLAIM_UNPAID, ClaimState
 from baktui.screens.base import BaktuiScreen
 from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
@@ -40,12 +41,12 @@ OLDEST_IN_AGEING = 8
 
 # (key, label, states)
 FILTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("service_fait", "À valider (service fait)", ("service_fait",)),
-    ("declaree", "Déclarées (service fait à attester)", ("declaree",)),
-    ("attente", "En attente (déclarées et service fait)", ("declaree", "service_fait")),
-    ("validee", "Validées (à mettre en paiement)", ("validee",)),
-    ("mise_en_paiement", "Mises en paiement", ("mise_en_paiement",)),
-    ("rejetee", "Rejetées", ("rejetee",)),
+    ("service_fait", "À valider (service fait)", (ClaimState.SERVICE_FAIT,)),
+    ("declaree", "Déclarées (service fait à attester)", (ClaimState.DECLAREE,)),
+    ("attente", "En attente (déclarées et service fait)", CLAIM_OPEN),
+    ("validee", "Validées (à mettre en paiement)", (ClaimState.VALIDEE,)),
+    ("mise_en_paiement", "Mises en paiement", (ClaimState.MISE_EN_PAIEMENT,)),
+    ("rejetee", "Rejetées", (ClaimState.REJETEE,)),
     ("toutes", "Toutes les demandes", CLAIM.states),
 )
 FILTER_BY_KEY = {key: (label, states) for key, label, states in FILTERS}
@@ -147,7 +148,11 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         detail = self.detail
         if action == "validate":
-            return None if detail is None or detail.state != "service_fait" else True
+            return (
+                None
+                if detail is None or not CLAIM.can_move(detail.state, ClaimState.VALIDEE)
+                else True
+            )
         if action == "reject":
             return None if detail is None or detail.state not in CLAIM_OPEN else True
         if action == "correct":
@@ -155,7 +160,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
                 return None
             return True
         if action == "service_fait":
-            return detail is not None and detail.state == "declaree"
+            return detail is not None and CLAIM.can_move(detail.state, ClaimState.SERVICE_FAIT)
         if action == "statement":
             return detail is not None
         return super().check_action(action, parameters)
@@ -356,7 +361,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         detail = self.detail
         if detail is None:
             return
-        if detail.state != "service_fait":
+        if not CLAIM.can_move(detail.state, ClaimState.VALIDEE):
             self.fail(f"Demande n° {detail.id} {detail.row.state_label} : seule une demande au "
                       "service fait se valide.")  # fmt: skip
             return
@@ -441,7 +446,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
 
     def action_service_fait(self) -> None:
         detail = self.detail
-        if detail is None or detail.state != "declaree":
+        if detail is None or not CLAIM.can_move(detail.state, ClaimState.SERVICE_FAIT):
             return
 
         def answered(ok: bool | None) -> None:
@@ -508,7 +513,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
                 self._payment(session)
             elif key == "etats":
                 self.say("Édition des états de frais des demandes validées…")
-                self._statements(session, None, ("validee",))
+                self._statements(session, None, (ClaimState.VALIDEE,))
 
         self.app.push_screen(ChoiceModal("Exports", list(EXPORT_CHOICES)), chosen)
 

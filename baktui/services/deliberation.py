@@ -47,6 +47,7 @@ from baktui.rules.decision import (
 )
 from baktui.rules.deliberation import deliberate
 from baktui.rules.grades import truncate_2
+from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import Regulation
 from baktui.services.candidate_files import (
     EMPTY,
@@ -66,7 +67,9 @@ PARALLEL_FROM = 40_000  # candidates: below, the worker start-up costs more than
 
 def _heads(session_id: int, jury_id: int | None, after: int, limit: int) -> list[CandidateHead]:
     query = Candidate.select(Candidate.id, Candidate.series, Candidate.eps_inapte).where(
-        (Candidate.session == session_id) & (Candidate.state != "annulee") & (Candidate.id > after)
+        (Candidate.session == session_id)
+        & (Candidate.state != RegistrationState.ANNULEE)
+        & (Candidate.id > after)
     )
     if jury_id is not None:
         query = query.where(Candidate.jury == jury_id)
@@ -319,7 +322,7 @@ def deliberate_session(
     scope = f"jury {jury}" if jury is not None else "toute la session"
     reason = f"délibération {year}, {scope}"
     count_query = Candidate.select().where(
-        (Candidate.session == session_id) & (Candidate.state != "annulee")
+        (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     )
     if jury_id is not None:
         count_query = count_query.where(Candidate.jury == jury_id)

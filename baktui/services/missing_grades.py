@@ -25,7 +25,7 @@ from baktui.data.models import (
 )
 from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
-from baktui.rules.lifecycles import LotState
+from baktui.rules.lifecycles import LotState, RegistrationState
 from baktui.rules.slips import canonical
 from baktui.services.grade_slip.rows import GradeEntryError
 from baktui.services.sessions import regulation_of
@@ -104,7 +104,7 @@ def missing_where(session_id: int, *, single_session: bool = False) -> pw.Expres
         )
         # series and code first: the part count runs only for composite registrations
         is_entered |= (C.series == series) & (R.epreuve_code == code) & (parts_entered >= needed)
-    where = R.kept_session.is_null() & ~is_entered & (C.state != "annulee")
+    where = R.kept_session.is_null() & ~is_entered & (C.state != RegistrationState.ANNULEE)
     if not single_session:
         where = (C.session == session_id) & where
     return where

@@ -216,7 +216,7 @@ def _claims(session_id: int) -> dict[str, int]:
     )
     return {
         "claims_declared": counts.get(ClaimState.DECLAREE, 0),
-        "claims_service_fait": counts.get("service_fait", 0),
+        "claims_service_fait": counts.get(ClaimState.SERVICE_FAIT, 0),
     }
 
 

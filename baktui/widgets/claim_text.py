@@ -12,13 +12,14 @@ from rich.text import Text
 
 from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
+from baktui.rules.lifecycles import ClaimState
 
 SHORT_STATES = {
-    "declaree": "déclarée",
-    "service_fait": "serv. fait",
-    "validee": "validée",
-    "mise_en_paiement": "en paiement",
-    "rejetee": "rejetée",
+    ClaimState.DECLAREE: "déclarée",
+    ClaimState.SERVICE_FAIT: "serv. fait",
+    ClaimState.VALIDEE: "validée",
+    ClaimState.MISE_EN_PAIEMENT: "en paiement",
+    ClaimState.REJETEE: "rejetée",
 }
 SHORT_KINDS = {
     "car": "Voiture",
@@ -118,7 +119,7 @@ def notes_text(detail: claim_views.ClaimDetail) -> Text:
             f"{euros_text(detail.computed_total_centi)} (enregistrés à la validation).\n",
             style="italic",
         )
-    if detail.state == "rejetee":
+    if detail.state == ClaimState.REJETEE:
         text.append(f"Rejetée : {detail.reject_reason}\n", style="bold red")
     if detail.validated_by:
         when = claim_views.parse_day(detail.validated_at)

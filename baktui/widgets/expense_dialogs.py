@@ -1,7 +1,7 @@
 """Dialogs of the expenses screen (F6): reject reason, line correction, ageing of unpaid claims.
 
 Each is a small ``ModalScreen[T]`` that always ends with ``dismiss``: Escape dismisses ``None``.
-They receive the plain dataclasses of :mod:`baktui.services.expenses` and do no I/O: the
+They receive the claim views of :mod:`baktui.rules.claim_views` and do no I/O: the
 correction dialog checks the typed values with the service's pure parser before closing, so a
 wrong value is shown under the form (naming the field) and nothing is sent.
 """
