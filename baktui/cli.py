@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import peewee
@@ -163,54 +163,50 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from baktui.services.imports.candidates import import_candidates
-    from baktui.services.imports.grades import import_grades
+def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
+    """Open the base, find the session asked for (--session, else the current one) and run a
+    batch command on it; print its French report, or the refusal."""
     from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED
     try:
-        session = require_session(args.session)
-        run = import_candidates if args.what == "candidats" else import_grades
-        report = run(session.id, args.file)
+        print(run(require_session(args.session).id))
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
-    print(report.render())
-    return EXIT_OK if report.ok else EXIT_REFUSED
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from baktui.services.imports.candidates import import_candidates
+    from baktui.services.imports.grades import import_grades
+
+    run = import_candidates if args.what == "candidats" else import_grades
+    refused = False
+
+    def imported(session_id: int) -> str:
+        nonlocal refused
+        report = run(session_id, args.file)
+        refused = not report.ok
+        return report.render()
+
+    code = _on_session(args, imported)
+    return EXIT_REFUSED if refused else code
 
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
     from baktui.services.deliberation import deliberate_session
-    from baktui.services.sessions import require_session
 
-    if not _open(args.db):
-        return EXIT_REFUSED
-    try:
-        session = require_session(args.session)
-        summary = deliberate_session(session.id, jury=args.jury)
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    print(summary.render())
-    return EXIT_OK
+    return _on_session(args, lambda sid: deliberate_session(sid, jury=args.jury).render())
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from baktui.services.results_export import export_results
-    from baktui.services.sessions import require_session
 
-    if not _open(args.db):
-        return EXIT_REFUSED
-    try:
-        session = require_session(args.session)
-        count = export_results(session.id, args.out)
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    print(f"{count} résultats exportés → {args.out}")
-    return EXIT_OK
+    return _on_session(
+        args, lambda sid: f"{export_results(sid, args.out)} résultats exportés → {args.out}"
+    )
 
 
 def cmd_config(args: argparse.Namespace) -> int:
