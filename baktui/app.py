@@ -130,6 +130,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
                 f"Thème « {wanted} » inconnu ([affichage] theme) : thème par défaut.",
                 severity="warning",
                 timeout=ERROR_TIMEOUT,
+                markup=False,
             )
 
     def _check_keymap(self) -> None:
@@ -142,6 +143,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
                 "(« baktui config --touches » les liste tous).",
                 severity="warning",
                 timeout=ERROR_TIMEOUT,
+                markup=False,
             )
 
     def on_unmount(self) -> None:
@@ -205,7 +207,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
 
     def _phase_written(self, info: SessionInfo) -> None:
         self.set_session(info)
-        self.notify(f"Session {info.year} : phase « {info.phase_label} ».")
+        self.notify(f"Session {info.year} : phase « {info.phase_label} ».", markup=False)
 
     # --- Keys --------------------------------------------------------------------------------
 

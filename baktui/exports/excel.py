@@ -2,7 +2,7 @@
 
 Each sheet is (title, headers, rows), optionally with a fourth item mapping column indexes to
 number formats: a bold frozen header row, column widths fitted to the content (bounded), an
-auto-filter. Values are written as given (str, int, Decimal…); dates are shown JJ/MM/AAAA. The file is written to a temporary name and renamed (atomic), with the usual
+auto-filter. Values are written as given (int, Decimal…; a text always as a text, never a formula); dates are shown JJ/MM/AAAA. The file is written to a temporary name and renamed (atomic), with the usual
 rights (not the 0600 of a temporary file).
 """
 
@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from baktui.exports.paths import write_atomically
+from baktui.rules.cells import xlsx_text
 
 # (title, headers, rows) or (title, headers, rows, formats): formats maps a 0-based column to
 # an Excel number format ("# ##0,00 €", "DD/MM/YYYY") applied to its data cells.
@@ -36,6 +38,20 @@ def sheet_title(text: str) -> str:
     return (text.translate(_FORBIDDEN).strip() or "Feuille")[:31]
 
 
+def value_cells(ws: Any, values: Sequence[Any]) -> list[Any]:
+    """The row to append: every text as a text cell (never a formula, even "=…"), with the
+    characters XLSX cannot hold replaced; other values as given."""
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, xlsx_text(value))
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
 def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
     """Write the sheets to ``path`` (.xlsx); a half-written file never replaces a good one."""
     workbook = Workbook()
@@ -52,13 +68,13 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
             name, n = base[: 31 - len(suffix)] + suffix, n + 1
         used.add(name)
         ws = workbook.create_sheet(name)
-        ws.append(list(headers))
+        ws.append(value_cells(ws, list(headers)))
         for cell in ws[1]:
             cell.font = bold
         widths = [len(str(h)) for h in headers]
         for row in rows:
             values = list(row)
-            ws.append(values)
+            ws.append(value_cells(ws, values))
             for index, fmt in formats.items():
                 if index < len(values):
                     ws.cell(row=ws.max_row, column=index + 1).number_format = fmt

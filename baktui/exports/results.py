@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from baktui.rules.cells import csv_row
+
 COLUMNS = ("ine", "nom", "prenom", "serie", "moyenne", "decision", "mention")
 SUFFIXES = (".csv", ".xlsx")
 
@@ -39,7 +41,7 @@ def _write_csv(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
         writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(csv_row(row))  # a name never runs as a formula
             written += 1
     return written
 
@@ -47,12 +49,14 @@ def _write_csv(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
 def _write_xlsx(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
     from openpyxl import Workbook
 
+    from baktui.exports.excel import value_cells
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Résultats")
-    sheet.append(list(COLUMNS))
+    sheet.append(value_cells(sheet, COLUMNS))
     written = 0
     for row in rows:
-        sheet.append(list(row))  # text cells: the truncated average stays exactly as shown
+        sheet.append(value_cells(sheet, row))  # text cells: the average exactly as shown
         written += 1
     workbook.save(path)
     return written

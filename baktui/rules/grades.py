@@ -138,7 +138,8 @@ def parse_grade(text: str, precision: str, max_grade: Fraction = Fraction(20)) -
     cleaned = text.strip()
     if not cleaned:
         return ParsedGrade(None, False, original)
-    if cleaned.upper() in GRADE_CODES:
+    # ASCII first: "dı".upper() is "DI" and "abſ".upper() is "ABS", yet neither was typed as a code
+    if cleaned.isascii() and cleaned.upper() in GRADE_CODES:
         return ParsedGrade(Grade(code=cleaned.upper()), False, original)
     match = _NUMBER_RE.fullmatch(cleaned) if len(cleaned) <= _MAX_LENGTH else None
     if match is None:

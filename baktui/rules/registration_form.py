@@ -9,7 +9,7 @@ the screen and in a refusal. Whether a UAI or a centre exists is the save's busi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from baktui.rules import identifiers
@@ -32,6 +32,7 @@ from baktui.rules.registration import (
     parse_options,
 )
 from baktui.rules.regulation import Regulation
+from baktui.rules.text import control_error, name_error, text_error
 
 Problems = list[tuple[str, str]]  # (field, French message)
 
@@ -122,7 +123,7 @@ def contact_errors(values: Mapping[str, str], *, required: bool = False) -> Prob
                 errors.append((name, f"{label(name)} obligatoire"))
             continue
         check = checks.get(name)
-        message = check(text) if check else None
+        message = text_error(text) or (check(text) if check else None)
         if message:
             errors.append((name, message))
     return errors
@@ -131,12 +132,21 @@ def contact_errors(values: Mapping[str, str], *, required: bool = False) -> Prob
 def form_errors(reg: Regulation, form: RegistrationForm) -> Problems:
     """Every (field, French message) of the form."""
     errors: Problems = []
+    checked_below = {"last_name", "first_name", *CONTACT_FIELDS}
+    for spec in fields(form):
+        value = getattr(form, spec.name)
+        if spec.name not in checked_below and isinstance(value, str):
+            if message := control_error(value):
+                errors.append((spec.name, f"{label(spec.name)} : {message}"))
     message = identifiers.ine_error(form.ine)
     if message:
         errors.append(("ine", message))
     for name in ("last_name", "first_name"):
-        if not getattr(form, name).strip():
+        text = getattr(form, name).strip()
+        if not text:
             errors.append((name, f"{label(name)} obligatoire"))
+        elif message := name_error(text):
+            errors.append((name, f"{label(name)} : {message}"))
     errors.extend(_birth_date_errors(reg, form.birth_date))
     if form.sex and form.sex not in SEXES:
         errors.append(("sex", f"sexe « {form.sex} » : F, M ou vide"))

@@ -51,3 +51,9 @@ def status_key(text: str) -> str | None:
 def clean_spaces(text: str) -> str:
     """Spaces collapsed and trimmed: how names, addresses and communes are stored."""
     return " ".join(text.split())
+
+
+def code_upper(text: str) -> str:
+    """A code (série, language, épreuve) in capitals, only when it is ASCII: "stı2d".upper() is
+    "STI2D" in Python, yet nobody typed that code; a non-ASCII text stays as typed and is refused."""
+    return text.upper() if text.isascii() else text

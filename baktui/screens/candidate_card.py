@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from baktui.errors import ConflictError
 from baktui.screens.base import BaktuiScreen
@@ -39,6 +39,7 @@ from baktui.services.confirmations import issue_confirmations
 from baktui.services.registration import ValidationError
 from baktui.services.registration_states import revert_change, set_state, transfer
 from baktui.widgets.candidate_dialogs import ContactDialog
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
@@ -114,21 +115,21 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
         self._busy = False
 
     def compose_content(self) -> ComposeResult:
-        yield Static("Chargement…", id="card-summary")
+        yield Static("Chargement…", id="card-summary", markup=False)
         with TabbedContent(id="card-tabs"):
             with TabPane(TAB_TITLES["identity"], id="identity"):
                 with VerticalScroll():
-                    yield Static("", id="card-identity", classes="card-text")
+                    yield Static("", id="card-identity", classes="card-text", markup=False)
             with TabPane(TAB_TITLES["choices"], id="choices"):
                 with VerticalScroll():
-                    yield Static("", id="card-choices", classes="card-text")
+                    yield Static("", id="card-choices", classes="card-text", markup=False)
             with TabPane(TAB_TITLES["centre"], id="centre"):
-                yield Static("", id="card-centre", classes="card-text")
+                yield Static("", id="card-centre", classes="card-text", markup=False)
                 table: DataTable[str] = DataTable(id="card-convocations", cursor_type="row")
                 table.add_columns("Épreuve", "Date", "Heure", "Centre", "Salle")
                 yield table
             with TabPane(TAB_TITLES["grades"], id="grades"):
-                yield Static("", id="card-result", classes="card-text")
+                yield Static("", id="card-result", classes="card-text", markup=False)
                 grades: DataTable[str] = DataTable(id="card-grades", cursor_type="row")
                 grades.add_columns("Épreuve", "Note", "État", "Saisie par")
                 yield grades

@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from baktui.errors import ConflictError, ServiceError
@@ -32,6 +32,7 @@ from baktui.screens.base import BaktuiScreen
 from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
 from baktui.widgets.claim_text import head_text, line_cells, notes_text, queue_cells
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
 from baktui.widgets.feedback import error_text, worker_connection
@@ -116,16 +117,16 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     # --- Layout ----------------------------------------------------------------------------
 
     def compose_content(self) -> ComposeResult:
-        yield Static("Lecture des demandes…", id="exp-filter")
+        yield Static("Lecture des demandes…", id="exp-filter", markup=False)
         queue = DataTable(id="exp-queue", cursor_type="row", zebra_stripes=True)
         queue.add_columns("N°", "Examinateur", "État", "Décl.", "Att.", "Total", "Anom.")
         yield queue
-        yield Static("", id="exp-head")
+        yield Static("", id="exp-head", markup=False)
         lines = DataTable(id="exp-lines", cursor_type="row")
         lines.add_columns("Jour", "Nature", "Déclaré", "J.", "Montant", "")
         yield lines
         with VerticalScroll(id="exp-notes", can_focus=True):
-            yield Static("", id="exp-notes-text")
+            yield Static("", id="exp-notes-text", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#exp-queue", DataTable).focus()

@@ -121,9 +121,9 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         with Vertical(id="entry-body"):
             with Horizontal(id="entry-top"):
                 yield EntryLine(id="lot-prompt")
-                yield Static("Tapez un numéro de lot puis Entrée.", id="lot-title")
+                yield Static("Tapez un numéro de lot puis Entrée.", id="lot-title", markup=False)
             yield EntryLine(id="lot-detail")
-            yield Static("", id="grid-header")
+            yield Static("", id="grid-header", markup=False)
             yield GradeGrid(id="grid")
             yield EntryLine(id="entry-message")
             with Horizontal(id="entry-controls"):

@@ -12,6 +12,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Markdown
 
@@ -98,7 +99,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog") as dialog:
-            dialog.border_title = self.help_title
+            dialog.border_title = Content(self.help_title)  # text, never markup
             dialog.border_subtitle = "↑ ↓ Pg↑ Pg↓ : défiler · Échap : fermer"
             with VerticalScroll(id="help-scroll"):
                 yield Markdown(self.markdown, id="help-text")

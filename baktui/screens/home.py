@@ -197,7 +197,7 @@ L'heure de la dernière lecture est en bas.
 
     def compose_content(self) -> ComposeResult:
         with VerticalScroll(id="home-body", can_focus=True):
-            yield Static("Lecture des compteurs…", id="home-session")
+            yield Static("Lecture des compteurs…", id="home-session", markup=False)
             yield Static("", id="home-candidates")
             with Horizontal(id="home-blocks"):
                 yield Static("", id="home-todo")

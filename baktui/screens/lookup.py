@@ -16,12 +16,13 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
 from baktui.rules.lifecycles import RegistrationState
 from baktui.screens.base import BaktuiScreen
 from baktui.services.search import DEFAULT_LIMIT, KIND_EMPTY, SearchResult, lookup
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
 
 _ETAB_WORDS = re.compile(

@@ -17,8 +17,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from baktui.errors import ServiceError
 from baktui.rules.numbers import thousands
@@ -32,6 +33,7 @@ from baktui.services.missing_grades import (
     missing_groups,
     missing_lines,
 )
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
@@ -54,7 +56,7 @@ class ReportModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help-dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             with VerticalScroll(id="report-scroll", can_focus=True):
                 yield Static(self.text, markup=False)
 
@@ -112,7 +114,7 @@ ou 100 lignes par page).
 
     def compose_content(self) -> ComposeResult:
         with Vertical(id="missing-body"):
-            yield Static("Lecture des notes manquantes…", id="missing-summary")
+            yield Static("Lecture des notes manquantes…", id="missing-summary", markup=False)
             groups: DataTable[str] = DataTable(id="missing-groups", cursor_type="row")
             groups.add_columns("Jury", "Épreuve", "Manquantes", "Centre")
             yield groups
@@ -122,7 +124,7 @@ ou 100 lignes par page).
             with Horizontal(id="missing-entry"):
                 yield Label("Note : ")
                 yield Input(id="missing-grade", max_length=8, compact=True, disabled=True)
-                yield Static("", id="missing-message")
+                yield Static("", id="missing-message", markup=False)
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from baktui.rules.candidate import label as field_label
@@ -25,6 +25,7 @@ from baktui.screens.registration_form import RegistrationFormScreen
 from baktui.services.confirmations import issue_confirmations
 from baktui.services.documents import IssuedDocument
 from baktui.services.registration_checks import Anomaly, CheckReport, check_candidate, run_checks
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.feedback import error_text, worker_connection
 

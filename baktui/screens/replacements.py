@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.examiners import short_corps
@@ -29,6 +29,7 @@ from baktui.services import needs, replacements
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.needs import Need
 from baktui.services.replacements import Option, Ranking, ReplacementResult
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
 
 

@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -47,7 +48,7 @@ class AbsenceForm(ModalScreen[tuple[dt.date, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             yield Static(f"Examinateur : {self.examiner}", classes="dialog-text", markup=False)
             with Horizontal(classes="field-row"):
                 yield Label("Date")

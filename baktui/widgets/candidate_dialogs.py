@@ -17,6 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static
 
@@ -77,7 +78,7 @@ class ContactDialog(ModalScreen["dict[str, str] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             for name in CONTACT_FIELDS:
                 with Horizontal(classes="contact-row"):
                     yield Label(CONTACT_LABELS[name])

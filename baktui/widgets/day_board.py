@@ -15,12 +15,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import short_place
 from baktui.services import needs
 from baktui.services.needs import Board, Need
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import worker_connection
 from baktui.widgets.juries_pane import JuriesPane
 

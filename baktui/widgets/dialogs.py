@@ -14,9 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
+
+from baktui.rules.text import text_error
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -61,7 +64,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             yield Static(self.question, classes="dialog-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (O)", id="yes", variant="primary", compact=True)
@@ -105,7 +108,7 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             if self.prompt:
                 yield Static(self.prompt, classes="dialog-text", markup=False)
             yield OptionList(
@@ -114,6 +117,7 @@ class ChoiceModal(ModalScreen[str | None]):
                     for key, label in self.choices
                 ),
                 compact=True,
+                markup=False,
             )
         yield Footer(compact=True, show_command_palette=False)
 
@@ -151,7 +155,7 @@ class TextDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             yield Static(self.prompt, classes="dialog-text", markup=False)
             yield Input(self.value, id="text-value", compact=True)
             yield Static("", id="text-error", markup=False)
@@ -163,8 +167,12 @@ class TextDialog(ModalScreen[str | None]):
     @on(Input.Submitted, "#text-value")
     def _submitted(self, event: Input.Submitted) -> None:
         text = " ".join(event.value.split())
+        error = self.query_one("#text-error", Static)
         if not text and not self.allow_empty:
-            self.query_one("#text-error", Static).update("Champ obligatoire (Échap pour annuler).")
+            error.update("Champ obligatoire (Échap pour annuler).")
+            return
+        if message := text_error(text):
+            error.update(message[0].upper() + message[1:] + ".")
             return
         self.dismiss(text)
 

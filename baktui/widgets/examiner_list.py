@@ -10,13 +10,14 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from baktui.rules.examiners import short_corps
 from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
 from baktui.rules.missions import short_place
 from baktui.services import examiners
 from baktui.services.examiners import AssignmentInfo, ExaminerInfo
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import worker_connection
 from baktui.widgets.juries_pane import JuriesPane
 

@@ -12,11 +12,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from baktui.rules.examiners import short_corps
 from baktui.services.examiners import ExaminerInfo, search_examiners
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
 
 PICKER_LIMIT = 50
@@ -56,7 +58,7 @@ class ExaminerPicker(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="picker-dialog") as dialog:
-            dialog.border_title = self.dialog_title
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
             if self.prompt:
                 yield Static(self.prompt, markup=False)
             yield Input(
@@ -65,7 +67,7 @@ class ExaminerPicker(ModalScreen[int | None]):
                 id="picker-query",
                 compact=True,
             )
-            yield Static("", id="picker-info")
+            yield Static("", id="picker-info", markup=False)
             table: DataTable[str] = DataTable(
                 id="picker-table", cursor_type="row", zebra_stripes=True
             )

@@ -14,10 +14,12 @@ from typing import ClassVar
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
@@ -160,7 +162,9 @@ class LineCorrectionModal(ModalScreen[Correction | None]):
     def compose(self) -> ComposeResult:
         line = self.line
         with Vertical(classes="dialog expense-form") as dialog:
-            dialog.border_title = f"Corriger : {line.kind_label.lower()} du {line.day:%d/%m/%Y}"
+            dialog.border_title = Content(
+                f"Corriger : {line.kind_label.lower()} du {line.day:%d/%m/%Y}"
+            )  # text, never markup
             yield Static(line.description, classes="expense-form-what", markup=False)
             for key in self.keys:
                 with Horizontal(classes="expense-field"):
@@ -245,7 +249,7 @@ def oldest_table(rows: Sequence[ClaimRow]) -> Table:
     for row in rows:
         table.add_row(
             str(row.id),
-            row.examiner_name,
+            Text(row.examiner_name),  # a name is text, never markup
             row.state_label,
             f"{row.days_waiting} j",
             euros_text(row.total_centi),

@@ -72,13 +72,13 @@ class Messages:
     notify: Any  # provided by Textual's DOM node
 
     def say(self, message: str, title: str = "") -> None:
-        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT)
+        self.notify(message, title=title, timeout=NOTIFY_TIMEOUT, markup=False)
 
     def warn(self, message: str, title: str = "") -> None:
-        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT)
+        self.notify(message, title=title, severity="warning", timeout=WARN_TIMEOUT, markup=False)
 
     def fail(self, message: str, title: str = "Refusé") -> None:
-        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT)
+        self.notify(message, title=title, severity="error", timeout=ERROR_TIMEOUT, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -14,10 +14,10 @@ from typing import Any
 
 from textual import work
 from textual.containers import Vertical
-from textual.widgets import DataTable
 
 from baktui.errors import ServiceError
 from baktui.services.convocations import IssuedConvocations, issue_convocations
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import Messages, error_text, worker_connection
 
 

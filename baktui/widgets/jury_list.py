@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from baktui.errors import ServiceError
 from baktui.rules.missions import short_place
 from baktui.services import distribution, juries, jury_lists
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.juries import JuryInfo
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.examiner_picker import ExaminerPicker
 from baktui.widgets.feedback import error_text, worker_connection

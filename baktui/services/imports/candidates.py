@@ -29,7 +29,8 @@ from baktui.rules.identifiers import (
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import STATUSES, choice_errors, format_options, parse_options
 from baktui.rules.regulation import Regulation
-from baktui.rules.words import clean_spaces, sex_code, status_key, yes_no
+from baktui.rules.text import name_error, text_error
+from baktui.rules.words import clean_spaces, code_upper, sex_code, status_key, yes_no
 from baktui.services import registration as regsvc
 from baktui.services.imports.report import (
     ImportReport,
@@ -80,6 +81,8 @@ def _parse_candidate(
         text = clean_spaces(row.get(column))
         if not text:
             refuse(column, f"{'nom' if column == 'nom' else 'prénom'} obligatoire")
+        elif message := name_error(text):
+            refuse(column, message)
         values[IMPORT_FIELDS[column]] = text
     try:
         birth = parse_date_fr(row.get("date_naissance"))
@@ -91,7 +94,7 @@ def _parse_candidate(
             "date_naissance",
             str(exc).lstrip() if row.get("date_naissance") else "date obligatoire (JJ/MM/AAAA)",
         )
-    series = row.get("serie").upper()
+    series = code_upper(row.get("serie"))
     if series not in reg.series_codes:
         refuse("serie", f"série inconnue (séries : {', '.join(reg.series_codes)})")
     values["series"] = series
@@ -113,7 +116,7 @@ def _parse_candidate(
                 values["etablissement_id"] = etablissements[uai]
     for column in ("sous_choix", "lva", "lvb"):
         if column in present:
-            values[IMPORT_FIELDS[column]] = row.get(column).upper()
+            values[IMPORT_FIELDS[column]] = code_upper(row.get(column))
     if "options" in present:
         values["options"] = format_options(parse_options(row.get("options")))
     if "eps_inapte" in present:
@@ -128,7 +131,10 @@ def _parse_candidate(
         values["sex"] = sex or ""
     for column in ("adresse", "commune"):
         if column in present:
-            values[IMPORT_FIELDS[column]] = clean_spaces(row.get(column))
+            text = clean_spaces(row.get(column))
+            if message := text_error(text):
+                refuse(column, message)
+            values[IMPORT_FIELDS[column]] = text
     if "code_postal" in present:
         postcode = row.get("code_postal").replace(" ", "")
         if postcode:

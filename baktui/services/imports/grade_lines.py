@@ -17,6 +17,7 @@ from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
 from baktui.rules.identifiers import ine_error
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_TENTH_UP, Regulation
+from baktui.rules.words import code_upper
 from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
 from baktui.services.imports.tabular import Row, Table
 
@@ -61,7 +62,7 @@ class CandidateRef:
 
 
 def split_code(text: str) -> tuple[str, str]:
-    code, _, part = text.strip().upper().replace(" ", "").partition(".")
+    code, _, part = code_upper(text.strip()).replace(" ", "").partition(".")
     return code, part
 
 

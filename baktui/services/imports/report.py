@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from baktui.rules.text import CELL_MAX, text_error, visible
 from baktui.services.imports.tabular import (
     SEPARATOR_NAMES,
     Table,
@@ -26,6 +27,7 @@ from baktui.services.imports.tabular import (
 
 SOURCE = "import"  # Grade.source of imported grades
 CHUNK = 500  # values per "IN (...)" query
+LISTED_MAX = 200  # refusals or warnings a report lists
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class LineIssue:
             return self.reason
         where = f"ligne {self.line}"
         if self.column:
-            where += f", colonne {self.column}"
-            where += f", valeur « {self.value} »" if self.value else ", valeur vide"
+            where += f", colonne {visible(self.column)}"
+            where += f", valeur « {visible(self.value)} »" if self.value else ", valeur vide"
         return f"{where} : {self.reason}"
 
 
@@ -81,7 +83,7 @@ class ImportReport:
                 f"{'s' if refused > 1 else ''} sur {self.lines}. Rien n'a été enregistré ; "
                 "corrigez le fichier et relancez l'import."
             )
-            out.extend("  " + issue.render() for issue in sorted(self.errors, key=_by_line))
+            out.extend(_listed(self.errors))
             return "\n".join(out)
         out.append(
             f"{self.lines} ligne{'s' if self.lines > 1 else ''} lue{'s' if self.lines > 1 else ''}"
@@ -99,12 +101,23 @@ class ImportReport:
                 f"{len(self.warnings)} avertissement{'s' if len(self.warnings) > 1 else ''} "
                 "(lignes importées, à vérifier) :"
             )
-            out.extend("  " + issue.render() for issue in sorted(self.warnings, key=_by_line))
+            out.extend(_listed(self.warnings))
         return "\n".join(out)
 
 
 def _by_line(issue: LineIssue) -> int:
     return issue.line
+
+
+def _listed(issues: Sequence[LineIssue]) -> list[str]:
+    """The issues by line, at most :data:`LISTED_MAX` of them (a hostile file may hold millions)."""
+    ordered = sorted(issues, key=_by_line)
+    out = ["  " + issue.render() for issue in ordered[:LISTED_MAX]]
+    if len(ordered) > LISTED_MAX:
+        out.append(
+            f"  … et {len(ordered) - LISTED_MAX} autres (les {LISTED_MAX} premières ci-dessus)"
+        )
+    return out
 
 
 def tidy_reason(reason: str, value: str) -> str:
@@ -160,7 +173,21 @@ def open_table(
         report.errors.append(
             LineIssue(line, "", "", "valeurs au-delà des colonnes de l'en-tête (séparateur ?)")
         )
+    report.errors.extend(cell_issues(table))
     return table
+
+
+def cell_issues(table: Table) -> list[LineIssue]:
+    """Every cell no column may hold, in any import: control or invisible formatting
+    characters (they would act on the terminal of whoever looks at the value), or more than
+    :data:`CELL_MAX` characters."""
+    issues: list[LineIssue] = []
+    for row in table.rows:
+        for key, value in row.cells.items():
+            message = text_error(value, CELL_MAX)
+            if message:
+                issues.append(LineIssue(row.line, table.headers[key], value, message))
+    return issues
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
