@@ -293,6 +293,23 @@ def test_blind_double_entry(lotted: World) -> None:
         set_double_entry(sid, 1, False)
 
 
+def test_changing_logname_does_not_make_a_second_operator(
+    lotted: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both passes by one OS account are one operator, whatever LOGNAME or USER say."""
+    sid = lotted.session.id
+    set_double_entry(sid, 1, True)
+    first = open_slip(sid, 1)
+    for i in range(45):
+        first.commit(i, str(i % 20))
+    for name in ("LOGNAME", "USER"):
+        monkeypatch.setenv(name, "le.recteur")
+    again = open_slip(sid, 1)
+    assert again.mode == SlipMode.WAIT and again.read_only
+    with pytest.raises(ServiceError, match="autre opérateur"):
+        again.commit(0, "3")
+
+
 # --- missing grades -----------------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ def test_form_errors_name_the_fields_in_french() -> None:
     )
     assert form_errors(REG, form) == [
         ("last_name", "nom obligatoire"),
-        ("birth_date", "« 14/03/1900 » : 126 ans en 2026 ?"),
+        ("birth_date", "« 14/03/1900 » : 126 ans en 2026 ? (de 13 à 100 ans attendus)"),
         ("sex", "sexe « X » : F, M ou vide"),
         ("sub_choice", "enseignement spécifique « GF » : attendu AC, EE, ITEC, SIN en STI2D"),
         ("lvb", "LVA et LVB doivent être deux langues différentes"),

@@ -8,6 +8,7 @@ the screen and in a refusal. Whether a UAI or a centre exists is the save's busi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -187,10 +188,20 @@ def _birth_date_errors(reg: Regulation, text: str) -> Problems:
         born = identifiers.parse_date_fr(text)
     except ValueError as exc:
         return [("birth_date", str(exc))]
+    message = age_error(reg, born)
+    return [("birth_date", f"« {text.strip()} » : {message}")] if message else []
+
+
+AGE_RANGE = (13, 100)  # ages a candidate may have in the session's year
+
+
+def age_error(reg: Regulation, born: dt.date) -> str | None:
+    """Why a birth date cannot be a candidate's (01/01/0001, last month), or None."""
     age = reg.year - born.year
-    if not 13 <= age <= 100:
-        return [("birth_date", f"« {text.strip()} » : {age} ans en {reg.year} ?")]
-    return []
+    low, high = AGE_RANGE
+    if not low <= age <= high:
+        return f"{age} ans en {reg.year} ? (de {low} à {high} ans attendus)"
+    return None
 
 
 def field_error(reg: Regulation, form: RegistrationForm, name: str) -> str | None:

@@ -17,7 +17,12 @@ from textual.widgets.data_table import CellType, RowKey
 
 def plain(value: Any) -> Any:
     """A cell value that renders as the text it holds (a str's ``[`` escaped); others as given."""
-    return escape(value) if isinstance(value, str) and "[" in value else value
+    if not isinstance(value, str) or "[" not in value:
+        return value
+    # rich's escape doubles a final backslash that from_markup then keeps: escape the text
+    # before the trailing backslashes, which markup never reads anyway
+    body = value.rstrip("\\")
+    return escape(body) + value[len(body) :]
 
 
 class DataTable(_TextualDataTable[CellType]):

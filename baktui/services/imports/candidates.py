@@ -28,6 +28,7 @@ from baktui.rules.identifiers import (
 )
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import STATUSES, choice_errors, format_options, parse_options
+from baktui.rules.registration_form import age_error
 from baktui.rules.regulation import Regulation
 from baktui.rules.text import name_error, text_error
 from baktui.rules.words import clean_spaces, code_upper, sex_code, status_key, yes_no
@@ -88,6 +89,8 @@ def _parse_candidate(
         birth = parse_date_fr(row.get("date_naissance"))
         if birth > today:
             refuse("date_naissance", "date de naissance dans le futur")
+        elif message := age_error(reg, birth):
+            refuse("date_naissance", message)
         values["birth_date"] = birth
     except ValueError as exc:
         refuse(

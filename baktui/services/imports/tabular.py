@@ -25,6 +25,11 @@ from baktui.rules.identifiers import fold
 EXTENSIONS = (".csv", ".xlsx")
 SEPARATORS = (";", ",", "\t")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+# Limits of a file that an import reads at all (hostile or broken files are refused, not run)
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 200
+MAX_XLSX_BYTES = 500_000_000  # unpacked size of the workbook's parts
+MAX_CELLS = 30_000_000  # cells of all rows (rows x columns), CSV or XLSX
 
 
 class TableError(ValueError):
@@ -141,7 +146,12 @@ def _read_csv(path: Path, aliases: Mapping[str, str]) -> Table:
     header_line = 0
     raw_rows: list[tuple[int, list[str]]] = []
     try:
+        cells = 0
         for record in reader:
+            _check_row(path, reader.line_num, len(record))
+            cells += len(record)
+            if cells > MAX_CELLS:
+                raise TableError(_too_many_cells(path))
             if not any(cell.strip() for cell in record):
                 continue
             if header is None:
@@ -182,6 +192,7 @@ def _read_xlsx(path: Path, aliases: Mapping[str, str]) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError):
@@ -192,10 +203,21 @@ def _read_xlsx(path: Path, aliases: Mapping[str, str]) -> Table:
         if not workbook.worksheets:
             raise TableError(f"{path.name} : le classeur n'a aucune feuille")
         sheet = workbook.worksheets[0]
+        # the <dimension> a file declares may be false (A1:C3 over 100 rows): read every row
+        sheet.reset_dimensions()
+        cells = 0
         header: list[str] | None = None
         header_line = 0
         raw_rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            width = len(values)
+            while width and values[width - 1] is None:  # styled but empty cells at the end
+                width -= 1
+            values = values[:width]
+            _check_row(path, number, width)
+            cells += width
+            if cells > MAX_CELLS:
+                raise TableError(_too_many_cells(path))
             record = [cell_text(v) for v in values]
             if not any(cell.strip() for cell in record):
                 continue
@@ -210,6 +232,33 @@ def _read_xlsx(path: Path, aliases: Mapping[str, str]) -> Table:
     if header is None:
         raise TableError(f"{path.name} : fichier vide (la première feuille n'a aucune ligne)")
     return _build(path, header, header_line, raw_rows, aliases, "xlsx", "")
+
+
+def _check_row(path: Path, line: int, width: int) -> None:
+    if line > MAX_ROWS:
+        raise TableError(f"{path.name} : plus de {MAX_ROWS:_} lignes".replace("_", " "))
+    if width > MAX_COLUMNS:
+        raise TableError(f"{path.name}, ligne {line} : {width} colonnes ({MAX_COLUMNS} au plus)")
+
+
+def _too_many_cells(path: Path) -> str:
+    return f"{path.name} : plus de {MAX_CELLS:_} cellules".replace("_", " ") + " (fichier refusé)"
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than :data:`MAX_XLSX_BYTES` (a "zip bomb" of
+    1.5 MB ran 8 minutes at 2.7 GB): the sizes are read from the archive's directory, unpacked
+    nothing."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says the file is not a workbook
+    if unpacked > MAX_XLSX_BYTES:
+        raise TableError(
+            f"{path.name} : classeur de {unpacked // 1_000_000} Mo une fois décompressé "
+            f"({MAX_XLSX_BYTES // 1_000_000} Mo au plus) ; enregistrez-le en CSV"
+        )
 
 
 # --- Common ---------------------------------------------------------------------------------
