@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -30,8 +31,9 @@ from baktui.rules.slips import SlipMode, SlipRow
 from baktui.services.anonymity import number_copies
 from baktui.services.grade_slip.editor import open_slip
 from baktui.services.grade_slip.rows import GradeEntryError
+from baktui.services.imports.grades import import_grades
 from baktui.services.lot_building import constitute_lots
-from baktui.services.lots import assign_correcteur, list_lots, set_double_entry
+from baktui.services.lots import assign_correcteur, find_lot, list_lots, set_double_entry
 from baktui.services.missing_grades import enter_missing_grade, missing_groups, missing_lines
 from baktui.services.sessions import SessionInfo
 from baktui.services.slip_documents import slip_documents
@@ -254,6 +256,48 @@ def test_controls_and_closing(lotted: World) -> None:
     editor.reopen()
     editor.commit(0, "5")
     assert not editor.controls().agrees  # the sum changed: it must be closed again
+
+
+def test_a_slip_is_not_closed_against_values_another_post_changed(lotted: World) -> None:
+    """The totals agree with this screen, but another post changed a grade meanwhile."""
+    sid = lotted.session.id
+    mine = open_slip(sid, 1)
+    for i in range(45):
+        mine.commit(i, "10")
+    assert mine.set_controls("45", "0", "450").agrees
+    other = open_slip(sid, 1)
+    other.commit(0, "15")  # the base now sums to 455
+    with pytest.raises(ConflictError, match="1 note\\(s\\) changée\\(s\\) dans la base"):
+        mine.close()
+    assert find_lot(sid, 1).state != LotState.SAISI
+    fresh = open_slip(sid, 1)
+    assert not fresh.controls().agrees  # reopened, the slip shows the real sum
+
+
+def test_an_import_may_not_change_a_grade_of_a_closed_slip(lotted: World, tmp_path: Path) -> None:
+    sid = lotted.session.id
+    editor = open_slip(sid, 1)
+    for i in range(45):
+        editor.commit(i, "10")
+    editor.set_controls("45", "0", "450")
+    editor.close()
+    lot = Lot.get((Lot.session == sid) & (Lot.number == 1))
+    copy = Anonymat.select().where(Anonymat.lot == lot.id).order_by(Anonymat.position).first()
+    ine, code = "0701234561A", copy.epreuve_code  # the world's candidates have no INE
+    Candidate.update(ine=ine).where(Candidate.id == copy.candidate_id).execute()
+    same = tmp_path / "same.csv"
+    same.write_text(f"ine;epreuve;note\n{ine};{code};10\n", encoding="utf-8")
+    assert import_grades(sid, same).ok  # the value the slip holds: nothing changes
+    changed = tmp_path / "changed.csv"
+    changed.write_text(f"ine;epreuve;note\n{ine};{code};14\n", encoding="utf-8")
+    report = import_grades(sid, changed)
+    assert not report.ok
+    assert (
+        "ligne 2, colonne note, valeur « 14 » : copie du lot 1, bordereau clos" in report.render()
+    )
+    assert (
+        Grade.get(Grade.candidate == copy.candidate, Grade.epreuve_code == code).value_centi == 1000
+    )
 
 
 def test_blind_double_entry(lotted: World) -> None:

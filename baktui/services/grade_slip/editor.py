@@ -19,7 +19,7 @@ import peewee as pw
 from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Lot
-from baktui.errors import ServiceError
+from baktui.errors import ConflictError, ServiceError
 from baktui.rules.grades import GradeError, parse_grade
 from baktui.rules.lifecycles import LOT, LOT_NOT_STARTED, LotState
 from baktui.rules.lots import LotInfo
@@ -427,19 +427,39 @@ class SlipEditor(BlindEntry, CellWriter):
             raise ServiceError(
                 f"Bordereau {self.lot_number} non clos : " + " ; ".join(problems) + "."
             )
-        updated = audit.update(
-            Lot,
-            self._lot_id,
-            {
-                "state": LotState.SAISI,
-                "closed_at": audit.now_iso(),
-                "closed_by": audit.current_user(),
-            },
-            expected_version=self._lot_version,
-            reason=f"bordereau {self.lot_number} clos, totaux concordants",
-        )
+        with write_transaction():
+            # the totals were checked against this screen's values: the base must hold the same
+            # (another post's or an import's grade since the slip was opened refuses the close)
+            changed = self._changed_in_base()
+            if changed:
+                raise ConflictError(
+                    f"Bordereau {self.lot_number} non clos : {changed} note(s) changée(s) dans la "
+                    "base depuis l'ouverture (autre poste ou import) ; rouvrez le lot (Ctrl+O) "
+                    "pour les voir et revérifiez les totaux."
+                )
+            updated = audit.update(
+                Lot,
+                self._lot_id,
+                {
+                    "state": LotState.SAISI,
+                    "closed_at": audit.now_iso(),
+                    "closed_by": audit.current_user(),
+                },
+                expected_version=self._lot_version,
+                reason=f"bordereau {self.lot_number} clos, totaux concordants",
+            )
         self._after_lot_change(updated)
         return self.info
+
+    def _changed_in_base(self) -> int:
+        """How many copies the base holds with other values than this editor shows."""
+        stored = read_rows(Lot.get_by_id(self._lot_id), self.parts)
+        mine = {row.anonymat_id: [(c.value, c.code) for c in row.cells] for row in self._rows}
+        return sum(
+            1
+            for row in stored
+            if mine.get(row.anonymat_id) != [(c.value, c.code) for c in row.cells]
+        )
 
     def reopen(self) -> LotInfo:
         """Reopen a closed slip for a correction (audited)."""

@@ -15,8 +15,18 @@ from typing import Any
 
 from baktui.data import audit, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import Candidate, ExamSession, Grade, GradePart, Registration, Result
+from baktui.data.models import (
+    Anonymat,
+    Candidate,
+    ExamSession,
+    Grade,
+    GradePart,
+    Lot,
+    Registration,
+    Result,
+)
 from baktui.rules.decision import SECOND_GROUPE
+from baktui.rules.lifecycles import LotState
 from baktui.services.imports.grade_lines import (
     GRADE_ALIASES,
     GRADE_OPTIONAL,
@@ -35,6 +45,7 @@ from baktui.services.imports.report import (
     chunks,
     open_table,
 )
+from baktui.services.imports.tabular import Table
 from baktui.services.sessions import regulation_of
 
 
@@ -153,6 +164,7 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
             grades, parts = _existing_grades(ids)
             check_second_group(reg, table, lines, grades, report)
             check_kept_conflicts(table, lines, grades, parts, report)
+            _check_closed_slips(table, lines, grades, parts, report)
             if report.errors:
                 raise Refused
             decisions = _decisions(ids)
@@ -180,6 +192,62 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
     except Refused:
         report.infos.clear()
     return report
+
+
+def _closed_lots(ids: Sequence[int]) -> dict[tuple[int, str], int]:
+    """(candidate, épreuve) -> number of the closed ("saisi") lot holding that copy."""
+    found: dict[tuple[int, str], int] = {}
+    for chunk in chunks(list(ids)):
+        query = (
+            Anonymat.select(Anonymat.candidate, Anonymat.epreuve_code, Lot.number)
+            .join(Lot)
+            .where(Anonymat.candidate.in_(list(chunk)) & (Lot.state == LotState.SAISI))
+        )
+        for cid, code, number in query.tuples():
+            found[(cid, code)] = number
+    return found
+
+
+def _check_closed_slips(
+    table: Table,
+    lines: Sequence[GradeLine],
+    grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
+    parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
+    report: ImportReport,
+) -> None:
+    """A grade of a closed slip is not changed behind it: its control totals would no longer
+    hold. The line is refused until the slip is reopened (F4, Ctrl+R, audited)."""
+    closed = _closed_lots(sorted({line.candidate_id for line in lines if line.group == 1}))
+    if not closed:
+        return
+    rows = {row.line: row for row in table.rows}
+    for line in lines:
+        number = closed.get((line.candidate_id, line.code)) if line.group == 1 else None
+        if number is None:
+            continue
+        if line.part:
+            stored_part = parts.get((line.candidate_id, line.code, line.part))
+            same = stored_part is not None and stored_part[1:] == (
+                line.value_centi,
+                line.grade_code,
+            )
+        else:
+            stored = grades.get((line.candidate_id, line.code, 1))
+            same = stored is not None and stored[1:] == (
+                line.value_centi,
+                line.grade_code,
+                line.kept_session,
+            )
+        if not same:
+            report.errors.append(
+                LineIssue(
+                    line.line,
+                    table.headers["note"],
+                    rows[line.line].get("note"),
+                    f"copie du lot {number}, bordereau clos : rouvrez-le (F4, Ctrl+R) avant "
+                    "d'importer une note qui le change",
+                )
+            )
 
 
 def _write_grades(
