@@ -96,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
     exp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    exp.add_argument(
+        "--forcer",
+        action="store_true",
+        help="exporte même si des notes ont changé depuis la dernière délibération",
+    )
     return parser
 
 
@@ -202,11 +207,17 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from baktui.services.deliberation_runs import staleness
     from baktui.services.results_export import export_results
 
-    return _on_session(
-        args, lambda sid: f"{export_results(sid, args.out)} résultats exportés → {args.out}"
-    )
+    def exported(session_id: int) -> str:
+        stale = staleness(session_id) if args.forcer else None
+        count = export_results(session_id, args.out, force=args.forcer)
+        if stale:
+            _err(f"ATTENTION : exporté malgré {stale} (--forcer).")
+        return f"{count} résultats exportés → {args.out}"
+
+    return _on_session(args, exported)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -275,9 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except peewee.OperationalError as exc:
         # e.g. the base stayed locked by a colleague's long write beyond the busy timeout
         log.warning("base inutilisable : %s", exc)
+        if "full" in str(exc):  # "database or disk is full": not a colleague, the disk
+            _err(
+                "Disque plein : la base de données n'a pas pu être écrite. La commande s'est "
+                "arrêtée et sa transaction est annulée ; libérez de la place puis relancez-la."
+            )
+            return EXIT_REFUSED
         _err(
-            f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée "
-            "sans rien laisser à moitié écrit ; relancez-la dans un instant."
+            f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée ; "
+            "sa transaction en cours est annulée ; relancez-la dans un instant."
         )
         return EXIT_REFUSED
     except BrokenPipeError:

@@ -56,13 +56,19 @@ def test_results_are_written(sample: SessionInfo) -> None:
     assert AuditLog.select().where(AuditLog.action == "event").count() == 1
 
 
-def test_rerun_without_change_writes_only_the_event(sample: SessionInfo) -> None:
+def test_rerun_without_change_writes_only_the_event_and_the_run(sample: SessionInfo) -> None:
     deliberate_session(sample.id)
     before = AuditLog.select().count()
     stamps = {r.candidate_id: r.deliberated_at for r in Result.select()}
     summary = deliberate_session(sample.id)
     assert (summary.created, summary.changed, summary.unchanged) == (0, 0, 12)
-    assert AuditLog.select().count() == before + 1
+    new = list(AuditLog.select().order_by(AuditLog.id.desc()).limit(3))
+    assert AuditLog.select().count() == before + 3  # run started, event, run finished
+    assert [(e.entity, e.action) for e in reversed(new)] == [
+        ("setting", "update"),
+        ("deliberation", "event"),
+        ("setting", "update"),
+    ]
     assert {r.candidate_id: r.deliberated_at for r in Result.select()} == stamps
 
 
@@ -214,3 +220,54 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
         assert decisions == {"ADMIS", "SECOND_GROUPE", "AJOURNE", "INCOMPLET"}
     finally:
         dbmod.close_database()
+
+
+# --- Runs: the export trusts only a finished, up-to-date deliberation ---------------------------
+
+
+def test_results_of_an_interrupted_run_are_never_exported(
+    sample: SessionInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baktui.services import deliberation
+    from baktui.services.results_export import export_results
+
+    written = deliberation._write
+    calls = 0
+
+    def dies_after_one_chunk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt  # killed between two chunks
+        written(*args, **kwargs)
+
+    monkeypatch.setattr(deliberation, "_write", dies_after_one_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        deliberate_session(sample.id, chunk_size=5, workers=0)
+    assert 0 < Result.select().count() < 12  # the first chunk is committed
+    for force in (False, True):
+        with pytest.raises(ServiceError, match="ne s'est pas terminée"):
+            export_results(sample.id, tmp_path / "r.csv", force=force)
+    assert not (tmp_path / "r.csv").exists()
+    monkeypatch.setattr(deliberation, "_write", written)
+    deliberate_session(sample.id, chunk_size=5, workers=0)
+    assert export_results(sample.id, tmp_path / "r.csv") == 12
+
+
+def test_an_export_after_a_grade_change_is_refused_unless_forced(
+    sample: SessionInfo, tmp_path: Path
+) -> None:
+    from baktui.data import audit
+    from baktui.data.models import Grade as GradeRow
+    from baktui.services.results_export import export_results
+
+    deliberate_session(sample.id, workers=0)
+    assert export_results(sample.id, tmp_path / "r.csv") == 12
+    grade = GradeRow.select().where(GradeRow.value_centi.is_null(False)).first()
+    changed = grade.value_centi + 100 if grade.value_centi <= 1900 else grade.value_centi - 100
+    audit.update(GradeRow, grade.id, {"value_centi": changed})
+    with pytest.raises(ServiceError, match="1 modification de notes ou d'inscriptions depuis"):
+        export_results(sample.id, tmp_path / "r.csv")
+    assert export_results(sample.id, tmp_path / "r.csv", force=True) == 12
+    deliberate_session(sample.id, workers=0)
+    assert export_results(sample.id, tmp_path / "r.csv") == 12

@@ -58,6 +58,7 @@ from baktui.services.candidate_files import (
     load_rows,
     outcome_of,
 )
+from baktui.services.deliberation_runs import finish_run, start_run
 from baktui.services.deliberation_summary import DeliberationSummary
 from baktui.services.sessions import regulation_of
 
@@ -327,6 +328,7 @@ def deliberate_session(
     if jury_id is not None:
         count_query = count_query.where(Candidate.jury == jury_id)
     target = _database_target()
+    run = start_run(session_id, scope, whole_session=jury_id is None)
     if workers is None:
         workers = (os.cpu_count() or 1) if count_query.count() >= PARALLEL_FROM else 0
     if workers and target is not None:
@@ -357,6 +359,7 @@ def deliberate_session(
             + f"; nouveaux={summary.created}, modifiés={summary.changed}",
             reason=reason,
         )
+    finish_run(session_id, run)
     return summary
 
 

@@ -22,6 +22,7 @@ from baktui.rules.decision import INCOMPLET
 from baktui.rules.grades import truncate_2
 from baktui.rules.identifiers import fold
 from baktui.rules.lifecycles import RegistrationState
+from baktui.services.deliberation_runs import staleness, unfinished
 
 _EXAMPLES = 5
 
@@ -74,8 +75,12 @@ def result_rows(session_id: int) -> Iterator[tuple[str, ...]]:
     yield from (r for _, r in sorted(batch, key=lambda item: item[0]))
 
 
-def export_results(session_id: int, out_path: Path | str) -> int:
-    """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx); returns the rows written."""
+def export_results(session_id: int, out_path: Path | str, *, force: bool = False) -> int:
+    """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx); returns the rows written.
+
+    Refused when the last deliberation did not finish, and, unless ``force``, when grades or
+    registrations changed after it (:mod:`baktui.services.deliberation_runs`).
+    """
     out = Path(out_path)
     if out.suffix.lower() not in SUFFIXES:
         raise ServiceError(
@@ -86,6 +91,10 @@ def export_results(session_id: int, out_path: Path | str) -> int:
         raise ServiceError(f"{out} est un dossier : donnez un nom de fichier .csv ou .xlsx")
     if not out.parent.exists():
         raise ServiceError(f"{out.parent} : dossier introuvable")
+    why = unfinished(session_id) or (None if force else staleness(session_id))
+    if why:
+        hint = "" if unfinished(session_id) else " (ou --forcer pour exporter quand même)"
+        raise ServiceError(f"Export refusé : {why}{hint}.")
     count, examples = _missing_results(session_id)
     if count:
         raise ServiceError(

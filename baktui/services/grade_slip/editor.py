@@ -229,6 +229,10 @@ class SlipEditor(BlindEntry, CellWriter):
             raise
         except pw.OperationalError as exc:
             self._reload_all()
+            if "full" in str(exc):  # "database or disk is full"
+                raise ServiceError(
+                    "Disque plein : rien n'est enregistré. Prévenez l'administrateur du serveur."
+                ) from exc
             raise ServiceError(
                 "Base de données occupée par un autre poste : rien n'est enregistré, "
                 f"retapez Entrée dans un instant ({exc})."

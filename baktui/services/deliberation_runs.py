@@ -1,0 +1,147 @@
+"""Whether the stored results can be trusted: the record of the last deliberation run.
+
+A deliberation of a whole session writes its results chunk by chunk (at national scale one
+transaction would hold the write lock for minutes). So that a run killed half way, or grades typed
+after it, never give a results file that mixes old and new: the run is recorded as started before
+its first chunk and as finished after its last, with the audit log's last entry at its start. The
+export refuses results of a run that did not finish, and results older than a grade, a
+registration or a candidate changed since (unless forced, and then it says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from baktui.data import audit
+from baktui.data.db import write_transaction
+from baktui.data.models import AuditLog, Candidate, Setting
+from baktui.rules.candidate import format_date
+
+RUNNING = "en_cours"
+FINISHED = "terminee"
+# what a deliberation reads: a change of any of these makes its results stale
+INPUTS = ("grade", "grade_part", "registration", "candidate", "jury_point")
+
+
+@dataclass(frozen=True)
+class Run:
+    """The last deliberation run of a session."""
+
+    state: str  # RUNNING | FINISHED
+    started_at: str
+    by: str
+    audit_mark: int  # the audit log's last id when the session-wide run started
+    scope: str
+
+    @property
+    def when(self) -> str:
+        """ "le 03/12/2026 à 10:15" as messages say it."""
+        day, _, time = self.started_at.partition("T")
+        try:
+            shown = format_date(dt.date.fromisoformat(day))
+        except ValueError:
+            shown = day
+        return f"le {shown} à {time[:5]}"
+
+
+def _key(session_id: int) -> str:
+    return f"deliberation.{session_id}"
+
+
+def last_run(session_id: int) -> Run | None:
+    """The session's last recorded run, or None (never deliberated by this version)."""
+    row = Setting.get_or_none(Setting.key == _key(session_id))
+    if row is None:
+        return None
+    try:
+        data = json.loads(row.value)
+        return Run(
+            data["state"], data["started_at"], data["by"], int(data["audit_mark"]), data["scope"]
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _store(session_id: int, run: Run, reason: str) -> None:
+    value = json.dumps(
+        {
+            "state": run.state,
+            "started_at": run.started_at,
+            "by": run.by,
+            "audit_mark": run.audit_mark,
+            "scope": run.scope,
+        },
+        ensure_ascii=False,
+    )
+    key = _key(session_id)
+    if Setting.get_or_none(Setting.key == key) is None:
+        audit.create(Setting, key=key, value=value, reason=reason)
+    else:
+        audit.update(Setting, key, {"value": value}, reason=reason)
+
+
+def start_run(session_id: int, scope: str, *, whole_session: bool) -> Run:
+    """Record a run as started (before its first result is written).
+
+    A run over one jury keeps the session's audit mark: the other juries' results are no fresher.
+    """
+    with write_transaction():
+        previous = last_run(session_id)
+        mark = AuditLog.select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1).scalar() or 0
+        if not whole_session:
+            mark = previous.audit_mark if previous is not None else 0
+        run = Run(RUNNING, audit.now_iso(), audit.current_user(), int(mark), scope)
+        _store(session_id, run, f"délibération commencée ({scope})")
+    return run
+
+
+def finish_run(session_id: int, run: Run) -> None:
+    """Record the run as finished (after its last result)."""
+    with write_transaction():
+        _store(
+            session_id,
+            Run(FINISHED, run.started_at, run.by, run.audit_mark, run.scope),
+            f"délibération terminée ({run.scope})",
+        )
+
+
+def changes_since(session_id: int, mark: int) -> int:
+    """How many changes to what a deliberation reads were recorded after ``mark``, for the
+    candidates of the session (a range of the audit log's primary key: only the new rows)."""
+    return (
+        AuditLog.select()
+        .join(Candidate, on=(AuditLog.candidate_id == Candidate.id))
+        .where(
+            (AuditLog.id > mark) & (AuditLog.entity.in_(INPUTS)) & (Candidate.session == session_id)
+        )
+        .count()
+    )
+
+
+def unfinished(session_id: int) -> str | None:
+    """Why the stored results are not those of one whole run (killed, or still running), or
+    None: such results are never exported."""
+    run = last_run(session_id)
+    if run is None or run.state == FINISHED:
+        return None
+    return (
+        f"la délibération commencée {run.when} par {run.by} ({run.scope}) ne s'est pas "
+        "terminée : ses résultats sont incomplets ; relancez « baktui deliberer »"
+    )
+
+
+def staleness(session_id: int) -> str | None:
+    """What changed since the last finished run (the results may be out of date), or None."""
+    run = last_run(session_id)
+    if run is None or run.state != FINISHED:
+        return None
+    changed = changes_since(session_id, run.audit_mark)
+    if changed:
+        return (
+            f"{changed} modification{'s' if changed > 1 else ''} de notes ou d'inscriptions "
+            f"depuis la délibération du {run.when.removeprefix('le ')} ; relancez "
+            "« baktui deliberer »"
+        )
+    return None
