@@ -471,3 +471,36 @@ def test_grades_from_xlsx_with_numeric_cells(three: SessionInfo, tmp_path: Path)
     assert grade("0701234561A", "HG").value_centi == 1240
     assert grade("0701234561A", "FRE").value_centi == 1200
     assert grade("0701234561A", "LVA").value_centi == 1350
+
+
+# --- The write lock ------------------------------------------------------------------------------
+
+
+def test_a_colleague_can_write_while_an_import_reads_its_file(
+    three: SessionInfo, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines are parsed and checked before the write transaction: another post is not locked
+    out for the length of a big file (it once was, 14 minutes for 214 000 lines)."""
+    import sqlite3
+
+    from baktui.services.imports import grades as grades_module
+
+    parse = grades_module.parse_grade_row
+    outcomes: list[str] = []
+
+    def parse_while_a_colleague_writes(*args, **kwargs):  # type: ignore[no-untyped-def]
+        other = sqlite3.connect(db_path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the lock a colleague's write takes
+            other.execute("ROLLBACK")
+            outcomes.append("écrit")
+        except sqlite3.OperationalError as exc:
+            outcomes.append(str(exc))
+        finally:
+            other.close()
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(grades_module, "parse_grade_row", parse_while_a_colleague_writes)
+    report = import_grades(three.id, grades_file(tmp_path, "0701234561A;PHI;12"))
+    assert report.ok, report.render()
+    assert outcomes == ["écrit"]

@@ -229,28 +229,29 @@ def import_candidates(session_id: int, path: Path | str) -> ImportReport:
     reg = regulation_of(session_id)
     today = dt.date.today()
     reason = f"import des candidats ({path.name})"
+    # read and check every line before taking the write lock: colleagues keep writing meanwhile
+    etablissements = _etablissements(row.get("uai").upper().replace(" ", "") for row in table.rows)
+    lines: list[_CandidateLine] = []
+    first_line: dict[str, int] = {}
+    for row in table.rows:
+        values, errors = _parse_candidate(reg, table, row, etablissements, today)
+        ine = values["ine"]
+        if ine and ine in first_line and not ine_error(ine):
+            errors.append(
+                LineIssue(
+                    row.line,
+                    table.headers["ine"],
+                    row.get("ine"),
+                    f"INE déjà présent ligne {first_line[ine]} du fichier",
+                )
+            )
+        first_line.setdefault(ine, row.line)
+        report.errors.extend(errors)
+        lines.append(_CandidateLine(row, values))
+    if report.errors:
+        return report
     try:
         with write_transaction():
-            etablissements = _etablissements(
-                row.get("uai").upper().replace(" ", "") for row in table.rows
-            )
-            lines: list[_CandidateLine] = []
-            first_line: dict[str, int] = {}
-            for row in table.rows:
-                values, errors = _parse_candidate(reg, table, row, etablissements, today)
-                ine = values["ine"]
-                if ine and ine in first_line and not ine_error(ine):
-                    errors.append(
-                        LineIssue(
-                            row.line,
-                            table.headers["ine"],
-                            row.get("ine"),
-                            f"INE déjà présent ligne {first_line[ine]} du fichier",
-                        )
-                    )
-                first_line.setdefault(ine, row.line)
-                report.errors.extend(errors)
-                lines.append(_CandidateLine(row, values))
             existing = _existing_candidates(session_id, list(first_line))
             for line in lines:
                 current = existing.get(line.values["ine"])

@@ -133,33 +133,38 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
     reg = regulation_of(session_id)
     year = int(ExamSession.get_by_id(session_id).year)
     reason = f"import des notes ({path.name})"
+    # parse and check every line before taking the write lock (colleagues keep writing); what
+    # depends on the stored grades is checked again inside the write transaction
+    ines = sorted({row.get("ine").upper().replace(" ", "") for row in table.rows})
+    candidates = _load_candidates(session_id, ines)
+    lines: list[GradeLine] = []
+    seen: dict[tuple[int, str, int, str], int] = {}
+    for row in table.rows:
+        line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates)
+        report.warnings.extend(warnings)
+        report.infos.extend(infos)
+        if line is not None and line.key in seen:
+            errors.append(
+                LineIssue(
+                    row.line,
+                    table.headers["epreuve"],
+                    row.get("epreuve"),
+                    f"note déjà donnée ligne {seen[line.key]} du fichier",
+                )
+            )
+            line = None
+        report.errors.extend(errors)
+        if line is None:
+            if not errors:
+                report.ignored += 1
+            continue
+        seen[line.key] = line.line
+        lines.append(line)
+    if report.errors:
+        report.infos.clear()
+        return report
     try:
         with write_transaction():
-            ines = sorted({row.get("ine").upper().replace(" ", "") for row in table.rows})
-            candidates = _load_candidates(session_id, ines)
-            lines: list[GradeLine] = []
-            seen: dict[tuple[int, str, int, str], int] = {}
-            for row in table.rows:
-                line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates)
-                report.warnings.extend(warnings)
-                report.infos.extend(infos)
-                if line is not None and line.key in seen:
-                    errors.append(
-                        LineIssue(
-                            row.line,
-                            table.headers["epreuve"],
-                            row.get("epreuve"),
-                            f"note déjà donnée ligne {seen[line.key]} du fichier",
-                        )
-                    )
-                    line = None
-                report.errors.extend(errors)
-                if line is None:
-                    if not errors:
-                        report.ignored += 1
-                    continue
-                seen[line.key] = line.line
-                lines.append(line)
             ids = sorted({line.candidate_id for line in lines})
             grades, parts = _existing_grades(ids)
             check_second_group(reg, table, lines, grades, report)
