@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import office_screens, settle, type_text
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from rich.control import strip_control_codes
@@ -30,7 +31,7 @@ from baktui.rules.cells import csv_cell, is_formula_like
 from baktui.rules.grades import GradeError, parse_grade
 from baktui.rules.registration_form import contact_errors
 from baktui.rules.regulation import PRECISION_WHOLE
-from baktui.rules.text import control_error, name_error, visible
+from baktui.rules.text import REFUSED_CATEGORIES, control_error, name_error, visible
 from baktui.screens.candidate_card import CandidateCardScreen
 from baktui.services.imports import tabular
 from baktui.services.imports.candidates import import_candidates
@@ -256,3 +257,39 @@ def test_any_accepted_name_is_inert_everywhere(name: str) -> None:
         assert Text.from_markup(plain(name)).plain == strip_control_codes(name)
     else:
         assert plain(name) == name
+
+
+# --- Property: import -> F2 -> card -> PDF, for hostile names --------------------------------
+
+HOSTILE_ALPHABET = st.sampled_from(
+    list("aAéÉ -'’.[]/=+@|\\\"<>;&") + ["\x1b", "\x07", "\x00", "\u202e", "\u200b", "\t", "ß"]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.text(HOSTILE_ALPHABET, min_size=1, max_size=30))
+def test_a_hostile_first_name_is_refused_or_kept_exactly_through_search_card_and_pdf(
+    session: SessionInfo, tmp_path: Path, first: str
+) -> None:
+    from baktui.rules.words import clean_spaces
+    from baktui.services.candidate_card import candidate_card
+    from baktui.services.confirmations import issue_confirmations
+    from baktui.services.search import lookup
+
+    report = import_candidates(session.id, candidates(tmp_path, first=first))
+    text = report.render()
+    assert all(c == "\n" or unicodedata.category(c) not in REFUSED_CATEGORIES for c in text)
+    accepted = clean_spaces(first)
+    if not report.ok:
+        assert name_error(accepted) is not None or not accepted.strip()
+        return
+    assert name_error(accepted) is None
+    stored = Candidate.get(Candidate.ine == "0701234561A")
+    assert stored.first_name == accepted
+    hits = lookup(session.id, stored.number).hits
+    assert [h.first_name for h in hits] == [accepted]
+    assert candidate_card(stored.id).profile.first_name == accepted
+    issued = issue_confirmations(session.id, [stored.id], out_dir=tmp_path)
+    assert issued.path.read_bytes().startswith(b"%PDF")
