@@ -222,6 +222,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(f"  documents    {config.documents_folder()}")
     print(f"  académie     {config.academie} (tant que la base n'a pas la sienne)")
     print(f"  thème        {config.theme or 'par défaut'}")
+    group = f", groupe {config.files_group}" if config.files_group else ""
+    print(
+        f"  fichiers     {config.files_mode} : fichiers {config.file_mode:04o}, "
+        f"dossiers {config.folder_mode:04o}{group}"
+    )
     print(f"  journal      {config.log_level} → {log_path or 'désactivé'}")
     print(f"  clés possibles : {', '.join(known_keys())}, touches.IDENTIFIANT")
     if config.keymap:

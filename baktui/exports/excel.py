@@ -2,8 +2,9 @@
 
 Each sheet is (title, headers, rows), optionally with a fourth item mapping column indexes to
 number formats: a bold frozen header row, column widths fitted to the content (bounded), an
-auto-filter. Values are written as given (str, int, Decimal…); dates are shown JJ/MM/AAAA. The file is written to a temporary name and renamed (atomic), with the usual
-rights (not the 0600 of a temporary file).
+auto-filter. Values are written as given (str, int, Decimal…); dates are shown JJ/MM/AAAA. The
+workbook is written to the path given: the service writing it gives a temporary file that it then
+renames, with the configured rights (:func:`baktui.data.files.write_file`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-
-from baktui.exports.paths import write_atomically
 
 # (title, headers, rows) or (title, headers, rows, formats): formats maps a 0-based column to
 # an Excel number format ("# ##0,00 €", "DD/MM/YYYY") applied to its data cells.
@@ -37,7 +36,7 @@ def sheet_title(text: str) -> str:
 
 
 def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
-    """Write the sheets to ``path`` (.xlsx); a half-written file never replaces a good one."""
+    """Write the sheets to ``path`` (.xlsx)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
@@ -85,5 +84,6 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
 
 
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
-    """Save under a temporary name in the target folder, then rename (atomic); usual rights."""
-    return write_atomically(path, ".xlsx", workbook.save)
+    """Save the workbook to ``path``."""
+    workbook.save(path)
+    return Path(path)
