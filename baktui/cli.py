@@ -280,6 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except peewee.OperationalError as exc:
         # e.g. the base stayed locked by a colleague's long write beyond the busy timeout
         log.warning("base inutilisable : %s", exc)
+        if dbmod.is_disk_full(exc):
+            _err(
+                "Disque plein : la base n'a pas pu enregistrer la commande, qui s'est arrêtée "
+                "sans rien laisser à moitié écrit. Libérez de la place, puis relancez-la."
+            )
+            return EXIT_REFUSED
         _err(
             f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée "
             "sans rien laisser à moitié écrit ; relancez-la dans un instant."

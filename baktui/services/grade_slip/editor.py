@@ -17,7 +17,7 @@ from dataclasses import replace
 import peewee as pw
 
 from baktui.data import audit
-from baktui.data.db import write_transaction
+from baktui.data.db import is_disk_full, write_transaction
 from baktui.data.models import Lot
 from baktui.errors import ServiceError
 from baktui.rules.grades import GradeError, parse_grade
@@ -229,6 +229,11 @@ class SlipEditor(BlindEntry, CellWriter):
             raise
         except pw.OperationalError as exc:
             self._reload_all()
+            if is_disk_full(exc):
+                raise ServiceError(
+                    "Disque plein sur le serveur : la note n'est pas enregistrée. Prévenez "
+                    "l'administrateur (il faut libérer de la place), puis retapez Entrée."
+                ) from exc
             raise ServiceError(
                 "Base de données occupée par un autre poste : rien n'est enregistré, "
                 f"retapez Entrée dans un instant ({exc})."
