@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--touches", action="store_true", help="liste aussi toutes les touches et leur identifiant"
     )
 
+    save = sub.add_parser(
+        "sauvegarde", help="copie la base SQLite dans un fichier, même pendant qu'on y travaille"
+    )
+    save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
+    save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
+
     exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
@@ -209,6 +215,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_sauvegarde(args: argparse.Namespace) -> int:
+    """The base copied with SQLite's online backup (colleagues may keep writing); no migration,
+    no session needed."""
+    from baktui.services.backup import back_up
+
+    try:
+        print(back_up(dbmod.resolve_target(args.db), args.file, replace=args.remplacer).render())
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     from baktui.config import config_files, get_config, known_keys
 
@@ -254,6 +273,7 @@ COMMANDS = {
     "import": cmd_import,
     "deliberer": cmd_deliberer,
     "export": cmd_export,
+    "sauvegarde": cmd_sauvegarde,
     "config": cmd_config,
 }
 
