@@ -220,6 +220,14 @@ def test_an_existing_documents_folder_is_tightened(db_path: Path, tmp_path: Path
     assert _mode(out) == 0o770  # the office's group keeps its rights; the others lose theirs
 
 
+def test_a_shared_sticky_folder_is_left_as_it_is(db_path: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "partage"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)  # like /tmp: everyone writes, nobody removes another's file
+    issued = documents.issue("essai", "essai.xlsx", _xlsx, out_dir=shared)
+    assert _mode(shared) == 0o1777 and _mode(issued.path) == 0o640
+
+
 def test_private_mode_documents(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

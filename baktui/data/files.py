@@ -127,6 +127,8 @@ def tighten(path: Path, given: Rights | None = None) -> str | None:
     except OSError:  # absent, or in a folder this account may not search
         return None
     mode = stat.S_IMODE(info.st_mode)
+    if stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX:
+        return None  # a shared folder by design (/tmp): its files keep their own rights
     loose = mode & given.forbidden
     gid = given.gid
     regroup = gid is not None and info.st_gid != gid
