@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--touches", action="store_true", help="liste aussi toutes les touches et leur identifiant"
     )
 
+    save = sub.add_parser(
+        "sauvegarde", help="copie la base SQLite dans un fichier, même pendant qu'on y travaille"
+    )
+    save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
+    save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
+
     exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
@@ -220,6 +226,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _on_session(args, exported)
 
 
+def cmd_sauvegarde(args: argparse.Namespace) -> int:
+    """The base copied with SQLite's online backup (colleagues may keep writing); no migration,
+    no session needed."""
+    from baktui.services.backup import back_up
+
+    try:
+        print(back_up(dbmod.resolve_target(args.db), args.file, replace=args.remplacer).render())
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     from baktui.config import config_files, get_config, known_keys
 
@@ -233,6 +252,11 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(f"  documents    {config.documents_folder()}")
     print(f"  académie     {config.academie} (tant que la base n'a pas la sienne)")
     print(f"  thème        {config.theme or 'par défaut'}")
+    group = f", groupe {config.files_group}" if config.files_group else ""
+    print(
+        f"  fichiers     {config.files_mode} : fichiers {config.file_mode:04o}, "
+        f"dossiers {config.folder_mode:04o}{group}"
+    )
     print(f"  journal      {config.log_level} → {log_path or 'désactivé'}")
     print(f"  clés possibles : {', '.join(known_keys())}, touches.IDENTIFIANT")
     if config.keymap:
@@ -260,6 +284,7 @@ COMMANDS = {
     "import": cmd_import,
     "deliberer": cmd_deliberer,
     "export": cmd_export,
+    "sauvegarde": cmd_sauvegarde,
     "config": cmd_config,
 }
 
@@ -286,10 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except peewee.OperationalError as exc:
         # e.g. the base stayed locked by a colleague's long write beyond the busy timeout
         log.warning("base inutilisable : %s", exc)
-        if "full" in str(exc):  # "database or disk is full": not a colleague, the disk
+        if dbmod.is_disk_full(exc):
             _err(
-                "Disque plein : la base de données n'a pas pu être écrite. La commande s'est "
-                "arrêtée et sa transaction est annulée ; libérez de la place puis relancez-la."
+                "Disque plein : la base n'a pas pu enregistrer la commande, qui s'est arrêtée "
+                "sans rien laisser à moitié écrit. Libérez de la place, puis relancez-la."
             )
             return EXIT_REFUSED
         _err(

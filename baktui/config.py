@@ -27,6 +27,10 @@ theme = "textual-light"
 [journal]
 niveau = "INFO"                          # DEBUG, INFO, WARNING, ERROR
 
+[fichiers]                               # rights of the base, its backups and documents
+mode = "groupe"                          # files 0640, folders 0750; "prive": 0600 / 0700
+groupe = "dec"                           # the office's group (chgrp), if named
+
 [touches]                                # binding id = keys, as F1 lists them
 "grades.close_slip" = "ctrl+s,f9"
 ```
@@ -51,6 +55,11 @@ OUT_ENV = "BAKTUI_OUT"
 DEFAULT_ACADEMIE = "Académie de Lyon"
 DEFAULT_DOCUMENTS_FOLDER = "baktui-documents"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# [fichiers] mode -> (file mode, folder mode) of what baktui writes: the base and its -wal and
+# -shm, backups, documents and their folder. They hold names, addresses, e-mails and phones:
+# never readable by every account of the server.
+FILE_MODES = {"groupe": (0o640, 0o750), "prive": (0o600, 0o700)}
+DEFAULT_FILE_MODE = "groupe"
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,24 @@ class Config:
     academie: str = DEFAULT_ACADEMIE  # printed on documents until the base has its own name
     theme: str | None = None  # Textual theme; None: Textual's default (or $TEXTUAL_THEME)
     log_level: str = "INFO"
+    files_mode: str = DEFAULT_FILE_MODE  # a key of FILE_MODES
+    files_group: str | None = None  # the office's group given to files written (chgrp)
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
     files: tuple[Path, ...] = ()  # the files read, in order
 
     def documents_folder(self) -> Path:
         """Where documents are written (not created here)."""
         return self.documents_dir or Path.cwd() / DEFAULT_DOCUMENTS_FOLDER
+
+    @property
+    def file_mode(self) -> int:
+        """The mode of the files baktui writes (0640, or 0600 in "prive")."""
+        return FILE_MODES[self.files_mode][0]
+
+    @property
+    def folder_mode(self) -> int:
+        """The mode of the folders baktui creates (0750, or 0700 in "prive")."""
+        return FILE_MODES[self.files_mode][1]
 
 
 def _text(file: Path, key: str, value: Any) -> str:
@@ -91,6 +112,31 @@ def _level(file: Path, key: str, value: Any) -> str:
     return level
 
 
+def _files_mode(file: Path, key: str, value: Any) -> str:
+    mode = _text(file, key, value).lower().replace("é", "e")
+    if mode not in FILE_MODES:
+        raise ConfigError(
+            f"{file} : « {key} » vaut « {value} » ; possibles : groupe (fichiers 0640, "
+            "dossiers 0750) ou prive (0600, 0700)."
+        )
+    return mode
+
+
+def _group(file: Path, key: str, value: Any) -> str:
+    name = _text(file, key, value)
+    try:
+        import grp
+    except ImportError:  # not a Unix system: no groups to give
+        return name
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        raise ConfigError(
+            f"{file} : « {key} » : le groupe « {name} » n'existe pas sur ce serveur."
+        ) from None
+    return name
+
+
 # section -> key -> (Config field, converter)
 _SCHEMA: dict[str, dict[str, tuple[str, Callable[[Path, str, Any], Any]]]] = {
     "base": {"chemin": ("database", _text)},
@@ -98,6 +144,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Callable[[Path, str, Any], Any]]]] = {
     "academie": {"nom": ("academie", _text)},
     "affichage": {"theme": ("theme", _text)},
     "journal": {"niveau": ("log_level", _level)},
+    "fichiers": {"mode": ("files_mode", _files_mode), "groupe": ("files_group", _group)},
 }
 KEYMAP_SECTION = "touches"
 

@@ -17,6 +17,16 @@ LOG_FILE = "baktui.log"
 _FORMAT = "%(asctime)s %(levelname)s [%(process)d %(threadName)s] %(name)s: %(message)s"
 
 
+class _PrivateLog(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first one and each one started by a rotation, is
+    created 0600 (the handler would otherwise follow the umask: 0644)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # an older log file may have been looser
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def log_folder() -> Path:
     from platformdirs import user_log_path
 
@@ -35,10 +45,7 @@ def setup_logging(level: str = "INFO", folder: Path | None = None) -> Path | Non
     path = (folder or log_folder()) / LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-        )
-        os.chmod(path, 0o600)
+        handler = _PrivateLog(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
     except OSError:
         return None
     handler.baktui = True  # type: ignore[attr-defined]

@@ -68,6 +68,7 @@ def test_names_hold_letters_spaces_hyphens_apostrophes_and_dots_only() -> None:
     assert name_error(OSC52) == "caractère de contrôle U+001B refusé"
     assert name_error("a\u202eb") == "caractère de contrôle U+202E refusé"  # bidi override
     assert name_error("A" * 81) == "81 caractères : 80 au plus"
+    assert name_error("-.") == "un nom a au moins une lettre"
     assert control_error("12 rue de la Paix") is None
     assert visible(OSC52) == "\\x1b]52;c;cHduZWQ=\\x07"
 
@@ -283,7 +284,7 @@ def test_a_hostile_first_name_is_refused_or_kept_exactly_through_search_card_and
     assert all(c == "\n" or unicodedata.category(c) not in REFUSED_CATEGORIES for c in text)
     accepted = clean_spaces(first)
     if not report.ok:
-        assert name_error(accepted) is not None or not accepted.strip()
+        assert name_error(accepted) is not None or not accepted.strip(), text
         return
     assert name_error(accepted) is None
     stored = Candidate.get(Candidate.ine == "0701234561A")

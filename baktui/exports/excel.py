@@ -2,8 +2,10 @@
 
 Each sheet is (title, headers, rows), optionally with a fourth item mapping column indexes to
 number formats: a bold frozen header row, column widths fitted to the content (bounded), an
-auto-filter. Values are written as given (int, Decimal…; a text always as a text, never a formula); dates are shown JJ/MM/AAAA. The file is written to a temporary name and renamed (atomic), with the usual
-rights (not the 0600 of a temporary file).
+auto-filter. Values are written as given (int, Decimal…; a text always as a text, never a
+formula); dates are shown JJ/MM/AAAA. The workbook is written to the path given: the service
+writing it gives a temporary file that it then renames, with the configured rights
+(:func:`baktui.data.files.write_file`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from baktui.exports.paths import write_atomically
 from baktui.rules.cells import xlsx_text
 
 # (title, headers, rows) or (title, headers, rows, formats): formats maps a 0-based column to
@@ -53,7 +54,7 @@ def value_cells(ws: Any, values: Sequence[Any]) -> list[Any]:
 
 
 def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
-    """Write the sheets to ``path`` (.xlsx); a half-written file never replaces a good one."""
+    """Write the sheets to ``path`` (.xlsx)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
@@ -101,5 +102,6 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet]) -> Path:
 
 
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
-    """Save under a temporary name in the target folder, then rename (atomic); usual rights."""
-    return write_atomically(path, ".xlsx", workbook.save)
+    """Save the workbook to ``path``."""
+    workbook.save(path)
+    return Path(path)

@@ -16,8 +16,6 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from baktui.exports.paths import write_atomically
-
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
@@ -196,9 +194,11 @@ def new_document(
 
 
 def save(pdf: FPDF, path: str | Path) -> Path:
-    """Write the PDF atomically (a half-written file never replaces a good one), readable by
-    colleagues on the shared server like any file they would save."""
-    return write_atomically(path, ".pdf", lambda tmp: tmp.write_bytes(bytes(pdf.output())))
+    """Write the PDF to ``path``: the service gives the temporary file it then renames, with the
+    configured rights (:func:`baktui.data.files.write_file`)."""
+    target = Path(path)
+    target.write_bytes(bytes(pdf.output()))
+    return target
 
 
 def fit(pdf: FPDF, text: str, width: float) -> str:

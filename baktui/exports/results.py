@@ -1,14 +1,14 @@
 """The results file (CSV for Excel, or XLSX) written from rows: a pure renderer.
 
 The rows come from :func:`baktui.services.results_export.result_rows` (already sorted, the
-average already truncated as text). The file is written next to its destination and renamed at
-the end: never half a file.
+average already truncated as text). The file is written to the path given: the service gives a
+temporary file that it then renames, with the configured rights
+(:func:`baktui.data.files.write_file`): never half a file.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -24,15 +24,7 @@ def write_results(out: Path, rows: Iterable[tuple[str, ...]]) -> int:
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
         raise ValueError(f"extension {suffix!r} : .csv ou .xlsx")
-    # a temporary file next to the destination, created with the user's usual permissions
-    # (mkstemp would make it private), renamed over the destination once complete
-    temp = out.with_name(f".{out.stem}.{os.getpid()}.tmp{suffix}")
-    try:
-        written = _write_csv(temp, rows) if suffix == ".csv" else _write_xlsx(temp, rows)
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
-    return written
+    return _write_csv(out, rows) if suffix == ".csv" else _write_xlsx(out, rows)
 
 
 def _write_csv(path: Path, rows: Iterable[tuple[str, ...]]) -> int:

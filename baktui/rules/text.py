@@ -56,6 +56,8 @@ def name_error(text: str, max_length: int = NAME_MAX) -> str | None:
         if char in NAME_PUNCTUATION or unicodedata.category(char)[0] in "LM":
             continue
         return f"caractère {describe(char)} refusé dans un nom (lettres, espaces, - ' . seulement)"
+    if not any(unicodedata.category(char)[0] == "L" for char in text):
+        return "un nom a au moins une lettre"
     return None
 
 

@@ -3,7 +3,9 @@
 The renderers in :mod:`baktui.exports` turn document dataclasses into a PDF or a workbook and know
 nothing of the base; a use-case service reads the data, builds the dataclasses, and calls
 :func:`issue` with the renderer: the file is written atomically (a half-written file never
-replaces a good one) into the documents folder, then one :class:`Document` row per candidate or
+replaces a good one), with the rights of ``[fichiers]`` (:mod:`baktui.data.files`: 0640 by
+default, never readable by every account), into the documents folder, then one
+:class:`Document` row per candidate or
 examiner concerned records it, audited, so that the card's "Documents" tab and the timeline show
 who printed what and when.
 """
@@ -17,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baktui.config import get_config
-from baktui.data import audit
+from baktui.data import audit, files
 from baktui.data.db import write_transaction
 from baktui.data.models import Document
-from baktui.exports.paths import safe_name, write_atomically
+from baktui.exports.paths import safe_name
 
 # Kinds of document, as stored in Document.kind, and how the card names them.
 CONFIRMATION = "confirmation_inscription"
@@ -40,6 +42,9 @@ KIND_LABELS = {
     "releve": "relevé de notes",
     "diplome": "diplôme",
 }
+# Bytes of a file name built by file_name, suffix included: a name read from the base (a
+# 3,000-character surname) never makes it exceed what the file system allows (255).
+MAX_NAME_BYTES = 120
 
 
 @dataclass(frozen=True)
@@ -57,21 +62,22 @@ def kind_label(kind: str) -> str:
 
 
 def documents_folder(out_dir: Path | None = None) -> Path:
-    """The folder documents are written to (created if missing): ``out_dir``, else the
-    configuration's (``$BAKTUI_OUT``, ``[documents] dossier``, ``baktui-documents/``)."""
+    """The folder documents are written to: ``out_dir``, else the configuration's
+    (``$BAKTUI_OUT``, ``[documents] dossier``, ``baktui-documents/``). Created if missing with
+    the folder mode of ``[fichiers]`` (0750), an existing one of ours tightened to it."""
     folder = out_dir or get_config().documents_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return files.make_folder(folder, tighten_existing=True)
 
 
 def file_name(*parts: str, suffix: str, stamped: bool = True) -> str:
     """A file name from readable parts (accents folded), with the time it was made:
     ``file_name("convocations", "DUPONT-12", suffix=".pdf")`` →
-    ``convocations-DUPONT-12-20260615-091502.pdf``."""
+    ``convocations-DUPONT-12-20260615-091502.pdf``. At most MAX_NAME_BYTES bytes: the readable
+    parts are cut, never the time or the suffix."""
     stem = "-".join(safe_name(p) for p in parts if p)
-    if stamped:
-        stem += "-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return stem + suffix
+    stamp = "-" + dt.datetime.now().strftime("%Y%m%d-%H%M%S") if stamped else ""
+    room = MAX_NAME_BYTES - len(stamp) - len(suffix.encode())
+    return (stem[:room].rstrip("-.") or "document") + stamp + suffix
 
 
 def issue(
@@ -96,14 +102,17 @@ def issue(
     convened), so that the base never says a document was issued without them, or the reverse.
     """
     started = time.perf_counter()
-    target = path or documents_folder(out_dir) / name
-    written = write_atomically(target, target.suffix, write)
+    if path is not None:
+        target = files.make_folder(path.parent) / path.name
+    else:
+        target = documents_folder(out_dir) / name
+    files.write_file(target, write)
     with write_transaction():
-        record(kind, written.name, candidates=candidates, examiners=examiners, reason=reason)
+        record(kind, target.name, candidates=candidates, examiners=examiners, reason=reason)
         if along is not None:
             along()
     total = count if count is not None else max(len(candidates) + len(examiners), 1)
-    return IssuedDocument(written, kind, total, (time.perf_counter() - started) * 1000)
+    return IssuedDocument(target, kind, total, (time.perf_counter() - started) * 1000)
 
 
 def record(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from peewee import JOIN
 
+from baktui.data import files
 from baktui.data.models import Candidate, Result
 from baktui.errors import ServiceError
 from baktui.exports.results import SUFFIXES, write_results
@@ -76,7 +77,8 @@ def result_rows(session_id: int) -> Iterator[tuple[str, ...]]:
 
 
 def export_results(session_id: int, out_path: Path | str, *, force: bool = False) -> int:
-    """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx); returns the rows written.
+    """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx), with the rights of
+    ``[fichiers]``; returns the rows written. A full disk: « Disque plein : … », no file.
 
     Refused when the last deliberation did not finish, and, unless ``force``, when grades or
     registrations changed after it (:mod:`baktui.services.deliberation_runs`).
@@ -101,7 +103,7 @@ def export_results(session_id: int, out_path: Path | str, *, force: bool = False
             f"Export refusé : {count} candidat{'s' if count > 1 else ''} sans résultat "
             f"(ex. {', '.join(examples)}). Lancez d'abord « baktui deliberer »."
         )
-    try:
-        return write_results(out, result_rows(session_id))
-    except OSError as exc:
-        raise ServiceError(f"{out} : écriture impossible ({exc.strerror or exc})") from None
+    # a temporary file next to it (unpredictable name, O_EXCL, the configured rights), renamed
+    return files.write_file(
+        out, lambda temporary: write_results(temporary, result_rows(session_id))
+    )

@@ -17,7 +17,7 @@ from dataclasses import replace
 import peewee as pw
 
 from baktui.data import audit
-from baktui.data.db import write_transaction
+from baktui.data.db import is_disk_full, write_transaction
 from baktui.data.models import Lot
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.grades import GradeError, parse_grade
@@ -229,9 +229,10 @@ class SlipEditor(BlindEntry, CellWriter):
             raise
         except pw.OperationalError as exc:
             self._reload_all()
-            if "full" in str(exc):  # "database or disk is full"
+            if is_disk_full(exc):
                 raise ServiceError(
-                    "Disque plein : rien n'est enregistré. Prévenez l'administrateur du serveur."
+                    "Disque plein sur le serveur : la note n'est pas enregistrée. Prévenez "
+                    "l'administrateur (il faut libérer de la place), puis retapez Entrée."
                 ) from exc
             raise ServiceError(
                 "Base de données occupée par un autre poste : rien n'est enregistré, "

@@ -1,0 +1,137 @@
+"""Backing up a SQLite base while colleagues keep working on it (``baktui sauvegarde FICHIER``).
+
+A plain copy of the file misses what is still in its -wal (committed, not yet checkpointed) and
+may catch a page half-written. SQLite's online backup API copies the base page by page, in steps,
+from ONE read snapshot held for the whole copy: in WAL mode a reader never blocks the writers, so
+colleagues keep entering grades, and the copy is the base as it was when the backup began, WAL
+included. Without the held snapshot, each colleague's commit between two steps would restart the
+copy from its first page (a busy base might never be copied).
+
+The copy is written to a temporary file next to the destination (unpredictable name, the rights
+of ``[fichiers]``: :func:`baktui.data.files.write_file`), checked by ``PRAGMA integrity_check``,
+made a standalone file (rollback journal: no -wal or -shm needed to read it), then renamed. An
+existing file is overwritten only when asked (``--remplacer``). A PostgreSQL base is backed up
+with its own tool, pg_dump.
+"""
+
+from __future__ import annotations
+
+import errno
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from baktui.data import db as dbmod
+from baktui.data import files
+from baktui.errors import ServiceError
+from baktui.logs import get_logger
+
+_log = get_logger(__name__)
+
+STEP_PAGES = 1024  # pages copied per step (4 Mo with SQLite's 4 KiB pages)
+
+
+@dataclass(frozen=True)
+class Backup:
+    """A backup written and checked."""
+
+    path: Path
+    size: int  # bytes
+    pages: int
+    elapsed_s: float
+
+    def render(self) -> str:
+        return f"Sauvegarde écrite : {self.path} ({megabytes(self.size)} Mo, intégrité vérifiée)"
+
+
+def megabytes(size: int) -> str:
+    """Bytes in Mo (10⁶ bytes) with a decimal comma: 2 decimals under 1 Mo, 1 under 100."""
+    value = size / 1_000_000
+    digits = 2 if value < 1 else 1 if value < 100 else 0
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def back_up(
+    target: str, out: str | Path, *, replace: bool = False, step_pages: int = STEP_PAGES
+) -> Backup:
+    """Copy the base ``target`` (path or URL) to the file ``out``; ServiceError, nothing
+    written, when it cannot be (a PostgreSQL base, ``out`` already there without ``replace``,
+    a full disk, a copy that fails its integrity check)."""
+    source = dbmod.sqlite_path(target)
+    if source is None:
+        raise ServiceError(
+            f"La base « {dbmod.describe_target(target)} » est sur un serveur PostgreSQL : "
+            "sauvegardez-la avec pg_dump (par exemple « pg_dump -Fc -f bac2026.dump "
+            "NOM_DE_LA_BASE »), baktui sauvegarde ne copie qu'une base SQLite."
+        )
+    if not dbmod.exists(target):
+        raise ServiceError(f"Aucune base baktui à « {source} » : rien à sauvegarder.")
+    out = Path(out).expanduser()
+    _check_destination(source, out, replace)
+    started = time.perf_counter()
+    try:
+        pages = files.write_file(
+            out, lambda temporary: _copy(source, temporary, step_pages), replace=replace
+        )
+    except ServiceError as exc:
+        if not replace and out.exists():  # made meanwhile: never overwritten
+            raise ServiceError(f"{out} existe déjà : ajoutez --remplacer pour l'écraser.") from exc
+        raise
+    return Backup(out, out.stat().st_size, pages, time.perf_counter() - started)
+
+
+def _check_destination(source: Path, out: Path, replace: bool) -> None:
+    if out.is_dir():
+        raise ServiceError(f"{out} est un dossier : donnez le nom du fichier de la sauvegarde.")
+    if not out.parent.is_dir():
+        raise ServiceError(f"{out.parent} : dossier introuvable.")
+    if not (out.exists() or out.is_symlink()):
+        return
+    for suffix in dbmod.SQLITE_FILES:
+        twin = Path(f"{source}{suffix}")
+        if twin.exists() and out.exists() and out.samefile(twin):
+            raise ServiceError(f"{out} est la base elle-même : choisissez un autre fichier.")
+    if not replace:
+        raise ServiceError(
+            f"{out} existe déjà : choisissez un autre nom, ou ajoutez --remplacer pour l'écraser."
+        )
+
+
+def _copy(source: Path, temporary: Path, step_pages: int) -> int:
+    """Copy ``source`` into the (empty) file ``temporary`` and check the copy; its page count."""
+    try:
+        reader = sqlite3.connect(
+            source.resolve().as_uri() + "?mode=ro",  # the backup never writes the base
+            uri=True,
+            timeout=dbmod.BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+        )
+    except sqlite3.Error as exc:
+        raise ServiceError(f"Impossible d'ouvrir « {source} » : {exc}") from exc
+    copy = sqlite3.connect(temporary, isolation_level=None)
+    try:
+        for note in dbmod.secure_files(source):  # a -wal or -shm this reader may have made
+            _log.warning(note)
+        copy.execute("PRAGMA journal_mode = OFF")  # the temporary file is thrown away if it fails
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot begins
+        reader.backup(copy, pages=step_pages)
+        reader.execute("COMMIT")
+        copy.execute("PRAGMA journal_mode = DELETE")  # a standalone file: no -wal to carry
+        problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+        pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            raise OSError(errno.ENOSPC, "database or disk is full") from exc  # « Disque plein : … »
+        raise ServiceError(f"Sauvegarde de « {source} » impossible : {exc}") from exc
+    finally:
+        copy.close()
+        reader.close()
+    if problems != ["ok"]:
+        raise ServiceError(
+            f"La copie de « {source} » ne passe pas le contrôle d'intégrité ({problems[0]}) : "
+            "elle n'est pas gardée. La base elle-même est peut-être abîmée : prévenez "
+            "l'administrateur du serveur."
+        )
+    return pages
