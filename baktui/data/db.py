@@ -97,13 +97,16 @@ def open_database(
     *,
     create: bool = False,
     progress: Callable[[str], object] | None = None,
+    warn: Callable[[str], object] | None = None,
 ) -> peewee.Database:
     """Open the database, bind the models to it and bring its schema up to date.
 
     With ``create=False`` a missing SQLite file is an error (so that a typo in --db does not
     silently create an empty database). Opening again the target the models are bound to reuses
     that database object (the CLI migrates before the app starts; the app opens it again).
-    ``progress`` receives a French line when the schema is upgraded.
+    ``progress`` receives a French line when the schema is upgraded, ``warn`` one when the audit
+    log's protections had been removed (they are put back: see
+    :func:`baktui.data.migrations.restore_audit_protections`), at every opening.
     """
     from baktui.data.migrations import migrate
 
@@ -120,7 +123,7 @@ def open_database(
         _opened["target"] = resolved
     try:
         db.connect(reuse_if_open=True)
-        migrate(db, progress=progress)
+        migrate(db, progress=progress, warn=warn)
     except peewee.DatabaseError as exc:  # unreachable server, locked or not a database file
         db.close()
         _opened.clear()
