@@ -74,8 +74,13 @@ class BaktuiApp(App[None], inherit_bindings=False):
     NOTIFICATION_TIMEOUT = 6
     BINDINGS: ClassVar[list[BindingType]] = []  # see registry.app_bindings(): built per instance
 
-    def __init__(self, db_target: str, config: Config | None = None) -> None:
+    def __init__(
+        self, db_target: str, config: Config | None = None, warnings: Iterable[str] = ()
+    ) -> None:
+        """``warnings``: what opening the base said before the app started (the CLI opens it
+        first), shown once the home screen is up."""
         super().__init__()
+        self._opening_warnings = list(warnings)
         self.config = config or get_config()
         self._bindings = BindingsMap(registry.app_bindings())
         self.db_target = db_target
@@ -105,7 +110,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
     def on_mount(self) -> None:
         """Open the database (fast: a file and its schema version), then show the home screen."""
         try:
-            dbmod.open_database(self.db_target)
+            dbmod.open_database(self.db_target, warn=self._opening_warnings.append)
             dbmod.make_interactive()
             self._checkpointer = dbmod.start_background_checkpoints()
             session = current_session()
@@ -115,6 +120,8 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self._apply_theme()
         self.set_session(session)
         self.switch_mode(HOME_MODE)
+        for warning in self._opening_warnings:  # the audit log's protections had been removed
+            self.notify(warning, severity="error", timeout=3 * ERROR_TIMEOUT, markup=False)
         if self.config.keymap:
             self.call_after_refresh(self._check_keymap)
 

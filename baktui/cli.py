@@ -98,6 +98,22 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
     save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
 
+    check = sub.add_parser(
+        "verifier",
+        help="vérifie que le journal d'audit n'a été ni modifié ni effacé (protections, empreintes)",
+        description="Vérifie les protections du journal d'audit puis l'empreinte de chaque "
+        "entrée, dans l'ordre : nomme la première entrée modifiée, écrite hors de baktui ou "
+        "suivant des entrées effacées (code de sortie 1), sinon compte les entrées vérifiées "
+        "(code 0) et donne l'empreinte de la dernière, à noter hors de la base.",
+    )
+    check.add_argument(
+        "--empreinte",
+        metavar="N:EMPREINTE",
+        type=_noted_seal,
+        help="l'empreinte notée d'une entrée (son numéro, deux-points, au moins les 8 premiers "
+        "caractères) : vérifie qu'elle est toujours là (journal ni réécrit ni amputé)",
+    )
+
     exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
@@ -110,18 +126,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _noted_seal(text: str) -> tuple[int, str]:
+    number, _, seal = text.strip().partition(":")
+    seal = seal.strip().lower()
+    if not (
+        number.strip().isdigit() and len(seal) >= 8 and all(c in "0123456789abcdef" for c in seal)
+    ):
+        raise argparse.ArgumentTypeError(
+            f"« {text} » : attendu le numéro de l'entrée, deux-points, puis au moins 8 caractères "
+            "de son empreinte (ex. 1234:7b39aef8)"
+        )
+    return int(number), seal
+
+
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _open(target: str | None, *, create: bool = False) -> bool:
-    """Open the database for a batch command; print the reason and return False if impossible."""
+def _open(
+    target: str | None,
+    *,
+    create: bool = False,
+    warned: Callable[[str], object] | None = None,
+) -> bool:
+    """Open the database for a batch command; print the reason and return False if impossible.
+
+    A warning of the opening (the audit log's protections had been removed) goes to stderr, and
+    to ``warned``."""
     resolved = dbmod.resolve_target(target)
     if not create and not dbmod.exists(resolved):
         _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
         return False
+
+    def warn(message: str) -> None:
+        _err(message)
+        if warned is not None:
+            warned(message)
+
     try:
-        dbmod.open_database(resolved, create=create, progress=print)
+        dbmod.open_database(resolved, create=create, progress=print, warn=warn)
     except DatabaseError as exc:
         _err(str(exc))
         return False
@@ -130,12 +173,13 @@ def _open(target: str | None, *, create: bool = False) -> bool:
 
 def _run_app(target: str) -> int:
     """Open the base (its schema brought up to date here, before the screen is taken), then run
-    the application on it."""
-    if not _open(target):
+    the application on it (which shows the opening's warnings again)."""
+    warnings: list[str] = []
+    if not _open(target, warned=warnings.append):
         return EXIT_REFUSED
     from baktui.app import BaktuiApp
 
-    app = BaktuiApp(db_target=target)
+    app = BaktuiApp(db_target=target, warnings=warnings)
     app.run()
     return EXIT_REFUSED if app.return_code else EXIT_OK
 
@@ -239,6 +283,17 @@ def cmd_sauvegarde(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verifier(args: argparse.Namespace) -> int:
+    from baktui.services.audit_check import check_audit_log
+
+    warnings: list[str] = []
+    if not _open(args.db, warned=warnings.append):
+        return EXIT_REFUSED
+    report = check_audit_log(restored_at_open=bool(warnings), noted=args.empreinte)
+    print(report.render())
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     from baktui.config import config_files, get_config, known_keys
 
@@ -285,6 +340,7 @@ COMMANDS = {
     "deliberer": cmd_deliberer,
     "export": cmd_export,
     "sauvegarde": cmd_sauvegarde,
+    "verifier": cmd_verifier,
     "config": cmd_config,
 }
 

@@ -31,7 +31,7 @@ SEED = 7
 REG = load_regulation(2026)
 # values that legitimately differ between two builds: when and by whom
 VOLATILE = {
-    "audit_log": {"at", "who"},
+    "audit_log": {"at", "who", "chain"},  # the seals cover when and who
     "exam_session": {"opened_at", "opened_by"},
     "schema_version": {"applied_at"},
 }

@@ -7,12 +7,12 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
+from baktui.data import audit_chain, migrations
 from baktui.data import db as dbmod
-from baktui.data import migrations
 from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
 from baktui.errors import DatabaseError
 
-AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete"}
+AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 
 
 def _triggers(db: pw.Database) -> set[str]:
@@ -26,6 +26,9 @@ def _columns(db: pw.Database, table: str) -> set[str]:
 
 def _make_version_1(db: pw.Database) -> None:
     """What a base written by baktui schema 1 looks like: no timeline column, no triggers."""
+    # schema 4: the audit log's hash chain and its INSERT OR REPLACE guard
+    db.execute_sql("DROP TRIGGER audit_log_no_replace")
+    db.execute_sql("ALTER TABLE audit_log DROP COLUMN chain")
     # schema 3: the lookup's FTS5 name index, its triggers and the établissement index
     for trigger in ("candidate_fts_insert", "candidate_fts_delete", "candidate_fts_update"):
         db.execute_sql(f"DROP TRIGGER {trigger}")
@@ -61,7 +64,7 @@ def test_fresh_base_gets_the_latest_version(db_path: Path) -> None:
 def test_version_1_base_is_brought_forward(db_path: Path) -> None:
     db = dbmod.current_database()
     _make_version_1(db)
-    assert "candidate_id" not in _columns(db, "audit_log")
+    assert not {"candidate_id", "chain"} & _columns(db, "audit_log")
     assert not AUDIT_TRIGGERS & _triggers(db)
     _insert_v1_audit(db, "candidate", "12")
     _insert_v1_audit(db, "candidate", "13")
@@ -77,6 +80,9 @@ def test_version_1_base_is_brought_forward(db_path: Path) -> None:
         for row in AuditLog.select().order_by(AuditLog.id)
     }
     assert backfilled == {("candidate", "12"): 12, ("candidate", "13"): 13, ("grade", "5"): None}
+    # every entry sealed (schema 4), the chain intact
+    assert audit_chain.walk(db).broken is None
+    assert AuditLog.select().where(AuditLog.chain.is_null()).count() == 0
     # the log is append-only again
     assert AUDIT_TRIGGERS <= _triggers(db)
     with pytest.raises(pw.DatabaseError, match="journal d'audit"):

@@ -6,6 +6,10 @@ Services call :func:`create`, :func:`update` and :func:`delete` (or :func:`log` 
 No other module inserts into the audit log (a test checks it). Who is recorded is the real OS
 account of the process (``pwd.getpwuid(os.getuid())``), never an environment variable that
 anyone can set.
+
+Each entry is sealed to the one before (:mod:`baktui.data.audit_chain`): the writer reads the last
+entry's id and seal inside the write transaction, gives the new entries the next ids and computes
+their seals before inserting them. A batch reads the last entry once, whatever its size.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from baktui.data import sql
-from baktui.data.db import write_transaction
+from baktui.data import audit_chain, sql
+from baktui.data.db import current_database, write_transaction
 from baktui.data.models import AuditLog, BaseModel, Candidate
 from baktui.errors import ConflictError, NotFoundError
 
@@ -87,22 +91,28 @@ def _candidate_of(instance: BaseModel) -> int | None:
     return int(candidate_id) if candidate_id is not None else None
 
 
-_COLUMNS = (
-    "at",
-    "who",
-    "action",
-    "entity",
-    "entity_id",
-    "field",
-    "before",
-    "after",
-    "reason",
-    "candidate_id",
-)
+_COLUMNS = audit_chain.HASHED[1:]  # at, who, action, …: what a writer gives
+_SEALED = ("id", *_COLUMNS, "chain")  # what is inserted
 
 
 def _insert_entry(marks: Mapping[str, pw.Value]) -> pw.Query:
-    return AuditLog.insert({getattr(AuditLog, name): marks[name] for name in _COLUMNS})
+    return AuditLog.insert({getattr(AuditLog, name): marks[name] for name in _SEALED})
+
+
+@contextmanager
+def _appending() -> Iterator[pw.Database]:
+    """The write transaction the entries go in: the caller's, or one of their own (so that the
+    last entry read and the new ones inserted are never split by another writer)."""
+    db = current_database()
+    if db.in_transaction():
+        yield db
+        return
+    with write_transaction():
+        yield db
+
+
+def _number(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def log(
@@ -123,18 +133,23 @@ def log(
     Enter writes one entry per keystroke. ``at`` lets a caller stamp the entry with the time it
     also wrote into the record itself.
     """
-    sql.Prepared.get("audit-log", _insert_entry, _COLUMNS).run(
-        at=at or now_iso(),
-        who=current_user(),
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        field=field,
-        before=to_text(before),
-        after=to_text(after),
-        reason=reason,
-        candidate_id=candidate_id,
+    values = (
+        at or now_iso(),
+        current_user(),
+        str(action),
+        str(entity),
+        str(entity_id),
+        str(field),
+        to_text(before),
+        to_text(after),
+        str(reason),
+        _number(candidate_id),
     )
+    with _appending() as db:
+        last_id, last_chain = audit_chain.tail(db)
+        sealed = (last_id + 1, *values)
+        row = dict(zip(_SEALED, (*sealed, audit_chain.link(last_chain, sealed)), strict=True))
+        sql.Prepared.get("audit-log", _insert_entry, _SEALED).run(**row)
 
 
 def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
@@ -149,18 +164,28 @@ def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
         (
             at,
             who,
-            e["action"],
-            e["entity"],
+            str(e["action"]),
+            str(e["entity"]),
             str(e["entity_id"]),
-            e.get("field", ""),
+            str(e.get("field", "")),
             to_text(e.get("before")),
             to_text(e.get("after")),
-            e.get("reason", ""),
-            e.get("candidate_id"),
+            str(e.get("reason", "")),
+            _number(e.get("candidate_id")),
         )
         for e in entries
     ]
-    sql.executemany(sql.insert_sql(AuditLog, _COLUMNS), rows)
+    if not rows:
+        return 0
+    link = audit_chain.link
+    with _appending() as db:
+        last_id, chain = audit_chain.tail(db)
+        sealed = []
+        for number, row in enumerate(rows, last_id + 1):
+            values = (number, *row)
+            chain = link(chain, values)
+            sealed.append((*values, chain))
+        sql.executemany(sql.insert_sql(AuditLog, _SEALED), sealed)
     return len(rows)
 
 

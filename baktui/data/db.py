@@ -136,6 +136,7 @@ def open_database(
     *,
     create: bool = False,
     progress: Callable[[str], object] | None = None,
+    warn: Callable[[str], object] | None = None,
 ) -> peewee.Database:
     """Open the database, bind the models to it and bring its schema up to date.
 
@@ -143,7 +144,9 @@ def open_database(
     silently create an empty database). Opening again the target the models are bound to reuses
     that database object (the CLI migrates before the app starts; the app opens it again).
     ``progress`` receives a French line when the schema is upgraded, and when the rights of the
-    base's files are tightened.
+    base's files are tightened; ``warn`` one when the audit log's protections had been removed
+    (they are put back: see :func:`baktui.data.migrations.restore_audit_protections`), at every
+    opening.
     """
     from baktui.data.migrations import migrate
 
@@ -160,7 +163,7 @@ def open_database(
         _opened["target"] = resolved
     try:
         db.connect(reuse_if_open=True)
-        migrate(db, progress=progress)
+        migrate(db, progress=progress, warn=warn)
     except peewee.DatabaseError as exc:  # unreachable server, locked or not a database file
         db.close()
         _opened.clear()

@@ -14,14 +14,44 @@ import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
+from baktui.data import audit, audit_chain, sql
+from baktui.data.db import write_transaction
 from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
 from baktui.errors import DatabaseError
+from baktui.logs import get_logger
 
-AUDIT_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'le journal d''audit ne se modifie pas'); END",
-    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'le journal d''audit ne se modifie pas'); END",
+log = get_logger(__name__)
+
+_REFUSAL = "le journal d''audit ne se modifie pas"
+
+# The audit log is append-only: these refuse UPDATE and DELETE of its entries (and, on SQLite,
+# INSERT OR REPLACE, which deletes the old row without firing DELETE triggers; on PostgreSQL,
+# TRUNCATE, which fires no row trigger). Checked, and put back, at every opening
+# (:func:`restore_audit_protections`): someone with the file or the server could drop them.
+SQLITE_AUDIT_TRIGGERS = {
+    "audit_log_no_update": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END",
+    "audit_log_no_delete": "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END",
+    "audit_log_no_replace": "CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log "
+    "WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END",
+}
+PG_FUNCTION = "audit_log_append_only"
+PG_FUNCTION_BODY = f" BEGIN RAISE EXCEPTION '{_REFUSAL}'; END; "
+# name -> (pg_trigger.tgtype: 1 row, 2 before, 8 delete, 16 update, 32 truncate; its timing)
+PG_AUDIT_TRIGGERS = {
+    "audit_log_no_update": (1 | 2 | 16, "BEFORE UPDATE ON audit_log FOR EACH ROW"),
+    "audit_log_no_delete": (1 | 2 | 8, "BEFORE DELETE ON audit_log FOR EACH ROW"),
+    "audit_log_no_truncate": (2 | 32, "BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT"),
+}
+RESTORED_WARNING = (
+    "ATTENTION : les protections du journal d'audit avaient été supprimées ; "
+    "elles sont rétablies. Lancez baktui verifier."
+)
+UNRESTORED_WARNING = (
+    "ATTENTION : les protections du journal d'audit ont été supprimées et n'ont pas pu être "
+    "rétablies ({error}) : prévenez l'administrateur de la base. Lancez baktui verifier."
 )
 
 
@@ -31,10 +61,72 @@ def _migrator(db: pw.Database) -> SchemaMigrator:
     return PostgresqlMigrator(db)
 
 
-def _protect_audit_log(db: pw.Database) -> None:
+def missing_audit_protections(db: pw.Database) -> list[str]:
+    """The audit log's triggers that are absent, disabled or not the ones baktui wrote."""
     if isinstance(db, pw.SqliteDatabase):
-        for statement in AUDIT_TRIGGERS:
-            db.execute_sql(statement)
+        rows = db.execute_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        ).fetchall()
+        found = {name: " ".join(str(text).split()) for name, text in rows}
+        return [name for name, text in SQLITE_AUDIT_TRIGGERS.items() if found.get(name) != text]
+    rows = db.execute_sql(
+        "SELECT t.tgname, t.tgtype, t.tgenabled, t.tgqual IS NULL AND t.tgattr::text = '', "
+        "p.proname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE t.tgrelid = 'audit_log'::regclass AND NOT t.tgisinternal"
+    ).fetchall()
+    found = {
+        name: (kind, enabled in ("O", "A") and every_row and proc == PG_FUNCTION, source)
+        for name, kind, enabled, every_row, proc, source in rows
+    }
+    return [
+        name
+        for name, (kind, _) in PG_AUDIT_TRIGGERS.items()
+        if found.get(name, (None, False, ""))[:2] != (kind, True)
+        or found[name][2] != PG_FUNCTION_BODY
+    ]
+
+
+def _protect_audit_log(db: pw.Database, names: list[str] | None = None) -> None:
+    """(Re)create the audit log's triggers, all or ``names``."""
+    if isinstance(db, pw.SqliteDatabase):
+        for name, statement in SQLITE_AUDIT_TRIGGERS.items():
+            if names is None or name in names:
+                db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+                db.execute_sql(statement)
+        return
+    db.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $${PG_FUNCTION_BODY}$$"
+    )
+    for name, (_, timing) in PG_AUDIT_TRIGGERS.items():
+        if names is None or name in names:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name} ON audit_log")
+            db.execute_sql(f"CREATE TRIGGER {name} {timing} EXECUTE FUNCTION {PG_FUNCTION}()")
+
+
+def restore_audit_protections(db: pw.Database) -> list[str]:
+    """Put back the audit log's triggers that someone removed or changed; returns their names.
+
+    Called at every opening of an existing base. Checked first without a lock (the usual case:
+    nothing missing), then again inside a write transaction, so that of two baktui opening the
+    base at the same time only one puts them back. The restoration is itself an audit entry.
+    """
+    if not missing_audit_protections(db):
+        return []
+    with write_transaction():
+        audit_chain.lock(db)
+        missing = missing_audit_protections(db)
+        if missing:
+            _protect_audit_log(db, missing)
+            audit.log(
+                "event",
+                "audit_log",
+                "",
+                "protections",
+                after=f"rétablies : {', '.join(missing)}",
+                reason="protections du journal d'audit supprimées ou modifiées hors de baktui",
+            )
+    return missing
 
 
 def _v2_audit_timeline(db: pw.Database) -> None:
@@ -100,10 +192,37 @@ def _v3_search_index(db: pw.Database) -> None:
         db.execute_sql("PRAGMA analysis_limit = 0")
 
 
+def _v4_audit_chain(db: pw.Database) -> None:
+    """v4: each audit entry sealed to the one before (:mod:`baktui.data.audit_chain`): the
+    existing entries get their seals here, in id order, by batches; and the log also refuses
+    INSERT OR REPLACE (SQLite) and TRUNCATE (PostgreSQL)."""
+    if "chain" not in {c.name for c in db.get_columns("audit_log")}:
+        field = pw.CharField(max_length=64, null=True)
+        run_operations(_migrator(db).add_column("audit_log", "chain", field))
+    # the seals are written by UPDATE, which the triggers refuse: off during this transaction
+    if isinstance(db, pw.SqliteDatabase):
+        for name in SQLITE_AUDIT_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name}")
+    else:
+        for name in PG_AUDIT_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {name} ON audit_log")
+    update = sql.update_sql(AuditLog, ["chain"])
+    previous, sealed = "", []
+    for *values, _ in audit_chain.entries(db):
+        previous = audit_chain.link(previous, values)
+        sealed.append((previous, values[0]))
+        if len(sealed) == audit_chain.WALK_BATCH:
+            sql.executemany(update, sealed)
+            sealed = []
+    sql.executemany(update, sealed)
+    _protect_audit_log(db)
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
     3: _v3_search_index,
+    4: _v4_audit_chain,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 
@@ -120,9 +239,15 @@ def schema_version(db: pw.Database) -> int | None:
     return int(row) if row is not None else None
 
 
-def migrate(db: pw.Database, progress: Callable[[str], object] | None = None) -> int:
-    """Create or upgrade the schema; returns the version reached. ``progress`` is told, in
-    French, when an existing base is upgraded (it can take a while on a large base)."""
+def migrate(
+    db: pw.Database,
+    progress: Callable[[str], object] | None = None,
+    warn: Callable[[str], object] | None = None,
+) -> int:
+    """Create or upgrade the schema and check the audit log's protections; returns the version
+    reached. ``progress`` is told, in French, when an existing base is upgraded (it can take a
+    while on a large base); ``warn`` is told when the audit log's triggers had been removed (they
+    are put back), and the warning goes to the technical log too."""
     version = schema_version(db)
     if version is None:
         with db.atomic():
@@ -144,7 +269,22 @@ def migrate(db: pw.Database, progress: Callable[[str], object] | None = None) ->
             SchemaVersion.create(version=target, applied_at=_now())
     # Tables added to the models since (new tables need no data migration).
     db.create_tables(ALL_MODELS, safe=True)
+    _check_audit_protections(db, warn)
     return LATEST_VERSION
+
+
+def _check_audit_protections(db: pw.Database, warn: Callable[[str], object] | None) -> None:
+    try:
+        restored = restore_audit_protections(db)
+    except pw.DatabaseError as exc:  # a base this account may only read (or not alter), busy
+        log.warning("protections du journal d'audit absentes, non rétablies : %s", exc)
+        if warn is not None:
+            warn(UNRESTORED_WARNING.format(error=exc))
+        return
+    if restored:
+        log.warning("protections du journal d'audit rétablies : %s", ", ".join(restored))
+        if warn is not None:
+            warn(RESTORED_WARNING)
 
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "migrate", "schema_version", "AuditLog"]

@@ -530,7 +530,9 @@ class ExpenseLine(BaseModel):
 class AuditLog(BaseModel):
     """Append-only log of every write: who (OS login), when, what, before, after.
 
-    SQLite triggers refuse UPDATE and DELETE on this table.
+    Triggers refuse UPDATE and DELETE on this table (and, on SQLite, INSERT OR REPLACE of an
+    entry); they are checked and put back at every opening (:mod:`baktui.data.migrations`).
+    ``chain`` seals each entry to the one before (:mod:`baktui.data.audit_chain`).
     """
 
     at = pw.CharField(index=True)
@@ -543,6 +545,7 @@ class AuditLog(BaseModel):
     after = pw.TextField(null=True)
     reason = pw.TextField(default="")
     candidate_id = pw.IntegerField(null=True)  # set for every change touching a candidate: timeline
+    chain = pw.CharField(max_length=64, null=True)  # sha256 hex of the previous chain + this entry
 
     class Meta:
         indexes = ((("entity", "entity_id"), False), (("candidate_id",), False))
