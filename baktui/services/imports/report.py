@@ -111,7 +111,8 @@ def _by_line(issue: LineIssue) -> int:
 
 def _listed(issues: Sequence[LineIssue]) -> list[str]:
     """The issues by line, at most :data:`LISTED_MAX` of them (a hostile file may hold millions)."""
-    ordered = sorted(issues, key=_by_line)
+    # one line, one column, one reason: said once (the cell check and a column's check may agree)
+    ordered = sorted(dict.fromkeys(issues), key=_by_line)
     out = ["  " + issue.render() for issue in ordered[:LISTED_MAX]]
     if len(ordered) > LISTED_MAX:
         out.append(
