@@ -120,3 +120,26 @@ def test_newer_base_is_refused_in_french(db_path: Path) -> None:
     assert "mettez baktui à jour" in message
     # nothing was changed
     assert migrations.schema_version(db) == newer
+
+
+def test_a_schema_4_base_gets_the_reference_data_columns(db_path: Path) -> None:
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS examiner_identifier")
+    for table, column in (
+        ("etablissement", "head_name"),
+        ("etablissement", "active"),
+        ("room", "accessible"),
+        ("room", "extra_time"),
+        ("examiner", "identifier"),
+    ):
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute_sql("DROP TABLE calendar_entry")
+    SchemaVersion.update(version=4).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    assert {"head_name", "active"} <= {c.name for c in db.get_columns("etablissement")}
+    assert {"accessible", "extra_time"} <= {c.name for c in db.get_columns("room")}
+    assert "identifier" in {c.name for c in db.get_columns("examiner")}
+    assert db.table_exists("calendar_entry")
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 5

@@ -16,7 +16,7 @@ from playhouse.migrate import migrate as run_operations
 
 from baktui.data import audit, audit_chain, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+from baktui.data.models import ALL_MODELS, AuditLog, CalendarEntry, SchemaVersion
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
 
@@ -218,11 +218,37 @@ def _v4_audit_chain(db: pw.Database) -> None:
     _protect_audit_log(db)
 
 
+def _v5_reference_data(db: pw.Database) -> None:
+    """v5: what the académie's own files bring: the chef d'établissement and an établissement's
+    activity, a room's accessibility and tiers-temps, the examiners' own identifier, and the
+    calendar of the épreuves by série."""
+    migrator = _migrator(db)
+    wanted = {
+        "etablissement": (
+            ("head_name", pw.CharField(default="")),
+            ("active", pw.BooleanField(default=True)),
+        ),
+        "room": (
+            ("accessible", pw.BooleanField(default=False)),
+            ("extra_time", pw.BooleanField(default=False)),
+        ),
+        "examiner": (("identifier", pw.CharField(null=True)),),
+    }
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
+        if operations:
+            run_operations(*operations)
+    db.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS examiner_identifier ON examiner (identifier)")
+    db.create_tables([CalendarEntry], safe=True)
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
     3: _v3_search_index,
     4: _v4_audit_chain,
+    5: _v5_reference_data,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -129,6 +129,8 @@ class Etablissement(VersionedModel):
     email = pw.CharField(default="")
     phone = pw.CharField(default="")
     name_key = pw.CharField(default="", index=True)  # folded name for search
+    head_name = pw.CharField(default="")  # chef d'établissement, as documents address them
+    active = pw.BooleanField(default=True)
 
 
 class Centre(VersionedModel):
@@ -152,6 +154,8 @@ class Room(BaseModel):
     centre = pw.ForeignKeyField(Centre, backref="rooms", on_delete="CASCADE")
     name = pw.CharField()
     capacity = pw.IntegerField()
+    accessible = pw.BooleanField(default=False)  # wheelchair access
+    extra_time = pw.BooleanField(default=False)  # fit for candidates with tiers-temps
 
     class Meta:
         indexes = ((("centre", "name"), True),)
@@ -163,6 +167,7 @@ class Room(BaseModel):
 class Examiner(VersionedModel):
     """A teacher or professional who marks, examines, or sits on a jury."""
 
+    identifier = pw.CharField(null=True, unique=True)  # the office's own key (NUMEN, matricule…)
     civility = pw.CharField(default="")
     last_name = pw.CharField()
     first_name = pw.CharField()
@@ -180,6 +185,20 @@ class Examiner(VersionedModel):
     vehicle_authorised = pw.BooleanField(default=False)
     annual_km = pw.IntegerField(default=0)  # cumulative km of the year before this session
     active = pw.BooleanField(default=True)
+
+
+class CalendarEntry(BaseModel):
+    """When an épreuve is sat, for one série or (``series`` = "") for all."""
+
+    session = pw.ForeignKeyField(ExamSession, backref="calendar", on_delete="CASCADE")
+    epreuve_code = pw.CharField()
+    series = pw.CharField(default="")
+    day = pw.DateField()
+    start_time = pw.CharField()  # "08:00"
+    duration_min = pw.IntegerField()
+
+    class Meta:
+        indexes = ((("session", "epreuve_code", "series"), True),)
 
 
 class Availability(BaseModel):
@@ -568,6 +587,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Centre,
     Room,
     Examiner,
+    CalendarEntry,
     Availability,
     Jury,
     JuryMember,
