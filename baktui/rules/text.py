@@ -30,6 +30,8 @@ def describe(char: str) -> str:
 
 def control_error(text: str) -> str | None:
     """The refusal of a text holding a control or invisible formatting character, or None."""
+    if text.isprintable():  # the common case, in C: no Cc, Cf, Cs, Co, Zl, Zp character at all
+        return None
     for char in text:
         if unicodedata.category(char) in REFUSED_CATEGORIES:
             return f"caractère de contrôle {describe(char)} refusé"
