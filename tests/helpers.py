@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from baktui.data import audit
 from baktui.data.models import Etablissement
@@ -52,11 +53,21 @@ def office_screens(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
 
 
+async def _workers_done(pilot: Pilot[None]) -> None:
+    """Wait for every running worker; an exclusive worker replaced by a newer one (cancelled,
+    as typing fast does) is expected, not a failure."""
+    for worker in list(pilot.app.workers):
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
+
+
 async def settle(pilot: Pilot[None]) -> None:
     """Let the workers finish and their results reach the screen (three rounds: chained workers)."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await _workers_done(pilot)
     await pilot.pause()
 
 
