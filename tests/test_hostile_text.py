@@ -294,3 +294,12 @@ def test_a_hostile_first_name_is_refused_or_kept_exactly_through_search_card_and
     assert candidate_card(stored.id).profile.first_name == accepted
     issued = issue_confirmations(session.id, [stored.id], out_dir=tmp_path)
     assert issued.path.read_bytes().startswith(b"%PDF")
+
+
+def test_spaces_and_tabs_around_a_value_are_dropped_not_refused(
+    session: SessionInfo, tmp_path: Path
+) -> None:
+    assert import_candidates(session.id, candidates(tmp_path, first="\tLéa \t")).ok
+    assert Candidate.get(Candidate.ine == "0701234561A").first_name == "Léa"
+    report = import_candidates(session.id, candidates(tmp_path, first="Lé\ta"))
+    assert not report.ok and "caractère de contrôle U+0009 refusé" in report.render()

@@ -185,7 +185,7 @@ def cell_issues(table: Table) -> list[LineIssue]:
     issues: list[LineIssue] = []
     for row in table.rows:
         for key, value in row.cells.items():
-            message = text_error(value, CELL_MAX)
+            message = text_error(value.strip(), CELL_MAX)  # spaces around are dropped anyway
             if message:
                 issues.append(LineIssue(row.line, table.headers[key], value, message))
     return issues
