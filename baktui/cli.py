@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     delib.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
     delib.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
+    jur = sub.add_parser("jurys", help="répartit les candidats dans les jurys")
+    jur.add_argument("action", choices=["repartir"], help="ce qu'on fait")
+    jur.add_argument(
+        "--tout", action="store_true", help="replace aussi les candidats qui ont déjà un jury"
+    )
+    jur.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
     conf = sub.add_parser(
         "config", help="montre la configuration en vigueur (fichiers lus, réglages, touches)"
     )
@@ -256,6 +263,12 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
     return _on_session(args, lambda sid: deliberate_session(sid, jury=args.jury).render())
 
 
+def cmd_jurys(args: argparse.Namespace) -> int:
+    from baktui.services.distribution import distribute_candidates
+
+    return _on_session(args, lambda sid: distribute_candidates(sid, reassign=args.tout).render())
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from baktui.services.deliberation_runs import staleness
     from baktui.services.results_export import export_results
@@ -338,6 +351,7 @@ COMMANDS = {
     "init": cmd_init,
     "import": cmd_import,
     "deliberer": cmd_deliberer,
+    "jurys": cmd_jurys,
     "export": cmd_export,
     "sauvegarde": cmd_sauvegarde,
     "verifier": cmd_verifier,

@@ -47,7 +47,17 @@ from openpyxl import load_workbook
 from baktui.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-HEADER = ["ine", "nom", "prenom", "serie", "moyenne", "decision", "mention"]
+HEADER = [
+    "ine",
+    "nom",
+    "prenom",
+    "serie",
+    "moyenne",
+    "decision",
+    "mention",
+    "numero_candidat",
+    "jury",
+]
 
 # Sorted by série, then nom, prénom.
 FIRST_GROUP = [
@@ -67,6 +77,11 @@ FIRST_GROUP = [
 FINAL = [list(row) for row in FIRST_GROUP]
 FINAL[6] = ["0701234570K", "Roux", "Camille", "STI2D", "8,98", "AJOURNE", ""]
 FINAL[9] = ["0701234564D", "Dupont", "Hugo", "STMG", "10,06", "ADMIS", ""]
+# numero_candidat (given at import, in file order) and jury (empty: nobody placed in this base)
+NUMBERS = [11, 10, 5, 6, 7, 2, 12, 3, 9, 4, 1, 8]
+for rows in (FIRST_GROUP, FINAL):
+    for row, n in zip(rows, NUMBERS, strict=True):
+        row += [f"2600000{n:02d}", ""]
 
 
 def read_csv(path: Path) -> list[list[str]]:
@@ -99,6 +114,8 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert (
         "ligne 40, colonne note, valeur « 9,81 » : EMC arrondie au dixième supérieur : 9,9" in out
     )
+    assert run("--db", db, "jurys", "repartir") == 1  # no jury in the base
+    assert "Aucun jury dans la session : importez d'abord les jurys" in capsys.readouterr().err
     assert run("--db", db, "deliberer") == 0
     out = capsys.readouterr().out
     assert "12 nouveaux" in out

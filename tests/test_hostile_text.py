@@ -158,7 +158,17 @@ def test_files_beyond_the_limits_are_refused_before_they_are_read(
 
 # --- Output: the files ---------------------------------------------------------------------
 
-ROW = ("0701234561A", FORMULA, "+cmd|' /C calc'!A0", "STMG", "12,50", "ADMIS", "@SUM(1+1)")
+ROW = (
+    "0701234561A",
+    FORMULA,
+    "+cmd|' /C calc'!A0",
+    "STMG",
+    "12,50",
+    "ADMIS",
+    "@SUM(1+1)",
+    "260000001",
+    "3",
+)
 
 
 def test_the_results_csv_holds_formulas_as_text(tmp_path: Path) -> None:
@@ -174,6 +184,8 @@ def test_the_results_csv_holds_formulas_as_text(tmp_path: Path) -> None:
         "12,50",
         "ADMIS",
         "'@SUM(1+1)",
+        "260000001",
+        "3",
     ]
 
 

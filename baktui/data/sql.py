@@ -27,10 +27,13 @@ def insert_sql(model: type[pw.Model], fields: Sequence[str]) -> str:
     )
 
 
-def update_sql(model: type[pw.Model], fields: Sequence[str]) -> str:
-    """UPDATE of those fields by primary key (the key is the last parameter)."""
+def update_sql(model: type[pw.Model], fields: Sequence[str], *, bump_version: bool = False) -> str:
+    """UPDATE of those fields by primary key (the key is the last parameter); ``bump_version``
+    also adds one to the record's ``version`` (records people edit, optimistic-locked)."""
     db = current_database()
     columns = ", ".join(f'"{model._meta.fields[f].column_name}" = {db.param}' for f in fields)
+    if bump_version:
+        columns += ', "version" = "version" + 1'
     key = model._meta.primary_key.column_name
     return f'UPDATE "{model._meta.table_name}" SET {columns} WHERE "{key}" = {db.param}'
 

@@ -14,7 +14,17 @@ from pathlib import Path
 
 from baktui.rules.cells import csv_row
 
-COLUMNS = ("ine", "nom", "prenom", "serie", "moyenne", "decision", "mention")
+COLUMNS = (
+    "ine",
+    "nom",
+    "prenom",
+    "serie",
+    "moyenne",
+    "decision",
+    "mention",
+    "numero_candidat",
+    "jury",
+)
 SUFFIXES = (".csv", ".xlsx")
 
 

@@ -2,7 +2,8 @@
 
 The candidates of one établissement and series form a block that goes to one jury (a jury sees
 a school's results together, and a teacher sitting in it is kept away from the whole block).
-Blocks are placed largest first into the least-loaded jury of their series, preferring juries
+Blocks are placed largest first into the least-loaded jury of their series (a jury with no
+series listed takes every series), never split, preferring juries
 whose centre de délibération is the block's exam centre and, among those, juries where no
 member teaches in the block's établissement. :func:`plan_distribution` decides; the
 distribution service reads the base, calls it, and writes the moves in one transaction.
@@ -41,7 +42,7 @@ class Plan:
     load: Mapping[int, int]  # jury -> candidates once the plan is applied
     unplaced: int
     blocks: int  # blocks placed
-    problems: tuple[str, ...]  # "aucun jury pour la série STL (3)"
+    missing: tuple[tuple[str, int], ...]  # (series no jury takes, candidates left), by series
 
 
 def plan_distribution(
@@ -57,10 +58,14 @@ def plan_distribution(
     with it, every candidate is placed again. ``member_etablissements`` maps a jury to the
     établissements its members teach in.
     """
-    by_series: dict[str, list[JuryTarget]] = defaultdict(list)
-    for jury in juries:
-        for code in parse_series_codes(jury.series_codes):
-            by_series[code].append(jury)
+    codes = {jury.id: parse_series_codes(jury.series_codes) for jury in juries}
+    by_series: dict[str, list[JuryTarget]] = {}
+
+    def eligible_for(series: str) -> list[JuryTarget]:
+        if series not in by_series:
+            by_series[series] = [j for j in juries if not codes[j.id] or series in codes[j.id]]
+        return by_series[series]
+
     load: Counter[int] = Counter()
     blocks: dict[tuple[str, int | None], list[tuple[int, int | None, int | None]]] = defaultdict(
         list
@@ -72,14 +77,14 @@ def plan_distribution(
         blocks[(series.upper(), etab)].append((cid, centre, jury_id))
     ordered = sorted(blocks.items(), key=lambda item: (-len(item[1]), item[0][0], item[0][1] or 0))
     moves: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
-    problems: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
     unplaced = 0
     placed_blocks = 0
     for (series, etab), members in ordered:
-        eligible = by_series.get(series, [])
+        eligible = eligible_for(series)
         if not eligible:
             unplaced += len(members)
-            problems[f"aucun jury pour la série {series}"] += len(members)
+            missing[series] += len(members)
             continue
         placed_blocks += 1
         chosen = _choose(eligible, members, etab, member_etablissements, load)
@@ -90,7 +95,7 @@ def plan_distribution(
         load=dict(load),
         unplaced=unplaced,
         blocks=placed_blocks,
-        problems=tuple(f"{text} ({n})" for text, n in problems.items()),
+        missing=tuple(sorted(missing.items())),
     )
 
 

@@ -3,8 +3,8 @@
 The plan is :func:`baktui.rules.distribution.plan_distribution` (by series, near the exam
 centre, an établissement's block in one jury, away from its teachers, balanced). Here the base
 is read (juries, their members' établissements, the live candidates), and the moves written:
-one UPDATE per chunk of 500 candidates and one audit entry per candidate moved
-(:func:`baktui.data.audit.log_many`), plus a session event. Read and write happen in one write
+one prepared UPDATE run for all the moved candidates (:func:`baktui.data.sql.executemany`) and
+one audit entry per candidate moved (:func:`baktui.data.audit.log_many`), plus a session event. Read and write happen in one write
 transaction, so that a colleague's change in between cannot be overwritten.
 """
 
@@ -13,54 +13,81 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from baktui.data import audit
+from baktui.data import audit, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Examiner, Jury, JuryMember
 from baktui.errors import ServiceError
 from baktui.rules.distribution import CandidateRow, JuryTarget, Plan, plan_distribution
+from baktui.rules.numbers import thousands
 from baktui.services.missions import LIVE_CANDIDATES
 
 REASON = "répartition dans les jurys"
-_CHUNK = 500  # ids per UPDATE: well under SQLite's limit of bound parameters
 
 
 @dataclass(frozen=True)
 class DistributionSummary:
-    placed: int
+    placed: int  # candidates placed by this run (all of them with --tout)
     unplaced: int
     blocks: int
-    per_jury: tuple[tuple[int, int], ...]  # (jury number, candidates after distribution)
-    problems: tuple[str, ...] = ()
+    per_jury: tuple[tuple[int, str, int], ...]  # (number, series codes, candidates after)
+    missing: tuple[tuple[str, int], ...] = ()  # (series no jury takes, candidates left)
+    kept: int = 0  # candidates who already had a jury and kept it
+    moved: int = 0  # of those placed, the ones whose jury changed (written and audited)
 
     def render(self) -> str:
-        text = f"{self.placed} candidats répartis ({self.blocks} groupes d'établissement)."
+        """« 1 234 candidats répartis : jury 1 (STMG) 412, jury 2 (STI2D, STL) 398 ; 3 candidats
+        sans jury possible (série STHR : aucun jury) »."""
+        text = f"{_count(self.placed, 'candidat')} réparti{'s' if self.placed > 1 else ''}"
+        if self.blocks:
+            text += f" ({_count(self.blocks, 'groupe')} d'établissement)"
+        if self.moved != self.placed:
+            text += f", {thousands(self.moved)} changent de jury"
+        if self.kept:
+            text += f", {thousands(self.kept)} déjà placés gardent leur jury"
+        shown = [
+            f"jury {number} ({codes.replace(',', ', ') or 'toutes séries'}) {thousands(n)}"
+            for number, codes, n in self.per_jury
+        ]
+        text += " : " + ", ".join(shown)
         if self.unplaced:
-            text += f" {self.unplaced} sans jury : " + " ; ".join(self.problems)
-        return text
+            why = " ; ".join(
+                f"série {series} : aucun jury"
+                + (f", {thousands(n)}" if len(self.missing) > 1 else "")
+                for series, n in self.missing
+            )
+            text += f" ; {_count(self.unplaced, 'candidat')} sans jury possible ({why})"
+        return text + "."
+
+
+def _count(n: int, word: str) -> str:
+    return f"{thousands(n)} {word}{'s' if n > 1 else ''}"
 
 
 def distribute_candidates(session_id: int, *, reassign: bool = False) -> DistributionSummary:
     """Put candidates into juries: by series, near their centre, balanced, établissements together.
 
     Without ``reassign`` only candidates with no jury are placed (the others stay and count in
-    the loads).
+    the loads); with it (``baktui jurys repartir --tout``) everyone is placed again.
     """
     with write_transaction():
         juries = _juries(session_id)
+        candidates = _candidates(session_id)
         plan = plan_distribution(
             juries,
-            _candidates(session_id),
+            candidates,
             _member_etablissements([j.id for j in juries]),
             reassign=reassign,
         )
-        placed = _write(session_id, plan)
-    numbers = {j.id: j.number for j in juries}
+        moved = _write(session_id, plan)
+    kept = 0 if reassign else sum(1 for row in candidates if row[4] is not None)
     return DistributionSummary(
-        placed=placed,
+        placed=sum(len(items) for items in plan.moves.values()),
         unplaced=plan.unplaced,
         blocks=plan.blocks,
-        per_jury=tuple(sorted((numbers[j], n) for j, n in plan.load.items())),
-        problems=plan.problems,
+        per_jury=tuple((j.number, j.series_codes, plan.load.get(j.id, 0)) for j in juries),
+        missing=plan.missing,
+        kept=kept,
+        moved=moved,
     )
 
 
@@ -75,7 +102,9 @@ def _juries(session_id: int) -> list[JuryTarget]:
         .tuples()
     ]
     if not juries:
-        raise ServiceError("Aucun jury dans cette session : créez d'abord les jurys.")
+        raise ServiceError(
+            "Aucun jury dans la session : importez d'abord les jurys (baktui import jurys)."
+        )
     return juries
 
 
@@ -107,30 +136,37 @@ def _candidates(session_id: int) -> list[CandidateRow]:
 
 
 def _write(session_id: int, plan: Plan) -> int:
-    """Move the candidates the plan moves (in the caller's transaction); how many moved."""
-    placed = 0
-    for jury_id, items in plan.moves.items():
-        moved = [(cid, old) for cid, old in items if old != jury_id]
-        ids = [cid for cid, _ in moved]
-        for start in range(0, len(ids), _CHUNK):
-            Candidate.update(jury=jury_id, version=Candidate.version + 1).where(
-                Candidate.id.in_(ids[start : start + _CHUNK])
-            ).execute()
-        audit.log_many(
-            {
-                "action": "update",
-                "entity": "candidate",
-                "entity_id": cid,
-                "field": "jury",
-                "before": old,
-                "after": jury_id,
-                "reason": REASON,
-                "candidate_id": cid,
-            }
-            for cid, old in moved
-        )
-        placed += len(ids)
-    audit.log(
-        "event", "session", session_id, "jurys", after=f"{placed} candidats répartis", reason=REASON
+    """Move the candidates the plan moves (in the caller's transaction): one prepared UPDATE run
+    for every moved candidate and one audit entry each, in bulk; returns how many moved."""
+    moved = [
+        (cid, old, jury_id)
+        for jury_id, items in plan.moves.items()
+        for cid, old in items
+        if old != jury_id
+    ]
+    sql.executemany(
+        sql.update_sql(Candidate, ["jury"], bump_version=True),
+        [(jury_id, cid) for cid, _, jury_id in moved],
     )
-    return placed
+    audit.log_many(
+        {
+            "action": "update",
+            "entity": "candidate",
+            "entity_id": cid,
+            "field": "jury",
+            "before": old,
+            "after": jury_id,
+            "reason": REASON,
+            "candidate_id": cid,
+        }
+        for cid, old, jury_id in moved
+    )
+    audit.log(
+        "event",
+        "session",
+        session_id,
+        "jurys",
+        after=f"{len(moved)} candidats changent de jury",
+        reason=REASON,
+    )
+    return len(moved)

@@ -1,6 +1,7 @@
 """Exporting the results of a session (CSV for Excel, or XLSX) from the Result table.
 
-Columns ``ine;nom;prenom;serie;moyenne;decision;mention``; the average is TRUNCATED to two
+Columns ``ine;nom;prenom;serie;moyenne;decision;mention;numero_candidat;jury`` (the jury's
+number, empty for a candidate not yet placed); the average is TRUNCATED to two
 decimals with a decimal comma (9,999… -> 9,99), empty for INCOMPLET. Rows are sorted by série,
 then nom and prénom (accent-insensitive), and streamed to the renderer. The export refuses to run
 while some candidate has no result: run ``baktui deliberer`` first, so that the file never mixes
@@ -16,7 +17,7 @@ from pathlib import Path
 from peewee import JOIN
 
 from baktui.data import files
-from baktui.data.models import Candidate, Result
+from baktui.data.models import Candidate, Jury, Result
 from baktui.errors import ServiceError
 from baktui.exports.results import SUFFIXES, write_results
 from baktui.rules.decision import INCOMPLET
@@ -56,16 +57,31 @@ def result_rows(session_id: int) -> Iterator[tuple[str, ...]]:
             Result.average,
             Result.decision,
             Result.mention,
+            Candidate.number,
+            Jury.number,
         )
         .join(Result, on=(Result.candidate == Candidate.id))
+        .switch(Candidate)
+        .join(Jury, join_type=JOIN.LEFT_OUTER, on=(Candidate.jury == Jury.id))
         .where((Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE))
         .order_by(Candidate.series, Candidate.name_key, Candidate.ine)
     )
     batch: list[tuple[tuple[str, str, str], tuple[str, ...]]] = []
     current = None
-    for ine, last, first, series, average, decision, mention in query.tuples().iterator():
+    for (
+        ine,
+        last,
+        first,
+        series,
+        average,
+        decision,
+        mention,
+        number,
+        jury,
+    ) in query.tuples().iterator():
         shown = "" if average is None or decision == INCOMPLET else truncate_2(Fraction(average))
-        row = (ine, last, first, series, shown, decision, mention or "")
+        jury_text = "" if jury is None else str(jury)
+        row = (ine, last, first, series, shown, decision, mention or "", number, jury_text)
         # name_key is "last first" folded; the exact order is nom then prénom, settled here
         # within a série (the query only brings rows grouped by série in nearly that order)
         if series != current and batch:
