@@ -24,8 +24,10 @@ from baktui.services.imports.common import (
     apply_changes,
     bulk_create,
     count,
+    read_lines,
+    start,
 )
-from baktui.services.imports.report import ImportReport, LineIssue, open_table
+from baktui.services.imports.report import ImportReport, LineIssue
 from baktui.services.imports.tabular import Row, Table
 from baktui.services.sessions import regulation_of
 
@@ -43,7 +45,9 @@ class _Line:
     values: dict[str, Any]  # day, start_time, duration_min
 
 
-def _parse(reg: Regulation, year: int, table: Table, row: Row) -> tuple[_Line, list[LineIssue]]:
+def _parse(
+    reg: Regulation, year: int, table: Table, row: Row, seen: FirstLines
+) -> tuple[_Line, list[LineIssue]]:
     check = LineCheck(table, row)
     code = code_upper(row.get("epreuve"))
     if not reg.has_epreuve(code):
@@ -52,6 +56,7 @@ def _parse(reg: Regulation, year: int, table: Table, row: Row) -> tuple[_Line, l
     series = code_upper(row.get("serie"))
     if series and series not in reg.series_codes:
         check.refuse("serie", f"série inconnue (séries : {', '.join(reg.series_codes)})")
+    seen.check(check, (code, series), "epreuve", "épreuve (et série)")
     values: dict[str, Any] = {}
     try:
         values["day"] = parse_date_fr(row.get("date"))
@@ -71,24 +76,16 @@ def _parse(reg: Regulation, year: int, table: Table, row: Row) -> tuple[_Line, l
 def import_calendar(session_id: int, path: Path | str) -> ImportReport:
     """Import (create or update) the calendar of a CSV/XLSX file into the session; all or
     nothing. A line for all séries also dates the épreuve of the session."""
-    path = Path(path)
-    report = ImportReport("dates d'épreuves", path.name)
-    table = open_table(report, path, REQUIRED, (), ALIASES)
+    report, table = start("dates d'épreuves", path, REQUIRED, (), ALIASES)
     if table is None:
         return report
     reg = regulation_of(session_id)
     year = ExamSession.get_by_id(session_id).year
-    lines: list[_Line] = []
     seen = FirstLines()
-    for row in table.rows:
-        line, errors = _parse(reg, year, table, row)
-        check = LineCheck(table, row)
-        seen.check(check, (line.code, line.series), "epreuve", "épreuve (et série)")
-        report.errors.extend(errors + check.errors)
-        lines.append(line)
-    if report.errors:
+    lines = read_lines(report, table, lambda row: _parse(reg, year, table, row, seen))
+    if lines is None:
         return report
-    reason = f"import du calendrier ({path.name})"
+    reason = f"import du calendrier ({report.file})"
     with write_transaction():
         existing = {
             (e.epreuve_code, e.series): e

@@ -10,15 +10,43 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 from baktui.data import audit, sql
 from baktui.data.models import BaseModel
-from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
+from baktui.services.imports.report import ImportReport, LineIssue, open_table, tidy_reason
 from baktui.services.imports.tabular import Row, Table
 
 _CODES_SPLIT = re.compile(r"[\s,;]+")
+L = TypeVar("L")
+
+
+def read_lines(
+    report: ImportReport,
+    table: Table | None,
+    parse: Callable[[Row], tuple[L, list[LineIssue]]],
+) -> list[L] | None:
+    """Every line parsed (before any write); None when the file or one line is refused."""
+    if table is None:
+        return None
+    lines = []
+    for row in table.rows:
+        line, errors = parse(row)
+        report.errors.extend(errors)
+        lines.append(line)
+    return None if report.errors else lines
+
+
+def start(
+    kind: str, path: Path | str, required: Sequence[str], optional: Sequence[str],
+    aliases: Mapping[str, str],
+) -> tuple[ImportReport, Table | None]:  # fmt: skip
+    """The report of an import and its table (None when the file is refused)."""
+    path = Path(path)
+    report = ImportReport(kind, path.name)
+    return report, open_table(report, path, required, optional, aliases)
 
 
 class LineCheck:

@@ -31,9 +31,11 @@ from baktui.services.imports.common import (
     apply_changes,
     bulk_create,
     count,
+    read_lines,
     split_codes,
+    start,
 )
-from baktui.services.imports.report import ImportReport, chunks, open_table
+from baktui.services.imports.report import ImportReport, LineIssue, chunks
 from baktui.services.imports.tabular import Row, Table
 from baktui.services.sessions import regulation_of
 
@@ -61,7 +63,9 @@ def corps_code(text: str) -> str | None:
     return code if code in CORPS_LABELS else None
 
 
-def _parse(reg: Regulation, table: Table, row: Row, etabs: dict[str, int]) -> tuple[_Line, list]:
+def _parse(
+    reg: Regulation, table: Table, row: Row, etabs: dict[str, int], seen: FirstLines
+) -> tuple[_Line, list[LineIssue]]:
     check = LineCheck(table, row)
     values: dict[str, Any] = {}
     for column, field, what in (("nom", "last_name", "nom"), ("prenom", "first_name", "prénom")):
@@ -121,7 +125,12 @@ def _parse(reg: Regulation, table: Table, row: Row, etabs: dict[str, int]) -> tu
         check.refuse("identifiant", message)
     if identifier:
         values["identifier"] = identifier
-    key = ("id", identifier) if identifier else ("nom", values["name_key"], uai)
+    if identifier:
+        key: tuple[str, ...] = ("id", identifier)
+        seen.check(check, key, "identifiant", "identifiant")
+    else:
+        key = ("nom", values["name_key"], uai)
+        seen.check(check, key, "nom", "examinateur (nom, prénom, UAI)")
     line = _Line(row, key, values, (fold(commune), postcode))
     return line, check.errors
 
@@ -170,27 +179,16 @@ def _commune_ids(lines: list[_Line], reason: str) -> dict[CommuneKey, int]:
 
 def import_examiners(session_id: int, path: Path | str) -> ImportReport:
     """Import (create or update) the examiners of a CSV/XLSX file; all or nothing."""
-    path = Path(path)
-    report = ImportReport("examinateurs", path.name)
-    table = open_table(report, path, REQUIRED, OPTIONAL, ALIASES)
+    report, table = start("examinateurs", path, REQUIRED, OPTIONAL, ALIASES)
     if table is None:
         return report
     reg = regulation_of(session_id)
     etabs = _etablissements({r.get("uai").upper().replace(" ", "") for r in table.rows})
-    lines: list[_Line] = []
-    seen, seen_ids = FirstLines(), FirstLines()
-    for row in table.rows:
-        line, errors = _parse(reg, table, row, etabs)
-        check = LineCheck(table, row)
-        if line.key[0] == "id":
-            seen_ids.check(check, line.key, "identifiant", "identifiant")
-        else:
-            seen.check(check, line.key, "nom", "examinateur (nom, prénom, UAI)")
-        report.errors.extend(errors + check.errors)
-        lines.append(line)
-    if report.errors:
+    seen = FirstLines()
+    lines = read_lines(report, table, lambda row: _parse(reg, table, row, etabs, seen))
+    if lines is None:
         return report
-    reason = f"import des examinateurs ({path.name})"
+    reason = f"import des examinateurs ({report.file})"
     with write_transaction():
         communes = _commune_ids(lines, reason)
         by_identifier, by_name = _existing()

@@ -21,9 +21,11 @@ from baktui.services.imports.common import (
     apply_changes,
     bulk_create,
     count,
+    read_lines,
     split_codes,
+    start,
 )
-from baktui.services.imports.report import ImportReport, LineIssue, open_table
+from baktui.services.imports.report import ImportReport, LineIssue
 from baktui.services.imports.tabular import Row, Table
 from baktui.services.juries import ensure_member
 from baktui.services.sessions import regulation_of
@@ -55,9 +57,12 @@ def _parse(
     row: Row,
     centres: dict[str, int],
     examiners: dict[str, Examiner],
+    seen: FirstLines,
 ) -> tuple[_Line, list[LineIssue]]:
     check = LineCheck(table, row)
     number = check.positive_int("numero", "numéro de jury") or 0
+    if number:
+        seen.check(check, number, "numero", "jury")
     codes = split_codes(row.get("series"))
     unknown = [c for c in codes if c not in series_codes]
     if unknown:
@@ -110,26 +115,17 @@ def _examiners(table: Table) -> dict[str, Examiner]:
 
 def import_juries(session_id: int, path: Path | str) -> ImportReport:
     """Import (create or update) the juries of a CSV/XLSX file into the session; all or nothing."""
-    path = Path(path)
-    report = ImportReport("jurys", path.name)
-    table = open_table(report, path, REQUIRED, OPTIONAL, ALIASES)
+    report, table = start("jurys", path, REQUIRED, OPTIONAL, ALIASES)
     if table is None:
         return report
     series_codes = regulation_of(session_id).series_codes
-    centres, examiners = _centres(session_id), _examiners(table)
-    lines: list[_Line] = []
-    seen = FirstLines()
-    for row in table.rows:
-        line, errors = _parse(series_codes, table, row, centres, examiners)
-        if line.number:
-            check = LineCheck(table, row)
-            seen.check(check, line.number, "numero", "jury")
-            errors += check.errors
-        report.errors.extend(errors)
-        lines.append(line)
-    if report.errors:
+    centres, examiners, seen = _centres(session_id), _examiners(table), FirstLines()
+    lines = read_lines(
+        report, table, lambda row: _parse(series_codes, table, row, centres, examiners, seen)
+    )
+    if lines is None:
         return report
-    reason = f"import des jurys ({path.name})"
+    reason = f"import des jurys ({report.file})"
     with write_transaction():
         existing = {j.number: j for j in Jury.select().where(Jury.session == session_id)}
         new = [
