@@ -244,3 +244,36 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     bad = _write(tmp_path / "c.csv", "epreuve;serie;date;heure;duree\nPHI;;31/02/2026;08:00;240\n")
     assert main(["--db", str(db), "import", "calendrier", str(bad)]) == 1
     assert "ligne 2, colonne date, valeur « 31/02/2026 »" in capsys.readouterr().out
+
+
+def test_jury_officer_changed_steps_down(places: SessionInfo, tmp_path: Path) -> None:
+    assert import_examiners(places.id, SAMPLES / "examinateurs.csv").ok
+    assert import_juries(places.id, SAMPLES / "jurys.csv").ok
+    path = _write(
+        tmp_path / "j.csv", "numero;series;centre;president\n1;STI2D STL;0690026D;EX0002\n"
+    )
+    first = _last_audit()
+    report = import_juries(places.id, path)
+    assert report.ok and report.updated == 1, report.render()
+    jury = Jury.get(Jury.number == 1)
+    assert jury.president.identifier == "EX0002" and jury.vice_president.identifier == "EX0004"
+    roles = {
+        m.examiner.identifier: m.role for m in JuryMember.select().where(JuryMember.jury == jury)
+    }
+    assert roles == {"EX0001": "membre", "EX0002": "president", "EX0004": "vice_president"}
+    entry = AuditLog.get((AuditLog.id > first) & (AuditLog.field == "president"))
+    ex1, ex2 = (Examiner.get(Examiner.identifier == i).id for i in ("EX0001", "EX0002"))
+    assert (entry.before, entry.after) == (str(ex1), str(ex2))
+
+
+def test_xlsx_calendar_with_date_cells(places: SessionInfo, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Épreuve", "Série", "Date", "Heure", "Durée"])
+    sheet.append(["PHI", None, dt.datetime(2026, 6, 15), "08:00", 240])
+    book.save(tmp_path / "cal.xlsx")
+    report = import_calendar(places.id, tmp_path / "cal.xlsx")
+    assert report.ok and report.created == 1, report.render()
+    assert CalendarEntry.get().day == dt.date(2026, 6, 15)
