@@ -284,7 +284,9 @@ def test_a_hostile_first_name_is_refused_or_kept_exactly_through_search_card_and
     assert all(c == "\n" or unicodedata.category(c) not in REFUSED_CATEGORIES for c in text)
     accepted = clean_spaces(first)
     if not report.ok:
-        assert name_error(accepted) is not None or not accepted.strip(), text
+        # a cell holding a control character (a tab too) is refused before its spaces are tidied
+        refused = control_error(first) is not None or name_error(accepted) is not None
+        assert refused or not accepted.strip(), text
         return
     assert name_error(accepted) is None
     stored = Candidate.get(Candidate.ine == "0701234561A")
