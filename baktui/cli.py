@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=["normale", "remplacement"], default="normale", help="type de session"
     )
 
-    imp = sub.add_parser("import", help="importe un fichier de candidats ou de notes (CSV, XLSX)")
-    imp.add_argument("what", choices=["candidats", "notes"], help="nature du fichier")
+    imp = sub.add_parser("import", help="importe un fichier (candidats, notes…) CSV ou XLSX")
+    imp.add_argument("what", choices=list(IMPORTS), help="nature du fichier")
     imp.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
     imp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
@@ -240,11 +240,20 @@ def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from baktui.services.imports.candidates import import_candidates
-    from baktui.services.imports.grades import import_grades
+IMPORTS = {  # baktui import WHAT: the module and function of baktui.services.imports
+    "candidats": ("candidates", "import_candidates"),
+    "notes": ("grades", "import_grades"),
+    "examinateurs": ("examiners", "import_examiners"),
+    "jurys": ("juries", "import_juries"),
+    "calendrier": ("calendar", "import_calendar"),
+}
 
-    run = import_candidates if args.what == "candidats" else import_grades
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import importlib
+
+    module, name = IMPORTS[args.what]
+    run = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
     refused = False
 
     def imported(session_id: int) -> str:

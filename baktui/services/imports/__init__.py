@@ -1,9 +1,11 @@
-"""Importing the files offices send (CSV or XLSX): candidates and grades.
+"""Importing the files offices send (CSV or XLSX): candidates, grades, examiners, juries, calendar.
 
 - :mod:`.report`: the French report, refused lines, the columns of a file (the shared contract:
   all or nothing, audited, idempotent);
 - :mod:`.candidates`: ``import_candidates``;
 - :mod:`.grade_lines` and :mod:`.grades`: ``import_grades``;
+- :mod:`.examiners`, :mod:`.juries`, :mod:`.calendar`: ``import_examiners``, ``import_juries``,
+  ``import_calendar``, on the line checks and bulk writes of :mod:`.common`;
 - :mod:`.tabular`: reading CSV (any separator, UTF-8 or Windows-1252) and XLSX files.
 
 See the README section "Formats de fichiers" for the columns.

@@ -53,7 +53,7 @@ class LineIssue:
 class ImportReport:
     """What an import did (or refused), rendered in French for the CLI and the screens."""
 
-    kind: str  # "candidats" | "notes"
+    kind: str  # "candidats" | "notes" | "examinateurs" | "jurys" | "dates d'épreuves"
     file: str
     lines: int = 0
     created: int = 0
@@ -71,7 +71,8 @@ class ImportReport:
         return self.fatal is None and not self.errors
 
     def render(self) -> str:
-        e = "" if self.kind == "candidats" else "e"  # agreement: candidats créés, notes créées
+        # agreement: candidats créés, notes créées
+        e = "" if self.kind in ("candidats", "examinateurs", "jurys") else "e"
         title = f"Import des {self.kind} — {self.file}"
         if self.fatal is not None:
             return f"{title}\nImport refusé : {self.fatal}\nRien n'a été enregistré."
