@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=["normale", "remplacement"], default="normale", help="type de session"
     )
 
-    imp = sub.add_parser("import", help="importe un fichier de candidats ou de notes (CSV, XLSX)")
-    imp.add_argument("what", choices=["candidats", "notes"], help="nature du fichier")
+    imp = sub.add_parser("import", help="importe un fichier de candidats, notes, établissements…")
+    imp.add_argument("what", choices=IMPORTS, help="nature du fichier (CSV, XLSX)")
     imp.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
     imp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
@@ -233,11 +233,19 @@ def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace) -> int:
-    from baktui.services.imports.candidates import import_candidates
-    from baktui.services.imports.grades import import_grades
+IMPORTS = ("candidats", "notes", "etablissements", "centres", "salles")  # `baktui import` reads
 
-    run = import_candidates if args.what == "candidats" else import_grades
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from baktui.services.imports import candidates, centres, etablissements, grades
+
+    run = {
+        "candidats": candidates.import_candidates,
+        "notes": grades.import_grades,
+        "etablissements": lambda _session, path: etablissements.import_etablissements(path),
+        "centres": centres.import_centres,
+        "salles": centres.import_rooms,
+    }[args.what]
     refused = False
 
     def imported(session_id: int) -> str:

@@ -28,6 +28,7 @@ from baktui.services.imports.tabular import (
 SOURCE = "import"  # Grade.source of imported grades
 CHUNK = 500  # values per "IN (...)" query
 LISTED_MAX = 200  # refusals or warnings a report lists
+FEMININE = frozenset({"notes", "salles"})  # the kinds whose past participles agree in -e
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class LineIssue:
 class ImportReport:
     """What an import did (or refused), rendered in French for the CLI and the screens."""
 
-    kind: str  # "candidats" | "notes"
+    kind: str  # "candidats" | "notes" | "établissements" | "centres" | "salles"
     file: str
     lines: int = 0
     created: int = 0
@@ -71,7 +72,7 @@ class ImportReport:
         return self.fatal is None and not self.errors
 
     def render(self) -> str:
-        e = "" if self.kind == "candidats" else "e"  # agreement: candidats créés, notes créées
+        e = "e" if self.kind in FEMININE else ""  # agreement: candidats créés, notes créées
         title = f"Import des {self.kind} — {self.file}"
         if self.fatal is not None:
             return f"{title}\nImport refusé : {self.fatal}\nRien n'a été enregistré."
