@@ -11,7 +11,6 @@ from typing import Any
 from baktui.data.db import write_transaction
 from baktui.data.models import Centre, Etablissement, Room
 from baktui.rules.identifiers import fold
-from baktui.rules.text import name_error
 from baktui.services.imports.reference import (
     Communes,
     LineCheck,
@@ -82,7 +81,7 @@ def import_centres(session_id: int, path: Path | str) -> ImportReport:
             "etablissement": etabs.get(uai),
         }
         values["name"] = check.text("nom", "nom du centre")
-        values["_commune"] = (check.text("commune", "commune", check=name_error), check.postcode())
+        values["_commune"] = (check.text("commune", "commune"), check.postcode())
         if check.present("adresse"):
             values["address"] = check.text("adresse")
         values.update(_roles(check))

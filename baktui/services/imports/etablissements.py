@@ -12,7 +12,6 @@ from typing import Any
 from baktui.data.db import write_transaction
 from baktui.data.models import Etablissement
 from baktui.rules.identifiers import email_error, fold, phone_error, phone_normalise
-from baktui.rules.text import name_error
 from baktui.services.imports.reference import (
     Communes,
     LineCheck,
@@ -48,7 +47,7 @@ def _parse(check: LineCheck, seen: dict[Hashable, int]) -> tuple[Hashable, dict[
         duplicate(check, uai, seen, "uai", "UAI déjà présent")
     name = check.text("nom", "nom de l'établissement")
     values: dict[str, Any] = {"uai": uai, "name": name, "name_key": fold(name)}
-    values["_commune"] = (check.text("commune", "commune", check=name_error), check.postcode())
+    values["_commune"] = (check.text("commune", "commune"), check.postcode())
     if check.present("secteur"):
         sector = SECTORS.get(fold(check.row.get("secteur")))
         if sector is None:
