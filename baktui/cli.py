@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=["normale", "remplacement"], default="normale", help="type de session"
     )
 
-    imp = sub.add_parser("import", help="importe un fichier (candidats, notes…) CSV ou XLSX")
-    imp.add_argument("what", choices=list(IMPORTS), help="nature du fichier")
+    imp = sub.add_parser("import", help="importe un fichier de candidats, notes, établissements…")
+    imp.add_argument("what", choices=list(IMPORTS), help="nature du fichier (CSV, XLSX)")
     imp.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
     imp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
@@ -246,14 +246,19 @@ IMPORTS = {  # baktui import WHAT: the module and function of baktui.services.im
     "examinateurs": ("examiners", "import_examiners"),
     "jurys": ("juries", "import_juries"),
     "calendrier": ("calendar", "import_calendar"),
+    "etablissements": ("etablissements", "import_etablissements"),
+    "centres": ("centres", "import_centres"),
+    "salles": ("centres", "import_rooms"),
 }
+SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     import importlib
 
     module, name = IMPORTS[args.what]
-    run = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
+    function = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
+    run = (lambda _session, path: function(path)) if args.what in SESSIONLESS else function
     refused = False
 
     def imported(session_id: int) -> str:

@@ -115,3 +115,17 @@ def test_the_guards_can_fail() -> None:
     assert sorted(_writes_to_audit_log(sample)) == [1, 2]
     assert [n.lineno for n in ast.walk(sample) if _raw_executemany(n)] == [3]
     assert not any(_raw_executemany(n) for n in ast.walk(ast.parse("sql.executemany(q, rows)")))
+
+
+def test_every_table_shows_its_text_as_text() -> None:
+    """Textual's own DataTable reads a str cell as markup (a name « Paul [/] » crashed F2):
+    screens and widgets use baktui's, which never does."""
+    import re
+
+    direct = re.compile(r"^from textual\.widgets import .*\bDataTable\b", re.M)
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "data_table.py" and direct.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

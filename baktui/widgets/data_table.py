@@ -2,27 +2,25 @@
 
 Textual renders a ``str`` cell through ``Text.from_markup``: a candidate named ``Paul [/]``
 crashed F2 (``MarkupError``) and ``[link=…]Jean[/link]`` showed "Jean" over a hidden link. Every
-table of baktui is this one (a test checks that no screen uses Textual's directly); its cells
-keep their plain text for ``get_row``/``get_cell`` (only a ``[`` is escaped, as rich does).
+table of baktui is this one; a text that markup could read is given as a rich ``Text``, shown
+exactly as it is.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
+from rich.text import Text
 from textual.widgets import DataTable as _TextualDataTable
 from textual.widgets.data_table import CellType, RowKey
 
 
 def plain(value: Any) -> Any:
-    """A cell value that renders as the text it holds (a str's ``[`` escaped); others as given."""
-    if not isinstance(value, str) or "[" not in value:
-        return value
-    # rich's escape doubles a final backslash that from_markup then keeps: escape the text
-    # before the trailing backslashes, which markup never reads anyway
-    body = value.rstrip("\\")
-    return escape(body) + value[len(body) :]
+    """A cell value that renders as the text it holds: a str that markup could read (a ``[`` or
+    a backslash) becomes a rich ``Text`` (``str()`` of it is the text); others as given."""
+    if isinstance(value, str) and ("[" in value or "\\" in value):
+        return Text(value)
+    return value
 
 
 class DataTable(_TextualDataTable[CellType]):

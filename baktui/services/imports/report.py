@@ -28,6 +28,9 @@ from baktui.services.imports.tabular import (
 SOURCE = "import"  # Grade.source of imported grades
 CHUNK = 500  # values per "IN (...)" query
 LISTED_MAX = 200  # refusals or warnings a report lists
+FEMININE = frozenset(
+    {"notes", "salles", "dates d'épreuves"}
+)  # the kinds whose past participles agree in -e
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class LineIssue:
 class ImportReport:
     """What an import did (or refused), rendered in French for the CLI and the screens."""
 
-    kind: str  # "candidats" | "notes" | "examinateurs" | "jurys" | "dates d'épreuves"
+    kind: str  # "candidats", "notes", "établissements", "examinateurs", "dates d'épreuves"…
     file: str
     lines: int = 0
     created: int = 0
@@ -71,8 +74,7 @@ class ImportReport:
         return self.fatal is None and not self.errors
 
     def render(self) -> str:
-        # agreement: candidats créés, notes créées
-        e = "" if self.kind in ("candidats", "examinateurs", "jurys") else "e"
+        e = "e" if self.kind in FEMININE else ""  # agreement: candidats créés, notes créées
         title = f"Import des {self.kind} — {self.file}"
         if self.fatal is not None:
             return f"{title}\nImport refusé : {self.fatal}\nRien n'a été enregistré."
