@@ -63,6 +63,8 @@ def test_an_academie_built_from_the_sample_files(
     ]
     assert counts == [8, 4, 10, 30, 3, 5, 12]
     assert Candidate.select().where(Candidate.jury.is_null()).count() == 0
+    # every scolaire in the établissement of the file; the CNED and the individuel in none
+    assert Candidate.select().where(Candidate.etablissement.is_null()).count() == 2
     audited = AuditLog.select().count()
     dbmod.close_database()
 

@@ -101,6 +101,8 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert run("--db", db, "init", "--session", "2026") == 0
     # --db may also come from BAKTUI_DB
     monkeypatch.setenv("BAKTUI_DB", str(db))
+    assert run("import", "etablissements", SAMPLES / "etablissements.csv") == 0
+    capsys.readouterr()
     assert run("import", "candidats", SAMPLES / "candidats.csv") == 0
     monkeypatch.delenv("BAKTUI_DB")
     out = capsys.readouterr().out
@@ -182,6 +184,7 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_bad_files_exit_non_zero_without_traceback(tmp_path: Path, capsys) -> None:
     db = tmp_path / "bac.sqlite"
     assert run("--db", db, "init") == 0
+    assert run("--db", db, "import", "etablissements", SAMPLES / "etablissements.csv") == 0
     assert run("--db", db, "import", "candidats", SAMPLES / "candidats.csv") == 0
     capsys.readouterr()
 

@@ -60,7 +60,9 @@ def test_locked_database_gives_a_french_message(
     other = sqlite3.connect(db)
     other.execute("BEGIN IMMEDIATE")
     try:
-        code = main(["--db", str(db), "import", "candidats", str(samples / "candidats.csv")])
+        code = main(
+            ["--db", str(db), "import", "etablissements", str(samples / "etablissements.csv")]
+        )
     finally:
         other.rollback()
         other.close()

@@ -13,6 +13,7 @@ from baktui.rules.grades import Grade
 from baktui.services.candidate_files import candidate_file
 from baktui.services.deliberation import deliberate_session
 from baktui.services.imports.candidates import import_candidates
+from baktui.services.imports.etablissements import import_etablissements
 from baktui.services.imports.grades import import_grades
 from baktui.services.sessions import SessionInfo, regulation_of
 
@@ -22,6 +23,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 @pytest.fixture
 def sample(session: SessionInfo) -> SessionInfo:
     """The session with the sample candidates and their first-group grades."""
+    assert import_etablissements(SAMPLES / "etablissements.csv").ok
     for run, name in ((import_candidates, "candidats.csv"), (import_grades, "notes.csv")):
         report = run(session.id, SAMPLES / name)
         assert report.ok, report.render()

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from baktui.data.models import AuditLog, Candidate, Etablissement, Grade, GradePart, Registration
 from baktui.services.imports.candidates import import_candidates
+from baktui.services.imports.etablissements import import_etablissements
 from baktui.services.imports.grades import import_grades
 from baktui.services.imports.tabular import header_key
 from baktui.services.sessions import SessionInfo
@@ -112,6 +113,7 @@ def test_windows_1252_file_is_read_with_a_warning(session: SessionInfo, tmp_path
 
 
 def test_xlsx_sample_matches_csv_sample(session: SessionInfo) -> None:
+    assert import_etablissements(SAMPLES / "etablissements.csv").ok  # the candidates' UAIs
     report = import_candidates(session.id, SAMPLES / "candidats.xlsx")
     assert report.ok, report.render()
     assert report.created == 12

@@ -31,6 +31,7 @@ HEADERS = {
     "commune": "Commune",
     "email": "E-mail",
     "telephone": "Téléphone",
+    "uai": "UAI",
 }
 
 
