@@ -92,12 +92,7 @@ def import_centres(session_id: int, path: Path | str) -> ImportReport:
         return report
     reason = f"import des centres ({path.name})"
     with write_transaction():
-        communes = Communes()
-        lines = []
-        for line, key, values in parsed:
-            name, postcode = values.pop("_commune")
-            values["commune"] = communes.resolve(report, line, name, postcode, reason)
-            lines.append((key, values))
+        lines = Communes().resolve_lines(report, parsed, reason)
         existing = _by_key(Centre.select().where(Centre.session == session_id), _centre_code)
         save_records(report, Centre, lines, existing, reason)
     return report

@@ -1,4 +1,5 @@
-"""Helpers the reference-data imports share (examiners, juries, calendar).
+"""Helpers the reference-data imports share (établissements, centres, salles, examiners,
+juries, calendar).
 
 Each line is checked by a :class:`LineCheck` (refusals named by column, the value quoted once);
 keys seen twice in the file are refused through :class:`FirstLines`; the writes go through
@@ -16,6 +17,9 @@ from typing import Any, TypeVar
 
 from baktui.data import audit, sql
 from baktui.data.models import BaseModel
+from baktui.rules.identifiers import postcode_error, uai_error
+from baktui.rules.text import text_error
+from baktui.rules.words import clean_spaces, yes_no
 from baktui.services.imports.report import ImportReport, LineIssue, open_table, tidy_reason
 from baktui.services.imports.tabular import Row, Table
 
@@ -78,6 +82,41 @@ class LineCheck:
             self.refuse(column, f"{what} : entre 1 et {maximum}")
             return None
         return int(text)
+
+    def uai(self, column: str = "uai") -> str:
+        """The UAI of the column, upper case without spaces; "" (refused) when not valid."""
+        uai = self.row.get(column).upper().replace(" ", "")
+        if not uai:
+            self.refuse(column, "UAI obligatoire")
+            return ""
+        message = uai_error(uai)
+        if message:
+            self.refuse(column, message)
+            return ""
+        return uai
+
+    def text(
+        self, column: str, what: str = "", *, check: Callable[[str], str | None] = text_error
+    ) -> str:
+        """The cell, spaces collapsed; refused when empty (with ``what``, required) or not safe."""
+        value = clean_spaces(self.row.get(column))
+        if not value and what:
+            self.refuse(column, f"{what} obligatoire")
+        elif value and (message := check(value)):
+            self.refuse(column, message)
+        return value
+
+    def postcode(self, column: str = "code_postal") -> str:
+        value = self.row.get(column).replace(" ", "")
+        if value and (message := postcode_error(value)):
+            self.refuse(column, message)
+        return value
+
+    def yes_no(self, column: str) -> bool:
+        answer = yes_no(self.row.get(column))
+        if answer is None:
+            self.refuse(column, "oui ou non attendu")
+        return bool(answer)
 
 
 def split_codes(text: str) -> list[str]:

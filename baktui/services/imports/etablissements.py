@@ -85,11 +85,6 @@ def import_etablissements(path: Path | str) -> ImportReport:
         return report
     reason = f"import des établissements ({path.name})"
     with write_transaction():
-        communes = Communes()
-        lines = []
-        for line, key, values in parsed:
-            name, postcode = values.pop("_commune")
-            values["commune"] = communes.resolve(report, line, name, postcode, reason)
-            lines.append((key, values))
+        lines = Communes().resolve_lines(report, parsed, reason)
         save_records(report, Etablissement, lines, _existing([str(k) for k in seen]), reason)
     return report

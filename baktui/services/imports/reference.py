@@ -13,66 +13,13 @@ from typing import Any
 
 from baktui.data import audit
 from baktui.data.models import BaseModel, Commune
-from baktui.rules.identifiers import fold, postcode_error, uai_error
-from baktui.rules.text import text_error
-from baktui.rules.words import clean_spaces, yes_no
-from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
-from baktui.services.imports.tabular import Row, Table
+from baktui.rules.identifiers import fold
+from baktui.services.imports.common import LineCheck
+from baktui.services.imports.report import ImportReport, LineIssue
+from baktui.services.imports.tabular import Table
 
 # (folded name, postcode) of a commune: how a file's commune is matched
 CommuneKey = tuple[str, str]
-
-
-class LineCheck:
-    """The refusals of one line: ``refuse(column, reason)`` quotes the cell as the file has it."""
-
-    def __init__(self, table: Table, row: Row) -> None:
-        self.table = table
-        self.row = row
-        self.errors: list[LineIssue] = []
-
-    def refuse(self, column: str, reason: str) -> None:
-        value = self.row.get(column)
-        shown = self.table.headers.get(column, column)
-        self.errors.append(LineIssue(self.row.line, shown, value, tidy_reason(reason, value)))
-
-    def present(self, column: str) -> bool:
-        return column in self.table.headers
-
-    def uai(self, column: str = "uai") -> str:
-        """The UAI of the column, upper case without spaces; "" (refused) when not valid."""
-        uai = self.row.get(column).upper().replace(" ", "")
-        if not uai:
-            self.refuse(column, "UAI obligatoire")
-            return ""
-        message = uai_error(uai)
-        if message:
-            self.refuse(column, message)
-            return ""
-        return uai
-
-    def text(
-        self, column: str, what: str = "", *, check: Callable[[str], str | None] = text_error
-    ) -> str:
-        """The cell, spaces collapsed; refused when empty (with ``what``, required) or not safe."""
-        value = clean_spaces(self.row.get(column))
-        if not value and what:
-            self.refuse(column, f"{what} obligatoire")
-        elif value and (message := check(value)):
-            self.refuse(column, message)
-        return value
-
-    def postcode(self, column: str = "code_postal") -> str:
-        value = self.row.get(column).replace(" ", "")
-        if value and (message := postcode_error(value)):
-            self.refuse(column, message)
-        return value
-
-    def yes_no(self, column: str) -> bool:
-        answer = yes_no(self.row.get(column))
-        if answer is None:
-            self.refuse(column, "oui ou non attendu")
-        return bool(answer)
 
 
 def duplicate(
@@ -121,6 +68,21 @@ class Communes:
         shown = f"{name} ({postcode})" if postcode else name
         report.warnings.append(LineIssue(line, "", "", f"commune « {shown} » créée"))
         return commune.id
+
+    def resolve_lines(
+        self,
+        report: ImportReport,
+        parsed: Iterable[tuple[int, Hashable, dict[str, Any]]],
+        reason: str,
+    ) -> list[tuple[Hashable, dict[str, Any]]]:
+        """(key, values) of each parsed line, its ``_commune`` (name, postcode) replaced by the
+        commune's id (call inside the write transaction)."""
+        lines = []
+        for line, key, values in parsed:
+            name, postcode = values.pop("_commune")
+            values["commune"] = self.resolve(report, line, name, postcode, reason)
+            lines.append((key, values))
+        return lines
 
 
 def changes_of(current: BaseModel, values: Mapping[str, Any]) -> dict[str, Any]:
