@@ -141,5 +141,7 @@ def test_uncovered_missions_and_gaps() -> None:
 def test_short_place() -> None:
     assert missions.short_place("Centre Lycée polyvalent Jean-Monnet") == "Jean-Monnet"
     assert missions.short_place("Lycée hôtelier Léonard-de-Vinci") == "Léonard-de-Vinci"
+    assert missions.short_place("Centre d'examen Lycée Ampère") == "Ampère"
+    assert missions.short_place("Centre de correction Jean Perrin") == "Jean Perrin"
     assert missions.short_place("Centre Lyon") == "Lyon"
     assert missions.short_place("Université Lyon 2") == "Université Lyon 2"

@@ -45,6 +45,10 @@ ROLE_LABELS = {PRESIDENT: "président", VICE_PRESIDENT: "vice-président", MEMBE
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 _TIME_RE = re.compile(r"([01]?[0-9]|2[0-3])[:hH]([0-5][0-9])")
 _PLACE_PREFIXES = (
+    "Centre d'examen ",
+    "Centre d’examen ",
+    "Centre de correction ",
+    "Centre de délibération ",
     "Centre ",
     "Lycée général et technologique ",
     "Lycée polyvalent ",
