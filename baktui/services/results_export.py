@@ -109,10 +109,12 @@ def export_results(session_id: int, out_path: Path | str, *, force: bool = False
         raise ServiceError(f"{out} est un dossier : donnez un nom de fichier .csv ou .xlsx")
     if not out.parent.exists():
         raise ServiceError(f"{out.parent} : dossier introuvable")
-    why = unfinished(session_id) or (None if force else staleness(session_id))
-    if why:
-        hint = "" if unfinished(session_id) else " (ou --forcer pour exporter quand même)"
-        raise ServiceError(f"Export refusé : {why}{hint}.")
+    broken = unfinished(session_id)  # never exported, even forced
+    if broken:
+        raise ServiceError(f"Export refusé : {broken}.")
+    stale = None if force else staleness(session_id)
+    if stale:
+        raise ServiceError(f"Export refusé : {stale} (ou --forcer pour exporter quand même).")
     count, examples = _missing_results(session_id)
     if count:
         raise ServiceError(

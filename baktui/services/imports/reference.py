@@ -1,7 +1,7 @@
 """What the imports of reference data share (établissements, centres, salles).
 
 Each line is parsed into the values of one record, keyed (UAI, or centre and room name); the
-writes then go through :func:`save_records`: a new key is created (``audit.create``), a known key
+writes then go through :func:`save_records`: new keys are created in bulk, a known key
 with a changed value updated (``audit.update``, before and after), an identical line left alone
 ("inchangé", no audit entry).
 """
@@ -14,7 +14,7 @@ from typing import Any
 from baktui.data import audit
 from baktui.data.models import BaseModel, Commune
 from baktui.rules.identifiers import fold
-from baktui.services.imports.common import LineCheck
+from baktui.services.imports.common import LineCheck, apply_changes, bulk_create
 from baktui.services.imports.report import ImportReport, LineIssue
 from baktui.services.imports.tabular import Table
 
@@ -85,17 +85,6 @@ class Communes:
         return lines
 
 
-def changes_of(current: BaseModel, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The values that differ from the record (foreign keys compared on their ids)."""
-    changed = {}
-    for name, value in values.items():
-        field = current._meta.fields[name]
-        old = getattr(current, field.column_name)
-        if audit.to_text(old) != audit.to_text(value):
-            changed[name] = value
-    return changed
-
-
 def save_records(
     report: ImportReport,
     model: type[BaseModel],
@@ -103,20 +92,18 @@ def save_records(
     existing: Mapping[Hashable, BaseModel],
     reason: str,
 ) -> None:
-    """Create the new keys, update the changed records, count the unchanged ones (call inside
-    the write transaction)."""
+    """Create the new keys (in bulk: :func:`~baktui.services.imports.common.bulk_create`),
+    update the changed records, count the unchanged ones (call inside the write transaction)."""
+    new: list[dict[str, Any]] = []
     for key, values in lines:
         current = existing.get(key)
         if current is None:
-            audit.create(model, reason=reason, **values)
-            report.created += 1
-            continue
-        changed = changes_of(current, values)
-        if changed:
-            audit.update(model, current.get_id(), changed, reason=reason)
+            new.append(values)
+        elif apply_changes(current, values, reason):
             report.updated += 1
         else:
             report.unchanged += 1
+    report.created += len(bulk_create(model, new, reason))
 
 
 def check_all(
