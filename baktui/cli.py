@@ -19,6 +19,7 @@ from baktui.config import get_config
 from baktui.data import db as dbmod
 from baktui.errors import BaktuiError, ConfigError, DatabaseError, ServiceError
 from baktui.logs import get_logger, setup_logging
+from baktui.services.imports import IMPORTS
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -212,16 +213,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from baktui.services.rates import seed_default_rates
     from baktui.services.sessions import open_registre
 
     if not _open(args.db, create=True):
         return EXIT_REFUSED
     try:
         info = open_registre(args.session, args.kind)
+        seeded = seed_default_rates()
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
     print(f"Registre ouvert : {info.title} → {dbmod.resolve_target(args.db)}")
+    if seeded:
+        print(
+            f"{seeded} taux réglementaires de frais chargés (F9 Organisation, Taux, pour les modifier)"
+        )
     return EXIT_OK
 
 
@@ -240,30 +247,14 @@ def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
     return EXIT_OK
 
 
-IMPORTS = {  # baktui import WHAT: the module and function of baktui.services.imports
-    "candidats": ("candidates", "import_candidates"),
-    "notes": ("grades", "import_grades"),
-    "examinateurs": ("examiners", "import_examiners"),
-    "jurys": ("juries", "import_juries"),
-    "calendrier": ("calendar", "import_calendar"),
-    "etablissements": ("etablissements", "import_etablissements"),
-    "centres": ("centres", "import_centres"),
-    "salles": ("centres", "import_rooms"),
-}
-SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    import importlib
+    from baktui.services.imports import run_import
 
-    module, name = IMPORTS[args.what]
-    function = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
-    run = (lambda _session, path: function(path)) if args.what in SESSIONLESS else function
     refused = False
 
     def imported(session_id: int) -> str:
         nonlocal refused
-        report = run(session_id, args.file)
+        report = run_import(args.what, session_id, args.file)
         refused = not report.ok
         return report.render()
 

@@ -142,4 +142,28 @@ def test_a_schema_4_base_gets_the_reference_data_columns(db_path: Path) -> None:
     assert {"accessible", "extra_time"} <= {c.name for c in db.get_columns("room")}
     assert "identifier" in {c.name for c in db.get_columns("examiner")}
     assert db.table_exists("calendar_entry")
-    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 5
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 6
+
+
+def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
+    """v6: centres, rooms and juries can be deactivated; rooms, calendar lines and rates are
+    versioned (the organisation screen's optimistic lock); existing rows get the defaults."""
+    db = dbmod.current_database()
+    db.execute_sql(
+        "INSERT INTO expense_rate (kind, key, amount, valid_from, version) "
+        "VALUES ('meal', 'repas', '20.00', '2026-01-01', 1)"
+    )
+    dropped = (
+        ("centre", "active"), ("room", "active"), ("room", "version"), ("jury", "active"),
+        ("calendar_entry", "version"), ("expense_rate", "version"),
+    )  # fmt: skip
+    for table, column in dropped:
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    SchemaVersion.update(version=5).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    for table, column in dropped:
+        assert column in {c.name for c in db.get_columns(table)}, (table, column)
+    assert db.execute_sql("SELECT version FROM expense_rate").fetchall() == [(1,)]
+    assert migrations.schema_version(db) == 6

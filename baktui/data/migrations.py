@@ -243,12 +243,33 @@ def _v5_reference_data(db: pw.Database) -> None:
     db.create_tables([CalendarEntry], safe=True)
 
 
+def _v6_organisation(db: pw.Database) -> None:
+    """v6: what the organisation screen edits: centres, rooms and juries can be deactivated;
+    rooms, calendar lines and expense rates carry a version (optimistic lock)."""
+    migrator = _migrator(db)
+    active = ("active", pw.BooleanField(default=True))
+    version = ("version", pw.IntegerField(default=1))
+    wanted = {
+        "centre": (active,),
+        "room": (active, version),
+        "jury": (active,),
+        "calendar_entry": (version,),
+        "expense_rate": (version,),
+    }
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
+        if operations:
+            run_operations(*operations)
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
     3: _v3_search_index,
     4: _v4_audit_chain,
     5: _v5_reference_data,
+    6: _v6_organisation,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -145,17 +145,19 @@ class Centre(VersionedModel):
     is_exam = pw.BooleanField(default=True)
     is_deliberation = pw.BooleanField(default=False)
     is_correction = pw.BooleanField(default=False)
+    active = pw.BooleanField(default=True)  # an inactive centre is offered for nothing new
 
     class Meta:
         indexes = ((("session", "code"), True),)
 
 
-class Room(BaseModel):
+class Room(VersionedModel):
     centre = pw.ForeignKeyField(Centre, backref="rooms", on_delete="CASCADE")
     name = pw.CharField()
     capacity = pw.IntegerField()
     accessible = pw.BooleanField(default=False)  # wheelchair access
     extra_time = pw.BooleanField(default=False)  # fit for candidates with tiers-temps
+    active = pw.BooleanField(default=True)
 
     class Meta:
         indexes = ((("centre", "name"), True),)
@@ -187,7 +189,7 @@ class Examiner(VersionedModel):
     active = pw.BooleanField(default=True)
 
 
-class CalendarEntry(BaseModel):
+class CalendarEntry(VersionedModel):
     """When an épreuve is sat, for one série or (``series`` = "") for all."""
 
     session = pw.ForeignKeyField(ExamSession, backref="calendar", on_delete="CASCADE")
@@ -221,6 +223,7 @@ class Jury(VersionedModel):
     vice_president = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     deliberation_date = pw.DateField(null=True)
     state = pw.CharField(default="constitue")  # constitue | delibere | clos
+    active = pw.BooleanField(default=True)  # an inactive jury receives no candidate
 
     class Meta:
         indexes = ((("session", "number"), True),)
@@ -486,7 +489,7 @@ class Document(BaseModel):
 # --- Expenses -----------------------------------------------------------------------------------
 
 
-class ExpenseRate(BaseModel):
+class ExpenseRate(VersionedModel):
     """A dated rate: kilometric band, meal, night, copy or oral-hour fee (amounts as decimal text)."""
 
     kind = pw.CharField()  # km | meal | night | copy | oral_hour

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fpdf.enums import XPos, YPos
 
+from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.lots import LotInfo
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_WHOLE
@@ -37,7 +38,7 @@ class SlipDocument:
     precision: str = PRECISION_WHOLE  # the épreuve's precision (parts: half points)
 
 
-def render_slips(docs: Sequence[SlipDocument], *, academie: str) -> BaktuiPDF:
+def render_slips(docs: Sequence[SlipDocument], *, academie: str | Letterhead) -> BaktuiPDF:
     """Lay the slips out, each starting on a new page."""
     year = docs[0].session_year if docs else None
     pdf = new_document(TITLE, session_year=year, academie=academie)
@@ -49,7 +50,7 @@ def render_slips(docs: Sequence[SlipDocument], *, academie: str) -> BaktuiPDF:
     return pdf
 
 
-def write_slips(path: Path, docs: Sequence[SlipDocument], *, academie: str) -> Path:
+def write_slips(path: Path, docs: Sequence[SlipDocument], *, academie: str | Letterhead) -> Path:
     """Write those slips to ``path`` (one PDF document); returns the path."""
     return save(render_slips(docs, academie=academie), path)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.candidate import CandidateProfile, EpreuveLine, sex_label
 
@@ -39,7 +40,7 @@ def render_confirmations(
     items: Iterable[CandidateProfile],
     *,
     session_year: int | None = None,
-    academie: str,
+    academie: str | Letterhead,
 ) -> BaktuiPDF:
     """The PDF document, one page (group) per candidate."""
     pdf = new_document(TITLE, session_year=session_year, academie=academie)
@@ -58,7 +59,7 @@ def write_confirmations(
     items: Iterable[CandidateProfile],
     *,
     session_year: int | None = None,
-    academie: str,
+    academie: str | Letterhead,
 ) -> Path:
     """Render and write the file atomically; returns its path."""
     return save(render_confirmations(items, session_year=session_year, academie=academie), path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baktui.exports.excel import write_workbook
+from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, fit, french_date, new_document, save
 
 
@@ -95,7 +96,7 @@ def write_examiner_convocations(
     convocations: Sequence[ExaminerConvocation],
     *,
     session_year: int,
-    academie: str,
+    academie: str | Letterhead,
     title: str = "Convocation des examinateurs",
 ) -> Path:
     """One PDF, one page (group) per examiner."""
@@ -149,8 +150,7 @@ def _convocation_page(pdf: BaktuiPDF, conv: ExaminerConvocation, session_year: i
     pdf.multi_cell(
         0,
         5,
-        f"Fait le {french_date(pdf.issued_on)}\nPour le recteur et par délégation,\n"
-        "le chef de la division des examens et concours",
+        f"Fait le {french_date(pdf.issued_on)}\n{pdf.letterhead.delegation()}",
         align="R",
         new_x="LMARGIN",
         new_y="NEXT",
@@ -170,7 +170,7 @@ def write_jury_lists_pdf(
     centres: Sequence[JuryListCentre],
     *,
     session_year: int,
-    academie: str,
+    academie: str | Letterhead,
 ) -> Path:
     """Per centre de délibération: each jury's bureau, members and candidates by établissement."""
     pdf = new_document("Affectation des jurys", session_year=session_year, academie=academie)

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from baktui.exports.excel import save_workbook, write_workbook
+from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, euros, fit, new_document, save
 from baktui.rules import expenses as rules
 from baktui.rules.claim_views import ClaimDetail, ExaminerStatement, PaymentRow, parse_day
@@ -209,7 +210,7 @@ def write_statements(
     statements: Sequence[ExaminerStatement],
     *,
     session_year: int,
-    academie: str,
+    academie: str | Letterhead,
 ) -> Path:
     """One PDF; for each examiner a new page with all their claims listed."""
     pdf = new_document("État de frais", session_year=session_year, academie=academie)

@@ -16,6 +16,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from baktui.exports.letterhead import Letterhead
+
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 
@@ -52,12 +54,14 @@ class BaktuiPDF(FPDF):
         title: str,
         *,
         session_year: int | None = None,
-        academie: str,
+        academie: str | Letterhead,
         orientation: str = "P",
     ) -> None:
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.doc_title = title
         self.session_year = session_year
+        self.letterhead = academie if isinstance(academie, Letterhead) else Letterhead(academie)
+        academie = self.letterhead.academie
         self.academie = academie
         self.issued_on = dt.date.today()
         for style, file_name in _FONT_FILES.items():
@@ -80,6 +84,8 @@ class BaktuiPDF(FPDF):
         if self.session_year:
             line += f" — session {self.session_year}"
         self.cell(0, 4, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.letterhead.address:
+            self.cell(0, 4, self.letterhead.address, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(120, 120, 120)
         self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
         self.ln(4)
@@ -186,7 +192,7 @@ def new_document(
     title: str,
     *,
     session_year: int | None = None,
-    academie: str,
+    academie: str | Letterhead,
     orientation: str = "P",
 ) -> BaktuiPDF:
     """A document with the fonts embedded once; add one page (group) per person in a batch."""

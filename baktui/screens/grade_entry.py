@@ -466,7 +466,7 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         self.app.call_from_thread(self._constituted, text)
 
     def _constituted(self, text: str) -> None:
-        from baktui.screens.missing_grades import ReportModal
+        from baktui.widgets.dialogs import ReportModal
 
         self._message("Anonymat et lots : voir le compte rendu.")
         self.app.push_screen(ReportModal("Anonymat et lots", text))

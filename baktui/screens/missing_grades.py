@@ -16,9 +16,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
 from baktui.errors import ServiceError
@@ -34,34 +32,11 @@ from baktui.services.missing_grades import (
     missing_lines,
 )
 from baktui.widgets.data_table import DataTable
-from baktui.widgets.dialogs import TextDialog
+from baktui.widgets.dialogs import ReportModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
 GROUPS_PAGE = 200
 LINES_PAGE = PAGE
-
-
-class ReportModal(ModalScreen[None]):
-    """A long text to read (an import report); Échap or Entrée closes it."""
-
-    HELP: ClassVar[str | None] = "Lisez le compte rendu ; **Échap** ou **Entrée** le ferme."
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Fermer", id="report.close"),
-    ]
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__(classes="dialog-screen")
-        self.dialog_title = title
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog help-dialog") as dialog:
-            dialog.border_title = Content(self.dialog_title)  # text, never markup
-            with VerticalScroll(id="report-scroll", can_focus=True):
-                yield Static(self.text, markup=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 class MissingGradesScreen(BaktuiScreen):

@@ -25,7 +25,7 @@ from baktui.services import documents
 from baktui.services.registration import session_epreuve_labels, stored_row
 from baktui.services.registration_checks import checked_candidates, chunks, stream
 from baktui.services.sessions import regulation_of
-from baktui.services.settings import academie_name
+from baktui.services.settings import letterhead
 
 REASON = "confirmation d'inscription éditée"
 
@@ -109,7 +109,7 @@ def issue_confirmations(
         name = documents.file_name(
             "confirmation-inscription", "individuels", str(len(items)), suffix=".pdf"
         )
-    academie = academie_name()
+    academie = letterhead()
     issued = documents.issue(
         documents.CONFIRMATION,
         name,

@@ -39,7 +39,7 @@ from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE, AssignmentState
 from baktui.services import documents
 from baktui.services.documents import IssuedDocument
 from baktui.services.examiners import copies_of_lots, slot_counts
-from baktui.services.settings import academie_name
+from baktui.services.settings import letterhead
 
 if TYPE_CHECKING:  # the PDF library loads only when a document is written
     from baktui.exports.convocations import ExaminerConvocation, MissionLine
@@ -88,7 +88,7 @@ def issue_convocations(
     if len(convocations) == 1 and jury_id is None and centre_id is None:
         only = rows[0].examiner
         label = (only.last_name, str(only.id))
-    academie = academie_name()
+    academie = letterhead()
     document = documents.issue(
         documents.CONVOCATION_EXAMINATEUR,
         documents.file_name("convocations", *label, suffix=".pdf"),

@@ -97,7 +97,7 @@ def _juries(session_id: int) -> list[JuryTarget]:
         for jid, number, centre, codes in Jury.select(
             Jury.id, Jury.number, Jury.centre, Jury.series_codes
         )
-        .where(Jury.session == session_id)
+        .where((Jury.session == session_id) & Jury.active)
         .order_by(Jury.number)
         .tuples()
     ]

@@ -17,7 +17,7 @@ from baktui.services.claims import ServiceError, claim_view
 from baktui.services.payments import ExportResult
 from baktui.services.rates import rate_table
 from baktui.services.sessions import SessionInfo
-from baktui.services.settings import academie_name
+from baktui.services.settings import letterhead
 
 
 def examiner_statements(
@@ -119,7 +119,7 @@ def export_statements(
         parts = ("etat-de-frais", f"{statements[0].last_name}-{statements[0].first_name}")
     else:
         parts = ("etats-de-frais", f"{len(statements)}-examinateurs")
-    academie = academie_name()
+    academie = letterhead()
     issued = documents.issue(
         documents.ETAT_DE_FRAIS,
         documents.file_name(*parts, str(session.year), suffix=".pdf", stamped=False),

@@ -32,7 +32,7 @@ from baktui.services import documents
 from baktui.services.documents import IssuedDocument
 from baktui.services.juries import EtablissementBlock, jury_blocks
 from baktui.services.missions import LIVE_CANDIDATES
-from baktui.services.settings import academie_name
+from baktui.services.settings import letterhead
 
 if TYPE_CHECKING:  # the PDF and Excel libraries load only when a document is written
     from baktui.exports.convocations import JuryListCentre, JuryListEntry
@@ -54,7 +54,7 @@ def export_jury_lists(
     centres = _centres(juries, _members(ids), _officers(juries), jury_blocks(ids))
     candidates = _candidate_rows(ids)
     year = ExamSession.get_by_id(session_id).year
-    academie = academie_name()
+    academie = letterhead()
     scope = ("centre", Centre.get_by_id(centre_id).code) if centre_id is not None else ("toutes",)
     stem = documents.file_name("jurys", *scope, suffix="")
     pdf = documents.issue(

@@ -92,7 +92,7 @@ def form_choices(session_id: int) -> FormChoices:
     reg = regulation_of(session_id)
     centres = tuple(
         Centre.select(Centre.code, Centre.name)
-        .where((Centre.session == session_id) & (Centre.is_exam == True))  # noqa: E712
+        .where((Centre.session == session_id) & Centre.is_exam & Centre.active)
         .order_by(Centre.code)
         .limit(1000)
         .tuples()

@@ -11,8 +11,12 @@ from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Setting
 from baktui.errors import ServiceError
+from baktui.exports.letterhead import Letterhead
 
 ACADEMIE = "academie"
+RECTORAT_ADDRESS = "rectorat_adresse"
+SIGNATORY = "signataire"
+SIGNATORY_TITLE = "signataire_qualite"
 
 
 def current_login() -> str:
@@ -29,6 +33,17 @@ def setting(key: str) -> str | None:
 def academie_name() -> str:
     """The académie printed on documents: the base's setting, else the configuration's."""
     return setting(ACADEMIE) or get_config().academie
+
+
+def letterhead() -> Letterhead:
+    """What documents print in their header and signature: the académie, the rectorat's address,
+    the signatory and his or her title (the settings of the base)."""
+    return Letterhead(
+        academie=academie_name(),
+        address=setting(RECTORAT_ADDRESS) or "",
+        signatory=setting(SIGNATORY) or "",
+        signatory_title=setting(SIGNATORY_TITLE) or "",
+    )
 
 
 def set_setting(key: str, value: str, *, reason: str = "") -> None:

@@ -21,7 +21,7 @@ from baktui.services.documents import IssuedDocument
 from baktui.services.grade_slip.rows import lot_parts
 from baktui.services.lots import list_lots
 from baktui.services.sessions import regulation_of
-from baktui.services.settings import academie_name
+from baktui.services.settings import letterhead
 
 if TYPE_CHECKING:  # the PDF library loads only when slips are printed
     from baktui.exports.bordereau import SlipDocument
@@ -71,7 +71,7 @@ def issue_slips(session_id: int, lot_numbers: Sequence[int]) -> IssuedDocument:
     docs = slip_documents(session_id, lot_numbers)
     first, last = lot_numbers[0], lot_numbers[-1]
     name = f"bordereaux-lots-{first}" + (f"-{last}" if last != first else "") + ".pdf"
-    academie = academie_name()
+    academie = letterhead()
     return documents.issue(
         documents.BORDEREAU,
         name,

@@ -1,4 +1,4 @@
-"""The small dialogs every screen uses: yes/no, pick one in a list, type one line.
+"""The small dialogs every screen uses: yes/no, pick one in a list, type one line, read a report.
 
 Each is a ``ModalScreen[T]`` that always ends with ``dismiss(value)`` (Échap included), so the
 caller's callback always runs: ``self.app.push_screen(ConfirmModal("Supprimer ?"), callback)`` or,
@@ -13,7 +13,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, OptionList, Static
@@ -177,4 +177,27 @@ class TextDialog(ModalScreen[str | None]):
         self.dismiss(text)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReportModal(ModalScreen[None]):
+    """A long text to read (an import report); Échap or Entrée closes it."""
+
+    HELP: ClassVar[str | None] = "Lisez le compte rendu ; **Échap** ou **Entrée** le ferme."
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", "Fermer", id="report.close"),
+    ]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.dialog_title = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help-dialog") as dialog:
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
+            with VerticalScroll(id="report-scroll", can_focus=True):
+                yield Static(self.text, markup=False)
+
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -10,5 +10,34 @@
   (``import_etablissements``, ``import_centres``, ``import_rooms``);
 - :mod:`.tabular`: reading CSV (any separator, UTF-8 or Windows-1252) and XLSX files.
 
-See the README section "Formats de fichiers" for the columns.
+See the README section "Formats de fichiers" for the columns. :func:`run_import` is the one way
+in, for the CLI (``baktui import WHAT FILE``) and the application alike.
 """
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from baktui.services.imports.report import ImportReport
+
+IMPORTS = {  # WHAT -> (module of baktui.services.imports, function)
+    "candidats": ("candidates", "import_candidates"),
+    "notes": ("grades", "import_grades"),
+    "etablissements": ("etablissements", "import_etablissements"),
+    "centres": ("centres", "import_centres"),
+    "salles": ("centres", "import_rooms"),
+    "examinateurs": ("examiners", "import_examiners"),
+    "jurys": ("juries", "import_juries"),
+    "calendrier": ("calendar", "import_calendar"),
+}
+SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
+
+
+def run_import(what: str, session_id: int, path: Path | str) -> ImportReport:
+    """Import a file of that kind (a key of :data:`IMPORTS`) into the session."""
+    module, name = IMPORTS[what]
+    function = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
+    if what in SESSIONLESS:
+        return function(path)
+    return function(session_id, path)

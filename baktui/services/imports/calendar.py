@@ -38,16 +38,16 @@ _TIME_RE = re.compile(r"([01]?[0-9]|2[0-3])[:hH]([0-5][0-9])")
 
 
 @dataclass
-class _Line:
+class CalendarLine:
     row: Row
     code: str
     series: str
     values: dict[str, Any]  # day, start_time, duration_min
 
 
-def _parse(
+def parse_line(
     reg: Regulation, year: int, table: Table, row: Row, seen: FirstLines
-) -> tuple[_Line, list[LineIssue]]:
+) -> tuple[CalendarLine, list[LineIssue]]:
     check = LineCheck(table, row)
     code = code_upper(row.get("epreuve"))
     if not reg.has_epreuve(code):
@@ -70,7 +70,7 @@ def _parse(
     else:
         values["start_time"] = f"{int(match.group(1)):02d}:{match.group(2)}"
     values["duration_min"] = check.positive_int("duree", "durée en minutes", DURATION_MAX)
-    return _Line(row, code, series, values), check.errors
+    return CalendarLine(row, code, series, values), check.errors
 
 
 def import_calendar(session_id: int, path: Path | str) -> ImportReport:
@@ -82,7 +82,7 @@ def import_calendar(session_id: int, path: Path | str) -> ImportReport:
     reg = regulation_of(session_id)
     year = ExamSession.get_by_id(session_id).year
     seen = FirstLines()
-    lines = read_lines(report, table, lambda row: _parse(reg, year, table, row, seen))
+    lines = read_lines(report, table, lambda row: parse_line(reg, year, table, row, seen))
     if lines is None:
         return report
     reason = f"import du calendrier ({report.file})"

@@ -46,6 +46,53 @@ def _roles(check: LineCheck) -> dict[str, bool]:
     return {field: key in words for key, field in ROLES.items()}
 
 
+def parse_centre(
+    check: LineCheck, session_id: int, etabs: dict[str, int], seen: dict[Hashable, int]
+) -> tuple[Hashable, dict[str, Any]]:
+    """The code (UAI) and values of one centre line (its commune as ``_commune``)."""
+    uai = check.uai()
+    if uai and uai not in etabs:
+        check.refuse("uai", "établissement inconnu (UAI absent de la liste des établissements)")
+    elif uai:
+        duplicate(check, uai, seen, "uai", "UAI déjà présent")
+    values: dict[str, Any] = {"session": session_id, "code": uai, "etablissement": etabs.get(uai)}
+    values["name"] = check.text("nom", "nom du centre")
+    values["_commune"] = (check.text("commune", "commune"), check.postcode())
+    if check.present("adresse"):
+        values["address"] = check.text("adresse")
+    values.update(_roles(check))
+    return uai, values
+
+
+def parse_room(
+    check: LineCheck, centres: dict[str, int], seen: dict[Hashable, int]
+) -> tuple[Hashable, dict[str, Any]]:
+    """The key (centre id, folded name) and values of one room line."""
+    uai = check.uai("centre")
+    if uai and uai not in centres:
+        check.refuse("centre", "centre inconnu dans la session (importez d'abord les centres)")
+    name = check.text("salle", "nom de salle")
+    key = (centres.get(uai, 0), fold(name))
+    if uai in centres and name:
+        duplicate(check, key, seen, "salle", "salle déjà présente")
+    values: dict[str, Any] = {"centre": key[0], "name": name, "capacity": _capacity(check)}
+    if check.present("accessible"):
+        values["accessible"] = check.yes_no("accessible")
+    if check.present("tiers_temps"):
+        values["extra_time"] = check.yes_no("tiers_temps")
+    return key, values
+
+
+def etablissement_ids(uais: Sequence[str]) -> dict[str, int]:
+    """Ids of the établissements by UAI."""
+    return _ids(Etablissement, Etablissement.uai, uais)
+
+
+def session_centre_ids(session_id: int, codes: Sequence[str]) -> dict[str, int]:
+    """Ids of the session's centres by code."""
+    return _ids(Centre, Centre.code, codes, Centre.session == session_id)
+
+
 def _ids(model: Any, column: Any, values: Sequence[str], *where: Any) -> dict[str, int]:
     """Ids by key value, for the values of a file (looked up before the write lock)."""
     found: dict[str, int] = {}
@@ -66,28 +113,9 @@ def import_centres(session_id: int, path: Path | str) -> ImportReport:
     table = open_table(report, path, CENTRE_REQUIRED, CENTRE_OPTIONAL, CENTRE_ALIASES)
     if table is None:
         return report
-    etabs = _ids(Etablissement, Etablissement.uai, cells(table, "uai"))
+    etabs = etablissement_ids(cells(table, "uai"))
     seen: dict[Hashable, int] = {}
-
-    def parse(check: LineCheck) -> tuple[Hashable, dict[str, Any]]:
-        uai = check.uai()
-        if uai and uai not in etabs:
-            check.refuse("uai", "établissement inconnu (UAI absent de la liste des établissements)")
-        elif uai:
-            duplicate(check, uai, seen, "uai", "UAI déjà présent")
-        values: dict[str, Any] = {
-            "session": session_id,
-            "code": uai,
-            "etablissement": etabs.get(uai),
-        }
-        values["name"] = check.text("nom", "nom du centre")
-        values["_commune"] = (check.text("commune", "commune"), check.postcode())
-        if check.present("adresse"):
-            values["address"] = check.text("adresse")
-        values.update(_roles(check))
-        return uai, values
-
-    parsed = check_all(report, table, parse)
+    parsed = check_all(report, table, lambda check: parse_centre(check, session_id, etabs, seen))
     if report.errors:
         return report
     reason = f"import des centres ({path.name})"
@@ -121,25 +149,9 @@ def import_rooms(session_id: int, path: Path | str) -> ImportReport:
     table = open_table(report, path, ROOM_REQUIRED, ROOM_OPTIONAL, ROOM_ALIASES)
     if table is None:
         return report
-    centres = _ids(Centre, Centre.code, cells(table, "centre"), Centre.session == session_id)
+    centres = session_centre_ids(session_id, cells(table, "centre"))
     seen: dict[Hashable, int] = {}
-
-    def parse(check: LineCheck) -> tuple[Hashable, dict[str, Any]]:
-        uai = check.uai("centre")
-        if uai and uai not in centres:
-            check.refuse("centre", "centre inconnu dans la session (importez d'abord les centres)")
-        name = check.text("salle", "nom de salle")
-        key = (centres.get(uai, 0), fold(name))
-        if uai in centres and name:
-            duplicate(check, key, seen, "salle", "salle déjà présente")
-        values: dict[str, Any] = {"centre": key[0], "name": name, "capacity": _capacity(check)}
-        if check.present("accessible"):
-            values["accessible"] = check.yes_no("accessible")
-        if check.present("tiers_temps"):
-            values["extra_time"] = check.yes_no("tiers_temps")
-        return key, values
-
-    parsed = check_all(report, table, parse)
+    parsed = check_all(report, table, lambda check: parse_room(check, centres, seen))
     if report.errors:
         return report
     reason = f"import des salles ({path.name})"

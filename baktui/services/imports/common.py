@@ -53,6 +53,17 @@ def start(
     return report, open_table(report, path, required, optional, aliases)
 
 
+def form_table(values: Mapping[str, str]) -> Table:
+    """A one-line table of a form's values (keys: the import's columns), so that a record typed
+    on screen is checked by the import's own line parser, with the same messages."""
+    return Table(
+        path=Path("formulaire"),
+        keys=tuple(values),
+        headers={key: key for key in values},
+        rows=(Row(1, dict(values)),),
+    )
+
+
 class LineCheck:
     """The refusals of one line, each naming the column as the file writes it."""
 

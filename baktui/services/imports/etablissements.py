@@ -41,7 +41,8 @@ SECTOR_WORDS = "public, privé sous contrat, hors contrat"
 _OPTIONAL_FIELDS = {"adresse": "address", "chef": "head_name"}
 
 
-def _parse(check: LineCheck, seen: dict[Hashable, int]) -> tuple[Hashable, dict[str, Any]]:
+def parse_line(check: LineCheck, seen: dict[Hashable, int]) -> tuple[Hashable, dict[str, Any]]:
+    """The UAI and values of one line (its commune as ``_commune``: name, postcode)."""
     uai = check.uai()
     if uai:
         duplicate(check, uai, seen, "uai", "UAI déjà présent")
@@ -80,7 +81,7 @@ def import_etablissements(path: Path | str) -> ImportReport:
     if table is None:
         return report
     seen: dict[Hashable, int] = {}
-    parsed = check_all(report, table, lambda check: _parse(check, seen))
+    parsed = check_all(report, table, lambda check: parse_line(check, seen))
     if report.errors:
         return report
     reason = f"import des établissements ({path.name})"

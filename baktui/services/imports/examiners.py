@@ -50,7 +50,7 @@ CommuneKey = tuple[str, str]  # (folded name, postcode or "")
 
 
 @dataclass
-class _Line:
+class ExaminerLine:
     row: Row
     key: tuple[str, ...]
     values: dict[str, Any]
@@ -63,9 +63,9 @@ def corps_code(text: str) -> str | None:
     return code if code in CORPS_LABELS else None
 
 
-def _parse(
+def parse_line(
     reg: Regulation, table: Table, row: Row, etabs: dict[str, int], seen: FirstLines
-) -> tuple[_Line, list[LineIssue]]:
+) -> tuple[ExaminerLine, list[LineIssue]]:
     check = LineCheck(table, row)
     values: dict[str, Any] = {}
     for column, field, what in (("nom", "last_name", "nom"), ("prenom", "first_name", "prénom")):
@@ -131,11 +131,11 @@ def _parse(
     else:
         key = ("nom", values["name_key"], uai)
         seen.check(check, key, "nom", "examinateur (nom, prénom, UAI)")
-    line = _Line(row, key, values, (fold(commune), postcode))
+    line = ExaminerLine(row, key, values, (fold(commune), postcode))
     return line, check.errors
 
 
-def _etablissements(uais: set[str]) -> dict[str, int]:
+def etablissement_ids(uais: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in chunks(sorted(uais)):
         query = Etablissement.select(Etablissement.uai, Etablissement.id)
@@ -163,7 +163,7 @@ def _existing() -> tuple[dict[str, Examiner], dict[tuple[str, int | None], Exami
     return by_identifier, by_name
 
 
-def _commune_ids(lines: list[_Line], reason: str) -> dict[CommuneKey, int]:
+def commune_ids(lines: list[ExaminerLine], reason: str) -> dict[CommuneKey, int]:
     """Every line's commune id; the communes not found are created (audited)."""
     known = _communes()
     missing: dict[CommuneKey, str] = {}
@@ -183,14 +183,14 @@ def import_examiners(session_id: int, path: Path | str) -> ImportReport:
     if table is None:
         return report
     reg = regulation_of(session_id)
-    etabs = _etablissements({r.get("uai").upper().replace(" ", "") for r in table.rows})
+    etabs = etablissement_ids({r.get("uai").upper().replace(" ", "") for r in table.rows})
     seen = FirstLines()
-    lines = read_lines(report, table, lambda row: _parse(reg, table, row, etabs, seen))
+    lines = read_lines(report, table, lambda row: parse_line(reg, table, row, etabs, seen))
     if lines is None:
         return report
     reason = f"import des examinateurs ({report.file})"
     with write_transaction():
-        communes = _commune_ids(lines, reason)
+        communes = commune_ids(lines, reason)
         by_identifier, by_name = _existing()
         new: list[dict[str, Any]] = []
         for line in lines:

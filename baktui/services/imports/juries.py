@@ -45,20 +45,20 @@ _OFFICERS = (
 
 
 @dataclass
-class _Line:
+class JuryLine:
     row: Row
     number: int
     values: dict[str, Any]
 
 
-def _parse(
+def parse_line(
     series_codes: tuple[str, ...],
     table: Table,
     row: Row,
     centres: dict[str, int],
     examiners: dict[str, Examiner],
     seen: FirstLines,
-) -> tuple[_Line, list[LineIssue]]:
+) -> tuple[JuryLine, list[LineIssue]]:
     check = LineCheck(table, row)
     number = check.positive_int("numero", "numéro de jury") or 0
     if number:
@@ -93,17 +93,17 @@ def _parse(
         missions.VICE_PRESIDENT
     ):
         check.refuse("vice_president", "déjà président de ce jury")
-    return _Line(row, number, values), check.errors
+    return JuryLine(row, number, values), check.errors
 
 
-def _centres(session_id: int) -> dict[str, int]:
+def deliberation_centres(session_id: int) -> dict[str, int]:
     query = Centre.select(Centre.code, Centre.id).where(
-        (Centre.session == session_id) & Centre.is_deliberation
+        (Centre.session == session_id) & Centre.is_deliberation & Centre.active
     )
     return {code.upper(): pk for code, pk in query.tuples()}
 
 
-def _examiners(table: Table) -> dict[str, Examiner]:
+def officers(table: Table) -> dict[str, Examiner]:
     wanted = {
         row.get(column).replace(" ", "").upper()
         for row in table.rows
@@ -119,9 +119,9 @@ def import_juries(session_id: int, path: Path | str) -> ImportReport:
     if table is None:
         return report
     series_codes = regulation_of(session_id).series_codes
-    centres, examiners, seen = _centres(session_id), _examiners(table), FirstLines()
+    centres, examiners, seen = deliberation_centres(session_id), officers(table), FirstLines()
     lines = read_lines(
-        report, table, lambda row: _parse(series_codes, table, row, centres, examiners, seen)
+        report, table, lambda row: parse_line(series_codes, table, row, centres, examiners, seen)
     )
     if lines is None:
         return report
