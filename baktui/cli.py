@@ -249,6 +249,7 @@ IMPORTS = {  # baktui import WHAT: the module and function of baktui.services.im
     "etablissements": ("etablissements", "import_etablissements"),
     "centres": ("centres", "import_centres"),
     "salles": ("centres", "import_rooms"),
+    "frais": ("claims", "import_claims"),
 }
 SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
 
