@@ -170,3 +170,43 @@ async def test_refusals_write_nothing(demo_db: Path) -> None:
         await settle(pilot)
         assert ExpenseClaim.select().count() == count + 1
         assert "Aucune convocation à déclarer pour" in notices(pilot)
+
+
+async def test_line_refused_or_in_conflict_writes_nothing(demo_db: Path) -> None:
+    app = BaktuiApp(str(demo_db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_expenses(pilot)
+        detail = screen.detail
+        assert detail is not None and detail.state == "service_fait"
+        lines = ExpenseLine.select().where(ExpenseLine.claim == detail.id).count()
+        await pilot.press("l", "tab", "tab", *"12,5", "enter")  # car: km not whole
+        await settle(pilot)
+        assert isinstance(app.screen, NewLineModal)
+        assert "Distance (km) : un nombre entier de kilomètres (« 12,5 »)." in screen_text(pilot)
+        await pilot.press("ctrl+u", "enter")  # no km at all
+        await settle(pilot)
+        assert "Distance (km) : obligatoire, plus que 0." in screen_text(pilot)
+        # a colleague changes the claim while the dialog is open
+        ExpenseClaim.update(version=ExpenseClaim.version + 1).where(
+            ExpenseClaim.id == detail.id
+        ).execute()
+        await pilot.press(*"40", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert ExpenseLine.select().where(ExpenseLine.claim == detail.id).count() == lines
+        assert "Modifiée entre-temps" in [n.title for n in app._notifications]
+        assert screen.detail is not None and screen.detail.version == detail.version + 1
+        await pilot.press("l", "tab", "tab", *"40", "enter")  # read again: accepted
+        await settle(pilot)
+        assert ExpenseLine.select().where(ExpenseLine.claim == detail.id).count() == lines + 1
+
+
+async def test_help_lists_the_new_keys(demo_db: Path) -> None:
+    app = BaktuiApp(str(demo_db))
+    async with app.run_test(size=(80, 40)) as pilot:
+        await open_expenses(pilot)
+        assert "Ctrl+N" in ExpensesScreen.HELP and "**L**" in ExpensesScreen.HELP
+        await pilot.press("f1")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "nouvelle demande" in text and "ajoute une ligne" in text
