@@ -190,3 +190,21 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "12 créées" in capsys.readouterr().out
     assert main(["--db", str(db), "import", "frais", str(SAMPLES / "frais.csv")]) == 0
     assert "12 inchangées" in capsys.readouterr().out
+
+
+def test_xlsx_file(base: SessionInfo, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Examinateur", "Date", "Nature", "Km", "Origine", "Heures"])
+    sheet.append(["EX0018", dt.datetime(2026, 6, 23), "Véhicule personnel", 62, "familiale", None])
+    sheet.append(["EX0018", dt.datetime(2026, 6, 23), "Oral", None, None, 6.5])
+    book.save(tmp_path / "frais.xlsx")
+    report = import_claims(base.id, tmp_path / "frais.xlsx")
+    assert report.ok and report.created == 2, report.render()
+    lines = {line.kind: line for line in _claim_of("EX0018").lines}
+    assert (lines["car"].km, lines["car"].origin) == (62, "family")
+    assert str(lines["car"].day) == "2026-06-23"
+    assert lines["oral_hours"].quantity_centi == 650
+    assert import_claims(base.id, tmp_path / "frais.xlsx").unchanged == 2
