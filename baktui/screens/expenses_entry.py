@@ -33,18 +33,18 @@ class ClaimEntry:
             self.fail("Aucune session ouverte : pas de demande à déclarer.")
             return
         # the new claim is déclarée: shown in the list if it holds those, else in « Déclarées »
-        key = self.filter_key if ClaimState.DECLAREE in self.states else DECLARED_FILTER
+        key, states = self.filter_key, self.states
+        if ClaimState.DECLAREE not in states:
+            key, states = DECLARED_FILTER, (ClaimState.DECLAREE,)
 
         def chosen(form: NewClaim | None) -> None:
             if form is not None:
-                self._declare(session.id, key, form)
+                self._declare(session.id, key, states, form)
 
         self.app.push_screen(NewClaimModal(), chosen)
 
     @work(thread=True, exit_on_error=False, group="expenses-write")
-    def _declare(self, session_id: int, key: str, form: NewClaim) -> None:
-        from baktui.screens.expenses import FILTER_BY_KEY
-
+    def _declare(self, session_id: int, key: str, states: tuple[str, ...], form: NewClaim) -> None:
         try:
             with worker_connection():
                 detail = claim_entry.declare_claim(
@@ -53,7 +53,7 @@ class ClaimEntry:
                     meals_per_day=form.meals_per_day,
                     nights=form.nights,
                 )
-                offset = claim_entry.queue_offset(session_id, FILTER_BY_KEY[key][1], detail.id)
+                offset = claim_entry.queue_offset(session_id, states, detail.id)
         except ServiceError as exc:
             self.app.call_from_thread(self.fail, str(exc))
             return
