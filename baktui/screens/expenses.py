@@ -3,7 +3,8 @@
 Top: the queue (oldest declaration first, a page of at most 100 claims) with the number of
 anomalies found; below, the highlighted claim: examiner, lines with their computed amounts, and
 its anomalies. Keys: V validate (each anomaly confirmed first), R reject (reason required),
-C correct the highlighted line, N / P next and previous claim, S record the service fait, F the
+C correct the highlighted line, Ctrl+N declare a claim, L add a line (:mod:`.expenses_entry`),
+N / P next and previous claim, S record the service fait, F the
 list shown, A ageing of unpaid claims, D état de frais (PDF), E payment file (Excel).
 
 Every read and write runs in a thread worker through the claim services (:mod:`baktui.services.claims`,
@@ -29,6 +30,7 @@ from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
 from baktui.rules.lifecycles import CLAIM, CLAIM_LIVE, CLAIM_OPEN, CLAIM_UNPAID, ClaimState
 from baktui.screens.base import BaktuiScreen
+from baktui.screens.expenses_entry import ClaimEntry
 from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
 from baktui.widgets.claim_text import head_text, line_cells, notes_text, queue_cells
@@ -57,7 +59,7 @@ EXPORT_CHOICES = (
 )
 
 
-class ExpensesScreen(BaktuiScreen):
+class ExpensesScreen(ClaimEntry, BaktuiScreen):
     """Checking and validating examiners' expense claims."""
 
     SUB_TITLE = "Frais de mission"
@@ -75,6 +77,9 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 - **R** rejette la demande : le motif est obligatoire.
 - **C** corrige la ligne sélectionnée (Tab pour aller dans les lignes) : recalcul immédiat,
   chaque changement au journal avec son motif.
+- **Ctrl+N** : *nouvelle demande* d'un examinateur (identifiant ou nom), pour ses convocations
+  qu'aucune demande ne couvre encore : origine du trajet, repas par jour, dates des nuits.
+  **L** : *ajoute une ligne* à la demande affichée (date, nature, km, montant, justificatif…).
 - **N** / **P** : demande suivante / précédente. **S** : enregistre le *service fait* attesté
   par le centre. **F** : choisir la liste (à valider, déclarées, validées, rejetées…).
 - **A** : ancienneté des demandes non payées. **D** : état de frais (PDF) de l'examinateur.
@@ -93,6 +98,8 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         Binding("p", "previous_claim", "Préc.", id="expenses.previous"),
         Binding("s", "service_fait", "Service fait", show=False, id="expenses.service_fait"),
         Binding("f", "filter", "Liste", id="expenses.filter"),
+        Binding("ctrl+n", "new_claim", "Nouvelle demande", show=False, id="expenses.new_claim"),
+        Binding("l", "add_line", "Ajouter une ligne", show=False, id="expenses.add_line"),
         Binding("a", "ageing", "Ancienneté", show=False, id="expenses.ageing"),
         Binding("d", "statement", "État de frais (PDF)", show=False, id="expenses.statement"),
         Binding("e", "export", "Exports", show=False, id="expenses.export"),
@@ -160,6 +167,8 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if detail is None or not detail.lines or detail.state not in CLAIM_OPEN:
                 return None
             return True
+        if action == "add_line":
+            return None if detail is None or detail.state not in CLAIM_OPEN else True
         if action == "service_fait":
             return detail is not None and CLAIM.can_move(detail.state, ClaimState.SERVICE_FAIT)
         if action == "statement":

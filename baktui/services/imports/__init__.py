@@ -4,8 +4,9 @@
   all or nothing, audited, idempotent);
 - :mod:`.candidates`: ``import_candidates``;
 - :mod:`.grade_lines` and :mod:`.grades`: ``import_grades``;
-- :mod:`.examiners`, :mod:`.juries`, :mod:`.calendar`: ``import_examiners``, ``import_juries``,
-  ``import_calendar``, on the line checks and bulk writes of :mod:`.common`;
+- :mod:`.examiners`, :mod:`.juries`, :mod:`.calendar`, :mod:`.claims`: ``import_examiners``,
+  ``import_juries``, ``import_calendar``, ``import_claims`` (declared expense claims), on the line
+  checks and bulk writes of :mod:`.common`;
 - :mod:`.reference`, :mod:`.etablissements`, :mod:`.centres`: the reference data
   (``import_etablissements``, ``import_centres``, ``import_rooms``);
 - :mod:`.tabular`: reading CSV (any separator, UTF-8 or Windows-1252) and XLSX files.
@@ -30,6 +31,7 @@ IMPORTS = {  # WHAT -> (module of baktui.services.imports, function)
     "examinateurs": ("examiners", "import_examiners"),
     "jurys": ("juries", "import_juries"),
     "calendrier": ("calendar", "import_calendar"),
+    "frais": ("claims", "import_claims"),
 }
 SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
 

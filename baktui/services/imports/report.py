@@ -29,7 +29,7 @@ SOURCE = "import"  # Grade.source of imported grades
 CHUNK = 500  # values per "IN (...)" query
 LISTED_MAX = 200  # refusals or warnings a report lists
 FEMININE = frozenset(
-    {"notes", "salles", "dates d'épreuves"}
+    {"notes", "salles", "dates d'épreuves", "lignes de frais"}
 )  # the kinds whose past participles agree in -e
 
 
