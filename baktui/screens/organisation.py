@@ -147,7 +147,7 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
             yield DataTable(id="org-list", cursor_type="row", zebra_stripes=True)
             yield Static("", id="org-info", markup=False)
         for spec in kinds().values():
-            yield RecordPane(spec, self._closed)
+            yield RecordPane(spec, self._form_closed)
 
     def on_mount(self) -> None:
         self._show_kind_bar()
@@ -327,7 +327,7 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
         if message:
             self.fail(message)
 
-    def _closed(self, saved: Saved | None) -> None:
+    def _form_closed(self, saved: Saved | None) -> None:
         self.query_one("#org-list-view").display = True
         self.set_focus(self.query_one("#org-list", DataTable))
         self.refresh_bindings()

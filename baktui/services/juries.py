@@ -232,7 +232,13 @@ def jury_blocks(jury_ids: Sequence[int]) -> dict[int, list[EtablissementBlock]]:
         )
         .join(Etablissement, pw.JOIN.LEFT_OUTER, on=Candidate.etablissement == Etablissement.id)
         .where(Candidate.jury.in_(list(jury_ids)) & LIVE_CANDIDATES)
-        .group_by(Candidate.jury, Candidate.etablissement, Candidate.series)
+        .group_by(
+            Candidate.jury,
+            Candidate.etablissement,
+            Etablissement.name,
+            Etablissement.uai,
+            Candidate.series,
+        )
         .order_by(Candidate.jury, Etablissement.name, Candidate.series)
         .tuples()
     )

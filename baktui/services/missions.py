@@ -100,7 +100,8 @@ def concerned_of(
             query.join(
                 Etablissement, pw.JOIN.LEFT_OUTER, on=Candidate.etablissement == Etablissement.id
             )
-            .group_by(Candidate.etablissement, Candidate.series)
+            # the name too: PostgreSQL wants every selected column grouped
+            .group_by(Candidate.etablissement, Etablissement.name, Candidate.series)
             .tuples()
         )
         for etab, name, code, count in grouped:

@@ -59,7 +59,7 @@ class RecordPane(Messages, Vertical):
     def __init__(self, spec: Kind, on_closed: Callable[[Saved | None], None]) -> None:
         super().__init__(id=f"pane-{spec.key}")
         self.spec = spec
-        self.on_closed = on_closed
+        self.closed_callback = on_closed
         self.session_id = 0
         self.form: RecordForm | None = None
         self._visited: set[str] = set()
@@ -130,7 +130,7 @@ class RecordPane(Messages, Vertical):
     def close(self, saved: Saved | None = None) -> None:
         self.display = False
         self.form = None
-        self.on_closed(saved)
+        self.closed_callback(saved)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="record-reread")
     def reread(self, record_id: int | str) -> None:
