@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import pin_login
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
@@ -18,6 +19,7 @@ from baktui.demo import DemoSummary
 from baktui.rules.lifecycles import ASSIGNMENT_CLOSED, CLAIM_LIVE
 from baktui.screens.expenses import ExpensesScreen
 from baktui.widgets.claim_forms import NewClaimModal, NewLineModal
+from baktui.widgets.dialogs import ReportModal
 
 LOGIN = "gestionnaire"
 IDENTIFIER = "EX9001"
@@ -210,3 +212,30 @@ async def test_help_lists_the_new_keys(demo_db: Path) -> None:
         await settle(pilot)
         text = screen_text(pilot)
         assert "nouvelle demande" in text and "ajoute une ligne" in text
+
+
+async def test_import_of_declared_claims_from_the_screen(demo_db: Path, tmp_path: Path) -> None:
+    """I on F6: the file of declared claims (as `baktui import frais`), its report, the claim."""
+    path = tmp_path / "frais.csv"
+    path.write_text(
+        "examinateur;date;nature;montant;justificatif\n"
+        f"{IDENTIFIER};16/06/2026;Péage;7,40;oui\n",
+        encoding="utf-8",
+    )
+    app = BaktuiApp(str(demo_db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#text-value", Input).value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportModal)
+        assert "1 créée" in app.screen.text
+        (claim,) = claims_of(IDENTIFIER)
+        assert [(line.kind, line.declared_centi) for line in claim.lines] == [("toll", 740)]
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExpensesScreen) and screen.filter_key == "declaree"
+        assert claim.id in [row.id for row in screen.queue_rows]

@@ -80,6 +80,7 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 - **Ctrl+N** : *nouvelle demande* d'un examinateur (identifiant ou nom), pour ses convocations
   qu'aucune demande ne couvre encore : origine du trajet, repas par jour, dates des nuits.
   **L** : *ajoute une ligne* à la demande affichée (date, nature, km, montant, justificatif…).
+  **I** : *importe* un fichier de frais déclarés (CSV ou XLSX, comme `baktui import frais`).
 - **N** / **P** : demande suivante / précédente. **S** : enregistre le *service fait* attesté
   par le centre. **F** : choisir la liste (à valider, déclarées, validées, rejetées…).
 - **A** : ancienneté des demandes non payées. **D** : état de frais (PDF) de l'examinateur.
@@ -100,6 +101,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         Binding("f", "filter", "Liste", id="expenses.filter"),
         Binding("ctrl+n", "new_claim", "Nouvelle demande", show=False, id="expenses.new_claim"),
         Binding("l", "add_line", "Ajouter une ligne", show=False, id="expenses.add_line"),
+        Binding("i", "import_claims", "Importer", show=False, id="expenses.import"),
         Binding("a", "ageing", "Ancienneté", show=False, id="expenses.ageing"),
         Binding("d", "statement", "État de frais (PDF)", show=False, id="expenses.statement"),
         Binding("e", "export", "Exports", show=False, id="expenses.export"),

@@ -1,5 +1,6 @@
 """F6's keying of claims: Ctrl+N declares a claim from an examiner's convocations, L adds a line
-to the open claim shown (a paper claim keyed by the office).
+to the open claim shown (a paper claim keyed by the office), I imports a file of declared claims
+(the same import as ``baktui import frais``).
 
 A mixin of :class:`baktui.screens.expenses.ExpensesScreen`: the dialogs of
 :mod:`baktui.widgets.claim_forms` check what was typed, the writes run in thread workers through
@@ -15,8 +16,11 @@ from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
 from baktui.rules.lifecycles import CLAIM_OPEN, ClaimState
 from baktui.services import claim_entry, claim_workflow
+from baktui.services.imports import run_import
+from baktui.services.imports.report import ImportReport
 from baktui.widgets.claim_forms import NewClaim, NewClaimModal, NewLine, NewLineModal
 from baktui.widgets.data_table import DataTable
+from baktui.widgets.dialogs import ReportModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
 DECLARED_FILTER = "declaree"
@@ -94,3 +98,40 @@ class ClaimEntry:
             )
 
         self.app.push_screen(NewLineModal(detail.row, day), chosen)
+
+    def action_import_claims(self) -> None:
+        session = self.session
+        if session is None:
+            self.fail("Aucune session ouverte : pas de frais à importer.")
+            return
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.say("Import des frais en cours…")
+                self._import_claims(session.id, path)
+
+        self.app.push_screen(
+            TextDialog(
+                "Importer des frais déclarés",
+                "Chemin du fichier CSV ou XLSX (colonnes du README, § import frais) :",
+            ),
+            chosen,
+        )
+
+    @work(thread=True, exit_on_error=False, group="expenses-write")
+    def _import_claims(self, session_id: int, path: str) -> None:
+        try:
+            with worker_connection():
+                report = run_import("frais", session_id, path)
+        except Exception as exc:  # shown, the app keeps running
+            self.app.call_from_thread(self.fail, error_text(exc), "Erreur")
+            return
+        self.app.call_from_thread(self._claims_imported, report)
+
+    def _claims_imported(self, report: ImportReport) -> None:
+        title = "Import réussi" if report.ok else "Import refusé : rien n'a été enregistré"
+        self.app.push_screen(ReportModal(title, report.render()))
+        if report.ok:
+            self.filter_key = DECLARED_FILTER
+            self.page_offset = 0
+            self.reload()
