@@ -218,8 +218,7 @@ async def test_import_of_declared_claims_from_the_screen(demo_db: Path, tmp_path
     """I on F6: the file of declared claims (as `baktui import frais`), its report, the claim."""
     path = tmp_path / "frais.csv"
     path.write_text(
-        "examinateur;date;nature;montant;justificatif\n"
-        f"{IDENTIFIER};16/06/2026;Péage;7,40;oui\n",
+        f"examinateur;date;nature;montant;justificatif\n{IDENTIFIER};16/06/2026;Péage;7,40;oui\n",
         encoding="utf-8",
     )
     app = BaktuiApp(str(demo_db))

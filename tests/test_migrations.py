@@ -142,7 +142,7 @@ def test_a_schema_4_base_gets_the_reference_data_columns(db_path: Path) -> None:
     assert {"accessible", "extra_time"} <= {c.name for c in db.get_columns("room")}
     assert "identifier" in {c.name for c in db.get_columns("examiner")}
     assert db.table_exists("calendar_entry")
-    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 6
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 7
 
 
 def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
@@ -166,4 +166,29 @@ def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
     for table, column in dropped:
         assert column in {c.name for c in db.get_columns(table)}, (table, column)
     assert db.execute_sql("SELECT version FROM expense_rate").fetchall() == [(1,)]
-    assert migrations.schema_version(db) == 6
+    assert migrations.schema_version(db) == 7
+
+
+def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
+    """v7: a jury's closed and published groups; a jury point's jury, grade before and after."""
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    db = dbmod.current_database()
+    migrator = SqliteMigrator(db)
+    migrate(
+        migrator.drop_column("jury", "closed_group"),
+        migrator.drop_column("jury", "published_group"),
+        migrator.drop_column("jury_point", "jury_id", legacy=True),
+        migrator.drop_column("jury_point", "before_centi"),
+        migrator.drop_column("jury_point", "after_centi"),
+    )
+    SchemaVersion.update(version=6).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    assert {"closed_group", "published_group"} <= {c.name for c in db.get_columns("jury")}
+    assert {"jury_id", "before_centi", "after_centi"} <= {
+        c.name for c in db.get_columns("jury_point")
+    }
+    assert [fk.dest_table for fk in db.get_foreign_keys("jury_point")].count("jury") == 1
+    assert migrations.schema_version(db) == 7

@@ -16,7 +16,7 @@ from playhouse.migrate import migrate as run_operations
 
 from baktui.data import audit, audit_chain, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import ALL_MODELS, AuditLog, CalendarEntry, SchemaVersion
+from baktui.data.models import ALL_MODELS, AuditLog, CalendarEntry, Jury, SchemaVersion
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
 
@@ -263,6 +263,28 @@ def _v6_organisation(db: pw.Database) -> None:
             run_operations(*operations)
 
 
+def _v7_deliberation(db: pw.Database) -> None:
+    """v7: the deliberation of a jury: closed and published groups (the locks), and the jury
+    points' jury, grade before and after."""
+    migrator = _migrator(db)
+    wanted = {
+        "jury": (
+            ("closed_group", pw.IntegerField(default=0)),
+            ("published_group", pw.IntegerField(default=0)),
+        ),
+        "jury_point": (
+            ("jury_id", pw.ForeignKeyField(Jury, null=True, field=Jury.id, on_delete="SET NULL")),
+            ("before_centi", pw.IntegerField(null=True)),
+            ("after_centi", pw.IntegerField(null=True)),
+        ),
+    }
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
+        if operations:
+            run_operations(*operations)
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -270,6 +292,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     4: _v4_audit_chain,
     5: _v5_reference_data,
     6: _v6_organisation,
+    7: _v7_deliberation,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -224,6 +224,10 @@ class Jury(VersionedModel):
     deliberation_date = pw.DateField(null=True)
     state = pw.CharField(default="constitue")  # constitue | delibere | clos
     active = pw.BooleanField(default=True)  # an inactive jury receives no candidate
+    # deliberation closed: 0 open, 1 first group closed, 2 second group closed (locks grades)
+    closed_group = pw.IntegerField(default=0)
+    # results published: 0 no, 1 first group (ADMIS, AJOURNE final), 2 final publication
+    published_group = pw.IntegerField(default=0)
 
     class Meta:
         indexes = ((("session", "number"), True),)
@@ -336,7 +340,8 @@ class GradePart(BaseModel):
 
 
 class JuryPoint(BaseModel):
-    """Points the jury added to a grade at deliberation, with the mandatory reason."""
+    """Points the jury added to a grade at deliberation, with the mandatory reason, who gave them,
+    when, and the grade before and after (never above the maximum grade)."""
 
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
     epreuve_code = pw.CharField()
@@ -344,6 +349,9 @@ class JuryPoint(BaseModel):
     reason = pw.TextField()
     given_by = pw.CharField()
     given_at = pw.CharField()
+    jury = pw.ForeignKeyField(Jury, null=True, on_delete="SET NULL", backref="points")
+    before_centi = pw.IntegerField(null=True)  # the grade before the points
+    after_centi = pw.IntegerField(null=True)  # the grade after them
 
 
 class Result(BaseModel):
