@@ -1,0 +1,166 @@
+"""An examiner's available days: the list, and a day to add or change (disponible o/n).
+
+``push_screen(AvailabilityForm(examiner_id, "MARTIN Anne", day), callback)``: the days are read
+and written in thread workers (:mod:`baktui.services.availabilities`, audited); the form stays
+open to record several days; the callback receives the number of days recorded (0 on Échap
+without any).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import deque
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from baktui.rules.examiners import check_availability
+from baktui.services.availabilities import AvailabilityInfo, availabilities, set_availability
+from baktui.widgets.data_table import DataTable
+from baktui.widgets.feedback import error_text, worker_connection
+
+
+class AvailabilityForm(ModalScreen[int]):
+    """The declared days above; the date, then o/n and Entrée, record one."""
+
+    HELP: ClassVar[str | None] = (
+        "Les jours déclarés par l'examinateur. Tapez la **date** (JJ/MM/AAAA), **Entrée**, puis "
+        "**o** (disponible) ou **n** (indisponible) et **Entrée** : le jour est enregistré (un "
+        "jour déjà déclaré est modifié). **Entrée** sur un jour de la liste le reprend pour le "
+        "changer. Le classement des remplaçants en tient compte. **Échap** ferme."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Fermer", id="availability.close"),
+    ]
+    DEFAULT_CSS = """
+    AvailabilityForm .dialog { width: 60; height: 20; }
+    AvailabilityForm DataTable { height: 1fr; }
+    AvailabilityForm .field-row { height: 1; }
+    AvailabilityForm .field-row Label { width: 14; }
+    AvailabilityForm .field-row Input { width: 1fr; }
+    AvailabilityForm #avail-message { height: auto; }
+    """
+
+    def __init__(self, examiner_id: int, examiner: str, day: dt.date) -> None:
+        super().__init__(classes="dialog-screen")
+        self.examiner_id = examiner_id
+        self.examiner = examiner
+        self.day = day
+        self.dialog_title = "Disponibilités"
+        self.recorded = 0
+        self.days: list[AvailabilityInfo] = []
+        self._queue: deque[tuple[dt.date, bool]] = deque()
+        self._lock = threading.Lock()
+        self._writing = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = Content(self.dialog_title)  # text, never markup
+            yield Static(f"Examinateur : {self.examiner}", classes="dialog-text", markup=False)
+            table: DataTable[str] = DataTable(id="avail-table", cursor_type="row")
+            table.add_columns("Jour", "Réponse")
+            yield table
+            with Horizontal(classes="field-row"):
+                yield Label("Date")
+                yield Input(
+                    value=self.day.strftime("%d/%m/%Y"),
+                    id="avail-day",
+                    max_length=10,
+                    restrict=r"[0-9/\-]*",
+                    compact=True,
+                )
+            with Horizontal(classes="field-row"):
+                yield Label("Disponible o/n")
+                yield Input(id="avail-answer", max_length=3, restrict=r"[oOnNuiUI]*", compact=True)
+            yield Static("", id="avail-message", markup=False)
+            yield Static("Entrée : enregistrer · Échap : fermer")
+
+    def on_mount(self) -> None:
+        self.query_one("#avail-day", Input).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="availability-read")
+    def load(self) -> None:
+        try:
+            with worker_connection():
+                days = availabilities(self.examiner_id)
+        except Exception as exc:  # shown in the form, never a crash
+            self.app.call_from_thread(self._say, error_text(exc), True)
+            return
+        self.app.call_from_thread(self._show, days)
+
+    def _show(self, days: list[AvailabilityInfo]) -> None:
+        self.days = days
+        table = self.query_one("#avail-table", DataTable)
+        table.clear()
+        for info in days:
+            table.add_row(info.day_label, info.label, key=info.day.isoformat())
+        if not days:
+            self._say("Aucun jour déclaré : l'examinateur est réputé disponible.")
+
+    def _say(self, message: str, error: bool = False) -> None:
+        style = "bold red" if error else ""
+        self.query_one("#avail-message", Static).update(Text(message, style=style))
+
+    @on(Input.Submitted, "#avail-day")
+    def _day_done(self) -> None:
+        self.query_one("#avail-answer", Input).focus()
+
+    @on(DataTable.RowSelected, "#avail-table")
+    def _day_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            day = dt.date.fromisoformat(event.row_key.value)
+            self.query_one("#avail-day", Input).value = day.strftime("%d/%m/%Y")
+            self.query_one("#avail-answer", Input).focus()
+
+    @on(Input.Submitted, "#avail-answer")
+    def _submit(self) -> None:
+        checked = check_availability(
+            self.query_one("#avail-day", Input).value,
+            self.query_one("#avail-answer", Input).value,
+        )
+        if isinstance(checked, str):
+            self._say(checked, True)
+            return
+        # ready for the next day at once: keys typed meanwhile go to the date
+        self.query_one("#avail-answer", Input).value = ""
+        self.query_one("#avail-day", Input).focus()
+        with self._lock:
+            self._queue.append(checked)
+            start, self._writing = not self._writing, True
+        if start:
+            self.write()
+
+    @work(thread=True, exit_on_error=False, group="availability-write")
+    def write(self) -> None:
+        """Record the days answered, in the order they were typed (one writer at a time)."""
+        while True:
+            with self._lock:
+                if not self._queue:
+                    self._writing = False
+                    return
+                day, available = self._queue.popleft()
+            try:
+                with worker_connection():
+                    info = set_availability(self.examiner_id, day, available)
+                    days = availabilities(self.examiner_id)
+            except Exception as exc:  # shown in the form, never a crash
+                self.app.call_from_thread(self._say, error_text(exc), True)
+                continue
+            self.app.call_from_thread(self._written, info, days)
+
+    def _written(self, info: AvailabilityInfo, days: list[AvailabilityInfo]) -> None:
+        self.recorded += 1
+        self._show(days)
+        self._say(f"{info.day_label} : {info.label}, enregistré.")
+
+    def action_close(self) -> None:
+        self.dismiss(self.recorded)
