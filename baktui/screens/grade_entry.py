@@ -107,7 +107,8 @@ correcteur enseigne dans l'établissement d'une copie du lot.
 
 **Ctrl+B** imprime des bordereaux (un seul PDF pour plusieurs lots), **Ctrl+G** ouvre les notes
 manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots d'une session
-(sans toucher aux lots existants ; jamais une copie de son propre établissement au correcteur).
+(sans toucher aux lots existants ; jamais une copie de son propre établissement au correcteur ;
+chaque lot va au centre de correction de la plupart de ses copies).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "close_slip", "Clore", id="grades.close"),
