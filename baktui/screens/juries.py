@@ -5,8 +5,10 @@ opens the replacement screen on an absent examiner's mission), ``JuryList`` sets
 (PU or MCF, refused otherwise with the reason), the vice-président and the members, distributes
 the candidates and prints the convocations and assignment lists, ``ExaminerList`` finds a
 teacher. This screen holds the keys (one list for the footer and F1, each enabled on its tab)
-and hands them to the active tab, declares absences (from the board or an examiner) and pushes
-the replacement screen. Everything that reads or writes runs in thread workers; the tables hold
+and hands them to the active tab, declares absences (from the board or an examiner), convenes an
+examiner for a mission (:class:`~baktui.widgets.convene_form.ConveneForm`) or records the days
+he or she is available (:class:`~baktui.widgets.availability_form.AvailabilityForm`), and
+pushes the replacement screen. Everything that reads or writes runs in thread workers; the tables hold
 bounded lists.
 """
 

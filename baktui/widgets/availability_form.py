@@ -41,8 +41,7 @@ class AvailabilityForm(ModalScreen[int]):
         Binding("escape", "close", "Fermer", id="availability.close"),
     ]
     DEFAULT_CSS = """
-    AvailabilityForm .dialog { width: 60; height: 20; }
-    AvailabilityForm DataTable { height: 1fr; }
+    AvailabilityForm #avail-table { height: 9; }
     AvailabilityForm .field-row { height: 1; }
     AvailabilityForm .field-row Label { width: 14; }
     AvailabilityForm .field-row Input { width: 1fr; }

@@ -42,7 +42,6 @@ class ConveneForm(ModalScreen[AssignmentInfo | None]):
         Binding("escape", "cancel", "Annuler", id="convene.cancel"),
     ]
     DEFAULT_CSS = """
-    ConveneForm .dialog { width: 72; }
     ConveneForm .field-row { height: 1; }
     ConveneForm .field-row Label { width: 10; }
     ConveneForm .field-row Input { width: 1fr; }
