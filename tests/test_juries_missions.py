@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import pin_login, settle, type_text
 from test_juries_service import DAY, World, build_world
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
@@ -184,4 +186,53 @@ async def test_availabilities_in_one_burst_then_ranking(world: tuple[Path, World
         assert any(
             o.name == "NEAR Test" and "indisponible" in " ".join(o.reasons)
             for o in ranking.excluded
+        )
+
+
+def _burst(app: BaktuiApp, keys: list[str]) -> None:
+    """Post every key at once, no pause in between: what an SSH packet does."""
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        app.post_message(events.Key(name, key if len(key) == 1 else None))
+
+
+async def test_forms_take_a_true_burst_in_order(world: tuple[Path, World]) -> None:
+    """Keys posted at once (nothing runs between them): Tab and Entrée move on in time."""
+    path, w = world
+    near = w.examiners["near"]
+    app = BaktuiApp(str(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _examiner(pilot, "near", near)
+        await pilot.press("i")
+        await settle(pilot)
+        _burst(app, [*"16/06/2026", "enter", "n", "enter", *"17/06/2026", "enter", "o"])
+        _burst(app, ["enter", *"16/06/2026", "enter", "o", "enter"])
+        await settle(pilot)
+        assert isinstance(app.screen, AvailabilityForm)
+        rows = {
+            a.day: a.available for a in Availability.select().where(Availability.examiner == near)
+        }
+        assert rows == {DAY: True, DAY + dt.timedelta(days=1): True}
+        _burst(app, ["escape"])
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("n")
+        await settle(pilot)
+        keys = [*"17/06/2026", "tab", *"14:00", "tab", *"16:30", "tab", *"phi", "tab"]
+        _burst(app, keys)
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ConveneForm)
+        assert isinstance(app.focused, Select)  # the centre: every Tab landed
+        form.query_one("#conv-kind", Select).value = "surveillance"
+        form.query_one("#conv-lot", Input).focus()
+        _burst(app, ["enter"])
+        await settle(pilot)
+        assert app.screen is screen
+        row = Assignment.get((Assignment.examiner == near) & (Assignment.kind == "surveillance"))
+        assert (row.day, row.start_time, row.end_time, row.epreuve_code) == (
+            DAY + dt.timedelta(days=1),
+            "14:00",
+            "16:30",
+            "PHI",
         )

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -28,6 +30,19 @@ from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
 
 
+@dataclass
+class _Entry:
+    """A day being typed: its date and its answer, as read from the fields."""
+
+    day: str | None = None
+    answer: str | None = None
+    answered: bool = False  # Entrée pressed on its answer (the value is read just after)
+
+    @property
+    def complete(self) -> bool:
+        return self.day is not None and self.answer is not None
+
+
 class AvailabilityForm(ModalScreen[int]):
     """The declared days above; the date, then o/n and Entrée, record one."""
 
@@ -39,6 +54,9 @@ class AvailabilityForm(ModalScreen[int]):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Fermer", id="availability.close"),
+        # priority: Entrée moves on before the next key of a burst is dispatched (an Input's own
+        # Submitted message would come too late, the following keys already sent to it)
+        Binding("enter", "enter", "Suivant", show=False, priority=True, id="availability.enter"),
     ]
     DEFAULT_CSS = """
     AvailabilityForm #avail-table { height: 9; }
@@ -56,6 +74,7 @@ class AvailabilityForm(ModalScreen[int]):
         self.dialog_title = "Disponibilités"
         self.recorded = 0
         self.days: list[AvailabilityInfo] = []
+        self._entries: deque[_Entry] = deque()  # typed, not yet checked (UI thread only)
         self._queue: deque[tuple[dt.date, bool]] = deque()
         self._lock = threading.Lock()
         self._writing = False
@@ -109,9 +128,33 @@ class AvailabilityForm(ModalScreen[int]):
         style = "bold red" if error else ""
         self.query_one("#avail-message", Static).update(Text(message, style=style))
 
-    @on(Input.Submitted, "#avail-day")
-    def _day_done(self) -> None:
-        self.query_one("#avail-answer", Input).focus()
+    def action_enter(self) -> None:
+        """Entrée on the date goes to the answer, on the answer records the day.
+
+        The focus moves at once, so that the keys typed next go to the next field; the values
+        are read once the field has taken the keys typed before Entrée (``call_later`` runs
+        after the messages already in that field's queue), and the days are recorded in the
+        order they were typed.
+        """
+        day = self.query_one("#avail-day", Input)
+        answer = self.query_one("#avail-answer", Input)
+        focused = self.focused
+        if focused is day:
+            if self._entries and not self._entries[-1].answered:
+                entry = self._entries[-1]  # a date typed again before its answer: this one
+            else:
+                entry = _Entry()
+                self._entries.append(entry)
+            day.call_later(self._took, entry, "day", day)
+            self.set_focus(answer)  # now: Widget.focus() would wait
+        elif focused is answer:
+            if not self._entries or self._entries[-1].answered:
+                self._entries.append(_Entry(day=day.value))  # the date set by the list
+            self._entries[-1].answered = True
+            answer.call_later(self._took, self._entries[-1], "answer", answer)
+            self.set_focus(day)
+        else:
+            raise SkipAction()  # the list: Entrée takes the day up
 
     @on(DataTable.RowSelected, "#avail-table")
     def _day_chosen(self, event: DataTable.RowSelected) -> None:
@@ -120,23 +163,25 @@ class AvailabilityForm(ModalScreen[int]):
             self.query_one("#avail-day", Input).value = day.strftime("%d/%m/%Y")
             self.query_one("#avail-answer", Input).focus()
 
-    @on(Input.Submitted, "#avail-answer")
-    def _submit(self) -> None:
-        checked = check_availability(
-            self.query_one("#avail-day", Input).value,
-            self.query_one("#avail-answer", Input).value,
-        )
-        if isinstance(checked, str):
-            self._say(checked, True)
-            return
-        # ready for the next day at once: keys typed meanwhile go to the date
-        self.query_one("#avail-answer", Input).value = ""
-        self.query_one("#avail-day", Input).focus()
-        with self._lock:
-            self._queue.append(checked)
-            start, self._writing = not self._writing, True
-        if start:
-            self.write()
+    def _took(self, entry: _Entry, part: str, field: Input) -> None:
+        setattr(entry, part, field.value)
+        if part == "answer":
+            field.value = ""
+        self._flush()
+
+    def _flush(self) -> None:
+        """Check the days whose date and answer are both read, in order; queue their writes."""
+        while self._entries and self._entries[0].complete:
+            entry = self._entries.popleft()
+            checked = check_availability(entry.day or "", entry.answer or "")
+            if isinstance(checked, str):
+                self._say(checked, True)
+                continue
+            with self._lock:
+                self._queue.append(checked)
+                start, self._writing = not self._writing, True
+            if start:
+                self.write()
 
     @work(thread=True, exit_on_error=False, group="availability-write")
     def write(self) -> None:

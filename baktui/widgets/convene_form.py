@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from textual import on, work
+from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -40,6 +41,18 @@ class ConveneForm(ModalScreen[AssignmentInfo | None]):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Annuler", id="convene.cancel"),
+        # priority: Tab and Entrée act before the next key of a burst is dispatched (the focus
+        # moves at once, not after the keys that follow were already sent to the old field)
+        Binding("tab", "app.focus_next", "Suivant", show=False, priority=True, id="convene.next"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Précédent",
+            show=False,
+            priority=True,
+            id="convene.prev",
+        ),
+        Binding("enter", "submit", "Convoquer", show=False, priority=True, id="convene.submit"),
     ]
     DEFAULT_CSS = """
     ConveneForm .field-row { height: 1; }
@@ -127,13 +140,24 @@ class ConveneForm(ModalScreen[AssignmentInfo | None]):
             jury=text("conv-jury"),
         )
 
-    @on(Input.Submitted)
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
+        if not isinstance(self.focused, Input):
+            raise SkipAction()  # a list: Entrée opens it or chooses in it
         if self.busy:
             return
         self.busy = True
-        self._error("Vérification des règles…")
-        self.write(self.request())
+        # read the fields once each has taken the keys typed before Entrée (a burst)
+        fields = list(self.query(Input))
+        left = [len(fields)]
+
+        def taken() -> None:
+            left[0] -= 1
+            if not left[0]:
+                self._error("Vérification des règles…")
+                self.write(self.request())
+
+        for field in fields:
+            field.call_later(taken)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="convene-write")
     def write(self, request: ConveneRequest) -> None:
