@@ -229,6 +229,21 @@ def check_absence(day_text: str, reason: str) -> tuple[dt.date, str] | str:
     return day, reason
 
 
+def check_availability(day_text: str, answer: str) -> tuple[dt.date, bool] | str:
+    """The availability form's input: (day, available) from JJ/MM/AAAA and « o »/« n » (oui,
+    non), else the French message saying what is wrong."""
+    try:
+        day = parse_date_fr(day_text)
+    except ValueError as exc:
+        return str(exc)
+    word = answer.strip().lower()
+    if word in ("o", "oui"):
+        return day, True
+    if word in ("n", "non"):
+        return day, False
+    return "Disponible ? Répondez o (oui) ou n (non)."
+
+
 def busy_error(
     name: str, taken: Iterable[tuple[str, str, str]], start: str, end: str
 ) -> str | None:

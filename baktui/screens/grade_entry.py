@@ -34,10 +34,11 @@ from baktui.screens.base import BaktuiScreen
 from baktui.services.anonymity import number_copies
 from baktui.services.grade_slip.editor import SlipEditor, open_slip
 from baktui.services.lot_building import constitute_lots
-from baktui.services.lots import set_double_entry
+from baktui.services.lots import assign_correcteur, set_double_entry
 from baktui.widgets.control_fields import ControlFields
 from baktui.widgets.dialogs import ConfirmModal, TextDialog
 from baktui.widgets.entry_line import EntryLine
+from baktui.widgets.examiner_picker import ExaminerPicker
 from baktui.widgets.feedback import error_text, worker_connection
 from baktui.widgets.grade_grid import GradeGrid
 
@@ -100,13 +101,19 @@ bordereau ne se **clôt** (Ctrl+S) que complet et concordant.
 bordereau, un second le ressaisit sans voir la première saisie ; seules les différences
 s'affichent ensuite pour arbitrage. Ctrl+Z annule votre dernière saisie ; tout est journalisé.
 
+**Ctrl+E** confie le lot affiché à un **correcteur** : la liste s'ouvre sur les examinateurs de
+l'épreuve (tapez un autre nom au besoin), **Entrée** choisit ; refusé, avec le motif, si le
+correcteur enseigne dans l'établissement d'une copie du lot.
+
 **Ctrl+B** imprime des bordereaux (un seul PDF pour plusieurs lots), **Ctrl+G** ouvre les notes
 manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots d'une session
-(sans toucher aux lots existants ; jamais une copie de son propre établissement au correcteur).
+(sans toucher aux lots existants ; jamais une copie de son propre établissement au correcteur ;
+chaque lot va au centre de correction de la plupart de ses copies).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "close_slip", "Clore", id="grades.close"),
         Binding("ctrl+r", "reopen", "Rouvrir", id="grades.reopen"),
+        Binding("ctrl+e", "correcteur", "Correcteur", show=False, id="grades.correcteur"),
         Binding("ctrl+d", "double_entry", "Double saisie", show=False, id="grades.double"),
         Binding("ctrl+b", "print_slips", "Bordereaux PDF", show=False, id="grades.pdf"),
         Binding("ctrl+g", "missing", "Manquantes", id="grades.missing"),
@@ -332,6 +339,8 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
             return editor is not None and editor.mode != SlipMode.CLOSED
         if action == "reopen":
             return editor is not None and editor.mode == SlipMode.CLOSED
+        if action == "correcteur":
+            return editor is not None
         return super().check_action(action, parameters)
 
     def action_close_slip(self) -> None:
@@ -362,6 +371,29 @@ manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots 
         session = self.baktui.session
         if editor is not None and session is not None:
             self._write_slip(editor, partial(_toggle_double_entry, session.id))
+
+    def action_correcteur(self) -> None:
+        """Give the lot shown to a correcteur, picked among the examiners of its épreuve."""
+        editor = self.editor
+        session = self.baktui.session
+        if editor is None or session is None:
+            return
+        info = editor.info
+        now = f"Correcteur actuel : {info.correcteur}." if info.correcteur else "Sans correcteur."
+
+        def picked(examiner_id: int | None) -> None:
+            if examiner_id is not None:
+                self._message(f"Affectation du lot {info.number}…")
+                self._write_slip(editor, partial(_assign, session.id, examiner_id))
+
+        self.app.push_screen(
+            ExaminerPicker(
+                f"Correcteur du lot {info.number} ({info.epreuve_code})",
+                f"{now} Examinateurs de l'épreuve {info.epreuve_code}, ou tapez un nom :",
+                initial=info.epreuve_code,
+            ),
+            picked,
+        )
 
     def _write_slip(
         self, editor: SlipEditor, write: Callable[[SlipEditor], tuple[SlipEditor, str]]
@@ -488,6 +520,11 @@ def _close(editor: SlipEditor) -> tuple[SlipEditor, str]:
 def _reopen(editor: SlipEditor) -> tuple[SlipEditor, str]:
     editor.reopen()
     return editor, ""
+
+
+def _assign(session_id: int, examiner_id: int, editor: SlipEditor) -> tuple[SlipEditor, str]:
+    info = assign_correcteur(editor.info.id, examiner_id)
+    return open_slip(session_id, info.number), f"Lot {info.number} confié à {info.correcteur}."
 
 
 def _toggle_double_entry(session_id: int, editor: SlipEditor) -> tuple[SlipEditor, str]:

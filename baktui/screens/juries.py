@@ -5,14 +5,17 @@ opens the replacement screen on an absent examiner's mission), ``JuryList`` sets
 (PU or MCF, refused otherwise with the reason), the vice-président and the members, distributes
 the candidates and prints the convocations and assignment lists, ``ExaminerList`` finds a
 teacher. This screen holds the keys (one list for the footer and F1, each enabled on its tab)
-and hands them to the active tab, declares absences (from the board or an examiner) and pushes
-the replacement screen. Everything that reads or writes runs in thread workers; the tables hold
+and hands them to the active tab, declares absences (from the board or an examiner), convenes an
+examiner for a mission (:class:`~baktui.widgets.convene_form.ConveneForm`) or records the days
+he or she is available (:class:`~baktui.widgets.availability_form.AvailabilityForm`), and
+pushes the replacement screen. Everything that reads or writes runs in thread workers; the tables hold
 bounded lists.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on, work
@@ -25,8 +28,11 @@ from baktui.screens.base import BaktuiScreen
 from baktui.screens.replacements import ReplacementScreen
 from baktui.services import absences, examiners, needs
 from baktui.services.absences import AbsenceInfo
+from baktui.services.examiners import AssignmentInfo
 from baktui.services.needs import Need
 from baktui.widgets.absence_form import AbsenceForm
+from baktui.widgets.availability_form import AvailabilityForm
+from baktui.widgets.convene_form import ConveneForm
 from baktui.widgets.day_board import DayBoard
 from baktui.widgets.examiner_list import ExaminerList
 from baktui.widgets.examiner_picker import ExaminerPicker
@@ -75,6 +81,12 @@ examinateur) ; **l** les listes d'affectation, de tous les centres ou d'un seul 
 
 **Examinateurs** : tapez un nom ou un code d'épreuve ; **a** déclare l'examinateur absent
 (date, motif) puis ouvre son remplacement ; **c** édite sa convocation.
+**n** le **convoque** pour une mission : nature (correction, oral, pratique, jury,
+surveillance), date, heures, épreuve, centre, lot d'une correction, jury d'une mission de jury ;
+toutes les règles sont vérifiées (discipline, propres élèves, absence, disponibilités, horaires,
+charge) et un refus dit pourquoi, sans rien enregistrer. **i** ses **disponibilités** : les
+jours déclarés, et un jour à ajouter ou changer (date, puis o ou n) ; le classement des
+remplaçants en tient compte. Sur les besoins du jour, **n** et **i** demandent l'examinateur.
 
 Les documents sont écrits dans le dossier des documents ($BAKTUI_OUT, sinon celui du fichier
 de configuration, sinon « baktui-documents » du dossier courant) et enregistrés dans la liste
@@ -98,6 +110,8 @@ des documents émis.
         Binding("t", "distribute", "Répartir", id="juries.distribute", show=False),
         Binding("c", "convocations", "Convocations", id="juries.convocations"),
         Binding("l", "lists", "Listes", id="juries.lists"),
+        Binding("n", "convene", "Convoquer", id="juries.convene", show=False),
+        Binding("i", "availability", "Disponibilités", id="juries.availability", show=False),
         Binding("slash", "focus_search", "Chercher", id="juries.search", key_display="/"),
         Binding("r", "refresh", "Actualiser", id="juries.refresh", show=False),
     ]
@@ -173,7 +187,7 @@ des documents émis.
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.active_tab if self.is_mounted else TAB_BOARD
-        if action == "absence" and tab == TAB_JURIES:
+        if action in ("absence", "convene", "availability") and tab == TAB_JURIES:
             return False
         if action in ACTION_TABS and ACTION_TABS[action] != tab:
             return False
@@ -250,26 +264,65 @@ des documents émis.
 
     def action_absence(self) -> None:
         """Declare the highlighted examiner absent (examiners tab), else one picked by name."""
+        self._with_examiner("Examinateur absent", self._ask_absence)
+
+    def _with_examiner(self, title: str, then: Callable[[int, str], None]) -> None:
+        """``then(id, name)`` on the highlighted examiner (examiners tab), else one picked."""
         if self._open_session() is None:
             return
         examiner = (
             self.examiner_list.current_examiner() if self.active_tab == TAB_EXAMINERS else None
         )
         if examiner is not None:
-            self._ask_absence(examiner.id, examiner.name)
+            then(examiner.id, examiner.name)
             return
 
         def picked(examiner_id: int | None) -> None:
             if examiner_id is not None:
-                self._ask_absence_for(examiner_id)
+                self._name_then(examiner_id, then)
 
-        self.app.push_screen(ExaminerPicker("Examinateur absent"), picked)
+        self.app.push_screen(ExaminerPicker(title), picked)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="juries-absent-name")
-    def _ask_absence_for(self, examiner_id: int) -> None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="juries-examiner-name")
+    def _name_then(self, examiner_id: int, then: Callable[[int, str], None]) -> None:
         with worker_connection():
             info = examiners.get_examiner(examiner_id)
-        self.app.call_from_thread(self._ask_absence, info.id, info.name)
+        self.app.call_from_thread(then, info.id, info.name)
+
+    # --- Convocation to a mission, availabilities -----------------------------------------
+
+    def action_convene(self) -> None:
+        self._with_examiner("Examinateur à convoquer", self._ask_convene)
+
+    def _ask_convene(self, examiner_id: int, name: str) -> None:
+        session_id = self._open_session()
+        if session_id is None:
+            return
+        day = self.day_board.day or dt.date.today()
+
+        def answered(created: AssignmentInfo | None) -> None:
+            if created is not None:
+                what = f"{created.kind_label.lower()} {created.epreuve_code}".strip()
+                self.say(
+                    f"{name} convoqué(e) : {what}, le {created.day:%d/%m/%Y} "
+                    f"de {created.start_time} à {created.end_time}."
+                )
+                self.action_refresh()
+
+        self.app.push_screen(ConveneForm(session_id, examiner_id, name, day), answered)
+
+    def action_availability(self) -> None:
+        self._with_examiner("Disponibilités de l'examinateur", self._ask_availability)
+
+    def _ask_availability(self, examiner_id: int, name: str) -> None:
+        day = self.day_board.day or dt.date.today()
+
+        def closed(recorded: int | None) -> None:
+            if recorded:
+                self.say(f"Disponibilités de {name} : {recorded} jour(s) enregistré(s).")
+                self.action_refresh()
+
+        self.app.push_screen(AvailabilityForm(examiner_id, name, day), closed)
 
     def _ask_absence(self, examiner_id: int, name: str) -> None:
         day = self.day_board.day or dt.date.today()

@@ -2,7 +2,8 @@
 
 Per subject (the épreuve; for SP1/SP2 the spécialité of one series), lots hold at most the
 épreuve's ``lot_size`` copies, sizes balanced, each given to the least-loaded correcteur who marks
-the subject and has room, never with a copy from the correcteur's own établissement.
+the subject and has room, never with a copy from the correcteur's own établissement. Each new lot
+goes to a centre de correction of the session (see :func:`correction_centre`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ import peewee as pw
 
 from baktui.data import audit
 from baktui.data.db import write_transaction
-from baktui.data.models import Anonymat, Candidate, DoubleEntry, Epreuve, Examiner, Grade, Lot
+from baktui.data.models import (
+    Anonymat,
+    Candidate,
+    Centre,
+    DoubleEntry,
+    Epreuve,
+    Examiner,
+    Grade,
+    Lot,
+)
 from baktui.errors import ServiceError
 from baktui.rules.examiners import teaches
 from baktui.rules.lifecycles import LotState, RegistrationState
@@ -57,8 +67,9 @@ def constitute_lots(
     lot, never under 50 copies unless they are the last). The lot is then filled with copies
     from other établissements than the correcteur's (those of the other correcteurs' lycées
     first), following the exam centres' packets; on the slip they go in anonymity-number order.
-    A lot for which no correcteur qualifies is created without one and reported. Running it
-    again only lots new copies.
+    A lot for which no correcteur qualifies is created without one and reported. Each new lot is
+    sent to a centre de correction (:func:`correction_centre`), none if the session has none.
+    Running it again only lots new copies.
 
     ``rebuild`` first undoes the épreuve's lots (their numbers are given again), and is refused if
     any of them was distributed or already has a grade (or a double-entry value): graded copies are
@@ -171,13 +182,73 @@ def _constitute_epreuve(session_id: int, rule: EpreuveRule) -> LotReport:
         Lot.select(pw.fn.MAX(Lot.number)).where(Lot.session == session_id).scalar() or 0
     ) + 1
     report = LotReport()
+    centres = CorrectionCentres.of_session(session_id)
     for series in sorted(subjects):
         copies = subjects[series]
         correcteurs = [ex for ex in examiners if teaches(ex.disciplines, rule.code, (series,))]
         next_number = _lot_subject(
-            session_id, rule, copies, correcteurs, load, lot_size, next_number, report
+            session_id, rule, copies, correcteurs, load, lot_size, next_number, report, centres
         )
     return report
+
+
+@dataclass(frozen=True)
+class CorrectionCentres:
+    """The session's centres de correction, and where each exam centre's copies go."""
+
+    ordered: tuple[int, ...]  # the correction centres' ids, by code
+    route: dict[int, int]  # exam centre id -> the correction centre its copies go to
+
+    @classmethod
+    def of_session(cls, session_id: int) -> CorrectionCentres:
+        rows = list(
+            Centre.select(Centre.id, Centre.code, Centre.commune, Centre.is_correction)
+            .where(Centre.session == session_id)
+            .order_by(Centre.code)
+            .tuples()
+        )
+        ordered = tuple(cid for cid, _code, _commune, corr in rows if corr)
+        by_commune: dict[int, int] = {}
+        for cid, _code, commune, corr in rows:
+            if corr and commune is not None:
+                by_commune.setdefault(commune, cid)  # the first by code of the commune
+        route: dict[int, int] = {}
+        for cid, _code, commune, corr in rows:
+            if corr:
+                route[cid] = cid
+            elif commune in by_commune:
+                route[cid] = by_commune[commune]
+        return cls(ordered, route)
+
+    def for_copies(self, copies: Sequence[_Copy]) -> int | None:
+        """The centre de correction of a new lot (see :func:`correction_centre`)."""
+        return correction_centre(self.ordered, self.route, [c[3] for c in copies])
+
+
+def correction_centre(
+    ordered: Sequence[int], route: dict[int, int], exam_centres: Sequence[int | None]
+) -> int | None:
+    """Where a lot is corrected: among the session's centres de correction (``ordered`` by code).
+
+    - none: None (the slip then shows « — »);
+    - only one: that one;
+    - several: the one most of the lot's copies are routed to — a copy sat in a centre that is
+      itself a centre de correction goes there, else to the first centre de correction (by code)
+      of its exam centre's commune —, ties broken by code; when no copy is routed, the first
+      centre de correction by code.
+    """
+    if not ordered:
+        return None
+    if len(ordered) == 1:
+        return ordered[0]
+    votes: dict[int, int] = defaultdict(int)
+    for centre in exam_centres:
+        if centre is not None and centre in route:
+            votes[route[centre]] += 1
+    if not votes:
+        return ordered[0]
+    rank = {cid: i for i, cid in enumerate(ordered)}
+    return min(votes, key=lambda cid: (-votes[cid], rank[cid]))
 
 
 def _lot_subject(
@@ -189,6 +260,7 @@ def _lot_subject(
     lot_size: int,
     next_number: int,
     report: LotReport,
+    centres: CorrectionCentres,
 ) -> int:
     """Lots of one subject (an épreuve, or a spécialité of one series); returns the next number."""
     pool = _CopyPool(copies)
@@ -224,6 +296,7 @@ def _lot_subject(
             number=next_number,
             epreuve_code=rule.code,
             correcteur=chosen.id if chosen else None,
+            centre=centres.for_copies(chunk),
             state=LotState.CONSTITUE,
             reason=f"constitution des lots de {rule.code}",
         )

@@ -2,7 +2,8 @@
 
 The search runs at each key in a thread worker (bounded to 100 rows); the highlighted
 examiner's missions are read likewise and summed up in the two lines below the table. The
-screen declares the highlighted examiner absent (a) or prints his or her convocation (c).
+screen declares the highlighted examiner absent (a), convenes him or her for a mission (n), records
+the days available (i) or prints his or her convocation (c).
 """
 
 from __future__ import annotations
