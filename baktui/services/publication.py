@@ -237,6 +237,7 @@ def _write_lists(centres, year: int, level: int, juries: list[int]) -> list[Issu
     academie = letterhead()
     why = f"publication des {WHAT[level]}, jurys {', '.join(map(str, juries))}"
     issued = []
+    pdf_name = documents.file_name(*stem, suffix=".pdf")  # the two files share their time
     for suffix, write in (
         (".pdf", lambda p: write_admitted_pdf(p, centres, title=title, session_year=year,
                                              academie=academie)),
@@ -245,7 +246,7 @@ def _write_lists(centres, year: int, level: int, juries: list[int]) -> list[Issu
         issued.append(
             documents.issue(
                 documents.LISTE_ADMIS,
-                documents.file_name(*stem, suffix=suffix),
+                pdf_name.removesuffix(".pdf") + suffix,
                 write,
                 examiners=[None],
                 count=sum(len(c.candidates) for c in centres),
