@@ -235,3 +235,29 @@ def test_deliberer_after_first_group_closed_redeliberates_second_group_only(demo
     )
     assert summary.total == seconds
     assert summary.locked == in_jury.count() - seconds
+
+
+def test_slip_clear_and_undo_refused_once_the_jury_closes(demo) -> None:
+    jury = Jury.get(Jury.number == 1)
+    slip, index, copy = _open_lot_row(jury)
+    assert slip.commit(index, "13").changed
+    lock(1, closed=1)
+    before = audit_count()
+    with pytest.raises(LockedError):
+        slip.undo()
+    with pytest.raises(LockedError):
+        slip.clear(index)
+    grade = Grade.get(
+        (Grade.candidate == copy.candidate_id) & (Grade.epreuve_code == copy.epreuve_code)
+    )
+    assert grade.value_centi == 1300 and audit_count() == before
+
+
+def test_deliberer_session_cli_says_which_juries_are_kept(demo, capsys) -> None:
+    path, _ = demo
+    lock(7, closed=2)
+    dbmod.close_database()
+    assert main(["--db", str(path), "deliberer"]) == 0
+    out = capsys.readouterr().out
+    assert "de jurys verrouillés non redélibérés" in out and "jury n° 7" in out
+    dbmod.open_database(str(path))
