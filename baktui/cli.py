@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("documents", help="édite un document : procès-verbal de délibération")
     docs.add_argument("what", choices=["pv"], help="ce qu'on édite")
-    docs.add_argument("out", type=Path, help="fichier .pdf à écrire")
+    docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf à écrire")
     docs.add_argument("--jury", type=int, required=True, help="numéro du jury")
     docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
     docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
