@@ -122,6 +122,26 @@ def build_parser() -> argparse.ArgumentParser:
         "caractères) : vérifie qu'elle est toujours là (journal ni réécrit ni amputé)",
     )
 
+    docs = sub.add_parser("documents", help="édite un document : procès-verbal de délibération")
+    docs.add_argument("what", choices=["pv"], help="ce qu'on édite")
+    docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf à écrire")
+    docs.add_argument("--jury", type=int, required=True, help="numéro du jury")
+    docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
+    docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
+    pub = sub.add_parser("publier", help="publie les résultats d'un jury ou de tous les jurys")
+    pub.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
+    pub.add_argument("--final", action="store_true", help="publication définitive (2e groupe)")
+    pub.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
+    rect = sub.add_parser("rectifier", help="rectifie une note après publication (motif)")
+    rect.add_argument("candidate", metavar="CANDIDAT", help="numéro de candidat ou INE")
+    rect.add_argument("epreuve", metavar="EPREUVE", help="code de l'épreuve (ou FR, PHI…)")
+    rect.add_argument("note", metavar="NOTE", help="la note rectifiée (12, 12,5, ABS…)")
+    rect.add_argument("--motif", required=True, help="motif de la rectification (obligatoire)")
+    rect.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
+    rect.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
     exp = sub.add_parser("export", help="exporte les résultats (CSV ou XLSX)")
     exp.add_argument("what", choices=["resultats"], help="ce qu'on exporte")
     exp.add_argument("out", type=Path, help="fichier .csv ou .xlsx à écrire")
@@ -288,6 +308,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     return _on_session(args, exported)
 
 
+def cmd_documents(args: argparse.Namespace) -> int:
+    from baktui.services.pv import issue_pv
+
+    def issued(sid: int) -> str:
+        doc = issue_pv(sid, args.jury, args.groupe, path=args.out)
+        return f"Procès-verbal du jury n° {args.jury} (groupe {args.groupe}) : {doc.count} candidats → {doc.path}"
+
+    return _on_session(args, issued)
+
+
+def cmd_publier(args: argparse.Namespace) -> int:
+    from baktui.services.publication import publish
+
+    return _on_session(args, lambda sid: publish(sid, args.jury, args.final).render())
+
+
+def cmd_rectifier(args: argparse.Namespace) -> int:
+    from baktui.services.rectification import find_candidate, rectify_grade
+
+    def rectified(sid: int) -> str:
+        cid = find_candidate(sid, args.candidate).id
+        return rectify_grade(sid, cid, args.epreuve, args.groupe, args.note, args.motif).render()
+
+    return _on_session(args, rectified)
+
+
 def cmd_sauvegarde(args: argparse.Namespace) -> int:
     """The base copied with SQLite's online backup (colleagues may keep writing); no migration,
     no session needed."""
@@ -358,6 +404,9 @@ COMMANDS = {
     "deliberer": cmd_deliberer,
     "jurys": cmd_jurys,
     "export": cmd_export,
+    "documents": cmd_documents,
+    "publier": cmd_publier,
+    "rectifier": cmd_rectifier,
     "sauvegarde": cmd_sauvegarde,
     "verifier": cmd_verifier,
     "config": cmd_config,

@@ -60,6 +60,7 @@ from baktui.services.candidate_files import (
 )
 from baktui.services.deliberation_runs import finish_run, start_run
 from baktui.services.deliberation_summary import DeliberationSummary
+from baktui.services.jury_locks import SECOND_GROUP, JuryLock, LockedError, jury_lock, locks_of
 from baktui.services.sessions import regulation_of
 
 CHUNK_SIZE = 5_000
@@ -230,13 +231,51 @@ _RESULT_COLUMNS = (
 )
 
 
+def _open_to(lock: JuryLock | None, stored: tuple[int, Outcome] | None) -> bool:
+    """Whether a result may be rewritten under its jury's lock: a jury closed or published at
+    the first group keeps its first-group results, only its second-group candidates are
+    deliberated again; a jury closed at the second group or finally published keeps them all."""
+    if lock is None:
+        return True
+    level = max(lock.closed_group, lock.published_group)
+    if level >= SECOND_GROUP or stored is None:
+        return False
+    decision, _, _, _, done = stored[1]
+    return decision == SECOND_GROUPE or done
+
+
+def _unlocked(
+    outcomes: Sequence[tuple[int, str, Outcome]],
+    stored: dict[int, tuple[int, Outcome]],
+    summary: DeliberationSummary,
+) -> list[tuple[int, str, Outcome]]:
+    """The outcomes whose results their jury's lock lets be rewritten (one query per chunk);
+    the others are counted in the summary, with the reason of their jury."""
+    locks = locks_of(cid for cid, _, _ in outcomes)
+    if not locks:
+        return list(outcomes)
+    kept = []
+    for item in outcomes:
+        lock = locks.get(item[0])
+        if _open_to(lock, stored.get(item[0])):
+            kept.append(item)
+        else:
+            assert lock is not None
+            summary.locked += 1
+            group = SECOND_GROUP if max(lock.closed_group, lock.published_group) >= 2 else 1
+            summary.locked_juries[lock.number] = lock.reason(group)
+    return kept
+
+
 def _write(
     outcomes: Sequence[tuple[int, str, Outcome]],
     summary: DeliberationSummary,
     reason: str,
+    guard: bool = True,
 ) -> None:
     """Store the outcomes of one chunk: only new and changed results, each audited (one
-    ``audit.log_many`` for the chunk, in the same transaction as the results)."""
+    ``audit.log_many`` for the chunk, in the same transaction as the results). ``guard``: some
+    jury of the session is closed or published (its locked results are then left as they are)."""
     if not outcomes:
         return
     low = min(cid for cid, _, _ in outcomes)
@@ -245,6 +284,8 @@ def _write(
     entity = Result._meta.table_name
     with write_transaction():
         stored = _stored(low, high)
+        if guard:
+            outcomes = _unlocked(outcomes, stored, summary)
         new: list[tuple[int, Outcome]] = []
         changed: list[tuple[int, int, Outcome, Outcome]] = []
         summary.count_all(outcomes)
@@ -296,6 +337,18 @@ def _jury_id(session_id: int, number: int | None) -> int | None:
     return int(row.id)
 
 
+def _any_locked(session_id: int) -> bool:
+    """Whether some jury of the session is closed or published (results then checked per
+    chunk against their jury's lock)."""
+    return (
+        Jury.select()
+        .where(
+            (Jury.session == session_id) & ((Jury.closed_group > 0) | (Jury.published_group > 0))
+        )
+        .exists()
+    )
+
+
 def _database_target() -> str | None:
     """The file of the open SQLite database (workers reopen it), or None (no workers)."""
     db = current_database()
@@ -319,6 +372,15 @@ def deliberate_session(
     reg = regulation_of(session_id)
     year = int(ExamSession.get_by_id(session_id).year)
     jury_id = _jury_id(session_id, jury)
+    if jury_id is not None:
+        lock = jury_lock(jury_id)
+        if max(lock.closed_group, lock.published_group) >= SECOND_GROUP:
+            raise LockedError(
+                f"Délibération refusée : {lock.reason(SECOND_GROUP)} ; ses résultats ne sont "
+                "pas recalculés. Le président rouvre la délibération (motif obligatoire) ou une "
+                "note se rectifie (baktui rectifier). Rien n'a été enregistré."
+            )
+    guard = _any_locked(session_id)
     summary = DeliberationSummary(year, jury, mention_order=tuple(c for _, c, _ in reg.mentions))
     scope = f"jury {jury}" if jury is not None else "toute la session"
     reason = f"délibération {year}, {scope}"
@@ -333,19 +395,19 @@ def deliberate_session(
         workers = (os.cpu_count() or 1) if count_query.count() >= PARALLEL_FROM else 0
     if workers and target is not None:
         try:
-            _run_parallel(session_id, jury_id, chunk_size, workers, target, summary, reason)
+            _run_parallel(session_id, jury_id, chunk_size, workers, target, summary, reason, guard)
         except BrokenProcessPool:
             # A worker died (killed, out of memory…). The chunks written are committed and
             # correct: finish in this process, where they now count as unchanged.
             written = summary.created + summary.changed
             created, changed = summary.created, summary.changed
             summary = DeliberationSummary(year, jury, mention_order=summary.mention_order)
-            _run_here(reg, session_id, jury_id, chunk_size, summary, reason)
+            _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard)
             summary.created += created
             summary.changed += changed
             summary.unchanged -= written
     else:
-        _run_here(reg, session_id, jury_id, chunk_size, summary, reason)
+        _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard)
     summary.seconds = time.perf_counter() - started
     with write_transaction():
         audit.log(
@@ -370,12 +432,13 @@ def _run_here(
     chunk_size: int,
     summary: DeliberationSummary,
     reason: str,
+    guard: bool = True,
 ) -> None:
     """Compute and write every chunk in this process."""
     for heads in _chunks(session_id, jury_id, chunk_size):
         outcomes, errors = _compute(reg, heads)
         summary.errors.extend(errors)
-        _write(outcomes, summary, reason)
+        _write(outcomes, summary, reason, guard)
 
 
 def _run_parallel(
@@ -386,6 +449,7 @@ def _run_parallel(
     target: str,
     summary: DeliberationSummary,
     reason: str,
+    guard: bool = True,
 ) -> None:
     """Workers compute chunks (reading the database themselves); this process writes them.
 
@@ -403,16 +467,17 @@ def _run_parallel(
             rows = [(h.id, h.series, h.eps_inapte) for h in heads]
             pending.append(pool.submit(_worker_compute, rows))
             while len(pending) > workers:
-                _collect(pending.pop(0), summary, reason)
+                _collect(pending.pop(0), summary, reason, guard)
         for future in pending:
-            _collect(future, summary, reason)
+            _collect(future, summary, reason, guard)
 
 
 def _collect(
     future: Future[tuple[list[tuple[int, str, Outcome]], list[tuple[int, str]]]],
     summary: DeliberationSummary,
     reason: str,
+    guard: bool = True,
 ) -> None:
     outcomes, errors = future.result()
     summary.errors.extend(errors)
-    _write(outcomes, summary, reason)
+    _write(outcomes, summary, reason, guard)

@@ -23,6 +23,7 @@ RUNNING = "en_cours"
 FINISHED = "terminee"
 # what a deliberation reads: a change of any of these makes its results stale
 INPUTS = ("grade", "grade_part", "registration", "candidate", "jury_point")
+RECTIFIED = "rectification après publication"  # the reason's start (services/rectification.py)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,11 @@ def changes_since(session_id: int, mark: int) -> int:
         AuditLog.select()
         .join(Candidate, on=(AuditLog.candidate_id == Candidate.id))
         .where(
-            (AuditLog.id > mark) & (AuditLog.entity.in_(INPUTS)) & (Candidate.session == session_id)
+            (AuditLog.id > mark)
+            & (AuditLog.entity.in_(INPUTS))
+            & (Candidate.session == session_id)
+            # a rectification after publication re-deliberates its candidate itself
+            & ~AuditLog.reason.startswith(RECTIFIED)
         )
         .count()
     )

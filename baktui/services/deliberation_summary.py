@@ -27,6 +27,9 @@ class DeliberationSummary:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (candidate id, message)
     seconds: float = 0.0
     mention_order: tuple[str, ...] = ()
+    # candidates of closed or published juries whose results were kept, and why (by jury number)
+    locked: int = 0
+    locked_juries: dict[int, str] = field(default_factory=dict)
 
     def count(self, series: str, outcome: Outcome) -> None:
         self.total += 1
@@ -75,6 +78,13 @@ class DeliberationSummary:
             f"Résultats : {thousands(self.created)} nouveaux, {thousands(self.changed)} modifiés, "
             f"{thousands(self.unchanged)} inchangés."
         )
+        if self.locked:
+            why = " ; ".join(self.locked_juries[n] for n in sorted(self.locked_juries))
+            lines.append(
+                f"{thousands(self.locked)} candidat{'s' if self.locked > 1 else ''} de jurys "
+                f"verrouillés non redélibéré{'s' if self.locked > 1 else ''} : leurs résultats "
+                f"sont gardés ({why})."
+            )
         if self.errors:
             lines.append(f"{len(self.errors)} dossier(s) non délibéré(s) :")
             lines.extend(f"  candidat n° {cid} : {message}" for cid, message in self.errors)

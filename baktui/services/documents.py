@@ -31,6 +31,8 @@ LISTE_JURYS = "liste_jurys"
 BORDEREAU = "bordereau_notation"
 ETAT_DE_FRAIS = "etat_de_frais"
 PAIEMENT_FRAIS = "paiement_frais"
+PROCES_VERBAL = "proces_verbal"
+LISTE_ADMIS = "liste_admis"
 KIND_LABELS = {
     CONFIRMATION: "confirmation d'inscription",
     CONVOCATION_EXAMINATEUR: "convocation d'examinateur",
@@ -38,6 +40,8 @@ KIND_LABELS = {
     BORDEREAU: "bordereau de notation",
     ETAT_DE_FRAIS: "état de frais",
     PAIEMENT_FRAIS: "fichier de mise en paiement",
+    PROCES_VERBAL: "procès-verbal de délibération",
+    LISTE_ADMIS: "liste des admis",
     "convocation": "convocation",
     "releve": "relevé de notes",
     "diplome": "diplôme",

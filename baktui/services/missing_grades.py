@@ -28,6 +28,7 @@ from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
 from baktui.rules.lifecycles import LotState, RegistrationState
 from baktui.rules.slips import canonical
 from baktui.services.grade_slip.rows import GradeEntryError
+from baktui.services.jury_locks import FIRST_GROUP, refuse_locked
 from baktui.services.sessions import regulation_of
 
 PAGE = 100  # lines of a group shown at once
@@ -265,6 +266,7 @@ def enter_missing_grade(session_id: int, line: MissingLine, text: str) -> Missin
     who, now = audit.current_user(), audit.now_iso()
     shown = canonical(value, grade_code)
     with write_transaction():
+        refuse_locked((candidate_id,), FIRST_GROUP, "Note refusée")
         existing = Grade.get_or_none(
             (Grade.candidate == candidate_id) & (Grade.epreuve_code == code) & (Grade.group == 1)
         )

@@ -40,9 +40,11 @@ from baktui.rules.slips import (
 )
 from baktui.services.grade_slip.passes import BlindEntry
 from baktui.services.grade_slip.rows import GradeEntryError, Row, Undo, lot_parts, read_rows
-from baktui.services.grade_slip.writes import CellWriter
+from baktui.services.grade_slip.writes import CellWriter, refuse_locked_grade
 from baktui.services.lots import find_lot, lot_info
 from baktui.services.sessions import regulation_of
+
+LOCKED = "Note refusée"  # opens the refusal of a grade of a closed or published jury
 
 
 class SlipEditor(BlindEntry, CellWriter):
@@ -255,6 +257,7 @@ class SlipEditor(BlindEntry, CellWriter):
         who, now = audit.current_user(), audit.now_iso()
         reason = f"saisie du lot {self.lot_number}"
         with write_transaction():
+            refuse_locked_grade(row.candidate_id, LOCKED)
             if self.parts:
                 self._write_parts(row, {t: (value, code) for t in changes}, who, now, reason)
             else:
@@ -324,6 +327,7 @@ class SlipEditor(BlindEntry, CellWriter):
             before = tuple(c.snapshot() for c in row.cells)
             who, now = audit.current_user(), audit.now_iso()
             with write_transaction():
+                refuse_locked_grade(row.candidate_id, LOCKED)
                 if self.parts:
                     empty = {t: (None, None) for t in range(self.width)}
                     self._write_parts(row, empty, who, now, reason)
@@ -346,6 +350,8 @@ class SlipEditor(BlindEntry, CellWriter):
         who, now = audit.current_user(), audit.now_iso()
         reason = f"annulation de la dernière saisie, lot {self.lot_number}"
         with self._guard(), write_transaction():
+            if step.kind != "pass":
+                refuse_locked_grade(row.candidate_id, LOCKED)
             if step.kind == "pass":
                 entry_id, text, _operator = step.before
                 if entry_id is None:

@@ -22,6 +22,7 @@ from baktui.rules.slips import (
     split_pass,
 )
 from baktui.services.grade_slip.rows import Row, Undo
+from baktui.services.jury_locks import FIRST_GROUP, refuse_locked
 
 
 class BlindEntry:
@@ -113,6 +114,11 @@ class BlindEntry:
 
     def _reconcile(self, who: str, now: str) -> None:
         """Pass 2 complete: write every grade both passes agree on (same transaction)."""
+        refuse_locked(
+            [r.candidate_id for r in self._rows if r.passes[1][1] == r.passes[2][1]],
+            FIRST_GROUP,
+            "Double saisie refusée",
+        )
         for row in self._rows:
             first, second = row.passes[1], row.passes[2]
             if first[1] != second[1]:

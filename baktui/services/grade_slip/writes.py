@@ -16,12 +16,13 @@ import peewee as pw
 
 from baktui.data import audit, sql
 from baktui.data.db import current_database, is_sqlite
-from baktui.data.models import Grade, GradePart
+from baktui.data.models import Candidate, Grade, GradePart, Jury
 from baktui.errors import ConflictError
 from baktui.rules.lots import LotInfo
 from baktui.rules.regulation import SpecialitePart
 from baktui.rules.slips import canonical
 from baktui.services.grade_slip.rows import Cell, Row
+from baktui.services.jury_locks import FIRST_GROUP, refuse_locked
 
 _GRADE_FIELDS = ("value_centi", "code", "entered_by", "entered_at")
 
@@ -58,6 +59,29 @@ def grade_insert() -> sql.Prepared:
         )
 
     return sql.Prepared.get("grade-insert", build, (*_GRADE_FIELDS, "candidate", "epreuve_code"))
+
+
+def lock_query() -> sql.Prepared:
+    """The candidate's jury, when it is closed or published (the hot path's lock check)."""
+
+    def build(m: Mapping[str, Any]) -> pw.Query:
+        return (
+            Candidate.select(Jury.closed_group, Jury.published_group)
+            .join(Jury, on=Candidate.jury == Jury.id)
+            .where(
+                (Candidate.id == m["candidate"])
+                & ((Jury.closed_group > 0) | (Jury.published_group > 0))
+            )
+        )
+
+    return sql.Prepared.get("grade-lock", build, ("candidate",))
+
+
+def refuse_locked_grade(candidate_id: int, refused: str) -> None:
+    """``refuse_locked`` of one first-group grade, through a statement prepared once (one
+    indexed lookup per Enter); the refusal itself is worded by :mod:`..jury_locks`."""
+    if lock_query().run(candidate=candidate_id).fetchone() is not None:
+        refuse_locked((candidate_id,), FIRST_GROUP, refused)
 
 
 class CellWriter:

@@ -46,6 +46,7 @@ from baktui.services.imports.report import (
     open_table,
 )
 from baktui.services.imports.tabular import Table
+from baktui.services.jury_locks import FIRST_GROUP, SECOND_GROUP, refuse_locked
 from baktui.services.sessions import regulation_of
 
 
@@ -166,6 +167,13 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
     try:
         with write_transaction():
             ids = sorted({line.candidate_id for line in lines})
+            # a closed or published jury's grades: the whole file is refused (LockedError)
+            for group in (FIRST_GROUP, SECOND_GROUP):
+                refuse_locked(
+                    {line.candidate_id for line in lines if line.group == group},
+                    group,
+                    f"Import refusé ({path.name})",
+                )
             grades, parts = _existing_grades(ids)
             check_second_group(reg, table, lines, grades, report)
             check_kept_conflicts(table, lines, grades, parts, report)
