@@ -175,22 +175,20 @@ def _case(condition: pw.Expression) -> pw.Node:
     return pw.fn.SUM(pw.Case(None, [(condition, 1)], 0))
 
 
+def _not_cancelled() -> pw.Expression:
+    return Candidate.state != RegistrationState.ANNULEE
+
+
 def _live(session_id: int) -> pw.Expression:
     """The session's candidates whose registration is not cancelled."""
-    return (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+    return (Candidate.session == session_id) & _not_cancelled()
 
 
 def _disagreeing() -> tuple[Any, Any, pw.Expression]:
     """(pass 1, pass 2, join condition) of the two blind passes of a copy that differ."""
     first, second = DoubleEntry.alias("p1"), DoubleEntry.alias("p2")
-    on = (
-        (second.lot == first.lot)
-        & (second.anonymat == first.anonymat)
-        & (first.entry_pass == 1)
-        & (second.entry_pass == 2)
-        & (first.raw_value != second.raw_value)
-    )
-    return first, second, on
+    on = (second.lot == first.lot) & (second.anonymat == first.anonymat) & (first.entry_pass == 1)
+    return first, second, on & (second.entry_pass == 2) & (first.raw_value != second.raw_value)
 
 
 # --- the board ---------------------------------------------------------------------------------
@@ -232,7 +230,9 @@ def readiness(session_id: int) -> ReadinessBoard:
             L.select(C.jury, pw.fn.COUNT(pw.fn.DISTINCT(L.id)))
             .join(A, on=(A.lot == L.id))
             .join(C, on=(A.candidate == C.id))
-            .where((L.session == session_id) & (L.state != LotState.SAISI) & _live(session_id))
+            # the lot gives the session: filtering candidates by session too would make SQLite
+            # start from every candidate instead of the open lots' copies
+            .where((L.session == session_id) & (L.state != LotState.SAISI) & _not_cancelled())
             .group_by(C.jury)
         )
     )
@@ -242,10 +242,15 @@ def readiness(session_id: int) -> ReadinessBoard:
         fetch(
             first.select(C.jury, pw.fn.COUNT(first.id))
             .join(second, on=on)
-            .join(A, on=(first.anonymat == A.id))
+            .join(L, on=(first.lot == L.id))
+            .join_from(first, A, on=(first.anonymat == A.id))
             .join(C, on=(A.candidate == C.id))
             .join(G2, pw.JOIN.LEFT_OUTER, on=_copy_grade(G2, A.candidate, A.epreuve_code))
-            .where(_live(session_id) & _not_entered(session_id, G2, A.candidate, A.epreuve_code))
+            .where(
+                (L.session == session_id)
+                & _not_cancelled()
+                & _not_entered(session_id, G2, A.candidate, A.epreuve_code)
+            )
             .group_by(C.jury)
         )
     )
@@ -269,24 +274,13 @@ def readiness(session_id: int) -> ReadinessBoard:
     for jury_id, number, centre in juries:
         n = int(counts.get(jury_id, 0))
         n_incomplete, n_missing, n_aj = incomplete.get(jury_id, (0, 0, 0))
-        slips = int(open_slips.get(jury_id, 0))
+        slips, after = int(open_slips.get(jury_id, 0)), int(changed.get(jury_id, 0))
         disagreeing = int(disagreements.get(jury_id, 0))
-        after = int(changed.get(jury_id, 0))
-        lines.append(
-            JuryReadiness(
-                jury_id=jury_id,
-                number=number,
-                centre=centre or "",
-                candidates=n,
-                complete=n - n_incomplete,
-                incomplete=n_incomplete,
-                open_slips=slips,
-                disagreements=disagreeing,
-                changed=after,
-                blocking=n_missing + slips + disagreeing + after,
-                justified=n_aj,
-            )
-        )
+        blocking = n_missing + slips + disagreeing + after
+        lines.append(JuryReadiness(
+            jury_id, number, centre or "", n, n - n_incomplete, n_incomplete, slips, disagreeing,
+            after, blocking, n_aj,
+        ))  # fmt: skip
     return ReadinessBoard(session_id, tuple(lines), run.when if run else "", without_jury)
 
 
