@@ -83,6 +83,8 @@ async def test_board_shows_juries_and_the_highlighted_jurys_lines(
         assert (_column(juries, 2), _column(juries, 4)) == (["11", "1"], ["3", "0"])
         lines = board.query_one("#readiness-blockers", DataTable)
         assert lines.row_count == 7 and board.page is not None and board.page.jury_number == 1
+        assert _column(lines, 1)[3] == "FRE manquante, lot 5, sans correcteur"
+        assert _column(lines, 2)[3] == "F4 lot 5" and _column(lines, 2)[6] == "F2 fiche"
         text = _text(app)
         assert "1 jury(s) prêt(s) sur 2" in text and "Jury 1 : lignes 1 à 7 sur 7" in text
         assert "F4 lot 5" in text and "prête" in text

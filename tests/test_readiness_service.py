@@ -110,6 +110,11 @@ def test_each_blocker_appears_with_the_screen_that_fixes_it(
     assert martin.target == ("grades", 5) and martin.label.startswith("FRE ")
     assert "lot 5, sans correcteur" in martin.label and "MARTIN Léa" in martin.candidate
     assert nguyen.target == ("grades", 6) and "lot 6, correcteur Mme LAMBERT Anne" in nguyen.label
+    assert (martin.short, nguyen.short) == (
+        "FRE manquante, lot 5, sans correcteur",
+        "PHI manquante, lot 6, LAMBERT",
+    )
+    assert all(len(b.short) <= 40 and b.short for b in page.blockers)  # the board's column
     (changed,) = by_kind[KIND_CHANGED]
     assert changed.target == ("card", cid(BENALI)) and "1 modification" in changed.label
     (aj,) = by_kind[KIND_AJ]

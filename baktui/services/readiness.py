@@ -16,8 +16,7 @@ A justified absence is shown but does not block: the candidate is deliberated at
 session (the rules leave the file INCOMPLET), the jury deliberates the others now. Everything else
 blocks. A jury is « prête » when nothing blocks and it has candidates.
 
-Written copies are named by candidate and lot, never by anonymity number: the board must not give
-the link between a slip's row and a candidate.
+Copies are named by candidate and lot, never by anonymity number (a slip's row stays anonymous).
 """
 
 from __future__ import annotations
@@ -120,6 +119,7 @@ class Blocker:
     label: str  # what is wrong, in French
     target: Target
     blocking: bool = True
+    short: str = ""  # the same, short enough for the board's column (the label when "")
 
     @property
     def where(self) -> str:
@@ -340,6 +340,7 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
                 f"Lot {number} ({epreuve(code)}) non clos : {LOT.label(state).lower()}, "
                 f"{n} copie{'s' if n > 1 else ''} du jury, {correcteur(civ, last, first)}",
                 (TARGET_GRADES, number),
+                short=f"Lot {number} {code} non clos ({LOT.label(state).lower()})",
             )
             for number, code, state, civ, last, first, n in rows
         ]
@@ -367,6 +368,7 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
                 _who(number, last, first),
                 f"{epreuve(code)} : double saisie en désaccord (lot {lot}), à arbitrer",
                 (TARGET_GRADES, lot),
+                short=f"{code} double saisie en désaccord, lot {lot}",
             )
             for _, lot, code, _cid, number, last, first in rows
         ]
@@ -397,38 +399,33 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
         out = []
         for cid, number, last, first, code, lot, civ, ex_last, ex_first in rows:
             what, target = f"{epreuve(code)} : note manquante", (TARGET_CARD, cid)
+            short = f"{code} manquante"
             if code in written and lot is not None:
                 what += f", lot {lot}, {correcteur(civ, ex_last, ex_first)}"
+                short += f", lot {lot}, {(ex_last or '').upper() or 'sans correcteur'}"
                 target = (TARGET_GRADES, lot)
             elif code in written:
                 what += ", copie dans aucun lot"
-            out.append(Blocker(KIND_MISSING, _who(number, last, first), what, target))
+                short += ", copie dans aucun lot"
+            who = _who(number, last, first)
+            out.append(Blocker(KIND_MISSING, who, what, target, short=short))
         return out
 
-    # changed after the last deliberation run
+    # changed after the last deliberation run (without a run: nothing changed since)
     run = last_run(session_id)
-    changed = None
-    if run is not None:
-        changed = (
-            AuditLog.select(C.id, C.number, C.last_name, C.first_name, pw.fn.COUNT(AuditLog.id))
-            .join(C, on=(AuditLog.candidate_id == C.id))
-            .where((AuditLog.id > run.audit_mark) & AuditLog.entity.in_(INPUTS) & in_jury)
-            .group_by(C.id, C.number, C.last_name, C.first_name)
-        )
+    mark = run.audit_mark if run is not None else None
+    changed = (
+        AuditLog.select(C.id, C.number, C.last_name, C.first_name, pw.fn.COUNT(AuditLog.id))
+        .join(C, on=(AuditLog.candidate_id == C.id))
+        .where((AuditLog.id > (mark or 0)) & AuditLog.entity.in_(INPUTS) & in_jury)
+        .group_by(C.id, C.number, C.last_name, C.first_name)
+    )
 
     def changed_count() -> int:
-        if run is None:
-            return 0
-        return (
-            AuditLog.select(pw.fn.COUNT(pw.fn.DISTINCT(AuditLog.candidate_id)))
-            .join(C, on=(AuditLog.candidate_id == C.id))
-            .where((AuditLog.id > run.audit_mark) & AuditLog.entity.in_(INPUTS) & in_jury)
-            .scalar()
-            or 0
-        )
+        return 0 if mark is None else changed.count()
 
     def changed_rows(offset: int, limit: int) -> list[Blocker]:
-        if changed is None or run is None:
+        if run is None:
             return []
         rows = fetch(changed.order_by(C.number).offset(offset).limit(limit))
         return [
@@ -438,6 +435,7 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
                 f"{n} modification{'s' if n > 1 else ''} de notes ou d'inscription après la "
                 f"délibération du {run.when.removeprefix('le ')} : délibérer à nouveau",
                 (TARGET_CARD, cid),
+                short=f"modifié après la délibération ({n})",
             )
             for cid, number, last, first, n in rows
         ]
@@ -460,6 +458,7 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
                 f"{epreuve(code)} : AJ : session de remplacement",
                 (TARGET_CARD, cid),
                 blocking=False,
+                short=f"{code} AJ : session de remplacement",
             )
             for cid, number, last, first, code in rows
         ]

@@ -224,7 +224,7 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
             style = "" if line.blocking else "dim"
             table.add_row(
                 Text(line.candidate or "—", style=style),
-                Text(line.label, style=style),
+                Text(line.short or line.label, style=style),
                 Text(line.where, style=style),
                 key=key,
             )
