@@ -145,6 +145,14 @@ async def test_pages_and_reload(
         juries = board.query_one("#readiness-juries", DataTable)
         assert _column(juries, 5) == ["0", "0"] and _column(juries, 8)[0] == "4 blocages"
         assert board.jury_id == one and board.page.total == 5
+        await pilot.press("plus")  # page 2 of 2, then the lines shrink under it: page 1
+        await settle(pilot)
+        assert board.page.offset == 3
+        Candidate.update(jury=None).where(Candidate.jury == one).execute()
+        await pilot.press("r")
+        await settle(pilot)
+        assert board.page.offset == 0 and board.page.total == 0
+        assert "Jury 1 : rien ne bloque." in _text(app)
 
 
 async def test_open_fix_opens_the_lot_in_f4_or_the_card(

@@ -146,6 +146,17 @@ def test_fixing_clears_the_lines(juries: tuple[int, int, int]) -> None:
     assert [b.kind for b in jury_blockers(session_id, one).blockers] == [KIND_AJ]
 
 
+def test_candidates_without_jury_and_inactive_juries(juries: tuple[int, int, int]) -> None:
+    session_id, one, two = juries
+    Candidate.update(jury=None).where(Candidate.id == cid(MARTIN)).execute()
+    Jury.create(session=session_id, number=9, series_codes="", active=False)
+    board = readiness(session_id)
+    assert board.without_jury == 1 and [j.number for j in board.juries] == [1, 2]
+    first = board.jury(one)
+    assert first is not None and (first.candidates, first.incomplete) == (10, 2)
+    assert first.blocking == 4  # Martin's missing FRE and lot 5 are no longer the jury's
+
+
 def test_unknown_jury_is_refused(juries: tuple[int, int, int]) -> None:
     session_id, *_ = juries
     with pytest.raises(NotFoundError):

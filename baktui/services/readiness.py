@@ -198,7 +198,7 @@ def readiness(session_id: int) -> ReadinessBoard:
     """Every jury of the session and what blocks it (grouped queries, one line per jury)."""
     C, R, A, L = Candidate, Registration, Anonymat, Lot
     juries = fetch(
-        Jury.select(Jury.id, Jury.number, Centre.name)
+        Jury.select(Jury.id, Jury.number, Centre.name, Jury.active)
         .join(Centre, pw.JOIN.LEFT_OUTER, on=(Jury.centre == Centre.id))
         .where(Jury.session == session_id)
         .order_by(Jury.number)
@@ -271,8 +271,10 @@ def readiness(session_id: int) -> ReadinessBoard:
             )
         )
     lines = []
-    for jury_id, number, centre in juries:
+    for jury_id, number, centre, active in juries:
         n = int(counts.get(jury_id, 0))
+        if not n and not active:
+            continue  # a jury taken out of the session, with no candidate left
         n_incomplete, n_missing, n_aj = incomplete.get(jury_id, (0, 0, 0))
         slips, after = int(open_slips.get(jury_id, 0)), int(changed.get(jury_id, 0))
         disagreeing = int(disagreements.get(jury_id, 0))

@@ -206,6 +206,9 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
     def _show_blockers(self, page: BlockerPage | None) -> None:
         if page is not None and (page.jury_id != self.jury_id or page.offset != self._offset):
             return  # the user moved on meanwhile: a newer page is on its way
+        if page is not None and page.offset and page.offset >= page.total:
+            self._read_blockers((page.total - 1) // PAGE * PAGE if page.total else 0)
+            return  # fewer lines since (reloaded after fixes): the last page there is
         self.page = page
         table = self.query_one("#readiness-blockers", DataTable)
         table.clear()
