@@ -70,7 +70,7 @@ class MissingLine:
     grade: str = ""  # filled once entered in the view
 
 
-def _composite_parts(session_id: int) -> list[tuple[str, str, int]]:
+def composite_parts(session_id: int) -> list[tuple[str, str, int]]:
     """(series, épreuve code, number of parts) of the session's composite spécialités."""
     reg = regulation_of(session_id)
     return [
@@ -97,7 +97,7 @@ def missing_where(session_id: int, *, single_session: bool = False) -> pw.Expres
         & (G.value_centi.is_null(False) | G.code.is_null(False))
     )
     is_entered = pw.fn.EXISTS(entered)
-    for series, code, needed in _composite_parts(session_id):
+    for series, code, needed in composite_parts(session_id):
         parts_entered = P.select(pw.fn.COUNT(P.id)).where(
             (P.candidate == R.candidate)
             & (P.epreuve_code == R.epreuve_code)
