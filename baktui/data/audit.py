@@ -206,8 +206,12 @@ def _field_values(instance: BaseModel) -> dict[str, Any]:
     return {name: getattr(instance, f.column_name) for name, f in instance._meta.fields.items()}
 
 
-def create(model: type[M], *, reason: str = "", **fields: Any) -> M:
-    """Insert a record and log it (one 'create' entry holding its fields)."""
+def create(
+    model: type[M], *, reason: str = "", values: Mapping[str, Any] | None = None, **fields: Any
+) -> M:
+    """Insert a record and log it (one 'create' entry holding its fields). ``values`` holds
+    fields whose name clashes with this function's own (a model's ``reason`` column)."""
+    fields = {**(values or {}), **fields}
     with write_transaction():
         instance = model.create(**fields)
         log(

@@ -85,6 +85,7 @@ def refuse_locked(candidate_ids: Iterable[int], group: int, refused: str) -> Non
     count = len(locked)
     raise LockedError(
         f"{refused} : {count} candidat{'s' if count > 1 else ''} verrouillé{'s' if count > 1 else ''} "
-        f"({reasons}). Le président rouvre la délibération (motif obligatoire) ou la "
-        "rectification passe par F7. Rien n'a été enregistré."
+        f"({reasons}). Le président rouvre la délibération (F7, motif obligatoire) ; après "
+        "publication, une correction est une rectification (baktui rectifier). Rien n'a été "
+        "enregistré."
     )
