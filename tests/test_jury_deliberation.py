@@ -152,3 +152,22 @@ def test_a_closed_jury_is_locked_until_reopened_with_a_reason(session_id: int) -
     jd.close_jury(session_id, jury_id)
     with pytest.raises(ServiceError, match="second groupe refusée"):
         jd.close_jury(session_id, jury_id)
+
+
+def test_second_group_grades_then_the_jury_deliberated_again(session_id: int) -> None:
+    cid, _, _ = _raisable(session_id, "SECOND_GROUPE")
+    jd.set_second_group(session_id, cid, "PHI")
+    with pytest.raises(ServiceError, match="pas une matière choisie"):
+        jd.enter_second_group_grade(session_id, cid, "SP1", "12")
+    with pytest.raises(ServiceError, match="Note refusée"):
+        jd.enter_second_group_grade(session_id, cid, "PHI", "vingt")
+    detail = jd.enter_second_group_grade(session_id, cid, "PHI", "20")
+    grade = Grade.get((Grade.candidate == cid) & (Grade.group == 2))
+    assert (grade.epreuve_code, grade.value_centi, grade.entered_by) == ("PHI", 2000, "president")
+    stored = Result.get(Result.candidate == cid)
+    assert stored.second_group_done and detail.decision in ("admis", "ajourné")
+    assert "second groupe" in " ".join(line.label for line in detail.lines)
+    jury_id = Candidate.get_by_id(cid).jury_id
+    said = jd.deliberate_jury(session_id, jury_id)
+    assert f"jury {Jury.get_by_id(jury_id).number}" in said
+    assert Result.get(Result.candidate == cid).decision == stored.decision

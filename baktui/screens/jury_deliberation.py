@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from baktui.screens.base import BaktuiScreen
 from baktui.services import jury_deliberation as jd
 from baktui.widgets.data_table import DataTable
-from baktui.widgets.dialogs import ConfirmModal, TextDialog
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
 SORT_WORDS = {"average": "moyenne", "name": "nom", "number": "numéro"}
@@ -40,9 +40,11 @@ les points du total qui manquent pour le seuil suivant (10, 8 ou la mention suiv
 candidats à quelques points d'un seuil sont en surbrillance.
 
 **Entrée** ouvre le candidat : détail des notes, simulation, points de jury, second groupe.
-**c** clôt la délibération (premier groupe, puis second groupe) : plus aucune note, point de
-jury ni import ne peut changer ses candidats. **o** la rouvre (le président, motif
-obligatoire).
+**d** délibère de nouveau les candidats du jury (après des points de jury ou les notes du second
+groupe). **c** clôt la délibération (premier groupe, puis second groupe) : plus aucune note,
+point de jury ni import ne peut changer ses candidats. **o** la rouvre (le président, motif
+obligatoire). **v** procès-verbal (PDF) du premier ou du second groupe. **p** publie les
+résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="jury.back"),
@@ -51,6 +53,9 @@ obligatoire).
         Binding("u", "sort('number')", "Numéro", show=False, id="jury.sort_number"),
         Binding("n", "sort('name')", "Nom", show=False, id="jury.sort_name"),
         Binding("c", "close", "Clore", id="jury.close"),
+        Binding("d", "deliberate", "Délibérer", id="jury.deliberate"),
+        Binding("v", "pv", "PV", id="jury.pv"),
+        Binding("p", "publish", "Publier", show=False, id="jury.publish"),
         Binding("plus", "page(1)", "Page +", show=False, id="jury.next_page", key_display="+"),
         Binding("minus", "page(-1)", "Page -", show=False, id="jury.prev_page", key_display="-"),
     ]
@@ -149,6 +154,38 @@ obligatoire).
 
         self.app.push_screen(TextDialog("Rouvrir la délibération", "Motif du président :"), typed)
 
+    def action_deliberate(self) -> None:
+        self.say("Délibération du jury en cours…")
+        self._write(lambda: jd.deliberate_jury(self.session_id, self.jury_id))
+
+    def action_pv(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        number = page.jury.number
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self._write(lambda: _pv_text(self.session_id, number, int(key)))
+
+        self.app.push_screen(ChoiceModal("Procès-verbal", [("1", "PV du premier groupe"),
+                                                           ("2", "PV du second groupe")]), chosen)  # fmt: skip
+
+    def action_publish(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        number, final = page.jury.number, page.jury.closed_group >= 2
+        what = "les résultats définitifs" if final else "les résultats du premier groupe"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(lambda: _publish_text(self.session_id, number, final))
+
+        self.app.push_screen(ConfirmModal(f"Publier {what} du jury n° {number} ? Après "
+                                          "publication, une correction est une rectification.",
+                                          yes="Publier"), answered)  # fmt: skip
+
     @work(thread=True, exit_on_error=False, group="jury-write")
     def _write(self, what: Callable[[], str]) -> None:
         try:
@@ -159,6 +196,19 @@ obligatoire).
             return
         self.app.call_from_thread(self.say, message)
         self.app.call_from_thread(self.reload)
+
+
+def _pv_text(session_id: int, number: int, group: int) -> str:
+    from baktui.services.pv import issue_pv
+
+    issued = issue_pv(session_id, number, group)
+    return f"Procès-verbal du jury n° {number} écrit : {issued.path}"
+
+
+def _publish_text(session_id: int, number: int, final: bool) -> str:
+    from baktui.services.publication import publish
+
+    return publish(session_id, number, final).render()
 
 
 class CandidateScreen(BaktuiScreen):
@@ -175,6 +225,7 @@ second groupe).
 touche, rien n'est enregistré. **j** points de jury : « PHI 12 motif » relève la note de PHI à 12
 (jamais au-dessus de 20, motif obligatoire, inscrit au journal). **x** annule les points de jury
 de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (deux matières au plus).
+**t** note du second groupe : « PHI 12 » ; le candidat est délibéré de nouveau aussitôt.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="candidate_delib.back"),
@@ -183,6 +234,7 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
         Binding("j", "points", "Points de jury", id="candidate_delib.points"),
         Binding("x", "undo_points", "Annuler points", id="candidate_delib.undo"),
         Binding("g", "second_group", "2nd groupe", id="candidate_delib.second_group"),
+        Binding("t", "second_grade", "Note 2nd gr.", show=False, id="candidate_delib.second_grade"),
     ]
     DEFAULT_CSS = """
     CandidateScreen #cand-title { height: 1; margin: 0 1; text-style: bold; }
@@ -246,7 +298,7 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
         self.query_one("#cand-result", Static).update("\n".join([head, *detail.aids[:3]]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("simulate", "points", "undo_points", "second_group"):
+        if action in ("simulate", "points", "undo_points", "second_group", "second_grade"):
             return not isinstance(self.focused, Input)  # typing in the simulation line
         return super().check_action(action, parameters)
 
@@ -331,6 +383,20 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
 
         self.app.push_screen(TextDialog("Choix du second groupe", "Une ou deux matières parmi FR, "
                                         "PHI, SP1, SP2 :"), typed)  # fmt: skip
+
+    def action_second_grade(self) -> None:
+        def typed(text: str | None) -> None:
+            words = (text or "").split()
+            if len(words) != 2:
+                if text:
+                    self.fail("Tapez la matière et la note : « PHI 12 ».")
+                return
+            self._write(lambda: jd.enter_second_group_grade(self.session_id, self.candidate_id,
+                                                            words[0], words[1]),
+                        "Note du second groupe enregistrée.")  # fmt: skip
+
+        self.app.push_screen(TextDialog("Note du second groupe", "Matière et note (ex. « PHI 12 ») :"),
+                             typed)  # fmt: skip
 
     @work(thread=True, exit_on_error=False, group="candidate-write")
     def _write(self, what: Callable[[], jd.CandidateDeliberation], said: str) -> None:

@@ -442,6 +442,46 @@ def set_second_group(session_id: int, candidate_id: int, text: str) -> Candidate
     return candidate_deliberation(session_id, candidate_id)
 
 
+def enter_second_group_grade(
+    session_id: int, candidate_id: int, subject: str, text: str
+) -> CandidateDeliberation:
+    """The grade of a chosen second-group subject (« PHI 12 »), audited; deliberated again."""
+    reg = regulation_of(session_id)
+    code = subject.strip().upper()
+    with write_transaction():
+        candidate = _candidate(session_id, candidate_id)
+        refuse_locked([candidate.id], SECOND_GROUP, "Note refusée")
+        row = Grade.get_or_none((Grade.candidate == candidate.id) & (Grade.group == 2)
+                                & (Grade.epreuve_code == code))  # fmt: skip
+        if row is None:
+            raise ServiceError(f"Note refusée : {code} n'est pas une matière choisie au second "
+                               "groupe (g pour le choix).")  # fmt: skip
+        targets = reg.second_group_subjects[code]
+        try:
+            parsed = parse_grade(text, reg.epreuve(targets[0]).precision, reg.max_grade)
+        except GradeError as exc:
+            raise ServiceError(f"Note refusée : {exc}") from None
+        if parsed.grade is None:
+            raise ServiceError("Note refusée : tapez une note, ABS ou AJ.")
+        value = to_centi(parsed.grade.value) if parsed.grade.value is not None else None
+        audit.update(Grade, row.id, {"value_centi": value, "code": parsed.grade.code,
+                                     "entered_by": audit.current_user(),
+                                     "entered_at": audit.now_iso()},
+                     reason=f"note du second groupe ({code})")  # fmt: skip
+        _store_result(reg, candidate, f"note du second groupe ({code})")
+    return candidate_deliberation(session_id, candidate_id)
+
+
+def deliberate_jury(session_id: int, jury_id: int) -> str:
+    """Deliberate the jury's candidates again (after jury points or second-group grades)."""
+    from baktui.services.deliberation import deliberate_session
+
+    jury = Jury.get_or_none((Jury.id == jury_id) & (Jury.session == session_id))
+    if jury is None:
+        raise NotFoundError("Jury introuvable.")
+    return deliberate_session(session_id, jury.number, workers=0).render()
+
+
 def close_jury(session_id: int, jury_id: int) -> str:
     """Close the jury's deliberation (first group, then second group): its candidates locked."""
     reg = regulation_of(session_id)
