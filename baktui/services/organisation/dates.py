@@ -38,6 +38,13 @@ from baktui.services.organisation import (
 from baktui.services.sessions import regulation_of
 
 AMOUNT_MAX = Decimal(10_000)
+RATE_SHORT = {
+    "km": "kilométrique",
+    "meal": "repas",
+    "night": "nuitée",
+    "copy": "copie",
+    "oral_hour": "heure d'oral",
+}  # a narrow column
 
 
 def _duration(minutes: int) -> str:
@@ -195,7 +202,7 @@ class Taux(Kind):
             RecordRow(
                 r.id,
                 (
-                    expenses_rules.RATE_KIND_LABELS.get(r.kind, r.kind),
+                    RATE_SHORT.get(r.kind, r.kind),
                     r.key,
                     _euros(r.amount),
                     _day(r.valid_from),

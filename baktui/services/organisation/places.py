@@ -15,6 +15,7 @@ from baktui.data import audit
 from baktui.data.models import Candidate, Centre, Commune, Etablissement, Room
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.identifiers import fold
+from baktui.rules.missions import short_place
 from baktui.services.imports import centres as centre_import
 from baktui.services.imports import etablissements as etab_import
 from baktui.services.imports.common import LineCheck
@@ -206,7 +207,7 @@ class Centres(Kind):
                 c.id,
                 (
                     c.code,
-                    c.name,
+                    short_place(c.name),
                     c.commune_name or "",
                     _roles_short(c),
                     str(rooms.get(c.id, 0)),
