@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from baktui.data import audit
+from baktui.data import db as dbmod
 from baktui.data.models import Etablissement
 from baktui.screens import registry
 from baktui.services.registration import CandidateData, register_candidate
@@ -87,3 +92,44 @@ def held(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> threadin
 
     monkeypatch.setattr(module, name, slow)
     return gate
+
+
+# --- Both engines ---------------------------------------------------------------------------
+
+POSTGRES_SERVER = os.environ.get("BAKTUI_TEST_POSTGRES", "")
+ENGINES = ["sqlite", "postgresql"]  # pytest params of the fixtures that run on both
+
+
+def postgres_admin(sql: str) -> None:
+    """Run one statement on the test server (CREATE or DROP DATABASE), autocommit."""
+    import psycopg2
+
+    connection = psycopg2.connect(POSTGRES_SERVER)
+    connection.autocommit = True
+    try:
+        connection.cursor().execute(sql)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def engine_database(engine: str, tmp_path: Path) -> Iterator[str]:
+    """Open a fresh empty base on that engine (a SQLite file, or a throw-away PostgreSQL
+    database on ``BAKTUI_TEST_POSTGRES``, skipped without one); its target; dropped after."""
+    name = ""
+    if engine == "sqlite":
+        target = str(tmp_path / "bac.sqlite")
+        dbmod.open_database(target, create=True)
+    else:
+        if not POSTGRES_SERVER:
+            pytest.skip("BAKTUI_TEST_POSTGRES non défini")
+        name = f"baktui_test_{uuid.uuid4().hex[:12]}"
+        postgres_admin(f"CREATE DATABASE {name}")
+        target = f"{POSTGRES_SERVER.rsplit('/', 1)[0]}/{name}"
+        dbmod.open_database(target)
+    try:
+        yield target
+    finally:
+        dbmod.close_database()
+        if name:
+            postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

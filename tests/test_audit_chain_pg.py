@@ -7,13 +7,13 @@ database of its own, created and dropped here.
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import peewee as pw
 import pytest
+from helpers import POSTGRES_SERVER, engine_database
 
 from baktui.data import audit, audit_chain
 from baktui.data import db as dbmod
@@ -21,33 +21,14 @@ from baktui.data.db import write_transaction
 from baktui.data.migrations import RESTORED_WARNING
 from baktui.services.sessions import open_registre
 
-SERVER = os.environ.get("BAKTUI_TEST_POSTGRES", "")
-pytestmark = pytest.mark.skipif(not SERVER, reason="BAKTUI_TEST_POSTGRES non défini")
-
-
-def _admin(sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(SERVER)
-    connection.autocommit = True
-    try:
-        connection.cursor().execute(sql)
-    finally:
-        connection.close()
+pytestmark = pytest.mark.skipif(not POSTGRES_SERVER, reason="BAKTUI_TEST_POSTGRES non défini")
 
 
 @pytest.fixture
-def pg_target() -> Iterator[str]:
-    name = f"baktui_test_{uuid.uuid4().hex[:12]}"
-    _admin(f"CREATE DATABASE {name}")
-    target = f"{SERVER.rsplit('/', 1)[0]}/{name}"
-    dbmod.open_database(target)
-    open_registre(2026)
-    try:
+def pg_target(tmp_path: Path) -> Iterator[str]:
+    with engine_database("postgresql", tmp_path) as target:
+        open_registre(2026)
         yield target
-    finally:
-        dbmod.close_database()
-        _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_update_delete_and_truncate_are_refused(pg_target: str) -> None:

@@ -5,15 +5,12 @@ own line parsers, optimistic lock, audit, deactivation (issue 12)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import ENGINES, engine_database, pin_login
 
-from baktui.data import db as dbmod
 from baktui.data.models import (
     AuditLog,
     CalendarEntry,
@@ -38,43 +35,19 @@ from baktui.services.settings import letterhead
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 REFERENCE = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calendrier")
-SERVER = os.environ.get("BAKTUI_TEST_POSTGRES", "")
 
 
-def _admin(sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(SERVER)
-    connection.autocommit = True
-    try:
-        connection.cursor().execute(sql)
-    finally:
-        connection.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def academie(request: pytest.FixtureRequest, tmp_path: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:  # fmt: skip
+@pytest.fixture(params=ENGINES)
+def academie(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[int]:
     """The 2026 session of an académie built from the sample files (no demo code); its id."""
     pin_login(monkeypatch, "gestionnaire")
-    name = ""
-    if request.param == "sqlite":
-        dbmod.open_database(str(tmp_path / "bac.sqlite"), create=True)
-    else:
-        if not SERVER:
-            pytest.skip("BAKTUI_TEST_POSTGRES non défini")
-        name = f"baktui_test_{uuid.uuid4().hex[:12]}"
-        _admin(f"CREATE DATABASE {name}")
-        dbmod.open_database(f"{SERVER.rsplit('/', 1)[0]}/{name}")
-    try:
+    with engine_database(request.param, tmp_path):
         session_id = open_registre(2026).id
         for kind in REFERENCE:
             assert run_import(kind, session_id, SAMPLES / f"{kind}.csv").ok, kind
         yield session_id
-    finally:
-        dbmod.close_database()
-        if name:
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _audit_count() -> int:

@@ -4,14 +4,12 @@ screen that fixes them. Hand-built cases on the sample candidates, on SQLite and
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import ENGINES, engine_database, pin_login
 from readiness_data import BENALI, MARTIN, NGUYEN, ROUSSEAU, build_juries, cid
 
 from baktui.data import db as dbmod
@@ -30,41 +28,15 @@ from baktui.services.readiness import (
 )
 from baktui.services.sessions import current_session, open_registre
 
-SERVER = os.environ.get("BAKTUI_TEST_POSTGRES", "")
 
-
-def _admin(sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(SERVER)
-    connection.autocommit = True
-    try:
-        connection.cursor().execute(sql)
-    finally:
-        connection.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def base(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[int]:
     """A fresh base (SQLite, or a throw-away PostgreSQL database) with the 2026 session."""
     pin_login(monkeypatch, "gestionnaire")
-    name = ""
-    if request.param == "sqlite":
-        dbmod.open_database(str(tmp_path / "bac.sqlite"), create=True)
-    else:
-        if not SERVER:
-            pytest.skip("BAKTUI_TEST_POSTGRES non défini")
-        name = f"baktui_test_{uuid.uuid4().hex[:12]}"
-        _admin(f"CREATE DATABASE {name}")
-        dbmod.open_database(f"{SERVER.rsplit('/', 1)[0]}/{name}")
-    try:
+    with engine_database(request.param, tmp_path):
         yield open_registre(2026).id
-    finally:
-        dbmod.close_database()
-        if name:
-            _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
