@@ -87,6 +87,21 @@ def _name(last: str | None, first: str | None) -> str:
     return rules.display_name(last, first or "") if last else ""
 
 
+def juries_with_president(session_id: int) -> pw.ModelSelect:
+    """The session's juries by number, each with ``centre_name`` and its président's
+    ``last_name`` / ``first_name`` (None without one): what the jury lists show."""
+    return (
+        Jury.select(
+            Jury, Centre.name.alias("centre_name"), Examiner.last_name, Examiner.first_name
+        )  # fmt: skip
+        .join(Centre, pw.JOIN.LEFT_OUTER, on=Jury.centre == Centre.id)
+        .switch(Jury)
+        .join(Examiner, pw.JOIN.LEFT_OUTER, on=Jury.president == Examiner.id)
+        .where(Jury.session == session_id)
+        .order_by(Jury.number)
+    )
+
+
 def list_juries(session_id: int, limit: int = 500) -> list[JuryInfo]:
     """The session's juries by number, with their bureau and counts (three queries)."""
     president = Examiner.alias("president")

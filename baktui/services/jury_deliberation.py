@@ -18,7 +18,7 @@ import peewee as pw
 
 from baktui.data import audit
 from baktui.data.db import write_transaction
-from baktui.data.models import Candidate, Centre, Examiner, Grade, Jury, JuryPoint, Result
+from baktui.data.models import Candidate, Grade, Jury, JuryPoint, Result
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.decision import SECOND_GROUPE
 from baktui.rules.deliberation import CandidateFile, deliberate, mention_label
@@ -31,6 +31,7 @@ from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.missions import short_place
 from baktui.rules.regulation import Regulation
 from baktui.services.candidate_files import candidate_file, candidate_files, outcome_of
+from baktui.services.juries import juries_with_president
 from baktui.services.jury_locks import FIRST_GROUP, SECOND_GROUP, jury_lock, refuse_locked
 from baktui.services.sessions import regulation_of
 
@@ -112,16 +113,7 @@ class CandidateDeliberation:
 
 
 def _juries_query(session_id: int) -> pw.ModelSelect:
-    return (
-        Jury.select(
-            Jury, Centre.name.alias("centre_name"), Examiner.last_name, Examiner.first_name
-        )  # fmt: skip
-        .join(Centre, pw.JOIN.LEFT_OUTER, on=Jury.centre == Centre.id)
-        .switch(Jury)
-        .join(Examiner, pw.JOIN.LEFT_OUTER, on=Jury.president == Examiner.id)
-        .where((Jury.session == session_id) & Jury.active)
-        .order_by(Jury.number)
-    )
+    return juries_with_president(session_id).where(Jury.active)
 
 
 def juries_of(session_id: int) -> list[JuryHead]:

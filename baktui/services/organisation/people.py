@@ -194,16 +194,7 @@ class Jurys(Kind):
     )
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
-        query = (
-            Jury.select(
-                Jury, Centre.name.alias("centre_name"), Examiner.last_name, Examiner.first_name
-            )  # fmt: skip
-            .join(Centre, pw.JOIN.LEFT_OUTER, on=Jury.centre == Centre.id)
-            .switch(Jury)
-            .join(Examiner, pw.JOIN.LEFT_OUTER, on=Jury.president == Examiner.id)
-            .where(Jury.session == session_id)
-            .order_by(Jury.number)
-        )
+        query = jury_service.juries_with_president(session_id)
         if search.isdigit():
             query = query.where(Jury.number == int(search))
         elif search:
