@@ -47,3 +47,41 @@ def test_grade_slip_open(snap_compare: SnapCompare, demo_db: str) -> None:
         await settle(pilot)
 
     assert snap_compare(BaktuiApp(demo_db), terminal_size=(80, 24), run_before=open_slip)
+
+
+def test_organisation_jury_form(snap_compare: SnapCompare, demo_db: str) -> None:
+    """F9, the juries' list, jury 1's form open (the bureau and members by identifier)."""
+
+    async def open_jury(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(BaktuiApp(demo_db), terminal_size=(80, 24), run_before=open_jury)
+
+
+def test_jury_deliberation_candidate(snap_compare: SnapCompare, demo_db: str) -> None:
+    """F7, jury 1 deliberated and opened, its first candidate's file (averages, aids)."""
+    from baktui.services.deliberation import deliberate_session
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(demo_db)
+    deliberate_session(current_session().id, workers=0)
+    dbmod.close_database()
+
+    async def open_candidate(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(BaktuiApp(demo_db), terminal_size=(80, 24), run_before=open_candidate)
