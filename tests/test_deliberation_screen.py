@@ -94,6 +94,15 @@ async def test_a_jury_deliberated_from_the_screen(base: tuple[Path, int, str, st
         assert "admis" in text_of(app, "#cand-whatif-result")
         assert Result.get(Result.candidate == cid).decision == "SECOND_GROUPE"
         await pilot.press("enter")  # back to the épreuves
+        # the second-group choice
+        await pilot.press("g")
+        await settle(pilot)
+        app.screen.query_one("#text-value", Input).value = "phi sp1"
+        await pilot.press("enter")
+        await settle(pilot)
+        chosen = Grade.select().where((Grade.candidate == cid) & (Grade.group == 2))
+        assert sorted(g.epreuve_code for g in chosen) == ["PHI", "SP1"]
+        assert "second groupe : PHI, SP1" in text_of(app, "#cand-result")
         # jury points: above 20 refused, then the grade raised with its reason
         await pilot.press("j")
         await settle(pilot)

@@ -211,6 +211,14 @@ def _publish_text(session_id: int, number: int, final: bool) -> str:
     return publish(session_id, number, final).render()
 
 
+def _rectified(session_id: int, candidate_id: int, code: str, group: int, grade: str,
+               reason: str) -> jd.CandidateDeliberation:  # fmt: skip
+    from baktui.services.rectification import rectify_grade
+
+    rectify_grade(session_id, candidate_id, code, group, grade, reason)
+    return jd.candidate_deliberation(session_id, candidate_id)
+
+
 class CandidateScreen(BaktuiScreen):
     """One candidate at deliberation: every épreuve, the result, the aids, the simulation."""
 
@@ -226,6 +234,8 @@ touche, rien n'est enregistré. **j** points de jury : « PHI 12 motif » relèv
 (jamais au-dessus de 20, motif obligatoire, inscrit au journal). **x** annule les points de jury
 de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (deux matières au plus).
 **t** note du second groupe : « PHI 12 » ; le candidat est délibéré de nouveau aussitôt.
+**r** rectification, après publication : « PHI 12 motif » (premier groupe ; « 2 PHI 12 motif »
+pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificatif ».
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="candidate_delib.back"),
@@ -235,6 +245,7 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
         Binding("x", "undo_points", "Annuler points", id="candidate_delib.undo"),
         Binding("g", "second_group", "2nd groupe", id="candidate_delib.second_group"),
         Binding("t", "second_grade", "Note 2nd gr.", show=False, id="candidate_delib.second_grade"),
+        Binding("r", "rectify", "Rectifier", show=False, id="candidate_delib.rectify"),
     ]
     DEFAULT_CSS = """
     CandidateScreen #cand-title { height: 1; margin: 0 1; text-style: bold; }
@@ -287,7 +298,7 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
         table.clear()
         for line in detail.lines:
             table.add_row(line.code, line.label, line.coef, line.grade, line.counted,
-                          Text(line.note), key=line.code)  # fmt: skip
+                          Text(line.note), key=line.key)  # fmt: skip
         if detail.lines:
             table.move_cursor(row=min(row, len(detail.lines) - 1))
         head = f"Moyenne {detail.average} · {detail.decision}"
@@ -298,7 +309,14 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
         self.query_one("#cand-result", Static).update("\n".join([head, *detail.aids[:3]]))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("simulate", "points", "undo_points", "second_group", "second_grade"):
+        if action in (
+            "simulate",
+            "points",
+            "undo_points",
+            "second_group",
+            "second_grade",
+            "rectify",
+        ):
             return not isinstance(self.focused, Input)  # typing in the simulation line
         return super().check_action(action, parameters)
 
@@ -397,6 +415,25 @@ de l'épreuve surlignée (motif). **g** choix du second groupe : « PHI SP1 » (
 
         self.app.push_screen(TextDialog("Note du second groupe", "Matière et note (ex. « PHI 12 ») :"),
                              typed)  # fmt: skip
+
+    def action_rectify(self) -> None:
+        def typed(text: str | None) -> None:
+            words = (text or "").split(maxsplit=3)
+            group = 1
+            if words and words[0] in ("1", "2"):
+                group, words = int(words[0]), words[1:]
+            else:
+                words = (text or "").split(maxsplit=2)
+            if len(words) < 3:
+                if text:
+                    self.fail("Tapez l'épreuve, la note et le motif : « PHI 12 motif ».")
+                return
+            code, grade, reason = words[0], words[1], " ".join(words[2:])
+            self._write(lambda: _rectified(self.session_id, self.candidate_id, code, group,
+                                           grade, reason), "Rectification enregistrée.")  # fmt: skip
+
+        self.app.push_screen(TextDialog("Rectification (après publication)", "Épreuve, note et "
+                                        "motif (ex. « PHI 12 erreur de report ») :"), typed)  # fmt: skip
 
     @work(thread=True, exit_on_error=False, group="candidate-write")
     def _write(self, what: Callable[[], jd.CandidateDeliberation], said: str) -> None:

@@ -94,6 +94,12 @@ class EpreuveLine:
     counted: str  # the value counted (jury points and second group applied)
     note: str  # « conservée (2024) », « neutralisée », « + 1 pt jury (12 → 13) »
     point_id: int | None = None  # the jury point on that épreuve, if any
+    group: int = 1  # 2: a second-group subject (FR, PHI, SP1, SP2)
+
+    @property
+    def key(self) -> str:
+        """Unique in the candidate's lines (PHI at the first group and PHI at the second)."""
+        return self.code if self.group == 1 else f"2:{self.code}"
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,8 @@ def _detail(reg: Regulation, candidate: Candidate, f: CandidateFile) -> Candidat
         rule = reg.epreuve(code)
         grade = f.grades.get(code)
         notes = []
+        if rule.kind == "cc":
+            notes.append("contrôle continu (arrondi au dixième supérieur)")
         if code in kept_sessions:
             notes.append(f"conservée ({kept_sessions[code]})")
         if code in result.neutralised:
@@ -234,7 +242,8 @@ def _detail(reg: Regulation, candidate: Candidate, f: CandidateFile) -> Candidat
                                  " · ".join(notes), point.id if point else None))  # fmt: skip
     for subject, grade in f.second_group.items():
         lines.append(EpreuveLine(subject, f"second groupe : {subject}", "", _grade_text(grade), "",
-                                 "remplace" if subject in result.replaced else ""))  # fmt: skip
+                                 "remplace" if subject in result.replaced else "",
+                                 group=2))  # fmt: skip
     aids = list(_aids(reg, f, result))
     lock = jury_lock(candidate.jury_id) if candidate.jury_id else None
     group = SECOND_GROUP if result.second_group_done or f.second_group else FIRST_GROUP
