@@ -122,10 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
         "caractères) : vérifie qu'elle est toujours là (journal ni réécrit ni amputé)",
     )
 
-    docs = sub.add_parser("documents", help="édite un document : procès-verbal de délibération")
-    docs.add_argument("what", choices=["pv"], help="ce qu'on édite")
+    docs = sub.add_parser("documents", help="édite un document : PV, convocations du 2d groupe")
+    docs.add_argument("what", choices=["pv", "second-groupe"], help="ce qu'on édite")
     docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf à écrire")
-    docs.add_argument("--jury", type=int, required=True, help="numéro du jury")
+    docs.add_argument("--jury", type=int, default=None, help="numéro du jury (obligatoire : pv)")
     docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
     docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
@@ -310,8 +310,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_documents(args: argparse.Namespace) -> int:
     from baktui.services.pv import issue_pv
+    from baktui.services.second_group_convocations import issue_second_group
 
     def issued(sid: int) -> str:
+        if args.what == "second-groupe":
+            conv, sheet, batch = issue_second_group(sid, args.jury, path=args.out)
+            late = (
+                f" ; {batch.without_choice} sans choix, non convoqués"
+                if batch.without_choice
+                else ""
+            )
+            return f"Second groupe : {conv.count} convocations → {conv.path} ; {sheet.count} fiches d'examinateurs → {sheet.path}{late}"
+        if args.jury is None:
+            raise ServiceError("documents pv : --jury N est obligatoire.")
         doc = issue_pv(sid, args.jury, args.groupe, path=args.out)
         return f"Procès-verbal du jury n° {args.jury} (groupe {args.groupe}) : {doc.count} candidats → {doc.path}"
 

@@ -33,6 +33,8 @@ ETAT_DE_FRAIS = "etat_de_frais"
 PAIEMENT_FRAIS = "paiement_frais"
 PROCES_VERBAL = "proces_verbal"
 LISTE_ADMIS = "liste_admis"
+CONVOCATION_SECOND_GROUPE = "convocation_second_groupe"
+FICHE_SECOND_GROUPE = "fiche_second_groupe"
 KIND_LABELS = {
     CONFIRMATION: "confirmation d'inscription",
     CONVOCATION_EXAMINATEUR: "convocation d'examinateur",
@@ -42,6 +44,8 @@ KIND_LABELS = {
     PAIEMENT_FRAIS: "fichier de mise en paiement",
     PROCES_VERBAL: "procès-verbal de délibération",
     LISTE_ADMIS: "liste des admis",
+    CONVOCATION_SECOND_GROUPE: "convocation au second groupe",
+    FICHE_SECOND_GROUPE: "fiche des examinateurs du second groupe",
     "convocation": "convocation",
     "releve": "relevé de notes",
     "diplome": "diplôme",
