@@ -372,6 +372,7 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
             return
         spec = kind(self.kind_key)
         row = next(r for r in page.rows if r.id == record_id)
+        shown_version = next((f.version for f in page.forms if f.id == record_id), None)
         verb = spec.removal if row.active else "réactiver"
         question = f"{verb[0].upper()}{verb[1:]} : {' '.join(row.cells[:2])} ?"
         session_id, key = self.session_id, self.kind_key
@@ -379,16 +380,17 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
         def answered(yes: bool | None) -> None:
             if yes:
                 self._busy = True
-                self.toggle(key, session_id, record_id)
+                self.toggle(key, session_id, record_id, shown_version)
 
         self.app.push_screen(ConfirmModal(question, yes=verb.capitalize()), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="org-toggle")
-    def toggle(self, key: str, session_id: int, record_id: int | str) -> None:
+    def toggle(self, key: str, session_id: int, record_id: int | str, version: int | None) -> None:
+        """Deactivate or reactivate with the version the list showed: a record a colleague
+        changed since is refused (ConflictError), never flipped back."""
         try:
             with worker_connection():
-                form = open_record(key, session_id, record_id)
-                message = toggle_record(key, session_id, record_id, form.version)
+                message = toggle_record(key, session_id, record_id, version)
         except Exception as exc:
             self.app.call_from_thread(self._not_busy, error_text(exc))
             return

@@ -124,6 +124,7 @@ class Kind:
     import_kind: ClassVar[str | None] = None  # the key of ``baktui import``
     removal: ClassVar[str] = "désactiver"  # what « x » does: désactiver, supprimer or ""
     search_hint: ClassVar[str] = "nom"
+    new_title: ClassVar[str] = ""  # « Nouvelle salle » (the French agreement, per kind)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         raise NotImplementedError
@@ -223,8 +224,7 @@ def open_record(key: str, session_id: int, record_id: int | str | None) -> Recor
     """A record as its form shows it; ``None``: a new record, blank."""
     spec = kind(key)
     if record_id is None:
-        return RecordForm(key, None, None, spec.blank(session_id), f"Nouvel {spec.one}"
-                          if spec.one[0] in "aeéiou" else f"Nouveau {spec.one}")  # fmt: skip
+        return RecordForm(key, None, None, spec.blank(session_id), spec.new_title)
     return spec.load(session_id, record_id)
 
 

@@ -53,6 +53,7 @@ def _duration(minutes: int) -> str:
 
 
 class Calendrier(Kind):
+    new_title = "Nouvel horaire d'épreuve"
     key = "calendrier"
     title = "Calendrier"
     one = "horaire d'épreuve"
@@ -167,6 +168,7 @@ RATE_WORDS.update({kind: kind for kind in expenses_rules.RATE_KINDS})
 
 
 class Taux(Kind):
+    new_title = "Nouveau taux"
     key = "taux"
     title = "Taux"
     one = "taux"
@@ -316,6 +318,7 @@ def _setting_version(value: str) -> int:
 
 
 class Parametres(Kind):
+    new_title = "Nouveau paramètre"
     key = "parametres"
     title = "Paramètres"
     one = "paramètre"

@@ -41,6 +41,7 @@ from baktui.services.sessions import regulation_of
 
 
 class Examinateurs(Kind):
+    new_title = "Nouvel examinateur"
     key = "examinateurs"
     title = "Examinateurs"
     one = "examinateur"
@@ -170,6 +171,7 @@ _OFFICERS = (("president", missions.PRESIDENT), ("vice_president", missions.VICE
 
 
 class Jurys(Kind):
+    new_title = "Nouveau jury"
     key = "jurys"
     title = "Jurys"
     one = "jury"

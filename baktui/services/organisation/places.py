@@ -75,6 +75,7 @@ def _search_uai_or_name(query: pw.ModelSelect, model: Any, code: pw.Field, text:
 
 
 class Etablissements(Kind):
+    new_title = "Nouvel établissement"
     key = "etablissements"
     title = "Établissements"
     one = "établissement"
@@ -167,6 +168,7 @@ class Etablissements(Kind):
 
 
 class Centres(Kind):
+    new_title = "Nouveau centre"
     key = "centres"
     title = "Centres"
     one = "centre"
@@ -272,6 +274,7 @@ def _roles_short(centre: Centre) -> str:
 
 
 class Salles(Kind):
+    new_title = "Nouvelle salle"
     key = "salles"
     title = "Salles"
     one = "salle"
