@@ -24,7 +24,7 @@ from baktui.data.models import (
     JuryMember,
     Room,
 )
-from baktui.errors import ConflictError, ServiceError
+from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules.identifiers import uai_error
 from baktui.services import organisation as org
 from baktui.services.distribution import distribute_candidates
@@ -305,3 +305,87 @@ def test_settings_reach_the_documents(academie: int) -> None:
     assert org.check_record("parametres", academie, {"valeur": " "}) == {
         "valeur": "valeur obligatoire"
     }
+
+
+def _seated(jury_id: int) -> dict[int, str]:
+    return dict(
+        JuryMember.select(JuryMember.examiner, JuryMember.role)
+        .where(JuryMember.jury == jury_id)
+        .tuples()
+    )
+
+
+def test_a_member_a_colleague_added_meanwhile_is_never_removed(academie: int) -> None:
+    from baktui.services import juries
+
+    jury = org.list_records("jurys", academie, "1").rows[0]
+    form = org.open_record("jurys", academie, jury.id)
+    colleague_s = Examiner.get(Examiner.identifier == "EX0012").id
+    juries.add_member(jury.id, colleague_s)  # from F5, while the F9 form is open
+    with pytest.raises(ConflictError):
+        org.save_record("jurys", academie, jury.id, form.version,
+                        dict(form.values, membres="EX0010"))  # fmt: skip
+    assert colleague_s in _seated(jury.id)
+
+
+def test_an_examiner_without_identifier_is_shown_and_saved_by_number(academie: int) -> None:
+    from baktui.services import juries
+
+    jury = org.list_records("jurys", academie, "1").rows[0]
+    plain = Examiner.create(last_name="Sans", first_name="Numéro", corps="CERTIFIE")
+    chair = Examiner.create(last_name="Sans", first_name="Titre", corps="PU")
+    juries.add_member(jury.id, plain.id)
+    form = org.open_record("jurys", academie, jury.id)
+    assert form.values["membres"] == f"n° {plain.id}"
+    saved = org.save_record("jurys", academie, jury.id, form.version,
+                            dict(form.values, president=f"n° {chair.id}"))  # fmt: skip
+    assert saved.changed == 1
+    seats = _seated(jury.id)
+    assert (seats[plain.id], seats[chair.id]) == ("membre", "president")
+    errors = org.check_record("jurys", academie, dict(form.values, membres="n° 999999"))
+    assert errors["membres"] == "identifiant(s) inconnu(s) : N°999999"
+
+
+def test_a_replaced_president_stays_a_member(academie: int) -> None:
+    jury = org.list_records("jurys", academie, "1").rows[0]
+    former = Examiner.get(Examiner.identifier == "EX0001").id
+    new = Examiner.create(identifier="EX0100", last_name="Neuve", first_name="Présidente",
+                          corps="PU")  # fmt: skip
+    form = org.open_record("jurys", academie, jury.id)
+    org.save_record("jurys", academie, jury.id, form.version, dict(form.values, president="EX0100"))
+    seats = _seated(jury.id)
+    assert (seats[former], seats[new.id]) == ("membre", "president")
+    assert Jury.get_by_id(jury.id).president_id == new.id
+    # the former président is now an ordinary member, typed off like any other
+    form = org.open_record("jurys", academie, jury.id)
+    assert "EX0001" in form.values["membres"].split(", ")
+    org.save_record("jurys", academie, jury.id, form.version, dict(form.values, membres=""))
+    assert former not in _seated(jury.id)
+
+
+def test_a_calendar_line_moved_to_one_serie_undates_the_epreuve(academie: int) -> None:
+    blank = org.open_record("calendrier", academie, None).values
+    saved = org.save_record("calendrier", academie, None, None,
+                            dict(blank, epreuve="EMC", date="17/06/2026", heure="14:00",
+                                 duree="240"))  # fmt: skip
+    form = org.open_record("calendrier", academie, saved.id)
+    org.save_record("calendrier", academie, saved.id, form.version,
+                    dict(form.values, serie="STMG"))  # fmt: skip
+    epreuve = Epreuve.get((Epreuve.session == academie) & (Epreuve.code == "EMC"))
+    assert (epreuve.exam_date, epreuve.start_time) == (None, None)
+    line = CalendarEntry.get_by_id(saved.id)
+    assert (line.series, line.day) == ("STMG", dt.date(2026, 6, 17))
+
+
+@pytest.mark.parametrize("key", ["etablissements", "centres", "examinateurs", "jurys"])
+def test_toggling_a_record_gone_says_so_in_french(academie: int, key: str) -> None:
+    with pytest.raises(NotFoundError, match="introuvable"):
+        org.toggle_record(key, academie, 999999, None)
+
+
+def test_a_centre_of_another_session_is_not_toggled(academie: int) -> None:
+    other = open_registre(2026, "remplacement").id
+    centre = Centre.get(Centre.session == academie)
+    with pytest.raises(NotFoundError):
+        org.toggle_record("centres", other, centre.id, centre.version)
+    assert Centre.get_by_id(centre.id).active

@@ -367,6 +367,13 @@ def _member(jury_id: int, examiner_id: int) -> JuryMember | None:
     )
 
 
+def _members_changed(jury_id: int) -> None:
+    """A change of members is a change of the jury: its version moves on, so that a form read
+    before (F9's jury form, F5's bureau) is refused instead of undoing a colleague's change.
+    The change itself is audited on the :class:`JuryMember` row."""
+    Jury.update(version=Jury.version + 1).where(Jury.id == jury_id).execute()
+
+
 def ensure_member(jury_id: int, examiner_id: int, role: str) -> None:
     """Seat the examiner in the jury with this role (added, or the role changed), audited."""
     member = _member(jury_id, examiner_id)
@@ -374,6 +381,7 @@ def ensure_member(jury_id: int, examiner_id: int, role: str) -> None:
         audit.create(
             JuryMember, jury=jury_id, examiner=examiner_id, role=role, reason="membre du jury"
         )
+        _members_changed(jury_id)
     else:
         _set_member_role(member, role)
 
@@ -381,6 +389,7 @@ def ensure_member(jury_id: int, examiner_id: int, role: str) -> None:
 def _set_member_role(member: JuryMember | None, role: str) -> None:
     if member is not None and member.role != role:
         audit.update(JuryMember, member.id, {"role": role}, reason="fonction dans le jury")
+        _members_changed(member.jury_id)
 
 
 def add_member(jury_id: int, examiner_id: int) -> JuryInfo:
@@ -413,6 +422,7 @@ def remove_member(jury_id: int, examiner_id: int) -> JuryInfo:
         member = _member(jury_id, examiner_id)
         if member is not None:
             audit.delete(JuryMember, member.id, reason="retrait du jury")
+            _members_changed(jury_id)
     return jury_info(Jury.get_by_id(jury_id))
 
 
@@ -428,4 +438,5 @@ def hand_over_seat(jury_id: int, old_examiner: int, new_examiner: int, reason: s
         audit.delete(JuryMember, member.id, reason=reason)
     if _member(jury_id, new_examiner) is None:
         audit.create(JuryMember, jury=jury_id, examiner=new_examiner, role=role, reason=reason)
+    _members_changed(jury_id)
     return missions.role_label(role)

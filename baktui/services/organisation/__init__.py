@@ -148,6 +148,19 @@ class Kind:
         raise ServiceError(f"Les {self.title.lower()} ne se suppriment pas.")
 
 
+def existing(model: Any, record_id: Any, what: str, session_id: int | None = None) -> Any:
+    """The record a list showed, still there (and of this session when the model has one): a
+    French refusal rather than a crash when a colleague removed it or the id is another
+    session's."""
+    where = model._meta.primary_key == record_id
+    if session_id is not None:
+        where &= model.session == session_id
+    row = model.get_or_none(where)
+    if row is None:
+        raise NotFoundError(f"{what} introuvable : la liste est rechargée.")
+    return row
+
+
 def one_row(values: Mapping[str, str]) -> Table:
     return form_table({k: v for k, v in values.items()})
 

@@ -129,7 +129,13 @@ class Calendrier(Kind):
             pk, created, changed = row.id, True, len(values)
         else:
             pk, created = record_id, False
+            before = CalendarEntry.get_or_none(CalendarEntry.id == record_id)
             changed = update_record(CalendarEntry, record_id, version, values, reason)
+            moved = before is not None and (before.series, before.epreuve_code) != (
+                values["series"], values["epreuve_code"])  # fmt: skip
+            if moved and not before.series:
+                # the line dated the épreuve for every série: it no longer does
+                _date_epreuve(session_id, before.epreuve_code, None, reason)
         if not values["series"]:
             _date_epreuve(session_id, values["epreuve_code"], values, reason)
         return pk, created, changed

@@ -7,6 +7,7 @@ président, the own-students rule), so that the screen refuses what F5 and the i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ from baktui.services.organisation import (
     RecordForm,
     RecordPage,
     RecordRow,
+    existing,
     folded_search,
     one_row,
     page_of,
@@ -158,7 +160,7 @@ class Examinateurs(Kind):
         return record_id, False, update_record(Examiner, record_id, version, parsed.values, reason)
 
     def toggle(self, session_id: int, record_id: Any, version: int | None) -> str:
-        e = Examiner.get_by_id(record_id)
+        e = existing(Examiner, record_id, "Examinateur")
         audit.update(Examiner, record_id, {"active": not e.active},
                      expected_version=version, reason="organisation")  # fmt: skip
         name = display_name(e.last_name, e.first_name)
@@ -256,22 +258,15 @@ class Jurys(Kind):
         reg = regulation_of(session_id)
         line, issues = jury_import.parse_line(
             reg.series_codes, table, table.rows[0], jury_import.deliberation_centres(session_id),
-            jury_import.officers(table), FirstLines(),
+            _officers(table, values), FirstLines(),
         )  # fmt: skip
         parsed = Parsed(dict(line.values, number=line.number))
         parsed.take(issues)
         taken = Jury.get_or_none((Jury.session == session_id) & (Jury.number == line.number))
         if line.number and taken is not None and taken.id != record_id:
             parsed.refuse("numero", f"le jury n° {line.number} existe déjà dans cette session")
-        wanted = split_codes(values.get("membres", ""))
-        found = dict(
-            Examiner.select(Examiner.identifier, Examiner.id)
-            .where(Examiner.identifier.in_(wanted)).tuples()
-        ) if wanted else {}  # fmt: skip
-        unknown = [code for code in wanted if code not in found]
-        if unknown:
-            parsed.refuse("membres", f"identifiant(s) inconnu(s) : {', '.join(unknown)}")
-        parsed.extra["members"] = [found[code] for code in wanted if code in found]
+        typed = _NUMBERED.sub(r"n°\1", values.get("membres", ""))  # « n° 12 » is one token
+        parsed.extra["members"] = _member_ids(parsed, split_codes(typed))
         return parsed
 
     def write(self, session_id: int, record_id: Any, version: int | None,
@@ -286,12 +281,14 @@ class Jurys(Kind):
             jury_id, created = record_id, False
             changed = update_record(Jury, record_id, version, values, reason)
         jury = Jury.get_by_id(jury_id)
+        # a demoted officer stays a member (as the import does), unless typed off later
+        former = {jury.president_id, jury.vice_president_id} - {None}
         changed += _seat_officers(jury, officers)
-        changed += _seat_members(jury_id, parsed.extra["members"], officers)
+        changed += _seat_members(jury_id, parsed.extra["members"], officers, former)
         return jury_id, created, changed
 
     def toggle(self, session_id: int, record_id: Any, version: int | None) -> str:
-        jury = Jury.get_by_id(record_id)
+        jury = existing(Jury, record_id, "Jury", session_id)
         placed = Candidate.select().where(Candidate.jury == record_id).count()
         if jury.active and placed:
             raise ServiceError(
@@ -330,9 +327,46 @@ def _seat_officers(jury: Jury, officers: Mapping[str, int | None]) -> int:
     return changed
 
 
-def _seat_members(jury_id: int, wanted: list[int], officers: Mapping[str, int | None]) -> int:
-    """Add the members typed, take off those no longer typed (the bureau stays)."""
-    bureau = {pk for pk in officers.values() if pk}
+def _member_ids(parsed: Parsed, codes: list[str]) -> list[int]:
+    """The examiners typed as members: by identifier, or « n° 12 » for one without (as the form
+    shows them); unknown ones refused, named."""
+    by_number = {c: int(m.group(1)) for c in codes if (m := _NUMBERED.fullmatch(c))}
+    wanted = [c for c in codes if c not in by_number]
+    found = dict(
+        Examiner.select(Examiner.identifier, Examiner.id)
+        .where(Examiner.identifier.in_(wanted)).tuples()
+    ) if wanted else {}  # fmt: skip
+    if by_number:
+        known = {pk for (pk,) in Examiner.select(Examiner.id)
+                 .where(Examiner.id.in_(list(by_number.values()))).tuples()}  # fmt: skip
+        found.update({c: pk for c, pk in by_number.items() if pk in known})
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        parsed.refuse("membres", f"identifiant(s) inconnu(s) : {', '.join(unknown)}")
+    return [found[code] for code in codes if code in found]
+
+
+# How the form shows an examiner without an identifier.
+_NUMBERED = re.compile(r"n°\s*(\d+)", re.IGNORECASE)
+
+
+def _officers(table: Any, values: Mapping[str, str]) -> dict[str, Examiner]:
+    """The officers typed, by identifier (as the import) or « n° 12 »."""
+    found = jury_import.officers(table)
+    for column, _ in _OFFICERS:
+        if m := _NUMBERED.fullmatch(values.get(column, "").strip()):
+            examiner = Examiner.get_or_none(Examiner.id == int(m.group(1)))
+            if examiner is not None:
+                found[f"N°{examiner.id}"] = examiner
+    return found
+
+
+def _seat_members(
+    jury_id: int, wanted: list[int], officers: Mapping[str, int | None], former: set[int]
+) -> int:
+    """Add the members typed, take off those no longer typed (the bureau stays, and so does an
+    officer just replaced: he or she was not in the members' field)."""
+    bureau = {pk for pk in officers.values() if pk} | former
     seated = {
         pk for (pk,) in JuryMember.select(JuryMember.examiner)
         .where(JuryMember.jury == jury_id).tuples()

@@ -28,6 +28,7 @@ from baktui.services.organisation import (
     RecordForm,
     RecordPage,
     RecordRow,
+    existing,
     folded_search,
     one_row,
     page_of,
@@ -161,7 +162,7 @@ class Etablissements(Kind):
         )
 
     def toggle(self, session_id: int, record_id: Any, version: int | None) -> str:
-        etab = Etablissement.get_by_id(record_id)
+        etab = existing(Etablissement, record_id, "Établissement")
         audit.update(Etablissement, record_id, {"active": not etab.active},
                      expected_version=version, reason="organisation")  # fmt: skip
         return f"Établissement {etab.uai} {'désactivé' if etab.active else 'réactivé'}."
@@ -258,7 +259,7 @@ class Centres(Kind):
         return record_id, False, update_record(Centre, record_id, version, parsed.values, reason)
 
     def toggle(self, session_id: int, record_id: Any, version: int | None) -> str:
-        centre = Centre.get_by_id(record_id)
+        centre = existing(Centre, record_id, "Centre", session_id)
         audit.update(Centre, record_id, {"active": not centre.active},
                      expected_version=version, reason="organisation")  # fmt: skip
         if not centre.active:
