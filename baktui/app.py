@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.command import CommandPalette
@@ -32,6 +32,7 @@ from baktui.services.sessions import SessionInfo, current_session, set_phase
 from baktui.services.settings import current_login
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.feedback import ERROR_TIMEOUT, error_text, worker_connection
+from baktui.widgets.key_order import KeyOrder
 
 APP_NAME = "baktui"
 HOME_MODE = "home"
@@ -95,6 +96,35 @@ class BaktuiApp(App[None], inherit_bindings=False):
             self.add_mode(item.mode, self._screen_factory(item))
         if self.config.keymap:
             self.set_keymap(dict(self.config.keymap))
+        self.key_order = KeyOrder(self, super().on_event)
+
+    # --- Keys typed in a burst land, in order (widgets/key_order.py) --------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.key_order.key(event)
+        else:
+            await super().on_event(event)
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().push_screen(*args, **kwargs)
+        self.key_order.hold_until_ready()
+        return result
+
+    def pop_screen(self) -> Any:
+        result = super().pop_screen()
+        self.key_order.hold_until_ready()
+        return result
+
+    def switch_screen(self, screen: Any) -> Any:
+        result = super().switch_screen(screen)
+        self.key_order.hold_until_ready()
+        return result
+
+    def switch_mode(self, mode: str) -> Any:
+        result = super().switch_mode(mode)
+        self.key_order.hold_until_ready()
+        return result
 
     @staticmethod
     def _screen_factory(item: registry.ScreenEntry) -> Callable[[], Screen]:

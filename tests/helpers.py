@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -133,3 +135,28 @@ def engine_database(engine: str, tmp_path: Path) -> Iterator[str]:
         dbmod.close_database()
         if name:
             postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def burst(app: object, keys: Sequence[str]) -> None:
+    """Post every key at once, with no pause, as ``tmux send-keys`` or an SSH read delivers
+    them: the app sees one burst (``pilot.press`` waits for the app between keys)."""
+    for key in keys:
+        character = " " if key == "space" else (key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
+
+
+def keys_of(text: str) -> list[str]:
+    return ["space" if c == " " else c for c in text]
+
+
+async def drained(pilot: Pilot[None], seconds: float = 10.0) -> None:
+    """Wait until every key of a burst was handled and the workers it started are done."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        await settle(pilot)
+        order = getattr(pilot.app, "key_order", None)
+        if order is None or not order.busy:
+            await settle(pilot)
+            return
+    raise AssertionError("keys still waiting after the burst")

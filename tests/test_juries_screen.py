@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle, type_text
+from helpers import burst, drained, keys_of, pin_login, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -186,3 +186,23 @@ async def test_board_opens_on_a_day_with_needs_and_president_is_checked(demo: De
         assert Jury.get_by_id(jury.id).president_id == jury.president_id
         messages = [n.message for n in app._notifications]
         assert any("D.336-20" in m for m in messages)
+
+
+async def test_the_absence_typed_in_one_burst_keeps_its_date_and_reason(demo: Demo) -> None:
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await type_text(pilot, demo.search)
+        await settle(pilot)
+        await pilot.press("enter")
+        day = Assignment.get_by_id(demo.correction).day
+        # the dialog opens on the reason: back to the date, retype it, Tab, the reason, Entrée
+        burst(app, ["a", "shift+tab", "ctrl+u", *day.strftime("%d/%m/%Y"), "tab",
+                    *keys_of("arret maladie"), "enter"])  # fmt: skip
+        await drained(pilot)
+        absence = Absence.get((Absence.examiner == demo.examiner) & (Absence.day == day))
+        assert absence.reason == "arret maladie"

@@ -20,12 +20,16 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 from baktui.widgets.feedback import Messages
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from baktui.app import BaktuiApp
+
+
+_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
 
 
 class BaktuiScreen(Messages, Screen[None]):
@@ -42,6 +46,28 @@ class BaktuiScreen(Messages, Screen[None]):
     def baktui(self) -> BaktuiApp:
         """The app, typed (screens read the session and the database target from it)."""
         return cast("BaktuiApp", self.app)
+
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset()
+    """Groups of this screen's workers that its keys wait for: a field filled by a worker
+    (:meth:`hold_keys` before starting it) gets the keys typed meanwhile, in order."""
+
+    def hold_keys(self) -> None:
+        """Keys typed from now wait, in order, until a worker of :attr:`KEYS_WAIT_FOR` ends."""
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            order.hold(self)
+
+    def keys_ready(self) -> None:
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            order.release(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group in self.KEYS_WAIT_FOR and event.state in _ENDED:
+            self.keys_ready()
+
+    def on_unmount(self) -> None:
+        self.keys_ready()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")

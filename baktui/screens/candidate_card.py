@@ -57,6 +57,8 @@ TAB_TITLES = {
 class CandidateCardScreen(BaktuiScreen):
     """One candidate, with the keys to answer a caller."""
 
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"card-load"})
+
     SUB_TITLE = "Fiche candidat"
     HELP = """\
 La fiche tient sur un écran ; **1** à **6** (ou **Tab** puis ←/→) changent d'onglet :
@@ -144,6 +146,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
                 yield history
 
     def on_mount(self) -> None:
+        self.hold_keys()  # « c » typed with the number that opened the card lands on it
         self.load()
 
     def on_screen_resume(self) -> None:

@@ -98,6 +98,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
         super().__init__()
         self._hits: dict[str, int] = {}
         self._shown_query: str | None = None
+        self._open_when_shown = False  # Entrée came before its search's result
 
     def compose_content(self) -> ComposeResult:
         with Horizontal(id="lookup-bar"):
@@ -185,13 +186,19 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
             with worker_connection():
                 result = lookup(session.id, query, limit=DEFAULT_LIMIT)
         except Exception as exc:  # shown on the info line, never a crash
-            self.app.call_from_thread(self._say_info, error_text(exc))
+            self.app.call_from_thread(self._search_failed, error_text(exc))
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, result)
 
     def _say_info(self, text: str) -> None:
         self.query_one("#lookup-info", Static).update(text)
+
+    def _search_failed(self, text: str) -> None:
+        self._say_info(text)
+        if self._open_when_shown:  # nothing to open: the keys waiting go on
+            self._open_when_shown = False
+            self.keys_ready()
 
     def _show(self, result: SearchResult) -> None:
         if result.query != self.query_one("#lookup-query", Input).value.strip():
@@ -220,6 +227,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
             more = " — liste coupée : précisez" if result.truncated else ""
             info = f"{count}{more} · Entrée ouvre la fiche · {result.elapsed_ms:.1f} ms"
         self._say_info(info)
+        self._opened_if_asked()
 
     # --- keys -----------------------------------------------------------------------------------
 
@@ -235,9 +243,21 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
 
     @on(Input.Submitted, "#lookup-query")
     def _submitted(self) -> None:
+        if self._shown_query != self.query_one("#lookup-query", Input).value.strip():
+            # Entrée typed with the number, before its search came back: the keys wait, and
+            # the first hit opens as soon as it is shown
+            self._open_when_shown = True
+            self.hold_keys()
+            return
         table = self.query_one("#lookup-results", ResultsTable)
         if table.row_count:
             self._open_row(table.cursor_row)
+
+    def _opened_if_asked(self) -> None:
+        if self._open_when_shown:
+            self._open_when_shown = False
+            self._open_row(0)
+            self.keys_ready()
 
     @on(DataTable.RowSelected, "#lookup-results")
     def _selected(self, event: DataTable.RowSelected) -> None:

@@ -64,6 +64,8 @@ from baktui.widgets.registration_fields import (
 class RegistrationFormScreen(BaktuiScreen):
     """Create or edit one registration; Ctrl+S saves, Échap leaves (asks if unsaved)."""
 
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"form-load"})
+
     SUB_TITLE = "Inscription"
     HELP = """\
 **Tab** / **Maj+Tab** passent d'un champ à l'autre ; chaque champ est vérifié quand on le quitte
@@ -132,6 +134,7 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
                     yield Static("", id=f"m-{name}", classes="form-msg", markup=False)
 
     def on_mount(self) -> None:
+        self.hold_keys()  # what is typed while the form opens goes into its fields
         self.load(self.candidate_id)
 
     # --- loading ------------------------------------------------------------------------------------

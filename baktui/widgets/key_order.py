@@ -1,0 +1,126 @@
+"""Every key lands, in the order it was typed: the app's one mechanism for keys sent in a burst.
+
+A gestionnaire types at full speed, and ``tmux send-keys`` or an SSH connection delivers a whole
+burst in one read. Textual dispatches each key at once: a key forwarded to a field is handled
+when that field gets to it, while the next key may already run a binding of the app (Ctrl+U
+clearing a field *after* the digits typed behind it), or reach a dialog before it has mounted
+and focused its field (lost). :class:`KeyOrder` makes the app dispatch keys one at a time:
+
+- a key forwarded to a widget is followed up the DOM (a callback posted behind it in each queue
+  from the widget to the app, twice: the key's way, then what it posted on the way, such as an
+  Input's Submitted); only then is the next key dispatched;
+- after a screen is pushed, popped or switched, keys wait until the new screen has mounted,
+  focused its field and refreshed;
+- a screen or dialog that is not ready yet (its data read in a worker) holds the keys with
+  :meth:`KeyOrder.hold` and lets them go with :meth:`KeyOrder.release`.
+
+Keys that wait are replayed in order. No hold lasts more than :data:`HOLD_TIMEOUT` seconds, so a
+mistake never leaves the keyboard dead.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.message_pump import MessagePump
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+HOLD_TIMEOUT = 5.0  # seconds: the longest any hold keeps the keys
+KEY_TIMEOUT = 2.0  # seconds: the longest one key is followed before the next goes anyway
+WALKS = 2  # the key's own way up the DOM, then the messages it posted on the way
+
+
+class KeyOrder:
+    """The waiting keys and what holds them, for one app."""
+
+    def __init__(self, app: App[object], dispatch: Callable[[events.Key], Awaitable[None]]):
+        self._app = app
+        self._dispatch = dispatch  # the app's own handling of one key (bindings, forwarding)
+        self._waiting: deque[events.Key] = deque()
+        self._holds: set[object] = set()
+        self._in_flight: events.Key | None = None
+        self._replaying = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether a key that arrives now must wait."""
+        return bool(self._holds or self._in_flight or self._waiting or self._replaying)
+
+    async def key(self, event: events.Key) -> None:
+        """A key from the terminal: dispatched now, or queued behind what waits."""
+        if self.busy:
+            self._waiting.append(event)
+            return
+        await self._send(event)
+
+    async def _send(self, event: events.Key) -> None:
+        target = self._app.focused or self._app.screen
+        self._in_flight = event
+        self._app.set_timer(KEY_TIMEOUT, lambda: self._done(event))
+        await self._dispatch(event)
+        if event.is_forwarded:  # handed to a widget: follow it until it is handled
+            self._walk(event, target, target, WALKS)
+        else:  # a priority binding handled it, here and now
+            self._done(event)
+
+    def _walk(
+        self, event: events.Key, widget: MessagePump, target: MessagePump, walks: int
+    ) -> None:
+        """Post a callback behind the key in each queue from ``target`` up to the app: when it
+        runs at the top, the key went as far as it goes. A second walk waits for what the
+        key posted on its way (an Input's Submitted, handled by the screen)."""
+
+        def reached() -> None:
+            parent = widget._parent
+            if parent is not None:
+                self._walk(event, parent, target, walks)
+            elif walks > 1:
+                self._walk(event, target, target, walks - 1)
+            else:
+                self._done(event)
+
+        if not widget.call_later(reached):
+            self._done(event)
+
+    def _done(self, event: events.Key) -> None:
+        if self._in_flight is event:
+            self._in_flight = None
+            self._replay_soon()
+
+    def hold(self, owner: object | None = None, timeout: float = HOLD_TIMEOUT) -> object:
+        """Keep the keys typed from now on until :meth:`release` (or ``timeout``); the token."""
+        token = owner if owner is not None else object()
+        self._holds.add(token)
+        self._app.set_timer(timeout, lambda: self.release(token))
+        return token
+
+    def release(self, token: object) -> None:
+        if token in self._holds:
+            self._holds.discard(token)
+            self._replay_soon()
+
+    def hold_until_ready(self) -> None:
+        """Keep the keys until the screen now active has mounted, focused and refreshed."""
+        token = self.hold()
+        screen = self._app.screen
+
+        def ready() -> None:  # behind the focus the screen asked for (Widget.focus is deferred)
+            self._app.call_later(self.release, token)
+
+        if not screen.call_after_refresh(ready):
+            self.release(token)
+
+    def _replay_soon(self) -> None:
+        if self._waiting and not self._holds and not self._in_flight and not self._replaying:
+            self._replaying = True
+            self._app.call_later(self._replay)
+
+    async def _replay(self) -> None:
+        self._replaying = False
+        if self._waiting and not self._holds and not self._in_flight:
+            await self._send(self._waiting.popleft())
