@@ -33,6 +33,7 @@ from baktui.services.settings import current_login
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.feedback import ERROR_TIMEOUT, error_text, worker_connection
 from baktui.widgets.key_order import KeyOrder
+from baktui.widgets.palette import AppCommands, Palette, ScreenKeys, Themes
 
 APP_NAME = "baktui"
 HOME_MODE = "home"
@@ -72,6 +73,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = APP_NAME
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    COMMANDS: ClassVar = {AppCommands, ScreenKeys}  # French, accents ignored (widgets/palette)
     NOTIFICATION_TIMEOUT = 6
     BINDINGS: ClassVar[list[BindingType]] = []  # see registry.app_bindings(): built per instance
 
@@ -312,8 +314,13 @@ class BaktuiApp(App[None], inherit_bindings=False):
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
+                Palette(
+                    placeholder="Rechercher une commande ou une touche…", id="--command-palette"
+                )  # fmt: skip
             )
+
+    def action_change_theme(self) -> None:
+        self.push_screen(Palette(providers=[Themes], placeholder="Rechercher un thème…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P): the registered screens and the app's actions, in French."""

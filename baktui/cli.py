@@ -15,6 +15,8 @@ from pathlib import Path
 
 import peewee
 
+from baktui import __version__
+from baktui.cli_french import FrenchParser
 from baktui.config import get_config
 from baktui.data import db as dbmod
 from baktui.errors import BaktuiError, ConfigError, DatabaseError, ServiceError
@@ -38,18 +40,25 @@ BAKTUI_DB, sinon « {default} ».
 """
 
 
+DB_OPTION = {
+    "metavar": "BASE",
+    "help": "fichier SQLite, sqlite:///chemin ou postgresql://… (sinon $BAKTUI_DB, "
+    "sinon le dossier de données de l'utilisateur)",
+}
+
+
+class Parser(FrenchParser):
+    GLOBAL_OPTIONS = ((("--db",), DB_OPTION),)  # also after the sub-command: baktui demo --db x
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="baktui",
         description="Le terminal de la division des examens pour le baccalauréat technologique.",
         epilog="Sans commande, baktui ouvre l'application sur la base choisie.",
     )
-    parser.add_argument(
-        "--db",
-        metavar="BASE",
-        help="fichier SQLite, sqlite:///chemin ou postgresql://… (sinon $BAKTUI_DB, "
-        "sinon le dossier de données de l'utilisateur)",
-    )
+    parser.add_argument("--db", **DB_OPTION)  # type: ignore[arg-type]
+    parser.add_argument("--version", action="version", version=f"baktui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
 
     demo = sub.add_parser(
@@ -78,8 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     imp = sub.add_parser("import", help="importe un fichier de candidats, notes, établissements…")
-    imp.add_argument("what", choices=list(IMPORTS), help="nature du fichier (CSV, XLSX)")
-    imp.add_argument("file", type=Path, help="fichier .csv ou .xlsx")
+    imp.add_argument(
+        "what",
+        choices=list(IMPORTS),
+        metavar="NATURE",
+        help="nature du fichier : " + ", ".join(IMPORTS),
+    )
+    imp.add_argument("file", type=Path, metavar="FICHIER", help="fichier .csv ou .xlsx")
     imp.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
     delib = sub.add_parser("deliberer", help="calcule les résultats (premier et second groupe)")

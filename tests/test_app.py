@@ -306,3 +306,47 @@ def test_status_line_names_the_base_by_its_file() -> None:
     assert text == "m.durand │ session 2026 (remplacement) · Épreuves │ base bac2026.sqlite"
     assert database_name("sqlite:///srv/dec/bac.sqlite") == "bac.sqlite"
     assert database_name("postgresql://dec@serveur/bac") == "postgresql://dec@serveur/bac"
+
+
+def test_palette_words_match_without_accents_or_capitals() -> None:
+    from baktui.widgets.palette import score
+
+    assert score("theme", "Changer de thème") == 1.0
+    assert score("DELIB", "Délibération (F7)") == 1.0
+    assert score("notes manq", "Notes (F4)", "notes manquantes par lot") == 0.75
+    assert score("xyz", "Changer de thème") == 0.0
+    assert score("", "Changer de thème") == 0.0
+
+
+async def _palette_texts(pilot: Pilot[None], query: str) -> list[str]:
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    for key in query:
+        await pilot.press("space" if key == " " else key)
+    await pilot.pause(0.6)  # the palette's search, then its "no match" countdown
+    options = pilot.app.screen.query_one(CommandList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_the_palette_finds_commands_and_the_screen_s_keys_in_french(
+    db_path: Path, session: SessionInfo
+) -> None:
+    async with BaktuiApp(str(db_path)).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        texts = await _palette_texts(pilot, "theme")
+        assert any("Changer de thème" in t for t in texts)
+        await pilot.press("escape")
+        texts = await _palette_texts(pilot, "actualiser")  # a key of the home screen
+        assert any(t.startswith("Actualiser") and "(r)" in t for t in texts)
+        await pilot.press("escape")
+        texts = await _palette_texts(pilot, "zzzz")
+        assert len(texts) == 1 and "'Aucune commande ne correspond'" in texts[0]
+        await pilot.press("escape")
+        await pilot.pause()
+        pilot.app.action_change_theme()
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, CommandPalette)
+        text = screen_text(pilot)
+        assert "Rechercher un thème" in text and "Search" not in text

@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from baktui.widgets.feedback import Messages
+from baktui.widgets.footer import FittedFooter
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class BaktuiScreen(Messages, Screen[None]):
         yield Header(icon="")
         yield from self.compose_content()
         yield StatusBar()
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def compose_content(self) -> ComposeResult:
         """The screen's own widgets, between the header and the status bar."""

@@ -14,7 +14,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
+
+from baktui.widgets.footer import FittedFooter
 
 # Listed by the app's own help text instead of per screen.
 HIDDEN_ACTIONS = {"quit_hint"}
@@ -103,7 +105,7 @@ class HelpScreen(ModalScreen[None]):
             dialog.border_subtitle = "↑ ↓ Pg↑ Pg↓ : défiler · Échap : fermer"
             with VerticalScroll(id="help-scroll"):
                 yield Markdown(self.markdown, id="help-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,11 +19,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from baktui.rules.candidate import CONTACT_FIELDS
 from baktui.rules.registration_form import contact_errors
 from baktui.services.candidate_card import CandidateCard
+from baktui.widgets.footer import FittedFooter
 
 CONTACT_LABELS = {
     "address": "Adresse",
@@ -85,7 +86,7 @@ class ContactDialog(ModalScreen["dict[str, str] | None"]):
                     yield Input(self.initial.get(name, ""), id=f"contact-{name}", compact=True)
                 yield Static("", id=f"contact-error-{name}", classes="contact-error", markup=False)
             yield Static(self.message, id="contact-message", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(".dialog").styles.width = 76  # wider than the shared dialog

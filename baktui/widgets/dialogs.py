@@ -16,10 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from baktui.rules.text import text_error
+from baktui.widgets.footer import FittedFooter
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -69,7 +70,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes_label} (O)", id="yes", variant="primary", compact=True)
                 yield Button(f"{self.no_label} (N)", id="no", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#yes" if self.default else "#no").focus()
@@ -119,7 +120,7 @@ class ChoiceModal(ModalScreen[str | None]):
                 compact=True,
                 markup=False,
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -159,7 +160,7 @@ class TextDialog(ModalScreen[str | None]):
             yield Static(self.prompt, classes="dialog-text", markup=False)
             yield Input(self.value, id="text-value", compact=True)
             yield Static("", id="text-error", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittedFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#text-value", Input).focus()
