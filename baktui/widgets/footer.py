@@ -3,7 +3,8 @@
 Textual's footer lays every key out in order and cuts the line at the terminal's edge: at 80
 columns F1's neighbours pushed Ctrl+P and Ctrl+Q out and left « F6 F ». This one keeps, in this
 order, F1, the keys of the screen in front (what the user is doing), Ctrl+P and Ctrl+Q, each
-that fits whole, then the other screens' function keys in order as far as they fit; the others stay
+that fits whole, then (when all of those fit) the other screens' function keys in order as
+far as they fit; the others stay
 in F1's help and in the palette.
 """
 
@@ -56,6 +57,8 @@ class FittedFooter(Footer):
             if width <= room:
                 shown.append((binding, enabled, tooltip))
                 room -= width
+        if len(shown) < len(first):
+            screens = []  # a key of the screen left out: no room for the other screens'
         for binding, enabled, tooltip in screens:  # in F-key order, as far as they fit
             width = key_width(self.app.get_key_display(binding), binding.description)
             if width > room:
