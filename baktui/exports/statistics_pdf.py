@@ -41,8 +41,17 @@ def _table(pdf: BaktuiPDF, table: StatTable) -> None:
     weights = table.pdf_widths or (1.0,) * len(table.headers)
     if len(weights) != len(table.headers):
         weights = (1.0,) * len(table.headers)
-    widths = [usable * w / sum(weights) for w in weights]
     size = 7 if len(table.headers) > 10 else 8
+    pdf.set_font(FONT, "B", size)
+    # no header word cut in the middle: each column at least as wide as its longest word
+    least = [max(pdf.get_string_width(w) for w in h.split() or [""]) + 2.5 for h in table.headers]
+    widths = [max(usable * w / sum(weights), m) for w, m in zip(weights, least, strict=True)]
+    free = [i for i, (w, m) in enumerate(zip(widths, least, strict=True)) if w > m]
+    excess = sum(widths) - usable
+    if excess > 0 and free:
+        room = sum(widths[i] - least[i] for i in free)
+        for i in free:
+            widths[i] -= excess * (widths[i] - least[i]) / room
 
     def header() -> None:
         pdf.set_font(FONT, "B", size)

@@ -30,6 +30,7 @@ from baktui.data.models import Centre, Etablissement, Examiner, ExamSession
 from baktui.errors import ServiceError
 from baktui.rules.decision import DECISION_LABELS
 from baktui.rules.examiners import formal_name
+from baktui.rules.grades import format_grade
 from baktui.rules.registration import STATUSES
 from baktui.rules.regulation import Regulation
 from baktui.rules.statistics import (
@@ -290,8 +291,8 @@ def _harmonisation(
             flagged.append(row)
     note = (
         f"Signalé : au moins {rule.min_copies} copies et une moyenne à "
-        f"{_dec(rule.gap)} points ou plus de celle de l'épreuve, ou un écart-type plus de "
-        f"{_dec(rule.spread_ratio)} fois plus grand ou plus petit (seuils de la session)."
+        f"{format_grade(rule.gap)} points ou plus de celle de l'épreuve, ou un écart-type plus de "
+        f"{format_grade(rule.spread_ratio)} fois plus grand ou plus petit (seuils de la session)."
     )
     lot_rows = []
     for (code, lot_id), m in sorted(per_lot.items(), key=lambda i: lots.get(i[0][1], (0,))[0]):
