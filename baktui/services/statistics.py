@@ -100,7 +100,7 @@ def _commission(reg: Regulation, where: Any, step: Callable[[str], None]) -> lis
     step("notes par série, établissement et épreuve")
     cube = grade_moments(reg, where, codes, [C.series, C.etablissement])
     step("candidats et décisions")
-    counts = candidate_counts(reg, where, [C.series, C.etablissement])
+    counts = candidate_counts(reg, where, [C.series, C.etablissement], presence=False)
     by_series: dict[str, dict[str, Moments]] = {}
     by_etab: dict[Any, dict[str, Moments]] = {}
     by_code: dict[str, Moments] = {}
@@ -198,14 +198,14 @@ def _commission(reg: Regulation, where: Any, step: Callable[[str], None]) -> lis
         if c is None:
             continue
         dec_rows.append(
-            (s, c.registered, c.admitted, c.second_group - c.admitted_second, c.refused,
+            (s, c.registered, c.admitted, c.waiting, c.refused,
              c.incomplete, c.undeliberated)
         )  # fmt: skip
     total = Counts()
     for c in series_counts.values():
         total += c
     dec_rows.append(
-        ("Ensemble", total.registered, total.admitted, total.second_group - total.admitted_second,
+        ("Ensemble", total.registered, total.admitted, total.waiting,
          total.refused, total.incomplete, total.undeliberated)
     )  # fmt: skip
     tables.append(
@@ -290,7 +290,7 @@ def _harmonisation(
         if flags:
             flagged.append(row)
     note = (
-        f"Signalé : au moins {rule.min_copies} copies et une moyenne à "
+        f"Signalé : au moins {rule.min_copies} {'copie' if rule.min_copies == 1 else 'copies'} et une moyenne à "
         f"{format_grade(rule.gap)} points ou plus de celle de l'épreuve, ou un écart-type plus de "
         f"{format_grade(rule.spread_ratio)} fois plus grand ou plus petit (seuils de la session)."
     )

@@ -206,10 +206,11 @@ class Counts:
 
 
 def candidate_counts(
-    reg: Regulation, where: Any, dims: Sequence[Any]
+    reg: Regulation, where: Any, dims: Sequence[Any], *, presence: bool = True
 ) -> dict[tuple[Any, ...], Counts]:
     """Candidates grouped by ``dims`` (candidate columns), one scan with the results: present
-    means at least one first-group grade with a number at a terminal épreuve this session."""
+    means at least one first-group grade with a number at a terminal épreuve this session
+    (an index probe per candidate: ``presence=False`` leaves it at 0)."""
     R = Result
     terminal = [e.code for e in reg.epreuves if e.terminal]
     present = pw.fn.EXISTS(
@@ -230,7 +231,7 @@ def candidate_counts(
     mention_codes = [code for _, code, _ in reg.mentions]
     columns = [
         pw.fn.COUNT(C.id),
-        _count_if(present | part_present),
+        _count_if(present | part_present) if presence else pw.Value(0),
         _count_if((R.decision == ADMIS) & ~done),
         _count_if((R.decision == ADMIS) & done),
         _count_if(done | (R.decision == SECOND_GROUPE)),
