@@ -280,6 +280,8 @@ def test_workbook(base: int, tmp_path: Path) -> None:
     rate = [c for c in total if c.number_format == "0.0%"][0]
     assert rate.value == pytest.approx(0.5)
     assert len(rates._charts) == 1
+    # STMG and ST2S on rows 5-6; the total (row 7) is not drawn
+    assert rates._charts[0].series[0].val.numRef.f.endswith("$6")
     assert Document.select().where(Document.kind == "statistiques").count() == 1
 
 

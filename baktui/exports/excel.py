@@ -51,6 +51,7 @@ class ChartSpec:
     values: tuple[int, ...]
     y_title: str = ""
     horizontal: bool = False
+    exclude_last: bool = False  # leave out the last row (a total)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ def _print_setup(ws: Any, sheet: SheetSpec, head: int) -> None:
 
 def _add_chart(ws: Any, spec: ChartSpec, head: int, count: int, width: int, index: int) -> None:
     """A bar chart of rows head+1 … head+count, anchored right of the table, one under another."""
-    if not count:
+    count -= int(spec.exclude_last)
+    if count <= 0:
         return
     chart = BarChart()
     chart.type = "bar" if spec.horizontal else "col"

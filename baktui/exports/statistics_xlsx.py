@@ -22,8 +22,9 @@ def sheets_of(document: StatisticsDocument) -> list[SheetSpec]:
         ]
         if table.note:
             caption.append(table.note)
+        total = bool(table.rows) and table.rows[-1][0] == "Ensemble"  # not drawn
         charts = [
-            ChartSpec(c.title, c.categories, c.values, c.y_title, c.horizontal)
+            ChartSpec(c.title, c.categories, c.values, c.y_title, c.horizontal, total)
             for c in table.charts
         ]
         sheets.append(
