@@ -18,6 +18,7 @@ from typing import Any
 
 import peewee as pw
 
+from baktui.data.db import current_database
 from baktui.data.models import Anonymat, Candidate, Grade, GradePart, Lot, Result
 from baktui.rules.decision import ADMIS, AJOURNE, INCOMPLET, SECOND_GROUPE
 from baktui.rules.grades import CODE_ABS
@@ -39,7 +40,11 @@ def scope_where(session_id: int, jury_id: int | None, etablissement_id: int | No
 
 
 def _big(expr: Any) -> Any:
-    return pw.Cast(expr, "BIGINT")
+    """64-bit arithmetic for sums of squares: PostgreSQL's integer is 32-bit (SQLite's is 64:
+    no CAST, it costs per row)."""
+    if isinstance(current_database(), pw.PostgresqlDatabase):
+        return pw.Cast(expr, "BIGINT")
+    return expr
 
 
 def _count_if(condition: Any) -> Any:
