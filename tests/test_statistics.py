@@ -296,3 +296,28 @@ def test_pdf_summary(base: int, tmp_path: Path) -> None:
         assert expected in text, expected
     with pytest.raises(ServiceError, match=r"\.xlsx ou en \.pdf"):
         generate_statistics(base, tmp_path / "stats.csv")
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from baktui.cli import main
+    from baktui.data import db as dbmod
+
+    target = tmp_path / "bac.sqlite"
+    dbmod.open_database(str(target), create=True)
+    build_base()
+    dbmod.close_database()
+    out = tmp_path / "insp.xlsx"
+    code = main(["--db", str(target), "documents", "statistiques", "--type", "inspecteurs",
+                 "--etablissement", E2, str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "Statistiques (inspecteurs) : 5 tableaux" in capsys.readouterr().out
+    assert openpyxl.load_workbook(out).sheetnames == [
+        "Série",
+        "Établissement",
+        "Centre",
+        "Sexe",
+        "Statut",
+    ]
+    assert main(["--db", str(target), "documents", "statistiques", "--etablissement", "0000000A",
+                 str(out)]) == 1  # fmt: skip
+    assert "aucun établissement" in capsys.readouterr().err
