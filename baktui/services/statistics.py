@@ -253,7 +253,7 @@ def _harmonisation(
     )
     codes = [e.code for e in reg.epreuves if e.written]
     step("copies par lot et par correcteur")
-    per_lot = grade_moments(reg, where, codes, [], by_lot=True)
+    per_lot = grade_moments(reg, where, codes, [], by_lot=True, edges=())  # no bands
     lots = lots_of(session_id, codes)
     whole: dict[str, Moments] = {}
     mine: dict[tuple[str, Any], Moments] = {}
