@@ -111,7 +111,7 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet | SheetSpec]) -> Pat
         ws = workbook.create_sheet(name)
         for index, line in enumerate(sheet.caption):
             ws.append(value_cells(ws, [line]))
-            ws.cell(row=ws.max_row, column=1).font = Font(
+            ws.cell(row=index + 1, column=1).font = Font(
                 bold=index == 0, size=12 if index == 0 else 10
             )
         head = len(sheet.caption) + 1  # the header row
@@ -119,19 +119,22 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet | SheetSpec]) -> Pat
         for cell in ws[head]:
             cell.font = bold
         widths = [len(str(h)) for h in headers]
+        # the row being written (ws.max_row walks every cell: quadratic on a long sheet)
+        current = head
         for row in rows:
             values = list(row)
             ws.append(value_cells(ws, values))
+            current += 1
             for index, fmt in formats.items():
                 if index < len(values):
-                    ws.cell(row=ws.max_row, column=index + 1).number_format = fmt
+                    ws.cell(row=current, column=index + 1).number_format = fmt
             for index, value in enumerate(values[: len(widths)]):
                 if index in formats:
                     widths[index] = max(widths[index], len(str(value)) + 2)
                     continue
                 if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
                     # shown as a French date, not as an ISO date-time
-                    ws.cell(row=ws.max_row, column=index + 1).number_format = DATE_FORMAT
+                    ws.cell(row=current, column=index + 1).number_format = DATE_FORMAT
                     widths[index] = max(widths[index], 10)
                     continue
                 widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
@@ -142,7 +145,7 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet | SheetSpec]) -> Pat
         ws.freeze_panes = f"A{head + 1}"
         if headers:
             last = get_column_letter(len(headers))
-            ws.auto_filter.ref = f"A{head}:{last}{max(head, ws.max_row)}"
+            ws.auto_filter.ref = f"A{head}:{last}{current}"
         _print_setup(ws, sheet, head)
         for index, chart in enumerate(sheet.charts):
             _add_chart(ws, chart, head, len(rows), len(headers), index)
