@@ -15,6 +15,10 @@ Prints, in milliseconds (wall and the thread's CPU time: the machine is shared):
 - ``xlsx`` / ``pdf``: :func:`generate_statistics` of everything (written and recorded).
 
 The base is modified only by the two document records of the last line.
+
+Measured on the 700 000 demo (deliberated), shared 2-core machine, 03/12/2026: commission 26.1 s
+(raw 11.9 s, ratio 2.19), harmonisation 12.3 s (raw 5.0 s, 2.46), inspecteurs 3.3 s (raw
+1.3 s, 2.64); everything to .xlsx 55 s (3.7 MB), to .pdf 46 s.
 """
 
 from __future__ import annotations
