@@ -137,8 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     docs = sub.add_parser("documents", help="édite un document : PV, convocations du 2d groupe")
-    docs.add_argument("what", choices=["pv", "second-groupe"], help="ce qu'on édite")
-    docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf à écrire")
+    docs.add_argument(
+        "what", choices=["pv", "second-groupe", "statistiques"], help="ce qu'on édite"
+    )
+    docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf (ou .xlsx) à écrire")
+    docs.add_argument("--type", dest="stats_kind", default="tout", metavar="TYPE",
+                      choices=["commission", "harmonisation", "inspecteurs", "tout"],
+                      help="statistiques : commission|harmonisation|inspecteurs|tout (défaut)")  # fmt: skip
+    docs.add_argument("--etablissement", metavar="UAI", help="statistiques d'un établissement")
     docs.add_argument("--jury", type=int, default=None, help="numéro du jury (obligatoire : pv)")
     docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
     docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
@@ -327,6 +333,8 @@ def cmd_documents(args: argparse.Namespace) -> int:
     from baktui.services.second_group_convocations import issue_second_group
 
     def issued(sid: int) -> str:
+        if args.what == "statistiques":
+            return _statistics(sid, args)
         if args.what == "second-groupe":
             conv, sheet, batch = issue_second_group(sid, args.jury, path=args.out)
             late = (
@@ -341,6 +349,26 @@ def cmd_documents(args: argparse.Namespace) -> int:
         return f"Procès-verbal du jury n° {args.jury} (groupe {args.groupe}) : {doc.count} candidats → {doc.path}"
 
     return _on_session(args, issued)
+
+
+def _statistics(sid: int, args: argparse.Namespace) -> str:
+    """baktui documents statistiques: the workbook or PDF, a rich progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from baktui.services.statistics import generate_statistics
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("Statistiques", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"Statistiques : {step}", completed=done, total=total)
+
+        doc = generate_statistics(
+            sid, args.out, kind=args.stats_kind, jury=args.jury,
+            etablissement=args.etablissement, progress=progress,
+        )  # fmt: skip
+    return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
 
 
 def cmd_publier(args: argparse.Namespace) -> int:

@@ -95,6 +95,12 @@ class Regulation:
     options: dict[str, str] = field(default_factory=dict)  # option code -> label
     grade_codes: dict[str, str] = field(default_factory=dict)  # ABS/AJ/DI -> label
     max_grade: Fraction = Fraction(20)
+    # Correcteur harmonisation (statistics): a correcteur with at least min_copies copies of an
+    # épreuve is flagged when his mean is this many points off the épreuve's, or his standard
+    # deviation more than spread_ratio times (or less than 1/spread_ratio times) the épreuve's.
+    harmonisation_gap: Fraction = Fraction(2)
+    harmonisation_spread_ratio: Fraction = Fraction(2)
+    harmonisation_min_copies: int = 20
 
     def epreuve(self, code: str) -> EpreuveRule:
         """The épreuve of that code; KeyError if the regulation has none."""
@@ -179,6 +185,9 @@ class Regulation:
             options=dict(data.get("options", {})),
             grade_codes=dict(data.get("grade_codes", {})),
             max_grade=Fraction(data.get("max_grade", 20)),
+            harmonisation_gap=Fraction(data.get("harmonisation_gap", 2)),
+            harmonisation_spread_ratio=Fraction(data.get("harmonisation_spread_ratio", 2)),
+            harmonisation_min_copies=int(data.get("harmonisation_min_copies", 20)),
         )
 
 
@@ -201,6 +210,9 @@ def _to_jsonable(reg: Regulation) -> dict[str, Any]:
         "options": reg.options,
         "grade_codes": reg.grade_codes,
         "max_grade": frac(reg.max_grade),
+        "harmonisation_gap": frac(reg.harmonisation_gap),
+        "harmonisation_spread_ratio": frac(reg.harmonisation_spread_ratio),
+        "harmonisation_min_copies": reg.harmonisation_min_copies,
         "epreuves": [
             {
                 "code": e.code,
