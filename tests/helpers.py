@@ -71,9 +71,16 @@ async def _workers_done(pilot: Pilot[None]) -> None:
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let the workers finish and their results reach the screen (three rounds: chained workers)."""
+    """Let the workers finish and their results reach the screen (three rounds: chained workers),
+    and every key typed so far be handled (the app's key order may still hold some)."""
     for _ in range(3):
         await pilot.pause()
+        await _workers_done(pilot)
+    order = getattr(pilot.app, "key_order", None)
+    for _ in range(200):  # at most a few seconds on a loaded machine
+        if order is None or not order.busy:
+            break
+        await pilot.pause(0.01)
         await _workers_done(pilot)
     await pilot.pause()
 

@@ -25,6 +25,7 @@ from baktui.data.models import (
 from baktui.errors import ServiceError
 from baktui.rules.decision import DECISION_LABELS
 from baktui.rules.deliberation import deliberate
+from baktui.rules.french import typographic
 from baktui.rules.lifecycles import Phase
 from baktui.services.candidate_files import candidate_file, outcome_of
 from baktui.services.deliberation import deliberate_session
@@ -73,7 +74,7 @@ def test_pv_figures_equal_the_results_export(demo, tmp_path: Path) -> None:
     lines = [t for t in text.splitlines() if re.match(r"^\d{9} ", t)]
     assert len(lines) == len(doc.lines)
     for printed, line in zip(lines, doc.lines, strict=True):
-        assert printed.startswith(line.number + " " + line.name)
+        assert printed.startswith(line.number + " " + typographic(line.name))  # N’DIAYE
         tail = " ".join(
             x for x in (line.average, DECISION_LABELS[line.decision], line.mention) if x
         )
@@ -109,9 +110,9 @@ def test_pv_jury_points_and_second_group(demo, tmp_path: Path) -> None:
     stored = Result.get(Result.candidate == second.id)
     assert stored.second_group_done
     text = pdf_text(issue_pv(session_id, 2, path=tmp_path / "pv.pdf").path)
-    assert "Points de jury : GO 9 → 10" in text
+    assert "Points de jury\u202f: GO 9 → 10" in text
     text = pdf_text(issue_pv(session_id, 2, 2, path=tmp_path / "pv2.pdf").path)
-    assert "Second groupe d'épreuves" in text and second.number in text
+    assert "Second groupe d’épreuves" in text and second.number in text
 
 
 def test_first_publication_refusals_then_success(demo) -> None:

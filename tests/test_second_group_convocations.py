@@ -78,7 +78,7 @@ def test_convocation_lists_the_subjects_and_never_the_needed_grade(demo, tmp_pat
     (text,) = pages(out)
     assert candidate.number in text and "CONVOCATION AU SECOND GROUPE" in text
     assert "PHI — Philosophie" in text and "SP1 — Spécialité 1" in text
-    assert f"n° {jury.number}" in text and "pièce d'identité" in text
+    assert f"n° {jury.number}" in text and "pièce d’identité" in text
     assert "date communiquée par le centre" in text  # the demo's PHI/SP1 dates are 1st group's
     needed = needed_of(session_id, candidate, ("PHI", "SP1"))
     for word in ("minimum", "minimale", "pour être admis", "impossible", "examinateurs"):

@@ -16,6 +16,7 @@ from pathlib import Path
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.candidate import CandidateProfile, EpreuveLine, sex_label
+from baktui.rules.french import agree
 
 TITLE = "Confirmation d'inscription"
 
@@ -230,7 +231,7 @@ def _page(pdf: BaktuiPDF, c: CandidateProfile, session_year: int | None) -> None
         [
             ("Nom", c.last_name.upper()),
             ("Prénom", c.first_name),
-            ("Né(e) le", born),
+            (f"{agree(c.sex, 'Né', 'Née')} le", born),
             ("Sexe", sex_label(c.sex)),
             ("INE", c.ine),
         ],
@@ -275,7 +276,7 @@ def _page(pdf: BaktuiPDF, c: CandidateProfile, session_year: int | None) -> None
     if c.amenagements:
         _full(pdf, [("Aménagements", c.amenagements)])
     if c.epreuves:
-        pdf.section("Épreuves auxquelles vous êtes inscrit(e)")
+        pdf.section(f"Épreuves auxquelles vous êtes {agree(c.sex, 'inscrit')}")
         _epreuves(pdf, c.epreuves)
     if c.dossier:
         pdf.section("Dossier d'inscription")

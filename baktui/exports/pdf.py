@@ -17,6 +17,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from baktui.exports.letterhead import Letterhead
+from baktui.rules.french import typographic
 
 FONT = "DejaVu"
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
@@ -73,6 +74,10 @@ class BaktuiPDF(FPDF):
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages()
         self.set_font(FONT, size=10)
+
+    def normalize_text(self, text: str) -> str:
+        """Every text drawn (and measured) in French typography: ’ and the no-break spaces."""
+        return super().normalize_text(typographic(text))
 
     # --- page furniture -------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, fit, french_date, new_document, save
+from baktui.rules.french import agree
 
 NO_DATE = "date communiquée par le centre"
 NO_ROOM = "affichée à l'accueil du centre le jour de l'épreuve"
@@ -53,6 +54,7 @@ class SecondGroupConvocation:
     centre: str
     address: str
     slots: tuple[SecondGroupSlot, ...]
+    sex: str = ""  # F | M | "": the letter agrees
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ class ExaminerSheet:
 
 
 CONVOCATION_TEXT = (
-    "À l'issue du premier groupe d'épreuves, le jury vous a autorisé(e) à vous présenter aux "
-    "épreuves orales du second groupe. Vous êtes convoqué(e) aux épreuves que vous avez choisies, "
+    "À l'issue du premier groupe d'épreuves, le jury vous a {autorise} à vous présenter aux "
+    "épreuves orales du second groupe. Vous êtes {convoque} aux épreuves que vous avez choisies, "
     "aux dates, heures et lieu ci-dessous. Chaque note du second groupe remplace celle du premier "
     "groupe si elle est meilleure."
 )
@@ -133,8 +135,11 @@ def _convocation_page(pdf: BaktuiPDF, conv: SecondGroupConvocation, year: int) -
     )
     pdf.fields(
         [
-            ("Candidat(e)", conv.name),
-            ("Né(e) le", conv.birth_date.strftime("%d/%m/%Y") if conv.birth_date else "—"),
+            (agree(conv.sex, "Candidat"), conv.name),
+            (
+                f"{agree(conv.sex, 'Né', 'Née')} le",
+                conv.birth_date.strftime("%d/%m/%Y") if conv.birth_date else "—",
+            ),
             ("N° de candidat", conv.number),
             ("Série", conv.series),
             ("Jury", f"n° {conv.jury_number}"),
@@ -144,7 +149,11 @@ def _convocation_page(pdf: BaktuiPDF, conv: SecondGroupConvocation, year: int) -
         label_width=45,
     )
     pdf.ln(1)
-    pdf.paragraph(CONVOCATION_TEXT)
+    pdf.paragraph(
+        CONVOCATION_TEXT.format(
+            autorise=agree(conv.sex, "autorisé"), convoque=agree(conv.sex, "convoqué")
+        )
+    )
     pdf.section("Épreuves du second groupe")
     for slot in conv.slots:
         pdf.set_font(FONT, "B", 10)

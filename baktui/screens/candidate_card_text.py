@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from baktui.rules.candidate import format_date, sex_label
+from baktui.rules.french import agree
 from baktui.rules.lifecycles import RegistrationState
 from baktui.services.candidate_card import CandidateCard, TimelineEntry
 
@@ -28,7 +29,7 @@ def summary_text(card: CandidateCard) -> Text:
         text.append(f" · transféré vers {p.transferred_to}", style="bold yellow")
     text.append("\n")
     born = format_date(p.birth_date) or "?"
-    text.append(f"INE {p.ine or '—'} · né(e) le {born} · ")
+    text.append(f"INE {p.ine or '—'} · {agree(p.sex, 'né')} le {born} · ")
     text.append(p.phone_display or "pas de téléphone")
     text.append(f" · {p.email or 'pas de courriel'}")
     if card.anomalies:
@@ -45,7 +46,7 @@ def identity_text(card: CandidateCard) -> Text:
     lines = [
         ("Nom", p.last_name.upper()),
         ("Prénom", p.first_name),
-        ("Né(e) le", born),
+        (f"{agree(p.sex, 'Né', 'Née')} le", born),
         ("Sexe", sex_label(p.sex)),
         ("INE", p.ine or "—"),
         ("Adresse", p.address or "—"),

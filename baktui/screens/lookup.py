@@ -113,7 +113,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
         # 9+21+10+5+12+9 + 2 per column = 78 columns: fits 80 with the margins
         table.add_column("N° cand.", width=9)
         table.add_column("Nom Prénom", width=21)
-        table.add_column("Né(e) le", width=10)
+        table.add_column("Naissance", width=10)
         table.add_column("Série", width=5)
         table.add_column("Établiss.", width=12)
         table.add_column("Trouvé", width=9)

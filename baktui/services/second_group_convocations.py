@@ -174,7 +174,7 @@ def build_second_group(session_id: int, jury_number: int | None = None) -> Secon
             name = f"{c.last_name.upper()} {c.first_name}"
             convocations.append(SecondGroupConvocation(
                 c.id, c.number, name, c.birth_date, c.series, jury.number, centre, address,
-                tuple(slots)))  # fmt: skip
+                tuple(slots), c.sex))  # fmt: skip
             needed, firsts = _needed(reg, file, chosen)
             for slot in slots:
                 key = (centre, slot.subject)

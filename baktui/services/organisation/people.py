@@ -18,6 +18,7 @@ from baktui.data.models import Candidate, Centre, Commune, Etablissement, Examin
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import missions
 from baktui.rules.examiners import SHORT_CORPS, display_name, short_corps
+from baktui.rules.french import agree
 from baktui.services import juries as jury_service
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.imports import examiners as examiner_import
@@ -165,8 +166,9 @@ class Examinateurs(Kind):
                      expected_version=version, reason="organisation")  # fmt: skip
         name = display_name(e.last_name, e.first_name)
         if e.active:
-            return f"{name} désactivé(e) : plus proposé(e) pour une mission."
-        return f"{name} réactivé(e)."
+            return (f"{name} {agree(e.civility, 'désactivé')} : plus "
+                    f"{agree(e.civility, 'proposé')} pour une mission.")  # fmt: skip
+        return f"{name} {agree(e.civility, 'réactivé')}."
 
 
 _OFFICERS = (("president", missions.PRESIDENT), ("vice_president", missions.VICE_PRESIDENT))
