@@ -218,7 +218,7 @@ def _named(code: str, name: str) -> str:
 
 
 def _page(pdf: BaktuiPDF, c: CandidateProfile, session_year: int | None) -> None:
-    pdf.add_page()
+    pdf.begin_letter()
     session = f"Session {session_year}" if session_year else ""
     pdf.title_block(
         "Confirmation d'inscription au baccalauréat technologique",

@@ -107,7 +107,7 @@ def write_examiner_convocations(
 
 
 def _convocation_page(pdf: BaktuiPDF, conv: ExaminerConvocation, session_year: int) -> None:
-    pdf.add_page()
+    pdf.begin_letter()
     pdf.title_block("CONVOCATION", f"Baccalauréat technologique — session {session_year}")
     pdf.fields(
         [

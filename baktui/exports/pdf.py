@@ -74,6 +74,8 @@ class BaktuiPDF(FPDF):
         self.set_auto_page_break(True, margin=18)
         self.alias_nb_pages()
         self.set_font(FONT, size=10)
+        self.letters = 0  # letters begun with begin_letter (0: one document, pages n/N)
+        self.letter_first_page = 1
 
     def normalize_text(self, text: str) -> str:
         """Every text drawn (and measured) in French typography: ’ and the no-break spaces."""
@@ -96,12 +98,23 @@ class BaktuiPDF(FPDF):
         self.ln(4)
         self.set_font(FONT, "", 10)
 
+    def begin_letter(self) -> None:
+        """A new letter of a batch starts on a new page: its pages are numbered from 1, with
+        its rank in the batch (« n° 12 — page 1 »), not « page 1/917 » of the whole file."""
+        self.add_page()  # closes the previous page first, its footer still the previous letter's
+        self.letters += 1
+        self.letter_first_page = self.page_no()
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "I", 7.5)
         self.cell(0, 4, f"{self.doc_title} — édité le {self.issued_on:%d/%m/%Y}", align="L")
         self.set_x(self.l_margin)
-        self.cell(0, 4, f"page {self.page_no()}/{{nb}}", align="R")
+        if self.letters:
+            page = self.page_no() - self.letter_first_page + 1
+            self.cell(0, 4, f"n° {self.letters} — page {page}", align="R")
+        else:
+            self.cell(0, 4, f"page {self.page_no()}/{{nb}}", align="R")
 
     # --- content helpers ------------------------------------------------------------------------
 

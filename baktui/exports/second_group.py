@@ -128,7 +128,7 @@ def write_second_group_convocations(
 
 
 def _convocation_page(pdf: BaktuiPDF, conv: SecondGroupConvocation, year: int) -> None:
-    pdf.add_page()
+    pdf.begin_letter()
     pdf.title_block(
         "CONVOCATION AU SECOND GROUPE D'ÉPREUVES",
         f"Baccalauréat technologique — session {year}",
