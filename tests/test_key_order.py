@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import HELENE_INE, burst, drained, keys_of, office_screens, register_helene, settle
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
@@ -74,3 +74,4 @@ async def test_keys_typed_while_the_new_registration_form_opens_go_into_its_fiel
         assert isinstance(form, RegistrationFormScreen)
         assert form.query_one("#f-ine", Input).value == "987654321AB"
         assert form.query_one("#f-last_name", Input).value == "Lefèvre"
+        assert form.query_one("#f-series", Select).value == Select.BLANK  # no série by default

@@ -186,3 +186,13 @@ def test_changed_fields_of_the_form() -> None:
         "eps_inapte",
         "dossier",
     ]
+
+
+def test_a_new_registration_has_no_serie_until_one_is_chosen() -> None:
+    from baktui.rules.registration import choice_errors
+    from baktui.rules.regulation import load_regulation
+
+    reg = load_regulation(2026)
+    assert choice_errors(reg, "", "", "", "", ())[0] == (
+        "serie", f"série à choisir ({', '.join(reg.series_codes)})"
+    )  # fmt: skip

@@ -92,6 +92,9 @@ def choice_errors(
 ) -> list[tuple[str, str]]:
     """(field, French message) for every inconsistent choice of a registration."""
     errors: list[tuple[str, str]] = []
+    if not series:
+        errors.append(("serie", f"série à choisir ({', '.join(reg.series_codes)})"))
+        return errors
     if series not in reg.series_codes:
         errors.append(("serie", f"série « {series} » inconnue ({', '.join(reg.series_codes)})"))
         return errors

@@ -76,7 +76,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
   suffit : « helene lefevre », « lefèvre hél », « lef hel » ;
 - **INE**, **numéro de candidat** (ou son début), **numéro d'anonymat** ;
 - **J12** ou « jury 12 » : les candidats du jury ;
-- **UAI** (0690001A) ou **nom d'établissement**, suivi éventuellement d'un nom : « ampere martin » ;
+- **UAI** (0690026D) ou **nom d'établissement**, suivi éventuellement d'un nom : « ampere martin » ;
 - **téléphone** : « 06 12 34 », « +33 6 12 … ».
 
 **↓** descend dans la liste, **Entrée** ouvre la fiche du candidat, **Échap** revient à l'accueil.

@@ -110,9 +110,10 @@ def form_choices(session_id: int) -> FormChoices:
 
 
 def blank_form(session_id: int) -> RegistrationForm:
-    """A new registration: brouillon, scolaire, first series of the regulation."""
-    reg = regulation_of(session_id)
-    return RegistrationForm(series=reg.series_codes[0] if reg.series_codes else "")
+    """A new registration: brouillon, scolaire, and no série (a wrong default is worse than
+    none: the save refuses a form whose série was never chosen)."""
+    regulation_of(session_id)  # the session exists and has its regulation
+    return RegistrationForm(series="")
 
 
 def load_form(candidate_id: int) -> RegistrationForm:

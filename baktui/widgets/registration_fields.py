@@ -57,7 +57,7 @@ CHECKBOX_LABELS = {
 INPUT_HINTS = {
     "ine": "11 caractères",
     "birth_date": "JJ/MM/AAAA",
-    "etablissement": "ex. 0690001A",
+    "etablissement": "ex. 0690026D",
     "options": "ex. LATIN-1, ARTS-T",
     "phone": "06 12 34 56 78",
 }

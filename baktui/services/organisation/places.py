@@ -83,7 +83,7 @@ class Etablissements(Kind):
     import_kind = "etablissements"
     search_hint = "UAI ou nom"
     fields = (
-        Field("uai", "UAI", "ex. 0690001A", max_length=8, required=True),
+        Field("uai", "UAI", "ex. 0690026D", max_length=8, required=True),
         Field("nom", "Nom", required=True),
         Field("commune", "Commune", required=True),
         Field("code_postal", "Code postal", "5 chiffres", max_length=5),
