@@ -203,7 +203,11 @@ def _open(
     to ``warned``."""
     resolved = dbmod.resolve_target(target)
     if not create and not dbmod.exists(resolved):
-        _err(NO_DATABASE_HELP.format(target=resolved, default=dbmod.default_db_path()))
+        _err(
+            NO_DATABASE_HELP.format(
+                target=dbmod.describe_target(resolved), default=dbmod.default_db_path()
+            )
+        )
         return False
 
     def warn(message: str) -> None:
@@ -244,9 +248,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         print(f"Construction de l'académie de démonstration ({args.candidates} candidats)…")
         summary = build_demo(target, seed=args.seed, candidates=args.candidates, progress=print)
-        print(f"{summary} en {time.perf_counter() - started:.1f} s → {target}")
+        print(
+            f"{summary} en {time.perf_counter() - started:.1f} s → {dbmod.describe_target(target)}"
+        )
     else:
-        print(f"Démo existante : {target} (--rebuild pour la reconstruire)")
+        print(f"Démo existante : {dbmod.describe_target(target)} (--rebuild pour la reconstruire)")
     if args.no_open:
         return EXIT_OK
     return _run_app(target)
@@ -264,7 +270,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
-    print(f"Registre ouvert : {info.title} → {dbmod.resolve_target(args.db)}")
+    print(
+        f"Registre ouvert : {info.title} → {dbmod.describe_target(dbmod.resolve_target(args.db))}"
+    )
     if seeded:
         print(
             f"{seeded} taux réglementaires de frais chargés (F9 Organisation, Taux, pour les modifier)"

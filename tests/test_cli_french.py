@@ -58,3 +58,13 @@ def test_the_base_may_be_given_after_the_sub_command(tmp_path: Path) -> None:
     assert parser.parse_args(["demo", "--db", target, "--no-open"]).db == target
     assert parser.parse_args(["--db", target, "demo"]).db == target  # before still works
     assert parser.parse_args(["demo"]).db is None
+
+
+@pytest.mark.parametrize("argv", [["deliberer"], ["init"], ["demo", "--no-open"], ["config"]])
+def test_the_password_of_a_server_url_is_never_printed(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    cli.main(["--db", "postgresql://office:s3cret@127.0.0.1:1/baktui", *argv])
+    out = capsys.readouterr()
+    assert "s3cret" not in out.out + out.err
+    assert "postgresql://…@127.0.0.1:1/baktui" in out.out + out.err
