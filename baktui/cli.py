@@ -137,11 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     docs = sub.add_parser("documents", help="édite un document : PV, convocations du 2d groupe")
-    docs.add_argument("what", choices=["pv", "second-groupe"], help="ce qu'on édite")
+    docs.add_argument("what", choices=["pv", "second-groupe", *DOC_KINDS], help="ce qu'on édite")
     docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf à écrire")
     docs.add_argument("--jury", type=int, default=None, help="numéro du jury (obligatoire : pv)")
     docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
     docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    docs.add_argument("--etablissement", metavar="UAI", default=None, help="un établissement")
+    docs.add_argument("--centre", metavar="CODE", default=None, help="un centre")
+    docs.add_argument("--candidat", metavar="INE|NUMERO", default=None, help="un candidat")
+    docs.add_argument("--fenetre", action="store_true", help="adresse pour enveloppe à fenêtre")
 
     pub = sub.add_parser("publier", help="publie les résultats d'un jury ou de tous les jurys")
     pub.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
@@ -327,6 +331,8 @@ def cmd_documents(args: argparse.Namespace) -> int:
     from baktui.services.second_group_convocations import issue_second_group
 
     def issued(sid: int) -> str:
+        if args.what in DOC_KINDS:
+            return _final_documents(sid, args)
         if args.what == "second-groupe":
             conv, sheet, batch = issue_second_group(sid, args.jury, path=args.out)
             late = (
@@ -341,6 +347,51 @@ def cmd_documents(args: argparse.Namespace) -> int:
         return f"Procès-verbal du jury n° {args.jury} (groupe {args.groupe}) : {doc.count} candidats → {doc.path}"
 
     return _on_session(args, issued)
+
+
+DOC_KINDS = {
+    "releves": "releve",
+    "diplomes": "diplome",
+    "attestations": "attestation",
+    "certificats": "cfes",
+    "envois": "liste_envoi",
+}
+
+
+def _final_documents(sid: int, args: argparse.Namespace) -> str:
+    """Relevés, diplômes, attestations, CFES or dispatch lists, with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from baktui.services.transcripts import Scope, issue_dispatch, issue_documents
+
+    picked = [
+        (kind, key)
+        for kind, key in (
+            ("jury", args.jury),
+            ("etablissement", args.etablissement),
+            ("centre", args.centre),
+            ("candidat", args.candidat),
+        )
+        if key is not None
+    ]
+    if len(picked) > 1:
+        raise ServiceError("Une seule portée : --jury, --etablissement, --centre ou --candidat.")
+    scope = Scope(picked[0][0], str(picked[0][1])) if picked else Scope()
+    kind = DOC_KINDS[args.what]
+    if kind == "liste_envoi":
+        return issue_dispatch(sid, scope, path=args.out).render()
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{args.what} ({scope.label()})", total=None)
+        run = issue_documents(
+            sid,
+            kind,
+            scope,
+            path=args.out,
+            window=args.fenetre,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    return run.render()
 
 
 def cmd_publier(args: argparse.Namespace) -> int:

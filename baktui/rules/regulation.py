@@ -95,6 +95,8 @@ class Regulation:
     options: dict[str, str] = field(default_factory=dict)  # option code -> label
     grade_codes: dict[str, str] = field(default_factory=dict)  # ABS/AJ/DI -> label
     max_grade: Fraction = Fraction(20)
+    # a candidate finally AJOURNÉ with a first-group average at least this gets the CFES
+    cfes_threshold: Fraction = Fraction(8)
 
     def epreuve(self, code: str) -> EpreuveRule:
         """The épreuve of that code; KeyError if the regulation has none."""
@@ -179,6 +181,7 @@ class Regulation:
             options=dict(data.get("options", {})),
             grade_codes=dict(data.get("grade_codes", {})),
             max_grade=Fraction(data.get("max_grade", 20)),
+            cfes_threshold=Fraction(data.get("cfes_threshold", 8)),
         )
 
 
@@ -201,6 +204,7 @@ def _to_jsonable(reg: Regulation) -> dict[str, Any]:
         "options": reg.options,
         "grade_codes": reg.grade_codes,
         "max_grade": frac(reg.max_grade),
+        "cfes_threshold": frac(reg.cfes_threshold),
         "epreuves": [
             {
                 "code": e.code,
