@@ -73,12 +73,27 @@ def _born(t: Transcript) -> str:
     return f"{word} le {_date(t.birth_date)}{place}"
 
 
+_WIDTHS: dict[tuple[str, float, str], float] = {}
+
+
+def _width(pdf: BaktuiPDF, text: str) -> float:
+    """The string's width, cached: the labels of a batch repeat on every page."""
+    key = (pdf.font_style, pdf.font_size_pt, text)
+    found = _WIDTHS.get(key)
+    if found is None:
+        if len(_WIDTHS) > 50_000:
+            _WIDTHS.clear()
+        found = _WIDTHS[key] = pdf.get_string_width(text)
+    return found
+
+
 def _text(pdf: BaktuiPDF, width: float, height: float, text: str, align: str = "L") -> None:
-    """One line in a cell when it fits (fast), else wrapped (never cut); then the next line."""
-    if pdf.get_string_width(text) <= (width or pdf.w - pdf.r_margin - pdf.get_x()) - 2:
-        pdf.cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    else:
-        pdf.multi_cell(width, height, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    """``text`` in cells, one per line, wrapped at spaces (never cut); then the next line."""
+    x = pdf.get_x()
+    room = (width or pdf.w - pdf.r_margin - x) - 2
+    for part in _split(pdf, text, room):
+        pdf.set_x(x)
+        pdf.cell(width, height, part, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _fields(pdf: BaktuiPDF, pairs: Sequence[tuple[str, str]], label_width: float) -> None:
@@ -148,7 +163,7 @@ def _grades(pdf: BaktuiPDF, t: Transcript) -> None:
     y = pdf.get_y()
     for head, x, width in zip(HEADS, starts, widths, strict=True):
         pdf.rect(x, y, width, 5.5, style="DF")
-        pdf.text(x + (width - pdf.get_string_width(head)) / 2, y + 3.9, head)
+        pdf.text(x + (width - _width(pdf, head)) / 2, y + 3.9, head)
     y += 5.5
     pdf.set_font(FONT, "", 8.5)
     for line in t.lines:
@@ -166,20 +181,20 @@ def _grades(pdf: BaktuiPDF, t: Transcript) -> None:
                 if i in (0, 1, 5):
                     pdf.text(x + 1, base, part)
                 else:
-                    pdf.text(x + (width - pdf.get_string_width(part)) / 2, base, part)
+                    pdf.text(x + (width - _width(pdf, part)) / 2, base, part)
         y += height
     pdf.set_xy(pdf.l_margin, y)
 
 
 def _split(pdf: BaktuiPDF, text: str, width: float) -> list[str]:
     """``text`` in lines of at most ``width`` mm, cut at spaces (a word too long stays whole)."""
-    if not text or pdf.get_string_width(text) <= width:
+    if not text or _width(pdf, text) <= width:
         return [text]
     lines: list[str] = []
     current = ""
     for word in text.split(" "):
         trial = f"{current} {word}" if current else word
-        if current and pdf.get_string_width(trial) > width:
+        if current and _width(pdf, trial) > width:
             lines.append(current)
             current = word
         else:
@@ -212,6 +227,18 @@ def _signature(pdf: BaktuiPDF, letterhead: Letterhead, year: int | None) -> None
         _text(pdf, pdf.w / 2 - pdf.r_margin, 4.5, line)
 
 
+class BatchPDF(BaktuiPDF):
+    """A batch of thousands of pages: the footer numbers the page without the total (the
+    ``{nb}`` alias would be substituted on every page and overflow its reserved width)."""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "I", 7.5)
+        self.cell(0, 4, f"{self.doc_title} — édité le {self.issued_on:%d/%m/%Y}", align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"page {self.page_no()}", align="R")
+
+
 def write_transcripts(
     path: str | Path,
     transcripts: Sequence[Transcript],
@@ -222,7 +249,7 @@ def write_transcripts(
     progress: Callable[[int], object] | None = None,
 ) -> Path:
     """Two pages per candidate: the candidate's copy, then the établissement's (or centre's)."""
-    pdf = new_document(f"Relevés de notes — session {year}", session_year=year, academie=academie)
+    pdf = BatchPDF(f"Relevés de notes — session {year}", session_year=year, academie=academie)
     pdf.set_auto_page_break(True, margin=16)
     for index, t in enumerate(transcripts):
         for copy in COPIES:
