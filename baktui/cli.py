@@ -137,17 +137,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     docs = sub.add_parser("documents", help="édite un document : PV, convocations du 2d groupe")
-    docs.add_argument(
-        "what", choices=["pv", "second-groupe", "statistiques"], help="ce qu'on édite"
-    )
+    docs.add_argument("what", choices=["pv", "second-groupe", "statistiques", *DOC_KINDS],
+                      metavar="DOCUMENT", help="ce qu'on édite : pv, second-groupe, statistiques, "
+                      + ", ".join(DOC_KINDS))  # fmt: skip
     docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf (ou .xlsx) à écrire")
     docs.add_argument("--type", dest="stats_kind", default="tout", metavar="TYPE",
                       choices=["commission", "harmonisation", "inspecteurs", "tout"],
                       help="statistiques : commission|harmonisation|inspecteurs|tout (défaut)")  # fmt: skip
-    docs.add_argument("--etablissement", metavar="UAI", help="statistiques d'un établissement")
     docs.add_argument("--jury", type=int, default=None, help="numéro du jury (obligatoire : pv)")
     docs.add_argument("--groupe", type=int, choices=[1, 2], default=1, help="1 (défaut) ou 2")
     docs.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    docs.add_argument("--etablissement", metavar="UAI", default=None, help="un établissement (UAI)")
+    docs.add_argument("--centre", metavar="CODE", default=None, help="un centre")
+    docs.add_argument("--candidat", metavar="INE|NUMERO", default=None, help="un candidat")
+    docs.add_argument("--fenetre", action="store_true", help="adresse pour enveloppe à fenêtre")
 
     pub = sub.add_parser("publier", help="publie les résultats d'un jury ou de tous les jurys")
     pub.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
@@ -343,6 +346,8 @@ def cmd_documents(args: argparse.Namespace) -> int:
     def issued(sid: int) -> str:
         if args.what == "statistiques":
             return _statistics(sid, args)
+        if args.what in DOC_KINDS:
+            return _final_documents(sid, args)
         if args.what == "second-groupe":
             conv, sheet, batch = issue_second_group(sid, args.jury, path=args.out)
             late = (
@@ -377,6 +382,51 @@ def _statistics(sid: int, args: argparse.Namespace) -> str:
             etablissement=args.etablissement, progress=progress,
         )  # fmt: skip
     return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
+
+
+DOC_KINDS = {
+    "releves": "releve",
+    "diplomes": "diplome",
+    "attestations": "attestation",
+    "certificats": "cfes",
+    "envois": "liste_envoi",
+}
+
+
+def _final_documents(sid: int, args: argparse.Namespace) -> str:
+    """Relevés, diplômes, attestations, CFES or dispatch lists, with a progress bar on stderr."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from baktui.services.transcripts import Scope, issue_dispatch, issue_documents
+
+    picked = [
+        (kind, key)
+        for kind, key in (
+            ("jury", args.jury),
+            ("etablissement", args.etablissement),
+            ("centre", args.centre),
+            ("candidat", args.candidat),
+        )
+        if key is not None
+    ]
+    if len(picked) > 1:
+        raise ServiceError("Une seule portée : --jury, --etablissement, --centre ou --candidat.")
+    scope = Scope(picked[0][0], str(picked[0][1])) if picked else Scope()
+    kind = DOC_KINDS[args.what]
+    if kind == "liste_envoi":
+        return issue_dispatch(sid, scope, path=args.out).render()
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{args.what} ({scope.label()})", total=None)
+        run = issue_documents(
+            sid,
+            kind,
+            scope,
+            path=args.out,
+            window=args.fenetre,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    return run.render()
 
 
 def cmd_publier(args: argparse.Namespace) -> int:

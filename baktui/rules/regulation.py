@@ -101,6 +101,8 @@ class Regulation:
     harmonisation_gap: Fraction = Fraction(2)
     harmonisation_spread_ratio: Fraction = Fraction(2)
     harmonisation_min_copies: int = 20
+    # a candidate finally AJOURNÉ with a first-group average at least this gets the CFES
+    cfes_threshold: Fraction = Fraction(8)
 
     def epreuve(self, code: str) -> EpreuveRule:
         """The épreuve of that code; KeyError if the regulation has none."""
@@ -188,6 +190,7 @@ class Regulation:
             harmonisation_gap=Fraction(data.get("harmonisation_gap", 2)),
             harmonisation_spread_ratio=Fraction(data.get("harmonisation_spread_ratio", 2)),
             harmonisation_min_copies=int(data.get("harmonisation_min_copies", 20)),
+            cfes_threshold=Fraction(data.get("cfes_threshold", 8)),
         )
 
 
@@ -213,6 +216,7 @@ def _to_jsonable(reg: Regulation) -> dict[str, Any]:
         "harmonisation_gap": frac(reg.harmonisation_gap),
         "harmonisation_spread_ratio": frac(reg.harmonisation_spread_ratio),
         "harmonisation_min_copies": reg.harmonisation_min_copies,
+        "cfes_threshold": frac(reg.cfes_threshold),
         "epreuves": [
             {
                 "code": e.code,

@@ -37,6 +37,7 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("juries", "f5", "Jurys", "baktui.screens.juries:JuriesScreen", "Jurys, examinateurs, convocations et remplacement des absents"),
     ScreenEntry("expenses", "f6", "Frais", "baktui.screens.expenses:ExpensesScreen", "États de frais des examinateurs : contrôle, validation, mise en paiement"),
     ScreenEntry("deliberation", "f7", "Délibération", "baktui.screens.deliberation:DeliberationScreen", "Préparation des jurys, délibération : points manquants, simulation, points de jury, second groupe, clôture"),
+    ScreenEntry("documents", "f8", "Documents", "baktui.screens.documents:DocumentsScreen", "Relevés de notes, diplômes, attestations, certificats de fin d'études, listes d'envoi"),
     ScreenEntry("organisation", "f9", "Organisation", "baktui.screens.organisation:OrganisationScreen", "Établissements, centres et salles, examinateurs, jurys, calendrier, taux de frais, paramètres de l'académie"),
 )
 # fmt: on

@@ -49,6 +49,9 @@ KIND_LABELS = {
     "convocation": "convocation",
     "releve": "relevé de notes",
     "diplome": "diplôme",
+    "attestation": "attestation de réussite",
+    "cfes": "certificat de fin d'études secondaires",
+    "liste_envoi": "liste d'envoi",
 }
 # Bytes of a file name built by file_name, suffix included: a name read from the base (a
 # 3,000-character surname) never makes it exceed what the file system allows (255).

@@ -1,0 +1,217 @@
+"""F8 Documents: relevés de notes, diplômes, attestations, CFES and dispatch lists.
+
+Pick a document (the catalogue of :mod:`baktui.services.document_catalog`) and a scope, see how
+many documents and pages it will make (counted in a thread worker), generate it in a thread
+worker with a progress bar (« x » cancels: the file is not written, nothing is recorded), then
+the list of what was issued (kind, file, count, who, when), newest first.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, ProgressBar, Select, Static
+
+from baktui.errors import ServiceError
+from baktui.screens.base import BaktuiScreen
+from baktui.services.document_catalog import CATALOG, IssuedBatch, issued_batches
+from baktui.services.transcripts import SCOPES, DocumentRun, Scope
+from baktui.widgets.data_table import DataTable
+from baktui.widgets.feedback import error_text, worker_connection
+
+SCOPE_LABELS = {
+    "academie": "Académie",
+    "serie": "Série",
+    "jury": "Jury",
+    "etablissement": "Établissement (UAI)",
+    "centre": "Centre (code)",
+    "candidat": "Candidat (n° ou INE)",
+}
+PAGE = 100
+
+
+class Cancelled(ServiceError):
+    """The office cancelled the edition."""
+
+
+class DocumentsScreen(BaktuiScreen):
+    """Final documents of the session, generated without blocking the screen."""
+
+    SUB_TITLE = "Documents"
+    AUTO_FOCUS = "#docs-kinds"
+    HELP = """\
+Les **documents après délibération** : relevés de notes (deux exemplaires par candidat),
+diplômes (admis), attestations de réussite, certificats de fin d'études secondaires, listes
+d'envoi par établissement. Seuls les candidats d'un jury **publié** reçoivent un document
+définitif ; le compte rendu dit combien ont été écartés.
+
+Choisissez le document (flèches), la **portée** et sa clé (numéro de jury, UAI, code du centre,
+numéro ou INE du candidat, code de série) : le nombre de documents et de pages s'affiche.
+**g** génère (barre de progression), **x** annule, **r** relit la liste des éditions. Une seconde
+édition pour un même candidat porte la mention **DUPLICATA** ; un diplôme n'est jamais réédité
+en original.
+"""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "generate", "Générer", id="documents.generate"),
+        Binding("x", "cancel", "Annuler", id="documents.cancel"),
+        Binding("r", "reload", "Actualiser", id="documents.refresh"),
+    ]
+    CSS = """
+    #docs-body { height: 1fr; padding: 0 1; }
+    #docs-kinds { height: 7; }
+    #docs-scope { height: 3; }
+    #docs-scope Select { width: 28; }
+    #docs-key { width: 24; }
+    #docs-count { height: 1; }
+    #docs-progress { height: 1; }
+    #docs-issued { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+        self.running = False
+        self.last_run: DocumentRun | None = None
+
+    def compose_content(self) -> ComposeResult:
+        with Vertical(id="docs-body"):
+            kinds: DataTable[str] = DataTable(id="docs-kinds", cursor_type="row")
+            kinds.add_columns("Document")
+            for item in CATALOG:
+                kinds.add_row(item.label, key=item.key)
+            yield kinds
+            with Horizontal(id="docs-scope"):
+                yield Select(
+                    [(SCOPE_LABELS[s], s) for s in SCOPES],
+                    value="jury",
+                    allow_blank=False,
+                    id="docs-scope-kind",
+                )
+                yield Input(placeholder="clé", id="docs-key")
+            yield Static("", id="docs-count", markup=False)
+            yield ProgressBar(id="docs-progress", show_eta=False)
+            yield Label("Éditions :")
+            issued: DataTable[str] = DataTable(id="docs-issued", cursor_type="row")
+            issued.add_columns("Document", "Fichier", "Candidats", "Par", "Le")
+            yield issued
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _entry_key(self) -> str:
+        table = self.query_one("#docs-kinds", DataTable)
+        row = table.cursor_row if table.row_count else 0
+        return CATALOG[min(max(row, 0), len(CATALOG) - 1)].key
+
+    def _scope(self) -> Scope:
+        kind = str(self.query_one("#docs-scope-kind", Select).value)
+        return Scope(kind, self.query_one("#docs-key", Input).value.strip())
+
+    def _say(self, text: str) -> None:
+        self.query_one("#docs-count", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    # --- counting -----------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#docs-kinds")
+    @on(Select.Changed, "#docs-scope-kind")
+    @on(Input.Changed, "#docs-key")
+    def _changed(self) -> None:
+        session = self.baktui.session
+        if session is None:
+            self._say("Aucune session ouverte.")
+            return
+        scope = self._scope()
+        if scope.kind != "academie" and not scope.key:
+            self._say(f"{SCOPE_LABELS[scope.kind]} : tapez la clé.")
+            return
+        self._say("Comptage…")
+        self.count(session.id, self._entry_key(), scope)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="documents-count")
+    def count(self, session_id: int, key: str, scope: Scope) -> None:
+        entry = next(e for e in CATALOG if e.key == key)
+        try:
+            with worker_connection():
+                docs, pages = entry.count(session_id, scope)
+            text = f"{entry.label} — {scope.label()} : {docs} document(s)" + (
+                f", {pages} page(s)" if pages else ""
+            )
+        except ServiceError as exc:
+            text = str(exc)
+        self.app.call_from_thread(self._say, text)
+
+    # --- generation ---------------------------------------------------------------------------
+
+    def action_generate(self) -> None:
+        session = self.baktui.session
+        if session is None or self.running:
+            return
+        self.running = True
+        self.cancel_event.clear()
+        self.query_one("#docs-progress", ProgressBar).update(total=None, progress=0)
+        self._say("Génération…")
+        self.generate(session.id, self._entry_key(), self._scope())
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.cancel_event.set()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="documents-generate")
+    def generate(self, session_id: int, key: str, scope: Scope) -> None:
+        entry = next(e for e in CATALOG if e.key == key)
+
+        def progress(done: int, total: int) -> None:
+            if self.cancel_event.is_set():
+                raise Cancelled("Édition annulée : aucun fichier écrit, rien d'enregistré.")
+            self.app.call_from_thread(self._progress, done, total)
+
+        try:
+            with worker_connection():
+                run = entry.generate(session_id, scope, None, progress)
+            text = run.render()
+        except ServiceError as exc:
+            run, text = None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown in French, logged by error_text
+            run, text = None, error_text(exc)
+        self.app.call_from_thread(self._done, run, text)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.query_one("#docs-progress", ProgressBar).update(total=total, progress=done)
+
+    def _done(self, run: DocumentRun | None, text: str) -> None:
+        self.running = False
+        self.last_run = run
+        self._say(text)
+        self.action_reload()
+
+    # --- issued list --------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load_issued()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="documents-issued")
+    def load_issued(self) -> None:
+        with worker_connection():
+            batches = issued_batches(tuple(e.key for e in CATALOG), limit=PAGE)
+        self.app.call_from_thread(self._show_issued, batches)
+
+    def _show_issued(self, batches: list[IssuedBatch]) -> None:
+        table = self.query_one("#docs-issued", DataTable)
+        table.clear()
+        for b in batches:
+            day, _, time = b.issued_at.partition("T")
+            table.add_row(
+                b.label,
+                Text(b.reference),
+                Text(str(b.count), justify="right"),
+                Text(b.issued_by),
+                f"{'/'.join(reversed(day.split('-')))} {time[:5]}",
+            )

@@ -1,0 +1,162 @@
+"""Relevés de notes, diplômes, attestations and CFES read back from the PDF (issue 14)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from baktui.cli import main
+from baktui.data import db as dbmod
+from baktui.data.models import (
+    Candidate,
+    Document,
+    ExamSession,
+    Grade,
+    GradePart,
+    Jury,
+    Registration,
+    Result,
+)
+from baktui.services.deliberation import deliberate_session
+from baktui.services.transcripts import Scope, count, issue_documents
+
+
+@pytest.fixture
+def demo(demo_file, tmp_path: Path, monkeypatch):
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_file[0], path)
+    monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
+    dbmod.open_database(str(path))
+    session_id = int(ExamSession.select().first().id)
+    yield path, session_id
+    dbmod.close_database()
+
+
+def pages(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+# hand-set grades of one STMG candidate; EPS dispensé (neutralised: coefficient 100 - 6 = 94)
+GRADES = {
+    "FRE": 800, "FRO": 1200, "PHI": 1200, "GO": 1200, "SP1": 1500, "SP2": 900, "SPA": 1200,
+    "HG": 1200, "LVA": 1200, "LVB": 1200, "MAT": 1200, "EMC": 1200,
+}  # fmt: skip
+COEFS = {"FRE": 5, "FRO": 5, "PHI": 4, "GO": 14, "SP1": 16, "SP2": 16, "SPA": 8, "HG": 6,
+         "LVA": 6, "LVB": 6, "MAT": 6, "EPS": 6, "EMC": 2}  # fmt: skip
+# (8×5 + 12×57 + 15×16 + 9×16) / 94 = 1108 / 94 = 11.7872… → 11,78, admis sans mention
+
+
+def hand_set(candidate: Candidate) -> None:
+    Registration.delete().where(
+        (Registration.candidate == candidate.id) & Registration.epreuve_code.startswith("OPT")
+    ).execute()
+    Registration.update(kept_session=None).where(Registration.candidate == candidate.id).execute()
+    Grade.delete().where(Grade.candidate == candidate.id).execute()
+    GradePart.delete().where(GradePart.candidate == candidate.id).execute()
+    Candidate.update(eps_inapte=False).where(Candidate.id == candidate.id).execute()
+    for code, value in GRADES.items():
+        Grade.create(candidate=candidate.id, epreuve_code=code, value_centi=value)
+    Grade.create(candidate=candidate.id, epreuve_code="EPS", code="DI")
+
+
+def publish_all() -> None:
+    Jury.update(closed_group=1, published_group=1).execute()
+
+
+def test_releve_figures_equal_the_hand_computed_deliberation(demo, tmp_path: Path) -> None:
+    _, session_id = demo
+    cand = Candidate.select().where(Candidate.series == "STMG").order_by(Candidate.id).first()
+    hand_set(cand)
+    deliberate_session(session_id)
+    result = Result.get(Result.candidate == cand.id)
+    assert result.decision == "ADMIS" and result.mention is None
+    # unpublished: nothing final is printed, and it says why
+    run = issue_documents(session_id, "releve", Scope("candidat", cand.number))
+    assert run.count == 0 and "non publié" in run.skipped
+    publish_all()
+    assert count(session_id, "releve", Scope("candidat", cand.number)) == (1, 2)
+    run = issue_documents(
+        session_id, "releve", Scope("candidat", cand.number), path=tmp_path / "r.pdf", window=True
+    )
+    texts = pages(run.issued[0].path)
+    assert len(texts) == 2  # two copies
+    assert "exemplaire du candidat" in texts[0] and "exemplaire de l’établissement" in texts[1]
+    for text in texts:
+        assert cand.number in text and cand.ine in text
+        assert "Moyenne générale 11,78 / 20" in text
+        assert "Décision du jury Admis" in text and "Mention —" in text
+        for code, coef in COEFS.items():
+            shown = "DI" if code == "EPS" else f"{GRADES[code] // 100}"
+            assert re.search(rf"^{code} [^\n]*\n?[^\n]*?\s{coef} {shown}\b", text, re.M), code
+        assert re.search(r"^EPS .* DI neutralisée", text, re.M)
+        assert "DUPLICATA" not in text
+    # the address shows on the candidate's copy only (window envelope)
+    if cand.city:
+        assert cand.city in texts[0] and cand.city not in texts[1]
+    assert (
+        Document.select()
+        .where((Document.candidate == cand.id) & (Document.kind == "releve"))
+        .count()
+        == 1
+    )
+    again = issue_documents(
+        session_id, "releve", Scope("candidat", cand.number), path=tmp_path / "r2.pdf"
+    )
+    assert again.duplicates == 1
+    assert all("DUPLICATA" in t for t in pages(again.issued[0].path))
+
+
+def test_one_diploma_per_admitted_candidate_and_cfes(demo, tmp_path: Path) -> None:
+    _, session_id = demo
+    deliberate_session(session_id)
+    publish_all()
+    jury = Jury.get(Jury.number == 1)
+    in_jury = Candidate.select(Candidate.id, Candidate.number).where(Candidate.jury == jury.id)
+    decisions = {c.number: Result.get(Result.candidate == c.id).decision for c in in_jury}
+    admitted = {n for n, d in decisions.items() if d == "ADMIS"}
+    assert admitted and len(admitted) < len(decisions)
+    run = issue_documents(session_id, "diplome", Scope("jury", "1"), path=tmp_path / "d.pdf")
+    texts = pages(run.issued[0].path)
+    printed = [re.search(r"N° de candidat (\d+)", t).group(1) for t in texts]
+    assert sorted(printed) == sorted(admitted)  # one page per ADMIS, none for the others
+    assert all("DIPLÔME DU BACCALAURÉAT TECHNOLOGIQUE" in t for t in texts)
+    again = issue_documents(session_id, "diplome", Scope("jury", "1"), path=tmp_path / "d2.pdf")
+    assert again.duplicates == len(admitted) and "jamais réédité" in again.render()
+    assert all("DUPLICATA" in t for t in pages(again.issued[0].path))
+    # CFES: only a candidate finally AJOURNÉ with a first-group average >= 8 (the setting)
+    failed = [c for c in in_jury if decisions[c.number] != "ADMIS"][:2]
+    Result.update(
+        decision="AJOURNE", first_group_average="17/2", average="9", second_group_done=True
+    ).where(Result.candidate == failed[0].id).execute()
+    Jury.update(published_group=2).where(Jury.id == jury.id).execute()
+    Result.update(decision="AJOURNE", first_group_average="79/10", average="79/10").where(
+        Result.candidate == failed[1].id
+    ).execute()
+    Result.update(decision="AJOURNE", first_group_average="79/10").where(
+        Result.candidate.in_([c.id for c in in_jury if decisions[c.number] == "AJOURNE"])
+        & ~Result.candidate.in_([failed[0].id])
+    ).execute()
+    run = issue_documents(session_id, "cfes", Scope("jury", "1"), path=tmp_path / "c.pdf")
+    texts = pages(run.issued[0].path)
+    assert len(texts) == 1 and failed[0].number in texts[0] and "8,50 / 20" in texts[0]
+
+
+def test_cli_releves_and_envois(demo, tmp_path: Path, capsys) -> None:
+    path, session_id = demo
+    deliberate_session(session_id)
+    publish_all()
+    dbmod.close_database()
+    out = tmp_path / "rel.pdf"
+    assert main(["--db", str(path), "documents", "releves", "--jury", "2", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "relevé de notes" in said and out.exists()
+    n = int(re.search(r"(\d+) candidats", said).group(1))
+    assert len(PdfReader(str(out)).pages) == 2 * n
+    env = tmp_path / "env.pdf"
+    assert main(["--db", str(path), "documents", "envois", "--jury", "2", str(env)]) == 0
+    assert "LISTE D’ENVOI" in pages(env)[0]
+    dbmod.open_database(str(path))
