@@ -132,7 +132,7 @@ def _stamp(pdf: BaktuiPDF, text: str) -> None:
     y = pdf.get_y()
     pdf.set_text_color(190, 0, 0)
     pdf.set_font(FONT, "B", 13)
-    pdf.set_xy(pdf.w - pdf.r_margin - 45, 25.5)
+    pdf.set_xy(pdf.w - pdf.r_margin - 45, y)  # under the letterhead, never across it
     pdf.cell(45, 7, text, border=1, align="C")
     pdf.set_text_color(0, 0, 0)
     pdf.set_xy(pdf.l_margin, y)
@@ -227,18 +227,6 @@ def _signature(pdf: BaktuiPDF, letterhead: Letterhead, year: int | None) -> None
         _text(pdf, pdf.w / 2 - pdf.r_margin, 4.5, line)
 
 
-class BatchPDF(BaktuiPDF):
-    """A batch of thousands of pages: the footer numbers the page without the total (the
-    ``{nb}`` alias would be substituted on every page and overflow its reserved width)."""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "I", 7.5)
-        self.cell(0, 4, f"{self.doc_title} — édité le {self.issued_on:%d/%m/%Y}", align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 4, f"page {self.page_no()}", align="R")
-
-
 def write_transcripts(
     path: str | Path,
     transcripts: Sequence[Transcript],
@@ -249,11 +237,14 @@ def write_transcripts(
     progress: Callable[[int], object] | None = None,
 ) -> Path:
     """Two pages per candidate: the candidate's copy, then the établissement's (or centre's)."""
-    pdf = BatchPDF(f"Relevés de notes — session {year}", session_year=year, academie=academie)
+    pdf = BaktuiPDF(f"Relevés de notes — session {year}", session_year=year, academie=academie)
     pdf.set_auto_page_break(True, margin=16)
     for index, t in enumerate(transcripts):
-        for copy in COPIES:
-            pdf.add_page()
+        for copy in COPIES:  # one letter per candidate: its two copies, pages 1 and 2
+            if copy == COPIES[0]:
+                pdf.begin_letter()
+            else:
+                pdf.add_page()
             if t.duplicata:
                 _stamp(pdf, "DUPLICATA")
             if window and copy == "candidat" and t.address:
@@ -331,7 +322,7 @@ def write_certificates(
     )
     for index, cert in enumerate(certificates):
         t = cert.transcript
-        pdf.add_page()
+        pdf.begin_letter()
         if t.duplicata:
             _stamp(pdf, "DUPLICATA")
         pdf.ln(12 if landscape else 20)
@@ -381,7 +372,7 @@ def write_dispatch(
     """The liste d’envoi: one page per établissement, its counts and the signature boxes."""
     pdf = new_document(f"Listes d’envoi — session {year}", session_year=year, academie=academie)
     for parcel in parcels:
-        pdf.add_page()
+        pdf.begin_letter()
         pdf.title_block("LISTE D’ENVOI", f"Session {year} — colis de l’établissement")
         pdf.fields(
             [("Établissement", f"{parcel.uai} {parcel.name}"), ("Adresse", parcel.address)],
