@@ -136,6 +136,29 @@ def _refusal(session_id: int, jury: Jury, level: int) -> str | None:
     return None
 
 
+def grouped(refusals: list[str]) -> list[str]:
+    """ "jury n° 1 : X", "jury n° 2 : X" → "jurys n° 1 à 2 : X": 40 juries refused for the same
+    reason make one line, not forty."""
+    by_reason: dict[str, list[int]] = {}
+    for refusal in refusals:
+        head, _, reason = refusal.partition(" : ")
+        by_reason.setdefault(reason, []).append(int(head.removeprefix("jury n° ")))
+    out = []
+    for reason, numbers in by_reason.items():
+        if len(numbers) == 1:
+            out.append(f"jury n° {numbers[0]} : {reason}")
+            continue
+        runs: list[list[int]] = []
+        for n in sorted(numbers):
+            if runs and n == runs[-1][-1] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        spans = [f"{r[0]} à {r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+        out.append(f"jurys n° {', '.join(spans)} : {reason}")
+    return out
+
+
 def publish(
     session_id: int, jury_number: int | None = None, final: bool = False
 ) -> PublicationReport:
@@ -158,7 +181,7 @@ def publish(
         refusals = [r for j in juries if (r := _refusal(session_id, j, level))]
         if refusals:
             raise ServiceError(
-                "Publication refusée : " + " ; ".join(refusals) + ". Rien n'a été publié."
+                "Publication refusée : " + " ; ".join(grouped(refusals)) + ". Rien n'a été publié."
             )
         for jury in juries:
             audit.update(Jury, jury.id, {"published_group": level}, reason=reason)
