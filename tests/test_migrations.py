@@ -142,7 +142,7 @@ def test_a_schema_4_base_gets_the_reference_data_columns(db_path: Path) -> None:
     assert {"accessible", "extra_time"} <= {c.name for c in db.get_columns("room")}
     assert "identifier" in {c.name for c in db.get_columns("examiner")}
     assert db.table_exists("calendar_entry")
-    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
 
 
 def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
     for table, column in dropped:
         assert column in {c.name for c in db.get_columns(table)}, (table, column)
     assert db.execute_sql("SELECT version FROM expense_rate").fetchall() == [(1,)]
-    assert migrations.schema_version(db) == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
 
 
 def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
@@ -191,4 +191,28 @@ def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
         c.name for c in db.get_columns("jury_point")
     }
     assert [fk.dest_table for fk in db.get_foreign_keys("jury_point")].count("jury") == 1
-    assert migrations.schema_version(db) == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+
+
+def test_a_schema_7_base_gets_the_logistics_columns(db_path: Path) -> None:
+    """v8: the placement's seat, end time and hand-fixed mark; the commissions and groupings."""
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS convocation_centre_epreuve_room_seat")
+    for table, column in (
+        ("convocation", "seat"),
+        ("convocation", "fixed_by_hand"),
+        ("convocation", "end_time"),
+        ("oral_slot", "commission_id"),
+        ("centre", "closing_time"),
+    ):
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    db.execute_sql("DROP TABLE centre_group")
+    SchemaVersion.update(version=7).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    assert {"seat", "fixed_by_hand", "end_time"} <= {c.name for c in db.get_columns("convocation")}
+    assert "commission_id" in {c.name for c in db.get_columns("oral_slot")}
+    assert "closing_time" in {c.name for c in db.get_columns("centre")}
+    assert db.table_exists("centre_group") and db.table_exists("oral_commission")
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 8

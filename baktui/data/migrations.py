@@ -16,7 +16,15 @@ from playhouse.migrate import migrate as run_operations
 
 from baktui.data import audit, audit_chain, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import ALL_MODELS, AuditLog, CalendarEntry, Jury, SchemaVersion
+from baktui.data.models import (
+    ALL_MODELS,
+    AuditLog,
+    CalendarEntry,
+    CentreGroup,
+    Jury,
+    OralCommission,
+    SchemaVersion,
+)
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
 
@@ -285,6 +293,43 @@ def _v7_deliberation(db: pw.Database) -> None:
             run_operations(*operations)
 
 
+def _v8_logistics(db: pw.Database) -> None:
+    """v8: the candidates' placement (issue 15): groupings of établissements per centre, oral
+    commissions, a centre's closing time, the seat, end time and hand-fixed mark of a place
+    (Convocation) and of an oral slot."""
+    db.create_tables([CentreGroup, OralCommission], safe=True)
+    migrator = _migrator(db)
+    wanted = {
+        "centre": (("closing_time", pw.CharField(default="19:00")),),
+        "convocation": (
+            ("seat", pw.IntegerField(null=True)),
+            ("duration_min", pw.IntegerField(null=True)),
+            ("extra_min", pw.IntegerField(default=0)),
+            ("end_time", pw.CharField(default="")),
+            ("fixed_by_hand", pw.BooleanField(default=False)),
+        ),
+        "oral_slot": (
+            (
+                "commission_id",
+                pw.ForeignKeyField(
+                    OralCommission, null=True, field=OralCommission.id, on_delete="SET NULL"
+                ),
+            ),
+            ("end_time", pw.CharField(default="")),
+            ("fixed_by_hand", pw.BooleanField(default=False)),
+        ),
+    }
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
+        if operations:
+            run_operations(*operations)
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS convocation_centre_epreuve_room_seat "
+        "ON convocation (centre_id, epreuve_code, room_id, seat)"
+    )
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -293,6 +338,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     5: _v5_reference_data,
     6: _v6_organisation,
     7: _v7_deliberation,
+    8: _v8_logistics,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

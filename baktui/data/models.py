@@ -146,6 +146,7 @@ class Centre(VersionedModel):
     is_deliberation = pw.BooleanField(default=False)
     is_correction = pw.BooleanField(default=False)
     active = pw.BooleanField(default=True)  # an inactive centre is offered for nothing new
+    closing_time = pw.CharField(default="19:00")  # no épreuve nor oral slot ends after it
 
     class Meta:
         indexes = ((("session", "code"), True),)
@@ -447,8 +448,37 @@ class Assignment(VersionedModel):
         indexes = ((("examiner", "day"), False), (("day", "state"), False))
 
 
+class CentreGroup(BaseModel):
+    """A grouping of établissements: their scolaire candidates sit the written épreuves in
+    ``centre`` (one centre per établissement and session)."""
+
+    session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
+    centre = pw.ForeignKeyField(Centre, backref="groupings", on_delete="CASCADE")
+    etablissement = pw.ForeignKeyField(Etablissement, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("session", "etablissement"), True),)
+
+
+class OralCommission(BaseModel):
+    """Two examiners hearing the candidates of an oral (GO, FRO, second group) in a room."""
+
+    session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
+    epreuve_code = pw.CharField()
+    number = pw.IntegerField()
+    centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")
+    room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
+    examiner_a = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
+    examiner_b = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
+    fixed_by_hand = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("session", "epreuve_code", "number"), True),)
+
+
 class OralSlot(BaseModel):
-    """A candidate's oral or practical slot, examined under an assignment."""
+    """A candidate's oral or practical slot, examined under an assignment (F5) and heard by a
+    commission (the placement)."""
 
     assignment = pw.ForeignKeyField(Assignment, null=True, backref="slots", on_delete="SET NULL")
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
@@ -456,6 +486,11 @@ class OralSlot(BaseModel):
     day = pw.DateField()
     start_time = pw.CharField()
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
+    commission = pw.ForeignKeyField(
+        OralCommission, null=True, backref="slots", on_delete="SET NULL"
+    )
+    end_time = pw.CharField(default="")
+    fixed_by_hand = pw.BooleanField(default=False)
 
 
 class Absence(BaseModel):
@@ -470,7 +505,8 @@ class Absence(BaseModel):
 
 
 class Convocation(BaseModel):
-    """A candidate convened to an épreuve: centre, date, time, room."""
+    """A candidate's place at a written épreuve: centre, room, seat, date, time (the placement
+    writes it; ``fixed_by_hand`` rows are kept by a new run)."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="convocations", on_delete="CASCADE")
     epreuve_code = pw.CharField()
@@ -478,9 +514,17 @@ class Convocation(BaseModel):
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     day = pw.DateField(null=True)
     start_time = pw.CharField(default="")
+    seat = pw.IntegerField(null=True)
+    duration_min = pw.IntegerField(null=True)  # with the extra time
+    extra_min = pw.IntegerField(default=0)  # tiers-temps
+    end_time = pw.CharField(default="")
+    fixed_by_hand = pw.BooleanField(default=False)
 
     class Meta:
-        indexes = ((("candidate", "epreuve_code"), True),)
+        indexes = (
+            (("candidate", "epreuve_code"), True),
+            (("centre", "epreuve_code", "room", "seat"), False),
+        )
 
 
 class Document(BaseModel):
@@ -612,6 +656,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     Anonymat,
     DoubleEntry,
     Assignment,
+    CentreGroup,
+    OralCommission,
     OralSlot,
     Absence,
     Convocation,
