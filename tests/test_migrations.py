@@ -197,7 +197,7 @@ def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
 def test_a_schema_7_base_gets_the_logistics_columns(db_path: Path) -> None:
     """v8: the placement's seat, end time and hand-fixed mark; the commissions and groupings."""
     db = dbmod.current_database()
-    db.execute_sql("DROP INDEX IF EXISTS convocation_centre_epreuve_room_seat")
+    db.execute_sql("DROP INDEX IF EXISTS convocation_centre_id_epreuve_code_room_id_seat")
     for table, column in (
         ("convocation", "seat"),
         ("convocation", "fixed_by_hand"),

@@ -325,7 +325,7 @@ def _v8_logistics(db: pw.Database) -> None:
         if operations:
             run_operations(*operations)
     db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS convocation_centre_epreuve_room_seat "
+        "CREATE INDEX IF NOT EXISTS convocation_centre_id_epreuve_code_room_id_seat "
         "ON convocation (centre_id, epreuve_code, room_id, seat)"
     )
 
