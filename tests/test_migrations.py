@@ -202,10 +202,16 @@ def test_a_schema_7_base_gets_the_logistics_columns(db_path: Path) -> None:
         ("convocation", "seat"),
         ("convocation", "fixed_by_hand"),
         ("convocation", "end_time"),
-        ("oral_slot", "commission_id"),
         ("centre", "closing_time"),
     ):
         db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    # SQLite drops no foreign-key column: the schema-7 oral_slot table, rebuilt
+    db.execute_sql("DROP TABLE oral_slot")
+    db.execute_sql(
+        "CREATE TABLE oral_slot (id INTEGER PRIMARY KEY, assignment_id INTEGER, "
+        "candidate_id INTEGER NOT NULL, epreuve_code VARCHAR(255) NOT NULL, day DATE NOT NULL, "
+        "start_time VARCHAR(255) NOT NULL, room_id INTEGER)"
+    )
     db.execute_sql("DROP TABLE centre_group")
     SchemaVersion.update(version=7).execute()
     dbmod.close_database()
