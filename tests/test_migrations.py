@@ -9,8 +9,9 @@ import pytest
 
 from baktui.data import audit_chain, migrations
 from baktui.data import db as dbmod
-from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+from baktui.data.models import ALL_MODELS, AuditLog, Centre, Room, SchemaVersion
 from baktui.errors import DatabaseError
+from baktui.services.sessions import open_registre
 
 AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 
@@ -222,3 +223,16 @@ def test_a_schema_7_base_gets_the_logistics_columns(db_path: Path) -> None:
     assert "closing_time" in {c.name for c in db.get_columns("centre")}
     assert db.table_exists("centre_group") and db.table_exists("oral_commission")
     assert migrations.schema_version(db) == migrations.LATEST_VERSION == 8
+
+
+def test_migration_8_keeps_the_centres_rooms(db_path: Path) -> None:
+    """Adding the closing time never rebuilds ``centre`` (which would delete its rooms)."""
+    db = dbmod.current_database()
+    session = open_registre(2026)
+    centre = Centre.create(session=session.id, code="C1", name="Centre")
+    Room.create(centre=centre.id, name="A1", capacity=10)
+    db.execute_sql("ALTER TABLE centre DROP COLUMN closing_time")
+    SchemaVersion.update(version=7).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    assert Room.select().count() == 1 and Centre.get_by_id(centre.id).closing_time == "19:00"

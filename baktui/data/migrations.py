@@ -296,34 +296,32 @@ def _v7_deliberation(db: pw.Database) -> None:
 def _v8_logistics(db: pw.Database) -> None:
     """v8: the candidates' placement (issue 15): groupings of établissements per centre, oral
     commissions, a centre's closing time, the seat, end time and hand-fixed mark of a place
-    (Convocation) and of an oral slot."""
+    (Convocation) and of an oral slot.
+
+    Plain ALTER TABLE ADD COLUMN (with its default) on both engines: peewee's migrator rebuilds
+    a SQLite table to add a NOT NULL column, and rebuilding ``centre`` would cascade-delete its
+    rooms and unset the candidates' centre."""
     db.create_tables([CentreGroup, OralCommission], safe=True)
-    migrator = _migrator(db)
     wanted = {
-        "centre": (("closing_time", pw.CharField(default="19:00")),),
+        "centre": (("closing_time", "VARCHAR(255) NOT NULL DEFAULT '19:00'"),),
         "convocation": (
-            ("seat", pw.IntegerField(null=True)),
-            ("duration_min", pw.IntegerField(null=True)),
-            ("extra_min", pw.IntegerField(default=0)),
-            ("end_time", pw.CharField(default="")),
-            ("fixed_by_hand", pw.BooleanField(default=False)),
+            ("seat", "INTEGER"),
+            ("duration_min", "INTEGER"),
+            ("extra_min", "INTEGER NOT NULL DEFAULT 0"),
+            ("end_time", "VARCHAR(255) NOT NULL DEFAULT ''"),
+            ("fixed_by_hand", "BOOLEAN NOT NULL DEFAULT FALSE"),
         ),
         "oral_slot": (
-            (
-                "commission_id",
-                pw.ForeignKeyField(
-                    OralCommission, null=True, field=OralCommission.id, on_delete="SET NULL"
-                ),
-            ),
-            ("end_time", pw.CharField(default="")),
-            ("fixed_by_hand", pw.BooleanField(default=False)),
+            ("commission_id", "INTEGER REFERENCES oral_commission (id) ON DELETE SET NULL"),
+            ("end_time", "VARCHAR(255) NOT NULL DEFAULT ''"),
+            ("fixed_by_hand", "BOOLEAN NOT NULL DEFAULT FALSE"),
         ),
     }
     for table, columns in wanted.items():
         present = {c.name for c in db.get_columns(table)}
-        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
-        if operations:
-            run_operations(*operations)
+        for name, definition in columns:
+            if name not in present:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {definition}')
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS convocation_centre_id_epreuve_code_room_id_seat "
         "ON convocation (centre_id, epreuve_code, room_id, seat)"
