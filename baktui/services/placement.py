@@ -124,12 +124,17 @@ def place_candidates(session_id: int) -> PlacementSummary:
         }  # fmt: skip
         sittings: dict[tuple[int, object, str], list[tuple[str, int, str, int]]] = defaultdict(list)
         unplaced = 0
-        for cid, code in sql.fetch(
-            Registration.select(Registration.candidate, Registration.epreuve_code).where(
-                Registration.epreuve_code.in_(codes) & Registration.kept_session.is_null()
-                & Registration.candidate.in_(list(people))
+        registered = (
+            Registration.select(Registration.candidate, Registration.epreuve_code)
+            .join(Candidate, on=Registration.candidate == Candidate.id)
+            .where(
+                (Candidate.session == session_id)
+                & (Candidate.state != RegistrationState.ANNULEE)
+                & Registration.epreuve_code.in_(codes)
+                & Registration.kept_session.is_null()
             )
-        ):  # fmt: skip
+        )
+        for cid, code in sql.fetch(registered):
             if (cid, code) in kept:
                 continue
             own, etab, postcode, series, _needs, key = people[cid]
