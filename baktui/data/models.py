@@ -448,37 +448,8 @@ class Assignment(VersionedModel):
         indexes = ((("examiner", "day"), False), (("day", "state"), False))
 
 
-class CentreGroup(BaseModel):
-    """A grouping of établissements: their scolaire candidates sit the written épreuves in
-    ``centre`` (one centre per établissement and session)."""
-
-    session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
-    centre = pw.ForeignKeyField(Centre, backref="groupings", on_delete="CASCADE")
-    etablissement = pw.ForeignKeyField(Etablissement, on_delete="CASCADE")
-
-    class Meta:
-        indexes = ((("session", "etablissement"), True),)
-
-
-class OralCommission(BaseModel):
-    """Two examiners hearing the candidates of an oral (GO, FRO, second group) in a room."""
-
-    session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
-    number = pw.IntegerField()
-    centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")
-    room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
-    examiner_a = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
-    examiner_b = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
-    fixed_by_hand = pw.BooleanField(default=False)
-
-    class Meta:
-        indexes = ((("session", "epreuve_code", "number"), True),)
-
-
 class OralSlot(BaseModel):
-    """A candidate's oral or practical slot, examined under an assignment (F5) and heard by a
-    commission (the placement)."""
+    """A candidate's oral or practical slot, examined under an assignment, heard by a commission."""
 
     assignment = pw.ForeignKeyField(Assignment, null=True, backref="slots", on_delete="SET NULL")
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
@@ -486,8 +457,8 @@ class OralSlot(BaseModel):
     day = pw.DateField()
     start_time = pw.CharField()
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
-    commission = pw.ForeignKeyField(
-        OralCommission, null=True, backref="slots", on_delete="SET NULL"
+    commission = pw.DeferredForeignKey(
+        "OralCommission", null=True, backref="slots", on_delete="SET NULL"
     )
     end_time = pw.CharField(default="")
     fixed_by_hand = pw.BooleanField(default=False)
@@ -505,8 +476,7 @@ class Absence(BaseModel):
 
 
 class Convocation(BaseModel):
-    """A candidate's place at a written épreuve: centre, room, seat, date, time (the placement
-    writes it; ``fixed_by_hand`` rows are kept by a new run)."""
+    """A candidate's place at a written épreuve (``fixed_by_hand`` rows: kept by a new run)."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="convocations", on_delete="CASCADE")
     epreuve_code = pw.CharField()
@@ -521,10 +491,8 @@ class Convocation(BaseModel):
     fixed_by_hand = pw.BooleanField(default=False)
 
     class Meta:
-        indexes = (
-            (("candidate", "epreuve_code"), True),
-            (("centre", "epreuve_code", "room", "seat"), False),
-        )
+        indexes = ((("candidate", "epreuve_code"), True),
+                   (("centre", "epreuve_code", "room", "seat"), False))  # fmt: skip
 
 
 class Document(BaseModel):
@@ -629,6 +597,9 @@ class SchemaVersion(BaseModel):
     version = pw.IntegerField()
     applied_at = pw.CharField()
 
+
+# the placement's tables (issue 15), in their own module: this one stays readable
+from baktui.data.logistics_models import CentreGroup, OralCommission  # noqa: E402
 
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion,
