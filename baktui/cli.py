@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     jur.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
+    plc = sub.add_parser("placer", help="place les candidats aux épreuves écrites (salle, place)")
+    plc.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
     conf = sub.add_parser(
         "config", help="montre la configuration en vigueur (fichiers lus, réglages, touches)"
     )
@@ -325,6 +328,12 @@ def cmd_jurys(args: argparse.Namespace) -> int:
     return _on_session(args, lambda sid: distribute_candidates(sid, reassign=args.tout).render())
 
 
+def cmd_placer(args: argparse.Namespace) -> int:
+    from baktui.services.placement import place_candidates
+
+    return _on_session(args, lambda sid: place_candidates(sid).render())
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from baktui.services.deliberation_runs import staleness
     from baktui.services.results_export import export_results
@@ -514,6 +523,7 @@ COMMANDS = {
     "import": cmd_import,
     "deliberer": cmd_deliberer,
     "jurys": cmd_jurys,
+    "placer": cmd_placer,
     "export": cmd_export,
     "documents": cmd_documents,
     "publier": cmd_publier,

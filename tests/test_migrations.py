@@ -9,8 +9,9 @@ import pytest
 
 from baktui.data import audit_chain, migrations
 from baktui.data import db as dbmod
-from baktui.data.models import ALL_MODELS, AuditLog, SchemaVersion
+from baktui.data.models import ALL_MODELS, AuditLog, Centre, Room, SchemaVersion
 from baktui.errors import DatabaseError
+from baktui.services.sessions import open_registre
 
 AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 
@@ -142,7 +143,7 @@ def test_a_schema_4_base_gets_the_reference_data_columns(db_path: Path) -> None:
     assert {"accessible", "extra_time"} <= {c.name for c in db.get_columns("room")}
     assert "identifier" in {c.name for c in db.get_columns("examiner")}
     assert db.table_exists("calendar_entry")
-    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
 
 
 def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_a_schema_5_base_gets_the_organisation_columns(db_path: Path) -> None:
     for table, column in dropped:
         assert column in {c.name for c in db.get_columns(table)}, (table, column)
     assert db.execute_sql("SELECT version FROM expense_rate").fetchall() == [(1,)]
-    assert migrations.schema_version(db) == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
 
 
 def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
@@ -191,4 +192,47 @@ def test_a_schema_6_base_gets_the_deliberation_columns(db_path: Path) -> None:
         c.name for c in db.get_columns("jury_point")
     }
     assert [fk.dest_table for fk in db.get_foreign_keys("jury_point")].count("jury") == 1
-    assert migrations.schema_version(db) == 7
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+
+
+def test_a_schema_7_base_gets_the_logistics_columns(db_path: Path) -> None:
+    """v8: the placement's seat, end time and hand-fixed mark; the commissions and groupings."""
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS convocation_centre_id_epreuve_code_room_id_seat")
+    for table, column in (
+        ("convocation", "seat"),
+        ("convocation", "fixed_by_hand"),
+        ("convocation", "end_time"),
+        ("centre", "closing_time"),
+    ):
+        db.execute_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+    # SQLite drops no foreign-key column: the schema-7 oral_slot table, rebuilt
+    db.execute_sql("DROP TABLE oral_slot")
+    db.execute_sql(
+        "CREATE TABLE oral_slot (id INTEGER PRIMARY KEY, assignment_id INTEGER, "
+        "candidate_id INTEGER NOT NULL, epreuve_code VARCHAR(255) NOT NULL, day DATE NOT NULL, "
+        "start_time VARCHAR(255) NOT NULL, room_id INTEGER)"
+    )
+    db.execute_sql("DROP TABLE centre_group")
+    SchemaVersion.update(version=7).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    assert {"seat", "fixed_by_hand", "end_time"} <= {c.name for c in db.get_columns("convocation")}
+    assert "commission_id" in {c.name for c in db.get_columns("oral_slot")}
+    assert "closing_time" in {c.name for c in db.get_columns("centre")}
+    assert db.table_exists("centre_group") and db.table_exists("oral_commission")
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 8
+
+
+def test_migration_8_keeps_the_centres_rooms(db_path: Path) -> None:
+    """Adding the closing time never rebuilds ``centre`` (which would delete its rooms)."""
+    db = dbmod.current_database()
+    session = open_registre(2026)
+    centre = Centre.create(session=session.id, code="C1", name="Centre")
+    Room.create(centre=centre.id, name="A1", capacity=10)
+    db.execute_sql("ALTER TABLE centre DROP COLUMN closing_time")
+    SchemaVersion.update(version=7).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    assert Room.select().count() == 1 and Centre.get_by_id(centre.id).closing_time == "19:00"

@@ -16,7 +16,15 @@ from playhouse.migrate import migrate as run_operations
 
 from baktui.data import audit, audit_chain, sql
 from baktui.data.db import write_transaction
-from baktui.data.models import ALL_MODELS, AuditLog, CalendarEntry, Jury, SchemaVersion
+from baktui.data.models import (
+    ALL_MODELS,
+    AuditLog,
+    CalendarEntry,
+    CentreGroup,
+    Jury,
+    OralCommission,
+    SchemaVersion,
+)
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
 
@@ -285,6 +293,41 @@ def _v7_deliberation(db: pw.Database) -> None:
             run_operations(*operations)
 
 
+def _v8_logistics(db: pw.Database) -> None:
+    """v8: the candidates' placement (issue 15): groupings of établissements per centre, oral
+    commissions, a centre's closing time, the seat, end time and hand-fixed mark of a place
+    (Convocation) and of an oral slot.
+
+    Plain ALTER TABLE ADD COLUMN (with its default) on both engines: peewee's migrator rebuilds
+    a SQLite table to add a NOT NULL column, and rebuilding ``centre`` would cascade-delete its
+    rooms and unset the candidates' centre."""
+    db.create_tables([CentreGroup, OralCommission], safe=True)
+    wanted = {
+        "centre": (("closing_time", "VARCHAR(255) NOT NULL DEFAULT '19:00'"),),
+        "convocation": (
+            ("seat", "INTEGER"),
+            ("duration_min", "INTEGER"),
+            ("extra_min", "INTEGER NOT NULL DEFAULT 0"),
+            ("end_time", "VARCHAR(255) NOT NULL DEFAULT ''"),
+            ("fixed_by_hand", "BOOLEAN NOT NULL DEFAULT FALSE"),
+        ),
+        "oral_slot": (
+            ("commission_id", "INTEGER REFERENCES oral_commission (id) ON DELETE SET NULL"),
+            ("end_time", "VARCHAR(255) NOT NULL DEFAULT ''"),
+            ("fixed_by_hand", "BOOLEAN NOT NULL DEFAULT FALSE"),
+        ),
+    }
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        for name, definition in columns:
+            if name not in present:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {definition}')
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS convocation_centre_id_epreuve_code_room_id_seat "
+        "ON convocation (centre_id, epreuve_code, room_id, seat)"
+    )
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -293,6 +336,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     5: _v5_reference_data,
     6: _v6_organisation,
     7: _v7_deliberation,
+    8: _v8_logistics,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

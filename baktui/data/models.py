@@ -146,6 +146,7 @@ class Centre(VersionedModel):
     is_deliberation = pw.BooleanField(default=False)
     is_correction = pw.BooleanField(default=False)
     active = pw.BooleanField(default=True)  # an inactive centre is offered for nothing new
+    closing_time = pw.CharField(default="19:00")  # no épreuve nor oral slot ends after it
 
     class Meta:
         indexes = ((("session", "code"), True),)
@@ -448,7 +449,7 @@ class Assignment(VersionedModel):
 
 
 class OralSlot(BaseModel):
-    """A candidate's oral or practical slot, examined under an assignment."""
+    """A candidate's oral or practical slot, examined under an assignment, heard by a commission."""
 
     assignment = pw.ForeignKeyField(Assignment, null=True, backref="slots", on_delete="SET NULL")
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
@@ -456,6 +457,11 @@ class OralSlot(BaseModel):
     day = pw.DateField()
     start_time = pw.CharField()
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
+    commission = pw.DeferredForeignKey(
+        "OralCommission", null=True, backref="slots", on_delete="SET NULL"
+    )
+    end_time = pw.CharField(default="")
+    fixed_by_hand = pw.BooleanField(default=False)
 
 
 class Absence(BaseModel):
@@ -470,7 +476,7 @@ class Absence(BaseModel):
 
 
 class Convocation(BaseModel):
-    """A candidate convened to an épreuve: centre, date, time, room."""
+    """A candidate's place at a written épreuve (``fixed_by_hand`` rows: kept by a new run)."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="convocations", on_delete="CASCADE")
     epreuve_code = pw.CharField()
@@ -478,9 +484,15 @@ class Convocation(BaseModel):
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     day = pw.DateField(null=True)
     start_time = pw.CharField(default="")
+    seat = pw.IntegerField(null=True)
+    duration_min = pw.IntegerField(null=True)  # with the extra time
+    extra_min = pw.IntegerField(default=0)  # tiers-temps
+    end_time = pw.CharField(default="")
+    fixed_by_hand = pw.BooleanField(default=False)
 
     class Meta:
-        indexes = ((("candidate", "epreuve_code"), True),)
+        indexes = ((("candidate", "epreuve_code"), True),
+                   (("centre", "epreuve_code", "room", "seat"), False))  # fmt: skip
 
 
 class Document(BaseModel):
@@ -586,6 +598,9 @@ class SchemaVersion(BaseModel):
     applied_at = pw.CharField()
 
 
+# the placement's tables (issue 15), in their own module: this one stays readable
+from baktui.data.logistics_models import CentreGroup, OralCommission  # noqa: E402
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaVersion,
     ExamSession,
@@ -612,6 +627,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     Anonymat,
     DoubleEntry,
     Assignment,
+    CentreGroup,
+    OralCommission,
     OralSlot,
     Absence,
     Convocation,

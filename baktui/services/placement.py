@@ -1,0 +1,170 @@
+"""Placement of the candidates at the written épreuves (issue 15): centre, room, seat, times.
+
+Each candidate not cancelled gets one Convocation row per written épreuve registered for (a kept
+grade excepted). The centre: the candidate's own (``Candidate.centre``), else their
+établissement's grouping (CentreGroup), else the exam centre of that établissement, else an
+exam centre of their postcode, else the first active exam centre. Rooms are filled by
+:func:`baktui.rules.placement.fill_rooms`, per centre and sitting (day and start time), in the
+order of the candidates' names. Rows fixed by hand are kept and their seats held. A run is one
+audit event with its counts (the automatic rows are rebuilt; hand moves are audited one by one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from baktui.data import audit, sql
+from baktui.data.db import write_transaction
+from baktui.data.models import (
+    CalendarEntry,
+    Candidate,
+    Centre,
+    CentreGroup,
+    Commune,
+    Convocation,
+    Epreuve,
+    Registration,
+    Room,
+)
+from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.placement import RoomSpace, end_time, extra_minutes, fill_rooms, parse_needs
+
+FIELDS = ["candidate", "epreuve_code", "centre", "room", "day", "start_time", "seat",
+          "duration_min", "extra_min", "end_time", "fixed_by_hand"]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PlacementSummary:
+    placed: int
+    kept: int  # fixed by hand
+    unplaced: int
+
+    def render(self) -> str:
+        return (
+            f"Placement : {self.placed} place(s) attribuée(s), {self.kept} fixée(s) à la main "
+            f"conservée(s), {self.unplaced} candidat(s)-épreuve(s) sans place."
+        )
+
+
+def _times(session_id: int) -> dict[tuple[str, str], tuple[object, str, int]]:
+    """(code, série or "") -> (day, start, duration) of the written épreuves."""
+    found: dict[tuple[str, str], tuple[object, str, int]] = {}
+    for e in Epreuve.select().where((Epreuve.session == session_id) & (Epreuve.kind == "ecrit")):
+        if e.exam_date and e.start_time and e.duration_min:
+            found[(e.code, "")] = (e.exam_date, e.start_time, e.duration_min)
+    for c in CalendarEntry.select().where(CalendarEntry.session == session_id):
+        if (c.epreuve_code, "") in found or c.series == "":
+            found[(c.epreuve_code, c.series)] = (c.day, c.start_time, c.duration_min)
+    return found
+
+
+def _centre_finder(session_id: int):  # noqa: ANN202
+    centres = list(
+        Centre.select().where((Centre.session == session_id) & Centre.is_exam & Centre.active)
+    )
+    ids = {c.id for c in centres}
+    groups = {
+        e: c
+        for e, c in CentreGroup.select(CentreGroup.etablissement, CentreGroup.centre)
+        .where(CentreGroup.session == session_id)
+        .tuples()
+    }
+    by_etab = {c.etablissement_id: c.id for c in centres if c.etablissement_id}
+    postcodes = {}
+    for c in centres:
+        commune = Commune.get_or_none(Commune.id == c.commune_id) if c.commune_id else None
+        if commune is not None and commune.postcode:
+            postcodes.setdefault(commune.postcode, c.id)
+    first = centres[0].id if centres else None
+
+    def find(own: int | None, etab: int | None, postcode: str) -> int | None:
+        if own in ids:
+            return own
+        for hit in (groups.get(etab), by_etab.get(etab), postcodes.get(postcode)):
+            if hit in ids:
+                return hit
+        return first
+
+    return find
+
+
+def place_candidates(session_id: int) -> PlacementSummary:
+    """Place every candidate at every written épreuve; hand-fixed places are kept."""
+    times = _times(session_id)
+    codes = sorted({code for code, _ in times})
+    find = _centre_finder(session_id)
+    rooms: dict[int, list[Room]] = defaultdict(list)
+    for r in Room.select().join(Centre).where((Centre.session == session_id) & Room.active):
+        rooms[r.centre_id].append(r)
+    with write_transaction():
+        kept_rows = list(
+            Convocation.select(Convocation, Candidate.id)
+            .join(Candidate)
+            .where((Candidate.session == session_id) & Convocation.fixed_by_hand)
+        )
+        kept = {(k.candidate_id, k.epreuve_code) for k in kept_rows}
+        held: dict[tuple[int, object, str], set[int]] = defaultdict(set)
+        for k in kept_rows:
+            if k.room_id and k.seat:
+                held[(k.room_id, k.day, k.start_time)].add(k.seat)
+        Convocation.delete().where(
+            Convocation.candidate.in_(Candidate.select(Candidate.id).where(
+                Candidate.session == session_id)) & ~Convocation.fixed_by_hand
+        ).execute()  # fmt: skip
+        people = {
+            cid: (own, etab, postcode or "", series, parse_needs(amen), key)
+            for cid, own, etab, postcode, series, amen, key in sql.fetch(
+                Candidate.select(Candidate.id, Candidate.centre, Candidate.etablissement,
+                                 Candidate.postcode, Candidate.series, Candidate.amenagements,
+                                 Candidate.name_key)
+                .where((Candidate.session == session_id)
+                       & (Candidate.state != RegistrationState.ANNULEE))
+            )
+        }  # fmt: skip
+        sittings: dict[tuple[int, object, str], list[tuple[str, int, str, int]]] = defaultdict(list)
+        unplaced = 0
+        registered = (
+            Registration.select(Registration.candidate, Registration.epreuve_code)
+            .join(Candidate, on=Registration.candidate == Candidate.id)
+            .where(
+                (Candidate.session == session_id)
+                & (Candidate.state != RegistrationState.ANNULEE)
+                & Registration.epreuve_code.in_(codes)
+                & Registration.kept_session.is_null()
+            )
+        )
+        for cid, code in sql.fetch(registered):
+            if (cid, code) in kept:
+                continue
+            own, etab, postcode, series, _needs, key = people[cid]
+            when = times.get((code, series)) or times.get((code, ""))
+            centre = find(own, etab, postcode)
+            if when is None or centre is None:
+                unplaced += 1
+                continue
+            day, start, duration = when
+            sittings[(centre, day, start)].append((key, cid, code, duration))
+        rows = []
+        for (centre, day, start), group in sittings.items():
+            group.sort()
+            spaces = [
+                RoomSpace(r.id, r.capacity, r.extra_time, r.accessible,
+                          frozenset(held[(r.id, day, start)]))
+                for r in rooms.get(centre, [])
+            ]  # fmt: skip
+            placed, left = fill_rooms([(cid, people[cid][4]) for _, cid, _, _ in group], spaces)
+            unplaced += len(left)
+            for _, cid, code, duration in group:
+                extra = extra_minutes(duration, people[cid][4])
+                room, seat = placed.get(cid, (None, None))
+                rows.append((cid, code, centre, room, day, start, seat, duration + extra, extra,
+                             end_time(start, duration + extra), False))  # fmt: skip
+        sql.executemany(sql.insert_sql(Convocation, FIELDS), rows)
+        placed_count = sum(1 for r in rows if r[3] is not None)
+        audit.log(
+            "event", "session", session_id, "placement",
+            after=f"{placed_count} places, {len(kept)} fixées à la main, {unplaced} sans place",
+            reason="placement des candidats aux épreuves écrites",
+        )  # fmt: skip
+    return PlacementSummary(placed_count, len(kept), unplaced)
