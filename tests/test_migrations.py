@@ -236,3 +236,41 @@ def test_migration_8_keeps_the_centres_rooms(db_path: Path) -> None:
     dbmod.close_database()
     dbmod.open_database(str(db_path))
     assert Room.select().count() == 1 and Centre.get_by_id(centre.id).closing_time == "19:00"
+
+
+def test_an_upgrade_from_schema_4_loses_no_member_room_or_placement(
+    demo_file: tuple[Path, object], tmp_path: Path
+) -> None:
+    """A real base of schema 4 (the columns of v5–v7 taken off a demo) upgraded: every jury
+    member, room and candidate's jury, centre and établissement is still there (peewee's SQLite
+    rebuild of a table, used once for NOT NULL columns, cascaded deletes through them)."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    shutil.copy(demo_file[0], path)
+    counts = (
+        "SELECT (SELECT COUNT(*) FROM jury_member), (SELECT COUNT(*) FROM room), "
+        "(SELECT COUNT(*) FROM candidate WHERE jury_id IS NOT NULL), "
+        "(SELECT COUNT(*) FROM candidate WHERE centre_id IS NOT NULL), "
+        "(SELECT COUNT(*) FROM candidate WHERE etablissement_id IS NOT NULL)"
+    )
+    raw = sqlite3.connect(path)
+    before = raw.execute(counts).fetchone()
+    assert min(before) > 0
+    for table, column in (("jury", "active"), ("jury", "closed_group"), ("jury", "published_group"),
+                          ("centre", "active"), ("centre", "closing_time"), ("room", "active"),
+                          ("room", "version"), ("room", "accessible"), ("room", "extra_time"),
+                          ("etablissement", "head_name"), ("etablissement", "active")):  # fmt: skip
+        raw.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    raw.execute("UPDATE schema_version SET version = 4")
+    raw.commit()
+    raw.close()
+    dbmod.open_database(str(path))
+    try:
+        db = dbmod.current_database()
+        assert migrations.schema_version(db) == migrations.LATEST_VERSION
+        assert tuple(db.execute_sql(counts).fetchone()) == before
+        assert Room.select().where(Room.active & (Room.version == 1)).count() == before[1]
+    finally:
+        dbmod.close_database()

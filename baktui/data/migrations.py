@@ -21,7 +21,6 @@ from baktui.data.models import (
     AuditLog,
     CalendarEntry,
     CentreGroup,
-    Jury,
     OralCommission,
     SchemaVersion,
 )
@@ -226,27 +225,32 @@ def _v4_audit_chain(db: pw.Database) -> None:
     _protect_audit_log(db)
 
 
+def add_columns(db: pw.Database, wanted: dict[str, tuple[tuple[str, str], ...]]) -> None:
+    """Add the missing columns with plain ``ALTER TABLE … ADD COLUMN`` (its SQL definition and
+    default), on both engines. Never peewee's migrator for a NOT NULL column: on SQLite it
+    rebuilds the table (copy, DROP, rename), and dropping ``jury`` or ``centre`` cascades to
+    their members and rooms and unsets every candidate's jury and centre."""
+    for table, columns in wanted.items():
+        present = {c.name for c in db.get_columns(table)}
+        for name, definition in columns:
+            if name not in present:
+                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {definition}')
+
+
+ACTIVE = ("active", "BOOLEAN NOT NULL DEFAULT TRUE")
+VERSION = ("version", "INTEGER NOT NULL DEFAULT 1")
+
+
 def _v5_reference_data(db: pw.Database) -> None:
     """v5: what the académie's own files bring: the chef d'établissement and an établissement's
     activity, a room's accessibility and tiers-temps, the examiners' own identifier, and the
     calendar of the épreuves by série."""
-    migrator = _migrator(db)
-    wanted = {
-        "etablissement": (
-            ("head_name", pw.CharField(default="")),
-            ("active", pw.BooleanField(default=True)),
-        ),
-        "room": (
-            ("accessible", pw.BooleanField(default=False)),
-            ("extra_time", pw.BooleanField(default=False)),
-        ),
-        "examiner": (("identifier", pw.CharField(null=True)),),
-    }
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
-        if operations:
-            run_operations(*operations)
+    add_columns(db, {
+        "etablissement": (("head_name", "VARCHAR(255) NOT NULL DEFAULT ''"), ACTIVE),
+        "room": (("accessible", "BOOLEAN NOT NULL DEFAULT FALSE"),
+                 ("extra_time", "BOOLEAN NOT NULL DEFAULT FALSE")),
+        "examiner": (("identifier", "VARCHAR(255)"),),
+    })  # fmt: skip
     db.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS examiner_identifier ON examiner (identifier)")
     db.create_tables([CalendarEntry], safe=True)
 
@@ -254,43 +258,25 @@ def _v5_reference_data(db: pw.Database) -> None:
 def _v6_organisation(db: pw.Database) -> None:
     """v6: what the organisation screen edits: centres, rooms and juries can be deactivated;
     rooms, calendar lines and expense rates carry a version (optimistic lock)."""
-    migrator = _migrator(db)
-    active = ("active", pw.BooleanField(default=True))
-    version = ("version", pw.IntegerField(default=1))
-    wanted = {
-        "centre": (active,),
-        "room": (active, version),
-        "jury": (active,),
-        "calendar_entry": (version,),
-        "expense_rate": (version,),
-    }
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
-        if operations:
-            run_operations(*operations)
+    add_columns(db, {
+        "centre": (ACTIVE,),
+        "room": (ACTIVE, VERSION),
+        "jury": (ACTIVE,),
+        "calendar_entry": (VERSION,),
+        "expense_rate": (VERSION,),
+    })  # fmt: skip
 
 
 def _v7_deliberation(db: pw.Database) -> None:
     """v7: the deliberation of a jury: closed and published groups (the locks), and the jury
     points' jury, grade before and after."""
-    migrator = _migrator(db)
-    wanted = {
-        "jury": (
-            ("closed_group", pw.IntegerField(default=0)),
-            ("published_group", pw.IntegerField(default=0)),
-        ),
-        "jury_point": (
-            ("jury_id", pw.ForeignKeyField(Jury, null=True, field=Jury.id, on_delete="SET NULL")),
-            ("before_centi", pw.IntegerField(null=True)),
-            ("after_centi", pw.IntegerField(null=True)),
-        ),
-    }
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        operations = [migrator.add_column(table, n, f) for n, f in columns if n not in present]
-        if operations:
-            run_operations(*operations)
+    add_columns(db, {
+        "jury": (("closed_group", "INTEGER NOT NULL DEFAULT 0"),
+                 ("published_group", "INTEGER NOT NULL DEFAULT 0")),
+        "jury_point": (("jury_id", "INTEGER REFERENCES jury (id) ON DELETE SET NULL"),
+                       ("before_centi", "INTEGER"), ("after_centi", "INTEGER")),
+    })  # fmt: skip
+    db.execute_sql("CREATE INDEX IF NOT EXISTS jury_point_jury_id ON jury_point (jury_id)")
 
 
 def _v8_logistics(db: pw.Database) -> None:
@@ -317,11 +303,7 @@ def _v8_logistics(db: pw.Database) -> None:
             ("fixed_by_hand", "BOOLEAN NOT NULL DEFAULT FALSE"),
         ),
     }
-    for table, columns in wanted.items():
-        present = {c.name for c in db.get_columns(table)}
-        for name, definition in columns:
-            if name not in present:
-                db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {definition}')
+    add_columns(db, wanted)
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS convocation_centre_id_epreuve_code_room_id_seat "
         "ON convocation (centre_id, epreuve_code, room_id, seat)"
