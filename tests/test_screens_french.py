@@ -68,7 +68,7 @@ async def test_the_home_footer_shows_the_palette_and_quit_at_80_columns(demo: Pa
         await settle(pilot)
         footer = lines(pilot)[-1]
         assert "Ctrl+P Commandes" in footer and "Ctrl+Q Quitter" in footer
-    async with BaktuiApp(str(demo)).run_test(size=(160, 30)) as pilot:
+    async with BaktuiApp(str(demo)).run_test(size=(200, 30)) as pilot:
         await settle(pilot)
         footer = lines(pilot)[-1]
         for entry in registry.SCREENS[1:]:

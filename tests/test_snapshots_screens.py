@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import pin_login
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
@@ -60,6 +61,9 @@ def test_organisation_jury_form(snap_compare: SnapCompare, demo_db: str) -> None
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
+        for box in pilot.app.screen.query(Input):  # a blinking cursor is no difference
+            box.cursor_blink = False
+        await pilot.pause()
 
     assert snap_compare(BaktuiApp(demo_db), terminal_size=(80, 24), run_before=open_jury)
 
