@@ -328,6 +328,13 @@ def _v8_logistics(db: pw.Database) -> None:
     )
 
 
+def _v9_session_closing(db: pw.Database) -> None:
+    """v9: a session can be closed (issue 16): who closed it and when; a closed session is
+    read-only (:func:`baktui.data.audit` refuses every write about it)."""
+    for column in ("closed_at", "closed_by"):
+        db.execute_sql(f"ALTER TABLE examsession ADD COLUMN {column} VARCHAR(255)")
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -337,6 +344,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     6: _v6_organisation,
     7: _v7_deliberation,
     8: _v8_logistics,
+    9: _v9_session_closing,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 
