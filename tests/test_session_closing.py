@@ -73,3 +73,23 @@ def test_closed_session_documents_still_print(closed_base: Path, tmp_path: Path)
     stats = tmp_path / "stats.pdf"
     assert run("--db", closed_base, "documents", "statistiques", stats) == 0
     assert stats.read_bytes().startswith(b"%PDF")
+
+
+def test_a_schema_8_base_gets_the_closing_columns(tmp_path: Path) -> None:
+    from baktui.data import db as dbmod
+    from baktui.data import migrations
+    from baktui.data.models import SchemaVersion
+
+    path = tmp_path / "old.sqlite"
+    assert run("--db", path, "init", "--session", "2026") == 0
+    dbmod.open_database(str(path))
+    db = dbmod.current_database()
+    for column in ("closed_at", "closed_by"):
+        db.execute_sql(f"ALTER TABLE exam_session DROP COLUMN {column}")
+    SchemaVersion.update(version=8).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(path))
+    db = dbmod.current_database()
+    assert {"closed_at", "closed_by"} <= {c.name for c in db.get_columns("exam_session")}
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    assert ExamSession.get().closed_at is None

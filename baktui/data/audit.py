@@ -114,7 +114,7 @@ def _appending() -> Iterator[pw.Database]:
 def _session_ids(entity: Any, entity_id: Any) -> list[int]:
     """The session an entry is about when it is about the session record itself."""
     text = str(entity_id)
-    return [int(text)] if str(entity) == "examsession" and text.isdigit() else []
+    return [int(text)] if str(entity) == "exam_session" and text.isdigit() else []
 
 
 def _number(value: Any) -> int | None:
@@ -187,7 +187,7 @@ def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
         return 0
     closing.refuse_closed(
         (row[-1] for row in rows if row[3] not in closing.ALWAYS_ALLOWED),
-        {int(row[4]) for row in rows if row[3] == "examsession" and row[4].isdigit()},
+        {int(row[4]) for row in rows if row[3] == "exam_session" and row[4].isdigit()},
     )
     link = audit_chain.link
     with _appending() as db:

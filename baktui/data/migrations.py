@@ -331,8 +331,12 @@ def _v8_logistics(db: pw.Database) -> None:
 def _v9_session_closing(db: pw.Database) -> None:
     """v9: a session can be closed (issue 16): who closed it and when; a closed session is
     read-only (:func:`baktui.data.audit` refuses every write about it)."""
+    if not db.table_exists("exam_session"):  # created with its columns by create_tables
+        return
+    present = {c.name for c in db.get_columns("exam_session")}
     for column in ("closed_at", "closed_by"):
-        db.execute_sql(f"ALTER TABLE examsession ADD COLUMN {column} VARCHAR(255)")
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
 
 
 # version -> step that brings a database from version-1 to version
