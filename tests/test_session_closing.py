@@ -93,3 +93,11 @@ def test_a_schema_8_base_gets_the_closing_columns(tmp_path: Path) -> None:
     assert {"closed_at", "closed_by"} <= {c.name for c in db.get_columns("exam_session")}
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
     assert ExamSession.get().closed_at is None
+
+
+def test_kind_names_the_session(closed_base: Path, capsys) -> None:
+    capsys.readouterr()
+    assert run("--db", closed_base, "deliberer", "--session", "2026", "--kind", "remplacement") == 1
+    assert "Aucune session 2026 remplacement dans cette base." in capsys.readouterr().err
+    assert run("--db", closed_base, "deliberer", "--kind", "normale") == 1  # closed
+    assert "est close" in capsys.readouterr().err
