@@ -45,6 +45,9 @@ def test_closed_session_refuses_grade_import_and_writes_nothing(closed_base: Pat
     open_database(str(closed_base))
     assert _counts() == before
     assert ExamSession.get().closed_at is not None
+    from baktui.services.sessions import require_session
+
+    assert require_session(2026, "normale").closed  # the app's title says « close »
 
 
 def test_closed_session_refuses_jury_points_and_registration(closed_base: Path) -> None:

@@ -23,6 +23,7 @@ class SessionInfo:
     kind: str
     phase: str
     label: str
+    closed: bool = False  # « baktui clore »: read-only
 
     @property
     def title(self) -> str:
@@ -36,7 +37,7 @@ class SessionInfo:
 
 
 def _info(row: ExamSession) -> SessionInfo:
-    return SessionInfo(row.id, row.year, row.kind, row.phase, row.label)
+    return SessionInfo(row.id, row.year, row.kind, row.phase, row.label, bool(row.closed_at))
 
 
 def open_registre(
