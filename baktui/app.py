@@ -199,7 +199,10 @@ class BaktuiApp(App[None], inherit_bindings=False):
             self.title = f"{APP_NAME} — aucune session"
         else:
             kind = "" if session.kind == "normale" else " (remplacement)"
-            self.title = f"{APP_NAME} — Session {session.year}{kind} · {session.phase_label}"
+            closed = " · close (lecture seule)" if session.closed else ""
+            self.title = (
+                f"{APP_NAME} — Session {session.year}{kind} · {session.phase_label}{closed}"
+            )
         self.session_changed.publish(session)
         self.refresh_bindings()
 

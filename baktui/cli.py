@@ -177,6 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exporte même si des notes ont changé depuis la dernière délibération",
     )
+    clore = sub.add_parser("clore", help="clôt une session : elle devient en lecture seule")
+    clore.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    for action in sub.choices.values():
+        if any("--session" in a.option_strings for a in action._actions) and action is not init:
+            action.add_argument(
+                "--kind",
+                choices=["normale", "remplacement"],
+                default=None,
+                help="type de session (normale d'abord sinon)",
+            )
     return parser
 
 
@@ -289,12 +299,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
     """Open the base, find the session asked for (--session, else the current one) and run a
     batch command on it; print its French report, or the refusal."""
+    from baktui.data.closing import working_on
     from baktui.services.sessions import require_session
 
     if not _open(args.db):
         return EXIT_REFUSED
     try:
-        print(run(require_session(args.session).id))
+        session_id = require_session(args.session, getattr(args, "kind", None)).id
+        with working_on(session_id):
+            print(run(session_id))
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
@@ -516,7 +529,21 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clore(args: argparse.Namespace) -> int:
+    from baktui.services.sessions import close_session
+
+    def closed(session_id: int) -> str:
+        info = close_session(session_id)
+        return (
+            f"Session {info.year} {info.kind} close : elle est désormais en lecture seule "
+            "(les documents restent imprimables)."
+        )
+
+    return _on_session(args, closed)
+
+
 COMMANDS = {
+    "clore": cmd_clore,
     None: cmd_app,
     "demo": cmd_demo,
     "init": cmd_init,

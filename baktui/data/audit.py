@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from baktui.data import audit_chain, sql
+from baktui.data import audit_chain, closing, sql
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import AuditLog, BaseModel, Candidate
 from baktui.errors import ConflictError, NotFoundError
@@ -111,6 +111,12 @@ def _appending() -> Iterator[pw.Database]:
         yield db
 
 
+def _session_ids(entity: Any, entity_id: Any) -> list[int]:
+    """The session an entry is about when it is about the session record itself."""
+    text = str(entity_id)
+    return [int(text)] if str(entity) == "exam_session" and text.isdigit() else []
+
+
 def _number(value: Any) -> int | None:
     return None if value is None else int(value)
 
@@ -145,6 +151,8 @@ def log(
         str(reason),
         _number(candidate_id),
     )
+    if str(entity) not in closing.ALWAYS_ALLOWED:
+        closing.refuse_closed([candidate_id], _session_ids(entity, entity_id))
     with _appending() as db:
         last_id, last_chain = audit_chain.tail(db)
         sealed = (last_id + 1, *values)
@@ -177,6 +185,10 @@ def log_many(entries: Iterable[Mapping[str, Any]]) -> int:
     ]
     if not rows:
         return 0
+    closing.refuse_closed(
+        (row[-1] for row in rows if row[3] not in closing.ALWAYS_ALLOWED),
+        {int(row[4]) for row in rows if row[3] == "exam_session" and row[4].isdigit()},
+    )
     link = audit_chain.link
     with _appending() as db:
         last_id, chain = audit_chain.tail(db)

@@ -310,6 +310,17 @@ def _v8_logistics(db: pw.Database) -> None:
     )
 
 
+def _v9_session_closing(db: pw.Database) -> None:
+    """v9: a session can be closed (issue 16): who closed it and when; a closed session is
+    read-only (:func:`baktui.data.audit` refuses every write about it)."""
+    if not db.table_exists("exam_session"):  # created with its columns by create_tables
+        return
+    present = {c.name for c in db.get_columns("exam_session")}
+    for column in ("closed_at", "closed_by"):
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -319,6 +330,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     6: _v6_organisation,
     7: _v7_deliberation,
     8: _v8_logistics,
+    9: _v9_session_closing,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

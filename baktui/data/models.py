@@ -41,6 +41,8 @@ class ExamSession(BaseModel):
     opened_at = pw.CharField()
     opened_by = pw.CharField()
     is_current = pw.BooleanField(default=True)
+    closed_at = pw.CharField(null=True)  # set by « baktui clore »: the session is read-only
+    closed_by = pw.CharField(null=True)
 
     class Meta:
         indexes = ((("year", "kind"), True),)

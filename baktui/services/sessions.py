@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
-from baktui.data import audit
+from baktui.data import audit, closing
 from baktui.data.db import write_transaction
 from baktui.data.models import Epreuve, ExamSession, Series
 from baktui.errors import NotFoundError, ServiceError
@@ -23,6 +23,7 @@ class SessionInfo:
     kind: str
     phase: str
     label: str
+    closed: bool = False  # « baktui clore »: read-only
 
     @property
     def title(self) -> str:
@@ -36,7 +37,7 @@ class SessionInfo:
 
 
 def _info(row: ExamSession) -> SessionInfo:
-    return SessionInfo(row.id, row.year, row.kind, row.phase, row.label)
+    return SessionInfo(row.id, row.year, row.kind, row.phase, row.label, bool(row.closed_at))
 
 
 def open_registre(
@@ -125,8 +126,14 @@ def current_session() -> SessionInfo | None:
     return _info(row) if row else None
 
 
-def require_session(year: int | None = None) -> SessionInfo:
-    """The session of that year (normale first), or the current one; a French error otherwise."""
+def require_session(year: int | None = None, kind: str | None = None) -> SessionInfo:
+    """The session of that year (normale first, or of that kind), or the current one; a French
+    error otherwise."""
+    if kind is not None and kind not in KINDS:
+        raise ServiceError(f"Type de session « {kind} » inconnu (normale ou remplacement).")
+    if year is None and kind is not None:
+        current = current_session()
+        year = current.year if current else None
     if year is None:
         info = current_session()
         if info is None:
@@ -136,12 +143,14 @@ def require_session(year: int | None = None) -> SessionInfo:
         return info
     row = (
         ExamSession.select()
-        .where(ExamSession.year == year)
+        .where((ExamSession.year == year) & ((ExamSession.kind == kind) if kind else True))
         .order_by(ExamSession.kind.asc())
         .first()
     )
     if row is None:
-        raise ServiceError(f"Aucune session {year} dans cette base.")
+        raise ServiceError(
+            f"Aucune session {year} {kind or ''} dans cette base.".replace("  ", " ")
+        )
     return _info(row)
 
 
@@ -166,4 +175,28 @@ def set_phase(session_id: int, phase: str) -> SessionInfo:
         if error:
             raise ServiceError(f"Session : {error}.")
         row = audit.update(ExamSession, session_id, {"phase": phase}, reason="changement de phase")
+    return _info(row)
+
+
+def is_closed(session_id: int) -> bool:
+    """Whether the session was closed (read-only)."""
+    row = ExamSession.get_or_none(ExamSession.id == session_id)
+    return bool(row and row.closed_at)
+
+
+def close_session(session_id: int) -> SessionInfo:
+    """Close the session: from now on every write about it is refused (audited once)."""
+    with write_transaction():
+        row = ExamSession.get_or_none(ExamSession.id == session_id)
+        if row is None:
+            raise NotFoundError(f"Session n° {session_id} introuvable.")
+        if row.closed_at:
+            raise ServiceError(closing.message(row))
+        with closing.closing():
+            row = audit.update(
+                ExamSession,
+                session_id,
+                {"closed_at": audit.now_iso(), "closed_by": audit.current_user()},
+                reason="clôture de la session",
+            )
     return _info(row)
