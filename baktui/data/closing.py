@@ -50,9 +50,11 @@ def closing() -> Iterator[None]:
 
 
 def message(row: ExamSession) -> str:
+    day = str(row.closed_at)[:10]  # ISO text: shown JJ/MM/AAAA
+    shown = "/".join(reversed(day.split("-"))) if day.count("-") == 2 else day
     return (
         f"La session {row.year} {row.kind} est close : aucune modification n’est possible "
-        f"(close le {str(row.closed_at)[:10]} par {row.closed_by}). Rien n’a été enregistré."
+        f"(close le {shown} par {row.closed_by}). Rien n’a été enregistré."
     )
 
 
