@@ -247,8 +247,8 @@ def test_cli_documents_publier_rectifier_exit_codes(demo, tmp_path: Path, capsys
 def test_juries_refused_for_one_reason_make_one_line() -> None:
     from baktui.services.publication import grouped
 
-    refusals = [f"jury n° {n} : pas close (F7)" for n in (1, 2, 3, 5, 8, 9)]
-    assert grouped([*refusals, "jury n° 7 : aucun candidat"]) == [
+    refusals = [(n, "pas close (F7)") for n in (1, 2, 3, 5, 8, 9)]
+    assert grouped([*refusals, (7, "aucun candidat")]) == [
         "jurys n° 1 à 3, 5, 8, 9 : pas close (F7)",
         "jury n° 7 : aucun candidat",
     ]

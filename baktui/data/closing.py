@@ -10,6 +10,7 @@ application for the session they operate on).
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -50,8 +51,7 @@ def closing() -> Iterator[None]:
 
 
 def message(row: ExamSession) -> str:
-    day = str(row.closed_at)[:10]  # ISO text: shown JJ/MM/AAAA
-    shown = "/".join(reversed(day.split("-"))) if day.count("-") == 2 else day
+    shown = dt.date.fromisoformat(str(row.closed_at)[:10]).strftime("%d/%m/%Y")
     return (
         f"La session {row.year} {row.kind} est close : aucune modification n’est possible "
         f"(close le {shown} par {row.closed_by}). Rien n’a été enregistré."

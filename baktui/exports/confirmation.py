@@ -231,7 +231,7 @@ def _page(pdf: BaktuiPDF, c: CandidateProfile, session_year: int | None) -> None
         [
             ("Nom", c.last_name.upper()),
             ("Prénom", c.first_name),
-            (f"{agree(c.sex, 'Né', 'Née')} le", born),
+            (f"{agree(c.sex, 'Né')} le", born),
             ("Sexe", sex_label(c.sex)),
             ("INE", c.ine),
         ],

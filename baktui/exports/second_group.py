@@ -137,7 +137,7 @@ def _convocation_page(pdf: BaktuiPDF, conv: SecondGroupConvocation, year: int) -
         [
             (agree(conv.sex, "Candidat"), conv.name),
             (
-                f"{agree(conv.sex, 'Né', 'Née')} le",
+                f"{agree(conv.sex, 'Né')} le",
                 conv.birth_date.strftime("%d/%m/%Y") if conv.birth_date else "—",
             ),
             ("N° de candidat", conv.number),

@@ -343,7 +343,6 @@ def write_certificates(
             details.append(("Indications", " ; ".join(t.indications)))
         details.append(("INE", t.ine or "—"))
         details.append(("N° de candidat", t.number))
-        pdf.set_x(pdf.l_margin + (40 if landscape else 10))
         for label, value in details:
             pdf.set_x(pdf.l_margin + (40 if landscape else 10))
             pdf.set_font(FONT, "B", 10.5)

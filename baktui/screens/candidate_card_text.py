@@ -46,7 +46,7 @@ def identity_text(card: CandidateCard) -> Text:
     lines = [
         ("Nom", p.last_name.upper()),
         ("Prénom", p.first_name),
-        (f"{agree(p.sex, 'Né', 'Née')} le", born),
+        (f"{agree(p.sex, 'Né')} le", born),
         ("Sexe", sex_label(p.sex)),
         ("INE", p.ine or "—"),
         ("Adresse", p.address or "—"),

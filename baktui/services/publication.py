@@ -98,24 +98,23 @@ def _run_start(session_id: int, number: int) -> int | None:
 
 def _refusal(session_id: int, jury: Jury, level: int) -> str | None:
     """Why the jury cannot be published at that level, or None."""
-    name = f"jury n° {jury.number}"
     if jury.published_group >= level:
-        return f"{name} : {WHAT[level]} déjà publiés"
+        return f"{WHAT[level]} déjà publiés"
     if jury.closed_group < level:
         which = "premier" if level == FIRST else "second"
-        return f"{name} : la délibération du {which} groupe n'est pas close (F7)"
+        return f"la délibération du {which} groupe n'est pas close (F7)"
     ids = _ids(jury.id)
     if not ids:
-        return f"{name} : aucun candidat"
+        return "aucun candidat"
     with_result = 0
     for chunk in chunks(ids):
         with_result += Result.select().where(Result.candidate.in_(list(chunk))).count()
     if with_result < len(ids):
         missing = len(ids) - with_result
-        return f"{name} : {missing} candidat{'s' if missing > 1 else ''} sans résultat (baktui deliberer)"
+        return f"{missing} candidat{'s' if missing > 1 else ''} sans résultat (baktui deliberer)"
     mark = _run_start(session_id, jury.number)
     if mark is None:
-        return f"{name} : aucune délibération terminée (baktui deliberer --jury {jury.number})"
+        return f"aucune délibération terminée (baktui deliberer --jury {jury.number})"
     changed = 0
     for chunk in chunks(ids):
         changed += (
@@ -130,19 +129,18 @@ def _refusal(session_id: int, jury: Jury, level: int) -> str | None:
         )
     if changed:
         return (
-            f"{name} : {changed} modification{'s' if changed > 1 else ''} de notes ou "
+            f"{changed} modification{'s' if changed > 1 else ''} de notes ou "
             f"d'inscriptions depuis sa dernière délibération (baktui deliberer --jury {jury.number})"
         )
     return None
 
 
-def grouped(refusals: list[str]) -> list[str]:
-    """ "jury n° 1 : X", "jury n° 2 : X" → "jurys n° 1 à 2 : X": 40 juries refused for the same
+def grouped(refusals: list[tuple[int, str]]) -> list[str]:
+    """(jury number, reason) → "jurys n° 1 à 40 : reason": 40 juries refused for the same
     reason make one line, not forty."""
     by_reason: dict[str, list[int]] = {}
-    for refusal in refusals:
-        head, _, reason = refusal.partition(" : ")
-        by_reason.setdefault(reason, []).append(int(head.removeprefix("jury n° ")))
+    for number, reason in refusals:
+        by_reason.setdefault(reason, []).append(number)
     out = []
     for reason, numbers in by_reason.items():
         if len(numbers) == 1:
@@ -178,7 +176,7 @@ def publish(
     report = PublicationReport(level)
     reason = f"publication des {WHAT[level]}"
     with write_transaction():
-        refusals = [r for j in juries if (r := _refusal(session_id, j, level))]
+        refusals = [(j.number, r) for j in juries if (r := _refusal(session_id, j, level))]
         if refusals:
             raise ServiceError(
                 "Publication refusée : " + " ; ".join(grouped(refusals)) + ". Rien n'a été publié."
