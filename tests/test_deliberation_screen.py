@@ -144,3 +144,37 @@ async def test_a_jury_deliberated_from_the_screen(base: tuple[Path, int, str, st
         await settle(pilot)
         assert Jury.get_by_id(jury_id).closed_group == 0
         assert "ouvert" in text_of(app, "#jury-title")
+
+
+async def test_close_then_publish_typed_in_one_burst(
+    base: tuple[Path, int, str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """« c o p o » at once: the publication waits for the closing written and the jury re-read
+    (the closing made slow, as on a busy server)."""
+    import time
+
+    from helpers import drained
+
+    from baktui.services import jury_deliberation as jd
+
+    close = jd.close_jury
+
+    def slow_close(*args: object) -> str:
+        time.sleep(0.5)
+        return close(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jd, "close_jury", slow_close)
+    path, cid, _, _ = base
+    app = BaktuiApp(str(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        jury_id = Candidate.get_by_id(cid).jury_id
+        burst(app, ["f7", "2"])
+        await drained(pilot)
+        juries = app.screen.query_one("#delib-juries", DataTable)
+        juries.move_cursor(row=juries.get_row_index(str(jury_id)))
+        burst(app, ["enter", "c", "o", "p", "o"])
+        await drained(pilot)
+        jury = Jury.get_by_id(jury_id)
+        assert (jury.closed_group, jury.published_group) == (1, 1)
+        assert isinstance(app.screen, JuryScreen)

@@ -13,7 +13,7 @@ message instead of crashing the app. The dialogs are in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -49,11 +49,27 @@ class BaktuiScreen(Messages, Screen[None]):
         return cast("BaktuiApp", self.app)
 
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset()
-    """Groups of this screen's workers that its keys wait for: a field filled by a worker
-    (:meth:`hold_keys` before starting it) gets the keys typed meanwhile, in order."""
+    """Groups of this screen's workers that its keys wait for: while one runs (reading what
+    the screen shows, or writing what the next key depends on), the keys typed meanwhile are
+    held, then replayed in order (:mod:`baktui.widgets.key_order`)."""
+
+    def run_worker(self, *args: Any, **kwargs: Any) -> Worker[Any]:
+        worker = super().run_worker(*args, **kwargs)
+        order = getattr(self.app, "key_order", None)
+        if worker.group in self.KEYS_WAIT_FOR and order is not None:
+            self._key_holds[worker] = order.hold()
+        return worker
+
+    @property
+    def _key_holds(self) -> dict[Worker[Any], object]:
+        holds = self.__dict__.get("_baktui_key_holds")
+        if holds is None:
+            holds = self.__dict__["_baktui_key_holds"] = {}
+        return holds
 
     def hold_keys(self) -> None:
-        """Keys typed from now wait, in order, until a worker of :attr:`KEYS_WAIT_FOR` ends."""
+        """Keys typed from now wait, in order, until :meth:`keys_ready` (an answer the screen
+        waits for outside a worker of :attr:`KEYS_WAIT_FOR`)."""
         order = getattr(self.app, "key_order", None)
         if order is not None:
             order.hold(self)
@@ -64,11 +80,17 @@ class BaktuiScreen(Messages, Screen[None]):
             order.release(self)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group in self.KEYS_WAIT_FOR and event.state in _ENDED:
-            self.keys_ready()
+        if event.state in _ENDED and (token := self._key_holds.pop(event.worker, None)):
+            order = getattr(self.app, "key_order", None)
+            if order is not None:
+                order.release(token)
 
     def on_unmount(self) -> None:
-        self.keys_ready()
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            for token in (self, *self._key_holds.values()):
+                order.release(token)
+        self._key_holds.clear()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")

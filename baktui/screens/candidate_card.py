@@ -146,7 +146,6 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
                 yield history
 
     def on_mount(self) -> None:
-        self.hold_keys()  # « c » typed with the number that opened the card lands on it
         self.load()
 
     def on_screen_resume(self) -> None:

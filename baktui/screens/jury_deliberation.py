@@ -33,6 +33,8 @@ class JuryScreen(BaktuiScreen):
     """One jury's candidates, their averages, decisions and points manquants."""
 
     SUB_TITLE = "Délibération du jury"
+    # « c o p o » typed at once: publishing waits for the closing and the page read after it
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"jury-page", "jury-write"})
     HELP = """\
 Les candidats du jury (les noms sont levés à la délibération), 100 par page (**+** / **-**).
 Tri : **m** moyenne (la plus haute d'abord), **n** nom, **u** numéro. La colonne *Manque* donne
@@ -223,6 +225,7 @@ class CandidateScreen(BaktuiScreen):
     """One candidate at deliberation: every épreuve, the result, the aids, the simulation."""
 
     SUB_TITLE = "Délibération du candidat"
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"candidate-delib", "candidate-write"})
     HELP = """\
 Chaque épreuve : coefficient, note saisie, note comptée (points de jury et second groupe
 appliqués), note conservée et sa session, épreuve neutralisée. En dessous : moyenne (tronquée à

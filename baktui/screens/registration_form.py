@@ -134,7 +134,6 @@ formulaire est relu et rien n'est écrasé : refaites votre changement.
                     yield Static("", id=f"m-{name}", classes="form-msg", markup=False)
 
     def on_mount(self) -> None:
-        self.hold_keys()  # what is typed while the form opens goes into its fields
         self.load(self.candidate_id)
 
     # --- loading ------------------------------------------------------------------------------------

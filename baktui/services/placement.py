@@ -27,6 +27,7 @@ from baktui.data.models import (
     Registration,
     Room,
 )
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.placement import RoomSpace, end_time, extra_minutes, fill_rooms, parse_needs
 
@@ -41,9 +42,11 @@ class PlacementSummary:
     unplaced: int
 
     def render(self) -> str:
+        kept = "fixée à la main conservée" if self.kept < 2 else "fixées à la main conservées"
         return (
-            f"Placement : {self.placed} place(s) attribuée(s), {self.kept} fixée(s) à la main "
-            f"conservée(s), {self.unplaced} candidat(s)-épreuve(s) sans place."
+            f"Placement : {plural(self.placed, 'place attribuée', 'places attribuées')}, "
+            f"{self.kept} {kept}, "
+            f"{plural(self.unplaced, 'candidat-épreuve', 'candidats-épreuves')} sans place."
         )
 
 
