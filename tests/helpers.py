@@ -152,6 +152,12 @@ def burst(app: object, keys: Sequence[str]) -> None:
         app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
 
 
+def keys_waiting(pilot: Pilot[None]) -> bool:
+    """Whether the app's key order still holds keys typed so far."""
+    order = getattr(pilot.app, "key_order", None)
+    return order is not None and order.busy
+
+
 def keys_of(text: str) -> list[str]:
     return ["space" if c == " " else c for c in text]
 

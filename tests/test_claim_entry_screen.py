@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import keys_waiting, pin_login
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -56,7 +56,7 @@ def unclaimed_examiner() -> int:
 async def settle(pilot: Pilot[None]) -> None:
     for _ in range(400):
         await pilot.pause()
-        if not [w for w in pilot.app.workers if w.is_running]:
+        if not [w for w in pilot.app.workers if w.is_running] and not keys_waiting(pilot):
             await pilot.pause()
             return
         await asyncio.sleep(0.02)
@@ -95,6 +95,7 @@ async def test_declare_claim_then_add_line(demo_db: Path) -> None:
         screen = await open_expenses(pilot)
         for key in NEW_CLAIM_KEYS[:-1]:
             await pilot.press(key)
+        await settle(pilot)
         assert isinstance(app.screen, NewClaimModal)
         await pilot.press("enter")
         await settle(pilot)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import keys_waiting, pin_login
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
@@ -51,7 +51,7 @@ async def settle(pilot: Pilot[None]) -> None:
     for _ in range(400):
         await pilot.pause()
         busy = [w for w in pilot.app.workers if w.is_running and w.group != "expenses-dialog"]
-        if not busy:
+        if not busy and not keys_waiting(pilot):
             await pilot.pause()
             return
         await asyncio.sleep(0.02)

@@ -58,7 +58,23 @@ class BaktuiScreen(Messages, Screen[None]):
         order = getattr(self.app, "key_order", None)
         if worker.group in self.KEYS_WAIT_FOR and order is not None:
             self._key_holds[worker] = order.hold()
+            # the task's end, however it ends: an exclusive worker replaced before its task ran
+            # is cancelled without any StateChanged (its state stays RUNNING)
+            task = getattr(worker, "_task", None)
+            if task is not None:
+                task.add_done_callback(lambda _task: self._release_after(worker))
         return worker
+
+    def _release_after(self, worker: Worker[Any]) -> None:
+        """Release once the screen has handled what the worker posted to it (its results)."""
+        if not self.call_later(self._worker_ended, worker):
+            self._worker_ended(worker)
+
+    def _worker_ended(self, worker: Worker[Any]) -> None:
+        token = self._key_holds.pop(worker, None)
+        order = getattr(self.app, "key_order", None)
+        if token is not None and order is not None:
+            order.release(token)
 
     @property
     def _key_holds(self) -> dict[Worker[Any], object]:
@@ -80,10 +96,8 @@ class BaktuiScreen(Messages, Screen[None]):
             order.release(self)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state in _ENDED and (token := self._key_holds.pop(event.worker, None)):
-            order = getattr(self.app, "key_order", None)
-            if order is not None:
-                order.release(token)
+        if event.state in _ENDED:
+            self._worker_ended(event.worker)
 
     def on_unmount(self) -> None:
         order = getattr(self.app, "key_order", None)

@@ -25,6 +25,9 @@ from baktui.widgets.readiness_board import ReadinessBoard
 class DeliberationScreen(BaktuiScreen):
     """F7: the juries' readiness, then each jury's deliberation."""
 
+    # keys typed while the list is read (or a write lands) wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"deliberation-juries"})
+
     SUB_TITLE = "Délibération"
     HELP = """\
 **1** *Préparation* : pour chaque jury, les candidats complets et incomplets, ce qui manque à

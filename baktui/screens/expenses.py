@@ -62,6 +62,11 @@ EXPORT_CHOICES = (
 class ExpensesScreen(ClaimEntry, BaktuiScreen):
     """Checking and validating examiners' expense claims."""
 
+    # keys typed while the list is read (or a write lands) wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
+        {"expenses-queue", "expenses-detail", "expenses-write"}
+    )
+
     SUB_TITLE = "Frais de mission"
     HELP = """\
 Les **états de frais** des examinateurs : contrôle, validation, mise en paiement.

@@ -42,6 +42,9 @@ LINES_PAGE = PAGE
 class MissingGradesScreen(BaktuiScreen):
     """Missing grades, grouped; type them where they are missing, or import a centre's file."""
 
+    # keys typed while the list is read (or a write lands) wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"missing-groups", "missing-lines"})
+
     SUB_TITLE = "Notes manquantes"
     AUTO_FOCUS = "#missing-groups"
     HELP = """\

@@ -59,6 +59,9 @@ SHORT_TITLES = {
 class OrganisationScreen(BaktuiScreen):
     """F9: see, search, add, edit and deactivate the académie's records; import their files."""
 
+    # keys typed while the list is read (or a write lands) wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"org-page", "org-toggle"})
+
     SUB_TITLE = "Organisation"
     HELP = """\
 Les listes de l'académie : **1** établissements, **2** centres, **3** salles, **4** examinateurs,

@@ -71,6 +71,11 @@ def option_text(option: Option) -> str:
 class ReplacementScreen(BaktuiScreen):
     """The missions of an absence (or one need of the day board) and their replacements."""
 
+    # keys typed while the list is read (or a write lands) wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
+        {"replace-needs", "replace-rank", "replace-assign"}
+    )
+
     SUB_TITLE = "Remplacement"
     HELP = """\
 En haut, les **missions à couvrir** (lot de copies, commission d'oral, siège de jury) ; en bas,
