@@ -198,11 +198,10 @@ class BaktuiApp(App[None], inherit_bindings=False):
         if session is None:
             self.title = f"{APP_NAME} — aucune session"
         else:
-            kind = "" if session.kind == "normale" else " (remplacement)"
+            # the phase is on the status bar: the header keeps room for the screen's name at 80
+            kind = "" if session.kind == "normale" else " de remplacement"
             closed = " · close (lecture seule)" if session.closed else ""
-            self.title = (
-                f"{APP_NAME} — Session {session.year}{kind} · {session.phase_label}{closed}"
-            )
+            self.title = f"{APP_NAME} — Session {session.year}{kind}{closed}"
         self.session_changed.publish(session)
         self.refresh_bindings()
 

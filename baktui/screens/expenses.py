@@ -320,6 +320,14 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         else:
             self.say("Première demande de la liste.")
 
+    def open_worklist(self, key: str) -> None:
+        """From the home screen (« États de frais en attente »): the claims of that filter."""
+        if key in FILTER_BY_KEY:
+            self.filter_key = key
+            self.page_offset = 0
+            self.reload()
+            self.query_one("#exp-queue", DataTable).focus()
+
     def action_filter(self) -> None:
         def chosen(key: str | None) -> None:
             if key is None or key not in FILTER_BY_KEY:

@@ -105,6 +105,9 @@ s'affichent ensuite pour arbitrage. Ctrl+Z annule votre dernière saisie ; tout 
 l'épreuve (tapez un autre nom au besoin), **Entrée** choisit ; refusé, avec le motif, si le
 correcteur enseigne dans l'établissement d'une copie du lot.
 
+**Ctrl+T** liste les **lots par état** (non saisis, constitués, distribués, en saisie, saisis) :
+**Entrée** sur un lot ouvre son bordereau ici.
+
 **Ctrl+B** imprime des bordereaux (un seul PDF pour plusieurs lots), **Ctrl+G** ouvre les notes
 manquantes de la session, **Ctrl+L** numérote les copies et constitue les lots d'une session
 (sans toucher aux lots existants ; jamais une copie de son propre établissement au correcteur ;
@@ -117,6 +120,7 @@ chaque lot va au centre de correction de la plupart de ses copies).
         Binding("ctrl+d", "double_entry", "Double saisie", show=False, id="grades.double"),
         Binding("ctrl+b", "print_slips", "Bordereaux PDF", show=False, id="grades.pdf"),
         Binding("ctrl+g", "missing", "Manquantes", id="grades.missing"),
+        Binding("ctrl+t", "lot_list", "Lots", id="grades.lot_list"),
         Binding("ctrl+l", "constitute", "Constituer les lots", show=False, id="grades.constitute"),
     ]
 
@@ -507,6 +511,24 @@ chaque lot va au centre de correction de la plupart de ses copies).
         from baktui.screens.missing_grades import MissingGradesScreen
 
         self.app.push_screen(MissingGradesScreen())
+
+    def action_lot_list(self) -> None:
+        self.open_worklist("open")
+
+    def open_worklist(self, key: str) -> None:
+        """The lots of one state (``open``: not yet entered), Entrée opening the slip chosen;
+        ``missing``: the missing grades."""
+        from baktui.screens.lot_list import LotListScreen
+
+        if key == "missing":
+            self.action_missing()
+            return
+
+        def chosen(number: int | None) -> None:
+            if number is not None:
+                self.grid.request_lot(number)
+
+        self.app.push_screen(LotListScreen(key), chosen)
 
 
 # --- writes on the slip, run in the screen's worker (see GradeEntryScreen._write_slip) ---------

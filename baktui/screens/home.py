@@ -18,7 +18,7 @@ from typing import ClassVar
 from rich import box
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -35,6 +35,7 @@ from baktui.services.stats import (
     grades_missing,
     home_counts,
 )
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import worker_connection
 
 REFRESH_SECONDS = 30.0
@@ -55,23 +56,31 @@ MENTION_LABELS = {
 
 @dataclass(frozen=True)
 class TodoRow:
-    """A line of « À traiter »: a count and the screen (mode, its planned F-key) that handles it."""
+    """A line of « À traiter »: a count, the screen (mode, its F-key) that handles it, and the
+    list of that screen that holds what it counts (its ``open_worklist`` key)."""
 
     label: str
     value: Callable[[HomeCounts], int | None]
     mode: str
     key: str
+    worklist: str
 
 
 # Modes are looked up by name first, then by their planned key (see the README's key table).
 TODO_ROWS: tuple[TodoRow, ...] = (
-    TodoRow("Inscriptions à vérifier", lambda c: c.to_check, "registrations", "f3"),
-    TodoRow("  dont LVB manquante", lambda c: c.missing_lvb, "registrations", "f3"),
-    TodoRow("  sans centre d'examen", lambda c: c.missing_centre, "registrations", "f3"),
-    TodoRow("Notes manquantes (1er groupe)", lambda c: c.grades_missing, "grades", "f4"),
-    TodoRow("Lots non saisis", lambda c: c.lots_open, "grades", "f4"),
-    TodoRow("Absences sans remplaçant", lambda c: c.absences_open, "juries", "f5"),
-    TodoRow("États de frais en attente", lambda c: c.claims_waiting, "expenses", "f6"),
+    TodoRow("Inscriptions à vérifier", lambda c: c.to_check, "registrations", "f3", "to_check"),
+    TodoRow("  dont LVB manquante", lambda c: c.missing_lvb, "registrations", "f3", "missing_lvb"),
+    TodoRow(
+        "  sans centre d'examen",
+        lambda c: c.missing_centre,
+        "registrations",
+        "f3",
+        "missing_centre",
+    ),
+    TodoRow("Notes manquantes (1er groupe)", lambda c: c.grades_missing, "grades", "f4", "missing"),
+    TodoRow("Lots non saisis", lambda c: c.lots_open, "grades", "f4", "open"),
+    TodoRow("Absences sans remplaçant", lambda c: c.absences_open, "juries", "f5", "absences"),
+    TodoRow("États de frais en attente", lambda c: c.claims_waiting, "expenses", "f6", "attente"),
 )
 
 
@@ -80,18 +89,30 @@ def clock() -> str:
     return dt.datetime.now().strftime("%H:%M:%S")
 
 
-def key_for(mode: str, key: str) -> str:
-    """The F-key of the screen that handles a count, or "" while that screen does not exist."""
+def entry_for(mode: str, key: str) -> registry.ScreenEntry | None:
+    """The screen that handles a count, or None while that screen does not exist."""
     for item in registry.SCREENS:
         if item.mode == mode or item.key == key:
-            return item.key.upper()
-    return ""
+            return item
+    return None
 
 
-def _table() -> Table:
-    """A compact table: one rule under the header, one space between columns."""
+def key_for(mode: str, key: str) -> str:
+    """The F-key of the screen that handles a count, or "" while that screen does not exist."""
+    item = entry_for(mode, key)
+    return item.key.upper() if item is not None else ""
+
+
+def _table(*, rule: bool = True) -> Table:
+    """A compact table: one rule under the header (unless ``rule`` is off, to line up with the
+    list of « À traiter » beside it), one space between columns."""
     return Table(
-        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True, show_edge=False
+        box=box.SIMPLE_HEAD if rule else None,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        show_edge=False,
+        header_style="bold",
     )
 
 
@@ -116,26 +137,24 @@ def candidates_table(counts: HomeCounts) -> Table:
     return table
 
 
-def todo_table(counts: HomeCounts) -> Table:
-    """What is left to do, with the key of the screen that does it."""
-    table = _table()
-    table.add_column("À traiter", no_wrap=True)
-    table.add_column("Nombre", justify="right", no_wrap=True)
-    table.add_column("Touche", no_wrap=True)
-    for row in TODO_ROWS:
-        value = row.value(counts)
-        table.add_row(
-            row.label,
-            Text("…" if value is None else thousands(value), style="bold" if value else ""),
-            Text(key_for(row.mode, row.key), style="bold"),
-        )
-    return table
+def todo_cells(row: TodoRow, counts: HomeCounts) -> tuple[str, Text, Text]:
+    """A line of « À traiter »: label, count (… while it is being counted), F-key."""
+    value = row.value(counts)
+    return (
+        row.label,
+        Text(
+            "…" if value is None else thousands(value),
+            style="bold" if value else "",
+            justify="right",
+        ),
+        Text(key_for(row.mode, row.key), style="bold"),
+    )
 
 
 def results_table(counts: HomeCounts) -> Table:
     """Decisions and mentions of the last deliberation, or a line saying there was none."""
     key = key_for("deliberation", "f7")
-    table = _table()
+    table = _table(rule=False)
     table.add_column("Résultats" + (f" ({key})" if key else ""), no_wrap=True)
     table.add_column("Nombre", justify="right", no_wrap=True)
     if not counts.deliberated:
@@ -186,7 +205,9 @@ L'heure de la dernière lecture est en bas.
 - *Inscriptions à vérifier* : fiches à l'état brouillon ou confirmée (pas encore validées).
 - *Notes manquantes* : épreuves où le candidat est inscrit, sans note du premier groupe
   (ABS, AJ et DI comptent comme saisis ; les notes conservées ne sont pas attendues).
-- La colonne *Touche* donne la touche de l'écran qui traite la ligne.
+- La colonne *Touche* donne la touche de l'écran qui traite la ligne ; **↑** / **↓** choisissent
+  une ligne et **Entrée** ouvre la liste de ce qu'elle compte (les inscriptions à vérifier en F3,
+  les lots non saisis en F4, les absences en F5, les états de frais en attente en F6…).
 
 **p** change la phase de la session (inscriptions, organisation, épreuves…), après confirmation.
 """
@@ -200,11 +221,18 @@ L'heure de la dernière lecture est en bas.
             yield Static("Lecture des compteurs…", id="home-session", markup=False)
             yield Static("", id="home-candidates")
             with Horizontal(id="home-blocks"):
-                yield Static("", id="home-todo")
+                todo: DataTable[str] = DataTable(
+                    id="home-todo", cursor_type="row", show_cursor=True
+                )
+                todo.add_column("À traiter", width=29)
+                todo.add_column("Nombre", width=6)
+                todo.add_column("Touche", width=6)
+                yield todo
                 yield Static("", id="home-results")
             yield Static("", id="home-updated")
 
     def on_mount(self) -> None:
+        self.query_one("#home-todo", DataTable).focus()
         self._fingerprint: tuple[int, ...] | None = None
         self._timer = self.set_interval(REFRESH_SECONDS, self._tick, pause=True)
         self.baktui.session_changed.subscribe(self, self._session_changed)
@@ -283,12 +311,47 @@ L'heure de la dernière lecture est en bas.
             self.query_one("#home-session", Static).update(
                 Text(no_session_text(self.baktui.db_target))
             )
-            for block in ("#home-candidates", "#home-todo", "#home-results"):
+            for block in ("#home-candidates", "#home-results"):
                 self.query_one(block, Static).update("")
+            self.query_one("#home-todo", DataTable).clear()
             updated.update("")
             return
         self.query_one("#home-session", Static).update(session_line(session))
         self.query_one("#home-candidates", Static).update(candidates_table(counts))
-        self.query_one("#home-todo", Static).update(todo_table(counts))
+        self._show_todo(counts)
         self.query_one("#home-results", Static).update(results_table(counts))
         updated.update(f"Chiffres lus à {at} · relus toutes les 30 s · r : actualiser")
+
+    def _show_todo(self, counts: HomeCounts) -> None:
+        table = self.query_one("#home-todo", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for index, row in enumerate(TODO_ROWS):
+            table.add_row(*todo_cells(row, counts), key=str(index))
+        table.move_cursor(row=min(max(cursor, 0), len(TODO_ROWS) - 1))
+
+    @on(DataTable.RowSelected, "#home-todo")
+    async def _todo_chosen(self, event: DataTable.RowSelected) -> None:
+        """Entrée on a line: the screen that handles it, on the list of what it counts."""
+        row = TODO_ROWS[int(event.row_key.value or 0)]
+        entry = entry_for(row.mode, row.key)
+        if entry is None or not self.baktui.mode_available(entry.mode):
+            self.fail("Aucune session ouverte : ouvrez-en une d'abord.")
+            return
+        order = self.baktui.key_order
+        token = order.hold()  # the keys typed after Entrée go to that list, once it is open
+        try:
+            await self.app.switch_mode(entry.mode)
+            screen = self.app.screen
+            opener = getattr(screen, "open_worklist", None)
+            if opener is None:
+                self.app.notify(
+                    "Un dialogue ou un formulaire est ouvert sur cet écran : fermez-le (Échap) "
+                    "pour voir la liste.",
+                    severity="warning",
+                    markup=False,
+                )
+            else:
+                opener(row.worklist)
+        finally:
+            order.release(token)

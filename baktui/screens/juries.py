@@ -185,6 +185,15 @@ des documents émis.
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#juries-tabs", TabbedContent).active = tab
 
+    def open_worklist(self, key: str) -> None:
+        """From the home screen (« Absences sans remplaçant »): the needs of the first day that
+        has some; the board names the other days with their counts."""
+        self.action_show_tab(TAB_BOARD)
+        self.day_board.day = None  # the default day: the first with something to cover
+        self.loaded.add(TAB_BOARD)
+        self.day_board.load()
+        self.query_one(FIRST_FOCUS[TAB_BOARD]).focus()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = self.active_tab if self.is_mounted else TAB_BOARD
         if action in ("absence", "convene", "availability") and tab == TAB_JURIES:

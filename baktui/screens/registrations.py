@@ -15,13 +15,16 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from baktui.rules.candidate import label as field_label
+from baktui.rules.registration import STATUSES
 from baktui.rules.registration_checks import CHECK_KINDS
 from baktui.screens.base import BaktuiScreen
 from baktui.screens.registration_form import RegistrationFormScreen
+from baktui.services import registration_worklists as worklists
 from baktui.services.confirmations import issue_confirmations
 from baktui.services.documents import IssuedDocument
 from baktui.services.registration_checks import Anomaly, CheckReport, check_candidate, run_checks
@@ -45,6 +48,9 @@ SHORT_FIELDS = {
 class RegistrationsScreen(BaktuiScreen):
     """F3: check every registration, list the anomalies by kind, open the form at the fault."""
 
+    # keys typed while a list is read wait for it, in order
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"registrations-worklist"})
+
     SUB_TITLE = "Inscriptions"
     HELP = """\
 **c** contrôle toutes les inscriptions de la session (identifiants, doublons probables — même
@@ -56,12 +62,17 @@ affichée en dessous. **Tab** passe à la liste ; **Entrée** sur une anomalie o
 du candidat, le curseur sur le champ à corriger. Une fois la correction enregistrée, le candidat
 est contrôlé de nouveau et quitte la liste. **+** / **-** changent de page (100 par page).
 
+**e** liste les inscriptions **par état** (à vérifier, brouillons, confirmées, validées,
+annulées, LVB manquante, sans centre d'examen) : les chiffres sont ceux de l'accueil, et la liste
+en dessous donne les candidats (par nom, 100 par page) ; **Entrée** ouvre le formulaire.
+
 **n** nouvelle inscription · **p** confirmations d'inscription de tous les candidats
 individuels (un seul PDF, une page par candidat).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Retour", id="registrations.back"),
         Binding("c", "run_checks", "Contrôler", id="registrations.run_checks"),
+        Binding("e", "states", "États", id="registrations.states"),
         Binding("n", "new", "Nouvelle", id="registrations.new"),
         Binding("p", "print_all", "Confirmations", id="registrations.print_all"),
         Binding("plus", "page(1)", "Page +", id="registrations.next_page", key_display="+"),
@@ -72,6 +83,12 @@ individuels (un seul PDF, une page par candidat).
     RegistrationsScreen #reg-kinds { height: 9; margin: 0 1; }
     RegistrationsScreen #reg-list-info { height: 1; margin: 0 1; color: $text-muted; }
     RegistrationsScreen #reg-anomalies { height: 1fr; margin: 0 1; }
+    RegistrationsScreen .reg-view { height: 1fr; }
+    RegistrationsScreen #reg-states { height: 9; margin: 0 1; }
+    RegistrationsScreen #reg-worklist-info {
+        height: 1; margin: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    RegistrationsScreen #reg-worklist { height: 1fr; margin: 0 1; }
     RegistrationsScreen #reg-detail {
         height: 2; margin: 0 1; color: $text; text-style: bold;
     }
@@ -85,26 +102,56 @@ individuels (un seul PDF, une page par candidat).
         self._page: list[Anomaly] = []
         self._checking = False
         self._printing = False
+        self.worklist = "to_check"  # the « États » view: which list is shown
+        self.worklist_page: worklists.WorklistPage | None = None
 
     def compose_content(self) -> ComposeResult:
         yield Static(
-            "c : contrôler toutes les inscriptions de la session", id="reg-info", markup=False
+            "c : contrôler toutes les inscriptions · e : les inscriptions par état",
+            id="reg-info",
+            markup=False,
         )
-        kinds: DataTable[str] = DataTable(id="reg-kinds", cursor_type="row")
-        kinds.add_column("Anomalie", width=62)
-        kinds.add_column("Nombre", width=8)
-        yield kinds
-        yield Static("", id="reg-list-info", markup=False)
-        table: DataTable[str] = DataTable(id="reg-anomalies", cursor_type="row", zebra_stripes=True)
-        table.add_column("N° cand.", width=9)
-        table.add_column("Nom", width=18)
-        table.add_column("Champ", width=9)
-        table.add_column("Anomalie", width=120)
-        yield table
+        with Vertical(id="reg-checks-view", classes="reg-view"):
+            kinds: DataTable[str] = DataTable(id="reg-kinds", cursor_type="row")
+            kinds.add_column("Anomalie", width=62)
+            kinds.add_column("Nombre", width=8)
+            yield kinds
+            yield Static("", id="reg-list-info", markup=False)
+            table: DataTable[str] = DataTable(
+                id="reg-anomalies", cursor_type="row", zebra_stripes=True
+            )
+            table.add_column("N° cand.", width=9)
+            table.add_column("Nom", width=18)
+            table.add_column("Champ", width=9)
+            table.add_column("Anomalie", width=120)
+            yield table
+        with Vertical(id="reg-states-view", classes="reg-view"):
+            states: DataTable[str] = DataTable(id="reg-states", cursor_type="row")
+            states.add_column("Inscriptions", width=62)
+            states.add_column("Nombre", width=8)
+            yield states
+            yield Static("", id="reg-worklist-info", markup=False)
+            listed: DataTable[str] = DataTable(
+                id="reg-worklist", cursor_type="row", zebra_stripes=True
+            )
+            listed.add_column("N° cand.", width=9)
+            listed.add_column("Nom", width=26, key="name")
+            listed.add_column("Série", width=6)
+            listed.add_column("Statut", width=12)
+            listed.add_column("État", width=10)
+            yield listed
         yield Static("", id="reg-detail", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#reg-worklist", DataTable).stretch("name", 20)
+        self.query_one("#reg-states-view").display = False
         self.query_one("#reg-kinds", DataTable).focus()
+
+    def _show_view(self, name: str) -> None:
+        """« checks » (the anomalies) or « states » (the registrations by state)."""
+        self.query_one("#reg-checks-view").display = name == "checks"
+        self.query_one("#reg-states-view").display = name == "states"
+        self.query_one("#reg-detail", Static).update("")
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -116,6 +163,7 @@ individuels (un seul PDF, une page par candidat).
         if self._checking:
             return
         self._checking = True
+        self._show_view("checks")
         self.query_one("#reg-info", Static).update("Contrôle des inscriptions en cours…")
         self.checks(session.id)
 
@@ -236,6 +284,9 @@ individuels (un seul PDF, une page par candidat).
         self.query_one("#reg-anomalies", DataTable).focus()
 
     def action_page(self, step: int) -> None:
+        if self.query_one("#reg-states-view").display:
+            self._worklist_step(step)
+            return
         if self.report is None:
             return
         total = len(self.report.of_kind(self.kind))
@@ -286,6 +337,97 @@ individuels (un seul PDF, une page par candidat).
         self._show_page()
         if gone > 0:
             self.say(f"{gone} anomalie{'s' if gone > 1 else ''} corrigée{'s' if gone > 1 else ''}.")
+
+    # --- registrations by state (the lists behind the home counts) ------------------------------
+
+    def action_states(self) -> None:
+        self.open_worklist(self.worklist)
+
+    def open_worklist(self, key: str, *, offset: int = 0) -> None:
+        """Show the registrations of one worklist (``to_check``, ``missing_centre``…)."""
+        session = self.baktui.session
+        if session is None:
+            self.fail("Aucune session ouverte.")
+            return
+        self.worklist = key if key in worklists.WORKLISTS else "to_check"
+        self._show_view("states")
+        self.query_one("#reg-worklist", DataTable).focus()
+        self.query_one("#reg-worklist-info", Static).update("Lecture des inscriptions…")
+        self._load_worklist(session.id, self.worklist, offset)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="registrations-worklist")
+    def _load_worklist(self, session_id: int, key: str, offset: int) -> None:
+        try:
+            with worker_connection():
+                counts = worklists.counts(session_id)
+                page = worklists.page(session_id, key, offset=offset, limit=PAGE_SIZE)
+        except Exception as exc:
+            self.app.call_from_thread(self.fail, error_text(exc))
+            return
+        self.app.call_from_thread(self._show_worklist, counts, page)
+
+    def _show_worklist(self, counts: dict[str, int], page: worklists.WorklistPage) -> None:
+        self.worklist_page = page
+        states = self.query_one("#reg-states", DataTable)
+        with self.prevent(DataTable.RowHighlighted):
+            states.clear()
+            for key, label in worklists.WORKLISTS.items():
+                states.add_row(label, f"{counts.get(key, 0):,}".replace(",", " "), key=key)
+            states.move_cursor(row=list(worklists.WORKLISTS).index(page.key))
+        table = self.query_one("#reg-worklist", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for row in page.rows:
+            table.add_row(
+                row.number,
+                Text(row.name, overflow="ellipsis"),
+                row.series,
+                STATUSES.get(row.status, row.status),
+                row.state_label,
+                key=str(row.candidate_id),
+            )
+        if page.rows:
+            table.move_cursor(row=min(max(cursor, 0), len(page.rows) - 1))
+        shown = (
+            f"{page.offset + 1}–{page.offset + len(page.rows)} sur {page.total}"
+            if page.total
+            else "aucune"
+        )
+        self.query_one("#reg-worklist-info", Static).update(
+            f"{page.label.lower()} : {shown} · Entrée : formulaire"
+        )
+
+    def _worklist_step(self, step: int) -> None:
+        page = self.worklist_page
+        if page is None:
+            return
+        offset = page.offset + step * PAGE_SIZE
+        if 0 <= offset < page.total:
+            self.open_worklist(page.key, offset=offset)
+
+    @on(DataTable.RowHighlighted, "#reg-states")
+    def _state_moved(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key and key != self.worklist:
+            self.open_worklist(key)
+            self.query_one("#reg-states", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#reg-states")
+    def _state_chosen(self) -> None:
+        self.query_one("#reg-worklist", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#reg-worklist")
+    def _worklist_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.push_screen(
+                RegistrationFormScreen(int(event.row_key.value), on_saved=self._worklist_saved)
+            )
+
+    def _worklist_saved(self, candidate_id: int) -> None:
+        """A registration was saved from the list: read the list again (it may leave it)."""
+        page = self.worklist_page
+        self.open_worklist(self.worklist, offset=page.offset if page else 0)
+        self._fixed(candidate_id)
 
     # --- new registration, confirmations --------------------------------------------------------
 

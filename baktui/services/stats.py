@@ -34,9 +34,10 @@ from baktui.rules.decision import ADMIS, AJOURNE, INCOMPLET, SECOND_GROUPE
 from baktui.rules.lifecycles import (
     CLAIM_OPEN,
     ClaimState,
-    LotState,
     RegistrationState,
 )
+from baktui.services import lot_worklists
+from baktui.services import registration_worklists as worklists
 from baktui.services.missing_grades import missing_where
 
 # Decisions in the order the home screen shows them.
@@ -144,8 +145,8 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
         C.status == "scolaire",
         C.state,
         pw.fn.COUNT(C.id),
-        _count_if(C.lvb == ""),
-        _count_if(C.centre.is_null()),
+        _count_if(worklists.condition("missing_lvb")),  # the lists F3 shows behind them
+        _count_if(worklists.condition("missing_centre")),
     )
     if not single_session:
         # With one session, no WHERE: a plain table scan beats walking the (session, series) index.
@@ -221,14 +222,8 @@ def _claims(session_id: int) -> dict[str, int]:
 
 
 def _lots(session_id: int) -> dict[str, int]:
-    counts = dict(
-        Lot.select(Lot.state, pw.fn.COUNT(Lot.id))
-        .where(Lot.session == session_id)
-        .group_by(Lot.state)
-        .tuples()
-    )
-    total = sum(counts.values())
-    return {"lots_total": total, "lots_open": total - counts.get(LotState.SAISI, 0)}
+    counts = lot_worklists.counts(session_id)  # the lists F4 shows behind them
+    return {"lots_total": counts["all"], "lots_open": counts["open"]}
 
 
 def _results(session_id: int, *, single_session: bool = False) -> dict[str, dict[str, int]]:

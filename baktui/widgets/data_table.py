@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable as _TextualDataTable
 from textual.widgets.data_table import CellType, RowKey
 
@@ -24,7 +25,37 @@ def plain(value: Any) -> Any:
 
 
 class DataTable(_TextualDataTable[CellType]):
-    """A DataTable whose text cells are text, never markup."""
+    """A DataTable whose text cells are text, never markup; with :meth:`stretch`, one column
+    takes the width the terminal gives beyond the others (120 columns show more of a name)."""
+
+    _stretch: tuple[str, int] | None = None
+
+    def stretch(self, column_key: str, minimum: int) -> None:
+        """Let the column ``column_key`` take the width left by the others (at least
+        ``minimum``), now and on every resize."""
+        self._stretch = (column_key, minimum)
+        self._fit_width()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        if self._stretch is None or not self.is_mounted:
+            return
+        key, minimum = self._stretch
+        column = next((c for k, c in self.columns.items() if k.value == key), None)
+        if column is None:
+            return
+        others = sum(c.get_render_width(self) for c in self.columns.values() if c is not column)
+        # room for the vertical scrollbar, which appears once the rows are there
+        room = self.content_region.width - self.styles.scrollbar_size_vertical
+        available = room - others - 2 * self.cell_padding
+        width = max(minimum, available)
+        if column.width != width or column.auto_width:
+            column.width, column.auto_width = width, False
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     def add_row(
         self,

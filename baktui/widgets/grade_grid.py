@@ -214,6 +214,15 @@ aux notes.
             if not self._consumed:  # a screen or app key (Ctrl+S…): back to the app, in turn
                 self.app.post_message(Key(event.key, event.character))
 
+    def request_lot(self, number: int) -> None:
+        """Open a slip as if its number were typed (from the list of lots): the keys typed
+        meanwhile wait in the grid until it is shown."""
+        if self.delegate is None:
+            return
+        self._loading = True
+        self.post_message(self.LotTyped(str(number), False))
+        self.delegate.grid_open_lot(number)
+
     def load_failed(self) -> None:
         """The lot asked for could not be opened: back to typing a lot number."""
         self._loading, self._pending = False, []
@@ -333,10 +342,8 @@ aux notes.
     def _lot_key(self, event: Key, action: str) -> None:
         if action == "commit":
             self._handled(event)
-            if self._lot and self.delegate is not None:
-                self._loading = True
-                self.post_message(self.LotTyped(self._lot, False))
-                self.delegate.grid_open_lot(int(self._lot))
+            if self._lot:
+                self.request_lot(int(self._lot))
             return
         if action == "erase":
             self._handled(event)
