@@ -144,11 +144,16 @@ def engine_database(engine: str, tmp_path: Path) -> Iterator[str]:
             postgres_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+# the keys a terminal names, with the character they type
+NAMED_CHARACTERS = {"space": " ", "comma": ",", "full_stop": ".", "slash": "/", "minus": "-",
+                    "plus": "+", "apostrophe": "'"}  # fmt: skip
+
+
 def burst(app: object, keys: Sequence[str]) -> None:
     """Post every key at once, with no pause, as ``tmux send-keys`` or an SSH read delivers
     them: the app sees one burst (``pilot.press`` waits for the app between keys)."""
     for key in keys:
-        character = " " if key == "space" else (key if len(key) == 1 else None)
+        character = NAMED_CHARACTERS.get(key, key if len(key) == 1 else None)
         app.post_message(events.Key(key, character))  # type: ignore[attr-defined]
 
 
@@ -159,7 +164,8 @@ def keys_waiting(pilot: Pilot[None]) -> bool:
 
 
 def keys_of(text: str) -> list[str]:
-    return ["space" if c == " " else c for c in text]
+    names = {c: name for name, c in NAMED_CHARACTERS.items()}
+    return [names.get(c, c) for c in text]
 
 
 async def drained(pilot: Pilot[None], seconds: float = 10.0) -> None:

@@ -97,7 +97,7 @@ async def test_f4_lots_of_a_file_built_base_get_correcteurs_and_grades(base: Pat
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("o")
         await settle(pilot)
-        assert isinstance(app.screen, ReportModal) and "lot(s) constitué(s)" in app.screen.text
+        assert isinstance(app.screen, ReportModal) and "lots constitués" in app.screen.text
         await pilot.press("escape")
         await settle(pilot)
         lots = list(Lot.select().order_by(Lot.number))

@@ -60,7 +60,7 @@ async def test_relevés_of_a_jury_from_f8(base: tuple[Path, int], tmp_path: Path
         burst(app, ["1"])
         await settle(pilot)
         said = str(screen.query_one("#docs-count", Static).render())
-        assert f"{expected} document(s), {2 * expected} page(s)" in said
+        assert f"{expected} documents, {2 * expected} pages" in said
         # generate: focus off the key field, then « g »
         screen.set_focus(screen.query_one("#docs-kinds", DataTable))
         burst(app, ["g"])

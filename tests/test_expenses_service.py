@@ -157,7 +157,7 @@ def test_anomaly_must_be_confirmed_and_is_logged(world: World) -> None:
     text = detail.anomalies[0].text
     night = next(line for line in detail.lines if line.kind == "night")
     assert night.computed_centi == 12000  # Lyon: grande ville
-    with pytest.raises(ServiceError, match="1 anomalie\\(s\\) à confirmer"):
+    with pytest.raises(ServiceError, match="1 anomalie à confirmer"):
         claim_workflow.validate_claim(detail.id, detail.version)
     assert ExpenseClaim.get_by_id(detail.id).state == "service_fait"
     assert audit_entries(detail.id, claim_facts.ANOMALY_FIELD) == []
@@ -338,7 +338,7 @@ def test_payment_workbook_and_statement_pdf(
     assert row["Repas"] == 40 and row["Copies"] == 15 and row["Heures d'oral"] == 57.6
     assert row["Total à payer"] == 214.28
     assert sheet.cell(2, header.index("Total à payer") + 1).number_format == '#,##0.00 "€"'
-    assert [c.value for c in sheet[3]][:2] == ["TOTAL", "1 demande(s)"]
+    assert [c.value for c in sheet[3]][:2] == ["TOTAL", "1 demande"]
 
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428

@@ -247,6 +247,30 @@ async def test_missing_grades_view_entry(demo: Path) -> None:
         assert "notes manquantes" in text
 
 
+async def test_missing_grades_typed_in_one_burst_land(demo: Path) -> None:
+    """F4, Ctrl+G, down to an oral group, Entrée, Entrée, a grade, Entrée: all at once."""
+    from helpers import burst, drained, keys_of
+
+    app = BaktuiApp(str(demo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await drained(pilot)
+        burst(app, ["f4", "ctrl+g"])
+        await drained(pilot)
+        screen = app.screen
+        assert isinstance(screen, MissingGradesScreen) and screen.page is not None
+        oral = next(i for i, g in enumerate(screen.page.groups) if not g.written)
+        burst(app, ["escape"])
+        await drained(pilot)
+        burst(app, ["ctrl+g", *["down"] * oral, "enter", "enter", *keys_of("15"), "enter"])
+        await drained(pilot)
+        assert isinstance(app.screen, MissingGradesScreen)
+        line = app.screen.lines[0]
+        assert line.grade == "15"  # an oral: whole points
+        _, candidate_id, code = line.key.split(":")
+        grade = Grade.get((Grade.candidate == int(candidate_id)) & (Grade.epreuve_code == code))
+        assert grade.value_centi == 1500
+
+
 async def test_keys_typed_ahead_in_one_burst_land_in_order(demo: Path) -> None:
     """Over SSH keys arrive in packets: lot number, grades, totals and Ctrl+S all at once."""
     from textual import events

@@ -109,7 +109,7 @@ async def test_convene_refused_then_written(world: tuple[Path, World]) -> None:
             == 1
         )
         detail = str(screen.query_one("#examiner-detail", Static).content)
-        assert "surveillance" in detail.lower() and "1 mission(s)" in detail
+        assert "surveillance" in detail.lower() and "1 mission" in detail
 
 
 async def test_convene_bad_hours_and_unavailable_day(world: tuple[Path, World]) -> None:

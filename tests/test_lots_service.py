@@ -268,7 +268,7 @@ def test_a_slip_is_not_closed_against_values_another_post_changed(lotted: World)
     assert mine.set_controls("45", "0", "450").agrees
     other = open_slip(sid, 1)
     other.commit(0, "15")  # the base now sums to 455
-    with pytest.raises(ConflictError, match="1 note\\(s\\) changée\\(s\\) dans la base"):
+    with pytest.raises(ConflictError, match="1 note changée dans la base"):
         mine.close()
     assert find_lot(sid, 1).state != LotState.SAISI
     fresh = open_slip(sid, 1)

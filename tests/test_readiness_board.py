@@ -86,7 +86,7 @@ async def test_board_shows_juries_and_the_highlighted_jurys_lines(
         assert _column(lines, 1)[3] == "FRE manquante, lot 5, sans correcteur"
         assert _column(lines, 2)[3] == "F4 lot 5" and _column(lines, 2)[6] == "F2 fiche"
         text = _text(app)
-        assert "1 jury(s) prêt(s) sur 2" in text and "Jury 1 : lignes 1 à 7 sur 7" in text
+        assert "1 jury prêt sur 2" in text and "Jury 1 : lignes 1 à 7 sur 7" in text
         assert "F4 lot 5" in text and "prête" in text
         await pilot.press("down")  # jury 2: nothing blocks
         await settle(pilot)

@@ -108,7 +108,7 @@ def test_control_check_says_why_a_slip_cannot_close() -> None:
     check = ControlCheck(rows=3, filled=2, copies=2, absents=1, sum_centi=2450,
                          expected_copies=3, expected_absents=1, expected_sum_centi=2400)  # fmt: skip
     assert check.problems() == [
-        "1 copie(s) sans note",
+        "1 copie sans note",
         "copies : bordereau 3, saisies 2",
         "somme : bordereau 24, saisie 24,5",
     ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baktui.exports.letterhead import Letterhead
-from baktui.exports.pdf import fit, new_document, save
+from baktui.exports.pdf import new_document, save
 from baktui.rules.cells import csv_row
 
 CSV_COLUMNS = ("centre", "nom_centre", "serie", "nom", "prenom")
@@ -46,11 +46,7 @@ def write_admitted_pdf(
             "Liste nominative, sans notes ; seuls les relevés de notes font foi."
         )
         widths = (25.0, 75.0, 80.0)
-        rows = [
-            tuple(fit(pdf, value, width) for value, width in zip(row, widths, strict=True))
-            for row in centre.candidates
-        ]
-        pdf.table(("Série", "Nom", "Prénom"), rows, widths)
+        pdf.table(("Série", "Nom", "Prénom"), centre.candidates, widths)  # long names wrap
     if not centres:
         pdf.add_page()
         pdf.title_block(title.upper())

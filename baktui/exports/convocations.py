@@ -15,7 +15,8 @@ from pathlib import Path
 
 from baktui.exports.excel import write_workbook
 from baktui.exports.letterhead import Letterhead
-from baktui.exports.pdf import FONT, BaktuiPDF, fit, french_date, new_document, save
+from baktui.exports.pdf import FONT, BaktuiPDF, french_date, new_document, save
+from baktui.rules.french import agree_with
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class JuryListCentre:
 # --- Convocations -------------------------------------------------------------------------------
 
 CONVOCATION_TEXT = (
-    "Par décision du recteur, vous êtes convoqué(e) pour la ou les missions ci-dessous au titre "
+    "Par décision du recteur, vous êtes {convoque} pour la ou les missions ci-dessous au titre "
     "du baccalauréat technologique. La présente convocation vaut ordre de mission : présentez-la "
     "au chef de centre à votre arrivée."
 )
@@ -119,7 +120,7 @@ def _convocation_page(pdf: BaktuiPDF, conv: ExaminerConvocation, session_year: i
         label_width=50,
     )
     pdf.ln(2)
-    pdf.paragraph(CONVOCATION_TEXT)
+    pdf.paragraph(CONVOCATION_TEXT.format(convoque=agree_with(conv.name, "convoqué")))
     for note in conv.notes:
         pdf.set_font(FONT, "B", 10)
         pdf.multi_cell(0, 5.5, note, new_x="LMARGIN", new_y="NEXT")
@@ -205,14 +206,7 @@ def _jury_block(pdf: BaktuiPDF, jury: JuryListEntry) -> None:
         pdf.ln(1)
         pdf.table(
             ["Membre", "Corps", "Établissement"],
-            [
-                [
-                    fit(pdf, name, MEMBER_WIDTHS[0]),
-                    fit(pdf, corps, MEMBER_WIDTHS[1]),
-                    fit(pdf, etab, MEMBER_WIDTHS[2]),
-                ]
-                for name, corps, etab in jury.members
-            ],
+            [list(member) for member in jury.members],  # long names wrap
             MEMBER_WIDTHS,
             row_height=5.5,
             font_size=8.5,
@@ -222,7 +216,7 @@ def _jury_block(pdf: BaktuiPDF, jury: JuryListEntry) -> None:
         pdf.table(
             ["Établissement", "UAI", "Série", "Candidats", "Du n°", "Au n°"],
             [
-                [fit(pdf, etab, BLOCK_WIDTHS[0]), uai, series, str(count), first, last]
+                [etab, uai, series, str(count), first, last]
                 for etab, uai, series, count, first, last in jury.blocks
             ],
             BLOCK_WIDTHS,

@@ -18,9 +18,10 @@ from openpyxl.styles import Font
 
 from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.letterhead import Letterhead
-from baktui.exports.pdf import FONT, BaktuiPDF, euros, fit, new_document, save
+from baktui.exports.pdf import FONT, BaktuiPDF, euros, new_document, save
 from baktui.rules import expenses as rules
 from baktui.rules.claim_views import ClaimDetail, ExaminerStatement, PaymentRow, parse_day
+from baktui.rules.french import agree, plural
 from baktui.rules.lifecycles import CLAIM, ClaimState
 from baktui.rules.missions import KIND_SHORT
 
@@ -89,7 +90,7 @@ def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
                 *(_euros(a) for a in amounts),
             ]
         )
-    table.append(["TOTAL", f"{len(rows)} demande(s)", "", "", "", None, None, None, ""])
+    table.append(["TOTAL", f"{plural(len(rows), 'demande')}", "", "", "", None, None, None, ""])
     table[-1].extend(_euros(a) for a in totals)
     return table
 
@@ -144,7 +145,7 @@ def _apply_formats(path: Path, count: int) -> None:
 
 # --- État de frais (PDF) ------------------------------------------------------------------------
 
-LINE_WIDTHS = (17, 30, 57, 56, 20)  # 180 mm
+LINE_WIDTHS = (19, 30, 55, 56, 20)  # 180 mm: the date fits on one line
 LINE_FONT = 7.5
 KIND_LABELS = {
     "car": "Indemnités km",
@@ -195,13 +196,13 @@ def text_block(
 
 
 def pairs(pdf: BaktuiPDF, items: Sequence[tuple[str, str]], label_width: float = 48) -> None:
-    """Label: value lines on one line each (values cut to the width)."""
+    """Label: value lines (a long value wraps under itself)."""
     width = pdf.w - pdf.l_margin - pdf.r_margin - label_width
     for label, value in items:
         pdf.set_font(FONT, "B", 9.5)
         pdf.cell(label_width, 5.5, label)
         pdf.set_font(FONT, "", 9.5)
-        pdf.cell(width, 5.5, fit(pdf, value or "—", width), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5.5, value or "—", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", 10)
 
 
@@ -266,7 +267,7 @@ def _statement_pages(pdf: BaktuiPDF, statement: ExaminerStatement, session_year:
     pdf.ln(1)
     pdf.signature_block(
         [
-            "L'intéressé(e), date et signature",
+            f"{agree(statement.civility, 'L’intéressé')}, date et signature",
             "Le chef de centre (service fait)",
             "Pour le recteur, la division des examens",
         ]
@@ -303,13 +304,13 @@ def _claim_block(pdf: BaktuiPDF, claim: ClaimDetail) -> int:
     if claim.missions:
         pdf.set_font(FONT, "B", 9)
         pdf.cell(0, 5, "Convocations", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 8)  # the table's font: fit() measures with it
+        pdf.set_font(FONT, "", 8)
         rows = [
             [
                 f"{m.day:%d/%m/%Y}",
                 KIND_SHORT.get(m.kind, m.kind),
-                fit(pdf, m.centre, MISSION_WIDTHS[2]),
-                fit(pdf, m.commune, MISSION_WIDTHS[3]),
+                m.centre,  # long names wrap
+                m.commune,
                 m.epreuve_code,
             ]
             for m in claim.missions
@@ -329,9 +330,9 @@ def _claim_block(pdf: BaktuiPDF, claim: ClaimDetail) -> int:
         rows.append(
             [
                 f"{line.day:%d/%m/%Y}",
-                fit(pdf, KIND_LABELS.get(line.kind, line.kind_label), LINE_WIDTHS[1]),
-                fit(pdf, declared_text, LINE_WIDTHS[2]),
-                fit(pdf, line.detail, LINE_WIDTHS[3]),
+                KIND_LABELS.get(line.kind, line.kind_label),
+                declared_text,
+                line.detail,
                 euros(amount),
             ]
         )

@@ -9,7 +9,7 @@ person, never one file per person.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -183,12 +183,51 @@ class BaktuiPDF(FPDF):
 
         draw_header()
         for row in rows:
-            if self.get_y() + row_height > self.page_break_trigger:
-                self.add_page()
-                draw_header()
-            for value, width, how in zip(row, widths, align, strict=True):
-                self.cell(width, row_height, value, border=1, align=how)
-            self.ln(row_height)
+            self.wrapped_row(row, widths, align, row_height, on_new_page=draw_header)
+
+    def wrapped_row(
+        self,
+        values: Sequence[str],
+        widths: Sequence[float],
+        align: Sequence[str],
+        line_height: float,
+        *,
+        border: int | str = 1,
+        fill: bool = False,
+        on_new_page: Callable[[], None] | None = None,
+    ) -> float:
+        """One ruled table row whose cells wrap onto more lines instead of being cut; a new
+        page first (then ``on_new_page``, to repeat the header) when it would not fit. Its
+        height. A row that fits on one line is drawn with plain cells (the common, fast case)."""
+        margin = 2 * self.c_margin
+        one_line = all(
+            self.get_string_width(str(v)) <= w - margin for v, w in zip(values, widths, strict=True)
+        )
+        lines = 1
+        if not one_line:
+            lines = max(
+                len(self.multi_cell(w, line_height, str(v), dry_run=True, output="LINES"))
+                for v, w in zip(values, widths, strict=True)
+            )
+        height = lines * line_height
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+            if on_new_page is not None:
+                on_new_page()
+        x, y = self.l_margin, self.get_y()
+        for value, width, how in zip(values, widths, align, strict=True):
+            self.set_xy(x, y)
+            if lines == 1:
+                self.cell(width, height, str(value), border=border, align=how, fill=fill)
+            else:
+                if border or fill:
+                    self.rect(x, y, width, height, style="DF" if fill else "D")
+                self.multi_cell(
+                    width, line_height, str(value), align=how, new_x="RIGHT", new_y="TOP"
+                )
+            x += width
+        self.set_xy(self.l_margin, y + height)
+        return height
 
     def signature_block(self, labels: Sequence[str], height: float = 22) -> None:
         """Boxes side by side for dates and signatures."""

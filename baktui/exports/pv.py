@@ -166,24 +166,19 @@ def _table(pdf: BaktuiPDF, doc: PvDocument) -> None:
         return
     header()
     for line in doc.lines:
-        height = ROW * (2 if line.points else 1)
-        if pdf.get_y() + height > pdf.page_break_trigger:
-            pdf.add_page()
+        if line.points and pdf.get_y() + 2 * ROW > pdf.page_break_trigger:
+            pdf.add_page()  # a candidate and his or her jury points stay on one page
             header()
         values = [line.number, line.name, line.series, *line.grades]
         if doc.group == 2:
             values.append(line.first_average)
         values += [line.average, line.decision_label, line.mention]
-        for value, width, how in zip(values, widths, align, strict=True):
-            pdf.cell(width, ROW, fit(pdf, value, width), border=1, align=how)
-        pdf.ln(ROW)
+        pdf.wrapped_row(values, widths, align, ROW, on_new_page=header)  # a long name wraps
         if line.points:
             pdf.set_font(FONT, "I", FONT_SIZE)
             text = "Points de jury : " + " ; ".join(p.render() for p in line.points)
-            pdf.cell(widths[0], ROW, "", border="LB")
-            rest = sum(widths[1:])
-            pdf.cell(rest, ROW, fit(pdf, text, rest), border="RB")
-            pdf.ln(ROW)
+            pdf.wrapped_row(["", text], [widths[0], sum(widths[1:])], ["L", "L"], ROW,
+                            on_new_page=header)  # fmt: skip
             pdf.set_font(FONT, "", FONT_SIZE)
 
 

@@ -228,15 +228,10 @@ def _sheet_page(pdf: BaktuiPDF, sheet: ExaminerSheet, year: int) -> None:
         pdf.set_font(FONT, "", 8)
 
     header()
+    aligns = ["C", "L", *["C"] * (len(widths) - 2)]
     for line in sheet.lines:
-        if pdf.get_y() + row > pdf.page_break_trigger:
-            pdf.add_page()
-            header()
         values = (line.number, line.name, line.series, str(line.jury_number), line.first_group,
                   line.choice, line.needed, "")  # fmt: skip
-        for value, width in zip(values, widths, strict=True):
-            align = "L" if width == widths[1] else "C"
-            pdf.cell(width, row, fit(pdf, value, width), border=1, align=align)
-        pdf.ln(row)
+        pdf.wrapped_row(values, widths, aligns, row, on_new_page=header)
     pdf.ln(3)
     pdf.signature_block(("L'examinateur (nom, signature)", "Le président du jury"), height=18)

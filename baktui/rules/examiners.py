@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from baktui.rules.french import agree_with
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import overlaps
 
@@ -204,11 +205,13 @@ def member_error(name: str) -> str:
 
 
 def absent_error(name: str, day: dt.date) -> str:
-    return f"{name} est déclaré(e) absent(e) le {day:%d/%m/%Y}."
+    return (
+        f"{name} est {agree_with(name, 'déclaré')} {agree_with(name, 'absent')} le {day:%d/%m/%Y}."
+    )
 
 
 def unavailable_error(name: str, day: dt.date) -> str:
-    return f"{name} s'est déclaré(e) indisponible le {day:%d/%m/%Y}."
+    return f"{name} s'est {agree_with(name, 'déclaré')} indisponible le {day:%d/%m/%Y}."
 
 
 def undeclared_error(name: str, day: dt.date) -> str:
@@ -255,7 +258,9 @@ def busy_error(
         except ValueError:
             clash = False
         if clash:
-            return f"{name} est déjà pris(e) de {busy_start} à {busy_end} ({what})."
+            return (
+                f"{name} est déjà {agree_with(name, 'pris')} de {busy_start} à {busy_end} ({what})."
+            )
     return None
 
 

@@ -53,6 +53,13 @@ def agree(sex_or_civility: str | None, masculine: str, feminine: str | None = No
     return f"{masculine} / {fem}"
 
 
+def agree_with(name: str, masculine: str, feminine: str | None = None) -> str:
+    """Agreement with a person shown with the civility first (« Mme DUPONT Anne » → the
+    feminine); "(e)" only when the name carries no civility."""
+    first = name.split(maxsplit=1)[0] if name.strip() else ""
+    return agree(first, masculine, feminine)
+
+
 def title_words(sex_or_civility: str | None, words: str) -> str:
     """Every word of a title in the person's gender: « professeur agrégé » → « professeure
     agrégée » for a woman (the administration's feminine forms)."""

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from baktui.rules.french import agree_with
 from baktui.rules.identifiers import fold
 
 
@@ -72,7 +73,8 @@ def clash(new: Sitting, busy: Sequence[Sitting], who: str) -> str | None:
     for other in busy:
         if overlaps(new, other):
             return (
-                f"{who} est déjà pris(e) le {other.day:%d/%m/%Y} de {other.start} à {other.end} "
+                f"{who} est déjà {agree_with(who, 'pris')} le {other.day:%d/%m/%Y} de {other.start} "
+                f"à {other.end} "
                 f"({other.what}) : {new.what} de {new.start} à {new.end} se chevauche."
             )
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from baktui.rules.french import plural
 from baktui.rules.grades import GRADE_CODES, format_grade, to_centi
 
 
@@ -107,7 +108,7 @@ class ControlCheck:
         """French reasons why the slip cannot be closed (empty: it can)."""
         out: list[str] = []
         if not self.complete:
-            out.append(f"{self.rows - self.filled} copie(s) sans note")
+            out.append(f"{plural(self.rows - self.filled, 'copie')} sans note")
         if not self.typed:
             out.append("totaux de contrôle du bordereau non saisis")
             return out

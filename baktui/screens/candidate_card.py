@@ -24,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from baktui.errors import ConflictError
+from baktui.rules.french import plural
 from baktui.screens.base import BaktuiScreen
 from baktui.screens.candidate_card_text import (
     centre_text,
@@ -210,7 +211,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
             history.move_cursor(row=min(cursor, len(entries) - 1))
         more = " (les 200 dernières)" if len(entries) >= 200 else ""
         self.query_one("#card-history-line", Static).update(
-            f"{len(entries)} changement(s){more} · a annule la modification surlignée"
+            f"{plural(len(entries), 'changement')}{more} · a annule la modification surlignée"
         )
         self.refresh_bindings()
 

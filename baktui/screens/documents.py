@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from baktui.errors import ServiceError
+from baktui.rules.french import plural
 from baktui.screens.base import BaktuiScreen
 from baktui.services.document_catalog import CATALOG, IssuedBatch, issued_batches
 from baktui.services.transcripts import SCOPES, DocumentRun, Scope
@@ -141,8 +142,8 @@ en original.
         try:
             with worker_connection():
                 docs, pages = entry.count(session_id, scope)
-            text = f"{entry.label} — {scope.label()} : {docs} document(s)" + (
-                f", {pages} page(s)" if pages else ""
+            text = f"{entry.label} — {scope.label()} : {plural(docs, 'document')}" + (
+                f", {plural(pages, 'page')}" if pages else ""
             )
         except ServiceError as exc:
             text = str(exc)

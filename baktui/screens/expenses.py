@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import CLAIM, CLAIM_LIVE, CLAIM_OPEN, CLAIM_UNPAID, ClaimState
 from baktui.screens.base import BaktuiScreen
 from baktui.screens.expenses_entry import ClaimEntry
@@ -524,7 +525,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             self.app.call_from_thread(self.fail, str(exc))
             return
         self.app.call_from_thread(
-            self.say, f"État de frais ({result.count} examinateur(s)) : {result.path}"
+            self.say, f"État de frais ({plural(result.count, 'examinateur')}) : {result.path}"
         )
 
     def action_export(self) -> None:
@@ -557,14 +558,14 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if ok:
                 self._write(
                     lambda: _mark(session.id, result.claim_ids),
-                    f"{len(result.claim_ids)} demande(s) mises en paiement.",
+                    f"{plural(len(result.claim_ids), 'demande mise', 'demandes mises')} en paiement.",
                     keep_same=False,
                 )
 
         self.app.call_from_thread(
             self.app.push_screen,
             ConfirmModal(
-                f"Fichier écrit : {result.path}\n{result.count} demande(s), "
+                f"Fichier écrit : {result.path}\n{plural(result.count, 'demande')}, "
                 f"{euros_text(result.total_centi)}.\n\nMarquer ces demandes « mises en "
                 "paiement » ? (Non : le fichier reste, rien ne change.)",
                 title="Mise en paiement",

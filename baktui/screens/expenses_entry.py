@@ -14,6 +14,7 @@ from textual import work
 from baktui.errors import ServiceError
 from baktui.rules import claim_views
 from baktui.rules.expenses import euros_text
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import CLAIM_OPEN, ClaimState
 from baktui.services import claim_entry, claim_workflow
 from baktui.services.imports import run_import
@@ -73,7 +74,7 @@ class ClaimEntry:
         self.page_offset = offset // PAGE_SIZE * PAGE_SIZE
         self.say(
             f"Demande n° {detail.id} déclarée pour {detail.row.examiner_name} : "
-            f"{len(detail.lines)} ligne(s), {euros_text(detail.row.total_centi)}."
+            f"{plural(len(detail.lines), 'ligne')}, {euros_text(detail.row.total_centi)}."
         )
         self.reload(keep_id=detail.id)
 

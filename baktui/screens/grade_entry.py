@@ -28,6 +28,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from baktui.errors import ServiceError
+from baktui.rules.french import plural
 from baktui.rules.lots import parse_lot_numbers
 from baktui.rules.slips import CommitResult, ControlCheck, SlipMode, SlipRow, format_centi
 from baktui.screens.base import BaktuiScreen
@@ -255,7 +256,7 @@ chaque lot va au centre de correction de la plupart de ses copies).
             self._message(f"Bordereau clos par {info.closed_by} : Ctrl+R pour le rouvrir.")
         elif editor.mode == SlipMode.ARBITRAGE:
             self._message(
-                f"{len(editor)} désaccord(s) entre les deux saisies : tapez la note du bordereau."
+                f"{plural(len(editor), 'désaccord')} entre les deux saisies : tapez la note du bordereau."
             )
         else:
             self._message(f"Lot {info.number} : tapez chaque note puis Entrée (F1 : aide).")
@@ -440,7 +441,7 @@ chaque lot va au centre de correction de la plupart de ses copies).
                 except ValueError as exc:
                     self._message(str(exc), error=True)
                     return
-                self._message(f"Préparation de {len(numbers)} bordereau(x)…")
+                self._message(f"Préparation de {plural(len(numbers), 'bordereau', 'bordereaux')}…")
                 self.print_slips(session.id, numbers)
 
         self.app.push_screen(
@@ -464,7 +465,8 @@ chaque lot va au centre de correction de la plupart de ses copies).
             self.app.call_from_thread(self._message, error_text(exc), error=True)
             return
         self.app.call_from_thread(
-            self._message, f"{len(numbers)} bordereau(x) de notation : {issued.path}"
+            self._message,
+            f"{plural(len(numbers), 'bordereau', 'bordereaux')} de notation : {issued.path}",
         )
 
     def action_constitute(self) -> None:

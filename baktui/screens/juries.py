@@ -24,6 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import TabbedContent, TabPane
 
 from baktui.errors import ServiceError
+from baktui.rules.french import agree_with, plural
 from baktui.screens.base import BaktuiScreen
 from baktui.screens.replacements import ReplacementScreen
 from baktui.services import absences, examiners, needs
@@ -125,11 +126,11 @@ des documents émis.
 
     def compose_content(self) -> ComposeResult:
         with TabbedContent(initial=TAB_BOARD, id="juries-tabs"):
-            with TabPane("Besoins du jour (b)", id=TAB_BOARD):
+            with TabPane("b Besoins du jour", id=TAB_BOARD):
                 yield DayBoard()
-            with TabPane("Jurys (j)", id=TAB_JURIES):
+            with TabPane("j Jurys", id=TAB_JURIES):
                 yield JuryList()
-            with TabPane("Examinateurs (e)", id=TAB_EXAMINERS):
+            with TabPane("e Examinateurs", id=TAB_EXAMINERS):
                 yield ExaminerList()
 
     def on_mount(self) -> None:
@@ -313,7 +314,7 @@ des documents émis.
             if created is not None:
                 what = f"{created.kind_label.lower()} {created.epreuve_code}".strip()
                 self.say(
-                    f"{name} convoqué(e) : {what}, le {created.day:%d/%m/%Y} "
+                    f"{name} {agree_with(name, 'convoqué')} : {what}, le {created.day:%d/%m/%Y} "
                     f"de {created.start_time} à {created.end_time}."
                 )
                 self.action_refresh()
@@ -328,7 +329,9 @@ des documents émis.
 
         def closed(recorded: int | None) -> None:
             if recorded:
-                self.say(f"Disponibilités de {name} : {recorded} jour(s) enregistré(s).")
+                self.say(
+                    f"Disponibilités de {name} : {plural(recorded, 'jour enregistré', 'jours enregistrés')}."
+                )
                 self.action_refresh()
 
         self.app.push_screen(AvailabilityForm(examiner_id, name, day), closed)
@@ -363,7 +366,7 @@ des documents émis.
             self.action_refresh()
             return
         self.say(
-            f"Absence de {absence.examiner} enregistrée : {len(uncovered)} mission(s) à couvrir."
+            f"Absence de {absence.examiner} enregistrée : {plural(len(uncovered), 'mission')} à couvrir."
         )
         ids = [n.assignment_id for n in uncovered if n.assignment_id is not None]
         self.app.push_screen(

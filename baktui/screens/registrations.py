@@ -20,6 +20,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from baktui.rules.candidate import label as field_label
+from baktui.rules.french import plural
 from baktui.rules.registration import STATUSES
 from baktui.rules.registration_checks import CHECK_KINDS
 from baktui.screens.base import BaktuiScreen
@@ -469,6 +470,6 @@ individuels (un seul PDF, une page par candidat).
             self.fail(message)
         else:
             self.say(
-                f"{issued.count} confirmation(s) en {issued.elapsed_ms / 1000:.0f} s : {issued.path}",
+                f"{plural(issued.count, 'confirmation')} en {issued.elapsed_ms / 1000:.0f} s : {issued.path}",
                 title="Confirmations d'inscription",
             )

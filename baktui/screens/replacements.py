@@ -23,6 +23,7 @@ from textual.widgets import Static
 
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.examiners import short_corps
+from baktui.rules.french import agree_with, plural
 from baktui.rules.missions import LOADED_KINDS, short_place
 from baktui.screens.base import BaktuiScreen
 from baktui.services import needs, replacements
@@ -38,7 +39,10 @@ def need_text(need: Need) -> str:
     lines = [f"{need.label} · {need.when}"]
     where = need.centre
     if need.examiner:
-        where += f" · absent(e) : {need.examiner} ({need.absence_reason or 'motif non saisi'})"
+        where += (
+            f" · {agree_with(need.examiner, 'absent')} : {need.examiner} "
+            f"({need.absence_reason or 'motif non saisi'})"
+        )
     lines.append(where)
     if need.etablissements:
         lines.append(f"Candidats de : {need.etablissements}")
@@ -71,10 +75,9 @@ def option_text(option: Option) -> str:
 class ReplacementScreen(BaktuiScreen):
     """The missions of an absence (or one need of the day board) and their replacements."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
-        {"replace-needs", "replace-rank", "replace-assign"}
-    )
+    # keys typed while the lists are read wait for them, in order; not for the assignment's
+    # write: the user may leave (Échap) at once, and « busy » refuses a second Entrée meanwhile
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"replace-needs", "replace-rank"})
 
     SUB_TITLE = "Remplacement"
     HELP = """\
@@ -126,7 +129,7 @@ tableau à l'autre.
     def compose_content(self) -> ComposeResult:
         with Vertical(id="replace-body"):
             missions: DataTable[str] = DataTable(id="replace-needs", cursor_type="row")
-            missions.add_columns("Quand", "Mission", "Centre", "Absent(e)")
+            missions.add_columns("Quand", "Mission", "Centre", "Absence")
             yield missions
             yield Static("", id="replace-need", markup=False)
             yield Static("Remplaçants…", id="replace-title", markup=False)
@@ -230,7 +233,9 @@ tableau à l'autre.
                     option.short_reasons[:40],
                     key=str(option.examiner_id),
                 )
-            title = f"{ranking.refused} refusé(s) de la discipline, motif en bas · e : retour"
+            title = (
+                f"{plural(ranking.refused, 'refusé')} de la discipline, motif en bas · e : retour"
+            )
         else:
             rows = ranking.options
             table.add_columns("#", "Nom", "Corps", "Établissement", "Dist.", "Charge")
@@ -248,7 +253,7 @@ tableau à l'autre.
             if ranking.eligible_total == len(rows):
                 shown = str(len(rows))
             title = (
-                f"Remplaçants {shown}, du plus proche · refusés {ranking.refused} (e) · "
+                f"Remplaçants {shown}, du plus proche · {ranking.refused} refusés (e : voir) · "
                 f"{ranking.examined} examinés, {ranking.elapsed_ms:.0f} ms"
             )
         self.options = {str(o.examiner_id): o for o in rows}
@@ -256,7 +261,7 @@ tableau à l'autre.
         if not rows:
             self.query_one("#replace-detail", Static).update(
                 "Aucun examinateur ne convient : élargissez (autre jour, autre discipline) ou "
-                "voyez les refusés (e)."
+                "voyez les refusés (touche e)."
                 if not self.show_excluded
                 else "Aucun refusé dans la discipline."
             )

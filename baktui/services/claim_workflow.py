@@ -29,6 +29,7 @@ from baktui.data.models import (
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import expenses as expenses_rules
 from baktui.rules.claim_views import ClaimDetail
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_CLOSED, CLAIM, CLAIM_LIVE, ClaimState
 from baktui.rules.missions import LOADED_KINDS
 from baktui.services.claim_facts import ANOMALY_FIELD, ENTITY, reference_km
@@ -311,7 +312,7 @@ def validate_claim(
         missing = [a for a in result.anomalies if a.text not in already | confirmed_now]
         if missing:
             raise ServiceError(
-                f"Demande n° {claim_id} : {len(missing)} anomalie(s) à confirmer avant de "
+                f"Demande n° {claim_id} : {plural(len(missing), 'anomalie')} à confirmer avant de "
                 f"valider, dont « {missing[0].text} »."
             )
         for anomaly in result.anomalies:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from baktui.rules.decision import ADMIS, DECISION_LABELS, DECISIONS
+from baktui.rules.french import plural
 from baktui.rules.numbers import percent, thousands
 from baktui.services.candidate_files import Outcome
 
@@ -86,6 +87,8 @@ class DeliberationSummary:
                 f"sont gardés ({why})."
             )
         if self.errors:
-            lines.append(f"{len(self.errors)} dossier(s) non délibéré(s) :")
+            lines.append(
+                f"{plural(len(self.errors), 'dossier non délibéré', 'dossiers non délibérés')} :"
+            )
             lines.extend(f"  candidat n° {cid} : {message}" for cid, message in self.errors)
         return "\n".join(lines)

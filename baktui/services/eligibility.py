@@ -42,6 +42,7 @@ from baktui.data.models import (
 from baktui.errors import ServiceError
 from baktui.rules import examiners as rules
 from baktui.rules import missions
+from baktui.rules.french import agree_with
 from baktui.rules.lifecycles import ASSIGNMENT_BUSY
 from baktui.services.examiners import ExaminerInfo, examiner_rows
 from baktui.services.missions import MissionSpec
@@ -60,19 +61,30 @@ R_LOAD = "charge"
 R_MEMBER = "deja_membre"
 R_CORPS = "corps"
 REASON_SHORT = {
-    R_SELF: "absent(e) à remplacer",
+    R_SELF: "absent à remplacer",  # agreed with the examiner by reason_short
     R_INACTIVE: "inactif",
     R_DISCIPLINE: "autre discipline",
     R_PRESIDENT: "ni PU ni MCF",
     R_VICE: "corps",
     R_OWN: "ses propres élèves",
-    R_ABSENT: "absent(e)",
+    R_ABSENT: "absent",
     R_UNAVAILABLE: "indisponible",
-    R_BUSY: "déjà pris(e)",
+    R_BUSY: "déjà pris",
     R_LOAD: "charge maximale",
     R_MEMBER: "déjà au jury",
     R_CORPS: "non enseignant",
 }
+_AGREED = {R_SELF: ("absent", " à remplacer"), R_ABSENT: ("absent", ""), R_BUSY: ("déjà pris", "")}
+
+
+def reason_short(code: str, who: str) -> str:
+    """The short label of a refusal, agreed with the examiner shown as « Mme DUPONT Anne »."""
+    if code in _AGREED:
+        word, rest = _AGREED[code]
+        return agree_with(who, word) + rest
+    return REASON_SHORT.get(code, code)
+
+
 # Narrows a query to the examiners evaluated (all of them: the query as it is).
 Scope = Callable[[pw.ModelSelect, pw.Field], pw.ModelSelect]
 

@@ -24,6 +24,7 @@ from baktui.rules.decision import SECOND_GROUPE
 from baktui.rules.deliberation import CandidateFile, deliberate, mention_label
 from baktui.rules.deliberation import Result as RuleResult
 from baktui.rules.examiners import display_name
+from baktui.rules.french import plural
 from baktui.rules.grades import Grade as RuleGrade
 from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi, truncate_2
 from baktui.rules.jury_aids import missing_points, second_group_whatif
@@ -497,7 +498,7 @@ def close_jury(session_id: int, jury_id: int) -> str:
         results = dict(Result.select(Result.candidate, Result.decision)
                        .where(Result.candidate.in_(ids)).tuples()) if ids else {}  # fmt: skip
         if len(results) < len(ids):
-            raise ServiceError(f"Clôture refusée : {len(ids) - len(results)} candidat(s) du jury "
+            raise ServiceError(f"Clôture refusée : {plural(len(ids) - len(results), 'candidat')} du jury "
                                f"n° {jury.number} sans résultat : délibérez d'abord.")  # fmt: skip
         group = jury.closed_group + 1
         if group == SECOND_GROUP:
@@ -505,7 +506,7 @@ def close_jury(session_id: int, jury_id: int) -> str:
             waiting = [c for c, f in files.items() if any(g is None for g in f.second_group.values())
                        or not f.second_group]  # fmt: skip
             if waiting:
-                raise ServiceError(f"Clôture du second groupe refusée : {len(waiting)} candidat(s) "
+                raise ServiceError(f"Clôture du second groupe refusée : {plural(len(waiting), 'candidat')} "
                                    "sans choix ou sans note du second groupe.")  # fmt: skip
         audit.update(Jury, jury.id, {"closed_group": group}, expected_version=None,
                      reason=f"clôture de la délibération ({'second' if group == 2 else 'premier'} groupe)")  # fmt: skip

@@ -29,6 +29,7 @@ from baktui.data.models import (
 )
 from baktui.errors import ServiceError
 from baktui.rules.examiners import teaches
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import LotState, RegistrationState
 from baktui.rules.lots import LOT_SIZE_MAX, LOT_SIZE_MIN, balanced_sizes, per_series
 from baktui.rules.regulation import EpreuveRule
@@ -45,9 +46,11 @@ class LotReport:
     def render(self) -> str:
         if not self.created:
             return "Lots : toutes les copies sont déjà en lot."
-        text = f"{len(self.created)} lot(s) constitué(s), {self.copies} copies"
+        text = (
+            f"{plural(len(self.created), 'lot constitué', 'lots constitués')}, {self.copies} copies"
+        )
         if self.dissolved:
-            text += f" ; {len(self.dissolved)} lot(s) sans note défait(s)"
+            text += f" ; {plural(len(self.dissolved), 'lot sans note défait', 'lots sans note défaits')}"
         if self.without_correcteur:
             text += " ; sans correcteur possible : lots " + ", ".join(
                 str(n) for n in self.without_correcteur

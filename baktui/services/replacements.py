@@ -24,6 +24,7 @@ from baktui.data.db import write_transaction
 from baktui.data.models import Absence, Assignment, AuditLog, Examiner, Lot, OralSlot
 from baktui.errors import ConflictError, NotFoundError
 from baktui.rules import examiners as rules
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT, ASSIGNMENT_ACTIVE, AssignmentState
 from baktui.services import eligibility as engine
 from baktui.services.absences import open_assignments
@@ -62,8 +63,8 @@ class Option:
 
     @property
     def short_reasons(self) -> str:
-        """ "ses propres élèves, déjà pris(e)" for a narrow column."""
-        return ", ".join(engine.REASON_SHORT.get(code, code) for code in self.reason_codes)
+        """ "ses propres élèves, déjà prise" for a narrow column."""
+        return ", ".join(engine.reason_short(code, self.name) for code in self.reason_codes)
 
     @property
     def eligible(self) -> bool:
@@ -113,7 +114,7 @@ class ReplacementResult:
         if self.moved_lot is not None:
             what.append(f"lot n° {self.moved_lot} transféré")
         if self.moved_slots:
-            what.append(f"{self.moved_slots} créneau(x) transféré(s)")
+            what.append(f"{plural(self.moved_slots, 'créneau transféré', 'créneaux transférés')}")
         if self.jury_seat:
             what.append(f"siège de {self.jury_seat} transmis")
         text = f"{self.replacement} remplace {self.replaced}"

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from baktui.rules.french import agree_with, plural
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import short_place
 from baktui.services import needs
@@ -66,7 +67,7 @@ class DayBoard(JuriesPane):
             )
             yield Static("", id="board-summary", markup=False)
         board: DataTable[str] = DataTable(id="board-table", cursor_type="row")
-        board.add_columns("Heure", "Besoin", "Centre", "Absent(e)")
+        board.add_columns("Heure", "Besoin", "Centre", "Absence")
         yield board
         yield Static("", id="board-detail", classes="detail", markup=False)
 
@@ -102,7 +103,7 @@ class DayBoard(JuriesPane):
         if self.screen.focused is not day_input:
             day_input.value = board.day.strftime("%d/%m/%Y")
         others = [f"{d:%d/%m} ({n})" for d, n in days if d != board.day]
-        summary = f"{board.replaceable} à remplacer, {len(board.needs)} besoin(s)"
+        summary = f"{board.replaceable} à remplacer, {plural(len(board.needs), 'besoin')}"
         if others:
             summary += " · autres jours : " + ", ".join(others[:4])
             if len(others) > 4:
@@ -143,7 +144,8 @@ class DayBoard(JuriesPane):
             detail.update("")
         elif need.replaceable:
             detail.update(
-                f"{need.examiner} absent(e) : {need.absence_reason} · {need.centre}\n"
+                f"{need.examiner} {agree_with(need.examiner, 'absent')} : {need.absence_reason} "
+                f"· {need.centre}\n"
                 "Entrée : chercher et affecter un remplaçant."
             )
         else:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
 from baktui.rules.examiners import short_corps
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
 from baktui.rules.missions import short_place
 from baktui.services import examiners
@@ -39,7 +40,7 @@ def missions_line(examiner: ExaminerInfo, missions: list[AssignmentInfo]) -> str
         for m in active[:3]
     )
     more = f" (+{len(active) - 3})" if len(active) > 3 else ""
-    return f"{head}\n{len(active)} mission(s) : {shown}{more}"
+    return f"{head}\n{plural(len(active), 'mission')} : {shown}{more}"
 
 
 class ExaminerList(JuriesPane):

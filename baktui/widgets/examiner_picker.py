@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from baktui.rules.examiners import short_corps
+from baktui.rules.french import plural
 from baktui.services.examiners import ExaminerInfo, search_examiners
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
@@ -120,7 +121,7 @@ class ExaminerPicker(ModalScreen[int | None]):
                 key=str(e.id),
             )
         more = " (50 premiers : précisez)" if len(found) >= PICKER_LIMIT else ""
-        self.query_one("#picker-info", Static).update(f"{len(found)} examinateur(s){more}")
+        self.query_one("#picker-info", Static).update(f"{plural(len(found), 'examinateur')}{more}")
 
     @on(DataTable.RowSelected, "#picker-table")
     def _chosen(self, event: DataTable.RowSelected) -> None:

@@ -16,6 +16,7 @@ from textual import work
 from textual.containers import Vertical
 
 from baktui.errors import ServiceError
+from baktui.rules.french import plural
 from baktui.services.convocations import IssuedConvocations, issue_convocations
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import Messages, error_text, worker_connection
@@ -65,7 +66,7 @@ class JuriesPane(Messages, Vertical):
 
     def _issued(self, issued: IssuedConvocations) -> None:
         self.say(
-            f"{issued.examiners} convocation(s), {issued.assignments} mission(s) → "
+            f"{plural(issued.examiners, 'convocation')}, {plural(issued.assignments, 'mission')} → "
             f"{issued.document.path}",
             title="Convocations éditées",
         )

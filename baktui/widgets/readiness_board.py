@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from baktui.rules.french import plural
 from baktui.rules.missions import short_place
 from baktui.services.readiness import (
     PAGE,
@@ -170,10 +171,10 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
         keys = [str(line.jury_id) for line in board.juries]
         if previous is not None and str(previous) in keys:
             table.move_cursor(row=keys.index(str(previous)))
-        summary = f"{board.ready_count} jury(s) prêt(s) sur {len(board.juries)}"
+        summary = f"{plural(board.ready_count, 'jury prêt', 'jurys prêts')} sur {len(board.juries)}"
         summary += f" · délibération {board.last_run}" if board.last_run else " · jamais délibéré"
         if board.without_jury:
-            summary += f" · {board.without_jury} candidat(s) sans jury"
+            summary += f" · {plural(board.without_jury, 'candidat')} sans jury"
         self.query_one("#readiness-summary", Static).update(summary)
         self._read_blockers(self._offset if self.jury_id == self._requested else 0)
         self.post_message(self.Loaded())

@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from baktui.errors import ConflictError
 from baktui.services.organisation import (
@@ -31,6 +31,7 @@ from baktui.services.organisation import (
     open_record,
     save_record,
 )
+from baktui.widgets.checkbox import Checkbox
 from baktui.widgets.feedback import Messages, error_text, worker_connection
 from baktui.widgets.registration_fields import FormScroll
 

@@ -15,10 +15,11 @@ from collections.abc import Iterator, Mapping
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from baktui.rules.candidate import SEXES
 from baktui.rules.registration import dossier_pieces
+from baktui.widgets.checkbox import Checkbox
 
 INPUT, SELECT, CHECKBOX, DOSSIER = "input", "select", "checkbox", "dossier"
 
@@ -28,7 +29,7 @@ FORM_ROWS: tuple[tuple[str, str, str], ...] = (
     ("ine", "INE", INPUT),
     ("last_name", "Nom", INPUT),
     ("first_name", "Prénom", INPUT),
-    ("birth_date", "Né(e) le", INPUT),
+    ("birth_date", "Naissance", INPUT),
     ("sex", "Sexe", SELECT),
     ("status", "Statut", SELECT),
     ("etablissement", "UAI établ.", INPUT),

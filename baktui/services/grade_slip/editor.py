@@ -20,6 +20,7 @@ from baktui.data import audit
 from baktui.data.db import is_disk_full, write_transaction
 from baktui.data.models import Lot
 from baktui.errors import ConflictError, ServiceError
+from baktui.rules.french import plural
 from baktui.rules.grades import GradeError, parse_grade
 from baktui.rules.lifecycles import LOT, LOT_NOT_STARTED, LotState
 from baktui.rules.lots import LotInfo
@@ -444,7 +445,7 @@ class SlipEditor(BlindEntry, CellWriter):
             changed = self._changed_in_base()
             if changed:
                 raise ConflictError(
-                    f"Bordereau {self.lot_number} non clos : {changed} note(s) changée(s) dans la "
+                    f"Bordereau {self.lot_number} non clos : {plural(changed, 'note changée', 'notes changées')} dans la "
                     "base depuis l'ouverture (autre poste ou import) ; rouvrez le lot (Ctrl+O) "
                     "pour les voir et revérifiez les totaux."
                 )

@@ -18,7 +18,7 @@ from baktui.data.models import Candidate, Centre, Commune, Etablissement, Examin
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import missions
 from baktui.rules.examiners import SHORT_CORPS, display_name, short_corps
-from baktui.rules.french import agree
+from baktui.rules.french import agree, plural
 from baktui.services import juries as jury_service
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.imports import examiners as examiner_import
@@ -294,7 +294,7 @@ class Jurys(Kind):
         placed = Candidate.select().where(Candidate.jury == record_id).count()
         if jury.active and placed:
             raise ServiceError(
-                f"Le jury n° {jury.number} a {placed} candidat(s) : répartissez-les dans les "
+                f"Le jury n° {jury.number} a {plural(placed, 'candidat')} : répartissez-les dans les "
                 "autres jurys avant de le désactiver (baktui jurys repartir --tout)."
             )
         audit.update(Jury, record_id, {"active": not jury.active},

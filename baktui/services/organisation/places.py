@@ -14,6 +14,7 @@ import peewee as pw
 from baktui.data import audit
 from baktui.data.models import Candidate, Centre, Commune, Etablissement, Room
 from baktui.errors import NotFoundError, ServiceError
+from baktui.rules.french import plural
 from baktui.rules.identifiers import fold
 from baktui.rules.missions import short_place
 from baktui.services.imports import centres as centre_import
@@ -265,7 +266,11 @@ class Centres(Kind):
         if not centre.active:
             return f"Centre {centre.code} réactivé."
         placed = Candidate.select().where(Candidate.centre == record_id).count()
-        still = f" ; {placed} candidat(s) y restent affectés" if placed else ""
+        still = (
+            f" ; {plural(placed, 'candidat y reste affecté', 'candidats y restent affectés')}"
+            if placed
+            else ""
+        )
         return f"Centre {centre.code} désactivé : il n'est plus proposé{still}."
 
 
