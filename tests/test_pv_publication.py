@@ -252,3 +252,20 @@ def test_juries_refused_for_one_reason_make_one_line() -> None:
         "jurys n° 1 à 3, 5, 8, 9 : pas close (F7)",
         "jury n° 7 : aucun candidat",
     ]
+
+
+def test_a_long_name_wraps_on_the_pv_and_is_never_cut(demo, tmp_path: Path) -> None:
+    """Issue 17: a cell that does not fit wraps onto more lines; no « … » where a value was."""
+    _, session_id, _ = demo
+    jury = Jury.get(Jury.number == 3)
+    candidate = Candidate.select().where(Candidate.jury == jury.id).order_by(Candidate.id).first()
+    long_last, long_first = "Olivier de la Tour d'Auvergne-Montmorency", "Anaïs-Marie-Clémentine"
+    Candidate.update(last_name=long_last, first_name=long_first).where(
+        Candidate.id == candidate.id
+    ).execute()
+    issued = issue_pv(session_id, 3, path=tmp_path / "pv.pdf")
+    text = pdf_text(issued.path)
+    assert "…" not in text
+    flat = " ".join(text.split())  # the name spans three lines of its cell
+    for word in ("OLIVIER DE LA TOUR", "D’AUVERGNE-MONTMORENCY", "Anaïs-Marie-Clémentine"):
+        assert word in flat

@@ -59,3 +59,22 @@ def test_typography_is_idempotent_and_keeps_every_letter_and_digit(text: str) ->
     assert typographic(once) == once
     keep = re.compile(r"[\w]")
     assert keep.findall(once) == keep.findall(text)
+
+
+def test_agreement_with_a_name_shown_with_its_civility() -> None:
+    from baktui.rules.french import agree_with
+
+    assert agree_with("Mme DUPONT Anne", "convoqué") == "convoquée"
+    assert agree_with("M. MARTIN Paul", "absent") == "absent"
+    assert agree_with("DUPONT Anne", "absent") == "absent(e)"  # no civility: nothing to agree with
+    assert agree_with("", "pris") == "pris(e)"
+    assert agree_with("Madame LEROY Lucie", "déclaré") == "déclarée"
+
+
+def test_the_short_refusals_of_f5_agree_with_the_examiner() -> None:
+    from baktui.services.eligibility import R_ABSENT, R_BUSY, R_OWN, R_SELF, reason_short
+
+    assert reason_short(R_BUSY, "Mme DUPONT Anne") == "déjà prise"
+    assert reason_short(R_SELF, "Mme DUPONT Anne") == "absente à remplacer"
+    assert reason_short(R_ABSENT, "M. MARTIN Paul") == "absent"
+    assert reason_short(R_OWN, "Mme DUPONT Anne") == "ses propres élèves"
