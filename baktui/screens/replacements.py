@@ -23,7 +23,7 @@ from textual.widgets import Static
 
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.examiners import short_corps
-from baktui.rules.french import agree_with, plural
+from baktui.rules.french import agree, plural
 from baktui.rules.missions import LOADED_KINDS, short_place
 from baktui.screens.base import BaktuiScreen
 from baktui.services import needs, replacements
@@ -40,7 +40,7 @@ def need_text(need: Need) -> str:
     where = need.centre
     if need.examiner:
         where += (
-            f" · {agree_with(need.examiner, 'absent')} : {need.examiner} "
+            f" · {agree(need.examiner_civility, 'absent')} : {need.examiner} "
             f"({need.absence_reason or 'motif non saisi'})"
         )
     lines.append(where)

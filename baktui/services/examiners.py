@@ -238,6 +238,7 @@ def assignments_query(*columns: pw.ColumnBase) -> pw.ModelSelect:
             Examiner.id,
             Examiner.last_name,
             Examiner.first_name,
+            Examiner.civility,
             Centre.id,
             Centre.name,
             Room.id,

@@ -57,6 +57,7 @@ class Need:
     epreuve_code: str = ""
     examiner_id: int | None = None
     examiner: str = ""  # the absent examiner
+    examiner_civility: str = ""  # « Mme », « M. »: the messages agree with it
     absence_reason: str = ""
     etablissements: str = ""  # of the candidates concerned
     count: int = 0  # copies, candidates or slots
@@ -130,6 +131,7 @@ def _absence_needs(session_id: int, where: pw.Expression) -> list[Need]:
                 epreuve_code=r.epreuve_code or "",
                 examiner_id=r.examiner_id,
                 examiner=rules.display_name(r.examiner.last_name, r.examiner.first_name),
+                examiner_civility=r.examiner.civility,
                 absence_reason=r.absence.reason,
                 etablissements=", ".join(etabs.get(r.id, ())),
                 count=count,
@@ -225,6 +227,7 @@ def get_need(assignment_id: int) -> Need:
         epreuve_code=row.epreuve_code or "",
         examiner_id=row.examiner_id,
         examiner=rules.display_name(examiner.last_name, examiner.first_name),
+        examiner_civility=examiner.civility,
     )
 
 

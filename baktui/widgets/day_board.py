@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from baktui.rules.french import agree_with, plural
+from baktui.rules.french import agree, plural
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import short_place
 from baktui.services import needs
@@ -67,9 +68,15 @@ class DayBoard(JuriesPane):
             )
             yield Static("", id="board-summary", markup=False)
         board: DataTable[str] = DataTable(id="board-table", cursor_type="row")
-        board.add_columns("Heure", "Besoin", "Centre", "Absence")
+        board.add_column("Heure", width=11)
+        board.add_column("Besoin", width=30, key="need")
+        board.add_column("Centre", width=13, key="centre")
+        board.add_column("Absence", width=14)
         yield board
         yield Static("", id="board-detail", classes="detail", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#board-table", DataTable).stretch("need", 30)  # wider terminals: more text
 
     @property
     def table_focused(self) -> bool:
@@ -118,9 +125,9 @@ class DayBoard(JuriesPane):
             self.needs[key] = need
             table.add_row(
                 need.hours or "—",
-                need.label[:30],
-                short_place(need.centre)[:13],
-                need.examiner[:14] or "—",
+                Text(need.label, overflow="ellipsis"),
+                Text(short_place(need.centre), overflow="ellipsis"),
+                Text(need.examiner or "—", overflow="ellipsis"),
                 key=key,
             )
         if previous in self.needs:
@@ -144,7 +151,7 @@ class DayBoard(JuriesPane):
             detail.update("")
         elif need.replaceable:
             detail.update(
-                f"{need.examiner} {agree_with(need.examiner, 'absent')} : {need.absence_reason} "
+                f"{need.examiner} {agree(need.examiner_civility, 'absent')} : {need.absence_reason} "
                 f"· {need.centre}\n"
                 "Entrée : chercher et affecter un remplaçant."
             )
