@@ -206,3 +206,21 @@ async def test_the_absence_typed_in_one_burst_keeps_its_date_and_reason(demo: De
         await drained(pilot)
         absence = Absence.get((Absence.examiner == demo.examiner) & (Absence.day == day))
         assert absence.reason == "arret maladie"
+
+
+async def test_down_from_the_examiner_search_reaches_the_list(demo: Demo) -> None:
+    """Issue 17: ↓ in the search field goes down to the list, typed in one burst."""
+    app = BaktuiApp(str(demo.path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f5", "e", *keys_of("ber")])
+        await drained(pilot)
+        pane = app.screen.query_one(ExaminerList)
+        rows = list(pane.rows.values())
+        assert len(rows) > 2 and all(r.name.lower().startswith("ber") for r in rows)
+        burst(app, ["down", "down"])
+        await drained(pilot)
+        assert app.focused is pane.query_one("#examiners-table")
+        current = pane.current_examiner()
+        assert current is not None and current.id == rows[1].id
+        assert rows[1].name in static_text(pilot, "#examiner-detail")

@@ -182,9 +182,13 @@ des documents émis.
         if tab not in self.loaded:
             self._load(tab)
         self.query_one(FIRST_FOCUS[tab]).focus()
+        self.call_after_refresh(self.keys_ready)  # the keys typed after b, j or e: to the tab
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#juries-tabs", TabbedContent).active = tab
+        tabs = self.query_one("#juries-tabs", TabbedContent)
+        if tabs.active != tab:
+            self.hold_keys()  # « e b e r »: « ber » waits for the search field, not for « b »
+            tabs.active = tab
 
     def open_worklist(self, key: str) -> None:
         """From the home screen (« Absences sans remplaçant »): the needs of the first day that

@@ -8,8 +8,11 @@ the days available (i) or prints his or her convocation (c).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 
@@ -45,6 +48,11 @@ def missions_line(examiner: ExaminerInfo, missions: list[AssignmentInfo]) -> str
 
 class ExaminerList(JuriesPane):
     """The search field, the examiners found and the highlighted one's missions."""
+
+    # ↓ in the search field goes down to the list (in the list, the table's own ↓ moves)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "to_list", "Liste", show=False, id="examiners.to_list"),
+    ]
 
     DEFAULT_CSS = """
     ExaminerList #examiner-query { width: 1fr; }
@@ -91,6 +99,9 @@ class ExaminerList(JuriesPane):
 
     @on(Input.Submitted, "#examiner-query")
     def _query_done(self) -> None:
+        self.action_to_list()
+
+    def action_to_list(self) -> None:
         table = self.query_one("#examiners-table", DataTable)
         if table.row_count:
             table.focus()
