@@ -179,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clore = sub.add_parser("clore", help="clôt une session : elle devient en lecture seule")
     clore.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    arch = sub.add_parser(
+        "archiver", help="archive une session close (base, PV, résultats, sommes de contrôle)"
+    )
+    arch.add_argument("file", type=Path, metavar="FICHIER", help="l'archive (.zip)")
+    how = arch.add_mutually_exclusive_group()
+    how.add_argument("--verifier", action="store_true", help="vérifie une archive existante")
+    how.add_argument(
+        "--ouvrir", action="store_true", help="ouvre une archive dans baktui (lecture seule)"
+    )
+    arch.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
     for action in sub.choices.values():
         if any("--session" in a.option_strings for a in action._actions) and action is not init:
             action.add_argument(
@@ -265,7 +275,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Construction de l'académie de démonstration ({args.candidates} candidats)…")
         summary = build_demo(target, seed=args.seed, candidates=args.candidates, progress=print)
         print(
-            f"{summary} en {time.perf_counter() - started:.1f} s → {dbmod.describe_target(target)}"
+            f"{summary} en {time.perf_counter() - started:.1f} s".replace(".", ",")
+            + f" → {dbmod.describe_target(target)}"
         )
     else:
         print(f"Démo existante : {dbmod.describe_target(target)} (--rebuild pour la reconstruire)")
@@ -480,6 +491,29 @@ def cmd_sauvegarde(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_archiver(args: argparse.Namespace) -> int:
+    """Write, check or open the archive of a closed session (:mod:`baktui.services.archive`)."""
+    from baktui.services import archive
+    from baktui.services.sessions import require_session
+
+    try:
+        if args.verifier:
+            check = archive.verify_archive(args.file)
+            (print if check.ok else _err)(check.render())
+            return EXIT_OK if check.ok else EXIT_REFUSED
+        if args.ouvrir:
+            with archive.opened(args.file) as target:
+                return _run_app(target)
+        if not _open(args.db):
+            return EXIT_REFUSED
+        session = require_session(args.session, args.kind)
+        print(archive.write_archive(dbmod.resolve_target(args.db), session, args.file).render())
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
 def cmd_verifier(args: argparse.Namespace) -> int:
     from baktui.services.audit_check import check_audit_log
 
@@ -544,6 +578,7 @@ def cmd_clore(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "clore": cmd_clore,
+    "archiver": cmd_archiver,
     None: cmd_app,
     "demo": cmd_demo,
     "init": cmd_init,

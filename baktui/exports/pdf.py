@@ -185,6 +185,14 @@ class BaktuiPDF(FPDF):
         for row in rows:
             self.wrapped_row(row, widths, align, row_height, on_new_page=draw_header)
 
+    def _widest_char(self) -> float:
+        """The width of the widest character in the current font (a bound for short texts)."""
+        key = (self.font_family, self.font_style, self.font_size_pt)
+        cache = self.__dict__.setdefault("_widest", {})
+        if key not in cache:
+            cache[key] = max(self.get_string_width(c) for c in "WMÆŒ@%—")
+        return cache[key]
+
     def wrapped_row(
         self,
         values: Sequence[str],
@@ -200,9 +208,11 @@ class BaktuiPDF(FPDF):
         page first (then ``on_new_page``, to repeat the header) when it would not fit. Its
         height. A row that fits on one line is drawn with plain cells (the common, fast case)."""
         margin = 2 * self.c_margin
+        widest = self._widest_char()
         one_line = all(
-            self.get_string_width(str(v)) <= w - margin for v, w in zip(values, widths, strict=True)
-        )
+            len(text) * widest <= w - margin or self.get_string_width(text) <= w - margin
+            for text, w in zip(map(str, values), widths, strict=True)
+        )  # short values (grades, codes) need no measuring: most cells of a PV
         lines = 1
         if not one_line:
             lines = max(

@@ -92,6 +92,28 @@ def write_pv(path: str | Path, document: PvDocument, *, academie: str | Letterhe
     )
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
+    _body(pdf, document)
+    return save(pdf, path)
+
+
+def write_pvs(
+    path: str | Path, documents: Sequence[PvDocument], *, title: str, academie: str | Letterhead
+) -> Path:
+    """Several PVs in one PDF (the font embedded once), each from a new page and numbered
+    from its page 1 (« n° 3 — page 2 »): the archive of a session."""
+    year = documents[0].session_year if documents else None
+    pdf = new_document(title, session_year=year, academie=academie, orientation="L")
+    pdf.set_auto_page_break(True, margin=16)
+    for document in documents:
+        pdf.begin_letter()
+        _body(pdf, document)
+    if not documents:
+        pdf.add_page()
+        pdf.paragraph("Aucun procès-verbal.")
+    return save(pdf, path)
+
+
+def _body(pdf: BaktuiPDF, document: PvDocument) -> None:
     _heading(pdf, document)
     _table(pdf, document)
     if document.lines:
@@ -104,7 +126,6 @@ def write_pv(path: str | Path, document: PvDocument, *, academie: str | Letterhe
             pdf.paragraph("• " + text, size=8.5)
     pdf.ln(2)
     pdf.signature_block(SIGNATURES, height=20)
-    return save(pdf, path)
 
 
 def _heading(pdf: BaktuiPDF, doc: PvDocument) -> None:
