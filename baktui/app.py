@@ -28,7 +28,14 @@ from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen, focused_help
 from baktui.screens.help import HelpScreen, help_markdown, keys_of
 from baktui.screens.keys import binding_ids
-from baktui.services.sessions import SessionInfo, current_session, set_phase
+from baktui.services.sessions import (
+    KINDS,
+    SessionInfo,
+    current_session,
+    list_sessions,
+    session_info,
+    set_phase,
+)
 from baktui.services.settings import current_login
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.feedback import ERROR_TIMEOUT, error_text, worker_connection
@@ -78,10 +85,17 @@ class BaktuiApp(App[None], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = []  # see registry.app_bindings(): built per instance
 
     def __init__(
-        self, db_target: str, config: Config | None = None, warnings: Iterable[str] = ()
+        self,
+        db_target: str,
+        config: Config | None = None,
+        warnings: Iterable[str] = (),
+        *,
+        session_id: int | None = None,
     ) -> None:
         """``warnings``: what opening the base said before the app started (the CLI opens it
-        first), shown once the home screen is up."""
+        first), shown once the home screen is up. ``session_id``: the session to work on (the
+        CLI's --session/--kind), else the current one; the picker (s on the home screen, or the
+        palette) changes it."""
         super().__init__()
         self._opening_warnings = list(warnings)
         self.config = config or get_config()
@@ -91,6 +105,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self.db_label = dbmod.describe_target(db_target)
         self.login = current_login()
         self.session: SessionInfo | None = None
+        self.chosen_session_id = session_id  # None: the base's current session
         self.session_changed: Signal[SessionInfo | None] = Signal(self, "session-changed")
         # Keyboard data entry over SSH: no animation, no smooth scrolling.
         self.animation_level = "none"
@@ -145,7 +160,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
             dbmod.open_database(self.db_target, warn=self._opening_warnings.append)
             dbmod.make_interactive()
             self._checkpointer = dbmod.start_background_checkpoints()
-            session = current_session()
+            session = self.read_session()
         except DatabaseError as exc:
             self.exit(return_code=1, message=str(exc))
             return
@@ -204,6 +219,61 @@ class BaktuiApp(App[None], inherit_bindings=False):
             self.title = f"{APP_NAME} — Session {session.year}{kind}{closed}"
         self.session_changed.publish(session)
         self.refresh_bindings()
+
+    def read_session(self) -> SessionInfo | None:
+        """The session worked on, as it is in the base now: the one chosen, else the current."""
+        if self.chosen_session_id is not None:
+            chosen = session_info(self.chosen_session_id)
+            if chosen is not None:
+                return chosen
+        return current_session()
+
+    def action_choose_session(self) -> None:
+        """Work on another session of the base (June's, September's, last year's)."""
+        sessions = list_sessions()
+        if len(sessions) < 2:
+            self.notify("Cette base n'a qu'une session : rien à choisir.", markup=False, timeout=4)
+            return
+
+        def label(info: SessionInfo) -> str:
+            closed = ", close" if info.closed else ""
+            return f"{info.year} — {KINDS.get(info.kind, info.kind)} ({info.phase_label}{closed})"
+
+        def chosen(key: str | None) -> None:
+            if key is None or (self.session is not None and int(key) == self.session.id):
+                return
+            self.call_later(self.switch_session, int(key))
+
+        self.push_screen(
+            ChoiceModal(
+                "Session",
+                [(str(info.id), label(info)) for info in sessions],
+                current=str(self.session.id) if self.session else None,
+                prompt="Choisissez la session sur laquelle travailler.",
+            ),
+            chosen,
+        )
+
+    async def switch_session(self, session_id: int) -> None:
+        """Every screen rebuilt on the chosen session (nothing of the other one stays shown),
+        then the home screen; a typing left unsaved in a screen is lost, so the picker says so."""
+        info = session_info(session_id)
+        if info is None:
+            return
+        self.chosen_session_id = session_id
+        if self.current_mode != HOME_MODE:
+            await self.switch_mode(HOME_MODE)
+        for item in registry.SCREENS:
+            if item.mode != HOME_MODE and item.mode in self._screen_stacks:  # shown once: rebuilt
+                await self.remove_mode(item.mode)
+                self.add_mode(item.mode, self._screen_factory(item))
+        self.set_session(info)
+        self.notify(
+            f"Session {info.year} ({KINDS.get(info.kind, info.kind)}) : tous les écrans la "
+            "montrent désormais.",
+            markup=False,
+            timeout=5,
+        )
 
     def action_change_phase(self) -> None:
         """Choose the session's phase, confirm, write it (audited) in a worker."""
@@ -336,6 +406,11 @@ class BaktuiApp(App[None], inherit_bindings=False):
             )
         yield SystemCommand(
             "Aide (F1)", "L'aide de l'écran affiché et ses touches", self.action_help
+        )
+        yield SystemCommand(
+            "Changer de session",
+            "Travailler sur une autre session de la base (juin, septembre, année passée)",
+            self.action_choose_session,
         )
         if self.session is not None:
             yield SystemCommand(

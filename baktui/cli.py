@@ -59,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", **DB_OPTION)  # type: ignore[arg-type]
     parser.add_argument("--version", action="version", version=f"baktui {__version__}")
+    # the application's session (the sub-commands have their own --session and --kind)
+    parser.add_argument(
+        "--session",
+        dest="app_session",
+        metavar="ANNEE",
+        type=int,
+        default=None,
+        help="sans commande : l'année de la session à ouvrir (courante sinon)",
+    )
+    parser.add_argument("--kind", dest="app_kind", choices=["normale", "remplacement"],
+                        default=None, help="sans commande : le type de cette session")  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMANDE")
 
     demo = sub.add_parser(
@@ -249,21 +260,31 @@ def _open(
     return True
 
 
-def _run_app(target: str) -> int:
+def _run_app(target: str, year: int | None = None, kind: str | None = None) -> int:
     """Open the base (its schema brought up to date here, before the screen is taken), then run
-    the application on it (which shows the opening's warnings again)."""
+    the application on it (which shows the opening's warnings again), on the session asked for
+    (``year``/``kind``) or the current one."""
     warnings: list[str] = []
     if not _open(target, warned=warnings.append):
         return EXIT_REFUSED
     from baktui.app import BaktuiApp
 
-    app = BaktuiApp(db_target=target, warnings=warnings)
+    session_id = None
+    if year is not None or kind is not None:
+        from baktui.services.sessions import require_session
+
+        try:
+            session_id = require_session(year, kind).id
+        except ServiceError as exc:
+            _err(str(exc))
+            return EXIT_REFUSED
+    app = BaktuiApp(db_target=target, warnings=warnings, session_id=session_id)
     app.run()
     return EXIT_REFUSED if app.return_code else EXIT_OK
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    return _run_app(dbmod.resolve_target(args.db))
+    return _run_app(dbmod.resolve_target(args.db), args.app_session, args.app_kind)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

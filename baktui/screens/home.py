@@ -28,7 +28,7 @@ from textual.worker import get_current_worker
 from baktui.rules.numbers import thousands
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen
-from baktui.services.sessions import KINDS, SessionInfo, current_session
+from baktui.services.sessions import KINDS, SessionInfo
 from baktui.services.stats import (
     HomeCounts,
     data_fingerprint,
@@ -210,10 +210,13 @@ L'heure de la dernière lecture est en bas.
   les lots non saisis en F4, les absences en F5, les états de frais en attente en F6…).
 
 **p** change la phase de la session (inscriptions, organisation, épreuves…), après confirmation.
+**s** choisit une autre session de la base (juin, septembre, année passée) : tous les écrans la
+montrent ensuite ; la barre d'état dit toujours laquelle est ouverte.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh_counts", "Actualiser", id="home.refresh"),
         Binding("p", "app.change_phase", "Phase", id="home.change_phase"),
+        Binding("s", "app.choose_session", "Session", id="home.choose_session", show=False),
     ]
 
     def compose_content(self) -> ComposeResult:
@@ -234,13 +237,17 @@ L'heure de la dernière lecture est en bas.
     def on_mount(self) -> None:
         self.query_one("#home-todo", DataTable).focus()
         self._fingerprint: tuple[int, ...] | None = None
+        self._shown_session: int | None = None  # the session whose counts are on screen
         self._timer = self.set_interval(REFRESH_SECONDS, self._tick, pause=True)
         self.baktui.session_changed.subscribe(self, self._session_changed)
 
     def _session_changed(self, session: SessionInfo | None) -> None:
-        """The phase was changed (here or seen in the base): show it at once."""
+        """The phase was changed (here or seen in the base): show it at once; another session
+        chosen: its counts."""
         if session is not None:
             self.query_one("#home-session", Static).update(session_line(session))
+            if self._shown_session not in (None, session.id):
+                self.refresh_counts(force=True)
 
     def _reading(self) -> bool:
         """A read is under way (the missing grades may take seconds at national scale)."""
@@ -278,7 +285,7 @@ L'heure de la dernière lecture est en bas.
             if not force and fingerprint == self._fingerprint:
                 self.app.call_from_thread(self._checked, clock())
                 return
-            session = current_session()
+            session = self.baktui.read_session()  # the chosen one, as it is now in the base
             if session is None:
                 self.app.call_from_thread(self._show, None, None, clock(), fingerprint)
                 return
@@ -304,6 +311,7 @@ L'heure de la dernière lecture est en bas.
     ) -> None:
         """Put the counts on screen; ``fingerprint`` is set once every count is there."""
         self._fingerprint = fingerprint
+        self._shown_session = session.id if session is not None else None
         if session != self.baktui.session:
             self.baktui.set_session(session)  # the phase may have been changed by a colleague
         updated = self.query_one("#home-updated", Static)

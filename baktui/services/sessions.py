@@ -126,6 +126,18 @@ def current_session() -> SessionInfo | None:
     return _info(row) if row else None
 
 
+def list_sessions() -> list[SessionInfo]:
+    """Every session of the base, the latest first (the session picker)."""
+    rows = ExamSession.select().order_by(ExamSession.year.desc(), ExamSession.kind, ExamSession.id)
+    return [_info(row) for row in rows]
+
+
+def session_info(session_id: int) -> SessionInfo | None:
+    """The session as it is now in the base (its phase may have been changed by a colleague)."""
+    row = ExamSession.get_or_none(ExamSession.id == session_id)
+    return _info(row) if row else None
+
+
 def require_session(year: int | None = None, kind: str | None = None) -> SessionInfo:
     """The session of that year (normale first, or of that kind), or the current one; a French
     error otherwise."""

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
+from textual.worker import get_current_worker
 
 from baktui.rules.examiners import short_corps
 from baktui.rules.french import plural
@@ -110,9 +111,12 @@ class ExaminerList(JuriesPane):
     def search(self, query: str) -> None:
         with worker_connection():
             found = examiners.search_examiners(query, limit=SEARCH_LIMIT)
-        self.app.call_from_thread(self._show_examiners, found)
+        if not get_current_worker().is_cancelled:  # typed further: a newer search is coming
+            self.app.call_from_thread(self._show_examiners, found, query)
 
-    def _show_examiners(self, found: list[ExaminerInfo]) -> None:
+    def _show_examiners(self, found: list[ExaminerInfo], query: str | None = None) -> None:
+        if query is not None and query != self.query_one("#examiner-query", Input).value:
+            return  # the results of a shorter query, arriving after the field changed
         table = self.query_one("#examiners-table", DataTable)
         previous = self.row_key("#examiners-table")
         table.clear()
