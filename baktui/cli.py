@@ -190,6 +190,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clore = sub.add_parser("clore", help="clôt une session : elle devient en lecture seule")
     clore.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    rempl = sub.add_parser(
+        "remplacement", help="session de remplacement : y reporte les candidats AJ de juin"
+    )
+    rempl.add_argument(
+        "action", choices=["ouvrir", "ajouter"], help="ouvrir (ou compléter) · ajouter un candidat"
+    )
+    rempl.add_argument("numero", nargs="?", metavar="NUMERO", help="ajouter : n° du candidat")
+    rempl.add_argument("--motif", default="", help="ajouter : motif (certificat reçu…)")
+    rempl.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
     arch = sub.add_parser(
         "archiver", help="archive une session close (base, PV, résultats, sommes de contrôle)"
     )
@@ -512,6 +521,26 @@ def cmd_sauvegarde(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_remplacement(args: argparse.Namespace) -> int:
+    """Open the replacement session from June's AJ candidates, or carry one more (a reason)."""
+    from baktui.services import replacement_session
+
+    if not _open(args.db):
+        return EXIT_REFUSED
+    try:
+        if args.action == "ouvrir":
+            report = replacement_session.open_replacement(args.session)
+        else:
+            if not args.numero:
+                raise ServiceError("Numéro du candidat à reporter manquant (NUMERO).")
+            report = replacement_session.add_late(args.session, args.numero, args.motif)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(report.render())
+    return EXIT_OK
+
+
 def cmd_archiver(args: argparse.Namespace) -> int:
     """Write, check or open the archive of a closed session (:mod:`baktui.services.archive`)."""
     from baktui.services import archive
@@ -600,6 +629,7 @@ def cmd_clore(args: argparse.Namespace) -> int:
 COMMANDS = {
     "clore": cmd_clore,
     "archiver": cmd_archiver,
+    "remplacement": cmd_remplacement,
     None: cmd_app,
     "demo": cmd_demo,
     "init": cmd_init,

@@ -122,8 +122,9 @@ def centre_text(card: CandidateCard) -> Text:
 
 
 def result_text(card: CandidateCard) -> Text:
+    other = Text("\n" + card.other_session) if card.other_session else Text()
     if card.result is None:
-        return Text("Pas encore délibéré.")
+        return Text("Pas encore délibéré.") + other
     r = card.result
     text = Text()
     text.append("Résultat : ", style="bold")
@@ -135,7 +136,7 @@ def result_text(card: CandidateCard) -> Text:
     if r.first_group_average and r.first_group_average != r.average:
         text.append(f" (1er groupe {r.first_group_average})")
     text.append(f" · délibéré le {r.deliberated}")
-    return text
+    return text + other
 
 
 def _pairs(lines: list[tuple[str, str]]) -> Text:

@@ -139,6 +139,8 @@ class CandidateCard:
     anomalies: tuple[Anomaly, ...]
     created_at: str
     updated_at: str
+    # June's card: the September outcome, and back (« Session de remplacement 2026 : Admis… »)
+    other_session: str = ""
 
 
 def candidate_card(candidate_id: int) -> CandidateCard:
@@ -196,7 +198,28 @@ def candidate_card(candidate_id: int) -> CandidateCard:
         anomalies=tuple(check_candidate(c.id)),
         created_at=when_text(c.created_at),
         updated_at=when_text(c.updated_at),
+        other_session=_other_session(c.id, reg),
     )
+
+
+def _other_session(candidate_id: int, reg: Regulation) -> str:
+    """The same candidate in the year's other session (June ↔ September), with its result."""
+    from baktui.services.replacement_session import counterpart
+
+    found = counterpart(candidate_id)
+    if found is None:
+        return ""
+    session, twin = found
+    name = "Session de remplacement" if session.kind == "remplacement" else "Session de juin"
+    result = _result(twin, reg)
+    if result is None:
+        return f"{name} {session.year} : inscrit, pas encore délibéré."
+    text = f"{name} {session.year} : {result.decision}"
+    if result.mention:
+        text += f", mention {result.mention}"
+    if result.average:
+        text += f" · moyenne {result.average}"
+    return text + "."
 
 
 def _convocations(

@@ -60,9 +60,12 @@ def open_registre(
         if ExamSession.get_or_none((ExamSession.year == year) & (ExamSession.kind == kind)):
             raise ServiceError(f"Le registre de la session {year} ({kind}) est déjà ouvert.")
         for previous in list(ExamSession.select(ExamSession.id).where(ExamSession.is_current)):
-            audit.update(
-                ExamSession, previous.id, {"is_current": False}, reason="ouverture du registre"
-            )
+            # which session is the current one is the office's pointer, not the content of
+            # the previous session: it moves even when that session is closed
+            with closing.closing():
+                audit.update(
+                    ExamSession, previous.id, {"is_current": False}, reason="ouverture du registre"
+                )
         session = audit.create(
             ExamSession,
             year=year,
