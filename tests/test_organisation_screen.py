@@ -211,3 +211,28 @@ async def test_deactivate_then_import_from_the_screen(base: Path, tmp_path: Path
         await settle(pilot)
         assert isinstance(app.screen, ReportModal) and "Rien n'a été enregistré" in app.screen.text
         assert Room.get_or_none(Room.name == "Z1") is None
+
+
+async def test_a_closed_session_refuses_an_edit_from_the_screen(base: Path) -> None:
+    """Issue 16: an edit that names no candidate (a room) is refused too once the session the
+    application works on is closed; nothing is written."""
+    from baktui.services.sessions import close_session, current_session
+
+    dbmod.open_database(str(base))
+    close_session(current_session().id)
+    dbmod.close_database()
+    app = BaktuiApp(db_target=str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_f9(pilot)
+        await pilot.press("3")  # salles
+        await settle(pilot)
+        room_id = int(app.screen.query_one("#org-list", DataTable).coordinate_to_cell_key(
+            (0, 0)).row_key.value)  # fmt: skip
+        before = AuditLog.select().count()
+        burst(app, ["enter", "tab", "tab", *"42", "ctrl+s"])
+        await settle(pilot)
+        assert Room.get_by_id(room_id).capacity == 30
+        assert AuditLog.select().count() == before
+        messages = " ".join(n.message for n in app._notifications) + shown(app, "#org-info")
+        text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "est close" in messages + text

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from textual.worker import Worker, WorkerState
+from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
+from baktui.data.closing import working_on
 from baktui.data.db import current_database
 from baktui.errors import BaktuiError
 from baktui.logs import get_logger
@@ -29,7 +30,8 @@ ERROR_TIMEOUT = 15.0
 
 @contextmanager
 def worker_connection() -> Iterator[None]:
-    """Give a thread worker its own database connection, closed when the work is done.
+    """Give a thread worker its own database connection, closed when the work is done; its
+    writes are about the application's session (refused if it is closed, :mod:`closing`).
 
     peewee connections are per thread; closing ours keeps a pooled thread from holding a file
     handle on the shared database between refreshes.
@@ -39,10 +41,21 @@ def worker_connection() -> Iterator[None]:
     if opened:
         db.connect()
     try:
-        yield
+        with working_on(_session_of_worker()):  # a closed session refuses every write
+            yield
     finally:
         if opened and not db.is_closed():
             db.close()
+
+
+def _session_of_worker() -> int | None:
+    """The id of the session the application works on, seen from one of its thread workers."""
+    try:
+        node = get_current_worker().node
+    except NoActiveWorker:
+        return None
+    session = getattr(getattr(node, "app", None), "session", None)
+    return getattr(session, "id", None)
 
 
 def error_text(error: BaseException | None) -> str:
