@@ -21,6 +21,7 @@ from baktui.config import get_config
 from baktui.data import db as dbmod
 from baktui.errors import BaktuiError, ConfigError, DatabaseError, ServiceError
 from baktui.logs import get_logger, setup_logging
+from baktui.rules.french import plural
 from baktui.services.imports import IMPORTS
 
 EXIT_OK = 0
@@ -397,7 +398,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         count = export_results(session_id, args.out, force=args.forcer)
         if stale:
             _err(f"ATTENTION : exporté malgré {stale} (--forcer).")
-        return f"{count} résultats exportés → {args.out}"
+        return f"{plural(count, 'résultat exporté', 'résultats exportés')} → {args.out}"
 
     return _on_session(args, exported)
 

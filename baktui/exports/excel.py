@@ -13,7 +13,7 @@ writing it gives a temporary file that it then renames, with the configured righ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,12 +154,52 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet | SheetSpec]) -> Pat
     return save_workbook(workbook, path)
 
 
+def write_streamed_sheet(
+    path: str | Path,
+    title: str,
+    headers: Sequence[str],
+    widths: Sequence[float],
+    rows: Iterable[Sequence[Any]],
+    formats: Mapping[int, str] | None = None,
+) -> int:
+    """One sheet of any length written row by row (never the whole sheet in memory), laid out
+    as :func:`write_workbook` does: bold frozen header, ``widths`` given (a stream cannot be
+    measured), auto-filter, A4 print set-up; ``formats`` maps a 0-based column to a number
+    format. Returns the number of data rows written."""
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(sheet_title(title))
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    spec = SheetSpec(title, headers, ())
+    _print_setup(ws, spec, 1)
+    header = value_cells(ws, headers)
+    for cell in header:
+        cell.font = Font(bold=True)
+    ws.append(header)
+    formats = formats or {}
+    written = 0
+    for row in rows:
+        cells = value_cells(ws, row)
+        for index, number_format in formats.items():
+            value = row[index]
+            if value is not None and not isinstance(value, str):
+                cell = WriteOnlyCell(ws, value)
+                cell.number_format = number_format
+                cells[index] = cell
+        ws.append(cells)
+        written += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{written + 1}"
+    save_workbook(workbook, path)
+    return written
+
+
 def _print_setup(ws: Any, sheet: SheetSpec, head: int) -> None:
     """A4, fitted to the page width, the caption and header repeated on every page."""
     landscape = sheet.landscape
     if landscape is None:
         landscape = len(sheet.headers) > LANDSCAPE_COLUMNS
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = "9"  # A4 (Worksheet.PAPERSIZE_A4; write-only sheets lack it)
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth = 1

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 from baktui.rules.cells import csv_row
+from baktui.rules.decision import DECISION_LABELS
 
 COLUMNS = (
     "ine",
@@ -48,17 +50,34 @@ def _write_csv(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
     return written
 
 
+# The workbook speaks to people: French headers, the average a number (Excel sorts and sums it,
+# shown « 12,17 » with the French number format), widths fitted to what the columns hold.
+XLSX_HEADERS = ("INE", "Nom", "Prénom", "Série", "Moyenne", "Décision", "Mention",
+                "N° candidat", "Jury")  # fmt: skip
+XLSX_WIDTHS = (14, 24, 20, 8, 10, 15, 9, 13, 7)
+AVERAGE, DECISION, JURY = 4, 5, 8
+
+
+def _xlsx_row(row: tuple[str, ...]) -> list[object]:
+    """The average (« 12,17 », already truncated) as an exact Decimal, the jury as a number;
+    every other value (INE, candidate number: leading zeros) stays text."""
+    values: list[object] = list(row)
+    values[DECISION] = DECISION_LABELS.get(row[DECISION], row[DECISION])  # « Second groupe »
+    if row[AVERAGE]:
+        values[AVERAGE] = Decimal(row[AVERAGE].replace(",", "."))
+    if row[JURY].isdigit():
+        values[JURY] = int(row[JURY])
+    return values
+
+
 def _write_xlsx(path: Path, rows: Iterable[tuple[str, ...]]) -> int:
-    from openpyxl import Workbook
+    from baktui.exports.excel import write_streamed_sheet
 
-    from baktui.exports.excel import value_cells
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Résultats")
-    sheet.append(value_cells(sheet, COLUMNS))
-    written = 0
-    for row in rows:
-        sheet.append(value_cells(sheet, row))  # text cells: the average exactly as shown
-        written += 1
-    workbook.save(path)
-    return written
+    return write_streamed_sheet(
+        path,
+        "Résultats",
+        XLSX_HEADERS,
+        XLSX_WIDTHS,
+        (_xlsx_row(row) for row in rows),
+        formats={AVERAGE: "0.00", JURY: "0"},
+    )
