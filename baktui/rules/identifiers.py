@@ -36,6 +36,7 @@ _FRENCH_COUNTRY_CODES = ("33", "262", "590", "594", "596")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/]")
 _DATE_FR_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _DATE_ISO_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MIDNIGHT_RE = re.compile(r"(?:[ T]0?0:00(?::00(?:\.0+)?)?)$")
 
 _APOSTROPHES_HYPHENS = dict.fromkeys(
     map(ord, "'\u2019\u2018\u02bc`\u00b4-\u2010\u2011\u2012\u2013\u2014\u2212"), " "
@@ -113,6 +114,11 @@ def postcode_error(text: str) -> str | None:
     code = text.strip()
     if not code:
         return "code postal vide"
+    if code.isdigit() and len(code) == 4:  # 01000 read as the number 1000 by a spreadsheet
+        return (
+            f"code postal « {code} » : 5 chiffres attendus ; un tableur (Excel, LibreOffice) a "
+            f"sans doute retiré le 0 initial (0{code}) : mettez la colonne au format texte"
+        )
     if not _POSTCODE_RE.fullmatch(code):
         return f"code postal « {code} » : 5 chiffres attendus"
     if code.startswith(("00", "99")):
@@ -160,6 +166,12 @@ def phone_error(text: str) -> str | None:
     """French message unless ``phone_normalise`` understands the number, else None."""
     if not text.strip():
         return "numéro de téléphone vide"
+    digits = text.strip().replace(" ", "").replace(".", "")
+    if digits.isdigit() and len(digits) == 9 and digits[0] != "0":  # 0612345678 as a number
+        return (
+            f"numéro de téléphone « {text.strip()} » : 10 chiffres attendus ; un tableur a sans "
+            f"doute retiré le 0 initial (0{digits}) : mettez la colonne au format texte"
+        )
     if phone_normalise(text) is None:
         return f"numéro de téléphone « {text.strip()} » invalide (attendu : 06 12 34 56 78)"
     return None
@@ -185,8 +197,11 @@ def fold(text: str) -> str:
 
 
 def parse_date_fr(text: str) -> datetime.date:
-    """Date from JJ/MM/AAAA (or J/M/AAAA) or AAAA-MM-JJ; ValueError with a French message."""
-    cleaned = text.strip()
+    """Date from JJ/MM/AAAA (or J/M/AAAA) or AAAA-MM-JJ; ValueError with a French message.
+
+    A midnight time after it (« 2008-03-14 00:00:00 », « 14/03/2008 0:00 »: what a spreadsheet
+    writes for a date cell saved as CSV) is dropped; any other time is refused."""
+    cleaned = _MIDNIGHT_RE.sub("", text.strip())
     match = _DATE_FR_RE.fullmatch(cleaned)
     if match is not None:
         day, month, year = (int(g) for g in match.groups())
