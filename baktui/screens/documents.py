@@ -131,10 +131,16 @@ en original.
             return
         scope = self._scope()
         if scope.kind != "academie" and not scope.key:
-            self._say(f"{SCOPE_LABELS[scope.kind]} : tapez la clé.")
+            self._say(f"{SCOPE_LABELS[scope.kind]} : tapez la clé, puis Entrée et g pour générer.")
             return
         self._say("Comptage…")
         self.count(session.id, self._entry_key(), scope)
+
+    @on(Input.Submitted, "#docs-key")
+    def _key_typed(self) -> None:
+        """Entrée after the key: back to the list of documents, where « g » generates (typed in
+        the field, « g » would be part of the key)."""
+        self.query_one("#docs-kinds", DataTable).focus()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="documents-count")
     def count(self, session_id: int, key: str, scope: Scope) -> None:
