@@ -61,9 +61,8 @@ async def test_relevés_of_a_jury_from_f8(base: tuple[Path, int], tmp_path: Path
         await settle(pilot)
         said = str(screen.query_one("#docs-count", Static).render())
         assert f"{expected} documents, {2 * expected} pages" in said
-        # generate: focus off the key field, then « g »
-        screen.set_focus(screen.query_one("#docs-kinds", DataTable))
-        burst(app, ["g"])
+        # generate: Entrée leaves the key field, then « g » (typed in the same burst)
+        burst(app, ["enter", "g"])
         for _ in range(100):
             await settle(pilot)
             if not screen.running:
