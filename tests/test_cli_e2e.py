@@ -137,7 +137,17 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert run("--db", db, "export", "resultats", xlsx) == 0
     sheet = load_workbook(xlsx, read_only=True).worksheets[0]
     rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
-    assert rows == [HEADER, *FINAL]
+    # the workbook speaks to people: French headers, the average and the jury as numbers, the
+    # decision in words; the same values otherwise
+    assert rows[0] == ["INE", "Nom", "Prénom", "Série", "Moyenne", "Décision", "Mention",
+                       "N° candidat", "Jury"]  # fmt: skip
+    words = {"ADMIS": "Admis", "SECOND_GROUPE": "Second groupe", "AJOURNE": "Ajourné",
+             "INCOMPLET": "Incomplet"}  # fmt: skip
+    assert len(rows) == len(FINAL) + 1
+    for got, want in zip(rows[1:], FINAL, strict=True):
+        average = float(want[4].replace(",", ".")) if want[4] else ""
+        jury = int(want[8]) if want[8] else ""
+        assert got == [*want[:4], average, words[want[5]], *want[6:8], jury]
 
     # the same files again: nothing changes
     capsys.readouterr()
