@@ -152,9 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     docs = sub.add_parser("documents", help="édite un document : PV, convocations du 2d groupe")
-    docs.add_argument("what", choices=["pv", "second-groupe", "statistiques", *DOC_KINDS],
+    docs.add_argument("what", choices=["pv", "second-groupe", "statistiques", *DOC_KINDS,
+                                       *LOGISTICS_DOCS],
                       metavar="DOCUMENT", help="ce qu'on édite : pv, second-groupe, statistiques, "
-                      + ", ".join(DOC_KINDS))  # fmt: skip
+                      + ", ".join([*DOC_KINDS, *LOGISTICS_DOCS]))  # fmt: skip
     docs.add_argument("out", type=Path, metavar="FICHIER", help="fichier .pdf (ou .xlsx) à écrire")
     docs.add_argument("--type", dest="stats_kind", default="tout", metavar="TYPE",
                       choices=["commission", "harmonisation", "inspecteurs", "tout"],
@@ -412,6 +413,8 @@ def cmd_documents(args: argparse.Namespace) -> int:
             return _statistics(sid, args)
         if args.what in DOC_KINDS:
             return _final_documents(sid, args)
+        if args.what in LOGISTICS_DOCS:
+            return _logistics_documents(sid, args)
         if args.what == "second-groupe":
             conv, sheet, batch = issue_second_group(sid, args.jury, path=args.out)
             late = (
@@ -446,6 +449,25 @@ def _statistics(sid: int, args: argparse.Namespace) -> str:
             etablissement=args.etablissement, progress=progress,
         )  # fmt: skip
     return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
+
+
+LOGISTICS_DOCS = ("convocations", "emargement")
+
+
+def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
+    """Candidates' convocations to the written épreuves, émargement lists (from the placement)."""
+    from baktui.services import candidate_convocations as cc
+    from baktui.services.sessions import session_info
+
+    session = session_info(sid)
+    assert session is not None
+    if args.what == "convocations":
+        doc = cc.issue_convocations(
+            session, centre_code=args.centre, candidate=args.candidat, path=args.out
+        )
+        return f"Convocations aux épreuves écrites : {plural(doc.count, 'candidat')} → {doc.path}"
+    doc = cc.issue_signing_sheets(session, centre_code=args.centre, path=args.out)
+    return f"Listes d'émargement : {plural(doc.count, 'salle et épreuve', 'salles et épreuves')} → {doc.path}"
 
 
 DOC_KINDS = {

@@ -1,0 +1,213 @@
+"""Candidates' convocations and émargement lists from the placement (issue 15).
+
+``baktui placer`` writes each candidate's place (:class:`Convocation` rows: centre, room, seat,
+day, times with the extra time). This module reads them, a centre (or a candidate, or the whole
+session) at a time, into the dataclasses of :mod:`baktui.exports.candidate_convocations`, and
+issues the PDFs: one letter per candidate, sorted by centre then name (as the centre hands
+them out), each recorded on the candidate's card; émargement lists by centre, sitting and room,
+candidates by seat.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import peewee as pw
+
+from baktui.data.models import Candidate, Centre, Convocation, Epreuve, Room
+from baktui.errors import NotFoundError, ServiceError
+from baktui.exports.candidate_convocations import (
+    CandidateConvocation,
+    SigningLine,
+    SigningSheet,
+    SittingLine,
+)
+from baktui.rules.lifecycles import RegistrationState
+from baktui.services import documents
+from baktui.services.documents import IssuedDocument
+from baktui.services.sessions import SessionInfo
+from baktui.services.settings import letterhead
+
+CONVOCATION = "convocation"
+
+
+def _centre(session_id: int, code: str | None) -> Centre | None:
+    if code is None:
+        return None
+    centre = Centre.get_or_none((Centre.session == session_id) & (Centre.code == code.strip()))
+    if centre is None:
+        raise NotFoundError(f"Aucun centre « {code} » dans la session.")
+    return centre
+
+
+def _where(session_id: int, centre: Centre | None, candidate: str | None) -> pw.Expression:
+    where = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+    if centre is not None:
+        where &= Convocation.centre == centre.id
+    if candidate is not None:
+        key = candidate.strip().upper()
+        where &= (Candidate.number == key) | (Candidate.ine == key)
+    return where
+
+
+def convocations(
+    session_id: int, *, centre_code: str | None = None, candidate: str | None = None
+) -> list[CandidateConvocation]:
+    """The letters of a centre, a candidate (number or INE) or the session, by centre and name."""
+    centre = _centre(session_id, centre_code)
+    labels = dict(
+        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
+    )
+    rows = (
+        Convocation.select(Convocation, Candidate, Centre, Room)
+        .join(Candidate)
+        .switch(Convocation)
+        .join(Centre, pw.JOIN.LEFT_OUTER)
+        .switch(Convocation)
+        .join(Room, pw.JOIN.LEFT_OUTER)
+        .where(_where(session_id, centre, candidate))
+        .order_by(
+            Centre.code, Candidate.name_key, Candidate.id, Convocation.day, Convocation.start_time
+        )  # fmt: skip
+    )
+    letters: dict[int, tuple[Candidate, Centre | None, list[SittingLine]]] = {}
+    for conv in rows:
+        c = conv.candidate
+        entry = letters.setdefault(c.id, (c, conv.centre if conv.centre_id else None, []))
+        entry[2].append(
+            SittingLine(
+                code=conv.epreuve_code,
+                label=labels.get(conv.epreuve_code, conv.epreuve_code),
+                day=conv.day,
+                start=conv.start_time,
+                end=conv.end_time,
+                duration_min=conv.duration_min,
+                extra_min=conv.extra_min,
+                room=conv.room.name if conv.room_id else "",
+                seat=conv.seat,
+            )
+        )
+    if candidate is not None and not letters:
+        raise NotFoundError(f"Aucune place attribuée au candidat « {candidate} ».")
+    return [
+        CandidateConvocation(
+            candidate_id=c.id,
+            number=c.number,
+            name=f"{c.last_name.upper()} {c.first_name}",
+            sex=c.sex,
+            birth_date=c.birth_date,
+            series=c.series,
+            centre=f"{where.code} {where.name}" if where is not None else "—",
+            centre_address=where.address if where is not None else "",
+            sittings=tuple(lines),
+        )
+        for c, where, lines in letters.values()
+    ]
+
+
+def signing_sheets(session_id: int, *, centre_code: str | None = None) -> list[SigningSheet]:
+    """The émargement lists of a centre (or the session): one per room and sitting, by seat."""
+    centre = _centre(session_id, centre_code)
+    labels = dict(
+        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
+    )
+    rows = (
+        Convocation.select(Convocation, Candidate, Centre, Room)
+        .join(Candidate)
+        .switch(Convocation)
+        .join(Centre)
+        .switch(Convocation)
+        .join(Room)
+        .where(_where(session_id, centre, None))
+        .order_by(
+            Centre.code,
+            Convocation.day,
+            Convocation.start_time,
+            Convocation.epreuve_code,
+            Room.name,
+            Convocation.seat,
+            Candidate.name_key,
+        )  # fmt: skip
+    )
+    sheets: dict[tuple[object, ...], tuple[Convocation, list[SigningLine]]] = {}
+    grouped: dict[tuple[object, ...], list[SigningLine]] = defaultdict(list)
+    for conv in rows:
+        key = (conv.centre_id, conv.day, conv.start_time, conv.epreuve_code, conv.room_id)
+        sheets.setdefault(key, (conv, grouped[key]))
+        c = conv.candidate
+        grouped[key].append(
+            SigningLine(
+                conv.seat, c.number, f"{c.last_name.upper()} {c.first_name}", conv.extra_min
+            )  # fmt: skip
+        )
+    return [
+        SigningSheet(
+            centre=f"{first.centre.code} {first.centre.name}",
+            room=first.room.name,
+            code=first.epreuve_code,
+            label=labels.get(first.epreuve_code, first.epreuve_code),
+            day=first.day,
+            start=first.start_time,
+            lines=tuple(lines),
+        )
+        for first, lines in sheets.values()
+    ]
+
+
+def _name(session: SessionInfo, what: str, centre_code: str | None, candidate: str | None) -> str:
+    scope = f"centre-{centre_code}" if centre_code else (candidate or "session")
+    return documents.file_name(what, scope, suffix=".pdf")
+
+
+def issue_convocations(
+    session: SessionInfo,
+    *,
+    centre_code: str | None = None,
+    candidate: str | None = None,
+    path: Path | None = None,
+) -> IssuedDocument:
+    """Write the letters as one PDF and record a convocation on each candidate's card."""
+    from baktui.exports.candidate_convocations import write_candidate_convocations
+
+    letters = convocations(session.id, centre_code=centre_code, candidate=candidate)
+    if not letters:
+        raise ServiceError(
+            "Aucun candidat placé dans cette portée : lancez d'abord le placement (baktui placer)."
+        )
+    academie = letterhead()
+    return documents.issue(
+        CONVOCATION,
+        _name(session, "convocations", centre_code, candidate),
+        lambda target: write_candidate_convocations(
+            target, letters, session_year=session.year, academie=academie
+        ),
+        candidates=[letter.candidate_id for letter in letters],
+        path=path,
+        reason="convocation aux épreuves écrites",
+    )
+
+
+def issue_signing_sheets(
+    session: SessionInfo, *, centre_code: str | None = None, path: Path | None = None
+) -> IssuedDocument:
+    """Write the émargement lists as one PDF (an office document: no candidate's card)."""
+    from baktui.exports.candidate_convocations import write_signing_sheets
+
+    sheets = signing_sheets(session.id, centre_code=centre_code)
+    if not sheets:
+        raise ServiceError(
+            "Aucun candidat placé dans cette portée : lancez d'abord le placement (baktui placer)."
+        )
+    academie = letterhead()
+    return documents.issue(
+        "liste_emargement",
+        _name(session, "emargement", centre_code, None),
+        lambda target: write_signing_sheets(
+            target, sheets, session_year=session.year, academie=academie
+        ),
+        examiners=[None],
+        count=len(sheets),
+        path=path,
+        reason="listes d'émargement",
+    )

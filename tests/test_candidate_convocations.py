@@ -1,0 +1,96 @@
+"""Candidates' convocations and émargement lists from the placement (issue 15): the PDF text of
+each letter lists the candidate's written épreuves with their day and times as placed; one
+émargement list per room and sitting, the candidates by seat; a card records the convocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from baktui.cli import main
+from baktui.data import db as dbmod
+from baktui.data.models import Candidate, Convocation, Document
+from baktui.exports.candidate_convocations import SittingLine, duration_text
+from baktui.exports.pdf import french_date
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calendrier", "candidats")
+
+
+def run(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+@pytest.fixture
+def placed(tmp_path: Path) -> Path:
+    db = tmp_path / "bac.sqlite"
+    assert run("--db", db, "init", "--session", "2026") == 0
+    for kind in LISTS:
+        assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0, kind
+    assert run("--db", db, "placer") == 0
+    return db
+
+
+def pages(path: Path) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(str(path)).pages]
+
+
+def test_each_letter_lists_the_candidates_epreuves_with_their_times(placed: Path, tmp_path):
+    out = tmp_path / "convocations.pdf"
+    assert run("--db", placed, "documents", "convocations", out) == 0
+    texts = pages(out)
+    dbmod.open_database(str(placed))
+    placed_rows = list(Convocation.select().join(Candidate).order_by(Candidate.id))
+    by_candidate: dict[int, list[Convocation]] = {}
+    for row in placed_rows:
+        by_candidate.setdefault(row.candidate_id, []).append(row)
+    assert len(texts) == len(by_candidate) > 5  # one page per candidate here
+    for cid, rows in by_candidate.items():
+        candidate = Candidate.get_by_id(cid)
+        (page,) = [t for t in texts if f"N° de candidat {candidate.number}" in t]
+        for row in rows:
+            when = f"{french_date(row.day)}, de {row.start_time} à {row.end_time}"
+            assert row.epreuve_code in page and when in page, (candidate.number, when)
+            if row.seat:
+                assert f"salle {row.room.name}, place n° {row.seat}" in page
+    issued = Document.select().where(Document.kind == "convocation").count()
+    assert issued == len(by_candidate)  # on each card
+
+
+def test_one_emargement_list_per_room_and_sitting_by_seat(placed: Path, tmp_path) -> None:
+    out = tmp_path / "emargement.pdf"
+    assert run("--db", placed, "documents", "emargement", out) == 0
+    texts = pages(out)
+    dbmod.open_database(str(placed))
+    sittings = {(r.room_id, r.day, r.start_time, r.epreuve_code) for r in Convocation.select()}
+    assert len(texts) == len(sittings)
+    first = texts[0]
+    assert "LISTE D’ÉMARGEMENT" in first and "Signature" in first and "Absent" in first
+    from baktui.services.candidate_convocations import signing_sheets
+    from baktui.services.sessions import current_session
+
+    sheets = signing_sheets(current_session().id)
+    assert len(sheets) == len(sittings)
+    for sheet, text in zip(sheets, texts, strict=True):
+        seats = [line.seat for line in sheet.lines]
+        assert seats == sorted(seats) and all(line.number in text for line in sheet.lines)
+
+
+def test_a_candidate_without_place_is_refused(placed: Path, tmp_path: Path, capsys) -> None:
+    assert run("--db", placed, "documents", "convocations", "--candidat", "999",
+               tmp_path / "x.pdf") == 1  # fmt: skip
+    assert "Aucune place attribuée au candidat « 999 »" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_time_of_a_sitting_says_the_extra_time() -> None:
+    line = SittingLine("PHI", "Philosophie", dt.date(2026, 6, 15), "08:00", "13:20", 320, 80,
+                       "A101", 4)  # fmt: skip
+    assert (
+        line.when() == "lundi 15 juin 2026, de 08:00 à 13:20 (5 h 20, dont 1 h 20 de temps majoré)"
+    )
+    assert line.place() == "salle A101, place n° 4"
+    assert (duration_text(240), duration_text(50), duration_text(None)) == ("4 h", "50 min", "")
