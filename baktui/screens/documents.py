@@ -116,6 +116,15 @@ en original.
         kind = str(self.query_one("#docs-scope-kind", Select).value)
         return Scope(kind, self.query_one("#docs-key", Input).value.strip())
 
+    def _scope_refusal(self, scope: Scope) -> str:
+        """Why this document cannot be made for this scope ("" when it can)."""
+        entry = next(e for e in CATALOG if e.key == self._entry_key())
+        if scope.kind in entry.scopes:
+            return ""
+        allowed = [SCOPE_LABELS[k].split(" (")[0].lower() for k in entry.scopes]
+        listed = ", ".join(allowed[:-1]) + f" ou {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+        return f"Portée « {SCOPE_LABELS[scope.kind].split(' (')[0]} » impossible ici : {listed}."
+
     def _say(self, text: str) -> None:
         self.query_one("#docs-count", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
 
@@ -130,6 +139,9 @@ en original.
             self._say("Aucune session ouverte.")
             return
         scope = self._scope()
+        if refusal := self._scope_refusal(scope):
+            self._say(refusal)
+            return
         if scope.kind != "academie" and not scope.key:
             self._say(f"{SCOPE_LABELS[scope.kind]} : tapez la clé, puis Entrée et g pour générer.")
             return
@@ -160,6 +172,9 @@ en original.
     def action_generate(self) -> None:
         session = self.baktui.session
         if session is None or self.running:
+            return
+        if refusal := self._scope_refusal(self._scope()):
+            self.fail(refusal)
             return
         self.running = True
         self.cancel_event.clear()

@@ -75,6 +75,49 @@ def _statistics(
     return StatisticsRun(STATISTIQUES, (doc,), doc.count, 0)
 
 
+def _convocations_count(session_id: int, scope: t.Scope) -> tuple[int, int]:
+    from baktui.services import candidate_convocations as cc
+
+    letters = cc.convocations(session_id, **_logistics_scope(scope))
+    return len(letters), len(letters)
+
+
+def _logistics_scope(scope: t.Scope) -> dict[str, str | None]:
+    return {
+        "centre_code": scope.key if scope.kind == "centre" else None,
+        "candidate": scope.key if scope.kind == "candidat" else None,
+    }
+
+
+def _logistics(what: str) -> Generate:
+    def generate(
+        session_id: int, scope: t.Scope, path: Path | None, progress: t.Progress | None
+    ) -> t.DocumentRun:
+        from baktui.services import candidate_convocations as cc
+        from baktui.services.sessions import session_info
+
+        session = session_info(session_id)
+        assert session is not None
+        if what == cc.CONVOCATION:
+            doc = cc.issue_convocations(session, **_logistics_scope(scope), path=path)
+        else:
+            doc = cc.issue_signing_sheets(
+                session, centre_code=_logistics_scope(scope)["centre_code"], path=path
+            )
+        if progress is not None:
+            progress(doc.count, doc.count)
+        return t.DocumentRun(doc.kind, (doc,), doc.count, 0)
+
+    return generate
+
+
+def _signing_count(session_id: int, scope: t.Scope) -> tuple[int, int]:
+    from baktui.services import candidate_convocations as cc
+
+    sheets = cc.signing_sheets(session_id, centre_code=_logistics_scope(scope)["centre_code"])
+    return len(sheets), len(sheets)
+
+
 CATALOG: list[CatalogEntry] = [
     CatalogEntry(t.RELEVE, "Relevés de notes (2 exemplaires)", ALL_SCOPES, *_kind(t.RELEVE)),
     CatalogEntry(t.DIPLOME, "Diplômes (admis)", ALL_SCOPES, *_kind(t.DIPLOME)),
@@ -93,6 +136,20 @@ CATALOG: list[CatalogEntry] = [
         ("academie", "jury", "etablissement"),
         _statistics_count,
         _statistics,
+    ),
+    CatalogEntry(
+        "convocation",
+        "Convocations aux épreuves écrites",
+        ("academie", "centre", "candidat"),
+        _convocations_count,
+        _logistics("convocation"),
+    ),
+    CatalogEntry(
+        "liste_emargement",
+        "Listes d'émargement (par salle et épreuve)",
+        ("academie", "centre"),
+        _signing_count,
+        _logistics("liste_emargement"),
     ),
 ]
 
