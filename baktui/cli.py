@@ -451,7 +451,7 @@ def _statistics(sid: int, args: argparse.Namespace) -> str:
     return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
 
 
-LOGISTICS_DOCS = ("convocations", "emargement")
+LOGISTICS_DOCS = ("convocations", "emargement", "logistique")
 
 
 def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
@@ -466,6 +466,11 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
             session, centre_code=args.centre, candidate=args.candidat, path=args.out
         )
         return f"Convocations aux épreuves écrites : {plural(doc.count, 'candidat')} → {doc.path}"
+    if args.what == "logistique":
+        doc = cc.issue_logistics_workbook(session, path=args.out)
+        return (
+            f"Statistiques logistiques (épreuves, centres et salles, séries, options) → {doc.path}"
+        )
     doc = cc.issue_signing_sheets(session, centre_code=args.centre, path=args.out)
     return f"Listes d'émargement : {plural(doc.count, 'salle et épreuve', 'salles et épreuves')} → {doc.path}"
 

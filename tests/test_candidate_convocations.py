@@ -94,3 +94,27 @@ def test_the_time_of_a_sitting_says_the_extra_time() -> None:
     )
     assert line.place() == "salle A101, place n° 4"
     assert (duration_text(240), duration_text(50), duration_text(None)) == ("4 h", "50 min", "")
+
+
+def test_the_logistics_workbook_counts_what_is_to_order(placed: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "logistique.xlsx"
+    assert run("--db", placed, "documents", "logistique", out) == 0
+    workbook = load_workbook(out)
+    assert workbook.sheetnames == ["Par épreuve", "Par centre et salle", "Par série et statut",
+                                   "Par option"]  # fmt: skip
+    dbmod.open_database(str(placed))
+    by_code = {
+        row[0]: row for row in workbook["Par épreuve"].iter_rows(min_row=2, values_only=True)
+    }
+    phi = Convocation.select().where(Convocation.epreuve_code == "PHI")
+    assert by_code["PHI"][3] == phi.where(Convocation.room.is_null(False)).count()
+    rooms = list(workbook["Par centre et salle"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[6] for r in rooms) == Convocation.select().where(
+        Convocation.room.is_null(False)).count()  # fmt: skip
+    statuses = {
+        r[1] for r in workbook["Par série et statut"].iter_rows(min_row=2, values_only=True)
+    }
+    assert "scolaire" in statuses and "individuel" not in statuses  # labels, not codes
+    assert workbook["Par épreuve"].freeze_panes == "A2"

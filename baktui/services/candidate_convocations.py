@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from baktui.data.models import Candidate, Centre, Convocation, Epreuve, Room
+from baktui.data.models import Candidate, Centre, Convocation, Epreuve, Registration, Room
 from baktui.errors import NotFoundError, ServiceError
 from baktui.exports.candidate_convocations import (
     CandidateConvocation,
@@ -24,6 +24,7 @@ from baktui.exports.candidate_convocations import (
     SittingLine,
 )
 from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.registration import STATUSES
 from baktui.services import documents
 from baktui.services.documents import IssuedDocument
 from baktui.services.sessions import SessionInfo
@@ -210,4 +211,95 @@ def issue_signing_sheets(
         count=len(sheets),
         path=path,
         reason="listes d'émargement",
+    )
+
+
+def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[object]]]]:
+    """What the office orders subjects and copies with: candidates per épreuve (registered,
+    placed), per centre, room and sitting, per série and option."""
+    live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+    labels = dict(
+        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
+    )
+    registered = dict(
+        Registration.select(Registration.epreuve_code, pw.fn.COUNT(Registration.id))
+        .join(Candidate)
+        .where(live & Registration.kept_session.is_null())
+        .group_by(Registration.epreuve_code)
+        .tuples()
+    )
+    placed = dict(
+        Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
+        .join(Candidate)
+        .where(live & Convocation.room.is_null(False))
+        .group_by(Convocation.epreuve_code)
+        .tuples()
+    )
+    extra = dict(
+        Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
+        .join(Candidate)
+        .where(live & (Convocation.extra_min > 0))
+        .group_by(Convocation.epreuve_code)
+        .tuples()
+    )
+    by_epreuve = [
+        [
+            code,
+            labels.get(code, code),
+            registered.get(code, 0),
+            placed.get(code, 0),
+            extra.get(code, 0),
+        ]  # fmt: skip
+        for code in sorted(registered)
+    ]
+    rooms = (
+        Convocation.select(Centre.code, Centre.name, Room.name, Convocation.epreuve_code,
+                           Convocation.day, Convocation.start_time, pw.fn.COUNT(Convocation.id))
+        .join(Candidate).switch(Convocation).join(Centre).switch(Convocation).join(Room)
+        .where(live)
+        .group_by(Centre.code, Centre.name, Room.name, Convocation.epreuve_code, Convocation.day,
+                  Convocation.start_time)
+        .order_by(Centre.code, Convocation.day, Convocation.start_time, Room.name)
+        .tuples()
+    )  # fmt: skip
+    by_room = [[c, n, r, e, d, s, k] for c, n, r, e, d, s, k in rooms]
+    series = (
+        Candidate.select(Candidate.series, Candidate.status, pw.fn.COUNT(Candidate.id))
+        .where(live)
+        .group_by(Candidate.series, Candidate.status)
+        .order_by(Candidate.series, Candidate.status)
+        .tuples()
+    )
+    options = (
+        Registration.select(Registration.option_name, pw.fn.COUNT(Registration.id))
+        .join(Candidate)
+        .where(live & (Registration.option_name != ""))
+        .group_by(Registration.option_name)
+        .order_by(Registration.option_name)
+        .tuples()
+    )
+    return [
+        ("Par épreuve", ["Code", "Épreuve", "Inscrits", "Placés", "Dont temps majoré"],
+         by_epreuve),
+        ("Par centre et salle", ["Centre", "Nom du centre", "Salle", "Épreuve", "Date", "Début",
+                                 "Candidats"], by_room),
+        ("Par série et statut", ["Série", "Statut", "Candidats"],
+         [[s, STATUSES.get(st, st), n] for s, st, n in series]),
+        ("Par option", ["Option", "Inscriptions"], [list(r) for r in options]),
+    ]  # fmt: skip
+
+
+def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) -> IssuedDocument:
+    """The logistics workbook (subjects and copies to order), an office file."""
+    from baktui.exports.excel import write_workbook
+
+    sheets = logistics_sheets(session.id)
+    return documents.issue(
+        "statistiques_logistique",
+        documents.file_name("logistique", f"session-{session.year}", suffix=".xlsx"),
+        lambda target: write_workbook(target, sheets),
+        examiners=[None],
+        count=sum(len(rows) for _, _, rows in sheets),
+        path=path,
+        reason="statistiques logistiques",
     )
