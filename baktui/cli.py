@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--etablissement", metavar="UAI", default=None, help="un établissement (UAI)")
     docs.add_argument("--centre", metavar="CODE", default=None, help="un centre")
     docs.add_argument("--candidat", metavar="INE|NUMERO", default=None, help="un candidat")
+    docs.add_argument("--epreuve", metavar="CODE", default=None,
+                      help="etiquettes-anonymat : une épreuve (PHI, SP1…)")  # fmt: skip
     docs.add_argument("--fenetre", action="store_true", help="adresse pour enveloppe à fenêtre")
 
     pub = sub.add_parser("publier", help="publie les résultats d'un jury ou de tous les jurys")
@@ -451,7 +453,8 @@ def _statistics(sid: int, args: argparse.Namespace) -> str:
     return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
 
 
-LOGISTICS_DOCS = ("convocations", "emargement", "logistique")
+LOGISTICS_DOCS = ("convocations", "emargement", "logistique", "etiquettes-table",
+                  "etiquettes-anonymat")  # fmt: skip
 
 
 def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
@@ -466,6 +469,12 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
             session, centre_code=args.centre, candidate=args.candidat, path=args.out
         )
         return f"Convocations aux épreuves écrites : {plural(doc.count, 'candidat')} → {doc.path}"
+    if args.what.startswith("etiquettes-"):
+        kind = args.what.removeprefix("etiquettes-")
+        doc = cc.issue_labels(
+            session, kind, centre_code=args.centre, epreuve=args.epreuve, path=args.out
+        )
+        return f"Étiquettes ({kind}) : {plural(doc.count, 'étiquette')} → {doc.path}"
     if args.what == "logistique":
         doc = cc.issue_logistics_workbook(session, path=args.out)
         return (

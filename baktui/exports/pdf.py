@@ -76,6 +76,7 @@ class BaktuiPDF(FPDF):
         self.set_font(FONT, size=10)
         self.letters = 0  # letters begun with begin_letter (0: one document, pages n/N)
         self.letter_first_page = 1
+        self.plain_pages = False  # a sheet of labels: no letterhead, no footer
 
     def normalize_text(self, text: str) -> str:
         """Every text drawn (and measured) in French typography: ’ and the no-break spaces."""
@@ -84,6 +85,8 @@ class BaktuiPDF(FPDF):
     # --- page furniture -------------------------------------------------------------------------
 
     def header(self) -> None:
+        if self.plain_pages:
+            return
         self.set_font(FONT, "B", 9)
         self.cell(0, 4.5, self.academie, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(FONT, "", 8)
@@ -106,6 +109,8 @@ class BaktuiPDF(FPDF):
         self.letter_first_page = self.page_no()
 
     def footer(self) -> None:
+        if self.plain_pages:
+            return
         self.set_y(-12)
         self.set_font(FONT, "I", 7.5)
         self.cell(0, 4, f"{self.doc_title} — édité le {self.issued_on:%d/%m/%Y}", align="L")

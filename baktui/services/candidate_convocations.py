@@ -15,7 +15,16 @@ from pathlib import Path
 
 import peewee as pw
 
-from baktui.data.models import Candidate, Centre, Convocation, Epreuve, Registration, Room
+from baktui.data.models import (
+    Anonymat,
+    Candidate,
+    Centre,
+    Convocation,
+    Epreuve,
+    Lot,
+    Registration,
+    Room,
+)
 from baktui.errors import NotFoundError, ServiceError
 from baktui.exports.candidate_convocations import (
     CandidateConvocation,
@@ -23,12 +32,14 @@ from baktui.exports.candidate_convocations import (
     SigningSheet,
     SittingLine,
 )
+from baktui.exports.labels import AnonymityLabel, TableLabel
+from baktui.rules.labels import DEFAULT_LAYOUT, LabelLayout, parse_layout
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import STATUSES
 from baktui.services import documents
 from baktui.services.documents import IssuedDocument
 from baktui.services.sessions import SessionInfo
-from baktui.services.settings import letterhead
+from baktui.services.settings import letterhead, setting
 
 CONVOCATION = "convocation"
 
@@ -303,3 +314,95 @@ def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) 
         path=path,
         reason="statistiques logistiques",
     )
+
+
+LABELS_SETTING = "etiquettes"  # the label sheet's layout (rules/labels.py), a setting
+
+
+def label_layout() -> LabelLayout:
+    """The office's label sheet (setting « etiquettes »), else the common A4 3 × 8."""
+    text = setting(LABELS_SETTING) or DEFAULT_LAYOUT
+    try:
+        return parse_layout(text)
+    except ValueError as exc:
+        raise ServiceError(f"{exc} (paramètre « {LABELS_SETTING} », F9 Paramètres).") from None
+
+
+def table_labels(session_id: int, *, centre_code: str | None = None) -> list[TableLabel]:
+    """One label per candidate and written épreuve placed, by centre, sitting, room and seat."""
+    centre = _centre(session_id, centre_code)
+    labels = dict(
+        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
+    )
+    rows = (
+        Convocation.select(Convocation, Candidate, Centre, Room)
+        .join(Candidate).switch(Convocation).join(Centre).switch(Convocation).join(Room)
+        .where(_where(session_id, centre, None))
+        .order_by(Centre.code, Convocation.day, Convocation.start_time, Room.name,
+                  Convocation.seat)
+    )  # fmt: skip
+    return [
+        TableLabel(
+            name=f"{r.candidate.last_name.upper()} {r.candidate.first_name}",
+            number=r.candidate.number,
+            epreuve=f"{r.epreuve_code} {labels.get(r.epreuve_code, r.epreuve_code)}",
+            room=r.room.name,
+            seat=r.seat,
+        )
+        for r in rows
+    ]
+
+
+def anonymity_labels(session_id: int, *, epreuve: str | None = None) -> list[AnonymityLabel]:
+    """One label per copy's anonymity number (never the candidate's name), by épreuve and
+    number: they are stuck on the copies, which leave anonymous."""
+    where = Candidate.session == session_id
+    if epreuve:
+        where &= Anonymat.epreuve_code == epreuve.strip().upper()
+    rows = (
+        Anonymat.select(Anonymat.number, Anonymat.epreuve_code, Lot.number)
+        .join(Candidate).switch(Anonymat).join(Lot, pw.JOIN.LEFT_OUTER)
+        .where(where)
+        .order_by(Anonymat.epreuve_code, Anonymat.number)
+        .tuples()
+    )  # fmt: skip
+    return [AnonymityLabel(number, code, lot) for number, code, lot in rows]
+
+
+def issue_labels(
+    session: SessionInfo,
+    kind: str,
+    *,
+    centre_code: str | None = None,
+    epreuve: str | None = None,
+    path: Path | None = None,
+) -> IssuedDocument:
+    """Étiquettes de table (``kind`` « table ») or d'anonymat (« anonymat ») as one PDF."""
+    from baktui.exports.labels import write_labels
+
+    layout = label_layout()
+    if kind == "table":
+        items: list[TableLabel | AnonymityLabel] = list(
+            table_labels(session.id, centre_code=centre_code)
+        )
+        title = "Étiquettes de table"
+    elif kind == "anonymat":
+        items = list(anonymity_labels(session.id, epreuve=epreuve))
+        title = "Étiquettes d'anonymat"
+    else:
+        raise ServiceError(f"Étiquettes « {kind} » : table ou anonymat.")
+    if not items:
+        raise ServiceError(
+            f"{title} : rien à imprimer (placement ou numéros d'anonymat pas encore faits)."
+        )
+    academie = letterhead()
+    return documents.issue(
+        "etiquettes",
+        documents.file_name("etiquettes", kind, centre_code or epreuve or "", suffix=".pdf"),
+        lambda target: write_labels(target, items, layout, title=title,
+                                    session_year=session.year, academie=academie),
+        examiners=[None],
+        count=len(items),
+        path=path,
+        reason=title.lower(),
+    )  # fmt: skip

@@ -54,6 +54,7 @@ KIND_LABELS = {
     "liste_envoi": "liste d'envoi",
     "liste_emargement": "listes d'émargement",
     "statistiques_logistique": "statistiques logistiques",
+    "etiquettes": "étiquettes",
 }
 # Bytes of a file name built by file_name, suffix included: a name read from the base (a
 # 3,000-character surname) never makes it exceed what the file system allows (255).
