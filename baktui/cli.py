@@ -388,8 +388,11 @@ def cmd_jurys(args: argparse.Namespace) -> int:
 
 def cmd_placer(args: argparse.Namespace) -> int:
     from baktui.services.placement import place_candidates
+    from baktui.services.placement_checks import placement_checks, render
 
-    return _on_session(args, lambda sid: place_candidates(sid).render())
+    return _on_session(
+        args, lambda sid: place_candidates(sid).render() + "\n" + render(placement_checks(sid))
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -118,3 +118,27 @@ def test_the_logistics_workbook_counts_what_is_to_order(placed: Path, tmp_path: 
     }
     assert "scolaire" in statuses and "individuel" not in statuses  # labels, not codes
     assert workbook["Par épreuve"].freeze_panes == "A2"
+
+
+def test_the_checks_before_printing_name_each_problem(placed: Path, capsys) -> None:
+    from baktui.data.models import Centre, Room
+    from baktui.services.placement_checks import placement_checks, render
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(str(placed))
+    session_id = current_session().id
+    assert placement_checks(session_id) == []
+    first, second, third = list(Convocation.select().where(Convocation.room.is_null(False))
+                                .order_by(Convocation.id).limit(3))  # fmt: skip
+    # setup by hand (raw writes): a room made too small, a seat given twice, a place removed,
+    # a centre closing early
+    Room.update(capacity=1).where(Room.id == first.room_id).execute()
+    Convocation.update(seat=first.seat).where(Convocation.id == second.id).execute()
+    Convocation.delete().where(Convocation.id == third.id).execute()
+    Centre.update(closing_time="09:00").where(Centre.id == first.centre_id).execute()
+    kinds = {check.kind for check in placement_checks(session_id)}
+    assert kinds == {"capacity", "seat", "unplaced", "closing"}
+    text = render(placement_checks(session_id))
+    candidate = Candidate.get_by_id(third.candidate_id)
+    assert f"(n° {candidate.number}) : aucune place en {third.epreuve_code}" in text
+    assert "candidats pour 1 place (" in text and "le centre ferme à 09:00" in text

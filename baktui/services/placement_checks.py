@@ -1,0 +1,133 @@
+"""Checks before printing the convocations (issue 15), as a list like F3's anomalies.
+
+Read from the placement as it stands (a run of ``baktui placer`` plus what was fixed by hand):
+rooms holding more candidates than their capacity at one sitting, registered candidates with no
+place at a written épreuve of the calendar, two candidates on one seat, sittings that end after
+the centre's closing time. Each line names what to fix; an empty list means the convocations
+can be printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee as pw
+
+from baktui.data.models import CalendarEntry, Candidate, Centre, Convocation, Registration, Room
+from baktui.rules.french import plural
+from baktui.rules.lifecycles import RegistrationState
+from baktui.services.replacement_session import JUNE_SOURCE
+
+KINDS = {
+    "capacity": "Salle au-delà de sa capacité",
+    "unplaced": "Candidat sans place à une épreuve écrite",
+    "seat": "Place attribuée deux fois",
+    "closing": "Épreuve finissant après la fermeture du centre",
+}
+
+
+@dataclass(frozen=True)
+class PlacementCheck:
+    kind: str
+    text: str
+
+
+def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
+    """Every problem of the placement (at most ``limit`` lines)."""
+    from baktui.data.models import Grade
+
+    live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+    found: list[PlacementCheck] = []
+    count = pw.fn.COUNT(Convocation.id)
+    over = (
+        Convocation.select(Centre.code, Room.name, Room.capacity, Convocation.epreuve_code,
+                           Convocation.day, Convocation.start_time, count)
+        .join(Candidate).switch(Convocation).join(Room).switch(Convocation).join(Centre)
+        .where(live)
+        .group_by(Centre.code, Room.name, Room.capacity, Convocation.epreuve_code,
+                  Convocation.day, Convocation.start_time)
+        .having(count > Room.capacity)
+        .tuples()
+    )  # fmt: skip
+    for centre, room, capacity, code, day, start, n in over:
+        found.append(PlacementCheck("capacity", (
+            f"{centre} salle {room} : {n} candidats pour {plural(capacity, 'place')} ({code}, "
+            f"{day:%d/%m/%Y} {start})")))  # fmt: skip
+    seats = (
+        Convocation.select(Centre.code, Room.name, Convocation.day, Convocation.start_time,
+                           Convocation.seat, pw.fn.COUNT(Convocation.id))
+        .join(Candidate).switch(Convocation).join(Room).switch(Convocation).join(Centre)
+        .where(live & Convocation.seat.is_null(False))
+        .group_by(Centre.code, Room.name, Convocation.day, Convocation.start_time,
+                  Convocation.seat)
+        .having(pw.fn.COUNT(Convocation.id) > 1)
+        .tuples()
+    )  # fmt: skip
+    for centre, room, day, start, seat, n in seats:
+        found.append(
+            PlacementCheck(
+                "seat",
+                (
+                    f"{centre} salle {room}, place {seat} : {n} candidats le {day:%d/%m/%Y} à {start}"
+                ),
+            )
+        )
+    calendar = CalendarEntry.select(CalendarEntry.epreuve_code).where(
+        CalendarEntry.session == session_id
+    )
+    placed = Convocation.select(Convocation.id).where(
+        (Convocation.candidate == Registration.candidate)
+        & (Convocation.epreuve_code == Registration.epreuve_code)
+        & Convocation.room.is_null(False)
+    )
+    carried = Grade.select(Grade.id).where(
+        (Grade.candidate == Registration.candidate)
+        & (Grade.epreuve_code == Registration.epreuve_code)
+        & (Grade.source == JUNE_SOURCE)
+    )
+    unplaced = (
+        Registration.select(Candidate.number, Candidate.last_name, Candidate.first_name,
+                            Registration.epreuve_code)
+        .join(Candidate)
+        .where(live & Registration.epreuve_code.in_(calendar)
+               & Registration.kept_session.is_null()
+               & ~pw.fn.EXISTS(placed) & ~pw.fn.EXISTS(carried))
+        .order_by(Candidate.name_key, Registration.epreuve_code)
+        .limit(limit)
+        .tuples()
+    )  # fmt: skip
+    for number, last, first, code in unplaced:
+        found.append(
+            PlacementCheck(
+                "unplaced", (f"{last.upper()} {first} (n° {number}) : aucune place en {code}")
+            )
+        )
+    late = (
+        Convocation.select(Centre.code, Centre.closing_time, Convocation.epreuve_code,
+                           Convocation.day, pw.fn.MAX(Convocation.end_time))
+        .join(Candidate).switch(Convocation).join(Centre)
+        .where(live & (Convocation.end_time > Centre.closing_time))
+        .group_by(Centre.code, Centre.closing_time, Convocation.epreuve_code, Convocation.day)
+        .tuples()
+    )  # fmt: skip
+    for centre, closing, code, day, end in late:
+        found.append(
+            PlacementCheck(
+                "closing",
+                (f"{centre} : {code} du {day:%d/%m/%Y} finit à {end}, le centre ferme à {closing}"),
+            )
+        )
+    return found[:limit]
+
+
+def render(checks: list[PlacementCheck]) -> str:
+    """The checks in French, grouped by kind (« Aucune anomalie » when there is none)."""
+    if not checks:
+        return "Contrôles du placement : aucune anomalie, les convocations peuvent être éditées."
+    lines = [f"Contrôles du placement : {plural(len(checks), 'anomalie')}"]
+    for kind, label in KINDS.items():
+        mine = [c.text for c in checks if c.kind == kind]
+        if mine:
+            lines.append(f"{label} ({len(mine)}) :")
+            lines += [f"  - {text}" for text in mine]
+    return "\n".join(lines)
