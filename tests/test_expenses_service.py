@@ -346,3 +346,31 @@ def test_payment_workbook_and_statement_pdf(
     with pytest.raises(ServiceError, match="Aucune demande validée"):
         claim_workflow.mark_paid(session.id)
         export_payment(session, tmp_path / "vide.xlsx")
+
+
+def test_a_day_without_convocation_is_confirmed_only_with_a_reason(world: World) -> None:
+    detail = claim_ready(world)
+    free_day = dt.date(2026, 6, 17)  # between the two convocations
+    detail = claim_workflow.add_line(detail.id, detail.version, day=free_day, kind="meal")
+    unconfirmed = [a for a in detail.anomalies if a.code == "no_convocation"]
+    assert len(unconfirmed) == 1
+    texts = [a.text for a in detail.anomalies]
+    with pytest.raises(ServiceError, match="ne se confirme qu'avec un motif"):
+        claim_workflow.validate_claim(detail.id, detail.version, confirmed=texts)
+    with pytest.raises(ServiceError, match="ne se confirme qu'avec un motif"):
+        claim_workflow.validate_claim(
+            detail.id, detail.version, texts, {unconfirmed[0].text: " ok "}
+        )
+    assert ExpenseClaim.get_by_id(detail.id).state == "service_fait"
+    assert audit_entries(detail.id, claim_facts.ANOMALY_FIELD) == []
+    reason = "oral de rattrapage convoqué par téléphone"
+    done = claim_workflow.validate_claim(
+        detail.id, detail.version, texts, {unconfirmed[0].text: reason}
+    )
+    assert done.state == "validee"
+    entry = next(
+        e
+        for e in audit_entries(detail.id, claim_facts.ANOMALY_FIELD)
+        if e.after == unconfirmed[0].text
+    )
+    assert entry.reason == f"anomalie confirmée avant validation : {reason}"

@@ -36,7 +36,7 @@ from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
 from baktui.widgets.claim_text import head_text, line_cells, notes_text, queue_cells
 from baktui.widgets.data_table import DataTable
-from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
 from baktui.widgets.feedback import error_text, worker_connection
 
@@ -398,6 +398,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         """Confirm each anomaly (or the clean claim), then validate in a thread."""
         pending = detail.unconfirmed
         confirmed: list[str] = []
+        reasons: dict[str, str] = {}
         for number, anomaly in enumerate(pending, start=1):
             ok = await self.app.push_screen_wait(
                 ConfirmModal(
@@ -411,6 +412,19 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if not ok:
                 self.warn(f"Demande n° {detail.id} non validée : anomalie non confirmée.")
                 return
+            if anomaly.code in claim_workflow.REASON_REQUIRED:
+                reason = await self.app.push_screen_wait(
+                    TextDialog(
+                        f"Motif — {anomaly.label}",
+                        f"{anomaly.text}\n\nPourquoi ce jour est-il payé ? Motif obligatoire "
+                        "(ex. convocation orale donnée par le centre), inscrit au journal. "
+                        "Échap annule.",
+                    )
+                )
+                if not reason or len(reason) < claim_workflow.MIN_REASON_LENGTH:
+                    self.warn(f"Demande n° {detail.id} non validée : motif non donné.")
+                    return
+                reasons[anomaly.text] = reason
             confirmed.append(anomaly.text)
         if not pending:
             total = detail.row.total_centi if detail.frozen else detail.computed_total_centi
@@ -426,7 +440,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if not ok:
                 return
         self._write(
-            lambda: claim_workflow.validate_claim(detail.id, detail.version, confirmed),
+            lambda: claim_workflow.validate_claim(detail.id, detail.version, confirmed, reasons),
             f"Demande n° {detail.id} validée ({{total}}).",
             keep_same=False,
         )
