@@ -327,6 +327,9 @@ def test_payment_workbook_and_statement_pdf(
     from baktui.services.expense_statements import export_statements
     from baktui.services.payments import export_payment
 
+    Examiner.update(
+        identifier="EX0042", civility="Mme", bank_reference="FR7630006000011234567890189"
+    ).where(Examiner.id == world.examiner_id).execute()
     detail = claim_ready(world)
     claim_workflow.validate_claim(detail.id, detail.version)
     result = export_payment(session, tmp_path / "paiement.xlsx")
@@ -335,10 +338,12 @@ def test_payment_workbook_and_statement_pdf(
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["Nom"] == "DURAND" and row["Indemnités km"] == 101.68
+    assert row["Identifiant"] == "EX0042" and row["Corps"] == "professeure certifiée"
+    assert row["Référence bancaire"] == "FR7630006000011234567890189"
     assert row["Repas"] == 40 and row["Copies"] == 15 and row["Heures d'oral"] == 57.6
     assert row["Total à payer"] == 214.28
     assert sheet.cell(2, header.index("Total à payer") + 1).number_format == '#,##0.00 "€"'
-    assert [c.value for c in sheet[3]][:2] == ["TOTAL", "1 demande"]
+    assert [c.value for c in sheet[3]][:3] == ["TOTAL", None, "1 demande"]
 
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428
@@ -346,6 +351,25 @@ def test_payment_workbook_and_statement_pdf(
     with pytest.raises(ServiceError, match="Aucune demande validée"):
         claim_workflow.mark_paid(session.id)
         export_payment(session, tmp_path / "vide.xlsx")
+
+
+def test_validated_statements_after_payment_still_list_the_examiner(
+    world: World, session: SessionInfo, tmp_path: Path
+) -> None:
+    """After the payment file and « mis en paiement », the états de frais of validated claims
+    still hold them (they said "Aucun examinateur")."""
+    from baktui.services.expense_statements import export_validated_statements
+    from baktui.services.payments import export_payment
+
+    with pytest.raises(ServiceError, match="Aucune demande validée dans la session"):
+        export_validated_statements(session, tmp_path / "rien.pdf")
+    detail = claim_ready(world)
+    claim_workflow.validate_claim(detail.id, detail.version)
+    result = export_payment(session, tmp_path / "paiement.xlsx")
+    assert claim_workflow.mark_paid(session.id, result.claim_ids) == 1
+    pdf = export_validated_statements(session, tmp_path / "etats.pdf")
+    assert (pdf.count, pdf.total_centi) == (1, 21428)
+    assert pdf.path.read_bytes()[:5] == b"%PDF-"
 
 
 def test_a_day_without_convocation_is_confirmed_only_with_a_reason(world: World) -> None:

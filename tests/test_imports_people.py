@@ -277,3 +277,16 @@ def test_xlsx_calendar_with_date_cells(places: SessionInfo, tmp_path: Path) -> N
     report = import_calendar(places.id, tmp_path / "cal.xlsx")
     assert report.ok and report.created == 1, report.render()
     assert CalendarEntry.get().day == dt.date(2026, 6, 15)
+
+
+def test_examiners_bank_reference_column(places: SessionInfo, tmp_path: Path) -> None:
+    """An « iban » (or reference_bancaire) column records the bank reference the payment file
+    carries; spaces removed, upper case."""
+    text = (SAMPLES / "examinateurs.csv").read_text(encoding="utf-8").splitlines()
+    head, first = text[0], text[1]
+    path = tmp_path / "examinateurs.csv"
+    path.write_text(f"{head};iban\n{first};fr76 3000 6000 0112 3456 7890 189\n", encoding="utf-8")
+    report = import_examiners(places.id, path)
+    assert report.ok, report.render()
+    examiner = Examiner.get(Examiner.identifier == "EX0001")
+    assert examiner.bank_reference == "FR7630006000011234567890189"

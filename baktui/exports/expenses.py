@@ -44,15 +44,16 @@ PAYMENT_KIND_COLUMNS = (
 )
 FEE_KIND_COLUMNS = (("copies", "Copies"), ("oral_hours", "Heures d'oral"))
 PAYMENT_HEADERS = (
-    ["N° demande", "Nom", "Prénom", "Corps", "Résidence administrative", "Du", "Au"]
+    ["N° demande", "Identifiant", "Nom", "Prénom", "Corps", "Résidence administrative"]
+    + ["Référence bancaire", "Du", "Au"]
     + ["Validée le", "Validée par"]
     + [label for _, label in PAYMENT_KIND_COLUMNS]
     + ["Total déplacements"]
     + [label for _, label in FEE_KIND_COLUMNS]
     + ["Total indemnités d'examen", "Total à payer"]
 )
-FIRST_AMOUNT_COLUMN = 10  # 1-based: "Indemnités km"
-DATE_COLUMNS = (6, 7, 8)
+FIRST_AMOUNT_COLUMN = 12  # 1-based: "Indemnités km"
+DATE_COLUMNS = (8, 9, 10)
 
 
 def _euros(centi: int) -> Decimal:
@@ -79,10 +80,12 @@ def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
         table.append(
             [
                 row.claim_id,
+                row.identifier,
                 row.last_name.upper(),
                 row.first_name,
                 row.corps,
                 row.admin_commune,
+                row.bank_reference,
                 row.first_day,
                 row.last_day,
                 _day(row.validated_at),
@@ -90,7 +93,9 @@ def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
                 *(_euros(a) for a in amounts),
             ]
         )
-    table.append(["TOTAL", f"{plural(len(rows), 'demande')}", "", "", "", None, None, None, ""])
+    table.append(
+        ["TOTAL", "", f"{plural(len(rows), 'demande')}", "", "", "", "", None, None, None, ""]
+    )
     table[-1].extend(_euros(a) for a in totals)
     return table
 
@@ -131,8 +136,9 @@ def _apply_formats(path: Path, count: int) -> None:
                 cell.number_format = DATE_FORMAT
     for cell in sheet[count + 2]:
         cell.font = Font(bold=True)
-    for column in ("F", "G", "H"):
+    for column in ("H", "I", "J"):
         sheet.column_dimensions[column].width = 12
+    sheet.column_dimensions["G"].width = 30  # an IBAN: 27 characters in France
     summary = workbook["Récapitulatif"]
     for row in summary.iter_rows(min_row=2, max_row=summary.max_row):
         label, value = row[0].value, row[1]

@@ -132,6 +132,7 @@ class ClaimDetail:
     validated_at: str
     validated_by: str
     paid_at: str
+    examiner_civility: str = ""
 
     @property
     def id(self) -> int:
@@ -186,6 +187,8 @@ class PaymentRow:
     validated_at: str
     validated_by: str
     by_kind: Mapping[str, int]
+    identifier: str = ""  # the examiner's identifier (NUMEN, matricule) when recorded
+    bank_reference: str = ""  # IBAN or the paying office's reference when recorded
 
     @property
     def travel_centi(self) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from baktui.rules.french import agree_with
+from baktui.rules.french import agree, agree_with, title_words
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import overlaps
 
@@ -64,6 +64,20 @@ KM_SAME = "même commune"
 def corps_label(corps: str) -> str:
     """The French name of a corps code ("MCF" -> "maître de conférences")."""
     return CORPS_LABELS.get(corps.strip().upper(), corps.strip().lower() or "corps inconnu")
+
+
+def corps_title(corps: str, sex_or_civility: str | None = "") -> str:
+    """The corps named in full, in the person's gender (« professeure agrégée » for Mme)."""
+    return title_words(sex_or_civility, corps_label(corps))
+
+
+def corps_short(corps: str, sex_or_civility: str | None = "") -> str:
+    """A corps as a narrow column or a head line shows it, agreed by the recorded sex:
+    "AGREGE" → « agrégée » (Mme), « agrégé » (M.), « agrégé(e) » (nothing recorded)."""
+    short = short_corps(corps)
+    if short in ("agrégé", "certifié", "retraité"):
+        return agree(sex_or_civility, short)
+    return short
 
 
 def short_corps(corps: str) -> str:

@@ -542,6 +542,18 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             self.say, f"État de frais ({plural(result.count, 'examinateur')}) : {result.path}"
         )
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
+    def _validated_statements(self, session: SessionInfo) -> None:
+        try:
+            with worker_connection():
+                result = expense_statements.export_validated_statements(session)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+        self.app.call_from_thread(
+            self.say, f"États de frais ({plural(result.count, 'examinateur')}) : {result.path}"
+        )
+
     def action_export(self) -> None:
         session = self.session
         if session is None:
@@ -553,7 +565,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
                 self._payment(session)
             elif key == "etats":
                 self.say("Édition des états de frais des demandes validées…")
-                self._statements(session, None, (ClaimState.VALIDEE,))
+                self._validated_statements(session)
 
         self.app.push_screen(ChoiceModal("Exports", list(EXPORT_CHOICES)), chosen)
 
