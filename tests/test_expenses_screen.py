@@ -153,6 +153,18 @@ async def test_validate_clean_claim_and_reject_one(demo_db: Path) -> None:
         entry = claim_log(other, "state")[-1]
         assert (entry.after, entry.who) == ("rejetee", LOGIN)
         assert "Hors délai" in entry.reason
+        # the rejection letter to the examiner, with the reason, recorded on the examiner
+        from pypdf import PdfReader
+
+        from baktui.data.models import Document
+
+        document = Document.get(
+            (Document.kind == "rejet_frais") & (Document.examiner == claim.examiner_id)
+        )
+        letter = demo_db.parent / "out" / document.reference
+        text = " ".join(page.extract_text() for page in PdfReader(str(letter)).pages)
+        text = " ".join(text.split())
+        assert "Hors délai" in text and f"demande de frais n° {other}" in text
 
 
 async def test_anomalous_claim_needs_each_anomaly_confirmed(demo_db: Path) -> None:

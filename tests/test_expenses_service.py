@@ -398,3 +398,25 @@ def test_a_day_without_convocation_is_confirmed_only_with_a_reason(world: World)
         if e.after == unconfirmed[0].text
     )
     assert entry.reason == f"anomalie confirmée avant validation : {reason}"
+
+
+def test_rejection_letter_with_the_reason_and_the_recorded_sex(
+    world: World, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from baktui.data.models import Document
+    from baktui.services.claim_letters import issue_rejection_letter
+
+    Examiner.update(civility="M.").where(Examiner.id == world.examiner_id).execute()
+    detail = claim_ready(world)
+    with pytest.raises(ServiceError, match="pas de lettre de rejet"):
+        issue_rejection_letter(detail.id, tmp_path / "non.pdf")
+    claim_workflow.reject_claim(detail.id, detail.version, "convocation annulée par le centre")
+    issued = issue_rejection_letter(detail.id, tmp_path / "rejet.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(issued.path)).pages).split())
+    assert "« convocation annulée par le centre »" in text
+    assert "M. Claire DURAND" in text and "professeur certifié" in text
+    assert "Monsieur," in text and "Madame" not in text
+    assert f"demande de frais n° {detail.id}" in text and "16/06/2026 au 18/06/2026" in text
+    assert Document.get(Document.examiner == world.examiner_id).kind == "rejet_frais"

@@ -355,7 +355,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def _write(
         self,
         what: Callable[[], claim_views.ClaimDetail | None],
-        done: str,
+        done: str | Callable[[], str],
         keep_same: bool,
     ) -> None:
         """Run a service write; then say so and re-read the queue and the claim."""
@@ -374,9 +374,9 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         except Exception as exc:  # shown, the app keeps running
             self.app.call_from_thread(self.fail, error_text(exc), "Erreur")
             return
-        message = done
-        if result is not None and "{total}" in done:
-            message = done.format(total=euros_text(result.row.total_centi))
+        message = done if isinstance(done, str) else done()
+        if result is not None and "{total}" in message:
+            message = message.format(total=euros_text(result.row.total_centi))
         self.app.call_from_thread(self.say, message)
         if keep_same:
             self.app.call_from_thread(self.reload, claim_id)
@@ -450,13 +450,24 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         if detail is None or detail.state not in CLAIM_OPEN:
             return
 
+        said: list[str] = []
+
+        def reject(reason: str) -> claim_views.ClaimDetail:
+            """Reject (audited with the reason), then write the letter to the examiner."""
+            from baktui.services.claim_letters import issue_rejection_letter
+
+            done = claim_workflow.reject_claim(detail.id, detail.version, reason)
+            try:
+                issued = issue_rejection_letter(detail.id)
+            except (ServiceError, OSError) as exc:
+                said.append(f"Demande n° {detail.id} rejetée ; lettre non écrite : {exc}")
+            else:
+                said.append(f"Demande n° {detail.id} rejetée ; lettre de rejet : {issued.path}")
+            return done
+
         def reason_given(reason: str | None) -> None:
             if reason:
-                self._write(
-                    lambda: claim_workflow.reject_claim(detail.id, detail.version, reason),
-                    f"Demande n° {detail.id} rejetée.",
-                    keep_same=False,
-                )
+                self._write(lambda: reject(reason), lambda: said[-1], keep_same=False)
 
         self.app.push_screen(RejectModal(detail.row), reason_given)
 
