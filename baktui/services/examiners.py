@@ -152,7 +152,7 @@ def examiner_info(row: tuple) -> ExaminerInfo:
         last_name=last,
         first_name=first,
         corps=corps,
-        corps_label=rules.corps_label(corps),
+        corps_label=rules.corps_title(corps, civ),
         disciplines=disc,
         etablissement_id=etab_id,
         etablissement=etab or "",

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
-from baktui.rules.examiners import short_corps
+from baktui.rules.examiners import corps_short
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
 from baktui.rules.missions import short_place
@@ -124,7 +124,7 @@ class ExaminerList(JuriesPane):
         for e in found:
             table.add_row(
                 e.name[:20],
-                short_corps(e.corps),
+                corps_short(e.corps, e.civility),
                 e.disciplines[:12],
                 short_place(e.etablissement)[:16],
                 e.commune[:10],
