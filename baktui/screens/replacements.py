@@ -120,7 +120,8 @@ lointain** : même discipline, libres à cet horaire, pas d'un établissement de
 concernés, sous leur charge maximale (copies, heures d'oral). « ≈ » : distance à vol d'oiseau
 estimée d'après les coordonnées des communes (sinon, distance du tableau de référence).
 
-**Entrée** sur un remplaçant l'affecte tout de suite : le lot ou les créneaux passent à lui, sa
+**Entrée** sur un remplaçant demande confirmation (qui remplace qui, quelle épreuve, quel jour),
+puis **O** l'affecte : le lot ou les créneaux passent à lui, sa
 convocation PDF est éditée, la mission de l'absent est close (« remplacée ») ; tout est écrit
 dans le journal. **e** montre à la place les examinateurs de la discipline qui sont **refusés**,
 avec le motif (ses propres élèves, déjà pris, absent, charge dépassée…). **Tab** passe d'un
