@@ -292,9 +292,7 @@ def test_examiners_bank_reference_column(places: SessionInfo, tmp_path: Path) ->
     assert examiner.bank_reference == "FR7630006000011234567890189"
 
 
-def test_cli_imports_availabilities(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_imports_availabilities(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from baktui.data.models import AuditLog, Availability
 
     db = tmp_path / "bac.sqlite"
