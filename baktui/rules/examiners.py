@@ -165,6 +165,17 @@ def discipline_label(disciplines: str) -> str:
     )
 
 
+def discipline_names(disciplines: str, labels: Mapping[str, str]) -> str:
+    """Disciplines with the names of the session's épreuves: "PHI philosophie, SP1 (STI2D)
+    ingénierie…"; a code the regulation does not name stays as it is."""
+    parts = []
+    for code, series in parse_disciplines(disciplines):
+        name = labels.get(code, "")
+        text = f"{code} ({series})" if series else code
+        parts.append(f"{text} {name.lower() if name.isupper() else name}".strip())
+    return ", ".join(parts)
+
+
 def discipline_error(
     name: str, disciplines: str, epreuve_code: str, series: Iterable[str] = ()
 ) -> str | None:

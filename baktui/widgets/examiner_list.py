@@ -30,12 +30,15 @@ from baktui.widgets.juries_pane import JuriesPane
 SEARCH_LIMIT = 100
 
 
-def missions_line(examiner: ExaminerInfo, missions: list[AssignmentInfo]) -> str:
-    """The highlighted examiner: disciplines, load and next missions."""
+def missions_line(
+    examiner: ExaminerInfo, missions: list[AssignmentInfo], disciplines: str = ""
+) -> str:
+    """The highlighted examiner: disciplines (named, when ``disciplines`` is given), load and
+    next missions."""
     active = [m for m in missions if m.state in ASSIGNMENT_ACTIVE]
     head = (
         f"{examiner.name} — {examiner.corps_label}, {examiner.etablissement or 'sans établissement'}"
-        f" · disciplines : {examiner.disciplines or '—'}"
+        f" · disciplines : {disciplines or examiner.disciplines or '—'}"
     )
     if not active:
         return head + "\nAucune mission en cours."
@@ -147,6 +150,8 @@ class ExaminerList(JuriesPane):
     def load_missions(self, session_id: int, examiner: ExaminerInfo) -> None:
         with worker_connection():
             missions = examiners.examiner_assignments(session_id, examiner.id, limit=50)
+            names = examiners.discipline_names_of(session_id, examiner.disciplines)
         self.app.call_from_thread(
-            self.query_one("#examiner-detail", Static).update, missions_line(examiner, missions)
+            self.query_one("#examiner-detail", Static).update,
+            missions_line(examiner, missions, names),
         )
