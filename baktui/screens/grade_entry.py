@@ -565,7 +565,10 @@ chaque lot va au centre de correction de la plupart de ses copies).
 
 def _close(editor: SlipEditor) -> tuple[SlipEditor, str]:
     info = editor.close()
-    return editor, f"Bordereau {info.number} clos : totaux concordants, {info.copies} copies."
+    return (
+        editor,
+        f"Bordereau {info.number} clos : totaux concordants, {plural(info.copies, 'copie')}.",
+    )
 
 
 def _reopen(reason: str, editor: SlipEditor) -> tuple[SlipEditor, str]:

@@ -85,7 +85,7 @@ def confirmation_text(need: Need, option: Option) -> str:
     whom = f"en remplacement de {need.examiner}" if need.examiner else "sur cette mission"
     epreuve = f"épreuve {need.epreuve_code}" if need.epreuve_code else "sans épreuve"
     return (
-        f"{option.name} ({corps_short(option.corps, option.civility)}) {whom} ?\n"
+        f"{option.name} ({corps_short(option.corps, option.civility)}) {whom}\N{NARROW NO-BREAK SPACE}?\n"
         f"{need.label} — {epreuve} — {day}" + (f" — {need.centre}" if need.centre else "")
         + ".\nLa mission passe au remplaçant, sa convocation est éditée ; tout est journalisé."
     )  # fmt: skip
