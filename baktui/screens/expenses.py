@@ -79,8 +79,10 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 
 - **V** valide une demande au *service fait*. S'il y a des anomalies, baktui les présente
   une par une : chacune doit être **confirmée** (O) — la confirmation est inscrite au journal —,
-  sinon rien n'est validé. Les montants sont recalculés et arrêtés à la validation.
-- **R** rejette la demande : le motif est obligatoire.
+  sinon rien n'est validé. Un **jour sans convocation** demande en plus un **motif** (inscrit au
+  journal avec la confirmation). Les montants sont recalculés et arrêtés à la validation.
+- **R** rejette la demande : le motif est obligatoire ; la **lettre de rejet** (PDF, avec le
+  motif) est éditée pour l'examinateur.
 - **C** corrige la ligne sélectionnée (Tab pour aller dans les lignes) : recalcul immédiat,
   chaque changement au journal avec son motif.
 - **Ctrl+N** : *nouvelle demande* d'un examinateur (identifiant ou nom), pour ses convocations
@@ -90,8 +92,9 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 - **N** / **P** : demande suivante / précédente. **S** : enregistre le *service fait* attesté
   par le centre. **F** : choisir la liste (à valider, déclarées, validées, rejetées…).
 - **A** : ancienneté des demandes non payées. **D** : état de frais (PDF) de l'examinateur.
-  **E** : fichier de mise en paiement (Excel, une ligne par demande validée) ou les états de
-  frais de toutes les demandes validées.
+  **E** : fichier de mise en paiement (Excel, une ligne par demande validée, avec l'identifiant
+  et la référence bancaire de l'examinateur) ou les états de frais de toutes les demandes
+  validées (mises en paiement comprises).
 
 Dans la file, ⚠ n = anomalies à confirmer, ✓ = toutes confirmées. Dans les lignes, ⚠ = ligne
 en anomalie, ≠ = montant enregistré différent du calcul (il sera recalculé), ✗ = sans justificatif.
