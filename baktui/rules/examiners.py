@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from baktui.rules.french import agree, agree_with, title_words
 from baktui.rules.identifiers import parse_date_fr
@@ -66,11 +67,13 @@ def corps_label(corps: str) -> str:
     return CORPS_LABELS.get(corps.strip().upper(), corps.strip().lower() or "corps inconnu")
 
 
+@lru_cache(maxsize=256)  # a few corps × civilities; called per row of lists and files
 def corps_title(corps: str, sex_or_civility: str | None = "") -> str:
     """The corps named in full, in the person's gender (« professeure agrégée » for Mme)."""
     return title_words(sex_or_civility, corps_label(corps))
 
 
+@lru_cache(maxsize=256)
 def corps_short(corps: str, sex_or_civility: str | None = "") -> str:
     """A corps as a narrow column or a head line shows it, agreed by the recorded sex:
     "AGREGE" → « agrégée » (Mme), « agrégé » (M.), « agrégé(e) » (nothing recorded)."""
