@@ -69,7 +69,7 @@ class Examinateurs(Kind):
         Field("email", "Courriel"),
         Field("telephone", "Téléphone"),
         Field("cv", "Puiss. fiscale", "CV du véhicule (vide : pas de véhicule)", max_length=2),
-        Field("reference_bancaire", "Réf. bancaire", "IBAN (fichier de mise en paiement)"),
+        Field("reference_bancaire", "Réf. bancaire", "IBAN, pour la paie"),
     )
     columns = (
         ("Identifiant", 11),
