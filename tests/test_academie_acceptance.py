@@ -118,7 +118,8 @@ async def test_f4_lots_of_a_file_built_base_get_correcteurs_and_grades(base: Pat
         values = [str(6 + k % 13) for k in range(copies)]  # 6 to 18
         keys = [k for v in values for k in (*v, "enter")]
         total = sum(int(v) for v in values) * 100
-        keys += ["tab", *str(copies), "tab", "0", "tab", *format_centi(total), "enter", "ctrl+s"]
+        keys += ["tab", *str(copies), "tab", "0", "tab", *format_centi(total), "enter"]
+        keys += ["ctrl+s", "o"]  # closing asks for a confirmation
         await pilot.press(*keys)
         await settle(pilot)
         stored = Lot.get_by_id(lot.id)

@@ -153,6 +153,18 @@ async def test_validate_clean_claim_and_reject_one(demo_db: Path) -> None:
         entry = claim_log(other, "state")[-1]
         assert (entry.after, entry.who) == ("rejetee", LOGIN)
         assert "Hors délai" in entry.reason
+        # the rejection letter to the examiner, with the reason, recorded on the examiner
+        from pypdf import PdfReader
+
+        from baktui.data.models import Document
+
+        document = Document.get(
+            (Document.kind == "rejet_frais") & (Document.examiner == claim.examiner_id)
+        )
+        letter = demo_db.parent / "out" / document.reference
+        text = " ".join(page.extract_text() for page in PdfReader(str(letter)).pages)
+        text = " ".join(text.split())
+        assert "Hors délai" in text and f"demande de frais n° {other}" in text
 
 
 async def test_anomalous_claim_needs_each_anomaly_confirmed(demo_db: Path) -> None:
@@ -244,3 +256,61 @@ async def test_statement_pdf_and_ageing(demo_db: Path, tmp_path: Path) -> None:
         text = screen_text(pilot)
         assert "ancienneté" in text and "service fait" in text
         await pilot.press("escape")
+
+
+async def test_a_day_without_convocation_needs_a_confirmation_and_a_reason(
+    demo_db: Path,
+) -> None:
+    """One « o » no longer pays a day without convocation: the reason is asked, then audited."""
+    import datetime as dt
+
+    from helpers import burst, keys_of
+
+    from baktui.services import claim_workflow
+    from baktui.widgets.dialogs import TextDialog
+
+    app = BaktuiApp(str(demo_db))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_expenses(pilot)
+        claim_id = pick(screen, anomalous=False)
+        detail = screen.detail
+        await go_to(pilot, screen, claim_id)
+        detail = screen.detail
+        assert detail is not None
+        after = max(m.day for m in detail.missions) + dt.timedelta(days=3)
+        claim_workflow.add_line(claim_id, detail.version, day=after, kind="meal")
+        screen.reload(claim_id)
+        await settle(pilot)
+        assert screen.detail is not None
+        free = [a for a in screen.detail.unconfirmed if a.code in claim_workflow.REASON_REQUIRED]
+        assert len(free) == 1 and "aucune convocation ce jour-là" in free[0].text
+        others = len(screen.detail.unconfirmed) - 1
+
+        await pilot.press("v")
+        for _ in range(others):
+            await settle(pilot)
+            await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal) and free[0].text in app.screen.question
+        await pilot.press("o")  # confirmed: the reason is asked next
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press("escape")  # no reason: not validated, nothing logged
+        await settle(pilot)
+        assert ExpenseClaim.get_by_id(claim_id).state == "service_fait"
+        assert claim_log(claim_id, claim_facts.ANOMALY_FIELD) == []
+
+        # one burst: V, O on each anomaly, the reason, Entrée
+        reason = "convocation orale du centre par téléphone"
+        burst(app, ["v", *["o"] * (others + 1), *keys_of(reason), "enter"])
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if ExpenseClaim.get_by_id(claim_id).state == "validee":
+                break
+        await settle(pilot)
+        assert ExpenseClaim.get_by_id(claim_id).state == "validee"
+        entry = next(
+            e for e in claim_log(claim_id, claim_facts.ANOMALY_FIELD) if e.after == free[0].text
+        )
+        assert entry.reason == f"anomalie confirmée avant validation : {reason}"
+        assert entry.who == LOGIN

@@ -327,6 +327,9 @@ def test_payment_workbook_and_statement_pdf(
     from baktui.services.expense_statements import export_statements
     from baktui.services.payments import export_payment
 
+    Examiner.update(
+        identifier="EX0042", civility="Mme", bank_reference="FR7630006000011234567890189"
+    ).where(Examiner.id == world.examiner_id).execute()
     detail = claim_ready(world)
     claim_workflow.validate_claim(detail.id, detail.version)
     result = export_payment(session, tmp_path / "paiement.xlsx")
@@ -335,10 +338,12 @@ def test_payment_workbook_and_statement_pdf(
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["Nom"] == "DURAND" and row["Indemnités km"] == 101.68
+    assert row["Identifiant"] == "EX0042" and row["Corps"] == "professeure certifiée"
+    assert row["Référence bancaire"] == "FR7630006000011234567890189"
     assert row["Repas"] == 40 and row["Copies"] == 15 and row["Heures d'oral"] == 57.6
     assert row["Total à payer"] == 214.28
     assert sheet.cell(2, header.index("Total à payer") + 1).number_format == '#,##0.00 "€"'
-    assert [c.value for c in sheet[3]][:2] == ["TOTAL", "1 demande"]
+    assert [c.value for c in sheet[3]][:3] == ["TOTAL", None, "1 demande"]
 
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428
@@ -346,3 +351,72 @@ def test_payment_workbook_and_statement_pdf(
     with pytest.raises(ServiceError, match="Aucune demande validée"):
         claim_workflow.mark_paid(session.id)
         export_payment(session, tmp_path / "vide.xlsx")
+
+
+def test_validated_statements_after_payment_still_list_the_examiner(
+    world: World, session: SessionInfo, tmp_path: Path
+) -> None:
+    """After the payment file and « mis en paiement », the états de frais of validated claims
+    still hold them (they said "Aucun examinateur")."""
+    from baktui.services.expense_statements import export_validated_statements
+    from baktui.services.payments import export_payment
+
+    with pytest.raises(ServiceError, match="Aucune demande validée dans la session"):
+        export_validated_statements(session, tmp_path / "rien.pdf")
+    detail = claim_ready(world)
+    claim_workflow.validate_claim(detail.id, detail.version)
+    result = export_payment(session, tmp_path / "paiement.xlsx")
+    assert claim_workflow.mark_paid(session.id, result.claim_ids) == 1
+    pdf = export_validated_statements(session, tmp_path / "etats.pdf")
+    assert (pdf.count, pdf.total_centi) == (1, 21428)
+    assert pdf.path.read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_day_without_convocation_is_confirmed_only_with_a_reason(world: World) -> None:
+    detail = claim_ready(world)
+    free_day = dt.date(2026, 6, 17)  # between the two convocations
+    detail = claim_workflow.add_line(detail.id, detail.version, day=free_day, kind="meal")
+    unconfirmed = [a for a in detail.anomalies if a.code == "no_convocation"]
+    assert len(unconfirmed) == 1
+    texts = [a.text for a in detail.anomalies]
+    with pytest.raises(ServiceError, match="ne se confirme qu'avec un motif"):
+        claim_workflow.validate_claim(detail.id, detail.version, confirmed=texts)
+    with pytest.raises(ServiceError, match="ne se confirme qu'avec un motif"):
+        claim_workflow.validate_claim(
+            detail.id, detail.version, texts, {unconfirmed[0].text: " ok "}
+        )
+    assert ExpenseClaim.get_by_id(detail.id).state == "service_fait"
+    assert audit_entries(detail.id, claim_facts.ANOMALY_FIELD) == []
+    reason = "oral de rattrapage convoqué par téléphone"
+    done = claim_workflow.validate_claim(
+        detail.id, detail.version, texts, {unconfirmed[0].text: reason}
+    )
+    assert done.state == "validee"
+    entry = next(
+        e
+        for e in audit_entries(detail.id, claim_facts.ANOMALY_FIELD)
+        if e.after == unconfirmed[0].text
+    )
+    assert entry.reason == f"anomalie confirmée avant validation : {reason}"
+
+
+def test_rejection_letter_with_the_reason_and_the_recorded_sex(
+    world: World, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from baktui.data.models import Document
+    from baktui.services.claim_letters import issue_rejection_letter
+
+    Examiner.update(civility="M.").where(Examiner.id == world.examiner_id).execute()
+    detail = claim_ready(world)
+    with pytest.raises(ServiceError, match="pas de lettre de rejet"):
+        issue_rejection_letter(detail.id, tmp_path / "non.pdf")
+    claim_workflow.reject_claim(detail.id, detail.version, "convocation annulée par le centre")
+    issued = issue_rejection_letter(detail.id, tmp_path / "rejet.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(str(issued.path)).pages).split())
+    assert "« convocation annulée par le centre »" in text
+    assert "M. Claire DURAND" in text and "professeur certifié" in text
+    assert "Monsieur," in text and "Madame" not in text
+    assert f"demande de frais n° {detail.id}" in text and "16/06/2026 au 18/06/2026" in text
+    assert Document.get(Document.examiner == world.examiner_id).kind == "rejet_frais"

@@ -19,6 +19,7 @@ from baktui.rules.slips import SlipMode, format_centi
 from baktui.screens.grade_entry import GradeEntryScreen
 from baktui.screens.missing_grades import MissingGradesScreen
 from baktui.services.grade_slip.editor import open_slip
+from baktui.widgets.dialogs import ConfirmModal, TextDialog
 from baktui.widgets.entry_line import EntryLine
 from baktui.widgets.grade_grid import GradeGrid
 
@@ -138,7 +139,15 @@ async def test_type_thirty_grades_with_enter(demo: Path) -> None:
         await pilot.press(*format_centi(total), "enter")
         await pilot.pause()
         assert "concordants" in str(screen.query_one("#ctl-state", EntryLine).text)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+s")  # asks first: « non » leaves the slip open
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert f"Clore le bordereau {lot.number}" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert Lot.get_by_id(lot.id).state == "en_saisie"
+        await pilot.press("ctrl+s", "o")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert Lot.get_by_id(lot.id).state == "saisi"
         assert screen.editor is not None and screen.editor.mode == SlipMode.CLOSED
@@ -196,6 +205,15 @@ async def test_blind_double_entry_through_the_screen(demo: Path) -> None:
             await pilot.pause()
             assert screen.editor.mode == SlipMode.WAIT
             assert len(_grades_of_lot(lot)) == 0
+            # marked for double entry: it cannot be closed before its second pass
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmModal)
+            n = len(screen.editor)
+            message = str(screen.query_one("#entry-message", EntryLine).text)
+            copies = f"{n} copie" if n == 1 else f"{n} copies"
+            assert f"non clos : double saisie exigée : {copies} sur {n} sans 2e saisie" in message
+            assert Lot.get_by_id(lot.id).state != "saisi"
     with acting_as("bob"):
         app = BaktuiApp(str(demo))
         async with app.run_test(size=(80, 24)) as pilot:
@@ -214,6 +232,11 @@ async def test_blind_double_entry_through_the_screen(demo: Path) -> None:
             assert screen.editor.mode == SlipMode.ENTRY
             lot = Lot.get(Lot.number == lot_number)
             assert len(_grades_of_lot(lot)) == n
+            # each row keeps both operators, and the arbiter of the disagreement
+            by = [r.entered_by for r in grid.rows]
+            assert by[0] == "alice/bob arb. bob"
+            assert by[1:] == ["alice/bob"] * (n - 1)
+            assert "alice/bob arb. bob" in _screen_text(app)
 
 
 async def test_missing_grades_view_entry(demo: Path) -> None:
@@ -289,7 +312,7 @@ async def test_keys_typed_ahead_in_one_burst_land_in_order(demo: Path) -> None:
         for value in values:
             keys += [*value, "enter"]
         keys += ["tab", *str(len(values)), "tab", "1", "tab", *format_centi(total), "enter"]
-        keys.append("ctrl+s")
+        keys += ["ctrl+s", "o"]  # the confirmation dialog gets its « o » from the same burst
         for key in keys:  # posted at once, no pause: the app sees one burst
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         for _ in range(50):
@@ -348,3 +371,46 @@ async def test_keys_typed_while_a_slip_write_runs_in_its_worker_all_land(
         assert len(_grades_of_lot(lot)) == 0  # blind pass: nothing written as a grade yet
         passes = AuditLog.select().where(AuditLog.entity == "double_entry")
         assert [e.after for e in passes.order_by(AuditLog.id)] == ["12", "9"]
+
+
+async def test_reopening_a_closed_slip_asks_a_reason_and_audits_it(demo: Path) -> None:
+    """Ctrl+R: Échap or an empty reason leave the slip closed; the reason typed is audited."""
+    from helpers import burst, drained, keys_of
+
+    app = BaktuiApp(str(demo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = _open_lot(12)
+        editor = open_slip(lot.session_id, lot.number)
+        values = [str(5 + k % 10) for k in range(len(editor))]
+        for i, value in enumerate(values):
+            editor.commit(i, value)
+        total = sum(int(v) for v in values) * 100
+        editor.set_controls(str(len(values)), "0", format_centi(total))
+        editor.close()
+        screen = await _open_slip(app, pilot, lot.number)
+        assert screen.editor is not None and screen.editor.mode == SlipMode.CLOSED
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press("enter")  # no reason: refused, the dialog stays
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert Lot.get_by_id(lot.id).state == "saisi"
+        assert "réouverture annulée" in str(screen.query_one("#entry-message", EntryLine).text)
+        # one burst: Ctrl+R, the reason, Entrée
+        burst(app, ["ctrl+r", *keys_of("copie 3 mal reportée"), "enter"])
+        await drained(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert Lot.get_by_id(lot.id).state == "en_saisie"
+        entry = (
+            AuditLog.select()
+            .where((AuditLog.entity == "lot") & (AuditLog.field == "state"))
+            .order_by(AuditLog.id.desc())
+            .first()
+        )
+        assert entry.after == "en_saisie"
+        assert entry.reason == f"réouverture du bordereau {lot.number} : copie 3 mal reportée"

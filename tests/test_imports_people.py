@@ -277,3 +277,54 @@ def test_xlsx_calendar_with_date_cells(places: SessionInfo, tmp_path: Path) -> N
     report = import_calendar(places.id, tmp_path / "cal.xlsx")
     assert report.ok and report.created == 1, report.render()
     assert CalendarEntry.get().day == dt.date(2026, 6, 15)
+
+
+def test_examiners_bank_reference_column(places: SessionInfo, tmp_path: Path) -> None:
+    """An « iban » (or reference_bancaire) column records the bank reference the payment file
+    carries; spaces removed, upper case."""
+    text = (SAMPLES / "examinateurs.csv").read_text(encoding="utf-8").splitlines()
+    head, first = text[0], text[1]
+    path = tmp_path / "examinateurs.csv"
+    path.write_text(f"{head};iban\n{first};fr76 3000 6000 0112 3456 7890 189\n", encoding="utf-8")
+    report = import_examiners(places.id, path)
+    assert report.ok, report.render()
+    examiner = Examiner.get(Examiner.identifier == "EX0001")
+    assert examiner.bank_reference == "FR7630006000011234567890189"
+
+
+def test_cli_imports_availabilities(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from baktui.data.models import AuditLog, Availability
+
+    db = tmp_path / "bac.sqlite"
+    assert main(["--db", str(db), "init", "--session", "2026"]) == 0
+    dbmod.open_database(str(db))
+    _places(require_session(2026).id)
+    dbmod.close_database()
+    assert main(["--db", str(db), "import", "examinateurs", str(SAMPLES / "examinateurs.csv")]) == 0
+    sample = str(SAMPLES / "disponibilites.csv")
+    assert main(["--db", str(db), "import", "disponibilites", sample]) == 0
+    assert "8 créé" in capsys.readouterr().out
+    bad = _write(
+        tmp_path / "d.csv",
+        "identifiant;date;disponible\nEX0001;16/06/2026;oui\nEX9999;16/06/2026;oui\n"
+        "EX0002;16/06/2026;peut-être\n",
+    )
+    assert main(["--db", str(db), "import", "disponibilites", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "ligne 3, colonne identifiant, valeur « EX9999 »" in out
+    assert "ligne 4, colonne disponible, valeur « peut-être »" in out
+    dbmod.open_database(str(db))
+    bernard = Examiner.get(Examiner.identifier == "EX0001")
+    days = {
+        a.day: a.available for a in Availability.select().where(Availability.examiner == bernard)
+    }
+    assert days == {dt.date(2026, 6, 15): True, dt.date(2026, 6, 16): False}  # nothing half-done
+    assert AuditLog.select().where(AuditLog.entity == "availability").count() >= 8
+    dbmod.close_database()
+    # the file again, one answer changed: that day is updated (audited), never doubled
+    again = _write(tmp_path / "e.csv", "identifiant;date;disponible\nEX0001;16/06/2026;oui\n")
+    assert main(["--db", str(db), "import", "disponibilites", str(again)]) == 0
+    dbmod.open_database(str(db))
+    rows = list(Availability.select().where(Availability.examiner == bernard.id))
+    assert len(rows) == 2 and all(r.available for r in rows)
+    dbmod.close_database()

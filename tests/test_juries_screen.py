@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
-from baktui.data.models import Absence, Assignment, Document, Examiner, Jury, Lot
+from baktui.data.models import Absence, Assignment, AuditLog, Document, Examiner, Jury, Lot
 from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.rules.identifiers import fold
 from baktui.screens import registry
@@ -22,6 +22,7 @@ from baktui.screens.replacements import ReplacementScreen
 from baktui.services import eligibility, replacements
 from baktui.services.missions import mission_of_assignment
 from baktui.widgets.absence_form import AbsenceForm
+from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.examiner_list import ExaminerList
 from baktui.widgets.examiner_picker import ExaminerPicker
 from baktui.widgets.jury_list import JuryList
@@ -118,6 +119,7 @@ async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> No
         await settle(pilot)
         detail = static_text(pilot, "#replace-detail")
         assert detail.startswith("Refusé : ") and "propres élèves" in detail
+        assert "Affectation refusée" not in detail  # one prefix, one sentence
         assert Lot.get_by_id(demo.lot).correcteur_id == demo.examiner
         assert Assignment.get_by_id(demo.correction).state == "convoquee"
 
@@ -126,7 +128,21 @@ async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> No
         await settle(pilot)
         first = screen._current_option()
         assert first is not None and first.examiner_id == ranking.options[0].examiner_id
-        await pilot.press("enter")
+        await pilot.press("enter")  # asks first: who replaces whom, which épreuve, which day
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal)
+        need = ranking.need
+        assert f"{first.name} (" in dialog.question
+        assert f"en remplacement de {need.examiner}" in dialog.question
+        assert f"épreuve {need.epreuve_code}" in dialog.question
+        assert f"le {need.day:%d/%m/%Y}" in dialog.question
+        await pilot.press("n")  # « non »: nothing written
+        await settle(pilot)
+        assert Assignment.get_by_id(demo.correction).state == "convoquee"
+        assert "annulé" in static_text(pilot, "#replace-detail")
+        burst(app, ["enter", "o"])  # Entrée and « o » in one burst
+        await drained(pilot)
         await settle(pilot)
         lot = Lot.get_by_id(demo.lot)
         assert lot.correcteur_id == first.examiner_id
@@ -137,6 +153,12 @@ async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> No
         spec = mission_of_assignment(new.id)
         assert Examiner.get_by_id(first.examiner_id).etablissement_id not in spec.concerned
         assert Absence.get_by_id(absence.id).resolved
+        event = AuditLog.get(
+            (AuditLog.entity == "assignment") & (AuditLog.field == "remplacement")
+            & (AuditLog.entity_id == str(new.id))
+        )  # fmt: skip
+        assert f"remplace {event.before}, épreuve {need.epreuve_code}, le " in event.reason
+        assert event.reason.endswith(f"{need.day:%d/%m/%Y} (confirmé à l'écran)")
         document = Document.get(Document.examiner == first.examiner_id)
         pdf = Path(str(demo.path.parent / "documents" / document.reference))
         assert pdf.read_bytes().startswith(b"%PDF")

@@ -328,7 +328,7 @@ async def test_absence_and_replacement_off_the_ui_thread(
         # the replacement is held: Échap, the examiners tab, a name typed, nothing lost
         gate = _gate(monkeypatch, replacements, "assign_replacement")
         first = replacing.ranking.options[0]
-        await pilot.press("enter")
+        await pilot.press("enter", "o")  # the replacement is confirmed first
         await _type_while_held(pilot, gate, screen)
         new = Assignment.get(Assignment.replaces == mission.id)
         assert new.examiner_id == first.examiner_id
@@ -356,7 +356,7 @@ async def test_replacement_left_with_escape_refreshes_the_board(
         await settle(pilot)
         replacing = app.screen
         assert isinstance(replacing, ReplacementScreen) and replacing.ranking is not None
-        await pilot.press("enter")  # the first replacement, held
+        await pilot.press("enter", "o")  # the first replacement, confirmed, held
         assert await asyncio.to_thread(gate.entered.wait, 5)
         await pilot.press("escape")
         for _ in range(100):  # the board is read again on the way back, the write still held

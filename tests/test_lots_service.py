@@ -127,6 +127,7 @@ def test_lots_balanced_never_own_etablissement_and_idempotent(world: World) -> N
     report = constitute_lots(world.session.id)
     assert report.copies == 180 and len(report.created) == 4  # 180 / 50 -> 4 lots of 45
     assert report.without_correcteur == []
+    assert report.render() == "4 lots constitués : n° 1, 2, 3, 4 ; 180 copies."
     infos = list_lots(world.session.id)
     assert [i.copies for i in infos] == [45, 45, 45, 45]
     for lot in Lot.select():
@@ -254,7 +255,7 @@ def test_controls_and_closing(lotted: World) -> None:
     assert editor.mode == SlipMode.CLOSED
     with pytest.raises(ServiceError, match="clos"):
         editor.commit(0, "5")
-    editor.reopen()
+    editor.reopen("erreur de report sur la copie 1")
     editor.commit(0, "5")
     assert not editor.controls().agrees  # the sum changed: it must be closed again
 

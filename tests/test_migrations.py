@@ -92,11 +92,12 @@ def test_version_1_base_is_brought_forward(db_path: Path) -> None:
         db.execute_sql("DELETE FROM audit_log")
     assert AuditLog.select().count() == 3
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    assert "bank_reference" in _columns(db, "examiner")
     versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
-    assert versions == list(range(1, migrations.LATEST_VERSION + 1))
+    assert versions == [1, *sorted(migrations.MIGRATIONS)]  # each step recorded once
     # running it again changes nothing
     assert migrations.migrate(db) == migrations.LATEST_VERSION
-    assert SchemaVersion.select().count() == migrations.LATEST_VERSION
+    assert SchemaVersion.select().count() == len(versions)
 
 
 def test_opening_an_old_base_migrates_it(db_path: Path) -> None:

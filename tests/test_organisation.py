@@ -190,9 +190,14 @@ def test_examiners(academie: int) -> None:
         == ("AGREGE", "PHI,SP1", 5, True)  # fmt: skip
     form = org.open_record("examinateurs", academie, saved.id)
     assert form.values["corps"] == "agrégé" and form.values["cv"] == "5"
-    org.save_record("examinateurs", academie, saved.id, form.version, dict(form.values, cv=""))
+    assert form.values["reference_bancaire"] == ""
+    org.save_record("examinateurs", academie, saved.id, form.version,
+                    dict(form.values, cv="", reference_bancaire="fr76 3000 6000 0112"))  # fmt: skip
     examiner = Examiner.get_by_id(saved.id)
     assert (examiner.fiscal_hp, examiner.vehicle_authorised) == (None, False)
+    assert examiner.bank_reference == "FR76300060000112"
+    form = org.open_record("examinateurs", academie, saved.id)
+    assert form.values["reference_bancaire"] == "FR76300060000112"
     org.toggle_record("examinateurs", academie, saved.id, examiner.version)
     assert not Examiner.get_by_id(saved.id).active
 

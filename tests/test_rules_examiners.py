@@ -171,3 +171,18 @@ def test_corps_refusals_name_the_person_or_not() -> None:
     )
     assert rules.examines_error("PROFESSIONNEL", "jury", "M. X") is None
     assert rules.examines_error("CERTIFIE", "correction") is None
+
+
+def test_corps_and_disciplines_are_shown_as_labels_agreed_by_sex() -> None:
+    from baktui.rules.examiners import corps_short, corps_title, discipline_names
+
+    assert corps_short("AGREGE", "Mme") == "agrégée"
+    assert corps_short("AGREGE", "M.") == "agrégé"
+    assert corps_short("CERTIFIE", "") == "certifié(e)"
+    assert corps_short("PU", "Mme") == "PU"
+    assert corps_title("CERTIFIE", "Mme") == "professeure certifiée"
+    assert corps_title("AGREGE", "M.") == "professeur agrégé"
+    labels = {"PHI": "Philosophie", "SP1": "Enseignement de spécialité 1"}
+    assert discipline_names("PHI, SP1:STI2D, XYZ", labels) == (
+        "PHI Philosophie, SP1 (STI2D) Enseignement de spécialité 1, XYZ"
+    )

@@ -114,3 +114,11 @@ def test_control_check_says_why_a_slip_cannot_close() -> None:
     ]
     ok = ControlCheck(3, 3, 3, 1, 2400, 3, 1, 2400)
     assert ok.agrees and ok.problems() == []
+
+
+def test_lot_numbers_are_listed_and_long_runs_shortened() -> None:
+    from baktui.rules.lots import format_lot_numbers
+
+    assert format_lot_numbers([74, 71, 72, 73]) == "n° 71, 72, 73, 74"
+    assert format_lot_numbers([1, 2, 3, 4, 5, 6, 9, 11]) == "n° 1 à 6, 9, 11"
+    assert format_lot_numbers([]) == ""

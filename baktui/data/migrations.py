@@ -321,6 +321,13 @@ def _v9_session_closing(db: pw.Database) -> None:
             db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
 
 
+def _v12_bank_reference(db: pw.Database) -> None:
+    """v12: an examiner's bank reference (IBAN or the paying office's own reference), carried
+    by the payment file (issue 20)."""
+    if db.table_exists("examiner"):  # created with its columns by create_tables
+        add_columns(db, {"examiner": (("bank_reference", "VARCHAR(255) NOT NULL DEFAULT ''"),)})
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -331,6 +338,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     7: _v7_deliberation,
     8: _v8_logistics,
     9: _v9_session_closing,
+    12: _v12_bank_reference,  # 10 and 11: other branches of issue 20's time (merged first)
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 
@@ -372,6 +380,8 @@ def migrate(
     if version < LATEST_VERSION and progress is not None:
         progress(f"Mise à jour de la base : schéma {version} → {LATEST_VERSION}…")
     for target in range(version + 1, LATEST_VERSION + 1):
+        if target not in MIGRATIONS:  # a number another branch holds (renumbered at merge)
+            continue
         with db.atomic():
             MIGRATIONS[target](db)
             SchemaVersion.create(version=target, applied_at=_now())

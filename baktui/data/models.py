@@ -173,6 +173,7 @@ class Examiner(VersionedModel):
     """A teacher or professional who marks, examines, or sits on a jury."""
 
     identifier = pw.CharField(null=True, unique=True)  # the office's own key (NUMEN, matricule…)
+    bank_reference = pw.CharField(default="")  # IBAN or the paying office's reference (v12)
     civility = pw.CharField(default="")
     last_name = pw.CharField()
     first_name = pw.CharField()

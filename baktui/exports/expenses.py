@@ -20,8 +20,15 @@ from baktui.exports.excel import save_workbook, write_workbook
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, euros, new_document, save
 from baktui.rules import expenses as rules
-from baktui.rules.claim_views import ClaimDetail, ExaminerStatement, PaymentRow, parse_day
-from baktui.rules.french import agree, plural
+from baktui.rules.claim_views import (
+    ClaimDetail,
+    ExaminerStatement,
+    PaymentRow,
+    RejectionLetter,
+    parse_day,
+)
+from baktui.rules.examiners import formal_name
+from baktui.rules.french import agree, plural, sex_of
 from baktui.rules.lifecycles import CLAIM, ClaimState
 from baktui.rules.missions import KIND_SHORT
 
@@ -44,15 +51,16 @@ PAYMENT_KIND_COLUMNS = (
 )
 FEE_KIND_COLUMNS = (("copies", "Copies"), ("oral_hours", "Heures d'oral"))
 PAYMENT_HEADERS = (
-    ["N° demande", "Nom", "Prénom", "Corps", "Résidence administrative", "Du", "Au"]
+    ["N° demande", "Identifiant", "Nom", "Prénom", "Corps", "Résidence administrative"]
+    + ["Référence bancaire", "Du", "Au"]
     + ["Validée le", "Validée par"]
     + [label for _, label in PAYMENT_KIND_COLUMNS]
     + ["Total déplacements"]
     + [label for _, label in FEE_KIND_COLUMNS]
     + ["Total indemnités d'examen", "Total à payer"]
 )
-FIRST_AMOUNT_COLUMN = 10  # 1-based: "Indemnités km"
-DATE_COLUMNS = (6, 7, 8)
+FIRST_AMOUNT_COLUMN = 12  # 1-based: "Indemnités km"
+DATE_COLUMNS = (8, 9, 10)
 
 
 def _euros(centi: int) -> Decimal:
@@ -79,10 +87,12 @@ def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
         table.append(
             [
                 row.claim_id,
+                row.identifier,
                 row.last_name.upper(),
                 row.first_name,
                 row.corps,
                 row.admin_commune,
+                row.bank_reference,
                 row.first_day,
                 row.last_day,
                 _day(row.validated_at),
@@ -90,7 +100,9 @@ def payment_table(rows: Sequence[PaymentRow]) -> list[list[object]]:
                 *(_euros(a) for a in amounts),
             ]
         )
-    table.append(["TOTAL", f"{plural(len(rows), 'demande')}", "", "", "", None, None, None, ""])
+    table.append(
+        ["TOTAL", "", f"{plural(len(rows), 'demande')}", "", "", "", "", None, None, None, ""]
+    )
     table[-1].extend(_euros(a) for a in totals)
     return table
 
@@ -131,8 +143,9 @@ def _apply_formats(path: Path, count: int) -> None:
                 cell.number_format = DATE_FORMAT
     for cell in sheet[count + 2]:
         cell.font = Font(bold=True)
-    for column in ("F", "G", "H"):
+    for column in ("H", "I", "J"):
         sheet.column_dimensions[column].width = 12
+    sheet.column_dimensions["G"].width = 30  # an IBAN: 27 characters in France
     summary = workbook["Récapitulatif"]
     for row in summary.iter_rows(min_row=2, max_row=summary.max_row):
         label, value = row[0].value, row[1]
@@ -366,3 +379,79 @@ def _claim_block(pdf: BaktuiPDF, claim: ClaimDetail) -> int:
             text_block(pdf, f"– {anomaly.text}", size=8, style="I", height=4)
     pdf.set_font(FONT, "", 10)
     return 0 if claim.state == ClaimState.REJETEE else total
+
+
+# --- Rejection letter (PDF) ---------------------------------------------------------------------
+
+REJECTION_TEXT = (
+    "Votre demande de remboursement n° {claim} ({what}) a été examinée par le bureau des examens. "
+    "Elle est rejetée pour le motif suivant :"
+)
+REJECTION_AFTER = (
+    "Si vous pensez que ce rejet est une erreur, vous pouvez déposer une nouvelle demande, avec "
+    "les pièces qui justifient votre déplacement (convocation, attestation de service fait du "
+    "centre, justificatifs), dans un délai de deux mois à compter de la présente lettre."
+)
+
+
+def write_rejection_letters(
+    path: str | Path,
+    letters: Sequence[RejectionLetter],
+    *,
+    session_year: int,
+    academie: str | Letterhead,
+) -> Path:
+    """One letter per rejected claim, each on its own page(s)."""
+    pdf = new_document("Rejet d'une demande de frais", session_year=session_year, academie=academie)
+    for letter in letters:
+        _rejection_page(pdf, letter)
+    return save(pdf, path)
+
+
+def _jj(day: dt.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _rejection_page(pdf: BaktuiPDF, letter: RejectionLetter) -> None:
+    pdf.begin_letter()
+    name = formal_name(letter.civility, letter.last_name, letter.first_name)
+    pdf.set_font(FONT, "", 10)
+    recipient = "\n".join(p for p in (name, letter.corps, letter.etablissement) if p)
+    pdf.set_x(pdf.w / 2)
+    pdf.multi_cell(0, 5, recipient, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.cell(0, 5, f"Le {_jj(letter.rejected_on)}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(
+        0, 5, f"Objet : rejet de votre demande de frais n° {letter.claim_id}",
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.ln(2)
+    pdf.set_font(FONT, "", 10)
+    salutation = {"F": "Madame,", "M": "Monsieur,"}.get(
+        sex_of(letter.civility), "Madame, Monsieur,"
+    )
+    pdf.paragraph(salutation, size=10)
+    if letter.first_day and letter.last_day and letter.first_day != letter.last_day:
+        days = f"du {_jj(letter.first_day)} au {_jj(letter.last_day)}"
+    elif letter.first_day:
+        days = f"le {_jj(letter.first_day)}"
+    else:
+        days = "sans ligne"
+    what = f"{days}, {euros(letter.total_centi)}"
+    if letter.declared_on:
+        what += f", déposée le {_jj(letter.declared_on)}"
+    pdf.paragraph(REJECTION_TEXT.format(claim=letter.claim_id, what=what), size=10)
+    pdf.set_font(FONT, "B", 10)
+    pdf.set_x(pdf.l_margin + 8)
+    pdf.multi_cell(0, 5.5, f"« {letter.reason} »", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.paragraph(REJECTION_AFTER, size=10)
+    pdf.paragraph(
+        f"Je vous prie d’agréer, {salutation[:-1]}, l’expression de mes salutations distinguées.",
+        size=10,
+    )
+    pdf.ln(4)
+    pdf.set_font(FONT, "", 9.5)
+    pdf.multi_cell(0, 5, pdf.letterhead.delegation(), align="R", new_x="LMARGIN", new_y="NEXT")

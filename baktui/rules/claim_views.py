@@ -132,6 +132,7 @@ class ClaimDetail:
     validated_at: str
     validated_by: str
     paid_at: str
+    examiner_civility: str = ""
 
     @property
     def id(self) -> int:
@@ -186,6 +187,8 @@ class PaymentRow:
     validated_at: str
     validated_by: str
     by_kind: Mapping[str, int]
+    identifier: str = ""  # the examiner's identifier (NUMEN, matricule) when recorded
+    bank_reference: str = ""  # IBAN or the paying office's reference when recorded
 
     @property
     def travel_centi(self) -> int:
@@ -215,3 +218,23 @@ class ExaminerStatement:
     fiscal_hp: int | None
     vehicle_authorised: bool
     claims: tuple[ClaimDetail, ...]
+
+
+@dataclass(frozen=True)
+class RejectionLetter:
+    """The letter telling an examiner that a claim was rejected, and why."""
+
+    examiner_id: int
+    civility: str
+    last_name: str
+    first_name: str
+    corps: str  # the corps named in full, agreed by sex
+    etablissement: str
+    claim_id: int
+    declared_on: dt.date | None
+    first_day: dt.date | None
+    last_day: dt.date | None
+    total_centi: int
+    reason: str
+    rejected_on: dt.date
+    rejected_by: str

@@ -21,8 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
-from baktui.rules.french import agree_with
+from baktui.rules.french import agree, agree_with, title_words
 from baktui.rules.identifiers import parse_date_fr
 from baktui.rules.missions import overlaps
 
@@ -64,6 +65,22 @@ KM_SAME = "même commune"
 def corps_label(corps: str) -> str:
     """The French name of a corps code ("MCF" -> "maître de conférences")."""
     return CORPS_LABELS.get(corps.strip().upper(), corps.strip().lower() or "corps inconnu")
+
+
+@lru_cache(maxsize=256)  # a few corps × civilities; called per row of lists and files
+def corps_title(corps: str, sex_or_civility: str | None = "") -> str:
+    """The corps named in full, in the person's gender (« professeure agrégée » for Mme)."""
+    return title_words(sex_or_civility, corps_label(corps))
+
+
+@lru_cache(maxsize=256)
+def corps_short(corps: str, sex_or_civility: str | None = "") -> str:
+    """A corps as a narrow column or a head line shows it, agreed by the recorded sex:
+    "AGREGE" → « agrégée » (Mme), « agrégé » (M.), « agrégé(e) » (nothing recorded)."""
+    short = short_corps(corps)
+    if short in ("agrégé", "certifié", "retraité"):
+        return agree(sex_or_civility, short)
+    return short
 
 
 def short_corps(corps: str) -> str:
@@ -149,6 +166,17 @@ def discipline_label(disciplines: str) -> str:
     return ", ".join(
         f"{code} ({series})" if series else code for code, series in parse_disciplines(disciplines)
     )
+
+
+def discipline_names(disciplines: str, labels: Mapping[str, str]) -> str:
+    """Disciplines with the names of the session's épreuves: "PHI philosophie, SP1 (STI2D)
+    ingénierie…"; a code the regulation does not name stays as it is."""
+    parts = []
+    for code, series in parse_disciplines(disciplines):
+        name = labels.get(code, "")
+        text = f"{code} ({series})" if series else code
+        parts.append(f"{text} {name.lower() if name.isupper() else name}".strip())
+    return ", ".join(parts)
 
 
 def discipline_error(

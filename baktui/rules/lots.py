@@ -73,3 +73,21 @@ def parse_lot_numbers(text: str) -> list[int]:
     if not numbers:
         raise ValueError("Aucun numéro de lot.")
     return numbers
+
+
+def format_lot_numbers(numbers: list[int]) -> str:
+    """« n° 71, 72, 73, 74 »; runs of more than three consecutive numbers written « 71 à 180 »
+    (a national run makes thousands of lots)."""
+    values = sorted(set(numbers))
+    parts: list[str] = []
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[j] + 1:
+            j += 1
+        if j - i >= 4:
+            parts.append(f"{values[i]} à {values[j]}")
+        else:
+            parts.extend(str(v) for v in values[i : j + 1])
+        i = j + 1
+    return ("n° " + ", ".join(parts)) if parts else ""

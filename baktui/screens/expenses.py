@@ -36,7 +36,7 @@ from baktui.services import claim_workflow, claims, expense_statements
 from baktui.services.sessions import SessionInfo
 from baktui.widgets.claim_text import head_text, line_cells, notes_text, queue_cells
 from baktui.widgets.data_table import DataTable
-from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
+from baktui.widgets.dialogs import ChoiceModal, ConfirmModal, TextDialog
 from baktui.widgets.expense_dialogs import AgeingModal, Correction, LineCorrectionModal, RejectModal
 from baktui.widgets.feedback import error_text, worker_connection
 
@@ -79,8 +79,10 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 
 - **V** valide une demande au *service fait*. S'il y a des anomalies, baktui les présente
   une par une : chacune doit être **confirmée** (O) — la confirmation est inscrite au journal —,
-  sinon rien n'est validé. Les montants sont recalculés et arrêtés à la validation.
-- **R** rejette la demande : le motif est obligatoire.
+  sinon rien n'est validé. Un **jour sans convocation** demande en plus un **motif** (inscrit au
+  journal avec la confirmation). Les montants sont recalculés et arrêtés à la validation.
+- **R** rejette la demande : le motif est obligatoire ; la **lettre de rejet** (PDF, avec le
+  motif) est éditée pour l'examinateur.
 - **C** corrige la ligne sélectionnée (Tab pour aller dans les lignes) : recalcul immédiat,
   chaque changement au journal avec son motif.
 - **Ctrl+N** : *nouvelle demande* d'un examinateur (identifiant ou nom), pour ses convocations
@@ -90,8 +92,9 @@ nuitée plafonnée selon la commune ; 5 € la copie ; 9,60 € l'heure d'oral) 
 - **N** / **P** : demande suivante / précédente. **S** : enregistre le *service fait* attesté
   par le centre. **F** : choisir la liste (à valider, déclarées, validées, rejetées…).
 - **A** : ancienneté des demandes non payées. **D** : état de frais (PDF) de l'examinateur.
-  **E** : fichier de mise en paiement (Excel, une ligne par demande validée) ou les états de
-  frais de toutes les demandes validées.
+  **E** : fichier de mise en paiement (Excel, une ligne par demande validée, avec l'identifiant
+  et la référence bancaire de l'examinateur) ou les états de frais de toutes les demandes
+  validées (mises en paiement comprises).
 
 Dans la file, ⚠ n = anomalies à confirmer, ✓ = toutes confirmées. Dans les lignes, ⚠ = ligne
 en anomalie, ≠ = montant enregistré différent du calcul (il sera recalculé), ✗ = sans justificatif.
@@ -355,7 +358,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def _write(
         self,
         what: Callable[[], claim_views.ClaimDetail | None],
-        done: str,
+        done: str | Callable[[], str],
         keep_same: bool,
     ) -> None:
         """Run a service write; then say so and re-read the queue and the claim."""
@@ -374,9 +377,9 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         except Exception as exc:  # shown, the app keeps running
             self.app.call_from_thread(self.fail, error_text(exc), "Erreur")
             return
-        message = done
-        if result is not None and "{total}" in done:
-            message = done.format(total=euros_text(result.row.total_centi))
+        message = done if isinstance(done, str) else done()
+        if result is not None and "{total}" in message:
+            message = message.format(total=euros_text(result.row.total_centi))
         self.app.call_from_thread(self.say, message)
         if keep_same:
             self.app.call_from_thread(self.reload, claim_id)
@@ -398,6 +401,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         """Confirm each anomaly (or the clean claim), then validate in a thread."""
         pending = detail.unconfirmed
         confirmed: list[str] = []
+        reasons: dict[str, str] = {}
         for number, anomaly in enumerate(pending, start=1):
             ok = await self.app.push_screen_wait(
                 ConfirmModal(
@@ -411,6 +415,19 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if not ok:
                 self.warn(f"Demande n° {detail.id} non validée : anomalie non confirmée.")
                 return
+            if anomaly.code in claim_workflow.REASON_REQUIRED:
+                reason = await self.app.push_screen_wait(
+                    TextDialog(
+                        f"Motif — {anomaly.label}",
+                        f"{anomaly.text}\n\nPourquoi ce jour est-il payé ? Motif obligatoire "
+                        "(ex. convocation orale donnée par le centre), inscrit au journal. "
+                        "Échap annule.",
+                    )
+                )
+                if not reason or len(reason) < claim_workflow.MIN_REASON_LENGTH:
+                    self.warn(f"Demande n° {detail.id} non validée : motif non donné.")
+                    return
+                reasons[anomaly.text] = reason
             confirmed.append(anomaly.text)
         if not pending:
             total = detail.row.total_centi if detail.frozen else detail.computed_total_centi
@@ -426,7 +443,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             if not ok:
                 return
         self._write(
-            lambda: claim_workflow.validate_claim(detail.id, detail.version, confirmed),
+            lambda: claim_workflow.validate_claim(detail.id, detail.version, confirmed, reasons),
             f"Demande n° {detail.id} validée ({{total}}).",
             keep_same=False,
         )
@@ -436,13 +453,24 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
         if detail is None or detail.state not in CLAIM_OPEN:
             return
 
+        said: list[str] = []
+
+        def reject(reason: str) -> claim_views.ClaimDetail:
+            """Reject (audited with the reason), then write the letter to the examiner."""
+            from baktui.services.claim_letters import issue_rejection_letter
+
+            done = claim_workflow.reject_claim(detail.id, detail.version, reason)
+            try:
+                issued = issue_rejection_letter(detail.id)
+            except (ServiceError, OSError) as exc:
+                said.append(f"Demande n° {detail.id} rejetée ; lettre non écrite : {exc}")
+            else:
+                said.append(f"Demande n° {detail.id} rejetée ; lettre de rejet : {issued.path}")
+            return done
+
         def reason_given(reason: str | None) -> None:
             if reason:
-                self._write(
-                    lambda: claim_workflow.reject_claim(detail.id, detail.version, reason),
-                    f"Demande n° {detail.id} rejetée.",
-                    keep_same=False,
-                )
+                self._write(lambda: reject(reason), lambda: said[-1], keep_same=False)
 
         self.app.push_screen(RejectModal(detail.row), reason_given)
 
@@ -528,6 +556,18 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
             self.say, f"État de frais ({plural(result.count, 'examinateur')}) : {result.path}"
         )
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="expenses-export")
+    def _validated_statements(self, session: SessionInfo) -> None:
+        try:
+            with worker_connection():
+                result = expense_statements.export_validated_statements(session)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.fail, str(exc))
+            return
+        self.app.call_from_thread(
+            self.say, f"États de frais ({plural(result.count, 'examinateur')}) : {result.path}"
+        )
+
     def action_export(self) -> None:
         session = self.session
         if session is None:
@@ -539,7 +579,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
                 self._payment(session)
             elif key == "etats":
                 self.say("Édition des états de frais des demandes validées…")
-                self._statements(session, None, (ClaimState.VALIDEE,))
+                self._validated_statements(session)
 
         self.app.push_screen(ChoiceModal("Exports", list(EXPORT_CHOICES)), chosen)
 

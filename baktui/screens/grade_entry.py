@@ -96,7 +96,9 @@ Une valeur refusée reste dans la case avec la raison : rien n'est enregistré.
 
 **Totaux de contrôle** (Ctrl+K ou Tab) : recopiez les trois chiffres du correcteur (copies, absents
 compris ; absents ; somme des notes). La ligne du bas dit s'ils concordent avec la saisie ; le
-bordereau ne se **clôt** (Ctrl+S) que complet et concordant.
+bordereau ne se **clôt** (Ctrl+S, puis **O** pour confirmer) que complet et concordant, et en double
+saisie que les deux passes faites et les désaccords arbitrés. **Ctrl+R** rouvre un bordereau clos :
+le motif est demandé et journalisé.
 
 **Double saisie à l'aveugle** (Ctrl+D, avant toute note) : un premier opérateur saisit le
 bordereau, un second le ressaisit sans voir la première saisie ; seules les différences
@@ -349,24 +351,49 @@ chaque lot va au centre de correction de la plupart de ses copies).
         return super().check_action(action, parameters)
 
     def action_close_slip(self) -> None:
+        """Close the slip after a confirmation; refused at once, saying what is missing
+        (control totals, the second pass of a double entry, disagreements to arbitrate)."""
         editor = self.editor
-        if editor is not None:
-            self._write_slip(editor, _close)
+        if editor is None:
+            return
+        if refusal := editor.close_refusal():
+            self._message(refusal, error=True)
+            return
+        check = editor.controls()
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._write_slip(editor, _close)
+            else:
+                self._message(f"Bordereau {editor.lot_number} : clôture annulée.")
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Clore le bordereau {editor.lot_number} ({plural(check.rows, 'copie')}, "
+                f"{plural(check.absents, 'absent')}, somme {check.sum_text}) ?\n"
+                "Ses notes ne pourront plus être changées sans une réouverture motivée.",
+                title="Clore le bordereau",
+            ),
+            answered,
+        )
 
     def action_reopen(self) -> None:
+        """Reopen a closed slip: the reason is asked (required) and audited."""
         editor = self.editor
         if editor is None:
             return
 
-        def answered(ok: bool | None) -> None:
-            if ok:
-                self._write_slip(editor, _reopen)
+        def answered(reason: str | None) -> None:
+            if reason:
+                self._write_slip(editor, partial(_reopen, reason))
+            else:
+                self._message(f"Bordereau {editor.lot_number} : réouverture annulée.")
 
         self.app.push_screen(
-            ConfirmModal(
-                f"Rouvrir le bordereau {editor.lot_number} pour corriger une note ?\n"
-                "Il faudra le clore à nouveau, totaux concordants.",
-                title="Rouvrir",
+            TextDialog(
+                f"Rouvrir le bordereau {editor.lot_number}",
+                "Motif de la réouverture (obligatoire, journalisé) ; il faudra clore à nouveau "
+                "le bordereau, totaux concordants. Échap annule.",
             ),
             answered,
         )
@@ -501,12 +528,12 @@ chaque lot va au centre de correction de la plupart de ses copies).
             self.app.call_from_thread(self._message, str(exc), error=True)
             return
         text = numbering.render() + "\n\n" + constitution.render()
-        self.app.call_from_thread(self._constituted, text)
+        self.app.call_from_thread(self._constituted, text, constitution.render())
 
-    def _constituted(self, text: str) -> None:
+    def _constituted(self, text: str, lots: str) -> None:
         from baktui.widgets.dialogs import ReportModal
 
-        self._message("Anonymat et lots : voir le compte rendu.")
+        self._message(lots)
         self.app.push_screen(ReportModal("Anonymat et lots", text))
 
     def action_missing(self) -> None:
@@ -538,12 +565,15 @@ chaque lot va au centre de correction de la plupart de ses copies).
 
 def _close(editor: SlipEditor) -> tuple[SlipEditor, str]:
     info = editor.close()
-    return editor, f"Bordereau {info.number} clos : totaux concordants, {info.copies} copies."
+    return (
+        editor,
+        f"Bordereau {info.number} clos : totaux concordants, {plural(info.copies, 'copie')}.",
+    )
 
 
-def _reopen(editor: SlipEditor) -> tuple[SlipEditor, str]:
-    editor.reopen()
-    return editor, ""
+def _reopen(reason: str, editor: SlipEditor) -> tuple[SlipEditor, str]:
+    editor.reopen(reason)
+    return editor, f"Bordereau {editor.lot_number} rouvert : {reason}."
 
 
 def _assign(session_id: int, examiner_id: int, editor: SlipEditor) -> tuple[SlipEditor, str]:

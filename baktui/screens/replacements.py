@@ -11,6 +11,7 @@ is told, so that the F5 board reads itself again).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual import on, work
@@ -22,7 +23,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from baktui.errors import ConflictError, ServiceError
-from baktui.rules.examiners import short_corps
+from baktui.rules.examiners import corps_short
 from baktui.rules.french import agree, plural
 from baktui.rules.missions import LOADED_KINDS, short_place
 from baktui.screens.base import BaktuiScreen
@@ -31,6 +32,7 @@ from baktui.services.eligibility import AssignmentRefused
 from baktui.services.needs import Need
 from baktui.services.replacements import Option, Ranking, ReplacementResult
 from baktui.widgets.data_table import DataTable
+from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.feedback import error_text, worker_connection
 
 
@@ -58,13 +60,44 @@ def load_cell(option: Option, kind: str) -> str:
     return "—"
 
 
+REFUSED_PREFIXES = ("Affectation refusée : ", "Affectation refusée. ", "Refusé : ")
+
+
+def refusal_text(reasons: Sequence[str]) -> str:
+    """« Refusé : » once, then the reasons, whatever prefix each sentence brought
+    (never « Refusé : Affectation refusée : … »)."""
+    parts = []
+    for reason in reasons:
+        for prefix in REFUSED_PREFIXES:
+            if reason.startswith(prefix):
+                reason = reason[len(prefix) :]
+                reason = reason[:1].upper() + reason[1:]
+                break
+        parts.append(reason)
+    return "Refusé : " + " ".join(parts)
+
+
+def confirmation_text(need: Need, option: Option) -> str:
+    """The question asked before a replacement: who replaces whom, which épreuve, which day."""
+    day = f"le {need.day:%d/%m/%Y}" if need.day else "jour non fixé"
+    if need.hours:
+        day += f", {need.hours}"
+    whom = f"en remplacement de {need.examiner}" if need.examiner else "sur cette mission"
+    epreuve = f"épreuve {need.epreuve_code}" if need.epreuve_code else "sans épreuve"
+    return (
+        f"{option.name} ({corps_short(option.corps, option.civility)}) {whom}\N{NARROW NO-BREAK SPACE}?\n"
+        f"{need.label} — {epreuve} — {day}" + (f" — {need.centre}" if need.centre else "")
+        + ".\nLa mission passe au remplaçant, sa convocation est éditée ; tout est journalisé."
+    )  # fmt: skip
+
+
 def option_text(option: Option) -> str:
     """The highlighted examiner: who, where from, how loaded, or why refused."""
     where = option.etablissement or "sans établissement"
     commune = f" ({option.commune})" if option.commune else ""
     head = f"{option.name} — {option.corps_label}, {where}{commune}"
     if option.reasons:
-        return head + "\nRefusé : " + " ".join(option.reasons)
+        return head + "\n" + refusal_text(option.reasons)
     return (
         f"{head}\n{option.distance_label} ({option.km_source or 'distance inconnue'}) · "
         f"{option.copies}/{option.max_copies} copies · "
@@ -87,7 +120,8 @@ lointain** : même discipline, libres à cet horaire, pas d'un établissement de
 concernés, sous leur charge maximale (copies, heures d'oral). « ≈ » : distance à vol d'oiseau
 estimée d'après les coordonnées des communes (sinon, distance du tableau de référence).
 
-**Entrée** sur un remplaçant l'affecte tout de suite : le lot ou les créneaux passent à lui, sa
+**Entrée** sur un remplaçant demande confirmation (qui remplace qui, quelle épreuve, quel jour),
+puis **O** l'affecte : le lot ou les créneaux passent à lui, sa
 convocation PDF est éditée, la mission de l'absent est close (« remplacée ») ; tout est écrit
 dans le journal. **e** montre à la place les examinateurs de la discipline qui sont **refusés**,
 avec le motif (ses propres élèves, déjà pris, absent, charge dépassée…). **Tab** passe d'un
@@ -243,7 +277,7 @@ tableau à l'autre.
                 table.add_row(
                     str(rank),
                     option.name[:20],
-                    short_corps(option.corps),
+                    corps_short(option.corps, option.civility),
                     short_place(option.etablissement)[:20],
                     option.distance_label,
                     load_cell(option, ranking.need.kind),
@@ -305,12 +339,31 @@ tableau à l'autre.
         option = self._current_option()
         if need is None or option is None or need.assignment_id is None:
             return
-        self.busy = True
+        if option.reasons:  # the refused list: said, never asked
+            self.query_one("#replace-detail", Static).update(refusal_text(option.reasons))
+            return
+        assignment_id = need.assignment_id
+        self.busy = True  # no second Entrée while the question is asked
         self.refresh_bindings()
-        self.query_one("#replace-detail", Static).update(
-            f"Affectation de {option.name} et édition de sa convocation…"
+
+        def answered(ok: bool | None) -> None:
+            if not ok:
+                self.busy = False
+                if self.is_attached:
+                    self.refresh_bindings()
+                    self.query_one("#replace-detail", Static).update(
+                        f"Remplacement par {option.name} annulé : rien n'est écrit."
+                    )
+                return
+            self.query_one("#replace-detail", Static).update(
+                f"Affectation de {option.name} et édition de sa convocation…"
+            )
+            self.assign(assignment_id, option.examiner_id, need.version)
+
+        self.app.push_screen(
+            ConfirmModal(confirmation_text(need, option), title="Remplacement", yes="Affecter"),
+            answered,
         )
-        self.assign(need.assignment_id, option.examiner_id, need.version)
 
     @on(DataTable.RowSelected, "#replace-options")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -322,25 +375,25 @@ tableau à l'autre.
         try:
             with worker_connection():
                 result = replacements.assign_replacement(
-                    assignment_id, examiner_id, expected_version=version
+                    assignment_id, examiner_id, expected_version=version, confirmed=True
                 )
         except AssignmentRefused as exc:
-            app.call_from_thread(self._refused, " ".join(exc.reasons))
+            app.call_from_thread(self._refused, refusal_text(exc.reasons))
             return
         except ConflictError as exc:
             app.call_from_thread(self._conflict, str(exc))
             return
         except Exception as exc:  # any other error: said, never a crash
-            app.call_from_thread(self._refused, error_text(exc))
+            app.call_from_thread(self._refused, refusal_text([error_text(exc)]))
             return
         app.call_from_thread(self._assigned, result)
 
     def _refused(self, message: str) -> None:
         self.busy = False
-        self.fail(message, title="Affectation refusée")
+        self.fail(message, title="Remplacement")
         if self.is_attached:
             self.refresh_bindings()
-            self.query_one("#replace-detail", Static).update("Refusé : " + message)
+            self.query_one("#replace-detail", Static).update(message)
 
     def _conflict(self, message: str) -> None:
         self.busy = False

@@ -278,16 +278,26 @@ def confirm_anomaly(claim_id: int, text: str) -> None:
         audit.log("event", ENTITY, claim_id, ANOMALY_FIELD, after=text, reason="anomalie confirmée")
 
 
+# Anomalies that make a day without any convocation payable: confirmed only with a reason.
+REASON_REQUIRED = frozenset({"no_convocation", "outside_mission"})
+
+
 def validate_claim(
-    claim_id: int, expected_version: int | None, confirmed: Iterable[str] = ()
+    claim_id: int,
+    expected_version: int | None,
+    confirmed: Iterable[str] = (),
+    reasons: Mapping[str, str] | None = None,
 ) -> ClaimDetail:
     """Service fait → validée, after a last recomputation; every anomaly must be confirmed.
 
     ``confirmed`` are the texts of the anomalies the operator has just confirmed: they are recorded
     (one audit entry each) in the same transaction as the validation. If an anomaly is neither in
-    ``confirmed`` nor confirmed earlier, nothing is written.
+    ``confirmed`` nor confirmed earlier, nothing is written. An anomaly of
+    :data:`REASON_REQUIRED` (a day without any convocation) is confirmed only with its reason in
+    ``reasons`` (by anomaly text), kept in the audit entry.
     """
     confirmed_now = set(confirmed)
+    given = {k: " ".join(v.split()) for k, v in (reasons or {}).items()}
     with write_transaction():
         claim = locked_claim(claim_id, expected_version)
         if not CLAIM.can_move(claim.state, ClaimState.VALIDEE):
@@ -315,15 +325,28 @@ def validate_claim(
                 f"Demande n° {claim_id} : {plural(len(missing), 'anomalie')} à confirmer avant de "
                 f"valider, dont « {missing[0].text} »."
             )
+        unexplained = [
+            a
+            for a in result.anomalies
+            if a.code in REASON_REQUIRED
+            and a.text not in already
+            and len(given.get(a.text, "")) < MIN_REASON_LENGTH
+        ]
+        if unexplained:
+            raise ServiceError(
+                f"Demande n° {claim_id} non validée : « {unexplained[0].text} » ne se confirme "
+                "qu'avec un motif (quelques mots)."
+            )
         for anomaly in result.anomalies:
             if anomaly.text in confirmed_now and anomaly.text not in already:
+                why = given.get(anomaly.text, "")
                 audit.log(
                     "event",
                     ENTITY,
                     claim_id,
                     ANOMALY_FIELD,
                     after=anomaly.text,
-                    reason="anomalie confirmée avant validation",
+                    reason="anomalie confirmée avant validation" + (f" : {why}" if why else ""),
                 )
         audit.update(
             ExpenseClaim,

@@ -199,6 +199,7 @@ def claim_view(
         validated_at=claim.validated_at or "",
         validated_by=claim.validated_by or "",
         paid_at=claim.paid_at or "",
+        examiner_civility=examiner.civility or "",
     )
 
 

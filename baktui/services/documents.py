@@ -35,7 +35,9 @@ PROCES_VERBAL = "proces_verbal"
 LISTE_ADMIS = "liste_admis"
 CONVOCATION_SECOND_GROUPE = "convocation_second_groupe"
 FICHE_SECOND_GROUPE = "fiche_second_groupe"
+REJET_FRAIS = "rejet_frais"
 KIND_LABELS = {
+    REJET_FRAIS: "lettre de rejet d'une demande de frais",
     CONFIRMATION: "confirmation d'inscription",
     CONVOCATION_EXAMINATEUR: "convocation d'examinateur",
     LISTE_JURYS: "listes d'affectation des jurys",

@@ -152,7 +152,7 @@ def examiner_info(row: tuple) -> ExaminerInfo:
         last_name=last,
         first_name=first,
         corps=corps,
-        corps_label=rules.corps_label(corps),
+        corps_label=rules.corps_title(corps, civ),
         disciplines=disc,
         etablissement_id=etab_id,
         etablissement=etab or "",
@@ -323,3 +323,11 @@ def copies_of_lots(lot_ids: Iterable[int]) -> dict[int, int]:
 def slot_counts(assignment_ids: Iterable[int]) -> dict[int, int]:
     """Oral slots of each assignment."""
     return _count_per(OralSlot.assignment, assignment_ids)
+
+
+def discipline_names_of(session_id: int, disciplines: str) -> str:
+    """An examiner's disciplines named after the session's épreuves (« PHI Philosophie »)."""
+    from baktui.services.sessions import regulation_of
+
+    labels = {rule.code: rule.label for rule in regulation_of(session_id).epreuves}
+    return rules.discipline_names(disciplines, labels)

@@ -97,6 +97,22 @@ def examiners_with_claims(
     return [e.id for e in query]
 
 
+# "Validated" claims: validated, and still so once put into payment (the payment file does not
+# unvalidate them; before, the batch after « mis en paiement » found no examiner at all).
+VALIDATED_STATES = (ClaimState.VALIDEE, ClaimState.MISE_EN_PAIEMENT)
+
+
+def export_validated_statements(
+    session: SessionInfo, path: str | Path | None = None
+) -> ExportResult:
+    """The états de frais of every examiner with validated claims (put into payment or not),
+    one PDF."""
+    ids = examiners_with_claims(session.id, VALIDATED_STATES)
+    if not ids:
+        raise ServiceError("Aucune demande validée dans la session : pas d'état de frais à éditer.")
+    return export_statements(session, ids, states=VALIDATED_STATES, path=path)
+
+
 def export_statements(
     session: SessionInfo,
     examiner_ids: Sequence[int],

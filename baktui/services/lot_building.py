@@ -31,7 +31,13 @@ from baktui.errors import ServiceError
 from baktui.rules.examiners import teaches
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import LotState, RegistrationState
-from baktui.rules.lots import LOT_SIZE_MAX, LOT_SIZE_MIN, balanced_sizes, per_series
+from baktui.rules.lots import (
+    LOT_SIZE_MAX,
+    LOT_SIZE_MIN,
+    balanced_sizes,
+    format_lot_numbers,
+    per_series,
+)
 from baktui.rules.regulation import EpreuveRule
 from baktui.services.lots import COPY_GRADE, written_rules
 
@@ -47,7 +53,8 @@ class LotReport:
         if not self.created:
             return "Lots : toutes les copies sont déjà en lot."
         text = (
-            f"{plural(len(self.created), 'lot constitué', 'lots constitués')}, {self.copies} copies"
+            f"{plural(len(self.created), 'lot constitué', 'lots constitués')} : "
+            f"{format_lot_numbers(self.created)} ; {plural(self.copies, 'copie')}"
         )
         if self.dissolved:
             text += f" ; {plural(len(self.dissolved), 'lot sans note défait', 'lots sans note défaits')}"

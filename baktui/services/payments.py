@@ -11,6 +11,7 @@ from pathlib import Path
 from baktui.data.models import Commune, Examiner, ExpenseClaim, ExpenseLine
 from baktui.rules import expenses as expenses_rules
 from baktui.rules.claim_views import PaymentRow
+from baktui.rules.examiners import corps_title
 from baktui.rules.lifecycles import ClaimState
 from baktui.services import documents
 from baktui.services.claims import ServiceError
@@ -58,13 +59,15 @@ def payment_rows(
             state=c.state,
             last_name=c.examiner.last_name,
             first_name=c.examiner.first_name,
-            corps=c.examiner.corps or "",
+            corps=corps_title(c.examiner.corps or "", c.examiner.civility),
             admin_commune=communes.get(c.examiner.admin_commune_id, ""),
             first_day=min(days[c.id], default=None),
             last_day=max(days[c.id], default=None),
             validated_at=c.validated_at or "",
             validated_by=c.validated_by or "",
             by_kind=expenses_rules.totals_by_kind(sums[c.id]),
+            identifier=c.examiner.identifier or "",
+            bank_reference=c.examiner.bank_reference or "",
         )
         for c in claims
     ]

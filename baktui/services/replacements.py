@@ -35,6 +35,7 @@ from baktui.services.examiners import AssignmentInfo, assignment_infos
 from baktui.services.juries import hand_over_seat
 from baktui.services.missions import mission_of_assignment
 from baktui.services.needs import Need, get_need
+from baktui.services.rates import as_date
 
 DEFAULT_LIMIT = 50
 # Examiners refused for these reasons are not listed among the "excluded" (they never could).
@@ -60,6 +61,7 @@ class Option:
     version: int
     reasons: tuple[str, ...] = ()
     reason_codes: tuple[str, ...] = ()
+    civility: str = ""  # « Mme », « M. »: the corps is shown agreed with it
 
     @property
     def short_reasons(self) -> str:
@@ -138,6 +140,7 @@ def _option(ev: engine.Evaluation) -> Option:
         name=e.name,
         corps=e.corps,
         corps_label=e.corps_label,
+        civility=e.civility or "",
         etablissement=e.etablissement,
         commune=e.commune,
         km=ev.km,
@@ -202,6 +205,7 @@ def assign_replacement(
     expected_version: int | None = None,
     out_dir: Path | None = None,
     convocation: bool = True,
+    confirmed: bool = False,
 ) -> ReplacementResult:
     """Give the absent examiner's mission to another examiner, in one transaction.
 
@@ -240,6 +244,9 @@ def assign_replacement(
         seat = ""
         if old.kind == "jury" and old.jury_id is not None:
             seat = hand_over_seat(old.jury_id, old.examiner_id, examiner_id, why)
+        what = f"{new_name} remplace {absent_name}"
+        what += f", épreuve {old.epreuve_code}" if old.epreuve_code else ""
+        what += f", le {as_date(old.day):%d/%m/%Y}" if old.day else ""
         audit.log(
             "event",
             "assignment",
@@ -247,7 +254,7 @@ def assign_replacement(
             "remplacement",
             before=absent_name,
             after=new_name,
-            reason=why,
+            reason=f"{why} ; {what}" + (" (confirmé à l'écran)" if confirmed else ""),
         )
         resolved = False
         if absence is not None and not absence.resolved:

@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 
 from baktui.rules import claim_views
+from baktui.rules.examiners import corps_short
 from baktui.rules.expenses import euros_text
 from baktui.rules.lifecycles import ClaimState
 
@@ -81,7 +82,7 @@ def head_text(detail: claim_views.ClaimDetail) -> Text:
     text.append(f"N° {row.id} ", style="bold")
     text.append(row.examiner_name, style="bold")
     if detail.examiner_corps:
-        text.append(f" · {detail.examiner_corps}")
+        text.append(f" · {corps_short(detail.examiner_corps, detail.examiner_civility)}")
     text.append(f" · {row.state_label}")
     if row.declared_on:
         text.append(f" · décl. {row.declared_on:%d/%m}")

@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Static
 from textual.worker import get_current_worker
 
-from baktui.rules.examiners import short_corps
+from baktui.rules.examiners import corps_short
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
 from baktui.rules.missions import short_place
@@ -30,12 +30,15 @@ from baktui.widgets.juries_pane import JuriesPane
 SEARCH_LIMIT = 100
 
 
-def missions_line(examiner: ExaminerInfo, missions: list[AssignmentInfo]) -> str:
-    """The highlighted examiner: disciplines, load and next missions."""
+def missions_line(
+    examiner: ExaminerInfo, missions: list[AssignmentInfo], disciplines: str = ""
+) -> str:
+    """The highlighted examiner: disciplines (named, when ``disciplines`` is given), load and
+    next missions."""
     active = [m for m in missions if m.state in ASSIGNMENT_ACTIVE]
     head = (
         f"{examiner.name} — {examiner.corps_label}, {examiner.etablissement or 'sans établissement'}"
-        f" · disciplines : {examiner.disciplines or '—'}"
+        f" · disciplines : {disciplines or examiner.disciplines or '—'}"
     )
     if not active:
         return head + "\nAucune mission en cours."
@@ -124,7 +127,7 @@ class ExaminerList(JuriesPane):
         for e in found:
             table.add_row(
                 e.name[:20],
-                short_corps(e.corps),
+                corps_short(e.corps, e.civility),
                 e.disciplines[:12],
                 short_place(e.etablissement)[:16],
                 e.commune[:10],
@@ -147,6 +150,8 @@ class ExaminerList(JuriesPane):
     def load_missions(self, session_id: int, examiner: ExaminerInfo) -> None:
         with worker_connection():
             missions = examiners.examiner_assignments(session_id, examiner.id, limit=50)
+            names = examiners.discipline_names_of(session_id, examiner.disciplines)
         self.app.call_from_thread(
-            self.query_one("#examiner-detail", Static).update, missions_line(examiner, missions)
+            self.query_one("#examiner-detail", Static).update,
+            missions_line(examiner, missions, names),
         )

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from baktui.rules.examiners import short_corps
+from baktui.rules.examiners import corps_short
 from baktui.rules.french import plural
 from baktui.services.examiners import ExaminerInfo, search_examiners
 from baktui.widgets.data_table import DataTable
@@ -115,7 +115,7 @@ class ExaminerPicker(ModalScreen[int | None]):
         for e in found:
             table.add_row(
                 e.name[:22],
-                short_corps(e.corps),
+                corps_short(e.corps, e.civility),
                 e.disciplines[:16],
                 e.etablissement[:24],
                 key=str(e.id),

@@ -105,11 +105,23 @@ class SlipEditor(BlindEntry, CellWriter):
             entered_by = keyed[2] if keyed else ""
         elif self.mode == SlipMode.WAIT:
             entered_by = ""
+        elif self.info.double_entry and 1 in row.passes and 2 in row.passes:
+            entered_by = self._operators(row)
         first = second = ""
         if self.mode == SlipMode.ARBITRAGE:
             first = row.passes.get(1, (0, "", ""))[1].replace(";", " ; ")
             second = row.passes.get(2, (0, "", ""))[1].replace(";", " ; ")
         return SlipRow(index, row.position, row.number, texts, entered_by, first, second)
+
+    @staticmethod
+    def _operators(row: Row) -> str:
+        """Who keyed a double-entered copy: « 1re/2e passe », and the arbiter of a
+        disagreement (the grade's author when the two passes differ)."""
+        first, second = row.passes[1][2], row.passes[2][2]
+        text = f"{first}/{second}"
+        if row.passes[1][1] != row.passes[2][1] and row.entered_by:
+            text += f" arb. {row.entered_by}"
+        return text
 
     def __len__(self) -> int:
         return len(self._visible)
@@ -422,23 +434,51 @@ class SlipEditor(BlindEntry, CellWriter):
         )
         return self.controls()
 
-    def close(self) -> LotInfo:
-        """Close the slip as complete: every copy graded and the control totals agree."""
+    def double_entry_missing(self) -> str:
+        """What the blind double entry still lacks before the slip can be closed ("" if
+        nothing): copies of the 1st or 2nd pass not keyed, disagreements not arbitrated."""
+        if not self.info.double_entry:
+            return ""
+        rows = self._rows
+        for entry_pass, name in ((1, "1re"), (2, "2e")):
+            left = sum(1 for r in rows if not self._pass_complete(r, entry_pass))
+            if left:
+                return (
+                    f"double saisie exigée : {plural(left, 'copie', 'copies')} sur {len(rows)} "
+                    f"sans {name} saisie"
+                )
+        open_ = sum(
+            1 for r in rows if r.passes[1][1] != r.passes[2][1] and not all(c.text for c in r.cells)
+        )
+        if open_:
+            return f"double saisie : {plural(open_, 'désaccord', 'désaccords')} à arbitrer"
+        return ""
+
+    def close_refusal(self) -> str:
+        """Why the slip cannot be closed now, in French ("" when it can)."""
         if self.mode == SlipMode.CLOSED:
-            return self.info
-        if self.mode != SlipMode.ENTRY:
-            raise ServiceError(
-                f"Bordereau {self.lot_number} : {self.mode_label()} ; il ne peut pas encore être clos."
-            )
-        check = self.controls()
-        problems = check.problems()
+            return ""
+        problems = []
+        if missing := self.double_entry_missing():
+            problems.append(missing)
+        elif self.mode != SlipMode.ENTRY:
+            problems.append(self.mode_label())
+        else:
+            problems.extend(self.controls().problems())
         refused = LOT.move_error(self._lot_state, LotState.SAISI)
         if refused:
             problems.append(refused)
         if problems:
-            raise ServiceError(
-                f"Bordereau {self.lot_number} non clos : " + " ; ".join(problems) + "."
-            )
+            return f"Bordereau {self.lot_number} non clos : " + " ; ".join(problems) + "."
+        return ""
+
+    def close(self) -> LotInfo:
+        """Close the slip as complete: every copy graded and the control totals agree; a slip
+        marked for double entry only once both passes are complete and agree (or arbitrated)."""
+        if self.mode == SlipMode.CLOSED:
+            return self.info
+        if refusal := self.close_refusal():
+            raise ServiceError(refusal)
         with write_transaction():
             # the totals were checked against this screen's values: the base must hold the same
             # (another post's or an import's grade since the slip was opened refuses the close)
@@ -473,17 +513,24 @@ class SlipEditor(BlindEntry, CellWriter):
             if mine.get(row.anonymat_id) != [(c.value, c.code) for c in row.cells]
         )
 
-    def reopen(self) -> LotInfo:
-        """Reopen a closed slip for a correction (audited)."""
+    def reopen(self, reason: str) -> LotInfo:
+        """Reopen a closed slip for a correction; the reason is required and audited."""
         if self.mode != SlipMode.CLOSED:
             return self.info
-        updated = audit.update(
-            Lot,
-            self._lot_id,
-            {"state": LotState.EN_SAISIE, "closed_at": None, "closed_by": None},
-            expected_version=self._lot_version,
-            reason=f"réouverture du bordereau {self.lot_number}",
-        )
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise ServiceError(
+                f"Bordereau {self.lot_number} non rouvert : le motif de la réouverture est "
+                "obligatoire."
+            )
+        with write_transaction():
+            updated = audit.update(
+                Lot,
+                self._lot_id,
+                {"state": LotState.EN_SAISIE, "closed_at": None, "closed_by": None},
+                expected_version=self._lot_version,
+                reason=f"réouverture du bordereau {self.lot_number} : {reason}",
+            )
         self._after_lot_change(updated)
         return self.info
 

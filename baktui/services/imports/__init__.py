@@ -32,6 +32,7 @@ IMPORTS = {  # WHAT -> (module of baktui.services.imports, function)
     "jurys": ("juries", "import_juries"),
     "calendrier": ("calendar", "import_calendar"),
     "frais": ("claims", "import_claims"),
+    "disponibilites": ("availabilities", "import_availabilities"),
 }
 SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
 

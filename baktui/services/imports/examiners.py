@@ -40,8 +40,10 @@ from baktui.services.imports.tabular import Row, Table
 from baktui.services.sessions import regulation_of
 
 REQUIRED = ("nom", "prenom", "discipline", "uai", "commune")
-OPTIONAL = ("identifiant", "corps", "civilite", "email", "telephone", "cv", "code_postal")
-ALIASES = {"disciplines": "discipline", "puissance_fiscale": "cv", "cp": "code_postal"}
+OPTIONAL = ("identifiant", "corps", "civilite", "email", "telephone", "cv", "code_postal",
+            "reference_bancaire")  # fmt: skip
+ALIASES = {"disciplines": "discipline", "puissance_fiscale": "cv", "cp": "code_postal",
+           "iban": "reference_bancaire", "rib": "reference_bancaire"}  # fmt: skip
 DEFAULT_CORPS = "CERTIFIE"  # a new examiner without a corps column
 HP_MAX = 50
 _CIVILITIES = {"m": "M.", "m.": "M.", "monsieur": "M.", "mme": "Mme", "madame": "Mme"}
@@ -120,6 +122,11 @@ def parse_line(
         hp = check.positive_int("cv", "puissance fiscale", HP_MAX) if row.get("cv") else None
         values["fiscal_hp"] = hp
         values["vehicle_authorised"] = hp is not None
+    if check.present("reference_bancaire"):
+        bank = row.get("reference_bancaire").replace(" ", "").upper()
+        if bank and (message := text_error(bank, 40)):
+            check.refuse("reference_bancaire", message)
+        values["bank_reference"] = bank
     identifier = row.get("identifiant").replace(" ", "").upper()
     if identifier and (message := text_error(identifier, 40)):
         check.refuse("identifiant", message)

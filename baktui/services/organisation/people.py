@@ -69,6 +69,7 @@ class Examinateurs(Kind):
         Field("email", "Courriel"),
         Field("telephone", "Téléphone"),
         Field("cv", "Puiss. fiscale", "CV du véhicule (vide : pas de véhicule)", max_length=2),
+        Field("reference_bancaire", "Réf. bancaire", "IBAN, pour la paie"),
     )
     columns = (
         ("Identifiant", 11),
@@ -125,6 +126,7 @@ class Examinateurs(Kind):
             "code_postal": (commune.postcode or "") if commune else "",
             "email": e.email, "telephone": e.phone,
             "cv": str(e.fiscal_hp) if e.fiscal_hp else "",
+            "reference_bancaire": e.bank_reference or "",
         }  # fmt: skip
         title = f"Examinateur {display_name(e.last_name, e.first_name)}"
         return RecordForm(self.key, e.id, e.version, values, title, e.active)
