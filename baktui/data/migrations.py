@@ -321,6 +321,16 @@ def _v9_session_closing(db: pw.Database) -> None:
             db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
 
 
+def _v10_candidate_documents(db: pw.Database) -> None:
+    """v10: what the relevé and the diploma print about a candidate (issue 14): the commune of
+    birth (empty on older bases) and the diploma's indications (« section européenne »…).
+    Plain ALTER TABLE: a rebuild of ``candidate`` would cascade to its registrations."""
+    add_columns(db, {
+        "candidate": (("birth_place", "VARCHAR(255) NOT NULL DEFAULT ''"),
+                      ("indications", "VARCHAR(255) NOT NULL DEFAULT ''")),
+    })  # fmt: skip
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -331,6 +341,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     7: _v7_deliberation,
     8: _v8_logistics,
     9: _v9_session_closing,
+    10: _v10_candidate_documents,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
+from baktui.rules.french import agree
 
 # the window of a DL / C5 envelope, in mm from the page's top-left corner
 WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 210 - 20 - 100, 45.0, 100.0, 45.0
@@ -67,10 +68,11 @@ def _date(day: dt.date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else "—"
 
 
-def _born(t: Transcript) -> str:
-    word = "Née" if t.sex == "F" else "Né"
+def _born(t: Transcript, word: str = "Né") -> str:
+    """« Née le 14/03/2008 à Lyon » (the place when recorded; agreement by the recorded sex);
+    ``word="né"`` inside a sentence."""
     place = f" à {t.birth_place}" if t.birth_place else ""
-    return f"{word} le {_date(t.birth_date)}{place}"
+    return f"{agree(t.sex, word)} le {_date(t.birth_date)}{place}"
 
 
 _WIDTHS: dict[tuple[str, float, str], float] = {}
@@ -122,6 +124,7 @@ def _identity(pdf: BaktuiPDF, t: Transcript) -> None:
             ("N° de candidat", t.number),
             ("Série", f"{t.series} — {t.series_label}"),
             ("Spécialités", " ; ".join(t.specialites) or "—"),
+            *((("Indications", " ; ".join(t.indications)),) if t.indications else ()),
         ],
         label_width=34,
     )
@@ -282,7 +285,7 @@ TITLES = {
 
 def _certificate_body(t: Transcript, kind: str, year: int) -> str:
     name = f"{t.first_name} {t.last_name.upper()}"
-    born = _born(t).lower()
+    born = _born(t, "né")
     if kind == "diplome":
         return (
             f"Le diplôme du baccalauréat technologique, série {t.series_label} ({t.series}), "
@@ -290,13 +293,13 @@ def _certificate_body(t: Transcript, kind: str, year: int) -> str:
         )
     if kind == "attestation":
         return (
-            f"Le recteur atteste que {name}, {born}, candidat{'e' if t.sex == 'F' else ''} "
-            f"n° {t.number}, a été {'admise' if t.sex == 'F' else 'admis'} au baccalauréat "
+            f"Le recteur atteste que {name}, {born}, {agree(t.sex, 'candidat')} "
+            f"n° {t.number}, a été {agree(t.sex, 'admis')} au baccalauréat "
             f"technologique, série {t.series_label} ({t.series}), à la session {year}. "
             "Cette attestation tient lieu de diplôme jusqu’à sa délivrance."
         )
     return (
-        f"Le recteur certifie que {name}, {born}, candidat{'e' if t.sex == 'F' else ''} "
+        f"Le recteur certifie que {name}, {born}, {agree(t.sex, 'candidat')} "
         f"n° {t.number} au baccalauréat technologique, série {t.series_label} ({t.series}), "
         f"session {year}, a terminé ses études secondaires (moyenne du premier groupe : "
         f"{t.first_average} / 20)."
