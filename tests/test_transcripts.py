@@ -225,3 +225,33 @@ def test_imported_birth_place_and_indications_are_printed(demo, tmp_path: Path) 
             assert "à Villefranche-sur-Saône" in flat
         else:
             assert "Indications" not in flat and "section européenne" not in flat
+
+
+def test_certificate_texts_agree_and_keep_the_number_whole(tmp_path: Path) -> None:
+    """The attestation and the CFES: agreement by recorded sex, « qu’ » before a vowel, « n° »
+    never alone at the end of a line; a DUPLICATA stamp on its own line above the title."""
+    import datetime as dt
+
+    from baktui.exports.letterhead import Letterhead
+    from baktui.exports.transcript import Certificate, Transcript, write_certificates
+
+    def person(sex: str, first: str) -> Transcript:
+        return Transcript(
+            candidate_id=1, number="260000007", ine="120516152BB", last_name="André",
+            first_name=first, sex=sex, birth_date=dt.date(2008, 6, 9), birth_place="Lyon",
+            series="STMG", series_label="Sciences et technologies du management et de la gestion",
+            specialites=("Droit et économie",), lines=(), average="9,00", first_average="8,50",
+            decision="AJOURNE", decision_label="Ajourné", mention="", holder="", duplicata=True,
+        )  # fmt: skip
+
+    certs = [Certificate(person("F", "Eva"), "cfes"), Certificate(person("M", "Paul"), "cfes")]
+    path = write_certificates(tmp_path / "c.pdf", certs, academie=Letterhead("Lyon"), year=2026)
+    texts = pages(path)
+    assert "qu’Eva ANDRÉ, née le 09/06/2008 à Lyon, candidate n" in " ".join(texts[0].split())
+    assert "que Paul ANDRÉ, né le 09/06/2008 à Lyon, candidat n" in " ".join(texts[1].split())
+    for text in texts:
+        assert "(e)" not in text
+        assert not re.search(r"n°\s*$", text, re.M)  # the number follows on its line
+        lines = text.splitlines()
+        stamp = next(i for i, line in enumerate(lines) if "DUPLICATA" in line)
+        assert lines[stamp].strip() == "DUPLICATA"

@@ -160,7 +160,8 @@ class BaktuiPDF(FPDF):
             self.set_font(FONT, "B", 9.5)
             self.cell(label_width, 5.5, label)
             self.set_font(FONT, "", 9.5)
-            self.multi_cell(0, 5.5, value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            # a value is a name or an address: wrapped flush left, never justified
+            self.multi_cell(0, 5.5, value or "—", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def paragraph(self, text: str, size: float = 9.5) -> None:
         self.set_font(FONT, "", size)

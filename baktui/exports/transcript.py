@@ -18,7 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
-from baktui.rules.french import agree
+from baktui.rules.french import agree, that
 
 # the window of a DL / C5 envelope, in mm from the page's top-left corner
 WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 210 - 20 - 100, 45.0, 100.0, 45.0
@@ -166,14 +166,14 @@ def _identity(pdf: BaktuiPDF, t: Transcript) -> None:
 
 
 def _stamp(pdf: BaktuiPDF, text: str) -> None:
-    """« DUPLICATA » across the top right, in red."""
+    """« DUPLICATA » at the top right, in red, on its own line."""
     y = pdf.get_y()
     pdf.set_text_color(190, 0, 0)
     pdf.set_font(FONT, "B", 13)
     pdf.set_xy(pdf.w - pdf.r_margin - 45, y)  # under the letterhead, never across it
     pdf.cell(45, 7, text, border=1, align="C")
     pdf.set_text_color(0, 0, 0)
-    pdf.set_xy(pdf.l_margin, y)
+    pdf.set_xy(pdf.l_margin, y + 9)  # the title under it, never beside it
 
 
 def _address(pdf: BaktuiPDF, lines: Sequence[str]) -> None:
@@ -334,14 +334,14 @@ def _certificate_body(t: Transcript, kind: str, year: int) -> str:
         )
     if kind == "attestation":
         return (
-            f"Le recteur atteste que {name}, {born}, {agree(t.sex, 'candidat')} "
-            f"n° {t.number}, a été {agree(t.sex, 'admis')} au baccalauréat "
+            f"Le recteur atteste {that(name)}, {born}, {agree(t.sex, 'candidat')} "
+            f"n°\N{NO-BREAK SPACE}{t.number}, a été {agree(t.sex, 'admis')} au baccalauréat "
             f"technologique, série {t.series_label} ({t.series}), à la session {year}. "
             "Cette attestation tient lieu de diplôme jusqu’à sa délivrance."
         )
     return (
-        f"Le recteur certifie que {name}, {born}, {agree(t.sex, 'candidat')} "
-        f"n° {t.number} au baccalauréat technologique, série {t.series_label} ({t.series}), "
+        f"Le recteur certifie {that(name)}, {born}, {agree(t.sex, 'candidat')} "
+        f"n°\N{NO-BREAK SPACE}{t.number} au baccalauréat technologique, série {t.series_label} ({t.series}), "
         f"session {year}, a terminé ses études secondaires (moyenne du premier groupe : "
         f"{t.first_average} / 20)."
     )
@@ -392,7 +392,7 @@ def write_certificates(
             pdf.set_font(FONT, "B", 10.5)
             pdf.cell(40, 6, label)
             pdf.set_font(FONT, "", 10.5)
-            pdf.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(0, 6, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         _signature(pdf, academie, year)
         if progress is not None:
             progress(index + 1)
