@@ -63,7 +63,7 @@ INPUT_HINTS = {
     "etablissement": "ex. 0690026D",
     "options": "ex. LATIN-1, ARTS-T",
     "birth_place": "commune de naissance",
-    "indications": "ex. SE-ANG, SLO-CHI, DNL-ESP, MEI",
+    "indications": "ex. SE-ANG, MEI",
     "phone": "06 12 34 56 78",
 }
 INPUT_RESTRICT = {
