@@ -22,9 +22,11 @@ from pathlib import Path
 OUT = Path("/tmp/docs_bench/out")
 
 
-def _init(db: str) -> None:
+def _init(db: str, out: Path) -> None:
     from baktui.data import db as dbmod
 
+    global OUT
+    OUT = out
     dbmod.open_database(db)
 
 
@@ -102,8 +104,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db")
     parser.add_argument("--count", type=int, default=20000, help="relevés (2 pages each)")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder of the PDFs")
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(args.db)
     con.execute("UPDATE jury SET closed_group = 1, published_group = 1")
     con.commit()
@@ -122,18 +126,18 @@ def main() -> None:
     print(f"{total} relevés ({2 * total} pages) de {len(groups)} établissements, 2 processus")
     started = time.perf_counter()
     pages, cpu = 0, 0.0
-    with ProcessPoolExecutor(2, initializer=_init, initargs=(args.db,)) as pool:
+    with ProcessPoolExecutor(2, initializer=_init, initargs=(args.db, out)) as pool:
         for _uai, n, used in pool.map(_render, groups):
             pages, cpu = pages + n, cpu + used
     wall = time.perf_counter() - started
     print(f"ours (2 processes): {pages} pages in {wall:.1f} s = {pages / wall:.0f} pages/s, "
           f"CPU {cpu:.1f} s ({cpu / wall:.2f} cores busy)")  # fmt: skip
     single = pages / cpu  # one process of ours: read + render, per CPU second
-    raw = raw_loop(2000, OUT / "raw.pdf")
+    raw = raw_loop(2000, out / "raw.pdf")
     print(f"raw fpdf2 loop (1 process): {raw:.0f} pages/s")
     print(f"ours per process: {single:.0f} pages/s = {single / raw:.2f}× the raw loop")
     print(f"ours on 2 cores : {pages / wall:.0f} pages/s = {pages / wall / raw:.2f}× the raw loop")
-    print(f"files: {OUT} ({sum(f.stat().st_size for f in OUT.glob('releves-*.pdf')) >> 20} Mo)")
+    print(f"files: {out} ({sum(f.stat().st_size for f in out.glob('releves-*.pdf')) >> 20} Mo)")
 
 
 if __name__ == "__main__":

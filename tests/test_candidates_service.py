@@ -390,3 +390,32 @@ def test_confirmations_one_page_per_candidate_recorded_on_the_card(
     everyone = issue_confirmations(demo.session_id, out_dir=tmp_path)
     assert everyone.count == individuals and _pages(everyone.path) == individuals
     assert Document.select().count() == individuals + 1
+
+
+def test_the_form_records_birth_place_and_indications_audited(demo: Demo) -> None:
+    """F3: the commune of birth and the indications are saved, audited, shown on the card;
+    an indication outside the closed list is refused on its field, nothing written."""
+    c = scolaire()
+    form = load_form(c.id)
+    with pytest.raises(ValidationError) as refused:
+        save_form(demo.session_id, form.with_values(indications="SE-ANG, EURO"))
+    assert [f for f, _ in refused.value.errors] == ["indications"]
+    assert "indication inconnue « EURO »" in str(refused.value)
+    assert by_number(c.number).version == c.version
+    with acting_as("agent.dec"):
+        save_form(
+            demo.session_id,
+            form.with_values(birth_place="  Pointe-à-Pitre ", indications="slo-chi, mei"),
+        )
+    stored = by_number(c.number)
+    assert (stored.birth_place, stored.indications) == ("Pointe-à-Pitre", "SLO-CHI,MEI")
+    entries = {e.what: e for e in timeline(c.id)}
+    assert entries["lieu de naissance"].after == "Pointe-à-Pitre"
+    assert entries["lieu de naissance"].who == "agent.dec"
+    assert entries["indications du diplôme"].after == "SLO-CHI,MEI"
+    card = candidate_card(c.id)
+    assert card.profile.birth_place == "Pointe-à-Pitre"
+    assert card.profile.indications == (
+        "section de langue orientale (chinois)", "mobilité européenne et internationale",
+    )  # fmt: skip
+    assert load_form(c.id).indications == "SLO-CHI, MEI"

@@ -275,3 +275,26 @@ def test_an_upgrade_from_schema_4_loses_no_member_room_or_placement(
         assert Room.select().where(Room.active & (Room.version == 1)).count() == before[1]
     finally:
         dbmod.close_database()
+
+
+def test_a_schema_9_base_gets_the_birth_place_and_indications(db_path: Path) -> None:
+    """v10: plain ALTER TABLE on ``candidate``: its registrations stay (no rebuild)."""
+    from baktui.data.models import Candidate, Registration
+
+    session = open_registre(2026)
+    cand = Candidate.create(
+        session=session.id, number="1", ine="X", last_name="A", first_name="B", series="STMG"
+    )
+    Registration.create(candidate=cand.id, epreuve_code="PHI")
+    db = dbmod.current_database()
+    for column in ("birth_place", "indications"):
+        db.execute_sql(f"ALTER TABLE candidate DROP COLUMN {column}")
+    SchemaVersion.update(version=9).execute()
+    dbmod.close_database()
+    dbmod.open_database(str(db_path))
+    db = dbmod.current_database()
+    assert {"birth_place", "indications"} <= {c.name for c in db.get_columns("candidate")}
+    row = Candidate.get_by_id(cand.id)
+    assert (row.birth_place, row.indications) == ("", "")
+    assert Registration.select().where(Registration.candidate == cand.id).count() == 1
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION == 10

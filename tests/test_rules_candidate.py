@@ -55,13 +55,13 @@ def test_what_is_derived_from_the_declaration() -> None:
         "ine", "last_name", "first_name", "birth_date", "sex", "address", "postcode", "city",
         "email", "phone", "series", "sub_choice", "lva", "lvb", "options", "status",
         "etablissement", "eps_inapte", "eps_certificate", "amenagements", "dossier", "state",
-        "transferred_to", "centre",
+        "transferred_to", "centre", "birth_place", "indications",
     }  # fmt: skip
     assert set(shape.FORM_FIELDS) == shape.REVERTIBLE_FIELDS - {"transferred_to"}
     assert set(EDITABLE_FIELDS) == {
         "ine", "last_name", "first_name", "birth_date", "series", "sub_choice", "lva", "lvb",
         "options", "status", "etablissement_id", "eps_inapte", "sex", "address", "postcode",
-        "city", "email", "phone",
+        "city", "email", "phone", "birth_place", "indications",
     }  # fmt: skip
     assert shape.label("phone") == "téléphone" and shape.label("state") == "état de l'inscription"
     assert shape.label("etablissement") == "établissement" and shape.label("version") == "version"
@@ -73,7 +73,7 @@ def test_the_import_columns_come_from_the_declaration() -> None:
     assert shape.IMPORT_REQUIRED == ("ine", "nom", "prenom", "date_naissance", "serie")
     assert shape.IMPORT_OPTIONAL == (
         "statut", "uai", "sous_choix", "lva", "lvb", "options", "eps_inapte", "sexe", "adresse",
-        "code_postal", "commune", "email", "telephone",
+        "code_postal", "commune", "email", "telephone", "lieu_naissance", "indications",
     )  # fmt: skip
     assert shape.IMPORT_ALIASES == {
         "date_de_naissance": "date_naissance",
@@ -85,9 +85,12 @@ def test_the_import_columns_come_from_the_declaration() -> None:
         "tel": "telephone",
         "cp": "code_postal",
         "ville": "commune",
+        "commune_naissance": "lieu_naissance",
+        "lieu_de_naissance": "lieu_naissance",
+        "commune_de_naissance": "lieu_naissance",
     }
     assert shape.IMPORT_FIELDS["uai"] == "etablissement_id"
-    assert shape.IMPORT_FIELDS["nom"] == "last_name" and len(shape.IMPORT_FIELDS) == 18
+    assert shape.IMPORT_FIELDS["nom"] == "last_name" and len(shape.IMPORT_FIELDS) == 20
     assert set(shape.IMPORT_FIELDS.values()) == set(EDITABLE_FIELDS)
 
 

@@ -78,3 +78,11 @@ def test_the_short_refusals_of_f5_agree_with_the_examiner() -> None:
     assert reason_short(R_SELF, "Mme DUPONT Anne") == "absente à remplacer"
     assert reason_short(R_ABSENT, "M. MARTIN Paul") == "absent"
     assert reason_short(R_OWN, "Mme DUPONT Anne") == "ses propres élèves"
+
+
+def test_que_is_elided_before_a_vowel() -> None:
+    from baktui.rules.french import that
+
+    assert that("Eva ANDRÉ") == "qu’Eva ANDRÉ"
+    assert that(" Élise PETIT") == "qu’Élise PETIT"
+    assert that("Léa MARTIN") == "que Léa MARTIN"

@@ -321,3 +321,22 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(target), "documents", "statistiques", "--etablissement", "0000000A",
                  str(out)]) == 1  # fmt: skip
     assert "aucun établissement" in capsys.readouterr().err
+
+
+def test_pdf_wraps_a_long_etablissement_name(tmp_path: Path) -> None:
+    """A long établissement name is printed whole, on several lines of its cell (never cut)."""
+    long_name = (
+        "Lycée polyvalent régional des métiers des services hôteliers, de la restauration et du "
+        "tourisme Antoine-de-Saint-Exupéry de Villefranche-sur-Saône"
+    )
+    with engine_database("sqlite", tmp_path):
+        sid = build_base()
+        Etablissement.update(name=long_name).where(Etablissement.uai == E1).execute()
+        issued = generate_statistics(sid, tmp_path / "stats.pdf", kind="tout")
+        reader = PdfReader(issued.path)
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for word in long_name.split():
+        assert word in text, word
+    lines = [" ".join(page.extract_text().split("\n")) for page in reader.pages]
+    assert any("Saint-Exupéry" in page and "Villefranche-sur-Saône" in page for page in lines)
+    assert "…" not in text.replace("… ", "")  # nothing shortened with an ellipsis

@@ -95,8 +95,16 @@ def test_releve_figures_equal_the_hand_computed_deliberation(demo, tmp_path: Pat
         assert re.search(r"^EPS .* DI neutralisée", text, re.M)
         assert "DUPLICATA" not in text
     # the address shows on the candidate's copy only (window envelope)
+    assert cand.address and cand.address in texts[0] and cand.address not in texts[1]
     if cand.city:
-        assert cand.city in texts[0] and cand.city not in texts[1]
+        town = f"{cand.postcode} {cand.city}"
+        assert town in texts[0] and town not in texts[1]
+    # date and place of birth on both copies (the demo records the commune of birth)
+    assert cand.birth_place
+    born = (
+        f"{'Née' if cand.sex == 'F' else 'Né'} le {cand.birth_date:%d/%m/%Y} à {cand.birth_place}"
+    )
+    assert all(born in " ".join(text.split()) for text in texts)
     assert (
         Document.select()
         .where((Document.candidate == cand.id) & (Document.kind == "releve"))
@@ -160,3 +168,90 @@ def test_cli_releves_and_envois(demo, tmp_path: Path, capsys) -> None:
     assert main(["--db", str(path), "documents", "envois", "--jury", "2", str(env)]) == 0
     assert "LISTE D’ENVOI" in pages(env)[0]
     dbmod.open_database(str(path))
+
+
+def _import_line(tmp_path: Path, session_id: int, cand: Candidate, extra: dict[str, str]):
+    from baktui.services.imports.candidates import import_candidates
+
+    heads = ["ine", "nom", "prenom", "date_naissance", "serie", "sexe", *extra]
+    values = [cand.ine, cand.last_name, cand.first_name, f"{cand.birth_date:%d/%m/%Y}",
+              cand.series, cand.sex, *extra.values()]  # fmt: skip
+    path = tmp_path / "candidats.csv"
+    path.write_text(";".join(heads) + "\n" + ";".join(values) + "\n", encoding="utf-8")
+    return import_candidates(session_id, path)
+
+
+def test_imported_birth_place_and_indications_are_printed(demo, tmp_path: Path) -> None:
+    """The candidates file's commune of birth and indications reach the relevé and the
+    diploma; a diploma without indications prints none; a wrong indication is refused."""
+    _, session_id = demo
+    deliberate_session(session_id)
+    publish_all()
+    admitted = (
+        Candidate.select()
+        .join(Result, on=(Result.candidate == Candidate.id))
+        .where((Result.decision == "ADMIS") & (Candidate.sex == "F") & (Candidate.ine != ""))
+        .order_by(Candidate.id)
+    )
+    cand, other = admitted[0], admitted[1]
+    bad = _import_line(tmp_path, session_id, cand, {"indications": "SE-XX, BIDULE"})
+    assert not bad.ok
+    said = bad.render()
+    assert "indications" in said and "langue inconnue « XX »" in said and "« BIDULE »" in said
+    report = _import_line(
+        tmp_path, session_id, cand,
+        {"commune_naissance": "Villefranche-sur-Saône", "indications": "se-ang, MEI"},
+    )  # fmt: skip
+    assert report.ok, report.render()
+    stored = Candidate.get_by_id(cand.id)
+    assert stored.birth_place == "Villefranche-sur-Saône" and stored.indications == "SE-ANG,MEI"
+    run = issue_documents(
+        session_id, "releve", Scope("candidat", cand.number), path=tmp_path / "r.pdf"
+    )
+    for text in pages(run.issued[0].path):
+        flat = " ".join(text.split())
+        assert f"Née le {cand.birth_date:%d/%m/%Y} à Villefranche-sur-Saône" in flat
+        assert "(e)" not in flat
+        assert "section européenne (anglais) ; mobilité européenne et internationale" in flat
+    Candidate.update(indications="").where(Candidate.id == other.id).execute()
+    for who, path in ((cand, "d1.pdf"), (other, "d2.pdf")):
+        run = issue_documents(
+            session_id, "diplome", Scope("candidat", who.number), path=tmp_path / path
+        )
+        flat = " ".join(pages(run.issued[0].path)[0].split())
+        assert f"née le {who.birth_date:%d/%m/%Y}" in flat and "(e)" not in flat
+        if who is cand:
+            assert "Indications section européenne (anglais) ; mobilité européenne" in flat
+            assert "à Villefranche-sur-Saône" in flat
+        else:
+            assert "Indications" not in flat and "section européenne" not in flat
+
+
+def test_certificate_texts_agree_and_keep_the_number_whole(tmp_path: Path) -> None:
+    """The attestation and the CFES: agreement by recorded sex, « qu’ » before a vowel, « n° »
+    never alone at the end of a line; a DUPLICATA stamp on its own line above the title."""
+    import datetime as dt
+
+    from baktui.exports.letterhead import Letterhead
+    from baktui.exports.transcript import Certificate, Transcript, write_certificates
+
+    def person(sex: str, first: str) -> Transcript:
+        return Transcript(
+            candidate_id=1, number="260000007", ine="120516152BB", last_name="André",
+            first_name=first, sex=sex, birth_date=dt.date(2008, 6, 9), birth_place="Lyon",
+            series="STMG", series_label="Sciences et technologies du management et de la gestion",
+            specialites=("Droit et économie",), lines=(), average="9,00", first_average="8,50",
+            decision="AJOURNE", decision_label="Ajourné", mention="", holder="", duplicata=True,
+        )  # fmt: skip
+
+    certs = [Certificate(person("F", "Eva"), "cfes"), Certificate(person("M", "Paul"), "cfes")]
+    path = write_certificates(tmp_path / "c.pdf", certs, academie=Letterhead("Lyon"), year=2026)
+    texts = pages(path)
+    assert "qu’Eva ANDRÉ, née le 09/06/2008 à Lyon, candidate n" in " ".join(texts[0].split())
+    assert "que Paul ANDRÉ, né le 09/06/2008 à Lyon, candidat n" in " ".join(texts[1].split())
+    for text in texts:
+        assert "(e)" not in text
+        assert not re.search(r"n°\s*$", text, re.M)  # the number follows on its line
+        lines = text.splitlines()
+        stamp = next(i for i, line in enumerate(lines) if "DUPLICATA" in line)
+        assert lines[stamp].strip() == "DUPLICATA"

@@ -321,6 +321,16 @@ def _v9_session_closing(db: pw.Database) -> None:
             db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
 
 
+def _v10_candidate_documents(db: pw.Database) -> None:
+    """v10: what the relevé and the diploma print about a candidate (issue 14): the commune of
+    birth (empty on older bases) and the diploma's indications (« section européenne »…).
+    Plain ALTER TABLE: a rebuild of ``candidate`` would cascade to its registrations."""
+    add_columns(db, {
+        "candidate": (("birth_place", "VARCHAR(255) NOT NULL DEFAULT ''"),
+                      ("indications", "VARCHAR(255) NOT NULL DEFAULT ''")),
+    })  # fmt: skip
+
+
 def _v12_bank_reference(db: pw.Database) -> None:
     """v12: an examiner's bank reference (IBAN or the paying office's own reference), carried
     by the payment file (issue 20)."""
@@ -338,7 +348,8 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     7: _v7_deliberation,
     8: _v8_logistics,
     9: _v9_session_closing,
-    12: _v12_bank_reference,  # 10 and 11: other branches of issue 20's time (merged first)
+    10: _v10_candidate_documents,
+    12: _v12_bank_reference,  # 11: F2's phonetic keys (another branch, merged next)
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

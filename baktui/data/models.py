@@ -257,6 +257,7 @@ class Candidate(VersionedModel):
     first_name = pw.CharField()
     name_key = pw.CharField(default="")  # folded "last first" for accent-free search
     birth_date = pw.DateField(null=True)
+    birth_place = pw.CharField(default="")  # commune de naissance, free text ("" on old bases)
     sex = pw.CharField(default="")  # F | M | ""
     address = pw.CharField(default="")
     postcode = pw.CharField(default="")
@@ -269,6 +270,8 @@ class Candidate(VersionedModel):
     lvb = pw.CharField(default="")
     # comma-separated option-year entries, e.g. "LATIN-1,LATIN-T" (rules/registration.py)
     options = pw.CharField(default="")
+    # comma-separated diploma indications, e.g. "SE-ANG,MEI" (rules/indications.py)
+    indications = pw.CharField(default="")
     status = pw.CharField(default="scolaire")  # scolaire | individuel | cned | formation_continue
     etablissement = pw.ForeignKeyField(Etablissement, null=True, on_delete="SET NULL")
     eps_inapte = pw.BooleanField(default=False)

@@ -198,6 +198,9 @@ class CandidateMaker:
             home = block.home_communes[seq - block.first_seq]
         commune = places.communes[home]
         postcode = commune.postcode
+        # the commune of birth: no draw (the stream stays as it was), most are born near home
+        spread = (seq * 2654435761) & 0xFFFFFFFF
+        born_in = commune if spread % 10 < 6 else places.communes[spread % len(places.communes)]
         if commune.name == "Lyon":
             postcode = f"6900{1 + int(rnd() * 9)}"
         if anomaly == "code_postal_invalide":
@@ -253,6 +256,7 @@ class CandidateMaker:
             "first_name": first,
             "name_key": f"{fl} {ff}",
             "birth_date": birth,
+            "birth_place": born_in.name,
             "sex": "F" if female else "M",
             "address": address,
             "postcode": postcode,
@@ -264,6 +268,7 @@ class CandidateMaker:
             "lva": lva,
             "lvb": lvb,
             "options": options,
+            "indications": "SE-ANG" if spread % 97 == 0 and lva == "ANG" else "",
             "status": status,
             "etablissement": places.etabs[block.etab].id if block.etab is not None else None,
             "eps_inapte": eps_inapte,

@@ -13,7 +13,7 @@ from typing import Any
 from fpdf.enums import XPos, YPos
 
 from baktui.exports.letterhead import Letterhead
-from baktui.exports.pdf import FONT, BaktuiPDF, fit, new_document, save
+from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.numbers import thousands
 from baktui.rules.statistics import FORMAT_2, FORMAT_PERCENT, StatisticsDocument, StatTable
 
@@ -73,16 +73,13 @@ def _table(pdf: BaktuiPDF, table: StatTable) -> None:
     header()
     rows = table.rows[:MAX_ROWS]
     for row in rows:
-        if pdf.get_y() + ROW > pdf.page_break_trigger:
-            pdf.add_page()
-            header()
         bold = isinstance(row[0], str) and row[0] == "Ensemble"
         pdf.set_font(FONT, "B" if bold else "", size)
-        for index, (value, width) in enumerate(zip(row, widths, strict=True)):
-            text = _text(value, table.formats.get(index))
-            align = "L" if isinstance(value, str) else "R"
-            pdf.cell(width, ROW, fit(pdf, text, width), border=1, align=align)
-        pdf.ln(ROW)
+        texts = [_text(value, table.formats.get(i)) for i, value in enumerate(row)]
+        aligns = ["L" if isinstance(value, str) else "R" for value in row]
+        # a long établissement name wraps onto more lines of the row, never cut
+        pdf.wrapped_row(texts, widths, aligns, ROW if _short(pdf, texts, widths) else 4.0,
+                        on_new_page=header)  # fmt: skip
     if len(table.rows) > MAX_ROWS:
         pdf.set_font(FONT, "I", 8)
         pdf.cell(
@@ -92,6 +89,13 @@ def _table(pdf: BaktuiPDF, table: StatTable) -> None:
     if table.note:
         pdf.set_font(FONT, "I", 7.5)
         pdf.multi_cell(0, 3.8, table.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _short(pdf: BaktuiPDF, texts: list[str], widths: list[float]) -> bool:
+    """Whether every text of the row fits on one line of its column."""
+    return all(
+        pdf.get_string_width(t) <= w - 2 * pdf.c_margin for t, w in zip(texts, widths, strict=True)
+    )
 
 
 def _bars(pdf: BaktuiPDF, table: StatTable) -> None:
@@ -118,14 +122,22 @@ def _bars(pdf: BaktuiPDF, table: StatTable) -> None:
     label_w, value_w = 45.0, 20.0
     span = pdf.w - pdf.l_margin - pdf.r_margin - label_w - value_w
     for name, value in items:
+        # a long name wraps in the label column (the bar keeps its height, at the top)
+        lines = len(pdf.multi_cell(label_w, 3.4, name, dry_run=True, output="LINES"))
+        row = height if lines == 1 else 3.4 * lines + 0.8
+        if pdf.get_y() + row > pdf.page_break_trigger:
+            pdf.add_page()
         y = pdf.get_y()
-        pdf.cell(label_w, height, fit(pdf, name, label_w))
+        if lines == 1:
+            pdf.cell(label_w, height, name)
+        else:
+            pdf.multi_cell(label_w, 3.4, name, new_x=XPos.RIGHT, new_y=YPos.TOP)
         length = float(abs(Decimal(value)) / top) * span
         pdf.set_fill_color(90, 120, 170)
         pdf.rect(pdf.l_margin + label_w, y + 0.6, max(length, 0.3), height - 1.2, style="F")
         pdf.set_xy(pdf.l_margin + label_w + span, y)
         pdf.cell(value_w, height, _text(value, table.formats.get(column)), align="R")
-        pdf.ln(height)
+        pdf.set_xy(pdf.l_margin, y + row)
 
 
 def write_statistics_pdf(

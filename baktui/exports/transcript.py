@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
+from baktui.rules.french import agree, that
 
 # the window of a DL / C5 envelope, in mm from the page's top-left corner
 WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 210 - 20 - 100, 45.0, 100.0, 45.0
@@ -67,10 +68,11 @@ def _date(day: dt.date | None) -> str:
     return f"{day:%d/%m/%Y}" if day else "—"
 
 
-def _born(t: Transcript) -> str:
-    word = "Née" if t.sex == "F" else "Né"
+def _born(t: Transcript, word: str = "Né") -> str:
+    """« Née le 14/03/2008 à Lyon » (the place when recorded; agreement by the recorded sex);
+    ``word="né"`` inside a sentence."""
     place = f" à {t.birth_place}" if t.birth_place else ""
-    return f"{word} le {_date(t.birth_date)}{place}"
+    return f"{agree(t.sex, word)} le {_date(t.birth_date)}{place}"
 
 
 _WIDTHS: dict[tuple[str, float, str], float] = {}
@@ -87,21 +89,56 @@ def _width(pdf: BaktuiPDF, text: str) -> float:
     return found
 
 
+def _put(pdf: BaktuiPDF, x: float, y: float, width: float, height: float, text: str,
+         align: str = "L") -> None:  # fmt: skip
+    """One line of ``text`` placed as a borderless cell would place it, drawn with ``text()``
+    (5× cheaper than ``cell()``: no line-breaking machinery, widths from the cache)."""
+    if not text:
+        return
+    if align == "C":
+        left = x + (width - _width(pdf, text)) / 2
+    elif align == "R":
+        left = x + width - pdf.c_margin - _width(pdf, text)
+    else:
+        left = x + pdf.c_margin
+    pdf.text(left, y + height / 2 + 0.3 * pdf.font_size, text)
+
+
+def _room(pdf: BaktuiPDF, height: float) -> None:
+    """A new page when ``height`` more would go past the bottom margin (as a cell would)."""
+    if pdf.auto_page_break and pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+
+
 def _text(pdf: BaktuiPDF, width: float, height: float, text: str, align: str = "L") -> None:
-    """``text`` in cells, one per line, wrapped at spaces (never cut); then the next line."""
+    """``text`` on lines of ``height``, wrapped at spaces (never cut); then the next line."""
     x = pdf.get_x()
-    room = (width or pdf.w - pdf.r_margin - x) - 2
-    for part in _split(pdf, text, room):
-        pdf.set_x(x)
-        pdf.cell(width, height, part, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    width = width or pdf.w - pdf.r_margin - x
+    for part in _split(pdf, text, width - 2):
+        _room(pdf, height)
+        y = pdf.get_y()
+        _put(pdf, x, y, width, height, part, align)
+        pdf.set_xy(pdf.l_margin, y + height)
 
 
 def _fields(pdf: BaktuiPDF, pairs: Sequence[tuple[str, str]], label_width: float) -> None:
+    """Bold labels and their values (wrapped), each label before its value in the text's
+    reading order (copy, search, screen readers)."""
+    height = 5.5
+    x = pdf.l_margin
+    width = pdf.w - pdf.r_margin - x - label_width
     for label, value in pairs:
+        pdf.set_font(FONT, "", 9.5)  # the value's font: its wrapping is measured in it
+        parts = _split(pdf, value or "—", width - 2)
+        _room(pdf, height)
         pdf.set_font(FONT, "B", 9.5)
-        pdf.cell(label_width, 5.5, label)
+        _put(pdf, x, pdf.get_y(), label_width, height, label)
         pdf.set_font(FONT, "", 9.5)
-        _text(pdf, 0, 5.5, value or "—")
+        for part in parts:
+            _room(pdf, height)
+            y = pdf.get_y()
+            _put(pdf, x + label_width, y, width, height, part)
+            pdf.set_xy(x, y + height)
 
 
 def _title(pdf: BaktuiPDF, text: str, subtitle: str) -> None:
@@ -122,20 +159,21 @@ def _identity(pdf: BaktuiPDF, t: Transcript) -> None:
             ("N° de candidat", t.number),
             ("Série", f"{t.series} — {t.series_label}"),
             ("Spécialités", " ; ".join(t.specialites) or "—"),
+            *((("Indications", " ; ".join(t.indications)),) if t.indications else ()),
         ],
         label_width=34,
     )
 
 
 def _stamp(pdf: BaktuiPDF, text: str) -> None:
-    """« DUPLICATA » across the top right, in red."""
+    """« DUPLICATA » at the top right, in red, on its own line."""
     y = pdf.get_y()
     pdf.set_text_color(190, 0, 0)
     pdf.set_font(FONT, "B", 13)
     pdf.set_xy(pdf.w - pdf.r_margin - 45, y)  # under the letterhead, never across it
     pdf.cell(45, 7, text, border=1, align="C")
     pdf.set_text_color(0, 0, 0)
-    pdf.set_xy(pdf.l_margin, y)
+    pdf.set_xy(pdf.l_margin, y + 9)  # the title under it, never beside it
 
 
 def _address(pdf: BaktuiPDF, lines: Sequence[str]) -> None:
@@ -165,6 +203,8 @@ def _grades(pdf: BaktuiPDF, t: Transcript) -> None:
         pdf.rect(x, y, width, 5.5, style="DF")
         pdf.text(x + (width - _width(pdf, head)) / 2, y + 3.9, head)
     y += 5.5
+    top = y
+    right = starts[-1] + widths[-1]
     pdf.set_font(FONT, "", 8.5)
     for line in t.lines:
         values = (line.code, line.label, line.coef, line.grade, line.second, line.note)
@@ -173,7 +213,6 @@ def _grades(pdf: BaktuiPDF, t: Transcript) -> None:
         rows = max(len(parts) for parts in split)
         height = 5.0 if rows == 1 else 1.0 + 3.7 * rows
         for i, (parts, x, width) in enumerate(zip(split, starts, widths, strict=True)):
-            pdf.rect(x, y, width, height)
             for n, part in enumerate(parts):
                 if not part:
                     continue
@@ -183,6 +222,10 @@ def _grades(pdf: BaktuiPDF, t: Transcript) -> None:
                 else:
                     pdf.text(x + (width - _width(pdf, part)) / 2, base, part)
         y += height
+        pdf.line(pdf.l_margin, y, right, y)  # the row's bottom rule
+    # the columns' rules, once for the whole table (the same drawing as a box per cell)
+    for x in (*starts, right):
+        pdf.line(x, top, x, y)
     pdf.set_xy(pdf.l_margin, y)
 
 
@@ -213,10 +256,11 @@ def _outcome(pdf: BaktuiPDF, t: Transcript) -> None:
     pairs.append(("Mention", t.mention or "—"))
     _fields(pdf, pairs, label_width=48)
     pdf.set_font(FONT, "I", 7.5)
-    pdf.cell(0, 4, "Moyennes exactes tronquées à deux décimales ; coefficients de la réglementation",
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
-    pdf.cell(0, 4, "de la session ; une épreuve neutralisée ne compte ni au numérateur ni au "
-             "dénominateur.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    _text(
+        pdf, 0, 4, "Moyennes exactes tronquées à deux décimales ; coefficients de la réglementation"
+    )
+    _text(pdf, 0, 4, "de la session ; une épreuve neutralisée ne compte ni au numérateur ni au "
+          "dénominateur.")  # fmt: skip
 
 
 def _signature(pdf: BaktuiPDF, letterhead: Letterhead, year: int | None) -> None:
@@ -282,7 +326,7 @@ TITLES = {
 
 def _certificate_body(t: Transcript, kind: str, year: int) -> str:
     name = f"{t.first_name} {t.last_name.upper()}"
-    born = _born(t).lower()
+    born = _born(t, "né")
     if kind == "diplome":
         return (
             f"Le diplôme du baccalauréat technologique, série {t.series_label} ({t.series}), "
@@ -290,14 +334,14 @@ def _certificate_body(t: Transcript, kind: str, year: int) -> str:
         )
     if kind == "attestation":
         return (
-            f"Le recteur atteste que {name}, {born}, candidat{'e' if t.sex == 'F' else ''} "
-            f"n° {t.number}, a été {'admise' if t.sex == 'F' else 'admis'} au baccalauréat "
+            f"Le recteur atteste {that(name)}, {born}, {agree(t.sex, 'candidat')} "
+            f"n°\N{NO-BREAK SPACE}{t.number}, a été {agree(t.sex, 'admis')} au baccalauréat "
             f"technologique, série {t.series_label} ({t.series}), à la session {year}. "
             "Cette attestation tient lieu de diplôme jusqu’à sa délivrance."
         )
     return (
-        f"Le recteur certifie que {name}, {born}, candidat{'e' if t.sex == 'F' else ''} "
-        f"n° {t.number} au baccalauréat technologique, série {t.series_label} ({t.series}), "
+        f"Le recteur certifie {that(name)}, {born}, {agree(t.sex, 'candidat')} "
+        f"n°\N{NO-BREAK SPACE}{t.number} au baccalauréat technologique, série {t.series_label} ({t.series}), "
         f"session {year}, a terminé ses études secondaires (moyenne du premier groupe : "
         f"{t.first_average} / 20)."
     )
@@ -348,7 +392,7 @@ def write_certificates(
             pdf.set_font(FONT, "B", 10.5)
             pdf.cell(40, 6, label)
             pdf.set_font(FONT, "", 10.5)
-            pdf.multi_cell(0, 6, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.multi_cell(0, 6, value, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         _signature(pdf, academie, year)
         if progress is not None:
             progress(index + 1)

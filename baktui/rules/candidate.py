@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from baktui.rules.indications import labels as indication_labels
 from baktui.rules.lifecycles import REGISTRATION, RegistrationState
 from baktui.rules.registration import STATUSES, dossier_pieces, parse_dossier, parse_options
 from baktui.rules.regulation import Regulation
@@ -113,6 +114,16 @@ FIELDS: tuple[CandidateField, ...] = (
         kind=Kind.DATE,
         default=None,
     ),
+    _field(
+        "birth_place",
+        "lieu de naissance",
+        _REGISTERED,
+        Column(
+            "lieu_naissance",
+            19,
+            aliases=("commune_naissance", "lieu_de_naissance", "commune_de_naissance"),
+        ),
+    ),
     _field("sex", "sexe", _REGISTERED, Column("sexe", 13)),
     _field("address", "adresse", _CONTACT, Column("adresse", 14)),
     _field("postcode", "code postal", _CONTACT, Column("code_postal", 15, aliases=("cp",))),
@@ -131,6 +142,7 @@ FIELDS: tuple[CandidateField, ...] = (
     _field("lva", "LVA", _REGISTERED, Column("lva", 9)),
     _field("lvb", "LVB", _REGISTERED, Column("lvb", 10)),
     _field("options", "options", _REGISTERED, Column("options", 11)),
+    _field("indications", "indications du diplôme", _REGISTERED, Column("indications", 20)),
     _field("status", "statut", _REGISTERED, Column("statut", 6), default="scolaire"),
     _field(
         "etablissement", "établissement", _REGISTERED, Column("uai", 7), kind=Kind.REF, default=None
@@ -269,6 +281,7 @@ class CandidateProfile:
     last_name: str
     first_name: str
     birth_date: dt.date | None
+    birth_place: str
     sex: str
     address: str
     postcode: str
@@ -294,6 +307,7 @@ class CandidateProfile:
     lvb_label: str
     options: tuple[str, ...]  # readable option entries: "Arts (terminale)"
     options_text: str  # stored form "ARTS-T"
+    indications: tuple[str, ...]  # printed labels: "section européenne (anglais)"
     eps_inapte: bool
     eps_certificate: bool
     amenagements: str
@@ -379,6 +393,7 @@ def build_profile(
         last_name=row["last_name"],
         first_name=row["first_name"],
         birth_date=row["birth_date"],
+        birth_place=row.get("birth_place", ""),
         sex=row["sex"],
         address=row["address"],
         postcode=row["postcode"],
@@ -404,6 +419,7 @@ def build_profile(
         lvb_label=reg.languages.get(row["lvb"], row["lvb"]),
         options=tuple(option_label(reg, e.name, e.year) for e in parse_options(row["options"])),
         options_text=row["options"],
+        indications=indication_labels(row.get("indications", ""), reg.languages),
         eps_inapte=bool(row["eps_inapte"]),
         eps_certificate=bool(row["eps_certificate"]),
         amenagements=row["amenagements"],

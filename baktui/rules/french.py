@@ -76,6 +76,12 @@ def of(name: str) -> str:
     return f"d’{name.strip()}" if first in _VOWELS else f"de {name.strip()}"
 
 
+def that(name: str) -> str:
+    """« que » elided before a vowel: « qu’Eva ANDRÉ », « que Léa MARTIN »."""
+    first = name.strip()[:1].lower()
+    return f"qu’{name.strip()}" if first in _VOWELS else f"que {name.strip()}"
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 copie", "0 copie", "2 copies" (French: 0 and 1 take the singular), with thin
     thousands separators ("12 000 copies")."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from baktui.rules import identifiers
+from baktui.rules import identifiers, indications
 from baktui.rules.candidate import (
     CONTACT_FIELDS,
     FORM_FIELDS,
@@ -54,6 +54,7 @@ class RegistrationForm:
     last_name: str = ""
     first_name: str = ""
     birth_date: str = ""  # JJ/MM/AAAA
+    birth_place: str = ""
     sex: str = ""
     address: str = ""
     postcode: str = ""
@@ -65,6 +66,7 @@ class RegistrationForm:
     lva: str = ""
     lvb: str = ""
     options: str = ""
+    indications: str = ""  # e.g. "SE-ANG, MEI"
     status: str = "scolaire"
     etablissement: str = ""  # UAI
     eps_inapte: bool = False
@@ -176,6 +178,10 @@ def form_errors(reg: Regulation, form: RegistrationForm) -> Problems:
             form.eps_certificate,
         )
     )
+    if message := text_error(form.birth_place):
+        errors.append(("birth_place", f"{label('birth_place')} : {message}"))
+    for message in indications.errors(indications.parse(form.indications), reg.languages):
+        errors.append(("indications", message))
     if form.state not in REGISTRATION:
         errors.append(("state", f"état « {form.state} » inconnu"))
     return errors

@@ -46,7 +46,7 @@ def identity_text(card: CandidateCard) -> Text:
     lines = [
         ("Nom", p.last_name.upper()),
         ("Prénom", p.first_name),
-        (f"{agree(p.sex, 'Né')} le", born),
+        (f"{agree(p.sex, 'Né')} le", born + (f" à {p.birth_place}" if p.birth_place else "")),
         ("Sexe", sex_label(p.sex)),
         ("INE", p.ine or "—"),
         ("Adresse", p.address or "—"),
@@ -59,6 +59,8 @@ def identity_text(card: CandidateCard) -> Text:
             f"{p.state_label} (créée {card.created_at}, modifiée {card.updated_at})",
         ),
     ]
+    if p.indications:
+        lines.append(("Indications", " ; ".join(p.indications)))
     if p.transferred_to:
         lines.append(("Transfert", f"vers {p.transferred_to}"))
     text = _pairs(lines)

@@ -62,6 +62,8 @@ class CandidateData:
     city: str = ""
     email: str = ""
     phone: str = ""  # digits only
+    birth_place: str = ""  # commune de naissance
+    indications: str = ""  # diploma indications, formatted by rules.indications
 
     def fields(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,7 +21,7 @@ from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Centre, Commune, Etablissement
 from baktui.errors import ServiceError
-from baktui.rules import identifiers
+from baktui.rules import identifiers, indications
 from baktui.rules.candidate import BY_NAME, format_date, format_phone, label
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import (
@@ -139,6 +139,7 @@ def load_form(candidate_id: int) -> RegistrationForm:
         last_name=c.last_name,
         first_name=c.first_name,
         birth_date=format_date(c.birth_date),
+        birth_place=c.birth_place,
         sex=c.sex,
         address=c.address,
         postcode=c.postcode,
@@ -153,6 +154,7 @@ def load_form(candidate_id: int) -> RegistrationForm:
         lva=c.lva,
         lvb=c.lvb,
         options=c.options.replace(",", ", "),
+        indications=c.indications.replace(",", ", "),
         eps_inapte=c.eps_inapte,
         eps_certificate=c.eps_certificate,
         amenagements=c.amenagements,
@@ -223,6 +225,7 @@ def _model_values(
         "last_name": " ".join(form.last_name.split()),
         "first_name": " ".join(form.first_name.split()),
         "birth_date": identifiers.parse_date_fr(form.birth_date),
+        "birth_place": " ".join(form.birth_place.split()),
         "sex": form.sex,
         "address": " ".join(form.address.split()),
         "postcode": form.postcode.strip(),
@@ -234,6 +237,7 @@ def _model_values(
         "lva": form.lva,
         "lvb": form.lvb,
         "options": format_options(parse_options(form.options)),
+        "indications": indications.format_entries(indications.parse(form.indications)),
         "status": form.status,
         "etablissement": etab_id,
         "centre": centre_id,

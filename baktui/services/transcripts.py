@@ -35,6 +35,7 @@ from baktui.exports.transcript import Certificate, Parcel, Transcript, Transcrip
 from baktui.rules.decision import ADMIS, AJOURNE, DECISION_LABELS
 from baktui.rules.deliberation import first_group, mention_label
 from baktui.rules.grades import format_grade, truncate_2
+from baktui.rules.indications import labels as indication_labels
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import Regulation
 from baktui.services import documents
@@ -263,7 +264,7 @@ def _build_chunk(reg: Regulation, ids: list[int], kind: str) -> list[Transcript]
                 first_name=c.first_name,
                 sex=c.sex,
                 birth_date=c.birth_date,
-                birth_place="",  # not recorded in the base yet
+                birth_place=c.birth_place,
                 series=c.series,
                 series_label=reg.series_rule(c.series).label,
                 specialites=(labels["SP1"], labels["SP2"]),
@@ -275,6 +276,7 @@ def _build_chunk(reg: Regulation, ids: list[int], kind: str) -> list[Transcript]
                 mention=mention_label(reg, result.mention),
                 holder=holder,
                 address=tuple(x for x in (c.address, f"{c.postcode} {c.city}".strip()) if x),
+                indications=indication_labels(c.indications, reg.languages),
                 duplicata=cid in again,
             )
         )

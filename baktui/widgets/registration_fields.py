@@ -30,6 +30,7 @@ FORM_ROWS: tuple[tuple[str, str, str], ...] = (
     ("last_name", "Nom", INPUT),
     ("first_name", "Prénom", INPUT),
     ("birth_date", "Naissance", INPUT),
+    ("birth_place", "Lieu naiss.", INPUT),
     ("sex", "Sexe", SELECT),
     ("status", "Statut", SELECT),
     ("etablissement", "UAI établ.", INPUT),
@@ -39,6 +40,7 @@ FORM_ROWS: tuple[tuple[str, str, str], ...] = (
     ("lva", "LVA", SELECT),
     ("lvb", "LVB", SELECT),
     ("options", "Options", INPUT),
+    ("indications", "Indications", INPUT),
     ("eps_inapte", "EPS", CHECKBOX),
     ("eps_certificate", "Certificat", CHECKBOX),
     ("amenagements", "Aménagements", INPUT),
@@ -60,6 +62,8 @@ INPUT_HINTS = {
     "birth_date": "JJ/MM/AAAA",
     "etablissement": "ex. 0690026D",
     "options": "ex. LATIN-1, ARTS-T",
+    "birth_place": "commune de naissance",
+    "indications": "ex. SE-ANG, MEI",
     "phone": "06 12 34 56 78",
 }
 INPUT_RESTRICT = {

@@ -32,6 +32,8 @@ HEADERS = {
     "email": "E-mail",
     "telephone": "Téléphone",
     "uai": "UAI",
+    "lieu_naissance": "Commune de naissance",
+    "indications": "Indications",
 }
 
 

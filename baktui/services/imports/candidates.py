@@ -16,6 +16,7 @@ from typing import Any
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Etablissement
 from baktui.errors import ServiceError
+from baktui.rules import indications
 from baktui.rules.candidate import IMPORT_ALIASES, IMPORT_FIELDS, IMPORT_OPTIONAL, IMPORT_REQUIRED
 from baktui.rules.identifiers import (
     email_error,
@@ -122,6 +123,11 @@ def _parse_candidate(
             values[IMPORT_FIELDS[column]] = code_upper(row.get(column))
     if "options" in present:
         values["options"] = format_options(parse_options(row.get("options")))
+    if "indications" in present:
+        entries = indications.parse(row.get("indications"))
+        for message in indications.errors(entries, reg.languages):
+            refuse("indications", message)
+        values["indications"] = indications.format_entries(entries)
     if "eps_inapte" in present:
         inapte = yes_no(row.get("eps_inapte"), also_yes=_EPS_YES)
         if inapte is None:
@@ -132,7 +138,7 @@ def _parse_candidate(
         if sex is None:
             refuse("sexe", "F ou M attendu (ou vide)")
         values["sex"] = sex or ""
-    for column in ("adresse", "commune"):
+    for column in ("adresse", "commune", "lieu_naissance"):
         if column in present:
             text = clean_spaces(row.get(column))
             if message := text_error(text):
