@@ -206,7 +206,7 @@ async def test_line_refused_or_in_conflict_writes_nothing(demo_db: Path) -> None
 
 async def test_help_lists_the_new_keys(demo_db: Path) -> None:
     app = BaktuiApp(str(demo_db))
-    async with app.run_test(size=(80, 40)) as pilot:
+    async with app.run_test(size=(80, 60)) as pilot:  # the whole help on one screen
         await open_expenses(pilot)
         assert "Ctrl+N" in ExpensesScreen.HELP and "**L**" in ExpensesScreen.HELP
         await pilot.press("f1")

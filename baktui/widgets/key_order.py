@@ -65,8 +65,10 @@ class KeyOrder:
         await self._dispatch(event)
         if event.is_forwarded:  # handed to a widget: follow it until it is handled
             self._walk(event, target, target, WALKS)
-        else:  # a priority binding handled it, here and now
-            self._done(event)
+        else:  # a binding handled it: what it asked for (a deferred focus, a field shown)
+            # lands before the next key (« s » then « FRE 15 » at once: into the what-if field)
+            if not self._app.screen.call_after_refresh(lambda: self._done(event)):
+                self._done(event)
 
     def _walk(
         self, event: events.Key, widget: MessagePump, target: MessagePump, walks: int
