@@ -206,13 +206,17 @@ async def test_line_refused_or_in_conflict_writes_nothing(demo_db: Path) -> None
 
 async def test_help_lists_the_new_keys(demo_db: Path) -> None:
     app = BaktuiApp(str(demo_db))
-    async with app.run_test(size=(80, 60)) as pilot:  # the whole help on one screen
+    async with app.run_test(size=(80, 40)) as pilot:
         await open_expenses(pilot)
         assert "Ctrl+N" in ExpensesScreen.HELP and "**L**" in ExpensesScreen.HELP
         await pilot.press("f1")
         await settle(pilot)
-        text = screen_text(pilot)
-        assert "nouvelle demande" in text and "ajoute une ligne" in text
+        seen = screen_text(pilot)
+        for _ in range(4):  # the help scrolls (PgSuiv) when it is longer than its window
+            await pilot.press("pagedown")
+            await settle(pilot)
+            seen += screen_text(pilot)
+        assert "nouvelle demande" in seen and "ajoute une ligne" in seen
 
 
 async def test_import_of_declared_claims_from_the_screen(demo_db: Path, tmp_path: Path) -> None:
