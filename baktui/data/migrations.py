@@ -26,6 +26,7 @@ from baktui.data.models import (
 )
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
+from baktui.rules.phonetic import sound_key
 
 log = get_logger(__name__)
 
@@ -321,6 +322,42 @@ def _v9_session_closing(db: pw.Database) -> None:
             db.execute_sql(f"ALTER TABLE exam_session ADD COLUMN {column} VARCHAR(255)")
 
 
+SOUND_BATCH = 5000  # candidates read and updated at a time by the v11 migration
+
+
+def _v11_sound_key(db: pw.Database) -> None:
+    """v11: the French phonetic key of each candidate's name beside its folded key (F2 finds
+    "lefebvre" for Lefèvre), and an index on birth dates ("12/06/2008", "lefevre 2008").
+    The existing candidates get their key by batches of ids (the 700 000-candidate base in
+    about a minute), never the whole table in memory."""
+    add_columns(db, {"candidate": (("sound_key", "VARCHAR(255) NOT NULL DEFAULT ''"),)})
+    update = f"UPDATE candidate SET sound_key = {db.param} WHERE id = {db.param}"
+    select = (
+        f"SELECT id, last_name, first_name FROM candidate WHERE id > {db.param} "
+        f"ORDER BY id LIMIT {SOUND_BATCH}"
+    )
+    last = 0
+    while True:
+        rows = db.execute_sql(select, (last,)).fetchall()
+        if not rows:
+            break
+        db.cursor().executemany(
+            update, [(sound_key(ln or "", fn or ""), cid) for cid, ln, fn in rows]
+        )
+        last = rows[-1][0]
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_sound_key ON candidate (session_id, sound_key)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_birth_date_name_key "
+        "ON candidate (session_id, birth_date, name_key)"
+    )
+    if isinstance(db, pw.SqliteDatabase) and db.table_exists("sqlite_stat1"):
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+        db.execute_sql("ANALYZE candidate")
+        db.execute_sql("PRAGMA analysis_limit = 0")
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -331,6 +368,8 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     7: _v7_deliberation,
     8: _v8_logistics,
     9: _v9_session_closing,
+    # 10: another branch's migration (merged first); a base at 9 or 10 goes on to 11
+    11: _v11_sound_key,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 
@@ -371,7 +410,7 @@ def migrate(
         )
     if version < LATEST_VERSION and progress is not None:
         progress(f"Mise à jour de la base : schéma {version} → {LATEST_VERSION}…")
-    for target in range(version + 1, LATEST_VERSION + 1):
+    for target in sorted(v for v in MIGRATIONS if v > version):
         with db.atomic():
             MIGRATIONS[target](db)
             SchemaVersion.create(version=target, applied_at=_now())

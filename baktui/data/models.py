@@ -255,6 +255,7 @@ class Candidate(VersionedModel):
     last_name = pw.CharField()
     first_name = pw.CharField()
     name_key = pw.CharField(default="")  # folded "last first" for accent-free search
+    sound_key = pw.CharField(default="")  # French phonetic "last first" (rules/phonetic.py)
     birth_date = pw.DateField(null=True)
     sex = pw.CharField(default="")  # F | M | ""
     address = pw.CharField(default="")
@@ -289,6 +290,9 @@ class Candidate(VersionedModel):
             (("session", "series"), False),
             # F2 lookup: the candidates of an établissement, by name, from the index alone
             (("session", "etablissement", "name_key"), False),
+            # F2 lookup (schema 11): names as heard, and birth dates
+            (("session", "sound_key"), False),
+            (("session", "birth_date", "name_key"), False),
         )
 
 
