@@ -59,8 +59,7 @@ def _pass(word: str) -> str:
 
 def phonetic(word: str) -> str:
     """The phonetic key of one word ("Lefebvre" -> "lefevr", "Hélène" -> "elen")."""
-    words = _WORD.findall(fold(word))
-    return " ".join(_word_key(w) for w in words)
+    return " ".join(phonetic_words(_WORD.findall(fold(word))))
 
 
 @lru_cache(maxsize=65536)
