@@ -93,10 +93,10 @@ def test_version_1_base_is_brought_forward(db_path: Path) -> None:
     assert AuditLog.select().count() == 3
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
     versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
-    assert versions == list(range(1, migrations.LATEST_VERSION + 1))
+    assert versions == [1, *sorted(migrations.MIGRATIONS)]
     # running it again changes nothing
     assert migrations.migrate(db) == migrations.LATEST_VERSION
-    assert SchemaVersion.select().count() == migrations.LATEST_VERSION
+    assert SchemaVersion.select().count() == len(migrations.MIGRATIONS) + 1
 
 
 def test_opening_an_old_base_migrates_it(db_path: Path) -> None:
@@ -274,3 +274,31 @@ def test_an_upgrade_from_schema_4_loses_no_member_room_or_placement(
         assert Room.select().where(Room.active & (Room.version == 1)).count() == before[1]
     finally:
         dbmod.close_database()
+
+
+def test_a_schema_9_base_gets_the_phonetic_keys_of_its_candidates(db_path: Path) -> None:
+    """Schema 11: Candidate.sound_key added and filled for the existing candidates (by batches),
+    birth dates indexed; the lookup then finds a name as heard."""
+    from helpers import register_helene
+
+    from baktui.data.models import Candidate
+    from baktui.services.imports import run_import
+    from baktui.services.search import lookup
+    from baktui.services.sessions import open_registre
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    session_id = open_registre(2026).id
+    assert run_import("etablissements", session_id, samples / "etablissements.csv").ok
+    register_helene(session_id)
+    db = dbmod.current_database()
+    for index in ("candidate_session_id_sound_key", "candidate_session_id_birth_date_name_key"):
+        db.execute_sql(f"DROP INDEX {index}")
+    db.execute_sql("ALTER TABLE candidate DROP COLUMN sound_key")
+    SchemaVersion.update(version=9).execute()
+    dbmod.close_database()
+    db = dbmod.open_database(str(db_path))
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    assert [c.sound_key for c in Candidate.select()] == ["lefevr elene"]
+    indexes = {index.name for index in db.get_indexes("candidate")}
+    assert {"candidate_session_id_sound_key", "candidate_session_id_birth_date_name_key"} <= indexes
+    assert [h.last_name for h in lookup(session_id, "lefebvre helene").hits] == ["Lefèvre"]
