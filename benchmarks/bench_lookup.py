@@ -157,9 +157,9 @@ RAW_SQL = {
         "AND birth_date = ? ORDER BY name_key LIMIT 51"
     ),
     "nom + année": (
-        "SELECT c.id, c.number, c.last_name, c.first_name FROM (SELECT id FROM candidate "
-        "WHERE session_id = ? AND name_key >= ? AND name_key < ? ORDER BY name_key LIMIT 2000) s "
-        "JOIN candidate c ON c.id = s.id WHERE c.birth_date >= ? AND c.birth_date < ? LIMIT 51"
+        "SELECT id, number, last_name, first_name FROM candidate WHERE session_id = ? "
+        "AND name_key >= ? AND name_key < ? AND birth_date >= ? AND birth_date < ? "
+        "ORDER BY name_key LIMIT 51"
     ),
     # same index ranges as baktui's search (one statement, no ORM)
     "nom partiel sans accents": (

@@ -291,7 +291,11 @@ def test_a_schema_9_base_gets_the_phonetic_keys_of_its_candidates(db_path: Path)
     assert run_import("etablissements", session_id, samples / "etablissements.csv").ok
     register_helene(session_id)
     db = dbmod.current_database()
-    for index in ("candidate_session_id_sound_key", "candidate_session_id_birth_date_name_key"):
+    for index in (
+        "candidate_session_id_sound_key_birth_date",
+        "candidate_session_id_name_key_birth_date",
+        "candidate_session_id_birth_date_name_key",
+    ):
         db.execute_sql(f"DROP INDEX {index}")
     db.execute_sql("ALTER TABLE candidate DROP COLUMN sound_key")
     SchemaVersion.update(version=9).execute()
@@ -300,5 +304,9 @@ def test_a_schema_9_base_gets_the_phonetic_keys_of_its_candidates(db_path: Path)
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
     assert [c.sound_key for c in Candidate.select()] == ["lefevr elene"]
     indexes = {index.name for index in db.get_indexes("candidate")}
-    assert {"candidate_session_id_sound_key", "candidate_session_id_birth_date_name_key"} <= indexes
+    assert {
+        "candidate_session_id_sound_key_birth_date",
+        "candidate_session_id_name_key_birth_date",
+        "candidate_session_id_birth_date_name_key",
+    } <= indexes
     assert [h.last_name for h in lookup(session_id, "lefebvre helene").hits] == ["Lefèvre"]

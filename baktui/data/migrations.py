@@ -346,7 +346,12 @@ def _v11_sound_key(db: pw.Database) -> None:
         )
         last = rows[-1][0]
     db.execute_sql(
-        "CREATE INDEX IF NOT EXISTS candidate_session_id_sound_key ON candidate (session_id, sound_key)"
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_sound_key_birth_date "
+        "ON candidate (session_id, sound_key, birth_date)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_name_key_birth_date "
+        "ON candidate (session_id, name_key, birth_date)"
     )
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS candidate_session_id_birth_date_name_key "

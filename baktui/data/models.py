@@ -291,7 +291,8 @@ class Candidate(VersionedModel):
             # F2 lookup: the candidates of an établissement, by name, from the index alone
             (("session", "etablissement", "name_key"), False),
             # F2 lookup (schema 11): names as heard, and birth dates
-            (("session", "sound_key"), False),
+            (("session", "sound_key", "birth_date"), False),
+            (("session", "name_key", "birth_date"), False),
             (("session", "birth_date", "name_key"), False),
         )
 

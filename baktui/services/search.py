@@ -314,21 +314,24 @@ class _Collector:
             if beyond is not None:
                 self.truncated = True
 
-    def add_walk(self, column: str, prefix: str, where: Cond, matched: str) -> None:
-        """Candidates whose ``column`` starts with ``prefix`` and matching ``where``, on a walk
-        of the (session, column) index range capped at ANCHOR_SCAN entries."""
+    def add_born_in(self, column: str, prefix: str, year: int, matched: str) -> None:
+        """Candidates whose ``column`` starts with ``prefix``, born in ``year``: the walk of the
+        (session, column, birth_date) index stops at the first matches, reading no row; the
+        rows are then read for those matches only."""
         if self.room <= 0:
             self.truncated = True
             return
         unseen = self._unseen()
         sql = (
-            f"SELECT {_COLUMNS} FROM (SELECT id, {column} AS k FROM candidate WHERE session_id = ? "
-            f"AND {column} >= ? AND {column} < ? ORDER BY {column} LIMIT {ANCHOR_SCAN}) s "
-            "JOIN candidate c ON c.id = s.id "
-            "LEFT OUTER JOIN etablissement e ON e.id = c.etablissement_id "
-            f"WHERE {where.sql} AND {unseen.sql} ORDER BY s.k LIMIT ?"
+            f"SELECT {_COLUMNS} FROM (SELECT id, {column} AS k FROM candidate "
+            f"WHERE session_id = ? AND {column} >= ? AND {column} < ? "
+            "AND birth_date >= ? AND birth_date < ? AND "
+            + unseen.sql.replace("c.id", "id")
+            + f" ORDER BY {column} LIMIT ?) s JOIN candidate c ON c.id = s.id "
+            "LEFT OUTER JOIN etablissement e ON e.id = c.etablissement_id ORDER BY s.k"
         )
-        params = (self.session_id, prefix, prefix + _HIGH, *where.params, *unseen.params)
+        born = (f"{year:04d}-01-01", f"{year + 1:04d}-01-01")
+        params = (self.session_id, prefix, prefix + _HIGH, *born, *unseen.params)
         self._take(self.rows(sql, (*params, self.room + 1)), matched, False)
 
     @property
@@ -507,15 +510,13 @@ def _by_name(found: _Collector, words: list[str]) -> None:
 
 def _by_name_and_year(found: _Collector, words: list[str], year: int) -> None:
     """ "lefevre 2008": the names (folded rotations, then phonetic) of candidates born that year,
-    each a capped walk of the name's index range filtered on the birth date."""
-    born = Cond(
-        "c.birth_date >= ? AND c.birth_date < ?", f"{year:04d}-01-01", f"{year + 1:04d}-01-01"
-    )
+    each a walk of the (session, key, birth_date) index read from the index alone."""
     for index in range(len(words)):
-        found.add_walk("name_key", " ".join(words[index:] + words[:index]), born, "nom")
+        found.add_born_in("name_key", " ".join(words[index:] + words[:index]), year, "nom")
     sounds = phonetic_words(words)
     for index in range(len(sounds)):
-        found.add_walk("sound_key", " ".join(sounds[index:] + sounds[:index]), born, MATCH_SOUND)
+        rotated = " ".join(sounds[index:] + sounds[:index])
+        found.add_born_in("sound_key", rotated, year, MATCH_SOUND)
 
 
 def _by_etablissement_name(found: _Collector, words: list[str]) -> None:
