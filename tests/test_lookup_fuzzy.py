@@ -86,8 +86,8 @@ def test_a_birth_date_finds_who_was_born_that_day(session_id: int, typed: str) -
     result = lookup(session_id, typed)
     assert result.kind == search.KIND_DATE
     assert [(h.last_name, h.birth_date, h.matched) for h in result.hits] == [
-        ("Lefèvre", "12/06/2008", "naissance"),
-        ("Martin", "12/06/2008", "naissance"),
+        ("Lefèvre", "12/06/2008", "naiss."),
+        ("Martin", "12/06/2008", "naiss."),
     ]
 
 

@@ -32,7 +32,7 @@ from baktui.data.models import (
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.candidate import label
 from baktui.rules.french import plural
-from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.lifecycles import REGISTRATION, RegistrationState
 
 # the identity and contact fields compared side by side
 COMPARED = ("ine", "last_name", "first_name", "sex", "birth_date", "series", "etablissement",
@@ -76,6 +76,8 @@ def _text(candidate: Candidate, name: str) -> str:
     if name == "birth_date":
         born = candidate.birth_date
         return born.strftime("%d/%m/%Y") if born else ""
+    if name == "state":
+        return REGISTRATION.label(candidate.state)
     if name == "etablissement":
         if candidate.etablissement_id is None:
             return ""
@@ -226,6 +228,10 @@ def merge(
     return MergeOutcome(keep.id, drop.id, len(registrations), len(grades), len(documents), message)
 
 
+_SHORT = {"etablissement": "établissement", "birth_date": "naissance", "state": "état",
+          "postcode": "code postal"}  # fmt: skip
+
+
 def field_label(name: str) -> str:
-    """The French label of a compared field."""
-    return "établissement" if name == "etablissement" else label(name)
+    """The French label of a compared field (short: a column of 14 characters)."""
+    return _SHORT.get(name, label(name))

@@ -60,7 +60,7 @@ KIND_NAME = "nom"
 KIND_DATE = "date"
 
 MATCH_SOUND = "phon."  # found by the phonetic key
-MATCH_BIRTH = "naissance"
+MATCH_BIRTH = "naiss."
 _DATE_RES = (
     re.compile(r"(?P<d>[0-9]{1,2})[/.\-](?P<m>[0-9]{1,2})[/.\-](?P<y>[0-9]{4})"),
     re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"),
