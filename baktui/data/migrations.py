@@ -341,9 +341,7 @@ def _v11_sound_key(db: pw.Database) -> None:
         rows = db.execute_sql(select, (last,)).fetchall()
         if not rows:
             break
-        db.cursor().executemany(
-            update, [(sound_key(ln or "", fn or ""), cid) for cid, ln, fn in rows]
-        )
+        sql.executemany(update, [(sound_key(ln or "", fn or ""), cid) for cid, ln, fn in rows])
         last = rows[-1][0]
     db.execute_sql(
         "CREATE INDEX IF NOT EXISTS candidate_session_id_sound_key_birth_date "
