@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from baktui.rules.french import plural
 from baktui.screens.base import BaktuiScreen
@@ -21,6 +21,7 @@ from baktui.services.duplicates import (
     field_label,
     merge,
 )
+from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ConfirmModal, TextDialog
 from baktui.widgets.feedback import error_text, worker_connection
 
