@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import random
 import sqlite3
 import statistics
@@ -79,6 +80,8 @@ def sample_queries(session_id: int, count: int, seed: int) -> dict[str, list[tup
             Candidate.phone,
             Candidate.jury,
             Candidate.etablissement,
+            Candidate.birth_date,
+            Candidate.sound_key,
         )
         .where((Candidate.session == session_id) & Candidate.id.in_(ids))
         .tuples()
@@ -93,8 +96,19 @@ def sample_queries(session_id: int, count: int, seed: int) -> dict[str, list[tup
         "jury « J12 »": [],
         "UAI": [],
         "établissement + nom": [],
+        "nom entendu (phonétique)": [],
+        "date « 12/06/2008 »": [],
+        "nom + année": [],
     }
-    for cid, last, first, _key, ine, number, phone, jury, etab in rows:
+    for cid, last, first, _key, ine, number, phone, jury, etab, born, sound in rows:
+        q["nom entendu (phonétique)"].append((f"{heard(fold(last))} {fold(first)}", (sound,)))
+        if born:
+            day = dt.date.fromisoformat(str(born)[:10])
+            q["date « 12/06/2008 »"].append((day.strftime("%d/%m/%Y"), (day.isoformat(),)))
+            y = day.year
+            q["nom + année"].append(
+                (f"{fold(last)} {y}", (fold(last), f"{y}-01-01", f"{y + 1}-01-01"))
+            )
         typed = strip_accents_partial(last, first)
         q["nom partiel sans accents"].append((typed, (fold(last)[: max(3, len(fold(last)) - 2)],)))
         q["début du nom (3 lettres)"].append((fold(last)[:3], (fold(last)[:3],)))
@@ -124,7 +138,29 @@ def sample_queries(session_id: int, count: int, seed: int) -> dict[str, list[tup
     return q
 
 
+def heard(name: str) -> str:
+    """The name spelt as heard: one written form swapped for another of the same sound."""
+    for written, sound in (("ph", "f"), ("eau", "o"), ("au", "o"), ("ai", "e"), ("y", "i"),
+                           ("c", "k"), ("f", "ph"), ("o", "au"), ("e", "ai")):  # fmt: skip
+        if written in name:
+            return name.replace(written, sound, 1)
+    return name + "e"
+
+
 RAW_SQL = {
+    "nom entendu (phonétique)": (
+        "SELECT id, number, last_name, first_name FROM candidate WHERE session_id = ? "
+        "AND sound_key >= ? AND sound_key < ? ORDER BY sound_key LIMIT 51"
+    ),
+    "date « 12/06/2008 »": (
+        "SELECT id, number, last_name, first_name FROM candidate WHERE session_id = ? "
+        "AND birth_date = ? ORDER BY name_key LIMIT 51"
+    ),
+    "nom + année": (
+        "SELECT id, number, last_name, first_name FROM candidate WHERE session_id = ? "
+        "AND name_key >= ? AND name_key < ? AND birth_date >= ? AND birth_date < ? "
+        "ORDER BY name_key LIMIT 51"
+    ),
     # same index ranges as baktui's search (one statement, no ORM)
     "nom partiel sans accents": (
         "SELECT c.id, c.number, c.last_name, c.first_name FROM candidate_fts "
@@ -175,6 +211,10 @@ def raw_params(kind: str, session_id: int, typed: str, p: tuple) -> tuple:
         return (" AND ".join(f'"{w}"*' for w in typed.split()), session_id)
     if kind in ("début du nom (3 lettres)", "n° candidat (7 chiffres)"):
         return (session_id, p[0], p[0] + HIGH)
+    if kind == "nom entendu (phonétique)":
+        return (session_id, p[0], p[0] + HIGH)
+    if kind == "nom + année":
+        return (session_id, p[0], p[0] + HIGH, p[1], p[2])
     if kind == "établissement + nom":
         etab, name = p
         return (session_id, etab, name, name + HIGH)

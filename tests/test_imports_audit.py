@@ -67,7 +67,8 @@ def test_imported_candidate_and_its_epreuves_are_journaled_as_created(
     assert _rows_after(start) == [
         (NOW, "agent.dec", "create", "candidate", "1", "", None,
          "session=1; number=260000001; ine=0701234564D; last_name=Dupont; first_name=Hugo; "
-         "name_key=dupont hugo; birth_date=2008-01-30; series=STMG; sub_choice=GF; lva=ANG; "
+         "name_key=dupont hugo; sound_key=dup2 ugo; birth_date=2008-01-30; series=STMG; "
+         "sub_choice=GF; lva=ANG; "
          "lvb=ITA; options=LATIN-T; status=scolaire; eps_inapte=non; eps_certificate=non; "
          "state=brouillon; created_at=2026-03-02T09:15:00+01:00; "
          "updated_at=2026-03-02T09:15:00+01:00",

@@ -298,3 +298,44 @@ def test_a_schema_9_base_gets_the_birth_place_and_indications(db_path: Path) -> 
     assert (row.birth_place, row.indications) == ("", "")
     assert Registration.select().where(Registration.candidate == cand.id).count() == 1
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
+
+
+def test_a_schema_9_base_gets_the_phonetic_keys_of_its_candidates(db_path: Path) -> None:
+    """Schema 11: Candidate.sound_key added and filled for the existing candidates (by batches),
+    birth dates indexed; the lookup then finds a name as heard."""
+    from helpers import register_helene
+
+    from baktui.data.models import Candidate
+    from baktui.services.imports import run_import
+    from baktui.services.search import lookup
+    from baktui.services.sessions import open_registre
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    session_id = open_registre(2026).id
+    assert run_import("etablissements", session_id, samples / "etablissements.csv").ok
+    register_helene(session_id)
+    db = dbmod.current_database()
+    for index in (
+        "candidate_session_id_sound_key_birth_date",
+        "candidate_session_id_name_key_birth_date",
+        "candidate_session_id_birth_date_name_key",
+    ):
+        db.execute_sql(f"DROP INDEX {index}")
+    db.execute_sql("ALTER TABLE candidate DROP COLUMN sound_key")
+    SchemaVersion.update(version=9).execute()
+    dbmod.close_database()
+    db = dbmod.open_database(str(db_path))
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    assert [c.sound_key for c in Candidate.select()] == ["lefevr elene"]
+    indexes = {index.name for index in db.get_indexes("candidate")}
+    assert {
+        "candidate_session_id_sound_key_birth_date",
+        "candidate_session_id_name_key_birth_date",
+        "candidate_session_id_birth_date_name_key",
+    } <= indexes
+    assert [h.last_name for h in lookup(session_id, "lefebvre helene").hits] == ["Lefèvre"]
+
+
+def test_the_migrations_have_no_gap() -> None:
+    """Every version from 2 to the latest has its step: a base is never stamped past one."""
+    assert sorted(migrations.MIGRATIONS) == list(range(2, migrations.LATEST_VERSION + 1))

@@ -26,6 +26,7 @@ from baktui.data.models import (
 )
 from baktui.errors import DatabaseError
 from baktui.logs import get_logger
+from baktui.rules.phonetic import sound_key
 
 log = get_logger(__name__)
 
@@ -331,6 +332,45 @@ def _v10_candidate_documents(db: pw.Database) -> None:
     })  # fmt: skip
 
 
+SOUND_BATCH = 5000  # candidates read and updated at a time by the v11 migration
+
+
+def _v11_sound_key(db: pw.Database) -> None:
+    """v11: the French phonetic key of each candidate's name beside its folded key (F2 finds
+    "lefebvre" for Lefèvre), and an index on birth dates ("12/06/2008", "lefevre 2008").
+    The existing candidates get their key by batches of ids (the 700 000-candidate base in
+    about a minute), never the whole table in memory."""
+    add_columns(db, {"candidate": (("sound_key", "VARCHAR(255) NOT NULL DEFAULT ''"),)})
+    update = f"UPDATE candidate SET sound_key = {db.param} WHERE id = {db.param}"
+    select = (
+        f"SELECT id, last_name, first_name FROM candidate WHERE id > {db.param} "
+        f"ORDER BY id LIMIT {SOUND_BATCH}"
+    )
+    last = 0
+    while True:
+        rows = db.execute_sql(select, (last,)).fetchall()
+        if not rows:
+            break
+        sql.executemany(update, [(sound_key(ln or "", fn or ""), cid) for cid, ln, fn in rows])
+        last = rows[-1][0]
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_sound_key_birth_date "
+        "ON candidate (session_id, sound_key, birth_date)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_name_key_birth_date "
+        "ON candidate (session_id, name_key, birth_date)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS candidate_session_id_birth_date_name_key "
+        "ON candidate (session_id, birth_date, name_key)"
+    )
+    if isinstance(db, pw.SqliteDatabase) and db.table_exists("sqlite_stat1"):
+        db.execute_sql("PRAGMA analysis_limit = 1000")
+        db.execute_sql("ANALYZE candidate")
+        db.execute_sql("PRAGMA analysis_limit = 0")
+
+
 def _v12_bank_reference(db: pw.Database) -> None:
     """v12: an examiner's bank reference (IBAN or the paying office's own reference), carried
     by the payment file (issue 20)."""
@@ -349,7 +389,8 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     8: _v8_logistics,
     9: _v9_session_closing,
     10: _v10_candidate_documents,
-    12: _v12_bank_reference,  # 11: F2's phonetic keys (another branch, merged next)
+    11: _v11_sound_key,
+    12: _v12_bank_reference,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 
@@ -391,8 +432,6 @@ def migrate(
     if version < LATEST_VERSION and progress is not None:
         progress(f"Mise à jour de la base : schéma {version} → {LATEST_VERSION}…")
     for target in range(version + 1, LATEST_VERSION + 1):
-        if target not in MIGRATIONS:  # a number another branch holds (renumbered at merge)
-            continue
         with db.atomic():
             MIGRATIONS[target](db)
             SchemaVersion.create(version=target, applied_at=_now())

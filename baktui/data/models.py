@@ -256,6 +256,7 @@ class Candidate(VersionedModel):
     last_name = pw.CharField()
     first_name = pw.CharField()
     name_key = pw.CharField(default="")  # folded "last first" for accent-free search
+    sound_key = pw.CharField(default="")  # French phonetic "last first" (rules/phonetic.py)
     birth_date = pw.DateField(null=True)
     birth_place = pw.CharField(default="")  # commune de naissance, free text ("" on old bases)
     sex = pw.CharField(default="")  # F | M | ""
@@ -293,6 +294,10 @@ class Candidate(VersionedModel):
             (("session", "series"), False),
             # F2 lookup: the candidates of an établissement, by name, from the index alone
             (("session", "etablissement", "name_key"), False),
+            # F2 lookup (schema 11): names as heard, and birth dates
+            (("session", "sound_key", "birth_date"), False),
+            (("session", "name_key", "birth_date"), False),
+            (("session", "birth_date", "name_key"), False),
         )
 
 

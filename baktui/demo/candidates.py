@@ -28,6 +28,7 @@ from baktui.demo.population import Block
 from baktui.rules import identifiers, registration
 from baktui.rules.candidate import STORED_COLUMNS
 from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.phonetic import sound_key
 from baktui.rules.regulation import Regulation
 
 # The Candidate columns the demo writes, from the one declaration of the candidate's fields; the
@@ -255,6 +256,7 @@ class CandidateMaker:
             "last_name": last,
             "first_name": first,
             "name_key": f"{fl} {ff}",
+            "sound_key": sound_key(fl, ff),
             "birth_date": birth,
             "birth_place": born_in.name,
             "sex": "F" if female else "M",

@@ -106,6 +106,7 @@ FIELDS: tuple[CandidateField, ...] = (
     _field("last_name", "nom", _REGISTERED, Column("nom", 2, True)),
     _field("first_name", "prénom", _REGISTERED, Column("prenom", 3, True)),
     _field("name_key", "clé de recherche"),
+    _field("sound_key", "clé phonétique"),
     _field(
         "birth_date",
         "date de naissance",

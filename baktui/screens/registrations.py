@@ -24,6 +24,7 @@ from baktui.rules.french import plural
 from baktui.rules.registration import STATUSES
 from baktui.rules.registration_checks import CHECK_KINDS
 from baktui.screens.base import BaktuiScreen
+from baktui.screens.duplicates import DuplicateScreen
 from baktui.screens.registration_form import RegistrationFormScreen
 from baktui.services import registration_worklists as worklists
 from baktui.services.confirmations import issue_confirmations
@@ -60,7 +61,8 @@ des candidats individuels, candidats sans centre ou sans établissement, coordon
 
 Le tableau du haut compte les anomalies par nature : **↑** / **↓** y choisissent la nature
 affichée en dessous. **Tab** passe à la liste ; **Entrée** sur une anomalie ouvre le formulaire
-du candidat, le curseur sur le champ à corriger. Une fois la correction enregistrée, le candidat
+du candidat, le curseur sur le champ à corriger ; sur un doublon probable, les deux dossiers
+côte à côte (**1** / **2** garde l'un et y fusionne l'autre, motif et confirmation demandés). Une fois la correction enregistrée, le candidat
 est contrôlé de nouveau et quitte la liste. **+** / **-** changent de page (100 par page).
 
 **e** liste les inscriptions **par état** (à vérifier, brouillons, confirmées, validées,
@@ -303,6 +305,11 @@ individuels (un seul PDF, une page par candidat).
         index = int(event.row_key.value or 0)
         if 0 <= index < len(self._page):
             anomaly = self._page[index]
+            if anomaly.related:  # a probable duplicate: both records side by side
+                self.app.push_screen(
+                    DuplicateScreen(anomaly.candidate_id, anomaly.related[0], on_merged=self._fixed)
+                )
+                return
             self.app.push_screen(
                 RegistrationFormScreen(
                     anomaly.candidate_id, focus=anomaly.field, on_saved=self._fixed

@@ -25,6 +25,7 @@ from baktui.data.models import Candidate, Epreuve, ExamSession, Registration
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules import candidate as shape
 from baktui.rules.identifiers import fold, ine_error
+from baktui.rules.phonetic import sound_key
 from baktui.rules.registration import (
     STATUSES,
     candidate_number,
@@ -113,6 +114,14 @@ def name_key(last_name: str, first_name: str) -> str:
     return fold(f"{last_name} {first_name}")
 
 
+def name_keys(last_name: str, first_name: str) -> dict[str, str]:
+    """Both search keys of a candidate's name (written together at every change of the name)."""
+    return {
+        "name_key": name_key(last_name, first_name),
+        "sound_key": sound_key(last_name, first_name),
+    }
+
+
 def next_sequence(session_id: int) -> int:
     """The next free sequence number of the session's numéros de candidat."""
     last = (
@@ -172,7 +181,7 @@ def register_candidate(session_id: int, data: CandidateData, *, reason: str = "i
             reason=reason,
             session=session_id,
             number=candidate_number(year, next_sequence(session_id)),
-            name_key=name_key(data.last_name, data.first_name),
+            **name_keys(data.last_name, data.first_name),
             created_at=now,
             updated_at=now,
             **fields,
@@ -222,7 +231,7 @@ def register_candidates(
             values.update(
                 session=session_id,
                 number=candidate_number(year, sequence + offset),
-                name_key=name_key(data.last_name, data.first_name),
+                **name_keys(data.last_name, data.first_name),
                 created_at=now,
                 updated_at=now,
             )
@@ -357,7 +366,7 @@ def update_candidate(
         last = changes.get("last_name", candidate.last_name)
         first = changes.get("first_name", candidate.first_name)
         if "last_name" in changes or "first_name" in changes:
-            values["name_key"] = name_key(last, first)
+            values.update(name_keys(last, first))
         if "series" in changes and changes["series"] not in reg.series_codes:
             raise ServiceError(f"série « {changes['series']} » inconnue")
         values["updated_at"] = audit.now_iso()

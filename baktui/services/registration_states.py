@@ -25,7 +25,7 @@ from baktui.services.candidate_card import CandidateCard, candidate_card, when_t
 from baktui.services.registration import (
     ValidationError,
     get_candidate,
-    name_key,
+    name_keys,
     stored_value,
     sync_registrations,
 )
@@ -164,7 +164,7 @@ def revert_change(audit_id: int, *, expected_version: int) -> CandidateCard:
         if entry.field in ("last_name", "first_name"):
             last = value if entry.field == "last_name" else current.last_name
             first = value if entry.field == "first_name" else current.first_name
-            changes["name_key"] = name_key(last, first)
+            changes.update(name_keys(last, first))
         audit.update(
             Candidate, candidate_id, changes, expected_version=expected_version, reason=why
         )

@@ -14,8 +14,16 @@ The query kind is guessed from what was typed:
      word prefix, in any order, inside compound names too ("helene lef", "lef hel");
      elsewhere (PostgreSQL) each word in turn as the start of the name, the others tested on a
      capped walk of that range;
-  3. words naming an établissement list its candidates, the remaining words narrowing by name
-     ("ampere mar"), from the (session, établissement, name_key) index.
+  3. the same rotations on ``Candidate.sound_key`` (schema 11), the French phonetic key of
+     :mod:`baktui.rules.phonetic`: names as heard ("lefebvre helene" -> LEFÈVRE Hélène), after
+     the exact ones;
+  4. words naming an établissement (name or commune) list its candidates, the remaining words
+     starting any word of the candidate's name ("ampere mar": Marie, Martin… of Ampère), from
+     the (session, établissement, name_key) index;
+- a birth date ("12/06/2008", "12-06-2008", "12.06.2008", "2008-06-12"): the candidates born that
+  day, from the (session, birth_date, name_key) index;
+- words and a year ("lefevre 2008", "2008 lefevre"): the names as above (folded, then phonetic)
+  born that year, on a capped walk of the name's index range.
 
 Every statement is an index seek with a LIMIT (the tests check the query plans): it never scans
 the candidate table. peewee's ``startswith`` compiles to a LIKE that SQLite does not serve from
@@ -35,6 +43,7 @@ import peewee as pw
 
 from baktui.data.db import current_database
 from baktui.rules.identifiers import fold
+from baktui.rules.phonetic import phonetic_words
 
 DEFAULT_LIMIT = 50
 MAX_ANCHORS = 4
@@ -48,6 +57,15 @@ KIND_JURY = "jury"
 KIND_UAI = "uai"
 KIND_CODE = "identifiant"
 KIND_NAME = "nom"
+KIND_DATE = "date"
+
+MATCH_SOUND = "phon."  # found by the phonetic key
+MATCH_BIRTH = "naiss."
+_DATE_RES = (
+    re.compile(r"(?P<d>[0-9]{1,2})[/.\-](?P<m>[0-9]{1,2})[/.\-](?P<y>[0-9]{4})"),
+    re.compile(r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"),
+)
+_YEAR_RE = re.compile(r"(?:19|20)[0-9]{2}")
 
 _JURY_RE = re.compile(r"(?:j|jury)\s*n?°?\s*([0-9]{1,4})", re.IGNORECASE)
 _UAI_RE = re.compile(r"[0-9]{7}[A-Za-z]")
@@ -89,6 +107,8 @@ def query_kind(query: str) -> str:
     text = query.strip()
     if not text:
         return KIND_EMPTY
+    if birth_date_of(text) is not None:
+        return KIND_DATE
     if _JURY_RE.fullmatch(text):
         return KIND_JURY
     if _UAI_RE.fullmatch(text):
@@ -98,6 +118,18 @@ def query_kind(query: str) -> str:
     if _CODE_RE.fullmatch(text) and any(c.isdigit() for c in text):
         return KIND_CODE
     return KIND_NAME
+
+
+def birth_date_of(text: str) -> dt.date | None:
+    """The date typed, JJ/MM/AAAA (also - or .) or AAAA-MM-JJ; None when it is not one."""
+    for pattern in _DATE_RES:
+        match = pattern.fullmatch(text.strip())
+        if match is not None:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                return None
+    return None
 
 
 def name_words(query: str) -> list[str]:
@@ -282,6 +314,26 @@ class _Collector:
             if beyond is not None:
                 self.truncated = True
 
+    def add_born_in(self, column: str, prefix: str, year: int, matched: str) -> None:
+        """Candidates whose ``column`` starts with ``prefix``, born in ``year``: the walk of the
+        (session, column, birth_date) index stops at the first matches, reading no row; the
+        rows are then read for those matches only."""
+        if self.room <= 0:
+            self.truncated = True
+            return
+        unseen = self._unseen()
+        sql = (
+            f"SELECT {_COLUMNS} FROM (SELECT id, {column} AS k FROM candidate "
+            f"WHERE session_id = ? AND {column} >= ? AND {column} < ? "
+            "AND birth_date >= ? AND birth_date < ? AND "
+            + unseen.sql.replace("c.id", "id")
+            + f" ORDER BY {column} LIMIT ?) s JOIN candidate c ON c.id = s.id "
+            "LEFT OUTER JOIN etablissement e ON e.id = c.etablissement_id ORDER BY s.k"
+        )
+        born = (f"{year:04d}-01-01", f"{year + 1:04d}-01-01")
+        params = (self.session_id, prefix, prefix + _HIGH, *born, *unseen.params)
+        self._take(self.rows(sql, (*params, self.room + 1)), matched, False)
+
     @property
     def has_fts(self) -> bool:
         """True when the base has the FTS5 name index (SQLite, schema 3 and later)."""
@@ -337,8 +389,18 @@ def lookup(session_id: int, query: str, limit: int = DEFAULT_LIMIT) -> SearchRes
         _by_digits(found, text)
     elif kind == KIND_CODE:
         _by_code(found, text.upper())
+    elif kind == KIND_DATE:
+        born = birth_date_of(text)
+        assert born is not None
+        found.add(Cond("c.birth_date = ?", born.isoformat()), MATCH_BIRTH)
     elif kind == KIND_NAME:
-        _by_name(found, name_words(text))
+        words = name_words(text)
+        years = [w for w in words if _YEAR_RE.fullmatch(w)]
+        names = [w for w in words if not _YEAR_RE.fullmatch(w)]
+        if len(years) == 1 and names:
+            _by_name_and_year(found, names, int(years[0]))
+        else:
+            _by_name(found, words)
     elapsed = (time.perf_counter() - started) * 1000
     return SearchResult(text, kind, tuple(found.hits), elapsed, found.truncated)
 
@@ -358,10 +420,14 @@ def _by_etablissement(found: _Collector, etab_id: object, rest: list[str] | None
     seek, in name order); ``rest``: the start of the last name, then other words."""
     cond = Cond("c.etablissement_id = ?", etab_id)
     if rest:
-        cond = cond & _prefix("c.name_key", rest[0])
+        # the start of the last name first (a seek), then any word of the name (the
+        # établissement's candidates: a few hundred index entries)
         extra = found.words(rest[1:])
-        if extra is not None:
-            cond = cond & extra
+        first = cond & _prefix("c.name_key", rest[0])
+        found.add(first & extra if extra is not None else first, "établ.")
+        anywhere = found.words(rest)
+        assert anywhere is not None
+        cond = cond & anywhere
     found.add(cond, "UAI" if rest is None else "établ.")
 
 
@@ -432,9 +498,25 @@ def _by_name(found: _Collector, words: list[str]) -> None:
         anchors = [i for i, w in enumerate(words) if len(w) >= 2][:MAX_ANCHORS]
         for index in anchors:
             found.add_anchored(words[index], words[:index] + words[index + 1 :])
-    # 3. an établissement named by the words (or the first words; the rest narrows by name)
+    # 3. the names as heard: the same rotations on the phonetic key
+    sounds = phonetic_words(words)
+    for index in range(len(sounds)):
+        rotated = " ".join(sounds[index:] + sounds[:index])
+        found.add(_prefix("c.sound_key", rotated), MATCH_SOUND, order="c.sound_key")
+    # 4. an établissement named by the words (or the first words; the rest narrows by name)
     if found.room > 0:
         _by_etablissement_name(found, words)
+
+
+def _by_name_and_year(found: _Collector, words: list[str], year: int) -> None:
+    """ "lefevre 2008": the names (folded rotations, then phonetic) of candidates born that year,
+    each a walk of the (session, key, birth_date) index read from the index alone."""
+    for index in range(len(words)):
+        found.add_born_in("name_key", " ".join(words[index:] + words[:index]), year, "nom")
+    sounds = phonetic_words(words)
+    for index in range(len(sounds)):
+        rotated = " ".join(sounds[index:] + sounds[:index])
+        found.add_born_in("sound_key", rotated, year, MATCH_SOUND)
 
 
 def _by_etablissement_name(found: _Collector, words: list[str]) -> None:
@@ -495,6 +577,13 @@ def _etablissement_index(found: _Collector) -> _EtablissementIndex:
     if index is not None and index.signature == signature:
         index.checked = time.monotonic()
         return index
-    index = _EtablissementIndex(found.rows("SELECT id, name_key FROM etablissement", ()), signature)
+    rows = found.rows(
+        "SELECT e.id, e.name_key, co.name FROM etablissement e "
+        "LEFT OUTER JOIN commune co ON co.id = e.commune_id",
+        (),
+    )
+    index = _EtablissementIndex(
+        [(i, f"{key} {fold(str(town or ''))}") for i, key, town in rows], signature
+    )
     _ETAB_INDEXES[key] = index
     return index
