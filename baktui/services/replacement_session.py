@@ -33,9 +33,10 @@ from baktui.services.sessions import SessionInfo, open_registre, regulation_of, 
 JUNE_SOURCE = "juin"  # Grade.source of a grade carried from June
 # the candidate's fields copied to September (not its jury, centre or state: September's own)
 COPIED = (
-    "number", "ine", "last_name", "first_name", "name_key", "sound_key", "birth_date", "sex", "address",
-    "postcode", "city", "email", "phone", "series", "sub_choice", "lva", "lvb", "options",
-    "status", "etablissement", "eps_inapte", "eps_certificate", "amenagements", "dossier",
+    "number", "ine", "last_name", "first_name", "name_key", "sound_key", "birth_date",
+    "birth_place", "sex", "address", "postcode", "city", "email", "phone", "series",
+    "sub_choice", "lva", "lvb", "options", "status", "etablissement", "eps_inapte",
+    "eps_certificate", "amenagements", "dossier", "indications",
 )  # fmt: skip
 
 
