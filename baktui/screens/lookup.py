@@ -225,7 +225,10 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
         else:
             count = f"{len(result.hits)} candidat{'s' if len(result.hits) > 1 else ''}"
             more = " — liste coupée : précisez" if result.truncated else ""
-            info = f"{count}{more} · Entrée ouvre la fiche · {result.elapsed_ms:.1f} ms"
+            info = (
+                f"{count}{more} · Entrée ouvre la fiche · "
+                + f"{result.elapsed_ms:.1f} ms".replace(".", ",")
+            )
         self._say_info(info)
         self._opened_if_asked()
 
