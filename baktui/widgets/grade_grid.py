@@ -208,11 +208,14 @@ aux notes.
 
     def _replay(self) -> None:
         pending, self._pending = self._pending, []
-        for event in pending:  # typed while the slip was loading or written: now, in order
+        for index, event in enumerate(pending):  # typed while loading or written: in order
             self._consumed = False
             self._route(event)
-            if not self._consumed:  # a screen or app key (Ctrl+S…): back to the app, in turn
-                self.app.post_message(Key(event.key, event.character))
+            if not self._consumed:  # a screen or app key (Ctrl+S…): back to the app, and every
+                # key after it too, in order: they may be for what it opens (its « o »)
+                for later in pending[index:]:
+                    self.app.post_message(Key(later.key, later.character))
+                return
 
     def request_lot(self, number: int) -> None:
         """Open a slip as if its number were typed (from the list of lots): the keys typed
