@@ -19,6 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
+from textual.worker import Worker, get_current_worker
 
 from baktui.screens.base import BaktuiScreen
 from baktui.services import jury_deliberation as jd
@@ -359,7 +360,12 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
             text += f" · {outcome.mention}"
         if outcome.errors:
             text += " · " + "; ".join(f"{c} : {m}" for c, m in outcome.errors.items())
-        self.app.call_from_thread(self.query_one("#cand-whatif-result", Static).update, text)
+        if not get_current_worker().is_cancelled:  # typed further: a newer simulation comes
+            self.app.call_from_thread(self._simulated_text, text, worker=get_current_worker())
+
+    def _simulated_text(self, text: str, worker: Worker[None]) -> None:
+        if not worker.is_cancelled:  # « FRE 1 » never shown after « FRE 15 »
+            self.query_one("#cand-whatif-result", Static).update(text)
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -103,12 +103,14 @@ class ExaminerPicker(ModalScreen[int | None]):
         except Exception as exc:  # shown in the dialog, never a crash
             self.app.call_from_thread(self._show_error, error_text(exc))
             return
-        self.app.call_from_thread(self._show, found)
+        self.app.call_from_thread(self._show, found, query)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#picker-info", Static).update(message)
 
-    def _show(self, found: list[ExaminerInfo]) -> None:
+    def _show(self, found: list[ExaminerInfo], query: str | None = None) -> None:
+        if query is not None and query != self.query_one("#picker-query", Input).value:
+            return  # a shorter query's results, arriving after the field changed
         table = self.query_one("#picker-table", DataTable)
         table.clear()
         self._rows = {str(e.id): e for e in found}
