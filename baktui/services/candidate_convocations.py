@@ -20,7 +20,6 @@ from baktui.data.models import (
     Candidate,
     Centre,
     Convocation,
-    Epreuve,
     Lot,
     Registration,
     Room,
@@ -38,6 +37,7 @@ from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import STATUSES
 from baktui.services import documents
 from baktui.services.documents import IssuedDocument
+from baktui.services.registration import session_epreuve_labels
 from baktui.services.sessions import SessionInfo
 from baktui.services.settings import letterhead, setting
 
@@ -68,9 +68,7 @@ def convocations(
 ) -> list[CandidateConvocation]:
     """The letters of a centre, a candidate (number or INE) or the session, by centre and name."""
     centre = _centre(session_id, centre_code)
-    labels = dict(
-        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
-    )
+    labels = session_epreuve_labels(session_id)
     rows = (
         Convocation.select(Convocation, Candidate, Centre, Room)
         .join(Candidate)
@@ -121,9 +119,7 @@ def convocations(
 def signing_sheets(session_id: int, *, centre_code: str | None = None) -> list[SigningSheet]:
     """The émargement lists of a centre (or the session): one per room and sitting, by seat."""
     centre = _centre(session_id, centre_code)
-    labels = dict(
-        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
-    )
+    labels = session_epreuve_labels(session_id)
     rows = (
         Convocation.select(Convocation, Candidate, Centre, Room)
         .join(Candidate)
@@ -167,7 +163,7 @@ def signing_sheets(session_id: int, *, centre_code: str | None = None) -> list[S
     ]
 
 
-def _name(session: SessionInfo, what: str, centre_code: str | None, candidate: str | None) -> str:
+def _name(what: str, centre_code: str | None, candidate: str | None) -> str:
     scope = f"centre-{centre_code}" if centre_code else (candidate or "session")
     return documents.file_name(what, scope, suffix=".pdf")
 
@@ -190,7 +186,7 @@ def issue_convocations(
     academie = letterhead()
     return documents.issue(
         CONVOCATION,
-        _name(session, "convocations", centre_code, candidate),
+        _name("convocations", centre_code, candidate),
         lambda target: write_candidate_convocations(
             target, letters, session_year=session.year, academie=academie
         ),
@@ -214,7 +210,7 @@ def issue_signing_sheets(
     academie = letterhead()
     return documents.issue(
         "liste_emargement",
-        _name(session, "emargement", centre_code, None),
+        _name("emargement", centre_code, None),
         lambda target: write_signing_sheets(
             target, sheets, session_year=session.year, academie=academie
         ),
@@ -229,9 +225,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
     """What the office orders subjects and copies with: candidates per épreuve (registered,
     placed), per centre, room and sitting, per série and option."""
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
-    labels = dict(
-        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
-    )
+    labels = session_epreuve_labels(session_id)
     registered = dict(
         Registration.select(Registration.epreuve_code, pw.fn.COUNT(Registration.id))
         .join(Candidate)
@@ -331,9 +325,7 @@ def label_layout() -> LabelLayout:
 def table_labels(session_id: int, *, centre_code: str | None = None) -> list[TableLabel]:
     """One label per candidate and written épreuve placed, by centre, sitting, room and seat."""
     centre = _centre(session_id, centre_code)
-    labels = dict(
-        Epreuve.select(Epreuve.code, Epreuve.label).where(Epreuve.session == session_id).tuples()
-    )
+    labels = session_epreuve_labels(session_id)
     rows = (
         Convocation.select(Convocation, Candidate, Centre, Room)
         .join(Candidate).switch(Convocation).join(Centre).switch(Convocation).join(Room)
