@@ -51,6 +51,8 @@ def test_each_letter_lists_the_candidates_epreuves_with_their_times(placed: Path
     for cid, rows in by_candidate.items():
         candidate = Candidate.get_by_id(cid)
         (page,) = [t for t in texts if f"N° de candidat {candidate.number}" in t]
+        if candidate.birth_place:  # the sample gives most a commune of birth
+            assert f"le {candidate.birth_date:%d/%m/%Y} à {candidate.birth_place}" in page
         for row in rows:
             when = f"{french_date(row.day)}, de {row.start_time} à {row.end_time}"
             assert row.epreuve_code in page and when in page, (candidate.number, when)

@@ -73,6 +73,7 @@ class CandidateConvocation:
     centre: str  # « C007 Lycée Ampère »
     centre_address: str
     sittings: tuple[SittingLine, ...]
+    birth_place: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def _letter(pdf: BaktuiPDF, conv: CandidateConvocation, year: int) -> None:
             (agree(conv.sex, "Candidat"), conv.name),
             (
                 f"{agree(conv.sex, 'Né')} le",
-                conv.birth_date.strftime("%d/%m/%Y") if conv.birth_date else "—",
+                (conv.birth_date.strftime("%d/%m/%Y") if conv.birth_date else "—")
+                + (f" à {conv.birth_place}" if conv.birth_place else ""),
             ),
             ("N° de candidat", conv.number),
             ("Série", conv.series),

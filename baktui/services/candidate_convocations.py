@@ -111,6 +111,7 @@ def convocations(
             centre=f"{where.code} {where.name}" if where is not None else "—",
             centre_address=where.address if where is not None else "",
             sittings=tuple(lines),
+            birth_place=c.birth_place,
         )
         for c, where, lines in letters.values()
     ]

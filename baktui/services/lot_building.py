@@ -59,7 +59,8 @@ class LotReport:
         if self.dissolved:
             text += f" ; {plural(len(self.dissolved), 'lot sans note défait', 'lots sans note défaits')}"
         if self.without_correcteur:
-            text += " ; sans correcteur possible : lots " + ", ".join(
+            word = "lots" if len(self.without_correcteur) > 1 else "lot"
+            text += f" ; sans correcteur possible : {word} " + ", ".join(
                 str(n) for n in self.without_correcteur
             )
         return text + "."
