@@ -235,13 +235,12 @@ async def test_down_from_the_examiner_search_reaches_the_list(demo: Demo) -> Non
     app = BaktuiApp(str(demo.path))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        burst(app, ["f5", "e", *keys_of("ber")])
+        # one burst: the ↓ wait for the results of « ber », not the list shown before them
+        burst(app, ["f5", "e", *keys_of("ber"), "down", "down"])
         await drained(pilot)
         pane = app.screen.query_one(ExaminerList)
         rows = list(pane.rows.values())
         assert len(rows) > 2 and all(r.name.lower().startswith("ber") for r in rows)
-        burst(app, ["down", "down"])
-        await drained(pilot)
         assert app.focused is pane.query_one("#examiners-table")
         current = pane.current_examiner()
         assert current is not None and current.id == rows[1].id

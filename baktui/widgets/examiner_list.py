@@ -99,6 +99,8 @@ class ExaminerList(JuriesPane):
 
     @on(Input.Changed, "#examiner-query")
     def _query_changed(self, event: Input.Changed) -> None:
+        # keys typed next (« ma » then ↓ ↓ at once) wait for these results, not the old ones
+        getattr(self.screen, "hold_keys", lambda: None)()
         self.search(event.value)
 
     @on(Input.Submitted, "#examiner-query")
@@ -120,6 +122,7 @@ class ExaminerList(JuriesPane):
     def _show_examiners(self, found: list[ExaminerInfo], query: str | None = None) -> None:
         if query is not None and query != self.query_one("#examiner-query", Input).value:
             return  # the results of a shorter query, arriving after the field changed
+        self.call_after_refresh(getattr(self.screen, "keys_ready", lambda: None))
         table = self.query_one("#examiners-table", DataTable)
         previous = self.row_key("#examiners-table")
         table.clear()
