@@ -25,6 +25,7 @@ from baktui.data.models import (
     Lot,
 )
 from baktui.errors import NotFoundError, ServiceError
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import LotState
 from baktui.rules.lots import LotInfo, per_series
 from baktui.rules.regulation import EpreuveRule
@@ -78,8 +79,9 @@ def assign_correcteur(lot_id: int, examiner_id: int | None) -> LotInfo:
                 )
                 if clash:
                     raise ServiceError(
-                        f"{examiner_name(examiner)} enseigne dans l'établissement de {clash} "
-                        f"copie(s) du lot {lot.number} : choisissez un autre correcteur."
+                        f"{examiner_name(examiner)} enseigne dans l'établissement de "
+                        f"{plural(clash, 'copie')} du lot {lot.number} : choisissez un autre "
+                        "correcteur."
                     )
         audit.update(Lot, lot_id, {"correcteur": examiner_id}, reason="affectation du correcteur")
     return lot_info(lot_id)

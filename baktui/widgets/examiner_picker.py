@@ -84,6 +84,9 @@ class ExaminerPicker(ModalScreen[int | None]):
 
     @on(Input.Changed, "#picker-query")
     def _changed(self, event: Input.Changed) -> None:
+        order = getattr(self.app, "key_order", None)  # ↓ Entrée typed next: on these results
+        if order is not None:
+            order.hold(self)
         self.search(event.value)
 
     @on(Input.Submitted, "#picker-query")
@@ -106,11 +109,17 @@ class ExaminerPicker(ModalScreen[int | None]):
         self.app.call_from_thread(self._show, found, query)
 
     def _show_error(self, message: str) -> None:
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            order.release(self)
         self.query_one("#picker-info", Static).update(message)
 
     def _show(self, found: list[ExaminerInfo], query: str | None = None) -> None:
         if query is not None and query != self.query_one("#picker-query", Input).value:
             return  # a shorter query's results, arriving after the field changed
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            self.call_after_refresh(order.release, self)
         table = self.query_one("#picker-table", DataTable)
         table.clear()
         self._rows = {str(e.id): e for e in found}
@@ -129,6 +138,11 @@ class ExaminerPicker(ModalScreen[int | None]):
     def _chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.dismiss(int(event.row_key.value))
+
+    def on_unmount(self) -> None:
+        order = getattr(self.app, "key_order", None)
+        if order is not None:
+            order.release(self)  # closed while a search was read: the keys go on
 
     def action_cancel(self) -> None:
         self.dismiss(None)
