@@ -327,7 +327,13 @@ def slot_counts(assignment_ids: Iterable[int]) -> dict[int, int]:
 
 def discipline_names_of(session_id: int, disciplines: str) -> str:
     """An examiner's disciplines named after the session's épreuves (« PHI Philosophie »)."""
+    from baktui.rules.candidate import epreuve_labels
+    from baktui.services.registration import session_epreuve_labels
     from baktui.services.sessions import regulation_of
 
-    labels = {rule.code: rule.label for rule in regulation_of(session_id).epreuves}
-    return rules.discipline_names(disciplines, labels)
+    reg = regulation_of(session_id)
+    labels = {rule.code: rule.label for rule in reg.epreuves}
+    stored = session_epreuve_labels(session_id)
+    series = {s for _, s in rules.parse_disciplines(disciplines) if s}
+    by_series = {s: epreuve_labels(reg, s, stored) for s in series}
+    return rules.discipline_names(disciplines, labels, by_series)
