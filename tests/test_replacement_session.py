@@ -140,3 +140,33 @@ def test_an_abs_justified_late_is_carried_with_its_reason_audited(june: Path, ca
     dbmod.close_database()
     assert run("--db", june, "remplacement", "ajouter", number, "--motif", motif) == 1
     assert "déjà inscrit à la session de remplacement" in capsys.readouterr().err
+
+
+def test_september_refuses_a_carried_grade_and_numbers_only_the_copies_to_sit(
+    june: Path, tmp_path: Path, capsys
+) -> None:
+    """A September file that re-gives a June grade is refused whole (nothing written), naming
+    the line and the épreuve; anonymity numbers go only to the épreuves to sit."""
+    assert run("--db", june, "remplacement", "ouvrir") == 0
+    grades = tmp_path / "septembre.csv"
+    grades.write_text(
+        f"ine;epreuve;note;groupe;session\n{ROUSSEAU};PHI;15;;\n{ROUSSEAU};GO;18;;\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert run("--db", june, "import", "notes", grades, "--kind", "remplacement") == 1
+    out = capsys.readouterr().out
+    assert "ligne 3" in out and "note de juin reportée" in out and "GO" in out
+    dbmod.open_database(str(june))
+    second = of("remplacement")
+    stored = {g.epreuve_code: g.value_centi for g in Grade.select().where(
+        Grade.candidate == second.id)}  # fmt: skip
+    assert "PHI" not in stored and stored["GO"] == 1200  # nothing written
+    from baktui.data.models import Anonymat
+    from baktui.services.anonymity import number_copies
+
+    september = require_session(2026, "remplacement")
+    number_copies(september.id)
+    numbered = {a.epreuve_code for a in Anonymat.select().where(Anonymat.candidate == second.id)}
+    assert numbered == {"PHI"}  # not FRE, SP1, SP2… graded in June
+    dbmod.close_database()

@@ -40,6 +40,30 @@ COPIED = (
 )  # fmt: skip
 
 
+def carried_from_june() -> pw.Expression:
+    """In a query over Registration: the épreuve's grade was carried from June (September
+    session: nothing to number, place or sit). A composite spécialité is carried as its
+    part-grades: before September's grading, any part-grade there is June's."""
+    grade = Grade.select(Grade.id).where(
+        (Grade.candidate == Registration.candidate)
+        & (Grade.epreuve_code == Registration.epreuve_code)
+        & (Grade.group == 1)
+        & (Grade.source == JUNE_SOURCE)
+    )
+    part = GradePart.select(GradePart.id).where(
+        (GradePart.candidate == Registration.candidate)
+        & (GradePart.epreuve_code == Registration.epreuve_code)
+    )
+    return pw.fn.EXISTS(grade) | pw.fn.EXISTS(part)
+
+
+def to_sit(session_id: int) -> pw.Expression:
+    """In a query over Registration: the épreuve is sat in this session (always, in June; in
+    September, unless its grade was carried from June)."""
+    kind = ExamSession.select(ExamSession.kind).where(ExamSession.id == session_id).scalar()
+    return ~carried_from_june() if kind == "remplacement" else pw.SQL("1 = 1")
+
+
 @dataclass(frozen=True)
 class ReplacementOpened:
     """What opening (or completing) the replacement session did."""
