@@ -181,7 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
         "remplacement", help="session de remplacement : y reporte les candidats AJ de juin"
     )
     rempl.add_argument(
-        "action", choices=["ouvrir", "ajouter"], help="ouvrir (ou compléter) · ajouter un candidat"
+        "action",
+        choices=["ouvrir", "ajouter", "reprendre"],
+        help="ouvrir (ou compléter) · ajouter un candidat · reprendre les centres, salles et "
+        "jurys de juin",
     )
     rempl.add_argument("numero", nargs="?", metavar="NUMERO", help="ajouter : n° du candidat")
     rempl.add_argument("--motif", default="", help="ajouter : motif (certificat reçu…)")
@@ -434,6 +437,8 @@ def cmd_remplacement(args: argparse.Namespace) -> int:
     try:
         if args.action == "ouvrir":
             report = replacement_session.open_replacement(args.session)
+        elif args.action == "reprendre":
+            report = replacement_session.copy_organisation(args.session)
         else:
             if not args.numero:
                 raise ServiceError("Numéro du candidat à reporter manquant (NUMERO).")
