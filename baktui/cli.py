@@ -466,7 +466,11 @@ def cmd_archiver(args: argparse.Namespace) -> int:
         if not _open(args.db):
             return EXIT_REFUSED
         session = require_session(args.session, args.kind)
-        print(archive.write_archive(dbmod.resolve_target(args.db), session, args.file).render())
+        print(
+            archive.write_archive(
+                dbmod.resolve_target(args.db), session, args.file, progress=print
+            ).render()
+        )
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
