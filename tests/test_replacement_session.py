@@ -100,6 +100,13 @@ def test_june_aj_to_september_deliberation(june: Path, tmp_path: Path, capsys) -
         Grade.get((Grade.candidate == of("normale").id) & (Grade.epreuve_code == "PHI")).code
         == "AJ"
     )
+    # the September relevé says which grade was sat when (SP1: June's part-grades)
+    from baktui.services.transcripts import build
+
+    (relevé,) = build(require_session(2026, "remplacement").id, [of("remplacement").id])
+    when = {line.code: (line.grade, line.note) for line in relevé.lines}
+    assert when["PHI"] == ("15", "septembre")
+    assert when["GO"] == ("12", "juin") and when["SP1"] == ("12,75", "juin")
 
 
 def test_a_late_certificate_carries_one_more_candidate_with_a_reason(june: Path, capsys) -> None:

@@ -67,6 +67,23 @@ def carried_from_june() -> pw.Expression:
     return pw.fn.EXISTS(grade) | pw.fn.EXISTS(part)
 
 
+def carried_grades(candidate_ids: list[int]) -> set[tuple[int, str]]:
+    """(candidate, épreuve) of these September candidates whose grade is June's: a grade of
+    source « juin », or part-grades entered before the candidate was carried (at the latest in
+    the same second)."""
+    grades = Grade.select(Grade.candidate, Grade.epreuve_code).where(
+        Grade.candidate.in_(candidate_ids) & (Grade.group == 1) & (Grade.source == JUNE_SOURCE)
+    )
+    parts = (
+        GradePart.select(GradePart.candidate, GradePart.epreuve_code)
+        .join(Candidate, on=GradePart.candidate == Candidate.id)
+        .where(
+            GradePart.candidate.in_(candidate_ids) & (GradePart.entered_at <= Candidate.created_at)
+        )
+    )
+    return {(int(cid), code) for q in (grades, parts) for cid, code in q.tuples()}
+
+
 def to_sit(session_id: int) -> pw.Expression:
     """In a query over Registration: the épreuve is sat in this session (always, in June; in
     September, unless its grade was carried from June)."""
