@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, work
@@ -28,6 +31,7 @@ from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen, focused_help
 from baktui.screens.help import HelpScreen, help_markdown, keys_of
 from baktui.screens.keys import binding_ids
+from baktui.services import documents
 from baktui.services.sessions import (
     KINDS,
     SessionInfo,
@@ -102,6 +106,7 @@ class BaktuiApp(App[None], inherit_bindings=False):
         self._bindings = BindingsMap(registry.app_bindings())
         self.db_target = db_target
         self._checkpointer: dbmod.BackgroundCheckpointer | None = None
+        self._web = ExitStack()  # under baktui serve: documents sent to the browser
         self.db_label = dbmod.describe_target(db_target)
         self.login = current_login()
         self.session: SessionInfo | None = None
@@ -164,6 +169,8 @@ class BaktuiApp(App[None], inherit_bindings=False):
         except DatabaseError as exc:
             self.exit(return_code=1, message=str(exc))
             return
+        if self.is_web:
+            self._web.enter_context(documents.delivering_to(self.deliver_document))
         self._apply_theme()
         self.set_session(session)
         self.switch_mode(HOME_MODE)
@@ -201,9 +208,26 @@ class BaktuiApp(App[None], inherit_bindings=False):
             )
 
     def on_unmount(self) -> None:
+        self._web.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
         dbmod.close_database()
+
+    # --- Documents in a browser ---------------------------------------------------------------
+
+    def deliver_document(self, path: Path) -> None:
+        """Send a document just issued to the browser (``baktui serve``): on the server, the file
+        is out of the user's reach. Every document goes through here, from any screen, as
+        :func:`documents.issue` writes it (usually in a worker thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            self.call_from_thread(self.deliver_document, path)
+            return
+        self.deliver_binary(path, save_filename=path.name)
+        self.notify(
+            f"{path.name} : envoyé au navigateur (dossier des téléchargements).",
+            title="Téléchargement",
+            markup=False,
+        )
 
     # --- Session -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee
 
-from baktui import __version__, cli_documents
+from baktui import __version__, cli_documents, cli_serve
 from baktui.cli_french import FrenchParser
 from baktui.config import get_config
 from baktui.data import db as dbmod
@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli_documents.add_parser(sub)
+    cli_serve.add_parsers(sub)
 
     pub = sub.add_parser("publier", help="publie les résultats d'un jury ou de tous les jurys")
     pub.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
@@ -507,6 +508,7 @@ def cmd_config(args: argparse.Namespace) -> int:
         f"dossiers {config.folder_mode:04o}{group}"
     )
     print(f"  journal      {config.log_level} → {log_path or 'désactivé'}")
+    print(f"  utilisateurs {config.users_path()} (baktui serve)")
     print(f"  clés possibles : {', '.join(known_keys())}, touches.IDENTIFIANT")
     if config.keymap:
         print("Touches redéfinies :")
@@ -557,6 +559,8 @@ COMMANDS = {
     "sauvegarde": cmd_sauvegarde,
     "verifier": cmd_verifier,
     "config": cmd_config,
+    "serve": lambda args: cli_serve.cmd_serve(args, _open),
+    "utilisateurs": cli_serve.cmd_utilisateurs,
 }
 
 
@@ -575,6 +579,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = get_logger(__name__)
     log.info("baktui %s", " ".join(argv if argv is not None else sys.argv[1:]))
     try:
+        cli_serve.web_identity()  # in a browser: who signed in to baktui serve
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _err("Interrompu.")

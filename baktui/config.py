@@ -31,6 +31,9 @@ niveau = "INFO"                          # DEBUG, INFO, WARNING, ERROR
 mode = "groupe"                          # files 0640, folders 0750; "prive": 0600 / 0700
 groupe = "dec"                           # the office's group (chgrp), if named
 
+[web]                                    # baktui serve
+utilisateurs = "/srv/dec/utilisateurs"   # logins and password hashes (default: next to the config)
+
 [touches]                                # binding id = keys, as F1 lists them
 "grades.close_slip" = "ctrl+s,f9"
 ```
@@ -54,6 +57,7 @@ DB_ENV = "BAKTUI_DB"
 OUT_ENV = "BAKTUI_OUT"
 DEFAULT_ACADEMIE = "Académie de Lyon"
 DEFAULT_DOCUMENTS_FOLDER = "baktui-documents"
+USERS_FILE = "utilisateurs"  # the web access's logins, next to the configuration by default
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # [fichiers] mode -> (file mode, folder mode) of what baktui writes: the base and its -wal and
 # -shm, backups, documents and their folder. They hold names, addresses, e-mails and phones:
@@ -73,12 +77,26 @@ class Config:
     log_level: str = "INFO"
     files_mode: str = DEFAULT_FILE_MODE  # a key of FILE_MODES
     files_group: str | None = None  # the office's group given to files written (chgrp)
+    users_file: Path | None = None  # [web] utilisateurs; None: next to the configuration
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys
     files: tuple[Path, ...] = ()  # the files read, in order
 
     def documents_folder(self) -> Path:
         """Where documents are written (not created here)."""
         return self.documents_dir or Path.cwd() / DEFAULT_DOCUMENTS_FOLDER
+
+    def users_path(self) -> Path:
+        """The users file of ``baktui serve``: ``[web] utilisateurs``, else ``utilisateurs``
+        next to the file named by ``$BAKTUI_CONFIG``, else in the user's configuration folder
+        (``~/.config/baktui/``)."""
+        if self.users_file is not None:
+            return self.users_file
+        named = os.environ.get(CONFIG_ENV, "").strip()
+        if named:
+            return Path(named).expanduser().parent / USERS_FILE
+        from platformdirs import user_config_path
+
+        return user_config_path(APP_NAME, appauthor=False) / USERS_FILE
 
     @property
     def file_mode(self) -> int:
@@ -145,6 +163,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Callable[[Path, str, Any], Any]]]] = {
     "affichage": {"theme": ("theme", _text)},
     "journal": {"niveau": ("log_level", _level)},
     "fichiers": {"mode": ("files_mode", _files_mode), "groupe": ("files_group", _group)},
+    "web": {"utilisateurs": ("users_file", _path)},
 }
 KEYMAP_SECTION = "touches"
 

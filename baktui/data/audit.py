@@ -5,7 +5,8 @@ Services call :func:`create`, :func:`update` and :func:`delete` (or :func:`log` 
 :func:`baktui.data.db.write_transaction`, so the change and its audit entries commit together.
 No other module inserts into the audit log (a test checks it). Who is recorded is the real OS
 account of the process (``pwd.getpwuid(os.getuid())``), never an environment variable that
-anyone can set.
+anyone can set; in a browser, the person signed in to ``baktui serve`` (``web:alice``), given once
+to the app process by the server that checked the password (:func:`sign_in_process`).
 
 Each entry is sealed to the one before (:mod:`baktui.data.audit_chain`): the writer reads the last
 entry's id and seal inside the write transaction, gives the new entries the next ids and computes
@@ -37,6 +38,7 @@ M = TypeVar("M", bound=BaseModel)
 _user_override: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "baktui_user", default=None
 )
+_process_user: str | None = None  # the signed-in web login of this process (sign_in_process)
 
 
 @functools.cache
@@ -50,8 +52,19 @@ def os_login() -> str:
 
 
 def current_user() -> str:
-    """Who is recorded in the audit log: the OS account, or the login of :func:`acting_as`."""
-    return _user_override.get() or os_login()
+    """Who is recorded in the audit log: the login of :func:`acting_as`, else the web login of
+    :func:`sign_in_process`, else the OS account."""
+    return _user_override.get() or _process_user or os_login()
+
+
+def sign_in_process(author: str) -> None:
+    """Record every write of this process (every thread) under ``author`` (``web:alice``): the
+    app process that ``baktui serve`` starts for a signed-in person. Set once: a second, other
+    name is refused (nothing may change who a running process writes as)."""
+    global _process_user
+    if _process_user is not None and _process_user != author:
+        raise RuntimeError(f"process already signed in as {_process_user!r}")
+    _process_user = author
 
 
 @contextmanager

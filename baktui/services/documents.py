@@ -8,13 +8,18 @@ default, never readable by every account), into the documents folder, then one
 :class:`Document` row per candidate or
 examiner concerned records it, audited, so that the card's "Documents" tab and the timeline show
 who printed what and when.
+
+Every document issued is then handed to the receivers of :func:`delivering_to` (the app running in
+a browser under ``baktui serve`` sends it there: the file on the server is out of the user's
+reach); the command line and the terminal app have none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +28,9 @@ from baktui.data import audit, files
 from baktui.data.db import write_transaction
 from baktui.data.models import Document
 from baktui.exports.paths import safe_name
+from baktui.logs import get_logger
+
+_log = get_logger(__name__)
 
 # Kinds of document, as stored in Document.kind, and how the card names them.
 CONFIRMATION = "confirmation_inscription"
@@ -58,6 +66,8 @@ KIND_LABELS = {
     "statistiques_logistique": "statistiques logistiques",
     "etiquettes": "étiquettes",
 }
+# Who receives each document issued in this process (BaktuiApp under baktui serve: the browser).
+_receivers: list[Callable[[Path], object]] = []
 # Bytes of a file name built by file_name, suffix included: a name read from the base (a
 # 3,000-character surname) never makes it exceed what the file system allows (255).
 MAX_NAME_BYTES = 120
@@ -128,7 +138,27 @@ def issue(
         if along is not None:
             along()
     total = count if count is not None else max(len(candidates) + len(examiners), 1)
+    _deliver(target)
     return IssuedDocument(target, kind, total, (time.perf_counter() - started) * 1000)
+
+
+@contextmanager
+def delivering_to(receiver: Callable[[Path], object]) -> Iterator[None]:
+    """While the block runs, every document issued (written and recorded) is also given to
+    ``receiver(path)``, from the thread that issued it."""
+    _receivers.append(receiver)
+    try:
+        yield
+    finally:
+        _receivers.remove(receiver)
+
+
+def _deliver(path: Path) -> None:
+    for receiver in list(_receivers):
+        try:
+            receiver(path)
+        except Exception:  # the file is written and recorded: its sending never undoes that
+            _log.exception("document non transmis : %s", path)
 
 
 def record(
