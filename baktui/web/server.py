@@ -17,8 +17,9 @@ guard in front of all of them:
   is copied: the app records every write as ``web:LOGIN`` (:func:`baktui.cli_serve.web_identity`);
 - a download is served only to the session whose app made it.
 
-Wrong passwords wait a second before the answer; ten in a quarter of an hour for one login or
-one address block it for the rest of that quarter. Sessions live in the server's memory: a
+Wrong passwords wait a second before the answer; ten in a quarter of an hour for one login from
+one address block that login there, fifty block the address (behind the office's proxy, the
+address is the one the proxy names in ``X-Forwarded-For``), until the quarter is over. Sessions live in the server's memory: a
 restart signs everybody out. A page already open keeps running when its person is removed from
 the users file; a new page is refused.
 """
@@ -53,9 +54,13 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 COOKIE = "baktui_session"
 SESSION_IDLE = 12 * 3600  # seconds without opening a page before a session ends
 FAILURE_DELAY = 1.0  # seconds a wrong password waits for its answer
-MAX_FAILURES = 10  # wrong passwords for one login or one address in FAILURE_WINDOW
+MAX_FAILURES = 10  # wrong passwords for one login from one address in FAILURE_WINDOW
+MAX_ADDRESS_FAILURES = 50  # wrong passwords from one address, whatever the login
+LOOPBACK = {"127.0.0.1", "::1"}
 FAILURE_WINDOW = 15 * 60
 PUBLIC = {"/connexion"}
+# where the guard leaves the login of the request for the handlers
+LOGIN: Any = web.RequestKey("login", str) if hasattr(web, "RequestKey") else "login"
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -100,15 +105,10 @@ class Sessions:
 
 
 class Throttle:
-    """Wrong passwords counted per login and per address over a sliding window."""
+    """Wrong passwords counted per key (a login and its address, an address) over a window."""
 
-    def __init__(
-        self,
-        limit: int = MAX_FAILURES,
-        window: float = FAILURE_WINDOW,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self._limit, self._window, self._clock = limit, window, clock
+    def __init__(self, window: float = FAILURE_WINDOW, clock: Callable[[], float] = time.monotonic):
+        self._window, self._clock = window, clock
         self._failures: dict[str, list[float]] = {}
 
     def _recent(self, key: str) -> list[float]:
@@ -120,8 +120,8 @@ class Throttle:
             self._failures.pop(key, None)
         return kept
 
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(key)) >= self._limit for key in keys)
+    def blocked(self, key: str, limit: int) -> bool:
+        return len(self._recent(key)) >= limit
 
     def failed(self, *keys: str) -> None:
         for key in keys:
@@ -154,6 +154,14 @@ def _is_https(request: web.Request) -> bool:
     return request.secure or forwarded == "https"
 
 
+def client_address(request: web.Request) -> str:
+    """Who is signing in: the peer, or behind the office's proxy on this machine the address
+    the proxy added last to ``X-Forwarded-For`` (what a client writes there itself comes before)."""
+    peer = request.remote or "?"
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    return forwarded if forwarded and peer in LOOPBACK else peer
+
+
 def same_origin(request: web.Request) -> bool:
     """A browser's form or websocket from this site (a request without Origin is no browser's
     cross-site request: browsers always send it on those)."""
@@ -163,6 +171,11 @@ def same_origin(request: web.Request) -> bool:
     host = urlsplit(origin).netloc.lower()
     allowed = {request.host.lower(), request.headers.get("X-Forwarded-Host", "").lower()}
     return bool(host) and host in allowed
+
+
+def _see_other(location: str) -> web.Response:
+    """A 303 to return (with a cookie set on it): aiohttp wants its HTTP exceptions raised."""
+    return web.Response(status=303, headers={"Location": location})
 
 
 def content_disposition(file_name: str) -> str:
@@ -188,6 +201,7 @@ class BaktuiServer(Server):
         self.users_file = users.users_path(users_file)
         self.sessions = Sessions()
         self.throttle = Throttle()
+        self.limits = (MAX_FAILURES, MAX_ADDRESS_FAILURES)  # per login and address, per address
         self.failure_delay = failure_delay
         self.pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
@@ -226,7 +240,7 @@ class BaktuiServer(Server):
             if request.method == "GET" and request.path == "/":
                 raise web.HTTPSeeOther("/connexion")
             raise web.HTTPUnauthorized(text="Connexion requise : /connexion")
-        request["login"] = login
+        request[LOGIN] = login
         return await handler(request)
 
     def signed_in(self, request: web.Request) -> str | None:
@@ -262,8 +276,11 @@ class BaktuiServer(Server):
         form = await request.post()
         login = normal_login(str(form.get("identifiant", "")))[:64]
         password = str(form.get("mot_de_passe", ""))
-        address = f"ip:{request.remote or '?'}"
-        if self.throttle.blocked(login, address):
+        address = client_address(request)
+        pair = f"{login} {address}"
+        if self.throttle.blocked(pair, self.limits[0]) or self.throttle.blocked(
+            address, self.limits[1]
+        ):
             _log.warning("connexion bloquée (trop d'essais) : %s depuis %s", login, address)
             return self._page("connexion.html", 429, login=login,
                               error="Trop d’essais : réessayez dans un quart d’heure.")  # fmt: skip
@@ -278,14 +295,14 @@ class BaktuiServer(Server):
                               error="Le fichier des utilisateurs du serveur est illisible : "
                               "prévenez son administrateur.")  # fmt: skip
         if checked is None:
-            self.throttle.failed(login, address)
+            self.throttle.failed(pair, address)
             _log.warning("échec de connexion : %s depuis %s", login or "(vide)", address)
             await asyncio.sleep(self.failure_delay)
             return self._page("connexion.html", 401, login=login,
                               error="Identifiant ou mot de passe incorrect.")  # fmt: skip
-        self.throttle.forget(login)
+        self.throttle.forget(pair)
         self.sessions.close(request.cookies.get(COOKIE))
-        response = web.HTTPSeeOther("/")
+        response = _see_other("/")
         response.set_cookie(COOKIE, self.sessions.open(checked), httponly=True,
                             samesite="Strict", secure=_is_https(request), path="/")  # fmt: skip
         _log.info("connexion : %s depuis %s", checked, address)
@@ -295,8 +312,8 @@ class BaktuiServer(Server):
         if not same_origin(request):
             raise web.HTTPForbidden(text="Formulaire venu d'un autre site : refusé.")
         self.sessions.close(request.cookies.get(COOKIE))
-        _log.info("déconnexion : %s", request["login"])
-        response = web.HTTPSeeOther("/connexion")
+        _log.info("déconnexion : %s", request[LOGIN])
+        response = _see_other("/connexion")
         response.del_cookie(COOKIE, path="/")
         return response
 
@@ -304,7 +321,7 @@ class BaktuiServer(Server):
 
     async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
         font_size = min(max(to_int(request.query.get("fontsize", "16"), 16), 8), 40)
-        return self._page("app.html", login=request["login"], font_size=font_size)
+        return self._page("app.html", login=request[LOGIN], font_size=font_size)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         if not same_origin(request):
@@ -312,7 +329,7 @@ class BaktuiServer(Server):
         websocket = web.WebSocketResponse(heartbeat=15)
         width = min(max(to_int(request.query.get("width", "80"), 80), 20), 500)
         height = min(max(to_int(request.query.get("height", "24"), 24), 5), 300)
-        login = request["login"]
+        login = request[LOGIN]
         service: SignedInAppService | None = None
         try:
             await websocket.prepare(request)
@@ -344,7 +361,7 @@ class BaktuiServer(Server):
             meta = await self.download_manager.get_download_metadata(key)
         except KeyError:
             raise web.HTTPNotFound(text="Document inconnu ou déjà téléchargé.") from None
-        if getattr(meta.app_service, "login", None) != request["login"]:
+        if getattr(meta.app_service, "login", None) != request[LOGIN]:
             raise web.HTTPNotFound(text="Document inconnu ou déjà téléchargé.")
         response = web.StreamResponse()
         content_type = meta.mime_type or "application/octet-stream"
@@ -356,7 +373,7 @@ class BaktuiServer(Server):
         async for chunk in self.download_manager.download(key):
             await response.write(chunk)
         await response.write_eof()
-        _log.info("document téléchargé : %s par %s", meta.file_name, request["login"])
+        _log.info("document téléchargé : %s par %s", meta.file_name, request[LOGIN])
         return response
 
     # --- Running ------------------------------------------------------------------------------
