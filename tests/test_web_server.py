@@ -188,6 +188,7 @@ def test_the_app_process_gets_the_login_from_the_server(
     environment = service._build_environment(80, 24)
     assert environment[LOGIN_ENV] == "alice"
     assert environment["TEXTUAL_DRIVER"] == "textual.drivers.web_driver:WebDriver"
+    assert service.command.startswith("exec ")  # the shell gives way to baktui
     assert service.command.endswith("-m baktui --db '/srv/dec/bac 2026.sqlite'")
 
 

@@ -27,6 +27,7 @@ the users file; a new page is refused.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import secrets
 import shlex
@@ -145,8 +146,9 @@ class SignedInAppService(AppService):
 
 
 def app_command(db_target: str) -> str:
-    """The command each browser page runs: this Python, this baktui, this base."""
-    return shlex.join([sys.executable, "-m", "baktui", "--db", db_target])
+    """The command each browser page runs: this Python, this baktui, this base (``exec``: no
+    shell is left between textual-serve and the app)."""
+    return "exec " + shlex.join([sys.executable, "-m", "baktui", "--db", db_target])
 
 
 def _is_https(request: web.Request) -> bool:
@@ -379,7 +381,7 @@ class BaktuiServer(Server):
     # --- Running ------------------------------------------------------------------------------
 
     async def on_startup(self, app: web.Application) -> None:
-        print(f"baktui serve : http://{self.host}:{self.port}/ — base {self.db_target}", flush=True)
+        """Said by :meth:`serve_until_stopped` (textual-serve would print its logo here)."""
 
     def serve_until_stopped(self, users_described: str = "") -> None:
         """Serve until Ctrl+C or SIGTERM (the pages open are closed, their apps told to quit)."""
@@ -388,6 +390,7 @@ class BaktuiServer(Server):
         for name in (_log.name, "textual-serve"):
             logging.getLogger(name).addHandler(console)
         _log.setLevel(logging.INFO)
+        print(f"baktui serve : http://{self.host}:{self.port}/ — base {self.db_target}", flush=True)
         if users_described:
             print(f"Utilisateurs : {users_described}", flush=True)
         if self.host not in {"127.0.0.1", "localhost", "::1"}:
@@ -399,5 +402,16 @@ class BaktuiServer(Server):
                 flush=True,
             )
         print("Ctrl+C pour arrêter.", flush=True)
-        web.run_app(self._make_app(), host=self.host, port=self.port, print=None,
-                    access_log=None, shutdown_timeout=5)  # fmt: skip
+        try:
+            web.run_app(self._make_app(), host=self.host, port=self.port, print=None,
+                        access_log=None, shutdown_timeout=5)  # fmt: skip
+        except OSError as exc:
+            why = {
+                errno.EADDRINUSE: "le port est déjà pris",
+                errno.EACCES: "port réservé à l'administrateur",
+                errno.EADDRNOTAVAIL: "adresse inconnue de cette machine",
+            }.get(exc.errno or 0, str(exc))
+            raise ServiceError(
+                f"baktui serve ne peut pas écouter sur {self.host}:{self.port} ({why}) : "
+                "« --port N » ou « --host ADRESSE » pour en choisir d'autres."
+            ) from exc
