@@ -171,6 +171,10 @@ def test_sessions_end_after_their_idle_time() -> None:
     now[0] = 179
     assert sessions.login_of(token) is None
     assert sessions.login_of(None) is None and sessions.login_of("") is None
+    stale = sessions.open("bob")
+    now[0] = 300
+    sessions.open("carole")  # the sessions left idle are let go
+    assert len(sessions) == 1 and sessions.login_of(stale) is None
 
 
 def test_the_app_process_gets_the_login_from_the_server(

@@ -85,9 +85,15 @@ class Sessions:
         self._by_token: dict[str, _Session] = {}
 
     def open(self, login: str) -> str:
+        now = self._clock()
+        for old in [t for t, s in self._by_token.items() if now - s.seen > self._idle]:
+            del self._by_token[old]  # the sessions nobody came back to
         token = secrets.token_urlsafe(32)
-        self._by_token[token] = _Session(login, self._clock())
+        self._by_token[token] = _Session(login, now)
         return token
+
+    def __len__(self) -> int:
+        return len(self._by_token)
 
     def login_of(self, token: str | None) -> str | None:
         """The login of a live session (its idle time starts again), or None."""
