@@ -46,7 +46,7 @@ from textual_serve.server import Server, to_int
 
 from baktui.errors import ServiceError
 from baktui.logs import get_logger
-from baktui.rules.logins import normal_login
+from baktui.rules.logins import login_error, normal_login
 from baktui.services import users
 from baktui.web import LOGIN_ENV
 
@@ -286,10 +286,11 @@ class BaktuiServer(Server):
         password = str(form.get("mot_de_passe", ""))
         address = client_address(request)
         pair = f"{login} {address}"
+        logged = login if login_error(login) is None else "(identifiant invalide)"  # never a \n
         if self.throttle.blocked(pair, self.limits[0]) or self.throttle.blocked(
             address, self.limits[1]
         ):
-            _log.warning("connexion bloquée (trop d'essais) : %s depuis %s", login, address)
+            _log.warning("connexion bloquée (trop d'essais) : %s depuis %s", logged, address)
             return self._page("connexion.html", 429, login=login,
                               error="Trop d’essais : réessayez dans un quart d’heure.")  # fmt: skip
         loop = asyncio.get_running_loop()
@@ -304,7 +305,7 @@ class BaktuiServer(Server):
                               "prévenez son administrateur.")  # fmt: skip
         if checked is None:
             self.throttle.failed(pair, address)
-            _log.warning("échec de connexion : %s depuis %s", login or "(vide)", address)
+            _log.warning("échec de connexion : %s depuis %s", logged, address)
             await asyncio.sleep(self.failure_delay)
             return self._page("connexion.html", 401, login=login,
                               error="Identifiant ou mot de passe incorrect.")  # fmt: skip
