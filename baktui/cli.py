@@ -361,9 +361,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
+    """The deliberation, with a progress bar on stderr (minutes for a whole académie)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
     from baktui.services.deliberation import deliberate_session
 
-    return _on_session(args, lambda sid: deliberate_session(sid, jury=args.jury).render())
+    def deliberated(sid: int) -> str:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Délibération", total=None)
+            summary = deliberate_session(
+                sid,
+                jury=args.jury,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        return summary.render()
+
+    return _on_session(args, deliberated)
 
 
 def cmd_jurys(args: argparse.Namespace) -> int:

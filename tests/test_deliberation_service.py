@@ -146,6 +146,18 @@ def test_parallel_workers_give_the_same_results(sample: SessionInfo) -> None:
     assert parallel.by_series == sequential.by_series
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_is_told_after_each_chunk_up_to_the_total(
+    sample: SessionInfo, workers: int
+) -> None:
+    told: list[tuple[int, int]] = []
+    deliberate_session(
+        sample.id, workers=workers, chunk_size=5, progress=lambda d, t: told.append((d, t))
+    )
+    assert told[0] == (0, 12) and told[-1] == (12, 12)
+    assert [d for d, _ in told] == sorted(d for d, _ in told) and len(told) >= 3  # 5 + 5 + 2
+
+
 def test_a_broken_worker_pool_falls_back_to_this_process(
     sample: SessionInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

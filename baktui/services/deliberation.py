@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from fractions import Fraction
@@ -363,10 +363,12 @@ def deliberate_session(
     *,
     chunk_size: int = CHUNK_SIZE,
     workers: int | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> DeliberationSummary:
     """Deliberate every candidate of the session (or of one jury) and store the results.
 
     ``workers``: compute processes (None: one per core for large sessions, 0: none).
+    ``progress``: told (candidates done, candidates in all) after each chunk stored.
     """
     started = time.perf_counter()
     reg = regulation_of(session_id)
@@ -391,8 +393,12 @@ def deliberate_session(
         count_query = count_query.where(Candidate.jury == jury_id)
     target = _database_target()
     run = start_run(session_id, scope, whole_session=jury_id is None)
+    candidates = count_query.count() if workers is None or progress is not None else 0
+    if progress is not None:
+        progress(0, candidates)
+        summary.progress = lambda done: progress(done, candidates)
     if workers is None:
-        workers = (os.cpu_count() or 1) if count_query.count() >= PARALLEL_FROM else 0
+        workers = (os.cpu_count() or 1) if candidates >= PARALLEL_FROM else 0
     if workers and target is not None:
         try:
             _run_parallel(session_id, jury_id, chunk_size, workers, target, summary, reason, guard)
@@ -401,7 +407,8 @@ def deliberate_session(
             # correct: finish in this process, where they now count as unchanged.
             written = summary.created + summary.changed
             created, changed = summary.created, summary.changed
-            summary = DeliberationSummary(year, jury, mention_order=summary.mention_order)
+            summary = DeliberationSummary(year, jury, mention_order=summary.mention_order,
+                                          progress=summary.progress)  # fmt: skip
             _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard)
             summary.created += created
             summary.changed += changed
