@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
     save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
 
+    samples = sub.add_parser(
+        "exemples", help="écrit les fichiers d'exemple (une petite académie fictive) dans DOSSIER"
+    )
+    samples.add_argument("folder", type=Path, metavar="DOSSIER", help="dossier (créé s'il manque)")
+
     check = sub.add_parser(
         "verifier",
         help="vérifie que le journal d'audit n'a été ni modifié ni effacé (protections, empreintes)",
@@ -553,6 +558,20 @@ def cmd_clore(args: argparse.Namespace) -> int:
     return _on_session(args, closed)
 
 
+def cmd_exemples(args: argparse.Namespace) -> int:
+    """The sample files of the package, for a first try of the imports (no base needed)."""
+    from baktui.services.samples import copy_samples
+
+    try:
+        written = copy_samples(args.folder)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(f"{plural(len(written), 'fichier écrit', 'fichiers écrits')} dans {args.folder} : "
+          + ", ".join(p.name for p in written))  # fmt: skip
+    return EXIT_OK
+
+
 COMMANDS = {
     "clore": cmd_clore,
     "archiver": cmd_archiver,
@@ -569,6 +588,7 @@ COMMANDS = {
     "publier": cmd_publier,
     "rectifier": cmd_rectifier,
     "sauvegarde": cmd_sauvegarde,
+    "exemples": cmd_exemples,
     "verifier": cmd_verifier,
     "config": cmd_config,
 }
