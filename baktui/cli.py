@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     delib = sub.add_parser("deliberer", help="calcule les résultats (premier et second groupe)")
     delib.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
+    delib.add_argument(
+        "--tout",
+        action="store_true",
+        help="recalcule tous les candidats (sinon : ceux dont une note, l'inscription ou le "
+        "dossier a changé depuis la dernière délibération)",
+    )
     delib.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
     jur = sub.add_parser("jurys", help="répartit les candidats dans les jurys")
@@ -378,6 +384,7 @@ def cmd_deliberer(args: argparse.Namespace) -> int:
             summary = deliberate_session(
                 sid,
                 jury=args.jury,
+                everyone=args.tout,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         return summary.render()
