@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import assert_office_workbook
 
 from baktui.data import audit
 from baktui.data.models import (
@@ -344,6 +345,7 @@ def test_payment_workbook_and_statement_pdf(
     assert row["Total à payer"] == 214.28
     assert sheet.cell(2, header.index("Total à payer") + 1).number_format == '#,##0.00 "€"'
     assert [c.value for c in sheet[3]][:3] == ["TOTAL", None, "1 demande"]
+    assert_office_workbook(result.path)
 
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428

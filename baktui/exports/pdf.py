@@ -165,13 +165,58 @@ class BaktuiPDF(FPDF):
             self.set_font(FONT, "B", 9.5)
             self.cell(label_width, 5.5, label)
             self.set_font(FONT, "", 9.5)
-            # a value is a name or an address: wrapped flush left, never justified
-            self.multi_cell(0, 5.5, value or "—", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            # a value is a name or an address: wrapped flush left, never justified; one that
+            # fits is a plain cell (fpdf2's line breaking costs milliseconds per call)
+            text = value or "—"
+            if self._fits(text, self.w - self.r_margin - self.get_x()):
+                self.cell(0, 5.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            else:
+                self.multi_cell(0, 5.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def _fits(self, text: str, width: float) -> bool:
+        """Whether ``text`` holds on one line of ``width`` in the current font."""
+        room = width - 2 * self.c_margin
+        return "\n" not in text and (
+            len(text) * self._widest_char() <= room or self.get_string_width(text) <= room
+        )
 
     def paragraph(self, text: str, size: float = 9.5) -> None:
+        """Justified text (its last line flush left). The line breaks of a text are computed
+        once per document: the same paragraph on 900 letters is broken once, then drawn."""
         self.set_font(FONT, "", size)
-        self.multi_cell(0, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        width = self.w - self.r_margin - self.get_x()
+        cache = self.__dict__.setdefault("_paragraphs", {})
+        for part in text.split("\n"):
+            key = (part, self.font_style, size, round(width, 3))
+            lines = cache.get(key)
+            if lines is None:
+                lines = self.multi_cell(width, 5, part, dry_run=True, output="LINES") or [""]
+                cache[key] = lines
+            x = self.get_x()
+            for index, line in enumerate(lines):
+                if self.get_y() + 5 > self.page_break_trigger:
+                    self.add_page()
+                self.set_x(x)
+                if index == len(lines) - 1 or " " not in line.strip():
+                    self.cell(width, 5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                else:
+                    self._justified(line.strip(), x, width, 5)
         self.ln(1)
+
+    def _justified(self, line: str, x: float, width: float, height: float) -> None:
+        """One line stretched to ``width``: its words drawn at computed places (``cell`` cannot
+        justify one line, and ``multi_cell`` would break the text again)."""
+        words = line.split(" ")
+        sizes = [self.get_string_width(w) for w in words]
+        room = width - 2 * self.c_margin
+        gap = (room - sum(sizes)) / (len(words) - 1)
+        y = self.get_y()
+        baseline = y + 0.5 * height + 0.3 * self.font_size
+        left = x + self.c_margin
+        for word, size in zip(words, sizes, strict=True):
+            self.text(left, baseline, word)
+            left += size + gap
+        self.set_xy(self.l_margin, y + height)
 
     def checklist(self, items: Sequence[tuple[str, bool | None]]) -> None:
         """Lines with a box: ticked (True), empty to tick by hand (None), crossed out (False)."""
@@ -232,34 +277,32 @@ class BaktuiPDF(FPDF):
         """One ruled table row whose cells wrap onto more lines instead of being cut; a new
         page first (then ``on_new_page``, to repeat the header) when it would not fit. Its
         height. A row that fits on one line is drawn with plain cells (the common, fast case)."""
-        margin = 2 * self.c_margin
-        widest = self._widest_char()
-        one_line = all(
-            len(text) * widest <= w - margin or self.get_string_width(text) <= w - margin
-            for text, w in zip(map(str, values), widths, strict=True)
-        )  # short values (grades, codes) need no measuring: most cells of a PV
-        lines = 1
-        if not one_line:
-            lines = max(
-                len(self.multi_cell(w, line_height, str(v), dry_run=True, output="LINES"))
-                for v, w in zip(values, widths, strict=True)
-            )
+        texts = [str(v) for v in values]
+        # short values (grades, codes) need no measuring: most cells of a PV
+        fits = [self._fits(text, w) for text, w in zip(texts, widths, strict=True)]
+        lines = max(
+            (len(self.multi_cell(w, line_height, text, dry_run=True, output="LINES"))
+             for text, w, fit in zip(texts, widths, fits, strict=True) if not fit),
+            default=1,
+        )  # fmt: skip
         height = lines * line_height
         if self.get_y() + height > self.page_break_trigger:
             self.add_page()
             if on_new_page is not None:
                 on_new_page()
         x, y = self.l_margin, self.get_y()
-        for value, width, how in zip(values, widths, align, strict=True):
+        for text, width, how, fit in zip(texts, widths, align, fits, strict=True):
             self.set_xy(x, y)
             if lines == 1:
-                self.cell(width, height, str(value), border=border, align=how, fill=fill)
+                self.cell(width, height, text, border=border, align=how, fill=fill)
             else:
                 if border or fill:
                     self.rect(x, y, width, height, style="DF" if fill else "D")
-                self.multi_cell(
-                    width, line_height, str(value), align=how, new_x="RIGHT", new_y="TOP"
-                )
+                if fit:  # a short cell of a tall row: its one line, at the top
+                    self.cell(width, line_height, text, align=how)
+                else:
+                    self.multi_cell(width, line_height, text, align=how, new_x="RIGHT",
+                                    new_y="TOP")  # fmt: skip
             x += width
         self.set_xy(self.l_margin, y + height)
         return height

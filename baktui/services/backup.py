@@ -84,14 +84,16 @@ def back_up(
     return Backup(out, out.stat().st_size, pages, time.perf_counter() - started)
 
 
-def _check_destination(source: Path, out: Path, replace: bool) -> None:
+def _check_destination(source: Path | None, out: Path, replace: bool) -> None:
+    """``out`` can take the backup: a file in an existing folder, never the base itself, not
+    already there unless ``replace`` (``source``: the SQLite file, None for a server)."""
     if out.is_dir():
         raise ServiceError(f"{out} est un dossier : donnez le nom du fichier de la sauvegarde.")
     if not out.parent.is_dir():
         raise ServiceError(f"{out.parent} : dossier introuvable.")
     if not (out.exists() or out.is_symlink()):
         return
-    for suffix in dbmod.SQLITE_FILES:
+    for suffix in dbmod.SQLITE_FILES if source is not None else ():
         twin = Path(f"{source}{suffix}")
         if twin.exists() and out.exists() and out.samefile(twin):
             raise ServiceError(f"{out} est la base elle-même : choisissez un autre fichier.")
@@ -149,14 +151,7 @@ def _dump_postgres(target: str, out: Path, replace: bool) -> Backup:
             f"La base « {shown} » est sur un serveur PostgreSQL : sa sauvegarde demande "
             "pg_dump et pg_restore (paquet Debian postgresql-client), introuvables ici."
         )
-    if out.is_dir():
-        raise ServiceError(f"{out} est un dossier : donnez le nom du fichier de la sauvegarde.")
-    if not out.parent.is_dir():
-        raise ServiceError(f"{out.parent} : dossier introuvable.")
-    if out.exists() and not replace:
-        raise ServiceError(
-            f"{out} existe déjà : choisissez un autre nom, ou ajoutez --remplacer pour l'écraser."
-        )
+    _check_destination(None, out, replace)
     url, password = _without_password(target)
     env = dict(os.environ)
     if password:

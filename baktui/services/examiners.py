@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
+from baktui.data import sql
 from baktui.data.models import (
     Anonymat,
     Assignment,
@@ -166,12 +167,17 @@ def examiner_info(row: tuple) -> ExaminerInfo:
     )
 
 
-def examiner_rows(examiner_ids: Sequence[int] | None = None) -> list[ExaminerInfo]:
-    """Every examiner (or those given), in one query."""
+def examiner_rows(
+    examiner_ids: Sequence[int] | None = None, *, discipline: str = ""
+) -> list[ExaminerInfo]:
+    """Every examiner (or those given, or those whose disciplines mention that épreuve code: a
+    superset the rules then check exactly), in one query read without per-row conversions."""
     select = examiner_query()
     if examiner_ids is not None:
         select = select.where(Examiner.id.in_(list(examiner_ids)))
-    return [examiner_info(row) for row in select]
+    if discipline:
+        select = select.where(Examiner.disciplines.contains(discipline))
+    return [examiner_info(row) for row in sql.fetch(select)]
 
 
 def search_examiners(
