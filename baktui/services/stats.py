@@ -78,6 +78,7 @@ class HomeCounts:
     lots_open: int = 0
     results: dict[str, int] = field(default_factory=dict)
     mentions: dict[str, int] = field(default_factory=dict)
+    logistics_checks: int | None = None  # None: not counted (yet), like grades_missing
 
     @property
     def candidates(self) -> int:
@@ -193,6 +194,16 @@ def grades_missing(session_id: int, *, single_session: bool | None = None) -> in
         .where(missing_where(session_id, single_session=single_session))
     )
     return int(query.scalar() or 0)
+
+
+def logistics_checks(session_id: int) -> int:
+    """The checks before printing (placement and orals) that are not met: F11's list."""
+    from baktui.services.placement_checks import placement_checks
+
+    return len(placement_checks(session_id, limit=LOGISTICS_LIMIT))
+
+
+LOGISTICS_LIMIT = 1000  # the list F11 shows is read up to there
 
 
 def _absences_open(year: int) -> int:
