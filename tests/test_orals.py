@@ -128,7 +128,7 @@ def test_every_oral_candidate_has_one_slot_never_before_his_own_teacher(academie
     # nobody twice at once: written épreuves (extra time included) and orals (preparation too)
     for candidate in Candidate.select():
         busy = sorted(busy_of(candidate.id))
-        for (d1, s1, e1, c1), (d2, s2, e2, c2) in zip(busy, busy[1:], strict=False):
+        for (d1, _, e1, c1), (d2, s2, _, c2) in zip(busy, busy[1:], strict=False):
             assert d1 != d2 or e1 <= s2, (candidate.last_name, c1, c2)
     # nor an examiner: his commissions of a day follow each other
     for examiner in Examiner.select():
@@ -341,3 +341,52 @@ def test_the_timetable_setting_is_needed_and_checked(academie: int) -> None:
     set_setting("oraux_GO", "22/06/2026 ; 08:00-07:00 ; 30")
     with pytest.raises(ServiceError, match="Paramètre « oraux_GO » : horaires : 08:00-07:00"):
         constitute(academie)
+
+
+def test_the_second_group_orals_are_planned_in_the_jurys_centre(academie: int) -> None:
+    """After the deliberation, the SECOND_GROUPE candidates' chosen subjects get their slots."""
+    from baktui.data.models import Jury
+    from baktui.services.deliberation import deliberate_session
+    from baktui.services.distribution import distribute_candidates
+    from baktui.services.jury_deliberation import set_second_group
+
+    distribute_candidates(academie)
+    assert run_import("notes", academie, SAMPLES / "notes.csv").ok
+    deliberate_session(academie)
+    dupont = Candidate.get(Candidate.last_name == "Dupont")  # 9,24: second group
+    roux = Candidate.get(Candidate.last_name == "Roux")
+    set_second_group(academie, dupont.id, "PHI SP1")
+    set_second_group(academie, roux.id, "PHI")
+    set_setting("oraux_2G", "07/07/2026-08/07/2026 ; 08:00-12:00 ; créneau 20 ; préparation 20")
+    summary = constitute(academie, ["2G-PHI", "2G-SP1"])
+    centres = {Jury.get_by_id(c.jury_id).centre_id for c in (dupont, roux)}
+    assert [(code, n) for code, n, _ in summary.per_code] == [("2G-PHI", len(centres)),
+                                                               ("2G-SP1", 1)]  # fmt: skip
+    slots = plan_slots(academie, ["2G-PHI", "2G-SP1"])
+    assert slots.unplaced == 0
+    phi = list(OralSlot.select().where(OralSlot.epreuve_code == "2G-PHI"))
+    assert sorted(s.candidate_id for s in phi) == sorted([dupont.id, roux.id])
+    mine = list(
+        OralSlot.select()
+        .where(OralSlot.candidate == dupont.id)
+        .order_by(OralSlot.day, OralSlot.start_time)
+    )
+    # his two orals never overlap, the preparation included
+    first, second = [(minutes(s.start_time), minutes(s.end_time), s.day) for s in mine
+                     if s.epreuve_code.startswith("2G-")]  # fmt: skip
+    assert first[2] != second[2] or first[1] <= second[0] - 20
+    centre = Jury.get_by_id(dupont.jury_id).centre_id
+    assert {
+        OralCommission.get_by_id(s.commission_id).centre_id
+        for s in mine
+        if s.epreuve_code.startswith("2G-")
+    } == {centre}
+    sp1 = OralCommission.get(OralCommission.epreuve_code == "2G-SP1")
+    assert sp1.series == dupont.series  # a spécialité's commission hears one série
+    # the second-group convocation gives the slot planned, not the calendar's time
+    from baktui.services.second_group_convocations import build_second_group
+
+    letter = next(c for c in build_second_group(academie).convocations if c.number == dupont.number)
+    given = {s.subject: (s.day, s.start_time) for s in letter.slots}
+    for s in mine:
+        assert given[s.epreuve_code.removeprefix("2G-")] == (s.day, s.start_time)

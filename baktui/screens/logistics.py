@@ -52,7 +52,7 @@ COLUMNS = {
              ("Placés", 8), ("Fixés", 5)),
     SITTING: (("Place", 5), ("N° cand.", 10), ("Nom", 30), ("Fin", 5), ("Maj.", 5),
               ("Fixé", 4)),
-    ORALS: (("Oral", 9), ("N°", 3), ("Centre", 8), ("Date", 5), ("Salle", 8), ("Membres", 20),
+    ORALS: (("Oral", 9), ("N°", 3), ("Centre", 8), ("Date", 5), ("Salle", 9), ("Membres", 19),
             ("Cr.", 3), ("Fixé", 4)),
     TIMETABLE: (("Créneau", 11), ("N° cand.", 10), ("Nom", 36), ("Fixé", 4)),
     CHECKS: (("Nature", 22), ("Anomalie", 50)),
@@ -272,12 +272,14 @@ le centre affiché.
             return f"{plural(page.total, 'anomalie')} · Entrée : ouvrir · F1 : aide"
         if not page.total:
             return "Rien à afficher (placement ou oraux pas encore faits, ou filtre trop étroit)."
+        if self.shown == TIMETABLE and self.commission is not None:
+            members = ", ".join(self.commission.members) or "à désigner"
+            return f"Membres : {members} · m déplacer · a placer · e membre · Échap"
         shown = f"{page.offset + 1}–{page.offset + len(page.rows)} sur {page.total}"
         hints = {
             PLACES: "Entrée : candidats · / filtre · 2 oraux · 3 contrôles",
             SITTING: "m : déplacer · Échap : salles",
             ORALS: "Entrée : créneaux · e : membre · / filtre",
-            TIMETABLE: "m : déplacer · a : placer · e : membre · Échap",
         }
         return f"{shown} · {hints[self.shown]}"
 
@@ -432,6 +434,8 @@ le centre affiché.
                 "Heure (« 09:30 ») dans cette commission, ou « n° heure » (« 12 09:30 ») dans une "
                 "autre commission du même oral.",
             ), lambda text: self._write("slot", row, text))  # fmt: skip
+        elif isinstance(row, views.SlotRow):
+            self.warn("Ce créneau est libre : a y place un candidat.")
         else:
             self.warn("m déplace un candidat : ouvrez une salle (1) ou une commission (2), puis "
                       "surlignez-le.")  # fmt: skip

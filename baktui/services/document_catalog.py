@@ -166,7 +166,7 @@ CATALOG: list[CatalogEntry] = [
     ),
     CatalogEntry(
         WINDOW,
-        "Convocations des candidats individuels (enveloppe à fenêtre)",
+        "Convocations des individuels (enveloppe à fenêtre)",
         ("academie", "centre", "candidat"),
         lambda sid, scope: _convocations_count(sid, scope, window=True),
         _logistics(WINDOW),
@@ -180,7 +180,7 @@ CATALOG: list[CatalogEntry] = [
     ),
     CatalogEntry(
         DEROULEMENT,
-        "Listes de déroulement des oraux (par commission)",
+        "Listes de déroulement des oraux",
         ("academie", "centre"),
         _running_count,
         _logistics(DEROULEMENT),
