@@ -62,7 +62,9 @@ class SittingLine:
     def place(self) -> str:
         if self.day is None:
             return "—"
-        return f"salle {self.room}" + (f", place n° {self.seat}" if self.seat else "")
+        return room_text(self.room) + (
+            f", place n°\N{NO-BREAK SPACE}{self.seat}" if self.seat else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,12 @@ class OralLine:
         return text
 
     def place(self) -> str:
-        return ", ".join(p for p in (self.centre, f"salle {self.room}" if self.room else "") if p)
+        return ", ".join(p for p in (self.centre, room_text(self.room) if self.room else "") if p)
+
+
+def room_text(name: str) -> str:
+    """« salle A101 », but « Salle 103 » and « Gymnase » as they are named."""
+    return name if name.lower().startswith("salle") else f"salle {name}"
 
 
 def _before(start: str, minutes: int) -> str:

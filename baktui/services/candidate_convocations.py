@@ -11,6 +11,7 @@ candidates by seat.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import peewee as pw
@@ -126,7 +127,7 @@ def convocations(
             centre_address=where.address if where is not None else "",
             sittings=tuple(lines),
             birth_place=c.birth_place,
-            orals=tuple(orals_of.get(c.id, ())),
+            orals=tuple(_here(o, where) for o in orals_of.get(c.id, ())),
             address=_postal(c) if window else (),
         )
         for c, where, lines in letters.values()
@@ -137,6 +138,13 @@ def convocations(
 
 def _key(letters: dict[int, tuple[Candidate, Centre | None, list[SittingLine]]], cid: int) -> str:
     return f"{letters[cid][0].name_key}\x00{cid:012d}"
+
+
+def _here(oral: OralLine, centre: Centre | None) -> OralLine:
+    """An oral in the letter's own centre names only its room."""
+    if centre is not None and oral.centre == f"{centre.code} {centre.name}":
+        return replace(oral, centre="")
+    return oral
 
 
 def _postal(c: Candidate) -> tuple[str, ...]:
