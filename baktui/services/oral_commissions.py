@@ -302,13 +302,17 @@ def staff(pool: Pool, code: str, series: str, day: dt.date, start: str, end: str
     examiner convened in F5 for this oral, centre and day, then one who lists the oral, then
     the least loaded."""
 
+    load, ceiling, members, off = pool.load, pool.max_centi, pool.members, pool.off
+
     def allowed(eid: int) -> bool:
-        member = pool.members[eid]
+        # the cheap tests first: this runs for every qualified examiner of every commission
+        if load[eid] + hours > ceiling[eid] and not pool.within_load(eid, code, day, centre, hours):
+            return False
         return (
-            member.etablissement_id not in concerned
+            members[eid].etablissement_id not in concerned
+            and (eid, day) not in off
             and _available(pool, eid, day)
             and pool.free(eid, day, start, end)
-            and pool.within_load(eid, code, day, centre, hours)
         )
 
     def rank(eid: int) -> tuple[bool, bool, int, int]:
