@@ -390,3 +390,22 @@ def test_the_second_group_orals_are_planned_in_the_jurys_centre(academie: int) -
     given = {s.subject: (s.day, s.start_time) for s in letter.slots}
     for s in mine:
         assert given[s.epreuve_code.removeprefix("2G-")] == (s.day, s.start_time)
+
+
+def test_f9_refuses_a_wrong_timetable_on_its_field(academie: int) -> None:
+    """The orals' timetables are F9 settings, checked as baktui oraux reads them."""
+    from baktui.services import organisation as org
+    from baktui.services.organisation import FormRefused
+
+    shown = {r.id: r.cells[1] for r in org.list_records("parametres", academie).rows}
+    assert shown["oraux_GO"] == GO_PLAN and shown["etiquettes"] == "3x8 70x37 0,5 0"
+    form = org.open_record("parametres", academie, "oraux_2G")
+    with pytest.raises(FormRefused) as refused:
+        org.save_record("parametres", academie, "oraux_2G", form.version,
+                        {"valeur": "07/07/2026 ; 14:00-12:00 ; 20"})  # fmt: skip
+    assert refused.value.errors == {"valeur": "horaires : 14:00-12:00 finit avant de commencer"}
+    org.save_record("parametres", academie, "oraux_2G", form.version,
+                    {"valeur": "07/07/2026 ; 08:00-12:00 ; 20"})  # fmt: skip
+    from baktui.services.settings import setting
+
+    assert setting("oraux_2G") == "07/07/2026 ; 08:00-12:00 ; 20"
