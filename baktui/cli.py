@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     delib = sub.add_parser("deliberer", help="calcule les résultats (premier et second groupe)")
     delib.add_argument("--jury", type=int, default=None, help="seulement ce numéro de jury")
+    delib.add_argument(
+        "--tout",
+        action="store_true",
+        help="recalcule tous les candidats (sinon : ceux dont une note, l'inscription ou le "
+        "dossier a changé depuis la dernière délibération)",
+    )
     delib.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
 
     jur = sub.add_parser("jurys", help="répartit les candidats dans les jurys")
@@ -135,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
     save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
+
+    samples = sub.add_parser(
+        "exemples", help="écrit les fichiers d'exemple (une petite académie fictive) dans DOSSIER"
+    )
+    samples.add_argument("folder", type=Path, metavar="DOSSIER", help="dossier (créé s'il manque)")
 
     check = sub.add_parser(
         "verifier",
@@ -182,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
         "remplacement", help="session de remplacement : y reporte les candidats AJ de juin"
     )
     rempl.add_argument(
-        "action", choices=["ouvrir", "ajouter"], help="ouvrir (ou compléter) · ajouter un candidat"
+        "action",
+        choices=["ouvrir", "ajouter", "reprendre"],
+        help="ouvrir (ou compléter) · ajouter un candidat · reprendre les centres, salles et "
+        "jurys de juin",
     )
     rempl.add_argument("numero", nargs="?", metavar="NUMERO", help="ajouter : n° du candidat")
     rempl.add_argument("--motif", default="", help="ajouter : motif (certificat reçu…)")
@@ -359,9 +373,24 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
+    """The deliberation, with a progress bar on stderr (minutes for a whole académie)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
     from baktui.services.deliberation import deliberate_session
 
-    return _on_session(args, lambda sid: deliberate_session(sid, jury=args.jury).render())
+    def deliberated(sid: int) -> str:
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Délibération", total=None)
+            summary = deliberate_session(
+                sid,
+                jury=args.jury,
+                everyone=args.tout,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        return summary.render()
+
+    return _on_session(args, deliberated)
 
 
 def cmd_jurys(args: argparse.Namespace) -> int:
@@ -439,6 +468,8 @@ def cmd_remplacement(args: argparse.Namespace) -> int:
     try:
         if args.action == "ouvrir":
             report = replacement_session.open_replacement(args.session)
+        elif args.action == "reprendre":
+            report = replacement_session.copy_organisation(args.session)
         else:
             if not args.numero:
                 raise ServiceError("Numéro du candidat à reporter manquant (NUMERO).")
@@ -466,7 +497,11 @@ def cmd_archiver(args: argparse.Namespace) -> int:
         if not _open(args.db):
             return EXIT_REFUSED
         session = require_session(args.session, args.kind)
-        print(archive.write_archive(dbmod.resolve_target(args.db), session, args.file).render())
+        print(
+            archive.write_archive(
+                dbmod.resolve_target(args.db), session, args.file, progress=print
+            ).render()
+        )
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
@@ -535,6 +570,20 @@ def cmd_clore(args: argparse.Namespace) -> int:
     return _on_session(args, closed)
 
 
+def cmd_exemples(args: argparse.Namespace) -> int:
+    """The sample files of the package, for a first try of the imports (no base needed)."""
+    from baktui.services.samples import copy_samples
+
+    try:
+        written = copy_samples(args.folder)
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    print(f"{plural(len(written), 'fichier écrit', 'fichiers écrits')} dans {args.folder} : "
+          + ", ".join(p.name for p in written))  # fmt: skip
+    return EXIT_OK
+
+
 COMMANDS = {
     "clore": cmd_clore,
     "archiver": cmd_archiver,
@@ -552,6 +601,7 @@ COMMANDS = {
     "publier": cmd_publier,
     "rectifier": cmd_rectifier,
     "sauvegarde": cmd_sauvegarde,
+    "exemples": cmd_exemples,
     "verifier": cmd_verifier,
     "config": cmd_config,
 }

@@ -11,8 +11,10 @@ points for terminal épreuves, tenths for contrôle continu, a few ABS/AJ/missin
 ST2S/STHR part-grades, options, EPS inaptitudes, kept grades, second-group grades).
 
 The baseline is what SQLite alone does: one GROUP BY computing Σ grade × coef per candidate
-(no rules, no exact fractions, no writes). Then the real thing runs twice: a first deliberation
-(every result new) and a re-run on unchanged grades (nothing to write).
+(no rules, no exact fractions, no writes). Then the real thing runs twice over everyone
+(``--tout``): a first deliberation (every result new) and a re-run on unchanged grades (nothing
+to write); then ``--changed`` % of the candidates get one grade changed through ``import notes``
+(as after a day of entry) and the default, incremental run recomputes only them.
 
 WARNING: it empties the ``result`` table of the database it is given (unless --keep-results):
 point it at a demo or benchmark database, never at an office's.
@@ -187,6 +189,42 @@ def baseline(session_id: int) -> tuple[int, float]:
     return len(rows), time.perf_counter() - started
 
 
+def change_grades(session_id: int, percent: float) -> int:
+    """One contrôle-continu grade (EMC: on no slip) raised by a point or so for ``percent`` % of
+    the candidates, through ``import notes`` (audited, as the office's entries are); how many."""
+    import csv
+    import tempfile
+
+    from baktui.data.models import Grade
+    from baktui.services.imports.grades import import_grades
+
+    step = max(1, round(100 / percent))
+    rows = (
+        Grade.select(Candidate.ine, Grade.epreuve_code, Grade.value_centi)
+        .join(Candidate, on=(Grade.candidate == Candidate.id))
+        .where((Candidate.session == session_id) & (Grade.group == 1)
+               & Grade.value_centi.between(500, 1500) & (Grade.epreuve_code == "EMC")
+               & Grade.kept_session.is_null())
+        .order_by(Candidate.id)
+        .tuples()
+    )  # fmt: skip
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as f:
+        out = csv.writer(f, delimiter=";")
+        out.writerow(["ine", "epreuve", "note"])
+        count = 0
+        seen: set[str] = set()
+        for index, (ine, code, value) in enumerate(rows):
+            if index % step or not ine or ine in seen:  # one line per INE (demo duplicates)
+                continue
+            seen.add(ine)
+            out.writerow([ine, code, str((value + 100) // 100)])
+            count += 1
+    report = import_grades(session_id, f.name)
+    if not report.ok:
+        raise SystemExit(report.render()[:2000])
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("db", help="base SQLite (construite si absente)")
@@ -198,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         "--synthetic", action="store_true", help="générateur synthétique même si la démo existe"
     )
     parser.add_argument("--keep-results", action="store_true", help="ne vide pas la table result")
+    parser.add_argument(
+        "--changed", type=float, default=1.0, help="%% de candidats dont une note change ensuite"
+    )
     args = parser.parse_args(argv)
 
     if not dbmod.exists(args.db):
@@ -215,13 +256,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{cores} cœurs, charge moyenne {os.getloadavg()[0]:.1f} au départ")
     cpu = cpu_seconds()
     count, seconds = baseline(session.id)
+    base_seconds = seconds
     cpu = cpu_seconds() - cpu
     print(f"SQL GROUP BY (référence) : {count:,} candidats en {seconds:.2f} s → "
           f"{count / seconds:,.0f} candidats/s (CPU {cpu:.1f} s)")  # fmt: skip
     for label in ("première délibération", "relance sans changement"):
         cpu = cpu_seconds()
         started = time.perf_counter()
-        summary = deliberate_session(session.id, workers=args.workers, chunk_size=args.chunk)
+        summary = deliberate_session(
+            session.id, workers=args.workers, chunk_size=args.chunk, everyone=True
+        )
         seconds = time.perf_counter() - started
         cpu = cpu_seconds() - cpu
         print(
@@ -232,6 +276,17 @@ def main(argv: list[str] | None = None) -> int:
             f"projection {cpu / cores:.1f} s sur {cores} cœurs libres en parallèle"
         )
     print(summary.render())
+    if args.changed > 0:
+        changed = change_grades(session.id, args.changed)
+        started = time.perf_counter()
+        summary = deliberate_session(session.id, workers=args.workers, chunk_size=args.chunk)
+        seconds = time.perf_counter() - started
+        print(
+            f"deliberate_session incrémentale après {changed:,} notes changées : "
+            f"{summary.total:,} candidats recalculés en {seconds:.2f} s "
+            f"(modifiés {summary.changed:,}), contre {base_seconds:.2f} s pour le GROUP BY SQL "
+            "de toute la session"
+        )
     print(f"résultats stockés : {Result.select().count():,}")
     dbmod.close_database()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -179,3 +180,44 @@ async def drained(pilot: Pilot[None], seconds: float = 10.0) -> None:
             await settle(pilot)
             return
     raise AssertionError("keys still waiting after the burst")
+
+
+# headers whose values are identifiers: text even when made of digits (INE, numbers, UAI…)
+IDENTIFIER_HEADERS = re.compile(
+    r"INE|n°|numéro|numero|UAI|code|postal|téléphone|telephone|identifiant|IBAN|RIB|banc|jury|lot",
+    re.I,
+)
+_NUMBER_TEXT = re.compile(r"^-?\d[\d  ]*([,.]\d+)?( ?€)?$")
+
+
+def assert_office_workbook(path: Path) -> dict[str, list[str]]:
+    """Every sheet of a workbook the app wrote is as colleagues expect it: a bold frozen header,
+    a filter, widths from the content, A4, numbers stored as numbers (no « '13,55 » text) and
+    dates as dates. Returns each sheet's header, for the caller's own checks."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.cell import coordinate_from_string
+
+    workbook = load_workbook(path)
+    headers: dict[str, list[str]] = {}
+    for sheet in workbook.worksheets:
+        if sheet.max_row < 2:
+            continue
+        assert sheet.freeze_panes, f"{sheet.title}: no frozen header"
+        header_row = coordinate_from_string(sheet.freeze_panes)[1] - 1
+        header = [str(c.value or "") for c in sheet[header_row]]
+        headers[sheet.title] = header
+        assert all(c.font.b for c in sheet[header_row] if c.value), f"{sheet.title}: header"
+        assert sheet.auto_filter.ref, f"{sheet.title}: no filter"
+        assert sheet.page_setup.paperSize in (9, "9"), f"{sheet.title}: not A4"
+        for index, title in enumerate(header, 1):
+            letter = sheet.cell(header_row, index).column_letter
+            width = sheet.column_dimensions[letter].width
+            assert width and width >= len(title) * 0.8, f"{sheet.title}.{title}: width {width}"
+            for row in sheet.iter_rows(min_row=header_row + 1, min_col=index, max_col=index):
+                value = row[0].value
+                if isinstance(value, str) and not IDENTIFIER_HEADERS.search(title):
+                    assert not _NUMBER_TEXT.match(value), f"{sheet.title}.{title}: « {value} »"
+                    assert not re.match(r"^\d\d/\d\d/\d{4}$", value), f"{title}: date as text"
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    assert row[0].number_format, f"{sheet.title}.{title}: no number format"
+    return headers

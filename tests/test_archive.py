@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -52,7 +53,12 @@ def test_the_archive_holds_the_base_pvs_results_and_their_checksums(
     assert run("--db", base, "clore") == 0
     out = tmp_path / "archive.zip"
     assert run("--db", base, "archiver", out) == 0
-    assert "Archive de la session 2026 (session normale) écrite" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "Archive de la session 2026 (session normale) écrite" in out_text
+    juries = re.search(r"PV du premier groupe : (\d+) / (\d+) jurys\n(?!.*premier groupe)",
+                       out_text, re.S)  # fmt: skip
+    assert juries is not None and juries.group(1) == juries.group(2)  # progress, to the end
+    assert out_text.index("Copie de la base") < out_text.index("PV du second groupe")
     assert run("--db", base, "archiver", out) == 1  # never overwritten
     assert "existe déjà" in capsys.readouterr().err
 

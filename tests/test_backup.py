@@ -132,12 +132,39 @@ def test_not_a_database_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"]
 
 
-def test_postgresql_points_at_pg_dump(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code = main(["--db", "postgresql://dec:secret@serveur/bac2026", "sauvegarde", "s.sqlite"])
-    assert code == 1
+def test_a_postgresql_server_out_of_reach_is_said_without_the_password(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump absent")
+    out = tmp_path / "s.dump"
+    url = "postgresql://dec:secret@serveur.invalid/bac2026"
+    assert main(["--db", url, "sauvegarde", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "pg_dump" in err and "secret" not in err
-    assert not (tmp_path / "s.sqlite").exists()
+    assert "Sauvegarde de « postgresql://…@serveur.invalid/bac2026 » impossible (pg_dump)" in err
+    assert "secret" not in err
+    assert not list(tmp_path.glob("*dump*")) and not list(tmp_path.glob(".*"))  # nothing left
+
+
+def test_a_postgresql_base_is_dumped_by_pg_dump_and_checked(tmp_path: Path) -> None:
+    import subprocess
+
+    from helpers import engine_database
+
+    from baktui.services.sessions import open_registre
+
+    with engine_database("postgresql", tmp_path) as target:
+        open_registre(2026)
+        out = tmp_path / "bac2026.dump"
+        backup = back_up(target, out)
+        assert out.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
+        assert stat.S_IMODE(out.stat().st_mode) & 0o007 == 0  # never world-readable
+        assert "pg_dump, relue par pg_restore" in backup.render()
+        listing = subprocess.run(["pg_restore", "--list", str(out)], capture_output=True,
+                                 text=True, check=True).stdout  # fmt: skip
+        assert "TABLE public candidate " in listing and "TABLE public audit_log " in listing
+        with pytest.raises(ServiceError, match="existe déjà"):
+            back_up(target, out)
 
 
 def test_megabytes_in_french() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import assert_office_workbook
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -121,6 +122,7 @@ def test_the_logistics_workbook_counts_what_is_to_order(placed: Path, tmp_path: 
     }
     assert "scolaire" in statuses and "individuel" not in statuses  # labels, not codes
     assert workbook["Par épreuve"].freeze_panes == "A2"
+    assert_office_workbook(out)
 
 
 def test_the_checks_before_printing_name_each_problem(placed: Path, capsys) -> None:

@@ -28,7 +28,7 @@ from baktui.rules.registration_checks import CHECK_KINDS
 from baktui.rules.registration_form import RegistrationForm, field_error
 from baktui.services.candidate_card import candidate_card, timeline
 from baktui.services.candidate_contact import update_contact
-from baktui.services.confirmations import issue_confirmations
+from baktui.services.confirmations import drafts_left_out, issue_confirmations
 from baktui.services.registration import ValidationError
 from baktui.services.registration_checks import check_candidate, run_checks
 from baktui.services.registration_form import load_form, save_form
@@ -383,13 +383,22 @@ def test_confirmations_one_page_per_candidate_recorded_on_the_card(
     assert [d.kind for d in card.documents] == ["confirmation d'inscription"]
     assert card.documents[0].issued_by == "agent.dec"
     assert timeline(c.id)[0].what == "document"
+    draft = Candidate.get(
+        (Candidate.status != "scolaire") & (Candidate.state == "confirmee") & (Candidate.id != c.id)
+    )
+    Candidate.update(state="brouillon").where(Candidate.id == draft.id).execute()
     individuals = Candidate.select().where(
-        (Candidate.status != "scolaire") & (Candidate.state != "annulee")
+        (Candidate.status != "scolaire") & (Candidate.state.not_in(["annulee", "brouillon"]))
         & (Candidate.transferred_to == "")
+    ).count()  # fmt: skip
+    drafts = Candidate.select().where(
+        (Candidate.status != "scolaire") & (Candidate.state == "brouillon")
     ).count()  # fmt: skip
     everyone = issue_confirmations(demo.session_id, out_dir=tmp_path)
     assert everyone.count == individuals and _pages(everyone.path) == individuals
     assert Document.select().count() == individuals + 1
+    assert drafts >= 1 and drafts_left_out(demo.session_id) == drafts
+    assert not Document.select().where(Document.candidate == draft.id).exists()
 
 
 def test_the_form_records_birth_place_and_indications_audited(demo: Demo) -> None:

@@ -128,7 +128,9 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert run("--db", db, "import", "notes", SAMPLES / "notes_second_groupe.csv") == 0
     assert run("--db", db, "deliberer") == 0
     out = capsys.readouterr().out
-    assert "2 modifiés" in out and "10 inchangés" in out
+    # only the two candidates with a second-group grade are recomputed
+    assert "candidats modifiés depuis la dernière délibération : 2 candidats" in out
+    assert "2 modifiés" in out and "0 inchangés" in out
     final = tmp_path / "resultats.csv"
     assert run("--db", db, "export", "resultats", final) == 0
     assert read_csv(final) == [HEADER, *FINAL]
@@ -153,9 +155,11 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     capsys.readouterr()
     assert run("--db", db, "import", "candidats", SAMPLES / "candidats.xlsx") == 0
     assert run("--db", db, "import", "notes", SAMPLES / "notes.csv") == 0
-    assert run("--db", db, "deliberer") == 0
+    assert run("--db", db, "deliberer", "--tout") == 0
     out = capsys.readouterr().out
     assert "12 inchangés" in out and "158 inchangées" in out and "0 modifiés" in out
+    assert run("--db", db, "deliberer") == 0  # nothing changed: nobody recomputed
+    assert ": 0 candidat en" in capsys.readouterr().out
 
     # the console entry point works too (a real process)
     again = tmp_path / "encore.csv"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.grades import Grade
@@ -62,7 +63,11 @@ def test_rerun_without_change_writes_only_the_event_and_the_run(sample: SessionI
     deliberate_session(sample.id)
     before = AuditLog.select().count()
     stamps = {r.candidate_id: r.deliberated_at for r in Result.select()}
-    summary = deliberate_session(sample.id)
+    summary = deliberate_session(sample.id)  # nothing changed: nobody to recompute
+    assert summary.incremental and (summary.total, summary.created, summary.changed) == (0, 0, 0)
+    assert AuditLog.select().count() == before + 3  # run started, event, run finished
+    before += 3
+    summary = deliberate_session(sample.id, everyone=True)  # --tout: everyone, unchanged
     assert (summary.created, summary.changed, summary.unchanged) == (0, 0, 12)
     new = list(AuditLog.select().order_by(AuditLog.id.desc()).limit(3))
     assert AuditLog.select().count() == before + 3  # run started, event, run finished
@@ -79,8 +84,10 @@ def test_second_group_redeliberation(sample: SessionInfo) -> None:
     assert result("0701234564D").decision == "SECOND_GROUPE"
     report = import_grades(sample.id, SAMPLES / "notes_second_groupe.csv")
     assert report.ok, report.render()
-    summary = deliberate_session(sample.id)
-    assert (summary.created, summary.changed, summary.unchanged) == (0, 2, 10)
+    summary = deliberate_session(sample.id)  # only the two candidates with a new grade
+    assert summary.incremental and summary.total == 2
+    assert (summary.created, summary.changed, summary.unchanged) == (0, 2, 0)
+    assert "candidats modifiés depuis la dernière délibération : 2 candidats" in summary.render()
     dupont = result("0701234564D")
     assert (dupont.decision, dupont.mention, dupont.second_group_done) == ("ADMIS", None, True)
     assert Fraction(dupont.average) == Fraction(1006, 100)
@@ -92,6 +99,25 @@ def test_second_group_redeliberation(sample: SessionInfo) -> None:
         ("SECOND_GROUPE 9,24", "ADMIS 10,06"),
         ("SECOND_GROUPE 8,50", "AJOURNE 8,98"),
     }
+
+
+def test_an_incremental_run_gives_what_a_full_run_gives(sample: SessionInfo) -> None:
+    """A grade changed, a jury point, a cancelled candidate: the incremental run recomputes
+    exactly those, and its results equal a recomputation of everyone."""
+    deliberate_session(sample.id)
+    report = import_grades(sample.id, SAMPLES / "notes_second_groupe.csv")
+    assert report.ok
+    lea = Candidate.get(Candidate.ine == "0701234561A")
+    audit.update(Candidate, lea.id, {"state": "annulee"}, reason="test")
+    summary = deliberate_session(sample.id)
+    assert summary.incremental and summary.total == 2  # Léa cancelled: not deliberated
+    incremental = {r.candidate_id: (r.decision, r.average) for r in Result.select()}
+    full = deliberate_session(sample.id, everyone=True)
+    assert not full.incremental and full.changed == 0 and full.total == 11
+    assert {r.candidate_id: (r.decision, r.average) for r in Result.select()} == incremental
+    Result.delete().where(Result.candidate != lea.id).execute()  # results removed by hand
+    again = deliberate_session(sample.id)
+    assert again.incremental and again.created == 11  # who has no result is deliberated
 
 
 def test_jury_filter(sample: SessionInfo) -> None:
@@ -144,6 +170,18 @@ def test_parallel_workers_give_the_same_results(sample: SessionInfo) -> None:
     parallel = deliberate_session(sample.id, workers=2, chunk_size=3)
     assert parallel.created == 12 and parallel.decisions == sequential.decisions
     assert parallel.by_series == sequential.by_series
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_is_told_after_each_chunk_up_to_the_total(
+    sample: SessionInfo, workers: int
+) -> None:
+    told: list[tuple[int, int]] = []
+    deliberate_session(
+        sample.id, workers=workers, chunk_size=5, progress=lambda d, t: told.append((d, t))
+    )
+    assert told[0] == (0, 12) and told[-1] == (12, 12)
+    assert [d for d, _ in told] == sorted(d for d, _ in told) and len(told) >= 3  # 5 + 5 + 2
 
 
 def test_a_broken_worker_pool_falls_back_to_this_process(

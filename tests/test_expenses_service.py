@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import assert_office_workbook
 
 from baktui.data import audit
 from baktui.data.models import (
@@ -344,6 +345,7 @@ def test_payment_workbook_and_statement_pdf(
     assert row["Total à payer"] == 214.28
     assert sheet.cell(2, header.index("Total à payer") + 1).number_format == '#,##0.00 "€"'
     assert [c.value for c in sheet[3]][:3] == ["TOTAL", None, "1 demande"]
+    assert_office_workbook(result.path)
 
     pdf = export_statements(session, [world.examiner_id], path=tmp_path / "etat.pdf")
     assert pdf.count == 1 and pdf.total_centi == 21428
@@ -405,10 +407,15 @@ def test_rejection_letter_with_the_reason_and_the_recorded_sex(
 ) -> None:
     from pypdf import PdfReader
 
-    from baktui.data.models import Document
+    from baktui.data.models import Document, Etablissement
     from baktui.services.claim_letters import issue_rejection_letter
 
-    Examiner.update(civility="M.").where(Examiner.id == world.examiner_id).execute()
+    lycee = Etablissement.create(
+        uai="0010001W", name="Lycée Lalande", address="16 rue du Lycée", commune=world.bourg
+    )
+    Examiner.update(civility="M.", etablissement=lycee).where(
+        Examiner.id == world.examiner_id
+    ).execute()
     detail = claim_ready(world)
     with pytest.raises(ServiceError, match="pas de lettre de rejet"):
         issue_rejection_letter(detail.id, tmp_path / "non.pdf")
@@ -418,5 +425,10 @@ def test_rejection_letter_with_the_reason_and_the_recorded_sex(
     assert "« convocation annulée par le centre »" in text
     assert "M. Claire DURAND" in text and "professeur certifié" in text
     assert "Monsieur," in text and "Madame" not in text
+    # sent to the examiner at his lycée, under cover of its head
+    assert (
+        "professeur certifié s/c du chef d’établissement Lycée Lalande 16 rue du Lycée "
+        "01000 Bourg-en-Bresse" in text
+    )
     assert f"demande de frais n° {detail.id}" in text and "16/06/2026 au 18/06/2026" in text
     assert Document.get(Document.examiner == world.examiner_id).kind == "rejet_frais"

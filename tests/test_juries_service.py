@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import assert_office_workbook
 from openpyxl import load_workbook
 
 from baktui.data.models import (
@@ -454,6 +455,8 @@ def test_jury_lists_pdf_and_excel(world: World, out: Path) -> None:
     assert sorted((r[2], r[5]) for r in blocks) == [("Lycée A", 5), ("Lycée B", 6), ("Lycée C", 4)]
     candidates = list(book["Candidats"].values)
     assert len(candidates) == 16
+    book.close()
+    assert_office_workbook(xlsx.path)
     assert candidates[1][:3] == (1, "Centre Lyon", "02600001")
     assert Document.select().where(Document.kind == documents.LISTE_JURYS).count() == 2
     assert pdf.path.stem == xlsx.path.stem and pdf.path.name.startswith("jurys-toutes-")

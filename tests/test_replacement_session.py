@@ -100,6 +100,13 @@ def test_june_aj_to_september_deliberation(june: Path, tmp_path: Path, capsys) -
         Grade.get((Grade.candidate == of("normale").id) & (Grade.epreuve_code == "PHI")).code
         == "AJ"
     )
+    # the September relevé says which grade was sat when (SP1: June's part-grades)
+    from baktui.services.transcripts import build
+
+    (relevé,) = build(require_session(2026, "remplacement").id, [of("remplacement").id])
+    when = {line.code: (line.grade, line.note) for line in relevé.lines}
+    assert when["PHI"] == ("15", "septembre")
+    assert when["GO"] == ("12", "juin") and when["SP1"] == ("12,75", "juin")
 
 
 def test_a_late_certificate_carries_one_more_candidate_with_a_reason(june: Path, capsys) -> None:
@@ -140,3 +147,82 @@ def test_an_abs_justified_late_is_carried_with_its_reason_audited(june: Path, ca
     dbmod.close_database()
     assert run("--db", june, "remplacement", "ajouter", number, "--motif", motif) == 1
     assert "déjà inscrit à la session de remplacement" in capsys.readouterr().err
+
+
+def test_september_refuses_a_carried_grade_and_numbers_only_the_copies_to_sit(
+    june: Path, tmp_path: Path, capsys
+) -> None:
+    """A September file that re-gives a June grade is refused whole (nothing written), naming
+    the line and the épreuve; anonymity numbers go only to the épreuves to sit."""
+    assert run("--db", june, "remplacement", "ouvrir") == 0
+    grades = tmp_path / "septembre.csv"
+    grades.write_text(
+        f"ine;epreuve;note;groupe;session\n{ROUSSEAU};PHI;15;;\n{ROUSSEAU};GO;18;;\n",
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert run("--db", june, "import", "notes", grades, "--kind", "remplacement") == 1
+    out = capsys.readouterr().out
+    assert "ligne 3" in out and "note de juin reportée" in out and "GO" in out
+    dbmod.open_database(str(june))
+    second = of("remplacement")
+    stored = {g.epreuve_code: g.value_centi for g in Grade.select().where(
+        Grade.candidate == second.id)}  # fmt: skip
+    assert "PHI" not in stored and stored["GO"] == 1200  # nothing written
+    from baktui.data.models import Anonymat
+    from baktui.services.anonymity import number_copies
+
+    september = require_session(2026, "remplacement")
+    number_copies(september.id)
+    numbered = {a.epreuve_code for a in Anonymat.select().where(Anonymat.candidate == second.id)}
+    assert numbered == {"PHI"}  # not FRE, SP1, SP2… graded in June
+    dbmod.close_database()
+
+
+def test_september_takes_june_centres_rooms_and_juries_once(tmp_path: Path, capsys) -> None:
+    """`remplacement reprendre`: June's centres (with rooms) and juries (with members) copied
+    into September, audited, once; the AJ candidate then gets a September jury."""
+    from baktui.data.models import Centre, Jury, JuryMember, Room
+
+    db = tmp_path / "bac.sqlite"
+    assert run("--db", db, "init", "--session", "2026") == 0
+    for kind in ("etablissements", "centres", "salles", "examinateurs", "jurys", "candidats",
+                 "notes"):  # fmt: skip
+        assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0
+    assert run("--db", db, "jurys", "repartir") == 0
+    assert run("--db", db, "remplacement", "reprendre") == 1  # no September yet
+    assert "remplacement" in capsys.readouterr().err
+    assert run("--db", db, "remplacement", "ouvrir") == 0
+    capsys.readouterr()
+    assert run("--db", db, "remplacement", "reprendre") == 0
+    out = capsys.readouterr().out
+    dbmod.open_database(str(db))
+    june, september = require_session(2026, "normale"), require_session(2026, "remplacement")
+
+    def counts(session_id: int) -> tuple[int, int, int, int]:
+        return (
+            Centre.select().where(Centre.session == session_id).count(),
+            Room.select().join(Centre).where(Centre.session == session_id).count(),
+            Jury.select().where(Jury.session == session_id).count(),
+            JuryMember.select().join(Jury).where(Jury.session == session_id).count(),
+        )
+
+    assert counts(september.id) == counts(june.id) and counts(june.id)[0] > 0
+    c, r, j, m = counts(june.id)
+    assert f"Repris de juin : {c} centres ({r} salles), {j} jurys ({m} membres)" in out
+    first = Jury.get((Jury.session == june.id) & (Jury.number == 1))
+    copy = Jury.get((Jury.session == september.id) & (Jury.number == 1))
+    assert (copy.series_codes, copy.president_id, copy.state) == (
+        first.series_codes, first.president_id, "constitue")  # fmt: skip
+    assert Centre.get_by_id(copy.centre_id).session_id == september.id
+    assert AuditLog.select().where(
+        (AuditLog.entity == "jury") & (AuditLog.reason == "reprise de l'organisation de juin")
+    ).count() == j  # fmt: skip
+    dbmod.close_database()
+    assert run("--db", db, "remplacement", "reprendre") == 0
+    assert f"{c + j} déjà présents" in capsys.readouterr().out
+    assert run("--db", db, "jurys", "repartir", "--kind", "remplacement") == 0
+    dbmod.open_database(str(db))
+    assert counts(september.id) == counts(june.id)  # nothing twice
+    assert of("remplacement").jury_id is not None
+    dbmod.close_database()

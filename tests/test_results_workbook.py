@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import assert_office_workbook
 from openpyxl import load_workbook
 
 from baktui.exports.results import write_results
@@ -28,4 +29,5 @@ def test_the_results_workbook_is_laid_out_for_people(tmp_path: Path) -> None:
     average = ws["E2"]
     assert (average.value, average.data_type, average.number_format) == (12.17, "n", "0.00")
     assert ws["H2"].value == "260000001" and ws["H2"].data_type == "s"  # a number as typed
+    assert_office_workbook(out)
     assert (ws["F3"].value, ws["E3"].value, ws["I3"].value) == ("Incomplet", None, None)

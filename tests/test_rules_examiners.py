@@ -186,3 +186,8 @@ def test_corps_and_disciplines_are_shown_as_labels_agreed_by_sex() -> None:
     assert discipline_names("PHI, SP1:STI2D, XYZ", labels) == (
         "PHI Philosophie, SP1 (STI2D) Enseignement de spécialité 1, XYZ"
     )
+    by_series = {"STI2D": {"SP1": "Innovation technologique"}}
+    assert discipline_names("PHI, SP1:STI2D, SP1:STMG", labels, by_series) == (
+        "PHI Philosophie, SP1 (STI2D) Innovation technologique, "
+        "SP1 (STMG) Enseignement de spécialité 1"
+    )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import ENGINES, engine_database
+from helpers import ENGINES, assert_office_workbook, engine_database
 from pypdf import PdfReader
 
 from baktui.data.models import (
@@ -273,6 +273,7 @@ def test_workbook(base: int, tmp_path: Path) -> None:
     stmg = next(r for r in ws.iter_rows(min_row=5) if r[0].value == "STMG")
     assert stmg[1].value == 4 and stmg[1].data_type == "n"
     assert stmg[2].value == pytest.approx(11.29) and stmg[2].number_format == "0.00"
+    assert_office_workbook(issued.path)
     assert len(ws._charts) == 1
     assert len(wb["Épreuves"]._charts) == 1 and len(wb["Répartition"]._charts) == 1
     rates = wb["Série"]

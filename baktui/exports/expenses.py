@@ -416,7 +416,10 @@ def _rejection_page(pdf: BaktuiPDF, letter: RejectionLetter) -> None:
     pdf.begin_letter()
     name = formal_name(letter.civility, letter.last_name, letter.first_name)
     pdf.set_font(FONT, "", 10)
-    recipient = "\n".join(p for p in (name, letter.corps, letter.etablissement) if p)
+    recipient = "\n".join(
+        p for p in (name, letter.corps, *letter.address[:1], letter.etablissement,
+                    *letter.address[1:]) if p
+    )  # fmt: skip
     pdf.set_x(pdf.w / 2)
     pdf.multi_cell(0, 5, recipient, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)

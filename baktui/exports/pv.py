@@ -11,7 +11,7 @@ columns share the page width, names are shortened with an ellipsis (:func:`fit`)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,17 +97,24 @@ def write_pv(path: str | Path, document: PvDocument, *, academie: str | Letterhe
 
 
 def write_pvs(
-    path: str | Path, documents: Sequence[PvDocument], *, title: str, academie: str | Letterhead
+    path: str | Path,
+    documents: Iterable[PvDocument],
+    *,
+    title: str,
+    academie: str | Letterhead,
+    session_year: int | None = None,
 ) -> Path:
     """Several PVs in one PDF (the font embedded once), each from a new page and numbered
-    from its page 1 (« n° 3 — page 2 »): the archive of a session."""
-    year = documents[0].session_year if documents else None
-    pdf = new_document(title, session_year=year, academie=academie, orientation="L")
+    from its page 1 (« n° 3 — page 2 »): the archive of a session. ``documents`` may be a
+    generator: each PV is drawn as it comes (a whole académie is never held at once)."""
+    pdf = new_document(title, session_year=session_year, academie=academie, orientation="L")
     pdf.set_auto_page_break(True, margin=16)
+    drawn = 0
     for document in documents:
         pdf.begin_letter()
         _body(pdf, document)
-    if not documents:
+        drawn += 1
+    if not drawn:
         pdf.add_page()
         pdf.paragraph("Aucun procès-verbal.")
     return save(pdf, path)

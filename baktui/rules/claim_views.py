@@ -238,3 +238,7 @@ class RejectionLetter:
     reason: str
     rejected_on: dt.date
     rejected_by: str
+    # where the letter is sent: « s/c du chef d'établissement », street, postcode and commune
+    # of the examiner's établissement (the administration writes to a teacher there); () when
+    # the examiner has none
+    address: tuple[str, ...] = ()

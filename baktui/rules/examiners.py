@@ -168,12 +168,17 @@ def discipline_label(disciplines: str) -> str:
     )
 
 
-def discipline_names(disciplines: str, labels: Mapping[str, str]) -> str:
+def discipline_names(
+    disciplines: str,
+    labels: Mapping[str, str],
+    series_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
     """Disciplines with the names of the session's épreuves: "PHI philosophie, SP1 (STI2D)
-    ingénierie…"; a code the regulation does not name stays as it is."""
+    ingénierie…"; a spécialité given with its série takes that série's name (``series_labels``);
+    a code the regulation does not name stays as it is."""
     parts = []
     for code, series in parse_disciplines(disciplines):
-        name = labels.get(code, "")
+        name = (series_labels or {}).get(series, {}).get(code, "") or labels.get(code, "")
         text = f"{code} ({series})" if series else code
         parts.append(f"{text} {name.lower() if name.isupper() else name}".strip())
     return ", ".join(parts)

@@ -134,7 +134,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
             with TabPane(TAB_TITLES["grades"], id="grades"):
                 yield Static("", id="card-result", classes="card-text", markup=False)
                 grades: DataTable[str] = DataTable(id="card-grades", cursor_type="row")
-                grades.add_columns("Épreuve", "Note", "État", "Saisie par")
+                grades.add_columns("Épreuve", "Coef.", "Note", "Points", "État", "Saisie par")
                 yield grades
             with TabPane(TAB_TITLES["documents"], id="documents"):
                 docs: DataTable[str] = DataTable(id="card-documents", cursor_type="row")
@@ -188,7 +188,14 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
         grades = self.query_one("#card-grades", DataTable)
         grades.clear()
         for g in card.grades:
-            grades.add_row(f"{g.epreuve_code} {g.label}"[:36], g.value or "—", g.state, g.by[:22])
+            grades.add_row(
+                f"{g.epreuve_code} {g.label}"[:30],
+                g.coef,
+                g.value or "—",
+                g.points,
+                g.state,
+                g.by[:22],
+            )
         docs = self.query_one("#card-documents", DataTable)
         docs.clear()
         for d in card.documents:

@@ -125,8 +125,9 @@ def centre_text(card: CandidateCard) -> Text:
 
 def result_text(card: CandidateCard) -> Text:
     other = Text("\n" + card.other_session) if card.other_session else Text()
+    standing = standing_text(card)
     if card.result is None:
-        return Text("Pas encore délibéré.") + other
+        return Text("Pas encore délibéré.") + standing + other
     r = card.result
     text = Text()
     text.append("Résultat : ", style="bold")
@@ -138,7 +139,28 @@ def result_text(card: CandidateCard) -> Text:
     if r.first_group_average and r.first_group_average != r.average:
         text.append(f" (1er groupe {r.first_group_average})")
     text.append(f" · délibéré le {r.deliberated}")
-    return text + other
+    return text + standing + other
+
+
+def standing_text(card: CandidateCard) -> Text:
+    """The points as the grades stand now: total, coefficients, average, and what is missing
+    (to explain a decision or a second group on the phone); flagged when they no longer give
+    the deliberated average."""
+    s = card.standing
+    if s is None:
+        return Text()
+    text = Text("\n")
+    text.append("Notes actuelles : ", style="bold")
+    text.append(f"{s.points} points pour {s.coefs} coefficients")
+    if s.average:
+        text.append(f", moyenne {s.average}")
+    text.append(f" ({s.decision})")
+    r = card.result
+    if r is not None and s.average and r.average and s.average != r.average:
+        text.append("\n⚠ les notes ont changé depuis la délibération", style="bold yellow")
+    for aid in s.aids:
+        text.append(f"\n  {aid}")
+    return text
 
 
 def _pairs(lines: list[tuple[str, str]]) -> Text:

@@ -27,7 +27,7 @@ from baktui.screens.base import BaktuiScreen
 from baktui.screens.duplicates import DuplicateScreen
 from baktui.screens.registration_form import RegistrationFormScreen
 from baktui.services import registration_worklists as worklists
-from baktui.services.confirmations import issue_confirmations
+from baktui.services.confirmations import drafts_left_out, issue_confirmations
 from baktui.services.documents import IssuedDocument
 from baktui.services.registration_checks import Anomaly, CheckReport, check_candidate, run_checks
 from baktui.widgets.data_table import DataTable
@@ -449,7 +449,8 @@ individuels (un seul PDF, une page par candidat).
         self.app.push_screen(
             ConfirmModal(
                 "Éditer les confirmations d'inscription de tous les candidats individuels de la "
-                "session (un seul PDF, une page par candidat) ?",
+                "session (un seul PDF, une page par candidat) ? Les brouillons ne sont pas "
+                "édités : une inscription à compléter n'est pas encore confirmée.",
                 title="Confirmations d'inscription",
                 default=True,
             ),
@@ -466,17 +467,24 @@ individuels (un seul PDF, une page par candidat).
         try:
             with worker_connection():
                 issued = issue_confirmations(session_id)
+                drafts = drafts_left_out(session_id)
         except Exception as exc:
             self.app.call_from_thread(self._printed, None, error_text(exc))
             return
-        self.app.call_from_thread(self._printed, issued, "")
+        self.app.call_from_thread(self._printed, issued, "", drafts)
 
-    def _printed(self, issued: IssuedDocument | None, message: str) -> None:
+    def _printed(self, issued: IssuedDocument | None, message: str, drafts: int = 0) -> None:
         self._printing = False
         if issued is None:
             self.fail(message)
         else:
+            left = (
+                f" ; {plural(drafts, 'brouillon non édité', 'brouillons non édités')}"
+                if drafts
+                else ""
+            )
             self.say(
-                f"{plural(issued.count, 'confirmation')} en {issued.elapsed_ms / 1000:.0f} s : {issued.path}",
+                f"{plural(issued.count, 'confirmation')} en {issued.elapsed_ms / 1000:.0f} s"
+                f"{left} : {issued.path}",
                 title="Confirmations d'inscription",
             )

@@ -18,6 +18,7 @@ from baktui.data.models import Anonymat, Candidate, Registration
 from baktui.rules.anonymity import draw_numbers
 from baktui.rules.lifecycles import RegistrationState
 from baktui.services.lots import written_rules
+from baktui.services.replacement_session import to_sit
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def number_copies(session_id: int, epreuve_code: str | None = None) -> Numbering
                     & (Registration.epreuve_code == rule.code)
                     & Registration.kept_session.is_null()
                     & Registration.candidate.not_in(numbered)
+                    & to_sit(session_id)
                 )
                 .tuples()
             ]

@@ -28,10 +28,11 @@ import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from baktui.data import db as dbmod
 from baktui.data import files
@@ -44,6 +45,11 @@ from baktui.services.pv import build_pv
 from baktui.services.results_export import result_rows
 from baktui.services.sessions import KINDS, SessionInfo
 from baktui.services.settings import letterhead
+
+if TYPE_CHECKING:
+    from baktui.exports.pv import PvDocument
+
+Progress = Callable[[str], object]
 
 BASE = "base.sqlite"
 MANIFEST = "manifeste.json"
@@ -121,28 +127,41 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _pv_files(session: SessionInfo, folder: Path) -> list[Path]:
+def _pv_files(session: SessionInfo, folder: Path, progress: Progress) -> list[Path]:
     """Every jury's PV in two files (the font embedded once per file): the first group, and
-    the second group of the juries that had one."""
+    the second group of the juries that had one; built one jury at a time, progress said about
+    every tenth of the juries."""
     from baktui.exports.pv import write_pvs
 
     academie = letterhead()
     juries = Jury.select(Jury.number).where(Jury.session == session.id).order_by(Jury.number)
     numbers = [number for (number,) in juries.tuples()]
+    step = max(1, len(numbers) // 10)
     written = []
     for group, name in ((1, "premier groupe"), (2, "second groupe")):
-        documents = [build_pv(session.id, n, group) for n in numbers]
-        documents = [d for d in documents if d.lines or group == 1]
+
+        def documents(group: int = group, name: str = name) -> Iterator[PvDocument]:
+            for index, number in enumerate(numbers, 1):
+                document = build_pv(session.id, number, group)
+                if document.lines or group == 1:
+                    yield document
+                if index % step == 0 or index == len(numbers):
+                    progress(f"  PV du {name} : {index} / {len(numbers)} jurys")
+
         path = folder / f"pv-groupe{group}.pdf"
-        write_pvs(path, documents, title=f"Procès-verbaux de délibération — {name}",
-                  academie=academie)  # fmt: skip
+        write_pvs(path, documents(), title=f"Procès-verbaux de délibération — {name}",
+                  academie=academie, session_year=session.year)  # fmt: skip
         written.append(path)
     return written
 
 
-def write_archive(target: str, session: SessionInfo, out: str | Path) -> Archive:
+def write_archive(
+    target: str, session: SessionInfo, out: str | Path, progress: Progress | None = None
+) -> Archive:
     """Archive the closed ``session`` of the base ``target`` into the zip file ``out``;
-    ServiceError, nothing written, when it cannot be."""
+    ServiceError, nothing written, when it cannot be. ``progress`` hears each step (the CLI
+    prints them: a whole académie takes minutes)."""
+    say: Progress = progress or (lambda _text: None)
     from baktui.exports.results import write_results
 
     out = Path(out).expanduser()
@@ -160,10 +179,13 @@ def write_archive(target: str, session: SessionInfo, out: str | Path) -> Archive
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="baktui-archive-") as tmp:
         folder = Path(tmp)
+        say("Copie de la base…")
         backup.back_up(target, folder / BASE)
         (folder / "pv").mkdir()
-        pvs = _pv_files(session, folder / "pv")
+        pvs = _pv_files(session, folder / "pv", say)
+        say("Résultats…")
         write_results(folder / RESULTS, result_rows(session.id))
+        say("Sommes de contrôle et archive…")
         contents = [folder / BASE, *pvs, folder / RESULTS]
         archived = tuple(
             ArchivedFile(p.relative_to(folder).as_posix(), p.stat().st_size, _sha256(p))

@@ -10,17 +10,23 @@ copy from its first page (a busy base might never be copied).
 The copy is written to a temporary file next to the destination (unpredictable name, the rights
 of ``[fichiers]``: :func:`baktui.data.files.write_file`), checked by ``PRAGMA integrity_check``,
 made a standalone file (rollback journal: no -wal or -shm needed to read it), then renamed. An
-existing file is overwritten only when asked (``--remplacer``). A PostgreSQL base is backed up
-with its own tool, pg_dump.
+existing file is overwritten only when asked (``--remplacer``). A PostgreSQL base is dumped by
+PostgreSQL's own ``pg_dump`` (custom format, one consistent snapshot, colleagues never blocked),
+into the same kind of temporary file, checked by ``pg_restore --list``; the password of the URL
+goes to pg_dump through its environment, never on its command line.
 """
 
 from __future__ import annotations
 
 import errno
+import os
+import shutil
 import sqlite3
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from baktui.data import db as dbmod
 from baktui.data import files
@@ -42,7 +48,8 @@ class Backup:
     elapsed_s: float
 
     def render(self) -> str:
-        return f"Sauvegarde écrite : {self.path} ({megabytes(self.size)} Mo, intégrité vérifiée)"
+        checked = "intégrité vérifiée" if self.pages else "pg_dump, relue par pg_restore"
+        return f"Sauvegarde écrite : {self.path} ({megabytes(self.size)} Mo, {checked})"
 
 
 def megabytes(size: int) -> str:
@@ -56,15 +63,11 @@ def back_up(
     target: str, out: str | Path, *, replace: bool = False, step_pages: int = STEP_PAGES
 ) -> Backup:
     """Copy the base ``target`` (path or URL) to the file ``out``; ServiceError, nothing
-    written, when it cannot be (a PostgreSQL base, ``out`` already there without ``replace``,
+    written, when it cannot be (``out`` already there without ``replace``,
     a full disk, a copy that fails its integrity check)."""
     source = dbmod.sqlite_path(target)
     if source is None:
-        raise ServiceError(
-            f"La base « {dbmod.describe_target(target)} » est sur un serveur PostgreSQL : "
-            "sauvegardez-la avec pg_dump (par exemple « pg_dump -Fc -f bac2026.dump "
-            "NOM_DE_LA_BASE »), baktui sauvegarde ne copie qu'une base SQLite."
-        )
+        return _dump_postgres(target, Path(out).expanduser(), replace)
     if not dbmod.exists(target):
         raise ServiceError(f"Aucune base baktui à « {source} » : rien à sauvegarder.")
     out = Path(out).expanduser()
@@ -81,14 +84,16 @@ def back_up(
     return Backup(out, out.stat().st_size, pages, time.perf_counter() - started)
 
 
-def _check_destination(source: Path, out: Path, replace: bool) -> None:
+def _check_destination(source: Path | None, out: Path, replace: bool) -> None:
+    """``out`` can take the backup: a file in an existing folder, never the base itself, not
+    already there unless ``replace`` (``source``: the SQLite file, None for a server)."""
     if out.is_dir():
         raise ServiceError(f"{out} est un dossier : donnez le nom du fichier de la sauvegarde.")
     if not out.parent.is_dir():
         raise ServiceError(f"{out.parent} : dossier introuvable.")
     if not (out.exists() or out.is_symlink()):
         return
-    for suffix in dbmod.SQLITE_FILES:
+    for suffix in dbmod.SQLITE_FILES if source is not None else ():
         twin = Path(f"{source}{suffix}")
         if twin.exists() and out.exists() and out.samefile(twin):
             raise ServiceError(f"{out} est la base elle-même : choisissez un autre fichier.")
@@ -135,3 +140,48 @@ def _copy(source: Path, temporary: Path, step_pages: int) -> int:
             "l'administrateur du serveur."
         )
     return pages
+
+
+def _dump_postgres(target: str, out: Path, replace: bool) -> Backup:
+    """``pg_dump -Fc`` of the server base into ``out`` (through a temporary file), checked."""
+    shown = dbmod.describe_target(target)
+    pg_dump, pg_restore = shutil.which("pg_dump"), shutil.which("pg_restore")
+    if pg_dump is None or pg_restore is None:
+        raise ServiceError(
+            f"La base « {shown} » est sur un serveur PostgreSQL : sa sauvegarde demande "
+            "pg_dump et pg_restore (paquet Debian postgresql-client), introuvables ici."
+        )
+    _check_destination(None, out, replace)
+    url, password = _without_password(target)
+    env = dict(os.environ)
+    if password:
+        env["PGPASSWORD"] = password
+    started = time.perf_counter()
+
+    def dump(temporary: Path) -> None:
+        for command in (
+            [pg_dump, "-Fc", "--no-password", "-f", str(temporary), "-d", url],
+            [pg_restore, "--list", str(temporary)],
+        ):
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                tool = Path(command[0]).name
+                detail = (done.stderr.strip().splitlines() or ["sans message"])[-1]
+                raise ServiceError(f"Sauvegarde de « {shown} » impossible ({tool}) : {detail}")
+
+    files.write_file(out, dump, replace=replace)
+    return Backup(out, out.stat().st_size, 0, time.perf_counter() - started)
+
+
+def _without_password(url: str) -> tuple[str, str]:
+    """The URL pg_dump is given (no password in it: /proc shows command lines) and the password."""
+    parts = urlsplit(url)
+    password = parts.password or ""
+    if not password:
+        return url, ""
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}@{host}" if user else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), password

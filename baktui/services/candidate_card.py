@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -38,13 +38,17 @@ from baktui.data.models import (
 )
 from baktui.rules import candidate as shape
 from baktui.rules.candidate import CandidateProfile, build_profile, epreuve_lines, format_phone
-from baktui.rules.decision import DECISION_LABELS
-from baktui.rules.deliberation import mention_label
+from baktui.rules.decision import DECISION_LABELS, SECOND_GROUPE
+from baktui.rules.deliberation import CandidateFile, deliberate, mention_label
+from baktui.rules.deliberation import Result as RuleResult
 from baktui.rules.grades import Grade as RuleGrade
 from baktui.rules.grades import combine_parts, format_grade, from_centi, truncate_2
+from baktui.rules.jury_aids import second_group_whatif
 from baktui.rules.lifecycles import REGISTRATION
 from baktui.rules.regulation import Regulation
 from baktui.services import documents
+from baktui.services.candidate_files import candidate_file
+from baktui.services.jury_deliberation import missing_points_lines
 from baktui.services.registration import get_candidate, session_epreuve_labels, stored_row
 from baktui.services.registration_checks import Anomaly, check_candidate
 from baktui.services.sessions import regulation_of
@@ -90,6 +94,20 @@ class GradeLine:
     value: str  # "12", "12,5", "ABS", "" when missing
     state: str  # "saisie", "manquante", "conservée (2025)", "importée"…
     by: str  # who entered it and when, or ""
+    coef: str = ""  # "4", "" for a second-group line
+    points: str = ""  # counted value × coef ("48"), "" when it does not count
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How the grades as they stand add up (computed now by the rules, not read from a result):
+    what the office reads to a parent on the phone to explain a decision or a second group."""
+
+    points: str  # "184,8"
+    coefs: str  # "20"
+    average: str  # "9,24", "" when incomplete
+    decision: str  # "Second groupe"
+    aids: tuple[str, ...]  # « Il manque 15,2 points pour être admis (moyenne 10)… »
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,7 @@ class CandidateCard:
     updated_at: str
     # June's card: the September outcome, and back (« Session de remplacement 2026 : Admis… »)
     other_session: str = ""
+    standing: Standing | None = None
 
 
 def candidate_card(candidate_id: int) -> CandidateCard:
@@ -167,6 +186,7 @@ def candidate_card(candidate_id: int) -> CandidateCard:
     if c.jury_id is not None:
         jury_number = Jury.select(Jury.number).where(Jury.id == c.jury_id).scalar()
     labels = shape.epreuve_labels(reg, c.series, session_epreuve_labels(c.session_id))
+    rules = _deliberated_now(reg, c.id)
     registered = tuple(
         Registration.select(
             Registration.epreuve_code, Registration.option_name, Registration.kept_session
@@ -192,13 +212,16 @@ def candidate_card(candidate_id: int) -> CandidateCard:
         ),
         jury_number=jury_number,
         convocations=_convocations(c, labels, centre[1]),
-        grades=_grades(c, reg, labels, [code for code, _, _ in registered]),
+        grades=_with_points(
+            _grades(c, reg, labels, [code for code, _, _ in registered]), reg, rules
+        ),
         result=_result(c.id, reg),
         documents=_documents(c.id),
         anomalies=tuple(check_candidate(c.id)),
         created_at=when_text(c.created_at),
         updated_at=when_text(c.updated_at),
         other_session=_other_session(c.id, reg),
+        standing=_standing(reg, rules),
     )
 
 
@@ -305,6 +328,66 @@ def _grades(
         if group == 2 or code not in registered:
             lines.append(_grade_line(code, labels.get(code, code), grade))
     return tuple(lines)
+
+
+def _deliberated_now(reg: Regulation, candidate_id: int) -> tuple[CandidateFile, RuleResult] | None:
+    """The rules' deliberation of the grades as they stand (None: a file the rules cannot read,
+    such as a série the regulation does not know)."""
+    try:
+        f = candidate_file(reg, candidate_id)
+        return f, deliberate(reg, f)
+    except (KeyError, ValueError):
+        return None
+
+
+def _with_points(
+    lines: tuple[GradeLine, ...],
+    reg: Regulation,
+    rules: tuple[CandidateFile, RuleResult] | None,
+) -> tuple[GradeLine, ...]:
+    """Each first-group line with its coefficient and the points it brings (value × coef)."""
+    values = rules[1].values if rules is not None else {}
+    out = []
+    for line in lines:
+        if line.group != 1:
+            out.append(line)
+            continue
+        try:
+            coef = reg.epreuve(line.epreuve_code).coef
+        except KeyError:
+            out.append(line)
+            continue
+        value = values.get(line.epreuve_code)
+        points = format_grade(value * coef) if value is not None else ""
+        out.append(replace(line, coef=format_grade(coef), points=points))
+    return tuple(out)
+
+
+def _standing(reg: Regulation, rules: tuple[CandidateFile, RuleResult] | None) -> Standing | None:
+    if rules is None:
+        return None
+    f, result = rules
+    return Standing(
+        points=format_grade(result.points),
+        coefs=format_grade(result.coef_total),
+        average=truncate_2(result.average) if result.average is not None else "",
+        decision=DECISION_LABELS.get(result.decision, result.decision),
+        aids=tuple(missing_points_lines(reg, f, result)) + _one_subject_enough(reg, f, result),
+    )
+
+
+def _one_subject_enough(reg: Regulation, f: CandidateFile, result: RuleResult) -> tuple[str, ...]:
+    """At the second group, one line: the smallest grade that passes in each single subject."""
+    if result.decision != SECOND_GROUPE or result.second_group_done:
+        return ()
+    enough = [
+        f"{w.min_grade} en {w.subjects[0]}"
+        for w in second_group_whatif(reg, f)
+        if len(w.subjects) == 1 and w.min_grade is not None
+    ]
+    if not enough:
+        return ()
+    return (f"Au second groupe, une seule épreuve suffit avec au moins : {', '.join(enough)}",)
 
 
 def _grade_line(code: str, label: str, g: Grade) -> GradeLine:

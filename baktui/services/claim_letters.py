@@ -7,7 +7,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from baktui.data.models import AuditLog, Etablissement, Examiner, ExpenseClaim, ExpenseLine
+from baktui.data.models import AuditLog, Commune, Etablissement, Examiner, ExpenseClaim, ExpenseLine
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.claim_views import RejectionLetter, parse_day
 from baktui.rules.examiners import corps_title
@@ -67,7 +67,21 @@ def rejection_letter(claim_id: int) -> RejectionLetter:
         reason=claim.reject_reason or "",
         rejected_on=when or dt.date.today(),
         rejected_by=who,
+        address=_address(etablissement),
     )
+
+
+def _address(etablissement: Etablissement | None) -> tuple[str, ...]:
+    if etablissement is None:
+        return ()
+    commune = (
+        Commune.get_or_none(Commune.id == etablissement.commune_id)
+        if etablissement.commune_id
+        else None
+    )
+    town = f"{commune.postcode} {commune.name}".strip() if commune is not None else ""
+    lines = ("s/c du chef d’établissement", etablissement.address, town)
+    return tuple(line for line in lines if line)
 
 
 def issue_rejection_letter(

@@ -21,6 +21,7 @@ from baktui.errors import ServiceError
 from baktui.exports.confirmation import write_confirmations
 from baktui.rules import candidate as shape
 from baktui.rules.candidate import CandidateProfile, build_profile, epreuve_lines
+from baktui.rules.lifecycles import RegistrationState
 from baktui.services import documents
 from baktui.services.registration import session_epreuve_labels, stored_row
 from baktui.services.registration_checks import checked_candidates, chunks, stream
@@ -30,18 +31,32 @@ from baktui.services.settings import letterhead
 REASON = "confirmation d'inscription éditée"
 
 
+_DRAFT = RegistrationState.BROUILLON.value
+
+
+def _individuals(session_id: int) -> pw.Expression:
+    return checked_candidates(session_id) & (Candidate.status != "scolaire")
+
+
+def drafts_left_out(session_id: int) -> int:
+    """How many individual candidates the batch of confirmations leaves out as drafts."""
+    where = _individuals(session_id) & (Candidate.state == _DRAFT)
+    return Candidate.select().where(where).count()
+
+
 def confirmation_data(
     session_id: int, candidate_ids: Sequence[int] | None = None
 ) -> Iterator[CandidateProfile]:
     """Confirmation contents, by 500 candidates; None = every individual candidate of the session.
 
     "Individual" means every status without contrôle continu (individuel, CNED, formation
-    continue), not cancelled nor transferred, in name order.
+    continue), not cancelled nor transferred, in name order. A draft (brouillon) is not a
+    registration yet: the batch leaves it out (:func:`drafts_left_out` counts them).
     """
     reg = regulation_of(session_id)
     stored = session_epreuve_labels(session_id)
     if candidate_ids is None:
-        where = checked_candidates(session_id) & (Candidate.status != "scolaire")
+        where = _individuals(session_id) & (Candidate.state != _DRAFT)
         ids = [
             i
             for (i,) in stream(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from fractions import Fraction
@@ -58,7 +58,7 @@ from baktui.services.candidate_files import (
     load_rows,
     outcome_of,
 )
-from baktui.services.deliberation_runs import finish_run, start_run
+from baktui.services.deliberation_runs import changed_candidates, finish_run, start_run
 from baktui.services.deliberation_summary import DeliberationSummary
 from baktui.services.jury_locks import SECOND_GROUP, JuryLock, LockedError, jury_lock, locks_of
 from baktui.services.sessions import regulation_of
@@ -139,7 +139,24 @@ def _centi_table(reg: Regulation) -> CentiTable:
     return cached[1]
 
 
-def _chunks(session_id: int, jury_id: int | None, size: int) -> Iterator[list[CandidateHead]]:
+def _chunks(
+    session_id: int, jury_id: int | None, size: int, only: Sequence[int] | None = None
+) -> Iterator[list[CandidateHead]]:
+    """The candidates to deliberate, ``size`` at a time: the session's (or a jury's), or only
+    those given (an incremental run)."""
+    if only is not None:
+        for start in range(0, len(only), size):
+            ids = list(only[start : start + size])
+            query = Candidate.select(Candidate.id, Candidate.series, Candidate.eps_inapte).where(
+                Candidate.id.in_(ids)
+                & (Candidate.session == session_id)
+                & (Candidate.state != RegistrationState.ANNULEE)
+            )
+            heads = [CandidateHead(int(pk), series, bool(inapte))
+                     for pk, series, inapte in fetch(query.order_by(Candidate.id))]  # fmt: skip
+            if heads:
+                yield heads
+        return
     after = 0
     while True:
         heads = _heads(session_id, jury_id, after, size)
@@ -363,10 +380,16 @@ def deliberate_session(
     *,
     chunk_size: int = CHUNK_SIZE,
     workers: int | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    everyone: bool = False,
 ) -> DeliberationSummary:
-    """Deliberate every candidate of the session (or of one jury) and store the results.
+    """Deliberate the candidates of the session (or of one jury) and store the results.
 
+    For the whole session, only the candidates whose grades, registration or file changed
+    since the last finished run are recomputed (the others' results cannot have changed),
+    unless ``everyone`` or there is no such run (:func:`deliberation_runs.changed_candidates`).
     ``workers``: compute processes (None: one per core for large sessions, 0: none).
+    ``progress``: told (candidates done, candidates in all) after each chunk stored.
     """
     started = time.perf_counter()
     reg = regulation_of(session_id)
@@ -381,33 +404,50 @@ def deliberate_session(
                 "note se rectifie (baktui rectifier). Rien n'a été enregistré."
             )
     guard = _any_locked(session_id)
-    summary = DeliberationSummary(year, jury, mention_order=tuple(c for _, c, _ in reg.mentions))
+    only = None if jury_id is not None or everyone else changed_candidates(session_id)
+    summary = DeliberationSummary(
+        year, jury, mention_order=tuple(c for _, c, _ in reg.mentions), incremental=only is not None
+    )
     scope = f"jury {jury}" if jury is not None else "toute la session"
+    if only is not None:
+        scope = "candidats modifiés depuis la dernière délibération"
     reason = f"délibération {year}, {scope}"
     count_query = Candidate.select().where(
         (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     )
     if jury_id is not None:
         count_query = count_query.where(Candidate.jury == jury_id)
+    if only is not None:
+        count_query = count_query.where(Candidate.id.in_(only)) if only else None
     target = _database_target()
     run = start_run(session_id, scope, whole_session=jury_id is None)
+    candidates = 0
+    if count_query is not None and (workers is None or progress is not None):
+        candidates = count_query.count()
+    if progress is not None:
+        progress(0, candidates)
+        summary.progress = lambda done: progress(done, candidates)
     if workers is None:
-        workers = (os.cpu_count() or 1) if count_query.count() >= PARALLEL_FROM else 0
+        workers = (os.cpu_count() or 1) if candidates >= PARALLEL_FROM else 0
     if workers and target is not None:
         try:
-            _run_parallel(session_id, jury_id, chunk_size, workers, target, summary, reason, guard)
+            _run_parallel(
+                session_id, jury_id, chunk_size, workers, target, summary, reason, guard, only
+            )
         except BrokenProcessPool:
             # A worker died (killed, out of memory…). The chunks written are committed and
             # correct: finish in this process, where they now count as unchanged.
             written = summary.created + summary.changed
             created, changed = summary.created, summary.changed
-            summary = DeliberationSummary(year, jury, mention_order=summary.mention_order)
-            _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard)
+            summary = DeliberationSummary(year, jury, mention_order=summary.mention_order,
+                                          progress=summary.progress,
+                                          incremental=summary.incremental)  # fmt: skip
+            _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard, only)
             summary.created += created
             summary.changed += changed
             summary.unchanged -= written
     else:
-        _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard)
+        _run_here(reg, session_id, jury_id, chunk_size, summary, reason, guard, only)
     summary.seconds = time.perf_counter() - started
     with write_transaction():
         audit.log(
@@ -433,9 +473,10 @@ def _run_here(
     summary: DeliberationSummary,
     reason: str,
     guard: bool = True,
+    only: Sequence[int] | None = None,
 ) -> None:
     """Compute and write every chunk in this process."""
-    for heads in _chunks(session_id, jury_id, chunk_size):
+    for heads in _chunks(session_id, jury_id, chunk_size, only):
         outcomes, errors = _compute(reg, heads)
         summary.errors.extend(errors)
         _write(outcomes, summary, reason, guard)
@@ -450,6 +491,7 @@ def _run_parallel(
     summary: DeliberationSummary,
     reason: str,
     guard: bool = True,
+    only: Sequence[int] | None = None,
 ) -> None:
     """Workers compute chunks (reading the database themselves); this process writes them.
 
@@ -463,7 +505,7 @@ def _run_parallel(
         initargs=(target, session_id),
     ) as pool:
         pending: list[Future[tuple[list[tuple[int, str, Outcome]], list[tuple[int, str]]]]] = []
-        for heads in _chunks(session_id, jury_id, chunk_size):
+        for heads in _chunks(session_id, jury_id, chunk_size, only):
             rows = [(h.id, h.series, h.eps_inapte) for h in heads]
             pending.append(pool.submit(_worker_compute, rows))
             while len(pending) > workers:

@@ -14,10 +14,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import peewee as pw
+
 from baktui.data import audit
 from baktui.data.db import write_transaction
-from baktui.data.models import AuditLog, Candidate, Setting
+from baktui.data.models import AuditLog, Candidate, Result, Setting
 from baktui.rules.candidate import format_date
+from baktui.rules.lifecycles import RegistrationState
 
 RUNNING = "en_cours"
 FINISHED = "terminee"
@@ -123,6 +126,38 @@ def changes_since(session_id: int, mark: int) -> int:
         )
         .count()
     )
+
+
+# what the regulation of a session is made of: a change there re-deliberates everyone
+REGULATION = ("series", "epreuve")
+
+
+def changed_candidates(session_id: int) -> list[int] | None:
+    """The candidates whose grades, registration or file changed since the last finished run,
+    in id order; None when everyone must be deliberated (never deliberated, a run that did not
+    finish, or a change to the regulation since)."""
+    run = last_run(session_id)
+    if run is None or run.state != FINISHED or run.audit_mark <= 0:
+        return None
+    after = AuditLog.id > run.audit_mark
+    if AuditLog.select().where(after & AuditLog.entity.in_(REGULATION)).exists():
+        return None
+    query = (
+        AuditLog.select(AuditLog.candidate_id)
+        .join(Candidate, on=(AuditLog.candidate_id == Candidate.id))
+        .where(after & AuditLog.entity.in_(INPUTS) & (Candidate.session == session_id))
+        .distinct()
+    )
+    changed = {int(cid) for (cid,) in query.tuples()}
+    # and whoever has no result at all (a base loaded in bulk, results removed by hand)
+    has_result = Result.select(Result.id).where(Result.candidate == Candidate.id)
+    unresulted = Candidate.select(Candidate.id).where(
+        (Candidate.session == session_id)
+        & (Candidate.state != RegistrationState.ANNULEE)
+        & ~pw.fn.EXISTS(has_result)
+    )
+    changed.update(int(cid) for (cid,) in unresulted.tuples())
+    return sorted(changed)
 
 
 def unfinished(session_id: int) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from baktui.rules.decision import ADMIS, DECISION_LABELS, DECISIONS
@@ -31,6 +31,10 @@ class DeliberationSummary:
     # candidates of closed or published juries whose results were kept, and why (by jury number)
     locked: int = 0
     locked_juries: dict[int, str] = field(default_factory=dict)
+    # only the candidates changed since the last run were deliberated (the others kept)
+    incremental: bool = False
+    # told the number of candidates deliberated so far, after each chunk (a progress bar)
+    progress: Callable[[int], object] | None = field(default=None, repr=False, compare=False)
 
     def count(self, series: str, outcome: Outcome) -> None:
         self.total += 1
@@ -48,13 +52,22 @@ class DeliberationSummary:
             if mention:
                 self.mentions[mention] += count
             self.by_series.setdefault(series, Counter())[decision] += count
+        if self.progress is not None:
+            self.progress(self.total)
 
     def render(self) -> str:
         scope = f"jury {self.jury}" if self.jury is not None else "toute la session"
+        if self.incremental:
+            scope = "candidats modifiés depuis la dernière délibération"
         lines = [
             f"Délibération — session {self.year}, {scope} : {thousands(self.total)} candidat"
             f"{'s' if self.total > 1 else ''} en {self.seconds:.1f} s".replace(".", ",")
         ]
+        if self.incremental:
+            lines.append(
+                "  (les résultats des autres candidats ne pouvaient pas changer ; "
+                "« deliberer --tout » recalcule tout le monde)"
+            )
         for decision in DECISIONS:
             count = self.decisions.get(decision, 0)
             line = f"  {DECISION_LABELS[decision]:<14} {thousands(count):>9}  ({percent(count, self.total)})"

@@ -273,9 +273,24 @@ def _distances(
 # --- The verdict --------------------------------------------------------------------------------
 
 
-def evaluate(spec: MissionSpec, examiner_ids: Sequence[int] | None = None) -> list[Evaluation]:
-    """Check every examiner (or those given) against the mission; a fixed number of queries."""
-    examiners = examiner_rows(examiner_ids)
+def discipline_of(spec: MissionSpec) -> str:
+    """The épreuve code examiners must teach for this mission ("" when any may take it)."""
+    return spec.epreuve_code if spec.kind in missions.DISCIPLINE_KINDS and spec.epreuve_code else ""
+
+
+def evaluate(
+    spec: MissionSpec,
+    examiner_ids: Sequence[int] | None = None,
+    *,
+    same_discipline: bool = False,
+) -> list[Evaluation]:
+    """Check every examiner (or those given) against the mission; a fixed number of queries.
+
+    ``same_discipline``: only the examiners whose disciplines name the mission's épreuve are
+    read and checked (narrowed in SQL: at national scale most examiners teach something else,
+    and the ranking never lists them)."""
+    discipline = discipline_of(spec) if same_discipline else ""
+    examiners = examiner_rows(examiner_ids, discipline=discipline)
     ctx = day_context(spec, examiner_ids)
     origins = {e.travel_origin for e in examiners if e.travel_origin}
     table, coordinates = _distances(spec.commune_id, origins)

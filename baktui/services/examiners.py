@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
+from baktui.data import sql
 from baktui.data.models import (
     Anonymat,
     Assignment,
@@ -166,12 +167,17 @@ def examiner_info(row: tuple) -> ExaminerInfo:
     )
 
 
-def examiner_rows(examiner_ids: Sequence[int] | None = None) -> list[ExaminerInfo]:
-    """Every examiner (or those given), in one query."""
+def examiner_rows(
+    examiner_ids: Sequence[int] | None = None, *, discipline: str = ""
+) -> list[ExaminerInfo]:
+    """Every examiner (or those given, or those whose disciplines mention that épreuve code: a
+    superset the rules then check exactly), in one query read without per-row conversions."""
     select = examiner_query()
     if examiner_ids is not None:
         select = select.where(Examiner.id.in_(list(examiner_ids)))
-    return [examiner_info(row) for row in select]
+    if discipline:
+        select = select.where(Examiner.disciplines.contains(discipline))
+    return [examiner_info(row) for row in sql.fetch(select)]
 
 
 def search_examiners(
@@ -327,7 +333,13 @@ def slot_counts(assignment_ids: Iterable[int]) -> dict[int, int]:
 
 def discipline_names_of(session_id: int, disciplines: str) -> str:
     """An examiner's disciplines named after the session's épreuves (« PHI Philosophie »)."""
+    from baktui.rules.candidate import epreuve_labels
+    from baktui.services.registration import session_epreuve_labels
     from baktui.services.sessions import regulation_of
 
-    labels = {rule.code: rule.label for rule in regulation_of(session_id).epreuves}
-    return rules.discipline_names(disciplines, labels)
+    reg = regulation_of(session_id)
+    labels = {rule.code: rule.label for rule in reg.epreuves}
+    stored = session_epreuve_labels(session_id)
+    series = {s for _, s in rules.parse_disciplines(disciplines) if s}
+    by_series = {s: epreuve_labels(reg, s, stored) for s in series}
+    return rules.discipline_names(disciplines, labels, by_series)

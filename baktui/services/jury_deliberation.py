@@ -245,7 +245,7 @@ def _detail(reg: Regulation, candidate: Candidate, f: CandidateFile) -> Candidat
         lines.append(EpreuveLine(subject, f"second groupe : {subject}", "", _grade_text(grade), "",
                                  "remplace" if subject in result.replaced else "",
                                  group=2))  # fmt: skip
-    aids = list(_aids(reg, f, result))
+    aids = list(jury_aids(reg, f, result))
     lock = jury_lock(candidate.jury_id) if candidate.jury_id else None
     group = SECOND_GROUP if result.second_group_done or f.second_group else FIRST_GROUP
     locked = lock.reason(group) if lock is not None and lock.locks(group) else ""
@@ -259,15 +259,25 @@ def _detail(reg: Regulation, candidate: Candidate, f: CandidateFile) -> Candidat
     )  # fmt: skip
 
 
-def _aids(reg: Regulation, f: CandidateFile, result: RuleResult) -> list[str]:
+def missing_points_lines(reg: Regulation, f: CandidateFile, result: RuleResult) -> list[str]:
+    """« Il manque 0,2 point pour être admis (moyenne 10) : FRE +0,04… », to pass, to the second
+    group, to the next mention (what applies)."""
     aid = missing_points(reg, f, result)
     out = []
     for what, gap in (("pour être admis", aid.to_pass), ("pour le second groupe",
                       aid.to_second_group), ("pour la mention suivante", aid.to_next_mention)):  # fmt: skip
         if gap is not None:
             where = ", ".join(f"{c} +{format_grade(p)}" for c, p in gap.per_epreuve[:4])
-            out.append(f"Il manque {format_grade(gap.points)} points {what} (moyenne "
+            unit = "point" if gap.points < 2 else "points"
+            out.append(f"Il manque {format_grade(gap.points)} {unit} {what} (moyenne "
                        f"{format_grade(gap.target)})" + (f" : {where}" if where else ""))  # fmt: skip
+    return out
+
+
+def jury_aids(reg: Regulation, f: CandidateFile, result: RuleResult) -> list[str]:
+    """The French lines that help a jury: points missing, second-group what-ifs, the rules'
+    reasons."""
+    out = missing_points_lines(reg, f, result)
     if result.decision == SECOND_GROUPE and not result.second_group_done:
         out.extend(w.reason for w in second_group_whatif(reg, f) if len(w.subjects) == 1)
     for reason in result.reasons[:2]:

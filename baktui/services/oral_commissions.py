@@ -56,7 +56,7 @@ from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_BUSY, RegistrationState
 from baktui.rules.missions import duration_centi, kind_label
 from baktui.services.placement import centre_finder
-from baktui.services.replacement_session import JUNE_SOURCE
+from baktui.services.replacement_session import to_sit
 from baktui.services.settings import setting
 
 FIELDS = ["session", "epreuve_code", "number", "centre", "room", "examiner_a", "examiner_b",
@@ -120,18 +120,13 @@ def oral_candidates(session_id: int, code: str) -> list[OralCandidate]:
                    & (Result.decision == SECOND_GROUPE))
         )  # fmt: skip
     else:
-        carried = Grade.select(Grade.id).where(
-            (Grade.candidate == Registration.candidate)
-            & (Grade.epreuve_code == Registration.epreuve_code)
-            & (Grade.source == JUNE_SOURCE)
-        )
         query = (
             Registration.select(Candidate.id, Candidate.series, Candidate.etablissement,
                                 Candidate.centre, Candidate.postcode, Candidate.name_key,
                                 pw.Value(None))
             .join(Candidate, on=Registration.candidate == Candidate.id)
             .where(live & (Registration.epreuve_code == code)
-                   & Registration.kept_session.is_null() & ~pw.fn.EXISTS(carried))
+                   & Registration.kept_session.is_null() & to_sit(session_id))
         )  # fmt: skip
     found = [
         OralCandidate(cid, series, etab, jury_centre or find(own, etab, postcode or ""), key)

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import peewee as pw
-
 from baktui.data import audit, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import (
@@ -26,14 +24,13 @@ from baktui.data.models import (
     Commune,
     Convocation,
     Epreuve,
-    Grade,
     Registration,
     Room,
 )
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.placement import RoomSpace, end_time, extra_minutes, fill_rooms, parse_needs
-from baktui.services.replacement_session import JUNE_SOURCE
+from baktui.services.replacement_session import to_sit
 
 FIELDS = ["candidate", "epreuve_code", "centre", "room", "day", "start_time", "seat",
           "duration_min", "extra_min", "end_time", "fixed_by_hand"]  # fmt: skip
@@ -131,11 +128,6 @@ def place_candidates(session_id: int) -> PlacementSummary:
         }  # fmt: skip
         sittings: dict[tuple[int, object, str], list[tuple[str, int, str, int]]] = defaultdict(list)
         unplaced = 0
-        carried_from_june = Grade.select(Grade.id).where(
-            (Grade.candidate == Registration.candidate)
-            & (Grade.epreuve_code == Registration.epreuve_code)
-            & (Grade.source == JUNE_SOURCE)
-        )
         registered = (
             Registration.select(Registration.candidate, Registration.epreuve_code)
             .join(Candidate, on=Registration.candidate == Candidate.id)
@@ -144,7 +136,7 @@ def place_candidates(session_id: int) -> PlacementSummary:
                 & (Candidate.state != RegistrationState.ANNULEE)
                 & Registration.epreuve_code.in_(codes)
                 & Registration.kept_session.is_null()
-                & ~pw.fn.EXISTS(carried_from_june)  # September: sat in June, nothing to sit
+                & to_sit(session_id)  # September: sat in June, nothing to sit
             )
         )
         for cid, code in sql.fetch(registered):

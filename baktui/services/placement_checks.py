@@ -16,7 +16,7 @@ from baktui.data.models import CalendarEntry, Candidate, Centre, Convocation, Re
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.services.oral_checks import ORAL_KINDS, PlacementCheck, oral_checks
-from baktui.services.replacement_session import JUNE_SOURCE
+from baktui.services.replacement_session import to_sit
 
 __all__ = ["KINDS", "PlacementCheck", "placement_checks", "render"]
 
@@ -31,7 +31,6 @@ KINDS = {
 
 def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
     """Every problem of the placement (at most ``limit`` lines)."""
-    from baktui.data.models import Grade
 
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     found: list[PlacementCheck] = []
@@ -77,18 +76,13 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
         & (Convocation.epreuve_code == Registration.epreuve_code)
         & Convocation.room.is_null(False)
     )
-    carried = Grade.select(Grade.id).where(
-        (Grade.candidate == Registration.candidate)
-        & (Grade.epreuve_code == Registration.epreuve_code)
-        & (Grade.source == JUNE_SOURCE)
-    )
     unplaced = (
         Registration.select(Candidate.number, Candidate.last_name, Candidate.first_name,
                             Registration.epreuve_code, Candidate.id)
         .join(Candidate)
         .where(live & Registration.epreuve_code.in_(calendar)
                & Registration.kept_session.is_null()
-               & ~pw.fn.EXISTS(placed) & ~pw.fn.EXISTS(carried))
+               & ~pw.fn.EXISTS(placed) & to_sit(session_id))
         .order_by(Candidate.name_key, Registration.epreuve_code)
         .limit(limit)
         .tuples()

@@ -24,7 +24,17 @@ import peewee as pw
 
 from baktui.data import audit
 from baktui.data.db import write_transaction
-from baktui.data.models import Candidate, ExamSession, Grade, GradePart, Registration
+from baktui.data.models import (
+    Candidate,
+    Centre,
+    ExamSession,
+    Grade,
+    GradePart,
+    Jury,
+    JuryMember,
+    Registration,
+    Room,
+)
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
@@ -38,6 +48,47 @@ COPIED = (
     "sub_choice", "lva", "lvb", "options", "status", "etablissement", "eps_inapte",
     "eps_certificate", "amenagements", "dossier", "indications",
 )  # fmt: skip
+
+
+def carried_from_june() -> pw.Expression:
+    """In a query over Registration: the épreuve's grade was carried from June (September
+    session: nothing to number, place or sit). A composite spécialité is carried as its
+    part-grades: before September's grading, any part-grade there is June's."""
+    grade = Grade.select(Grade.id).where(
+        (Grade.candidate == Registration.candidate)
+        & (Grade.epreuve_code == Registration.epreuve_code)
+        & (Grade.group == 1)
+        & (Grade.source == JUNE_SOURCE)
+    )
+    part = GradePart.select(GradePart.id).where(
+        (GradePart.candidate == Registration.candidate)
+        & (GradePart.epreuve_code == Registration.epreuve_code)
+    )
+    return pw.fn.EXISTS(grade) | pw.fn.EXISTS(part)
+
+
+def carried_grades(candidate_ids: list[int]) -> set[tuple[int, str]]:
+    """(candidate, épreuve) of these September candidates whose grade is June's: a grade of
+    source « juin », or part-grades entered before the candidate was carried (at the latest in
+    the same second)."""
+    grades = Grade.select(Grade.candidate, Grade.epreuve_code).where(
+        Grade.candidate.in_(candidate_ids) & (Grade.group == 1) & (Grade.source == JUNE_SOURCE)
+    )
+    parts = (
+        GradePart.select(GradePart.candidate, GradePart.epreuve_code)
+        .join(Candidate, on=GradePart.candidate == Candidate.id)
+        .where(
+            GradePart.candidate.in_(candidate_ids) & (GradePart.entered_at <= Candidate.created_at)
+        )
+    )
+    return {(int(cid), code) for q in (grades, parts) for cid, code in q.tuples()}
+
+
+def to_sit(session_id: int) -> pw.Expression:
+    """In a query over Registration: the épreuve is sat in this session (always, in June; in
+    September, unless its grade was carried from June)."""
+    kind = ExamSession.select(ExamSession.kind).where(ExamSession.id == session_id).scalar()
+    return ~carried_from_june() if kind == "remplacement" else pw.SQL("1 = 1")
 
 
 @dataclass(frozen=True)
@@ -210,6 +261,85 @@ def add_late(year: int | None, number: str, reason: str) -> ReplacementOpened:
             )
         count = _carry(candidate, september.id, f"report tardif en septembre : {reason}", to_sit)
     return ReplacementOpened(september, created, 1, 0, count)
+
+
+@dataclass(frozen=True)
+class OrganisationCopied:
+    """What ``remplacement reprendre`` copied from June into September."""
+
+    centres: int
+    rooms: int
+    juries: int
+    members: int
+    already: int  # centres and juries September had already (by code, by number)
+
+    def render(self) -> str:
+        text = (
+            "Repris de juin : "
+            f"{plural(self.centres, 'centre')} ({plural(self.rooms, 'salle')}), "
+            f"{plural(self.juries, 'jury', 'jurys')} ({plural(self.members, 'membre')})"
+        )
+        if self.already:
+            text += (
+                f" ; {plural(self.already, 'déjà présent', 'déjà présents')}, laissés tels quels"
+            )
+        return (
+            text + ". Le calendrier de septembre reste à importer (`import calendrier`), puis "
+            "`jurys repartir` et `placer`."
+        )
+
+
+def copy_organisation(year: int | None = None) -> OrganisationCopied:
+    """Copy June's active centres (with their rooms) and juries (with their members, not their
+    deliberation) into the replacement session, for those it does not have yet: the office then
+    adjusts them in F9. The calendar is not copied (September has its own dates)."""
+    june = require_session(year, "normale")
+    september = require_session(june.year, "remplacement")
+    reason = "reprise de l'organisation de juin"
+    centres = rooms = juries = members = already = 0
+    with write_transaction():
+        known = {c.code: c.id for c in Centre.select().where(Centre.session == september.id)}
+        mapped: dict[int, int] = {}
+        for centre in Centre.select().where((Centre.session == june.id) & Centre.active):
+            if centre.code in known:
+                mapped[centre.id] = known[centre.code]
+                already += 1
+                continue
+            fields = {f: getattr(centre, f) for f in _CENTRE_FIELDS}
+            copy = audit.create(Centre, session=september.id, reason=reason, **fields)
+            mapped[centre.id] = copy.id
+            centres += 1
+            for room in Room.select().where((Room.centre == centre.id) & Room.active):
+                audit.create(
+                    Room, centre=copy.id, reason=reason,
+                    **{f: getattr(room, f) for f in _ROOM_FIELDS},
+                )  # fmt: skip
+                rooms += 1
+        numbers = {n for (n,) in Jury.select(Jury.number).where(
+            Jury.session == september.id).tuples()}  # fmt: skip
+        for jury in Jury.select().where((Jury.session == june.id) & Jury.active):
+            if jury.number in numbers:
+                already += 1
+                continue
+            copy = audit.create(
+                Jury, session=september.id, number=jury.number, series_codes=jury.series_codes,
+                centre=mapped.get(jury.centre_id) if jury.centre_id else None,
+                president=jury.president_id, vice_president=jury.vice_president_id,
+                reason=reason,
+            )  # fmt: skip
+            juries += 1
+            for member in JuryMember.select().where(JuryMember.jury == jury.id):
+                audit.create(
+                    JuryMember, jury=copy.id, examiner=member.examiner_id, role=member.role,
+                    reason=reason,
+                )  # fmt: skip
+                members += 1
+    return OrganisationCopied(centres, rooms, juries, members, already)
+
+
+_CENTRE_FIELDS = ("code", "name", "etablissement", "commune", "address", "is_exam",
+                  "is_deliberation", "is_correction", "closing_time")  # fmt: skip
+_ROOM_FIELDS = ("name", "capacity", "accessible", "extra_time")
 
 
 def counterpart(candidate_id: int) -> tuple[SessionInfo, int] | None:

@@ -160,14 +160,18 @@ def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking
     may not (with why). A fixed number of queries whatever the number of examiners."""
     started = time.perf_counter()
     need = get_need(assignment_id)
-    evaluations = engine.evaluate(mission_of_assignment(assignment_id))
+    spec = mission_of_assignment(assignment_id)
+    evaluations = engine.evaluate(spec, same_discipline=True)
+    others = 0
+    if engine.discipline_of(spec):  # examiners of other disciplines: counted, never read
+        others = Examiner.select().count() - len(evaluations)
     eligible = [ev for ev in evaluations if ev.eligible]
     eligible.sort(
         key=lambda ev: rules.ranking_key(
             ev.km, ev.load, ev.examiner.last_name, ev.examiner.first_name
         )
     )
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter({engine.R_DISCIPLINE: others} if others else {})
     excluded = []
     for ev in evaluations:
         codes = {code for code, _ in ev.reasons}
@@ -188,7 +192,7 @@ def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking
         options=tuple(_option(ev) for ev in eligible[:limit]),
         excluded=tuple(_option(ev) for ev in excluded[:limit]),
         excluded_counts=dict(counts),
-        examined=len(evaluations),
+        examined=len(evaluations) + others,
         refused=len(excluded),
         eligible_total=len(eligible),
         elapsed_ms=(time.perf_counter() - started) * 1000,

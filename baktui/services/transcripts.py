@@ -43,6 +43,7 @@ from baktui.services import documents
 from baktui.services.candidate_files import candidate_files
 from baktui.services.documents import IssuedDocument
 from baktui.services.imports.report import chunks
+from baktui.services.replacement_session import carried_grades
 from baktui.services.sessions import regulation_of
 from baktui.services.settings import letterhead
 
@@ -184,12 +185,18 @@ def _printed(kind: str, ids: list[int]) -> set[int]:
 def build(session_id: int, ids: list[int], kind: str = RELEVE) -> Iterator[Transcript]:
     """The transcripts of those candidates, in the order given, read 500 at a time."""
     reg = regulation_of(session_id)
+    september = (
+        ExamSession.select(ExamSession.kind).where(ExamSession.id == session_id).scalar()
+        == "remplacement"
+    )
     for chunk in chunks(ids):
         part = list(chunk)
-        yield from _build_chunk(reg, part, kind)
+        yield from _build_chunk(reg, part, kind, september)
 
 
-def _build_chunk(reg: Regulation, ids: list[int], kind: str) -> list[Transcript]:
+def _build_chunk(
+    reg: Regulation, ids: list[int], kind: str, september: bool = False
+) -> list[Transcript]:
     heads = {c.id: c for c in Candidate.select().where(Candidate.id.in_(ids))}
     results = {r.candidate_id: r for r in Result.select().where(Result.candidate.in_(ids))}
     etabs = {
@@ -217,6 +224,7 @@ def _build_chunk(reg: Regulation, ids: list[int], kind: str) -> list[Transcript]
         .tuples()
     }
     again = _printed(kind, ids)
+    june = carried_grades(ids) if september else set()
     out = []
     for cid in ids:
         c, result, file = heads[cid], results[cid], files[cid]
@@ -242,6 +250,9 @@ def _build_chunk(reg: Regulation, ids: list[int], kind: str) -> list[Transcript]
             if code in fg.kept:
                 year = kept_years.get((cid, code))
                 note = f"conservée (session {year})" if year else "conservée"
+            elif september:  # which grades are June's, which were sat in September
+                when = "juin" if (cid, code) in june else "septembre"
+                note = f"{note} · {when}" if note else when
             label = labels.get(code) or reg.epreuve(code).label
             if (cid, code) in options:
                 label += f" : {reg.options.get(options[(cid, code)], options[(cid, code)])}"

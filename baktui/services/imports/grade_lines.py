@@ -253,6 +253,24 @@ def check_second_group(
             )
 
 
+def check_carried(
+    table: Table, lines: Sequence[GradeLine], carried: set[tuple[int, str]], report: ImportReport
+) -> None:
+    """September: a first-group grade carried from June is not imported again (it is June's
+    grade as it stands; a correction is made in the June session)."""
+    for line in lines:
+        if line.group == 1 and (line.candidate_id, line.code) in carried:
+            report.errors.append(
+                LineIssue(
+                    line.line,
+                    table.headers["epreuve"],
+                    line.code,
+                    f"note de juin reportée dans la session de remplacement : {line.code} "
+                    "n'est pas à repasser en septembre (corriger dans la session de juin)",
+                )
+            )
+
+
 def check_kept_conflicts(
     table: Table,
     lines: Sequence[GradeLine],

@@ -33,6 +33,7 @@ from baktui.services.imports.grade_lines import (
     GRADE_REQUIRED,
     CandidateRef,
     GradeLine,
+    check_carried,
     check_kept_conflicts,
     check_second_group,
     parse_grade_row,
@@ -47,6 +48,7 @@ from baktui.services.imports.report import (
 )
 from baktui.services.imports.tabular import Table
 from baktui.services.jury_locks import FIRST_GROUP, SECOND_GROUP, refuse_locked
+from baktui.services.replacement_session import JUNE_SOURCE
 from baktui.services.sessions import regulation_of
 
 
@@ -108,6 +110,17 @@ def _existing_grades(
     return grades, parts
 
 
+def _carried(ids: Sequence[int]) -> set[tuple[int, str]]:
+    """(candidate, épreuve) whose first-group grade was carried from June (September session)."""
+    found: set[tuple[int, str]] = set()
+    for chunk in chunks(list(ids)):
+        query = Grade.select(Grade.candidate, Grade.epreuve_code).where(
+            Grade.candidate.in_(list(chunk)) & (Grade.group == 1) & (Grade.source == JUNE_SOURCE)
+        )
+        found.update((int(cid), code) for cid, code in sql.fetch(query))
+    return found
+
+
 def _decisions(ids: Sequence[int]) -> dict[int, tuple[str, bool]]:
     found: dict[int, tuple[str, bool]] = {}
     for chunk in chunks(list(ids)):
@@ -132,7 +145,9 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
     if table is None:
         return report
     reg = regulation_of(session_id)
-    year = int(ExamSession.get_by_id(session_id).year)
+    exam_session = ExamSession.get_by_id(session_id)
+    year = int(exam_session.year)
+    september = exam_session.kind == "remplacement"
     reason = f"import des notes ({path.name})"
     # parse and check every line before taking the write lock (colleagues keep writing); what
     # depends on the stored grades is checked again inside the write transaction
@@ -177,6 +192,8 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
             grades, parts = _existing_grades(ids)
             check_second_group(reg, table, lines, grades, report)
             check_kept_conflicts(table, lines, grades, parts, report)
+            if september:
+                check_carried(table, lines, _carried(ids), report)
             _check_closed_slips(table, lines, grades, parts, report)
             if report.errors:
                 raise Refused

@@ -1,6 +1,6 @@
 """Rebuild candidats.xlsx from candidats.csv (same candidates, the headers as offices type them).
 
-Run from the repository root: ``python data/samples/make_xlsx.py``. Birth dates become real date
+Run from the repository root: ``python baktui/samples/make_xlsx.py``. Birth dates become real date
 cells and postcodes numbers, as in files exported from school software.
 """
 
