@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee
 
-from baktui import __version__, cli_documents, cli_orals
+from baktui import __version__, cli_documents, cli_orals, cli_sessions
 from baktui.cli_french import FrenchParser
 from baktui.config import get_config
 from baktui.data import db as dbmod
@@ -136,17 +136,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--touches", action="store_true", help="liste aussi toutes les touches et leur identifiant"
     )
 
-    save = sub.add_parser(
-        "sauvegarde", help="copie la base SQLite dans un fichier, même pendant qu'on y travaille"
-    )
-    save.add_argument("file", type=Path, help="fichier de la sauvegarde (ex. bac2026-0615.sqlite)")
-    save.add_argument("--remplacer", action="store_true", help="écrase le fichier s'il existe déjà")
-
-    samples = sub.add_parser(
-        "exemples", help="écrit les fichiers d'exemple (une petite académie fictive) dans DOSSIER"
-    )
-    samples.add_argument("folder", type=Path, metavar="DOSSIER", help="dossier (créé s'il manque)")
-
     check = sub.add_parser(
         "verifier",
         help="vérifie que le journal d'audit n'a été ni modifié ni effacé (protections, empreintes)",
@@ -187,30 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exporte même si des notes ont changé depuis la dernière délibération",
     )
-    clore = sub.add_parser("clore", help="clôt une session : elle devient en lecture seule")
-    clore.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
-    rempl = sub.add_parser(
-        "remplacement", help="session de remplacement : y reporte les candidats AJ de juin"
-    )
-    rempl.add_argument(
-        "action",
-        choices=["ouvrir", "ajouter", "reprendre"],
-        help="ouvrir (ou compléter) · ajouter un candidat · reprendre les centres, salles et "
-        "jurys de juin",
-    )
-    rempl.add_argument("numero", nargs="?", metavar="NUMERO", help="ajouter : n° du candidat")
-    rempl.add_argument("--motif", default="", help="ajouter : motif (certificat reçu…)")
-    rempl.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
-    arch = sub.add_parser(
-        "archiver", help="archive une session close (base, PV, résultats, sommes de contrôle)"
-    )
-    arch.add_argument("file", type=Path, metavar="FICHIER", help="l'archive (.zip)")
-    how = arch.add_mutually_exclusive_group()
-    how.add_argument("--verifier", action="store_true", help="vérifie une archive existante")
-    how.add_argument(
-        "--ouvrir", action="store_true", help="ouvre une archive dans baktui (lecture seule)"
-    )
-    arch.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    cli_sessions.add_parsers(sub)
     for action in sub.choices.values():
         if any("--session" in a.option_strings for a in action._actions) and action is not init:
             action.add_argument(
@@ -446,68 +412,6 @@ def cmd_rectifier(args: argparse.Namespace) -> int:
     return _on_session(args, rectified)
 
 
-def cmd_sauvegarde(args: argparse.Namespace) -> int:
-    """The base copied with SQLite's online backup (colleagues may keep writing); no migration,
-    no session needed."""
-    from baktui.services.backup import back_up
-
-    try:
-        print(back_up(dbmod.resolve_target(args.db), args.file, replace=args.remplacer).render())
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    return EXIT_OK
-
-
-def cmd_remplacement(args: argparse.Namespace) -> int:
-    """Open the replacement session from June's AJ candidates, or carry one more (a reason)."""
-    from baktui.services import replacement_session
-
-    if not _open(args.db):
-        return EXIT_REFUSED
-    try:
-        if args.action == "ouvrir":
-            report = replacement_session.open_replacement(args.session)
-        elif args.action == "reprendre":
-            report = replacement_session.copy_organisation(args.session)
-        else:
-            if not args.numero:
-                raise ServiceError("Numéro du candidat à reporter manquant (NUMERO).")
-            report = replacement_session.add_late(args.session, args.numero, args.motif)
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    print(report.render())
-    return EXIT_OK
-
-
-def cmd_archiver(args: argparse.Namespace) -> int:
-    """Write, check or open the archive of a closed session (:mod:`baktui.services.archive`)."""
-    from baktui.services import archive
-    from baktui.services.sessions import require_session
-
-    try:
-        if args.verifier:
-            check = archive.verify_archive(args.file)
-            (print if check.ok else _err)(check.render())
-            return EXIT_OK if check.ok else EXIT_REFUSED
-        if args.ouvrir:
-            with archive.opened(args.file) as target:
-                return _run_app(target)
-        if not _open(args.db):
-            return EXIT_REFUSED
-        session = require_session(args.session, args.kind)
-        print(
-            archive.write_archive(
-                dbmod.resolve_target(args.db), session, args.file, progress=print
-            ).render()
-        )
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    return EXIT_OK
-
-
 def cmd_verifier(args: argparse.Namespace) -> int:
     from baktui.services.audit_check import check_audit_log
 
@@ -557,37 +461,8 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_clore(args: argparse.Namespace) -> int:
-    from baktui.services.sessions import close_session
-
-    def closed(session_id: int) -> str:
-        info = close_session(session_id)
-        return (
-            f"Session {info.year} {info.kind} close : elle est désormais en lecture seule "
-            "(les documents restent imprimables)."
-        )
-
-    return _on_session(args, closed)
-
-
-def cmd_exemples(args: argparse.Namespace) -> int:
-    """The sample files of the package, for a first try of the imports (no base needed)."""
-    from baktui.services.samples import copy_samples
-
-    try:
-        written = copy_samples(args.folder)
-    except ServiceError as exc:
-        _err(str(exc))
-        return EXIT_REFUSED
-    print(f"{plural(len(written), 'fichier écrit', 'fichiers écrits')} dans {args.folder} : "
-          + ", ".join(p.name for p in written))  # fmt: skip
-    return EXIT_OK
-
-
 COMMANDS = {
-    "clore": cmd_clore,
-    "archiver": cmd_archiver,
-    "remplacement": cmd_remplacement,
+    **cli_sessions.COMMANDS,
     None: cmd_app,
     "demo": cmd_demo,
     "init": cmd_init,
@@ -600,8 +475,6 @@ COMMANDS = {
     "documents": cmd_documents,
     "publier": cmd_publier,
     "rectifier": cmd_rectifier,
-    "sauvegarde": cmd_sauvegarde,
-    "exemples": cmd_exemples,
     "verifier": cmd_verifier,
     "config": cmd_config,
 }

@@ -69,3 +69,29 @@ def test_locked_database_gives_a_french_message(
     assert code != 0
     err = capsys.readouterr().err
     assert "relancez-la" in err and "Traceback" not in err
+
+
+def test_etat_prints_the_home_figures_for_scripts(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`baktui etat --csv`: one « label;number » line per home figure, the home screen's own."""
+    from baktui.data import db as dbmod
+    from baktui.screens.home import TODO_ROWS
+    from baktui.services.sessions import require_session
+    from baktui.services.stats import home_counts
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    db = tmp_path / "bac.sqlite"
+    assert main(["--db", str(db), "init"]) == 0
+    for kind in ("etablissements", "candidats", "notes"):
+        assert main(["--db", str(db), "import", kind, str(samples / f"{kind}.csv")]) == 0
+    assert main(["--db", str(db), "deliberer"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "etat", "--csv"]) == 0
+    printed = dict(line.split(";") for line in capsys.readouterr().out.splitlines())
+    dbmod.open_database(str(db))
+    counts = home_counts(require_session(None).id)
+    dbmod.close_database()
+    assert printed["Candidats"] == "12" and printed["individuels"] == str(counts.individuels)
+    for row in TODO_ROWS:
+        assert printed[row.label.strip()] == str(row.value(counts)), row.label
+    assert printed["Notes manquantes (1er groupe)"] == "1"  # notes.csv leaves one grade out
+    assert printed["Résultats : Admis"] == str(counts.results["ADMIS"]) == "7"
