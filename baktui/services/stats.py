@@ -124,8 +124,9 @@ def data_fingerprint() -> tuple[int, ...]:
 def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
     """Read every figure of the home screen for the session.
 
-    ``with_grades=False`` leaves ``grades_missing`` at None: it is the slow one at national
-    scale, so the screen shows the rest first and asks for it with :func:`grades_missing`.
+    ``with_grades=False`` leaves ``grades_missing`` and ``logistics_checks`` at None: they are
+    the slow ones at national scale, so the screen shows the rest first and asks for them with
+    :func:`grades_missing` and :func:`logistics_checks`.
     """
     session = ExamSession.get_by_id(session_id)
     single_session = ExamSession.select().count() == 1
@@ -173,6 +174,7 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
             grades_missing(session_id, single_session=single_session) if with_grades else None
         ),
         absences_open=_absences_open(session.year),
+        logistics_checks=logistics_checks(session_id) if with_grades else None,
         **_claims(session_id),
         **_lots(session_id),
         **_results(session_id, single_session=single_session),
