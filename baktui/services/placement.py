@@ -63,7 +63,7 @@ def _times(session_id: int) -> dict[tuple[str, str], tuple[object, str, int]]:
     return found
 
 
-def _centre_finder(session_id: int):  # noqa: ANN202
+def centre_finder(session_id: int):  # noqa: ANN202
     centres = list(
         Centre.select().where((Centre.session == session_id) & Centre.is_exam & Centre.active)
     )
@@ -97,7 +97,7 @@ def place_candidates(session_id: int) -> PlacementSummary:
     """Place every candidate at every written épreuve; hand-fixed places are kept."""
     times = _times(session_id)
     codes = sorted({code for code, _ in times})
-    find = _centre_finder(session_id)
+    find = centre_finder(session_id)
     rooms: dict[int, list[Room]] = defaultdict(list)
     for r in Room.select().join(Centre).where((Centre.session == session_id) & Room.active):
         rooms[r.centre_id].append(r)
