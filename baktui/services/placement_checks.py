@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import peewee as pw
 
-from baktui.data.models import CalendarEntry, Candidate, Centre, Convocation, Registration, Room
+from baktui.data.models import Candidate, Centre, Convocation, Registration, Room
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.services.oral_checks import ORAL_KINDS, PlacementCheck, oral_checks
+from baktui.services.placement import written_times
 from baktui.services.replacement_session import to_sit
 
 __all__ = ["KINDS", "PlacementCheck", "placement_checks", "render"]
@@ -68,9 +69,7 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 ("sitting", room_id, day.isoformat(), start, code),
             )
         )
-    calendar = CalendarEntry.select(CalendarEntry.epreuve_code).where(
-        CalendarEntry.session == session_id
-    )
+    calendar = sorted({code for code, _ in written_times(session_id)})
     placed = Convocation.select(Convocation.id).where(
         (Convocation.candidate == Registration.candidate)
         & (Convocation.epreuve_code == Registration.epreuve_code)
