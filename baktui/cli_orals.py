@@ -35,8 +35,8 @@ def runner(args: argparse.Namespace) -> Callable[[int], str]:
     """What ``baktui oraux`` does on the session (its id): the French report."""
 
     def run(sid: int) -> str:
-        from baktui.services.oral_checks import ORAL_KINDS
-        from baktui.services.placement_checks import placement_checks, render
+        from baktui.services.oral_checks import oral_checks
+        from baktui.services.placement_checks import render
 
         if args.action == "constituer":
             from baktui.services.oral_commissions import constitute
@@ -46,7 +46,6 @@ def runner(args: argparse.Namespace) -> Callable[[int], str]:
             from baktui.services.oral_slots import plan_slots
 
             report = plan_slots(sid, args.oral).render()
-        checks = [c for c in placement_checks(sid) if c.kind in ORAL_KINDS]
-        return report + "\n" + render(checks, "Contrôles des oraux")
+        return report + "\n" + render(oral_checks(sid), "Contrôles des oraux")
 
     return run

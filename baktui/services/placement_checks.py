@@ -31,7 +31,8 @@ KINDS = {
 
 
 def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
-    """Every problem of the placement (at most ``limit`` lines)."""
+    """Every problem of the placement (at most ``limit`` lines for the written épreuves, as
+    many for the orals)."""
 
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     found: list[PlacementCheck] = []
@@ -109,9 +110,8 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 (f"{centre} : {code} du {day:%d/%m/%Y} finit à {end}, le centre ferme à {closing}"),
             )
         )
-    if len(found) < limit:
-        found += oral_checks(session_id, limit=limit - len(found))
-    return found[:limit]
+    # the orals' own ``limit``: a written placement with many unplaced never hides them
+    return found[:limit] + oral_checks(session_id, limit=limit)
 
 
 def render(checks: list[PlacementCheck], title: str = "Contrôles du placement") -> str:
