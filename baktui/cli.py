@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee
 
-from baktui import __version__, cli_documents, cli_serve, cli_sessions
+from baktui import __version__, cli_documents, cli_orals, cli_serve, cli_sessions
 from baktui.cli_french import FrenchParser
 from baktui.config import get_config
 from baktui.data import db as dbmod
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plc = sub.add_parser("placer", help="place les candidats aux épreuves écrites (salle, place)")
     plc.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    cli_orals.add_parser(sub)
 
     conf = sub.add_parser(
         "config", help="montre la configuration en vigueur (fichiers lus, réglages, touches)"
@@ -374,6 +375,10 @@ def cmd_placer(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_oraux(args: argparse.Namespace) -> int:
+    return _on_session(args, cli_orals.runner(args))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from baktui.services.deliberation_runs import staleness
     from baktui.services.results_export import export_results
@@ -467,6 +472,7 @@ COMMANDS = {
     "deliberer": cmd_deliberer,
     "jurys": cmd_jurys,
     "placer": cmd_placer,
+    "oraux": cmd_oraux,
     "export": cmd_export,
     "documents": cmd_documents,
     "publier": cmd_publier,

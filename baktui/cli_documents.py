@@ -35,8 +35,11 @@ def add_parser(sub: Any) -> None:
     docs.add_argument("--centre", metavar="CODE", default=None, help="un centre")
     docs.add_argument("--candidat", metavar="INE|NUMERO", default=None, help="un candidat")
     docs.add_argument("--epreuve", metavar="CODE", default=None,
-                      help="etiquettes-anonymat : une épreuve (PHI, SP1…)")  # fmt: skip
-    docs.add_argument("--fenetre", action="store_true", help="adresse pour enveloppe à fenêtre")
+                      help="etiquettes-anonymat : une épreuve (PHI, SP1…) ; deroulement : un oral "
+                      "(GO, FRO, 2G-PHI…)")  # fmt: skip
+    docs.add_argument("--fenetre", action="store_true",
+                      help="adresse pour enveloppe à fenêtre (convocations : des candidats "
+                      "individuels)")  # fmt: skip
 
 
 def issuer(args: argparse.Namespace) -> Callable[[int], str]:
@@ -87,8 +90,8 @@ def _statistics(sid: int, args: argparse.Namespace) -> str:
     return f"Statistiques ({args.stats_kind}) : {doc.count} tableaux → {doc.path}"
 
 
-LOGISTICS_DOCS = ("convocations", "emargement", "logistique", "etiquettes-table",
-                  "etiquettes-anonymat")  # fmt: skip
+LOGISTICS_DOCS = ("convocations", "emargement", "deroulement", "logistique",
+                  "etiquettes-table", "etiquettes-anonymat")  # fmt: skip
 
 
 def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
@@ -100,9 +103,22 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
     assert session is not None
     if args.what == "convocations":
         doc = cc.issue_convocations(
-            session, centre_code=args.centre, candidate=args.candidat, path=args.out
+            session, centre_code=args.centre, candidate=args.candidat, window=args.fenetre,
+            path=args.out,
+        )  # fmt: skip
+        who = (
+            plural(doc.count, "candidat individuel", "candidats individuels")
+            if args.fenetre
+            else plural(doc.count, "candidat")
         )
-        return f"Convocations aux épreuves écrites : {plural(doc.count, 'candidat')} → {doc.path}"
+        return f"Convocations aux épreuves : {who} → {doc.path}"
+    if args.what == "deroulement":
+        from baktui.services.oral_lists import issue_running_lists
+
+        doc = issue_running_lists(
+            session, centre_code=args.centre, code=args.epreuve, path=args.out
+        )
+        return f"Listes de déroulement des oraux : {plural(doc.count, 'commission')} → {doc.path}"
     if args.what.startswith("etiquettes-"):
         kind = args.what.removeprefix("etiquettes-")
         doc = cc.issue_labels(

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from baktui.cli import main
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate, Convocation, Document
-from baktui.exports.candidate_convocations import SittingLine, duration_text
+from baktui.exports.candidate_convocations import SittingLine, duration_text, room_text
 from baktui.exports.pdf import french_date
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -58,7 +58,7 @@ def test_each_letter_lists_the_candidates_epreuves_with_their_times(placed: Path
             when = f"{french_date(row.day)}, de {row.start_time} à {row.end_time}"
             assert row.epreuve_code in page and when in page, (candidate.number, when)
             if row.seat:
-                assert f"salle {row.room.name}, place n° {row.seat}" in page
+                assert f"{room_text(row.room.name)}, place n° {row.seat}" in page
     issued = Document.select().where(Document.kind == "convocation").count()
     assert issued == len(by_candidate)  # on each card
 
@@ -95,7 +95,8 @@ def test_the_time_of_a_sitting_says_the_extra_time() -> None:
     assert (
         line.when() == "lundi 15 juin 2026, de 08:00 à 13:20 (5 h 20, dont 1 h 20 de temps majoré)"
     )
-    assert line.place() == "salle A101, place n° 4"
+    assert line.place() == "salle A101, place n°\N{NO-BREAK SPACE}4"  # « n° » never alone
+    assert room_text("Salle 12") == "Salle 12" and room_text("Gymnase") == "salle Gymnase"
     assert (duration_text(240), duration_text(50), duration_text(None)) == ("4 h", "50 min", "")
 
 

@@ -203,7 +203,7 @@ def test_deliberer_session_keeps_the_locked_juries_results(demo) -> None:
     result = Result.get(Result.candidate == grade.candidate_id)
     # a grade changed behind the lock (as a hostile script would): the result is not rewritten
     Grade.update(value_centi=0).where(Grade.id == grade.id).execute()
-    summary = deliberate_session(session_id)
+    summary = deliberate_session(session_id, everyone=True)  # --tout: every jury looked at
     assert Result.get(Result.candidate == grade.candidate_id).average == result.average
     in_jury = Candidate.select().where(Candidate.jury == jury.id).count()
     assert summary.locked == in_jury
@@ -257,7 +257,7 @@ def test_deliberer_session_cli_says_which_juries_are_kept(demo, capsys) -> None:
     path, _ = demo
     lock(7, closed=2)
     dbmod.close_database()
-    assert main(["--db", str(path), "deliberer"]) == 0
+    assert main(["--db", str(path), "deliberer", "--tout"]) == 0
     out = capsys.readouterr().out
     assert "de jurys verrouillés non redélibérés" in out and "jury n° 7" in out
     dbmod.open_database(str(path))

@@ -339,3 +339,33 @@ def test_a_schema_9_base_gets_the_phonetic_keys_of_its_candidates(db_path: Path)
 def test_the_migrations_have_no_gap() -> None:
     """Every version from 2 to the latest has its step: a base is never stamped past one."""
     assert sorted(migrations.MIGRATIONS) == list(range(2, migrations.LATEST_VERSION + 1))
+
+
+def test_a_schema_12_base_gets_the_commissions_day_hours_and_series(db_path: Path) -> None:
+    """v13: an oral commission's série, day and hours, by plain ALTER TABLE (its slots stay);
+    the slots are indexed by commission."""
+    from baktui.data.models import Candidate, OralCommission, OralSlot
+
+    session = open_registre(2026)
+    cand = Candidate.create(
+        session=session.id, number="1", ine="X", last_name="A", first_name="B", series="STMG"
+    )
+    com = OralCommission.create(session=session.id, epreuve_code="GO", number=1)
+    OralSlot.create(candidate=cand.id, epreuve_code="GO", day="2026-06-22", start_time="08:00",
+                    commission=com.id)  # fmt: skip
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS oral_commission_session_id_day")
+    db.execute_sql("DROP INDEX IF EXISTS oral_slot_commission_id")
+    for column in ("series", "day", "start_time", "end_time"):
+        db.execute_sql(f"ALTER TABLE oral_commission DROP COLUMN {column}")
+    SchemaVersion.update(version=12).execute()
+    dbmod.close_database()
+    db = dbmod.open_database(str(db_path))
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    assert {"series", "day", "start_time", "end_time"} <= {
+        c.name for c in db.get_columns("oral_commission")
+    }
+    row = OralCommission.get_by_id(com.id)
+    assert (row.series, row.day, row.start_time) == ("", None, "")
+    assert OralSlot.get().commission_id == com.id
+    assert "oral_slot_commission_id" in {i.name for i in db.get_indexes("oral_slot")}

@@ -72,7 +72,7 @@ def test_every_list_pages_and_searches(academie: int) -> None:
     counts = {key: org.list_records(key, academie).total for key in org.kinds()}
     assert counts == {
         "etablissements": 8, "centres": 4, "salles": 10, "examinateurs": 30, "jurys": 3,
-        "calendrier": 5, "taux": 0, "parametres": 4,
+        "calendrier": 5, "taux": 0, "parametres": 8,
     }  # fmt: skip
 
 
@@ -292,7 +292,8 @@ def test_rates_in_force_do_not_overlap(academie: int) -> None:
 def test_settings_reach_the_documents(academie: int) -> None:
     rows = org.list_records("parametres", academie).rows
     assert [r.id for r in rows] == ["academie", "rectorat_adresse", "signataire",
-                                    "signataire_qualite"]  # fmt: skip
+                                    "signataire_qualite", "etiquettes", "oraux_GO", "oraux_FRO",
+                                    "oraux_2G"]  # fmt: skip
     mine = org.open_record("parametres", academie, "signataire")
     other = org.open_record("parametres", academie, "signataire")
     org.save_record("parametres", academie, "signataire", other.version,

@@ -7,8 +7,16 @@ from pathlib import Path
 
 from baktui.cli import main
 from baktui.data import db as dbmod
-from baktui.data.models import Candidate, Convocation, ExamSession, Registration, Room
+from baktui.data.models import (
+    AuditLog,
+    Candidate,
+    Convocation,
+    ExamSession,
+    Registration,
+    Room,
+)
 from baktui.services.placement import place_candidates
+from baktui.services.stats import home_counts
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calendrier", "candidats")
@@ -21,7 +29,17 @@ def test_sample_academie_every_candidate_one_place_per_written_epreuve(tmp_path:
         assert main(["--db", str(base), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0
     dbmod.open_database(str(base))
     session = ExamSession.get(ExamSession.is_current).id
+    assert home_counts(session, with_grades=False).missing_centre == 12  # the files name none
     summary = place_candidates(session)
+    # each candidate now has the centre the placement chose, audited (home, F3, card see it)
+    assert home_counts(session, with_grades=False).missing_centre == 0
+    for c in Candidate.select():
+        assert {v.centre_id for v in Convocation.select().where(Convocation.candidate == c.id)
+                } == {c.centre_id} and c.version == 2  # fmt: skip
+    assert AuditLog.select().where(
+        (AuditLog.field == "centre")
+        & (AuditLog.reason == "centre d'examen attribué par le placement")
+    ).count() == 12  # fmt: skip
     written = {"FRE", "PHI", "SP1", "SP2"}
     wanted = {(r.candidate_id, r.epreuve_code) for r in Registration.select()
               if r.epreuve_code in written}  # fmt: skip

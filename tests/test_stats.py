@@ -51,10 +51,12 @@ def test_counts_match_the_data(session: SessionInfo) -> None:
 def test_without_grades_leaves_the_slow_count_for_later(session: SessionInfo) -> None:
     populate(session.id)
     counts = stats.home_counts(session.id, with_grades=False)
-    assert counts.grades_missing is None
-    assert dataclasses.replace(counts, grades_missing=stats.grades_missing(session.id)) == (
-        stats.home_counts(session.id)
-    )
+    assert counts.grades_missing is None and counts.logistics_checks is None
+    assert dataclasses.replace(
+        counts,
+        grades_missing=stats.grades_missing(session.id),
+        logistics_checks=stats.logistics_checks(session.id),
+    ) == stats.home_counts(session.id)
 
 
 def test_composite_specialite_needs_every_part(session: SessionInfo) -> None:

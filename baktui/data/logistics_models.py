@@ -19,7 +19,9 @@ class CentreGroup(BaseModel):
 
 
 class OralCommission(BaseModel):
-    """Two examiners hearing the candidates of an oral (GO, FRO, second group) in a room."""
+    """Two examiners hearing the candidates of an oral (GO, FRO, second group: « 2G-PHI »…) of
+    a centre, in a room, on one day (from ``start_time`` to ``end_time``); a Grand oral or
+    second-group spécialité commission hears one série (v13: série, day and hours)."""
 
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
     epreuve_code = pw.CharField()
@@ -29,6 +31,11 @@ class OralCommission(BaseModel):
     examiner_a = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     examiner_b = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     fixed_by_hand = pw.BooleanField(default=False)
+    series = pw.CharField(default="")  # GO, 2G-SP1, 2G-SP2: the série heard; "" otherwise
+    day = pw.DateField(null=True)
+    start_time = pw.CharField(default="")
+    end_time = pw.CharField(default="")
 
     class Meta:
-        indexes = ((("session", "epreuve_code", "number"), True),)
+        indexes = ((("session", "epreuve_code", "number"), True),
+                   (("session", "day"), False))  # fmt: skip

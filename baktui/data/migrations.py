@@ -378,6 +378,26 @@ def _v12_bank_reference(db: pw.Database) -> None:
         add_columns(db, {"examiner": (("bank_reference", "VARCHAR(255) NOT NULL DEFAULT ''"),)})
 
 
+def _v13_oral_commissions(db: pw.Database) -> None:
+    """v13: an oral commission sits on one day, with its hours, and hears one série for the
+    Grand oral (issue 15); the slots are read by commission and by candidate."""
+    if db.table_exists("oral_commission"):  # created with its columns by create_tables
+        add_columns(db, {
+            "oral_commission": (("series", "VARCHAR(255) NOT NULL DEFAULT ''"),
+                                ("day", "DATE"),
+                                ("start_time", "VARCHAR(255) NOT NULL DEFAULT ''"),
+                                ("end_time", "VARCHAR(255) NOT NULL DEFAULT ''")),
+        })  # fmt: skip
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS oral_commission_session_id_day "
+            "ON oral_commission (session_id, day)"
+        )
+    if db.table_exists("oral_slot"):
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS oral_slot_commission_id ON oral_slot (commission_id)"
+        )
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -391,6 +411,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     10: _v10_candidate_documents,
     11: _v11_sound_key,
     12: _v12_bank_reference,
+    13: _v13_oral_commissions,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -34,6 +34,10 @@ DEFAULT_CANDIDATES = 12_000
 SMALL_CANDIDATES = 600  # the fast size for tests: build_demo(path, candidates=SMALL_CANDIDATES)
 MIN_CANDIDATES = 100
 ACADEMIE_NAME = "Académie de Lyon"
+ORAL_TIMETABLES = {
+    "GO": "22/06/2026-01/07/2026 ; 08:00-12:00 13:00-15:00 ; créneau 24 ; préparation 20",
+    "2G": "07/07/2026-08/07/2026 ; 08:00-12:00 13:30-17:30 ; créneau 20 ; préparation 20",
+}
 
 
 def default_demo_path(candidates: int = DEFAULT_CANDIDATES) -> Path:
@@ -140,6 +144,11 @@ def _write_settings(ctx: DemoContext) -> None:
     settings = Table(Setting, ("key", "value"))
     settings.rows.append((ACADEMIE, ACADEMIE_NAME))
     settings.rows.append(("demo", json.dumps(demo, ensure_ascii=False)))
+    # the orals' timetables (baktui oraux): the Grand oral on the days the examiners were
+    # convened for it, the second group after the deliberations; the français oral was sat
+    # in première (anticipated): not planned
+    settings.rows.append(("oraux_GO", ORAL_TIMETABLES["GO"]))
+    settings.rows.append(("oraux_2G", ORAL_TIMETABLES["2G"]))
     settings.flush()
     ctx.event("setting", "paramètres de l'académie de démonstration")
 

@@ -1,11 +1,14 @@
-"""Candidates' convocations to the written épreuves and the émargement lists (PDF): pure renderers.
+"""Candidates' convocations to the épreuves and the émargement lists (PDF): pure renderers.
 
-:mod:`baktui.services.candidate_convocations` reads the placement (``baktui placer``) into the
-dataclasses below. Convocations are ONE PDF per batch, one letter per candidate, numbered per
-letter, in the order the centre hands them out: identity, centre and its address, then every
-written épreuve with its date, start, end and duration (the extra time of an aménagement
-included and said), room and seat. An émargement list is one page (or more) per room and
-sitting: the candidates by seat, a signature column and an « absent » box to tick.
+:mod:`baktui.services.candidate_convocations` reads the placement (``baktui placer``) and the
+oral slots (``baktui oraux planifier``) into the dataclasses below. Convocations are ONE PDF per
+batch, one letter per candidate, numbered per letter, in the order the centre hands them out:
+identity, centre and its address, then every written épreuve with its date, start, end and
+duration (the extra time of an aménagement included and said), room and seat, then every oral
+with its day, the time to come for the preparation, the slot, centre and room. With the
+candidate's ``address`` (individual candidates, sent by post), it is printed where the window
+of a DL / C5 envelope shows it. An émargement list is one page (or more) per room and sitting:
+the candidates by seat, a signature column and an « absent » box to tick.
 """
 
 from __future__ import annotations
@@ -59,7 +62,45 @@ class SittingLine:
     def place(self) -> str:
         if self.day is None:
             return "—"
-        return f"salle {self.room}" + (f", place n° {self.seat}" if self.seat else "")
+        return room_text(self.room) + (
+            f", place n°\N{NO-BREAK SPACE}{self.seat}" if self.seat else ""
+        )
+
+
+@dataclass(frozen=True)
+class OralLine:
+    """One oral of a candidate: the slot in a commission."""
+
+    code: str
+    label: str
+    day: dt.date | None
+    start: str
+    end: str
+    prep_min: int
+    centre: str  # « C007 Lycée Ampère »
+    room: str
+
+    def when(self) -> str:
+        if self.day is None:
+            return "date communiquée par la division des examens"
+        text = f"{french_date(self.day)}, passage de {self.start} à {self.end}"
+        if self.prep_min:
+            text += f" ; présentez-vous à {_before(self.start, self.prep_min)} pour la préparation"
+        return text
+
+    def place(self) -> str:
+        return ", ".join(p for p in (self.centre, room_text(self.room) if self.room else "") if p)
+
+
+def room_text(name: str) -> str:
+    """« salle A101 », but « Salle 103 » and « Gymnase » as they are named."""
+    return name if name.lower().startswith("salle") else f"salle {name}"
+
+
+def _before(start: str, minutes: int) -> str:
+    hours, mins = (int(p) for p in start.split(":"))
+    total = max(0, hours * 60 + mins - minutes)
+    return f"{total // 60:02d}:{total % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +115,8 @@ class CandidateConvocation:
     centre_address: str
     sittings: tuple[SittingLine, ...]
     birth_place: str = ""
+    orals: tuple[OralLine, ...] = ()
+    address: tuple[str, ...] = ()  # name and postal address: the window envelope's
 
 
 @dataclass(frozen=True)
@@ -98,7 +141,7 @@ class SigningSheet:
 
 
 CONVOCATION_TEXT = (
-    "Vous êtes {convoque} aux épreuves écrites ci-dessous du baccalauréat technologique. "
+    "Vous êtes {convoque} aux épreuves {which} ci-dessous du baccalauréat technologique. "
     "Présentez-vous au centre d'examen au moins trente minutes avant le début de chaque épreuve, "
     "muni{e} de cette convocation et d'une pièce d'identité officielle avec photographie. "
     "Aucun candidat n'est admis dans la salle après la première heure ; toute absence doit être "
@@ -114,9 +157,12 @@ def write_candidate_convocations(
     academie: str | Letterhead,
 ) -> Path:
     """One PDF, one letter per candidate (the font embedded once, pages numbered per letter)."""
-    pdf = new_document(
-        "Convocation aux épreuves écrites", session_year=session_year, academie=academie
+    title = (
+        "Convocation aux épreuves"
+        if any(c.orals for c in convocations)
+        else "Convocation aux épreuves écrites"
     )
+    pdf = new_document(title, session_year=session_year, academie=academie)
     for conv in convocations:
         _letter(pdf, conv, session_year)
     if not convocations:
@@ -125,10 +171,19 @@ def write_candidate_convocations(
     return save(pdf, path)
 
 
+def _which(conv: CandidateConvocation) -> str:
+    if conv.orals and conv.sittings:
+        return "écrites et orales"
+    return "orales" if conv.orals else "écrites"
+
+
 def _letter(pdf: BaktuiPDF, conv: CandidateConvocation, year: int) -> None:
     pdf.begin_letter()
+    if conv.address:
+        pdf.window_address(conv.address)
     pdf.title_block(
-        "CONVOCATION AUX ÉPREUVES ÉCRITES", f"Baccalauréat technologique — session {year}"
+        f"CONVOCATION AUX ÉPREUVES {_which(conv).upper()}",
+        f"Baccalauréat technologique — session {year}",
     )
     pdf.fields(
         [
@@ -148,22 +203,33 @@ def _letter(pdf: BaktuiPDF, conv: CandidateConvocation, year: int) -> None:
     pdf.ln(1)
     pdf.paragraph(
         CONVOCATION_TEXT.format(
-            convoque=agree(conv.sex, "convoqué"), e="e" if conv.sex == "F" else ""
+            convoque=agree(conv.sex, "convoqué"), e="e" if conv.sex == "F" else "",
+            which=_which(conv),
         )
-    )
-    pdf.section("Épreuves écrites")
+    )  # fmt: skip
     widths = (16.0, 50.0, 74.0, 40.0)
-    pdf.set_font(FONT, "B", 8.5)
-    pdf.set_fill_color(235, 235, 235)
-    for head, width in zip(("Épreuve", "Intitulé", "Date et horaire", "Lieu"), widths,
-                           strict=True):  # fmt: skip
-        pdf.cell(width, 6, head, border=1, fill=True, align="C")
-    pdf.ln(6)
-    pdf.set_font(FONT, "", 8.5)
-    for line in conv.sittings:
-        pdf.wrapped_row(
-            [line.code, line.label, line.when(), line.place()], widths, ["C", "L", "L", "L"], 5
-        )
+
+    def header() -> None:
+        pdf.set_font(FONT, "B", 8.5)
+        pdf.set_fill_color(235, 235, 235)
+        for head, width in zip(("Épreuve", "Intitulé", "Date et horaire", "Lieu"), widths,
+                               strict=True):  # fmt: skip
+            pdf.cell(width, 6, head, border=1, fill=True, align="C")
+        pdf.ln(6)
+        pdf.set_font(FONT, "", 8.5)
+
+    if conv.sittings:
+        pdf.section("Épreuves écrites")
+        header()
+        for line in conv.sittings:
+            pdf.wrapped_row([line.code, line.label, line.when(), line.place()], widths,
+                            ["C", "L", "L", "L"], 5, on_new_page=header)  # fmt: skip
+    if conv.orals:
+        pdf.section("Épreuves orales")
+        header()
+        for oral in conv.orals:
+            pdf.wrapped_row([oral.code, oral.label, oral.when(), oral.place()], widths,
+                            ["C", "L", "L", "L"], 5, on_new_page=header)  # fmt: skip
     pdf.ln(4)
     pdf.set_font(FONT, "", 9.5)
     pdf.multi_cell(

@@ -47,6 +47,10 @@ def euros(centi: int) -> str:
     return f"{sign}{grouped},{cents:02d} €"
 
 
+# the window of a DL / C5 envelope, in mm from the page's top-left corner
+WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 210 - 20 - 100, 45.0, 100.0, 45.0
+
+
 class BaktuiPDF(FPDF):
     """An A4 document with the rectorat header, page numbers and small layout helpers."""
 
@@ -306,6 +310,16 @@ class BaktuiPDF(FPDF):
             x += width
         self.set_xy(self.l_margin, y + height)
         return height
+
+    def window_address(self, lines: Sequence[str]) -> None:
+        """The postal address where the window of a DL / C5 envelope shows it (100 × 45 mm,
+        20 mm from the right edge, 45 mm from the top); the text goes on under the window."""
+        self.set_font(FONT, "", 10)
+        self.set_xy(WINDOW_X + 4, WINDOW_Y + 6)
+        for line in lines:
+            self.set_x(WINDOW_X + 4)
+            self.multi_cell(WINDOW_W - 8, 5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_xy(self.l_margin, WINDOW_Y + WINDOW_H + 2)
 
     def signature_block(self, labels: Sequence[str], height: float = 22) -> None:
         """Boxes side by side for dates and signatures."""

@@ -20,8 +20,6 @@ from baktui.exports.letterhead import Letterhead
 from baktui.exports.pdf import FONT, BaktuiPDF, new_document, save
 from baktui.rules.french import agree, that
 
-# the window of a DL / C5 envelope, in mm from the page's top-left corner
-WINDOW_X, WINDOW_Y, WINDOW_W, WINDOW_H = 210 - 20 - 100, 45.0, 100.0, 45.0
 COPIES = ("candidat", "établissement")
 
 
@@ -176,15 +174,6 @@ def _stamp(pdf: BaktuiPDF, text: str) -> None:
     pdf.set_xy(pdf.l_margin, y + 9)  # the title under it, never beside it
 
 
-def _address(pdf: BaktuiPDF, lines: Sequence[str]) -> None:
-    pdf.set_font(FONT, "", 10)
-    pdf.set_xy(WINDOW_X + 4, WINDOW_Y + 6)
-    for line in lines:
-        pdf.set_x(WINDOW_X + 4)
-        pdf.multi_cell(WINDOW_W - 8, 5, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_xy(pdf.l_margin, WINDOW_Y + WINDOW_H + 2)
-
-
 WIDTHS = (14.0, 0.0, 12.0, 21.0, 21.0, 42.0)
 HEADS = ("Code", "Épreuve", "Coef.", "1er groupe", "2d groupe", "Observations")
 
@@ -292,7 +281,7 @@ def write_transcripts(
             if t.duplicata:
                 _stamp(pdf, "DUPLICATA")
             if window and copy == "candidat" and t.address:
-                _address(pdf, (f"{t.first_name} {t.last_name.upper()}", *t.address))
+                pdf.window_address((f"{t.first_name} {t.last_name.upper()}", *t.address))
             _title(
                 pdf,
                 "RELEVÉ DE NOTES",

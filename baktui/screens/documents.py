@@ -105,6 +105,18 @@ en original.
     def on_mount(self) -> None:
         self.action_reload()
 
+    def preselect(self, key: str, scope_kind: str = "academie", scope_key: str = "") -> None:
+        """Another screen hands over a document to print (F11's « p »): its line chosen, the
+        scope filled in, the count shown; « g » generates it."""
+        keys = [item.key for item in CATALOG]
+        if key not in keys:
+            return
+        self.query_one("#docs-kinds", DataTable).move_cursor(row=keys.index(key))
+        self.query_one("#docs-scope-kind", Select).value = scope_kind
+        self.query_one("#docs-key", Input).value = scope_key
+        self.query_one("#docs-kinds", DataTable).focus()
+        self._changed()
+
     # --- state --------------------------------------------------------------------------------
 
     def _entry_key(self) -> str:

@@ -34,6 +34,7 @@ from baktui.services.stats import (
     data_fingerprint,
     grades_missing,
     home_counts,
+    logistics_checks,
 )
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import worker_connection
@@ -81,6 +82,7 @@ TODO_ROWS: tuple[TodoRow, ...] = (
     TodoRow("Lots non saisis", lambda c: c.lots_open, "grades", "f4", "open"),
     TodoRow("Absences sans remplaçant", lambda c: c.absences_open, "juries", "f5", "absences"),
     TodoRow("États de frais en attente", lambda c: c.claims_waiting, "expenses", "f6", "attente"),
+    TodoRow("Anomalies logistiques", lambda c: c.logistics_checks, "logistics", "f11", "checks"),
 )
 
 
@@ -205,6 +207,8 @@ L'heure de la dernière lecture est en bas.
 - *Inscriptions à vérifier* : fiches à l'état brouillon ou confirmée (pas encore validées).
 - *Notes manquantes* : épreuves où le candidat est inscrit, sans note du premier groupe
   (ABS, AJ et DI comptent comme saisis ; les notes conservées ne sont pas attendues).
+- *Anomalies logistiques* : les contrôles avant impression du placement et des oraux (salle
+  trop pleine, candidat sans place ou sans créneau, commission incomplète, chevauchement…).
 - La colonne *Touche* donne la touche de l'écran qui traite la ligne ; **↑** / **↓** choisissent
   une ligne et **Entrée** ouvre la liste de ce qu'elle compte (les inscriptions à vérifier en F3,
   les lots non saisis en F4, les absences en F5, les états de frais en attente en F6…).
@@ -293,7 +297,11 @@ montrent ensuite ; la barre d'état dit toujours laquelle est ouverte.
             self.app.call_from_thread(self._show, session, counts, clock(), None)
             if worker.is_cancelled:
                 return
-            counts = replace(counts, grades_missing=grades_missing(session.id))
+            counts = replace(
+                counts,
+                grades_missing=grades_missing(session.id),
+                logistics_checks=logistics_checks(session.id),
+            )
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show, session, counts, clock(), fingerprint)
 

@@ -39,6 +39,7 @@ SCREENS: tuple[ScreenEntry, ...] = (
     ScreenEntry("deliberation", "f7", "Délibération", "baktui.screens.deliberation:DeliberationScreen", "Préparation des jurys, délibération : points manquants, simulation, points de jury, second groupe, clôture"),
     ScreenEntry("documents", "f8", "Documents", "baktui.screens.documents:DocumentsScreen", "Relevés de notes, diplômes, attestations, certificats de fin d'études, listes d'envoi"),
     ScreenEntry("organisation", "f9", "Organisation", "baktui.screens.organisation:OrganisationScreen", "Établissements, centres et salles, examinateurs, jurys, calendrier, taux de frais, paramètres de l'académie"),
+    ScreenEntry("logistics", "f11", "Logistique", "baktui.screens.logistics:LogisticsScreen", "Placement aux écrits, commissions et créneaux d'oral, contrôles avant impression, corrections à la main"),
 )
 # fmt: on
 

@@ -11,6 +11,7 @@ candidates by seat.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import peewee as pw
@@ -21,17 +22,21 @@ from baktui.data.models import (
     Centre,
     Convocation,
     Lot,
+    OralCommission,
+    OralSlot,
     Registration,
     Room,
 )
 from baktui.errors import NotFoundError, ServiceError
 from baktui.exports.candidate_convocations import (
     CandidateConvocation,
+    OralLine,
     SigningLine,
     SigningSheet,
     SittingLine,
 )
 from baktui.exports.labels import AnonymityLabel, TableLabel
+from baktui.rules.french import plural
 from baktui.rules.labels import DEFAULT_LAYOUT, LabelLayout, parse_layout
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.registration import STATUSES
@@ -64,11 +69,20 @@ def _where(session_id: int, centre: Centre | None, candidate: str | None) -> pw.
 
 
 def convocations(
-    session_id: int, *, centre_code: str | None = None, candidate: str | None = None
+    session_id: int,
+    *,
+    centre_code: str | None = None,
+    candidate: str | None = None,
+    window: bool = False,
 ) -> list[CandidateConvocation]:
-    """The letters of a centre, a candidate (number or INE) or the session, by centre and name."""
+    """The letters of a centre, a candidate (number or INE) or the session, by centre and name:
+    the written épreuves as placed, the orals as planned. ``window``: the individual candidates'
+    only (not scolaires: sent to their home), their address where an envelope's window shows it."""
     centre = _centre(session_id, centre_code)
     labels = session_epreuve_labels(session_id)
+    where = _where(session_id, centre, candidate)
+    if window:
+        where &= Candidate.status != "scolaire"
     rows = (
         Convocation.select(Convocation, Candidate, Centre, Room)
         .join(Candidate)
@@ -76,7 +90,7 @@ def convocations(
         .join(Centre, pw.JOIN.LEFT_OUTER)
         .switch(Convocation)
         .join(Room, pw.JOIN.LEFT_OUTER)
-        .where(_where(session_id, centre, candidate))
+        .where(where)
         .order_by(
             Centre.code, Candidate.name_key, Candidate.id, Convocation.day, Convocation.start_time
         )  # fmt: skip
@@ -98,9 +112,10 @@ def convocations(
                 seat=conv.seat,
             )
         )
+    orals_of = _orals(session_id, centre, candidate, window, letters)
     if candidate is not None and not letters:
         raise NotFoundError(f"Aucune place attribuée au candidat « {candidate} ».")
-    return [
+    found = [
         CandidateConvocation(
             candidate_id=c.id,
             number=c.number,
@@ -112,9 +127,84 @@ def convocations(
             centre_address=where.address if where is not None else "",
             sittings=tuple(lines),
             birth_place=c.birth_place,
+            orals=tuple(_here(o, where) for o in orals_of.get(c.id, ())),
+            address=_postal(c) if window else (),
         )
         for c, where, lines in letters.values()
     ]
+    found.sort(key=lambda letter: (letter.centre, _key(letters, letter.candidate_id)))
+    return found
+
+
+def _key(letters: dict[int, tuple[Candidate, Centre | None, list[SittingLine]]], cid: int) -> str:
+    return f"{letters[cid][0].name_key}\x00{cid:012d}"
+
+
+def _here(oral: OralLine, centre: Centre | None) -> OralLine:
+    """An oral in the letter's own centre names only its room."""
+    if centre is not None and oral.centre == f"{centre.code} {centre.name}":
+        return replace(oral, centre="")
+    return oral
+
+
+def _postal(c: Candidate) -> tuple[str, ...]:
+    """Name and address on the envelope (nothing when no address is recorded)."""
+    lines = tuple(x for x in (c.address, f"{c.postcode} {c.city}".strip()) if x)
+    return (f"{c.first_name} {c.last_name.upper()}", *lines) if lines else ()
+
+
+def _orals(
+    session_id: int,
+    centre: Centre | None,
+    candidate: str | None,
+    window: bool,
+    letters: dict[int, tuple[Candidate, Centre | None, list[SittingLine]]],
+) -> dict[int, list[OralLine]]:
+    """The candidates' oral slots, wherever they are heard (a candidate with orals only gets a
+    letter too, from the centre of his or her commission)."""
+    from baktui.rules import orals
+    from baktui.services.oral_commissions import plan_of
+
+    where = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+    if window:
+        where &= Candidate.status != "scolaire"
+    if candidate is not None:
+        key = candidate.strip().upper()
+        where &= (Candidate.number == key) | (Candidate.ine == key)
+    preps: dict[str, int] = {}
+    found: dict[int, list[OralLine]] = defaultdict(list)
+    rows = (
+        OralSlot.select(OralSlot, Candidate, OralCommission, Centre, Room)
+        .join(Candidate).switch(OralSlot)
+        .join(OralCommission, pw.JOIN.LEFT_OUTER)
+        .join(Centre, pw.JOIN.LEFT_OUTER, on=OralCommission.centre == Centre.id)
+        .switch(OralSlot).join(Room, pw.JOIN.LEFT_OUTER, on=OralSlot.room == Room.id)
+        .where(where)
+        .order_by(OralSlot.day, OralSlot.start_time)
+    )  # fmt: skip
+    for slot in rows:
+        code = slot.epreuve_code
+        if code not in preps:
+            try:
+                preps[code] = plan_of(session_id, code).prep_min
+            except ServiceError:
+                preps[code] = 0
+        com = slot.commission if slot.commission_id else None
+        place = com.centre if com is not None and com.centre_id else None
+        if (
+            slot.candidate_id not in letters
+            and centre is not None
+            and (place is None or place.id != centre.id)
+        ):
+            continue  # heard in another centre, placed in none: that centre's letter
+        found[slot.candidate_id].append(OralLine(
+            code=code.removeprefix(orals.SECOND_GROUP), label=orals.label(code), day=slot.day,
+            start=slot.start_time, end=slot.end_time, prep_min=preps[code],
+            centre=f"{place.code} {place.name}" if place is not None else "",
+            room=slot.room.name if slot.room_id else "",
+        ))  # fmt: skip
+        letters.setdefault(slot.candidate_id, (slot.candidate, place, []))
+    return found
 
 
 def signing_sheets(session_id: int, *, centre_code: str | None = None) -> list[SigningSheet]:
@@ -174,26 +264,39 @@ def issue_convocations(
     *,
     centre_code: str | None = None,
     candidate: str | None = None,
+    window: bool = False,
     path: Path | None = None,
 ) -> IssuedDocument:
-    """Write the letters as one PDF and record a convocation on each candidate's card."""
+    """Write the letters as one PDF and record a convocation on each candidate's card
+    (``window``: the individual candidates' letters, addressed for a window envelope)."""
     from baktui.exports.candidate_convocations import write_candidate_convocations
 
-    letters = convocations(session.id, centre_code=centre_code, candidate=candidate)
+    letters = convocations(session.id, centre_code=centre_code, candidate=candidate, window=window)
     if not letters:
         raise ServiceError(
-            "Aucun candidat placé dans cette portée : lancez d'abord le placement (baktui placer)."
+            "Aucun candidat individuel placé dans cette portée (les scolaires reçoivent leur "
+            "convocation par leur établissement)."
+            if window
+            else "Aucun candidat placé dans cette portée : lancez d'abord le placement "
+            "(baktui placer)."
+        )
+    if window and (missing := [c.number for c in letters if not c.address]):
+        raise ServiceError(
+            f"Enveloppe à fenêtre : pas d'adresse pour {plural(len(missing), 'candidat')} "
+            f"(n° {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}) ; complétez "
+            f"{'ses' if len(missing) < 2 else 'leurs'} coordonnées (F2, c) ou éditez sans "
+            "--fenetre."
         )
     academie = letterhead()
     return documents.issue(
         CONVOCATION,
-        _name("convocations", centre_code, candidate),
+        _name("convocations-fenetre" if window else "convocations", centre_code, candidate),
         lambda target: write_candidate_convocations(
             target, letters, session_year=session.year, academie=academie
         ),
         candidates=[letter.candidate_id for letter in letters],
         path=path,
-        reason="convocation aux épreuves écrites",
+        reason="convocation aux épreuves",
     )
 
 

@@ -18,6 +18,8 @@ from baktui.services.documents import kind_label
 Count = Callable[[int, t.Scope], tuple[int, int]]
 Generate = Callable[[int, t.Scope, Path | None, t.Progress | None], t.DocumentRun]
 ALL_SCOPES = t.SCOPES
+WINDOW = "convocation_fenetre"  # the catalogue's key (the documents issued are convocations)
+DEROULEMENT = "liste_deroulement"
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,20 @@ def _statistics(
     return StatisticsRun(STATISTIQUES, (doc,), doc.count, 0)
 
 
-def _convocations_count(session_id: int, scope: t.Scope) -> tuple[int, int]:
+def _convocations_count(
+    session_id: int, scope: t.Scope, *, window: bool = False
+) -> tuple[int, int]:
     from baktui.services import candidate_convocations as cc
 
-    letters = cc.convocations(session_id, **_logistics_scope(scope))
+    letters = cc.convocations(session_id, **_logistics_scope(scope), window=window)
     return len(letters), len(letters)
+
+
+def _running_count(session_id: int, scope: t.Scope) -> tuple[int, int]:
+    from baktui.services.oral_lists import running_lists
+
+    lists = running_lists(session_id, centre_code=_logistics_scope(scope)["centre_code"])
+    return len(lists), len(lists)
 
 
 def _logistics_scope(scope: t.Scope) -> dict[str, str | None]:
@@ -100,13 +111,22 @@ def _logistics(what: str) -> Generate:
         assert session is not None
         if what == cc.CONVOCATION:
             doc = cc.issue_convocations(session, **_logistics_scope(scope), path=path)
+        elif what == WINDOW:
+            doc = cc.issue_convocations(session, **_logistics_scope(scope), window=True, path=path)
+        elif what == DEROULEMENT:
+            from baktui.services.oral_lists import issue_running_lists
+
+            doc = issue_running_lists(
+                session, centre_code=_logistics_scope(scope)["centre_code"], path=path
+            )
         else:
             doc = cc.issue_signing_sheets(
                 session, centre_code=_logistics_scope(scope)["centre_code"], path=path
             )
         if progress is not None:
             progress(doc.count, doc.count)
-        return t.DocumentRun(doc.kind, (doc,), doc.count, 0)
+        unit = {DEROULEMENT: "commission", "liste_emargement": "liste"}.get(what, "candidat")
+        return t.DocumentRun(doc.kind, (doc,), doc.count, 0, unit=unit)
 
     return generate
 
@@ -145,11 +165,25 @@ CATALOG: list[CatalogEntry] = [
         _logistics("convocation"),
     ),
     CatalogEntry(
+        WINDOW,
+        "Convocations des individuels (enveloppe à fenêtre)",
+        ("academie", "centre", "candidat"),
+        lambda sid, scope: _convocations_count(sid, scope, window=True),
+        _logistics(WINDOW),
+    ),
+    CatalogEntry(
         "liste_emargement",
         "Listes d'émargement (par salle et épreuve)",
         ("academie", "centre"),
         _signing_count,
         _logistics("liste_emargement"),
+    ),
+    CatalogEntry(
+        DEROULEMENT,
+        "Listes de déroulement des oraux",
+        ("academie", "centre"),
+        _running_count,
+        _logistics(DEROULEMENT),
     ),
 ]
 

@@ -63,6 +63,7 @@ KIND_LABELS = {
     "cfes": "certificat de fin d'études secondaires",
     "liste_envoi": "liste d'envoi",
     "liste_emargement": "listes d'émargement",
+    "liste_deroulement": "listes de déroulement des oraux",
     "statistiques_logistique": "statistiques logistiques",
     "etiquettes": "étiquettes",
 }

@@ -51,8 +51,10 @@ class PlacementSummary:
         )
 
 
-def _times(session_id: int) -> dict[tuple[str, str], tuple[object, str, int]]:
-    """(code, série or "") -> (day, start, duration) of the written épreuves."""
+def written_times(session_id: int) -> dict[tuple[str, str], tuple[object, str, int]]:
+    """(code, série or "") -> (day, start, duration) of the written épreuves: the épreuve's own
+    date, or the calendar's (by série when it has one). What the placement places, and so what
+    its checks look for."""
     found: dict[tuple[str, str], tuple[object, str, int]] = {}
     for e in Epreuve.select().where((Epreuve.session == session_id) & (Epreuve.kind == "ecrit")):
         if e.exam_date and e.start_time and e.duration_min:
@@ -63,7 +65,26 @@ def _times(session_id: int) -> dict[tuple[str, str], tuple[object, str, int]]:
     return found
 
 
-def _centre_finder(session_id: int):  # noqa: ANN202
+def _record_centres(chosen: dict[int, int]) -> None:
+    """Give the candidates who had none the centre they were placed in (audited, version
+    bumped): the card, F3's checks and the home count then see it; a re-run keeps it."""
+    if not chosen:
+        return
+    codes = dict(Centre.select(Centre.id, Centre.code).where(
+        Centre.id.in_(set(chosen.values()))).tuples())  # fmt: skip
+    sql.executemany(
+        sql.update_sql(Candidate, ["centre"], bump_version=True),
+        [(centre, cid) for cid, centre in chosen.items()],
+    )
+    audit.log_many(
+        {"action": "update", "entity": "candidate", "entity_id": cid, "field": "centre",
+         "before": "", "after": codes.get(centre, str(centre)), "candidate_id": cid,
+         "reason": "centre d'examen attribué par le placement"}
+        for cid, centre in chosen.items()
+    )  # fmt: skip
+
+
+def centre_finder(session_id: int):  # noqa: ANN202
     centres = list(
         Centre.select().where((Centre.session == session_id) & Centre.is_exam & Centre.active)
     )
@@ -95,9 +116,9 @@ def _centre_finder(session_id: int):  # noqa: ANN202
 
 def place_candidates(session_id: int) -> PlacementSummary:
     """Place every candidate at every written épreuve; hand-fixed places are kept."""
-    times = _times(session_id)
+    times = written_times(session_id)
     codes = sorted({code for code, _ in times})
-    find = _centre_finder(session_id)
+    find = centre_finder(session_id)
     rooms: dict[int, list[Room]] = defaultdict(list)
     for r in Room.select().join(Centre).where((Centre.session == session_id) & Room.active):
         rooms[r.centre_id].append(r)
@@ -139,12 +160,15 @@ def place_candidates(session_id: int) -> PlacementSummary:
                 & to_sit(session_id)  # September: sat in June, nothing to sit
             )
         )
+        chosen: dict[int, int] = {}  # candidates without a centre: the one placement found
         for cid, code in sql.fetch(registered):
             if (cid, code) in kept:
                 continue
             own, etab, postcode, series, _needs, key = people[cid]
             when = times.get((code, series)) or times.get((code, ""))
             centre = find(own, etab, postcode)
+            if own is None and centre is not None:
+                chosen[cid] = centre
             if when is None or centre is None:
                 unplaced += 1
                 continue
@@ -166,6 +190,7 @@ def place_candidates(session_id: int) -> PlacementSummary:
                 rows.append((cid, code, centre, room, day, start, seat, duration + extra, extra,
                              end_time(start, duration + extra), False))  # fmt: skip
         sql.executemany(sql.insert_sql(Convocation, FIELDS), rows)
+        _record_centres(chosen)
         placed_count = sum(1 for r in rows if r[3] is not None)
         audit.log(
             "event", "session", session_id, "placement",

@@ -3,77 +3,74 @@
 Read from the placement as it stands (a run of ``baktui placer`` plus what was fixed by hand):
 rooms holding more candidates than their capacity at one sitting, registered candidates with no
 place at a written épreuve of the calendar, two candidates on one seat, sittings that end after
-the centre's closing time. Each line names what to fix; an empty list means the convocations
-can be printed.
+the centre's closing time; then the orals' (:mod:`baktui.services.oral_checks`). Each line
+names what to fix and where to fix it (``target``, what the logistics screen opens on Entrée);
+an empty list means the convocations can be printed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import peewee as pw
 
-from baktui.data.models import CalendarEntry, Candidate, Centre, Convocation, Registration, Room
+from baktui.data.models import Candidate, Centre, Convocation, Registration, Room
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
+from baktui.services.oral_checks import ORAL_KINDS, PlacementCheck, oral_checks
+from baktui.services.placement import written_times
 from baktui.services.replacement_session import to_sit
+
+__all__ = ["KINDS", "PlacementCheck", "placement_checks", "render"]
 
 KINDS = {
     "capacity": "Salle au-delà de sa capacité",
     "unplaced": "Candidat sans place à une épreuve écrite",
     "seat": "Place attribuée deux fois",
     "closing": "Épreuve finissant après la fermeture du centre",
+    **ORAL_KINDS,
 }
 
 
-@dataclass(frozen=True)
-class PlacementCheck:
-    kind: str
-    text: str
-
-
 def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
-    """Every problem of the placement (at most ``limit`` lines)."""
+    """Every problem of the placement (at most ``limit`` lines for the written épreuves, as
+    many for the orals)."""
 
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     found: list[PlacementCheck] = []
     count = pw.fn.COUNT(Convocation.id)
     over = (
         Convocation.select(Centre.code, Room.name, Room.capacity, Convocation.epreuve_code,
-                           Convocation.day, Convocation.start_time, count)
+                           Convocation.day, Convocation.start_time, count, Room.id)
         .join(Candidate).switch(Convocation).join(Room).switch(Convocation).join(Centre)
         .where(live)
         .group_by(Centre.code, Room.name, Room.capacity, Convocation.epreuve_code,
-                  Convocation.day, Convocation.start_time)
+                  Convocation.day, Convocation.start_time, Room.id)
         .having(count > Room.capacity)
         .tuples()
     )  # fmt: skip
-    for centre, room, capacity, code, day, start, n in over:
+    for centre, room, capacity, code, day, start, n, room_id in over:
         found.append(PlacementCheck("capacity", (
             f"{centre} salle {room} : {n} candidats pour {plural(capacity, 'place')} ({code}, "
-            f"{day:%d/%m/%Y} {start})")))  # fmt: skip
+            f"{day:%d/%m/%Y} {start})"), ("sitting", room_id, day.isoformat(), start, code)))  # fmt: skip
     seats = (
         Convocation.select(Centre.code, Room.name, Convocation.day, Convocation.start_time,
-                           Convocation.seat, pw.fn.COUNT(Convocation.id))
+                           Convocation.seat, pw.fn.COUNT(Convocation.id), Room.id,
+                           pw.fn.MIN(Convocation.epreuve_code))
         .join(Candidate).switch(Convocation).join(Room).switch(Convocation).join(Centre)
         .where(live & Convocation.seat.is_null(False))
         .group_by(Centre.code, Room.name, Convocation.day, Convocation.start_time,
-                  Convocation.seat)
+                  Convocation.seat, Room.id)
         .having(pw.fn.COUNT(Convocation.id) > 1)
         .tuples()
     )  # fmt: skip
-    for centre, room, day, start, seat, n in seats:
+    for centre, room, day, start, seat, n, room_id, code in seats:
         found.append(
             PlacementCheck(
                 "seat",
-                (
-                    f"{centre} salle {room}, place {seat} : {n} candidats le {day:%d/%m/%Y} à {start}"
-                ),
+                f"{centre} salle {room}, place {seat} : {n} candidats le {day:%d/%m/%Y} à {start}",
+                ("sitting", room_id, day.isoformat(), start, code),
             )
         )
-    calendar = CalendarEntry.select(CalendarEntry.epreuve_code).where(
-        CalendarEntry.session == session_id
-    )
+    calendar = sorted({code for code, _ in written_times(session_id)})
     placed = Convocation.select(Convocation.id).where(
         (Convocation.candidate == Registration.candidate)
         & (Convocation.epreuve_code == Registration.epreuve_code)
@@ -81,7 +78,7 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
     )
     unplaced = (
         Registration.select(Candidate.number, Candidate.last_name, Candidate.first_name,
-                            Registration.epreuve_code)
+                            Registration.epreuve_code, Candidate.id)
         .join(Candidate)
         .where(live & Registration.epreuve_code.in_(calendar)
                & Registration.kept_session.is_null()
@@ -90,10 +87,12 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
         .limit(limit)
         .tuples()
     )  # fmt: skip
-    for number, last, first, code in unplaced:
+    for number, last, first, code, cid in unplaced:
         found.append(
             PlacementCheck(
-                "unplaced", (f"{last.upper()} {first} (n° {number}) : aucune place en {code}")
+                "unplaced",
+                f"{last.upper()} {first} (n° {number}) : aucune place en {code}",
+                ("candidate", cid),
             )
         )
     late = (
@@ -111,14 +110,15 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 (f"{centre} : {code} du {day:%d/%m/%Y} finit à {end}, le centre ferme à {closing}"),
             )
         )
-    return found[:limit]
+    # the orals' own ``limit``: a written placement with many unplaced never hides them
+    return found[:limit] + oral_checks(session_id, limit=limit)
 
 
-def render(checks: list[PlacementCheck]) -> str:
+def render(checks: list[PlacementCheck], title: str = "Contrôles du placement") -> str:
     """The checks in French, grouped by kind (« Aucune anomalie » when there is none)."""
     if not checks:
-        return "Contrôles du placement : aucune anomalie, les convocations peuvent être éditées."
-    lines = [f"Contrôles du placement : {plural(len(checks), 'anomalie')}"]
+        return f"{title} : aucune anomalie, les convocations peuvent être éditées."
+    lines = [f"{title} : {plural(len(checks), 'anomalie')}"]
     for kind, label in KINDS.items():
         mine = [c.text for c in checks if c.kind == kind]
         if mine:

@@ -5,7 +5,8 @@ The candidates are the SECOND_GROUPE ones of a jury (or of the session) who chos
 value). Each subject's date and time come from the session's calendar (a CalendarEntry of that
 code, the candidate's série first), else from the Epreuve row of that code, a date on or before
 the jury's deliberation being the first group's and skipped; else « date communiquée par le
-centre ». The centre is the jury's deliberation centre. The examiners' sheet gives, per subject
+centre ». A slot given by ``baktui oraux planifier`` wins over the calendar. The centre is the jury's
+deliberation centre. The examiners' sheet gives, per subject
 and centre, each candidate's minimal grade to pass (:func:`~baktui.rules.jury_aids.
 second_group_whatif`, the combination equal to the candidate's choice), computed before any
 second-group grade; the candidate's convocation never carries it.
@@ -28,6 +29,7 @@ from baktui.data.models import (
     Epreuve,
     ExamSession,
     Jury,
+    OralSlot,
     Result,
 )
 from baktui.errors import ServiceError
@@ -102,6 +104,30 @@ def _slot_time(
     return None
 
 
+def _planned(
+    session_id: int, ids: list[int]
+) -> dict[tuple[int, str], tuple[dt.date, str, int | None]]:
+    """(candidate, subject) -> (day, time, length) of the slots ``baktui oraux planifier`` gave
+    (they win over the calendar's one time per subject)."""
+    from baktui.rules import orals
+    from baktui.services.oral_commissions import plan_of
+
+    found: dict[tuple[int, str], tuple[dt.date, str, int | None]] = {}
+    lengths: dict[str, int | None] = {}
+    for chunk in chunks(ids):
+        for cid, code, day, start in OralSlot.select(
+            OralSlot.candidate, OralSlot.epreuve_code, OralSlot.day, OralSlot.start_time
+        ).where(OralSlot.candidate.in_(list(chunk)) & OralSlot.epreuve_code.startswith(
+                orals.SECOND_GROUP)).tuples():  # fmt: skip
+            if code not in lengths:
+                try:
+                    lengths[code] = plan_of(session_id, code).slot_min
+                except ServiceError:
+                    lengths[code] = None
+            found[(cid, code.removeprefix(orals.SECOND_GROUP))] = (day, start, lengths[code])
+    return found
+
+
 def _centre(jury: Jury) -> tuple[str, str]:
     centre = Centre.get_or_none(Centre.id == jury.centre_id) if jury.centre_id else None
     if centre is None:
@@ -157,6 +183,7 @@ def build_second_group(session_id: int, jury_number: int | None = None) -> Secon
             continue
         centre, address = _centre(jury)
         files = candidate_files(reg, ids)
+        planned = _planned(session_id, ids)
         heads = []
         for chunk in chunks(ids):
             heads += list(Candidate.select().where(Candidate.id.in_(list(chunk))))
@@ -168,7 +195,9 @@ def build_second_group(session_id: int, jury_number: int | None = None) -> Secon
                 continue
             slots = []
             for subject in chosen:
-                hit = _slot_time(calendar, subject, c.series, jury.deliberation_date)
+                hit = planned.get((c.id, subject)) or _slot_time(
+                    calendar, subject, c.series, jury.deliberation_date
+                )
                 day, start, duration = hit if hit else (None, "", None)
                 slots.append(SecondGroupSlot(subject, _label(reg, subject), day, start, duration))
             name = f"{c.last_name.upper()} {c.first_name}"

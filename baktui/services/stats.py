@@ -78,6 +78,7 @@ class HomeCounts:
     lots_open: int = 0
     results: dict[str, int] = field(default_factory=dict)
     mentions: dict[str, int] = field(default_factory=dict)
+    logistics_checks: int | None = None  # None: not counted (yet), like grades_missing
 
     @property
     def candidates(self) -> int:
@@ -123,8 +124,9 @@ def data_fingerprint() -> tuple[int, ...]:
 def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
     """Read every figure of the home screen for the session.
 
-    ``with_grades=False`` leaves ``grades_missing`` at None: it is the slow one at national
-    scale, so the screen shows the rest first and asks for it with :func:`grades_missing`.
+    ``with_grades=False`` leaves ``grades_missing`` and ``logistics_checks`` at None: they are
+    the slow ones at national scale, so the screen shows the rest first and asks for them with
+    :func:`grades_missing` and :func:`logistics_checks`.
     """
     session = ExamSession.get_by_id(session_id)
     single_session = ExamSession.select().count() == 1
@@ -172,6 +174,7 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
             grades_missing(session_id, single_session=single_session) if with_grades else None
         ),
         absences_open=_absences_open(session.year),
+        logistics_checks=logistics_checks(session_id) if with_grades else None,
         **_claims(session_id),
         **_lots(session_id),
         **_results(session_id, single_session=single_session),
@@ -193,6 +196,16 @@ def grades_missing(session_id: int, *, single_session: bool | None = None) -> in
         .where(missing_where(session_id, single_session=single_session))
     )
     return int(query.scalar() or 0)
+
+
+def logistics_checks(session_id: int) -> int:
+    """The checks before printing (placement and orals) that are not met: F11's list."""
+    from baktui.services.placement_checks import placement_checks
+
+    return len(placement_checks(session_id, limit=LOGISTICS_LIMIT))
+
+
+LOGISTICS_LIMIT = 1000  # the list F11 shows is read up to there
 
 
 def _absences_open(year: int) -> int:

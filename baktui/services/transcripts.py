@@ -34,6 +34,7 @@ from baktui.errors import ServiceError
 from baktui.exports.transcript import Certificate, Parcel, Transcript, TranscriptLine
 from baktui.rules.decision import ADMIS, AJOURNE, DECISION_LABELS
 from baktui.rules.deliberation import first_group, mention_label
+from baktui.rules.french import plural
 from baktui.rules.grades import format_grade, truncate_2
 from baktui.rules.indications import labels as indication_labels
 from baktui.rules.lifecycles import RegistrationState
@@ -303,11 +304,12 @@ class DocumentRun:
     count: int
     duplicates: int
     skipped: str = ""
+    unit: str = "candidat"  # what ``count`` counts (« liste », « commission »…)
 
     def render(self) -> str:
         label = documents.kind_label(self.kind)
         files = ", ".join(str(d.path) for d in self.issued) or "aucun fichier"
-        text = f"{label} : {self.count} candidat{'s' if self.count > 1 else ''} → {files}"
+        text = f"{label} : {plural(self.count, self.unit)} → {files}"
         if self.duplicates:
             text += f" ; {self.duplicates} duplicata"
             if self.kind == DIPLOME:

@@ -4,7 +4,8 @@ screen edits them.
 A calendar line is checked by the calendar import's line parser. A rate is dated: a new rate of
 the same kind and key must not overlap the periods of the others (the rules'
 :func:`~baktui.rules.expenses.overlapping_rates`), so that one rate is in force on any day. The
-settings are the académie's name, the rectorat's address and the signatory printed on documents.
+settings are the académie's name, the rectorat's address and the signatory printed on documents,
+the label sheet's layout and the orals' timetables (each checked as its reader checks it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from baktui.data import audit
 from baktui.data.models import CalendarEntry, Epreuve, ExamSession, ExpenseRate, Setting
 from baktui.errors import ConflictError, NotFoundError
 from baktui.rules import expenses as expenses_rules
+from baktui.rules import orals
 from baktui.rules.identifiers import fold, parse_date_fr
+from baktui.rules.labels import DEFAULT_LAYOUT, parse_layout
 from baktui.services import settings
 from baktui.services.imports import calendar as calendar_import
 from baktui.services.imports.common import FirstLines
@@ -315,6 +318,10 @@ SETTINGS = (
     (settings.RECTORAT_ADDRESS, "Adresse du rectorat", "une ligne, imprimée sous l'en-tête"),
     (settings.SIGNATORY, "Signataire", "ex. Mme Claire Martin"),
     (settings.SIGNATORY_TITLE, "Qualité du signataire", "ex. cheffe de la division des examens"),
+    ("etiquettes", "Planche d'étiquettes", "colonnes x lignes, largeur x hauteur (mm), marges"),
+    ("oraux_GO", "Oraux : Grand oral", orals.EXAMPLE),
+    ("oraux_FRO", "Oraux : français oral", orals.EXAMPLE),
+    ("oraux_2G", "Oraux : 2d groupe", orals.EXAMPLE),
 )
 
 
@@ -348,7 +355,16 @@ class Parametres(Kind):
                           {"valeur": value or _default(str(record_id))}, label)  # fmt: skip
 
     def parse(self, session_id: int, values: Mapping[str, str], record_id: Any) -> Parsed:
-        return Parsed({"value": " ".join(values.get("valeur", "").split())})
+        parsed = Parsed({"value": " ".join(values.get("valeur", "").split())})
+        value = parsed.values["value"]
+        try:
+            if record_id in orals.SETTING_KEYS and value:
+                orals.parse_plan(value, ExamSession.get_by_id(session_id).year)
+            elif record_id == "etiquettes" and value:
+                parse_layout(value)
+        except ValueError as exc:
+            parsed.refuse("valeur", str(exc))
+        return parsed
 
     def write(self, session_id: int, record_id: Any, version: int | None,
               parsed: Parsed) -> tuple[str, bool, int]:  # fmt: skip
@@ -365,6 +381,8 @@ class Parametres(Kind):
 
 
 def _default(key: str) -> str:
+    if key == "etiquettes":
+        return DEFAULT_LAYOUT
     return settings.academie_name() if key == settings.ACADEMIE else ""
 
 

@@ -1,0 +1,51 @@
+"""``baktui oraux constituer|planifier``: the oral commissions and their slots (issue 15).
+
+``constituer`` builds the commissions of the orals whose timetable is set (the settings
+``oraux_GO``, ``oraux_FRO``, ``oraux_2G``), keeping what was fixed by hand; ``planifier`` gives
+each candidate a slot. Both say their counts, then the orals' checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from baktui.rules import orals
+
+
+def add_parser(sub: Any) -> None:
+    """``baktui oraux constituer|planifier [--oral CODE] [--session ANNEE]``."""
+    ora = sub.add_parser(
+        "oraux", help="commissions d'oral (Grand oral, français, 2d groupe) et créneaux"
+    )
+    ora.add_argument(
+        "action", choices=["constituer", "planifier"],
+        help="constituer : les commissions ; planifier : un créneau pour chaque candidat",
+    )  # fmt: skip
+    ora.add_argument(
+        "--oral", action="append", choices=list(orals.ORAL_CODES), metavar="CODE", default=None,
+        help="seulement cet oral (" + ", ".join(orals.ORAL_CODES) + ") ; sinon tous ceux dont "
+        "les horaires sont définis",
+    )  # fmt: skip
+    ora.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+
+
+def runner(args: argparse.Namespace) -> Callable[[int], str]:
+    """What ``baktui oraux`` does on the session (its id): the French report."""
+
+    def run(sid: int) -> str:
+        from baktui.services.oral_checks import oral_checks
+        from baktui.services.placement_checks import render
+
+        if args.action == "constituer":
+            from baktui.services.oral_commissions import constitute
+
+            report = constitute(sid, args.oral).render()
+        else:
+            from baktui.services.oral_slots import plan_slots
+
+            report = plan_slots(sid, args.oral).render()
+        return report + "\n" + render(oral_checks(sid), "Contrôles des oraux")
+
+    return run
