@@ -399,6 +399,10 @@ def test_confirmations_one_page_per_candidate_recorded_on_the_card(
     assert Document.select().count() == individuals + 1
     assert drafts >= 1 and drafts_left_out(demo.session_id) == drafts
     assert not Document.select().where(Document.candidate == draft.id).exists()
+    individuals_query = Candidate.select(Candidate.id).where(Candidate.status != "scolaire")
+    Candidate.update(state="brouillon").where(Candidate.id.in_(individuals_query)).execute()
+    with pytest.raises(ServiceError, match=r"Aucun candidat .* brouillons laissés de côté"):
+        issue_confirmations(demo.session_id, out_dir=tmp_path)
 
 
 def test_the_form_records_birth_place_and_indications_audited(demo: Demo) -> None:

@@ -21,6 +21,7 @@ from baktui.errors import ServiceError
 from baktui.exports.confirmation import write_confirmations
 from baktui.rules import candidate as shape
 from baktui.rules.candidate import CandidateProfile, build_profile, epreuve_lines
+from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.services import documents
 from baktui.services.registration import session_epreuve_labels, stored_row
@@ -114,7 +115,14 @@ def issue_confirmations(
     started = time.perf_counter()
     items = list(confirmation_data(session_id, candidate_ids))
     if not items:
-        raise ServiceError("Aucun candidat à qui éditer une confirmation d'inscription.")
+        drafts = drafts_left_out(session_id) if candidate_ids is None else 0
+        left = (
+            f" ({plural(drafts, 'brouillon laissé', 'brouillons laissés')} de côté : une "
+            "inscription à compléter n'est pas encore confirmée)"
+            if drafts
+            else ""
+        )
+        raise ServiceError(f"Aucun candidat à qui éditer une confirmation d'inscription{left}.")
     year = int(ExamSession.select(ExamSession.year).where(ExamSession.id == session_id).scalar())
     if len(items) == 1:
         name = documents.file_name(
