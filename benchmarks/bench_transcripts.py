@@ -108,6 +108,10 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    from baktui.data import db as dbmod
+
+    dbmod.open_database(args.db)  # an older base is migrated here, once, not by both workers
+    dbmod.close_database()
     con = sqlite3.connect(args.db)
     con.execute("UPDATE jury SET closed_group = 1, published_group = 1")
     con.commit()
