@@ -63,10 +63,12 @@ EXPORT_CHOICES = (
 class ExpensesScreen(ClaimEntry, BaktuiScreen):
     """Checking and validating examiners' expense claims."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
+    # keys typed while the list is read (or a write lands) wait for it, in order; so do those
+    # typed while the ageing or the payment file is read, which end in a dialog (« a Échap »)
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
-        {"expenses-queue", "expenses-detail", "expenses-write"}
-    )
+        {"expenses-queue", "expenses-detail", "expenses-write", "expenses-ageing",
+         "expenses-export"}
+    )  # fmt: skip
 
     SUB_TITLE = "Frais de mission"
     HELP = """\

@@ -59,8 +59,9 @@ SHORT_TITLES = {
 class OrganisationScreen(BaktuiScreen):
     """F9: see, search, add, edit and deactivate the académie's records; import their files."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"org-page", "org-toggle"})
+    # keys typed while the list is read (or a write lands) wait for it, in order; an import
+    # ends in its report, which gets the keys typed meanwhile (« Échap » closes it)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"org-page", "org-toggle", "org-import"})
 
     SUB_TITLE = "Organisation"
     HELP = """\

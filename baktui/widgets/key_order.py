@@ -8,7 +8,10 @@ and focused its field (lost). :class:`KeyOrder` makes the app dispatch keys one 
 
 - a key forwarded to a widget is followed up the DOM (a callback posted behind it in each queue
   from the widget to the app, twice: the key's way, then what it posted on the way, such as an
-  Input's Submitted); only then is the next key dispatched;
+  Input's Submitted), and again while a widget of the screen still has messages waiting (a
+  drop-down's choice goes from its list to the Select, whose Changed goes to the form, which
+  shows the fields of that choice), and until the layout is done if one is pending (Tab goes
+  by the fields' positions); only then is the next key dispatched;
 - after a screen is pushed, popped or switched, keys wait until the new screen has mounted,
   focused its field and refreshed;
 - a screen or dialog that is not ready yet (its data read in a worker) holds the keys with
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 HOLD_TIMEOUT = 5.0  # seconds: the longest any hold keeps the keys
 KEY_TIMEOUT = 2.0  # seconds: the longest one key is followed before the next goes anyway
 WALKS = 2  # the key's own way up the DOM, then the messages it posted on the way
+MAX_WALKS = 12  # more while messages it caused still wait in a widget of the screen
 
 
 class KeyOrder:
@@ -64,7 +68,7 @@ class KeyOrder:
         self._app.set_timer(KEY_TIMEOUT, lambda: self._done(event))
         await self._dispatch(event)
         if event.is_forwarded:  # handed to a widget: follow it until it is handled
-            self._walk(event, target, target, WALKS)
+            self._walk(event, target, target, MAX_WALKS)
         else:  # a binding handled it: what it asked for (a deferred focus, a field shown)
             # lands before the next key (« s » then « FRE 15 » at once: into the what-if field)
             if not self._app.screen.call_after_refresh(lambda: self._done(event)):
@@ -81,13 +85,35 @@ class KeyOrder:
             parent = widget._parent
             if parent is not None:
                 self._walk(event, parent, target, walks)
-            elif walks > 1:
+            elif walks > 1 and (walks > MAX_WALKS - WALKS + 1 or not self._quiet()):
                 self._walk(event, target, target, walks - 1)
+            elif self._layout_pending():  # a field shown or hidden: Tab's order needs the
+                # layout (focus goes by position), so the next key waits for the refresh
+                if not self._app.screen.call_after_refresh(lambda: self._done(event)):
+                    self._done(event)
             else:
                 self._done(event)
 
         if not widget.call_later(reached):
             self._done(event)
+
+    def _quiet(self) -> bool:
+        """No widget of the screen shown has a message or a callback waiting, nor the app
+        (a deferred focus), keys apart (those of the burst not yet taken in)."""
+        app, screen = self._app, self._app.screen
+        waiting = getattr(app._message_queue, "_queue", ())  # asyncio.Queue's deque
+        if app._next_callbacks or any(not isinstance(m, events.Key) for m in waiting):
+            return False
+        return all(
+            not node.message_queue_size and not node._next_callbacks
+            for node in (screen, *screen.walk_children())
+        )
+
+    def _layout_pending(self) -> bool:
+        screen = self._app.screen
+        return screen._layout_required or any(
+            node._layout_required for node in screen.walk_children()
+        )
 
     def _done(self, event: events.Key) -> None:
         if self._in_flight is event:
@@ -105,6 +131,12 @@ class KeyOrder:
         if token in self._holds:
             self._holds.discard(token)
             self._replay_soon()
+
+    def give_back(self, keys: list[events.Key]) -> None:
+        """Keys a widget kept for itself (a grade grid while its slip is read) and does not
+        take after all: they go first, before the keys typed after them."""
+        self._waiting.extendleft(reversed(keys))
+        self._replay_soon()
 
     def hold_until_ready(self) -> None:
         """Keep the keys until the screen now active has mounted, focused and refreshed."""
