@@ -103,7 +103,9 @@ def _helene(session_id: int, folder: Path) -> dict[str, Any]:
     from baktui.data.models import Candidate
 
     register_helene(session_id)
-    return {"candidate": Candidate.get(Candidate.ine == HELENE_INE).id}
+    candidate = Candidate.get(Candidate.ine == HELENE_INE)
+    Candidate.update(birth_date=dt.date(2008, 6, 12)).where(Candidate.id == candidate.id).execute()
+    return {"candidate": candidate.id}
 
 
 def _helene_transferred(session_id: int, folder: Path) -> dict[str, Any]:
@@ -231,6 +233,79 @@ async def _f3_print_all(run: Run) -> None:
     assert Document.select().count() > before
 
 
+def _a_lvb_missing(session_id: int, folder: Path) -> dict[str, Any]:
+    """Hélène without her LVB: her anomaly's place in the list F3 shows after « c »."""
+    from baktui.data.models import Candidate
+    from baktui.services.registration_checks import run_checks
+
+    facts = _helene(session_id, folder)
+    Candidate.update(lvb="").where(Candidate.id == facts["candidate"]).execute()
+    report = run_checks(session_id)
+    rows = report.of_kind(None)
+    index = next(
+        i for i, a in enumerate(rows) if a.candidate_id == facts["candidate"] and a.field == "lvb"
+    )
+    return {**facts, "to_anomaly": ["plus"] * (index // 100) + ["down"] * (index % 100)}
+
+
+@case("F3 c, ↓…, Entrée: the form at the faulty field (a list, Ctrl+S)", prepare=_a_lvb_missing)
+async def _f3_anomaly(run: Run) -> None:
+    from baktui.data.models import Candidate
+
+    await run.burst("f3", "c", *run.facts["to_anomaly"], "enter", "enter", *text("esp"), "enter",
+                    "ctrl+s")  # fmt: skip
+    assert Candidate.get_by_id(run.facts["candidate"]).lvb == "ESP"
+
+
+def _twins(session_id: int, folder: Path) -> dict[str, Any]:
+    """Hélène registered twice (two INEs): the probable duplicate's place in the list."""
+    from baktui.data.models import Candidate, Etablissement
+    from baktui.services.registration import CandidateData, register_candidate
+    from baktui.services.registration_checks import run_checks
+
+    etab = Etablissement.select().first().id
+    ids = [
+        register_candidate(
+            session_id,
+            CandidateData(
+                ine=ine,
+                last_name="Lefèvre",
+                first_name="Hélène",
+                sex="F",
+                birth_date=dt.date(2008, 6, 12),
+                series="STMG",
+                sub_choice="GF",
+                lva="ANG",
+                lvb="ESP",
+                etablissement_id=etab,
+                phone=phone,
+            ),
+        )  # fmt: skip
+        for ine, phone in (("123456789AB", "0612345678"), ("123456789AC", ""))
+    ]
+    rows = run_checks(session_id).of_kind(None)
+    index = next(i for i, a in enumerate(rows) if a.related and a.candidate_id in ids)
+    anomaly = rows[index]
+    keep = anomaly.candidate_id
+    drop = anomaly.related[0]
+    assert {keep, drop} == set(ids)
+    assert Candidate.get_by_id(drop).state != "annulee"
+    return {"keep": keep, "drop": drop, "to_anomaly": ["down"] * index}
+
+
+@case("F3 a probable duplicate: 1, the reason, o (merged)", prepare=_twins)
+async def _f3_merge(run: Run) -> None:
+    from baktui.data.models import AuditLog, Candidate
+
+    await run.burst("f3", "c", *run.facts["to_anomaly"], "enter", "1",
+                    *text("INE saisi deux fois"), "enter", "o")  # fmt: skip
+    assert Candidate.get_by_id(run.facts["drop"]).state == "annulee"
+    entry = AuditLog.get(
+        (AuditLog.action == "merge") & (AuditLog.entity_id == str(run.facts["drop"]))
+    )
+    assert "INE saisi deux fois" in entry.reason
+
+
 # --- F4 Notes ---------------------------------------------------------------------------------
 
 
@@ -324,6 +399,188 @@ async def _f4_missing_import(run: Run) -> None:
     )  # fmt: skip
     assert grade.value_centi == 1300
     assert isinstance(run.screen, MissingGradesScreen)
+
+
+# --- F5 Jurys et examinateurs ------------------------------------------------------------------
+
+
+def _oral_examiner(session_id: int, folder: Path) -> dict[str, Any]:
+    """An examiner with an oral mission to come, found by his name; the day of the mission."""
+    from baktui.data.models import Assignment, Examiner
+    from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
+
+    for mission in (
+        Assignment.select()
+        .where(Assignment.state.in_(ASSIGNMENT_ACTIVE) & (Assignment.kind == "oral"))
+        .order_by(Assignment.id)
+    ):
+        examiner = Examiner.get_by_id(mission.examiner_id)
+        if Examiner.select().where(Examiner.name_key == examiner.name_key).count() == 1:
+            return {
+                "examiner": examiner.id,
+                "name": examiner.name_key,
+                "day": mission.day,
+                "mission": mission.id,
+            }
+    raise AssertionError("no oral mission in the demo")
+
+
+def _absence_of(run: Run) -> Any:
+    from baktui.data.models import Absence
+
+    return Absence.get_or_none(
+        (Absence.examiner == run.facts["examiner"]) & (Absence.day == run.facts["day"])
+    )
+
+
+@case("F5 e, a name, a: the absence (date, reason)", prepare=_oral_examiner)
+async def _f5_absence(run: Run) -> None:
+    await run.burst("f5", "e", *text(run.facts["name"]), "enter", "a", "shift+tab",
+                    *text(run.facts["day"].strftime("%d/%m/%Y")), "tab", *text("arrêt maladie"),
+                    "enter")  # fmt: skip
+    absence = _absence_of(run)
+    assert absence is not None and absence.reason == "arrêt maladie"
+
+
+@case("F5 a on the board: the picker (name, ↓, Entrée), then the absence", prepare=_oral_examiner)
+async def _f5_absence_picked(run: Run) -> None:
+    await run.burst("f5", "a", *text(run.facts["name"]), "down", "enter", "shift+tab",
+                    *text(run.facts["day"].strftime("%d/%m/%Y")), "tab", *text("malade"),
+                    "enter")  # fmt: skip
+    absence = _absence_of(run)
+    assert absence is not None and absence.reason == "malade"
+
+
+@case("F5 a then the replacement it opens: Entrée, o", prepare=_oral_examiner)
+async def _f5_absence_then_replacement(run: Run) -> None:
+    from baktui.data.models import Assignment
+
+    await run.burst("f5", "e", *text(run.facts["name"]), "enter", "a", "shift+tab",
+                    *text(run.facts["day"].strftime("%d/%m/%Y")), "tab", *text("malade"),
+                    "enter", "enter", "o")  # fmt: skip
+    assert Assignment.get_by_id(run.facts["mission"]).state == "remplacee"
+    assert Assignment.get_or_none(Assignment.replaces == run.facts["mission"]) is not None
+
+
+@case("F5 Entrée on a need: the replacement, Entrée, o")
+async def _f5_replacement(run: Run) -> None:
+    from baktui.data.models import Assignment
+
+    before = Assignment.select().where(Assignment.replaces.is_null(False)).count()
+    await run.burst("f5", "enter", "enter", "o")
+    assert Assignment.select().where(Assignment.replaces.is_null(False)).count() == before + 1
+
+
+@case("F5 n: convene to a mission (nature, date, hours, épreuve)", prepare=_oral_examiner)
+async def _f5_convene(run: Run) -> None:
+    from baktui.data.models import Assignment
+
+    await run.burst("f5", "e", *text(run.facts["name"]), "enter", "n", "shift+tab", "enter",
+                    *text("su"), "enter", "tab", *text("03/07/2026"), "tab", *text("14:00"),
+                    "tab", *text("16:30"), "tab", *text("phi"), "tab", "tab", "enter")  # fmt: skip
+    row = Assignment.get_or_none(
+        (Assignment.examiner == run.facts["examiner"]) & (Assignment.kind == "surveillance")
+    )
+    assert row is not None, run.text()
+    assert (row.day, row.start_time, row.end_time, row.epreuve_code) == (
+        dt.date(2026, 7, 3), "14:00", "16:30", "PHI"
+    )  # fmt: skip
+
+
+@case("F5 i: availabilities (date, o/n, Entrée, twice)", prepare=_oral_examiner)
+async def _f5_availability(run: Run) -> None:
+    from baktui.data.models import Availability
+
+    await run.burst("f5", "e", *text(run.facts["name"]), "enter", "i", *text("29/06/2026"),
+                    "enter", "n", "enter", *text("30/06/2026"), "enter", "o", "enter")  # fmt: skip
+    rows = {
+        a.day: a.available
+        for a in Availability.select().where(Availability.examiner == run.facts["examiner"])
+    }
+    assert rows == {dt.date(2026, 6, 29): False, dt.date(2026, 6, 30): True}
+
+
+def _first_jury(session_id: int, folder: Path) -> dict[str, Any]:
+    """The first jury of the list, an examiner free to preside it, another to sit in it."""
+    from baktui.data.models import Examiner, Jury, JuryMember
+    from baktui.services.missions import concerned_of
+
+    jury = Jury.select().where(Jury.session == session_id).order_by(Jury.number).first()
+    concerned, _ = concerned_of(jury_id=jury.id)
+    members = {m.examiner_id for m in JuryMember.select().where(JuryMember.jury == jury.id)}
+    taken = {jury.president_id, jury.vice_president_id} | members
+
+    def free(corps: tuple[str, ...], *other: int) -> Examiner:
+        for e in Examiner.select().where(Examiner.corps.in_(corps)).order_by(Examiner.id):
+            if (
+                e.id not in taken | set(other) and e.etablissement_id not in concerned
+                and Examiner.select().where(Examiner.name_key == e.name_key).count() == 1
+            ):  # fmt: skip
+                return e
+        raise AssertionError(f"no free examiner of {corps}")
+
+    president = free(("PU", "MCF"))
+    member = free(("CERTIFIE", "AGREGE"), president.id)
+    return {
+        "jury": jury.id,
+        "president": president.id,
+        "president_name": president.name_key,
+        "member": member.id,
+        "member_name": member.name_key,
+    }
+
+
+@case("F5 j p then m: the président, then a member, in one burst", prepare=_first_jury)
+async def _f5_bureau(run: Run) -> None:
+    from baktui.data.models import Jury, JuryMember
+
+    await run.burst("f5", "j", "p", *text(run.facts["president_name"]), "down", "enter",
+                    "m", *text(run.facts["member_name"]), "down", "enter")  # fmt: skip
+    assert Jury.get_by_id(run.facts["jury"]).president_id == run.facts["president"]
+    assert JuryMember.get_or_none(
+        (JuryMember.jury == run.facts["jury"]) & (JuryMember.examiner == run.facts["member"])
+    ) is not None, run.notices()  # fmt: skip
+
+
+def _candidates_without_jury(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.data.models import Candidate
+
+    ids = [c.id for c in Candidate.select().order_by(Candidate.id).limit(3)]
+    Candidate.update(jury=None).where(Candidate.id.in_(ids)).execute()
+    return {"candidates": ids}
+
+
+@case("F5 j t: the distribution into juries (confirmation)", prepare=_candidates_without_jury)
+async def _f5_distribution(run: Run) -> None:
+    from baktui.data.models import Candidate
+
+    await run.burst("f5", "j", "t", "o")
+    placed = Candidate.select().where(Candidate.id.in_(run.facts["candidates"]))
+    assert all(c.jury_id is not None for c in placed)
+
+
+@case("F5 j c: the convocations of the jury's members (choice)")
+async def _f5_convocations(run: Run) -> None:
+    from baktui.data.models import Document
+
+    await run.burst("f5", "j", "c", "enter")
+    for _ in range(100):
+        if Document.select().where(Document.kind == "convocation_examinateur").exists():
+            break
+        await run.pilot.pause(0.05)
+    assert Document.select().where(Document.kind == "convocation_examinateur").exists()
+
+
+@case("F5 j l: the lists of the juries, one centre (choice)")
+async def _f5_lists(run: Run) -> None:
+    from baktui.data.models import Document
+
+    await run.burst("f5", "j", "l", "down", "enter")
+    for _ in range(100):
+        if Document.select().where(Document.kind == "liste_jurys").exists():
+            break
+        await run.pilot.pause(0.05)
+    assert Document.select().where(Document.kind == "liste_jurys").count() == 2  # PDF, Excel
 
 
 # --- F6 Frais ---------------------------------------------------------------------------------
@@ -487,6 +744,255 @@ async def _f6_ageing(run: Run) -> None:
 
     await run.burst("f6", "a", "escape")
     assert isinstance(run.screen, ExpensesScreen)
+
+
+# --- F7 Délibération --------------------------------------------------------------------------
+
+
+def _deliberated(session_id: int, folder: Path, decision: str = "SECOND_GROUPE") -> dict[str, Any]:
+    """The session deliberated; a candidate of that decision whom raising one épreuve lets
+    pass, and the keys that open his jury (F7, 2, ↓…, Entrée) and him (↓…, Entrée)."""
+    from test_jury_deliberation import _raisable
+
+    from baktui.services.deliberation import deliberate_session
+
+    deliberate_session(session_id)
+    cid, code, grade = _raisable(session_id, decision)
+    return {"candidate": cid, "code": code, "grade": grade, **_keys_to(session_id, cid)}
+
+
+def _keys_to(session_id: int, cid: int) -> dict[str, Any]:
+    """The keys that open the candidate's jury, then him, as the lists stand now."""
+    from baktui.data.models import Candidate
+    from baktui.services import jury_deliberation as jd
+
+    jury_id = Candidate.get_by_id(cid).jury_id
+    juries = [j.id for j in jd.juries_of(session_id)]
+    to_jury = ["f7", "2", *["down"] * juries.index(jury_id), "enter"]
+    pages, offset = [], 0
+    while True:
+        ids = [line.candidate_id for line in jd.jury_page(session_id, jury_id, "average",
+                                                          offset).lines]  # fmt: skip
+        if cid in ids:
+            break
+        pages.append("plus")
+        offset += jd.PAGE_SIZE
+    to_candidate = [*to_jury, *pages, *["down"] * ids.index(cid), "enter"]
+    return {"jury": jury_id, "to_jury": to_jury, "to_candidate": to_candidate}
+
+
+def _jury_closed(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.services import jury_deliberation as jd
+
+    facts = _deliberated(session_id, folder)
+    jd.close_jury(session_id, facts["jury"])
+    return facts
+
+
+def _jury_published(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.services import jury_deliberation as jd
+    from baktui.services.publication import publish
+
+    facts = _deliberated(session_id, folder)
+    jd.close_jury(session_id, facts["jury"])
+    publish(session_id, _jury_number(facts["jury"]), False)
+    return facts
+
+
+def _jury_number(jury_id: int) -> int:
+    from baktui.data.models import Jury
+
+    return Jury.get_by_id(jury_id).number
+
+
+def _points_given(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.services import jury_deliberation as jd
+
+    facts = _deliberated(session_id, folder)
+    jd.give_points(session_id, facts["candidate"], facts["code"], facts["grade"], "harmonisation")
+    facts.update(_keys_to(session_id, facts["candidate"]))  # his average changed: his place too
+    detail = jd.candidate_deliberation(session_id, facts["candidate"])
+    facts["line"] = [line.code for line in detail.lines].index(facts["code"])
+    return facts
+
+
+def _second_group_chosen(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.services import jury_deliberation as jd
+
+    facts = _deliberated(session_id, folder)
+    jd.set_second_group(session_id, facts["candidate"], "PHI")
+    return facts
+
+
+@case("F7 o: reopen a closed jury (the président's reason)", prepare=_jury_closed)
+async def _f7_reopen(run: Run) -> None:
+    from baktui.data.models import Jury
+
+    await run.burst(*run.facts["to_jury"], "o", *text("erreur signalée par le centre"), "enter")
+    assert Jury.get_by_id(run.facts["jury"]).closed_group == 0
+
+
+@case("F7 v: the PV of the first group (choice)", prepare=_deliberated)
+async def _f7_pv(run: Run) -> None:
+    from baktui.data.models import Document
+
+    before = Document.select().count()
+    await run.burst(*run.facts["to_jury"], "v", "enter")
+    for _ in range(100):
+        if Document.select().count() > before:
+            break
+        await run.pilot.pause(0.05)
+    assert Document.select().count() > before, run.notices()
+
+
+@case("F7 j: jury points (épreuve, grade, reason)", prepare=_deliberated)
+async def _f7_points(run: Run) -> None:
+    from baktui.data.models import JuryPoint, Result
+
+    code, grade = run.facts["code"], run.facts["grade"]
+    await run.burst(*run.facts["to_candidate"], "j", *text(f"{code} {grade} harmonisation"),
+                    "enter")  # fmt: skip
+    point = JuryPoint.get(JuryPoint.candidate == run.facts["candidate"])
+    assert (point.epreuve_code, point.reason) == (code, "harmonisation")
+    assert Result.get(Result.candidate == run.facts["candidate"]).decision == "ADMIS"
+
+
+@case("F7 x: undo jury points (reason)", prepare=_points_given)
+async def _f7_undo_points(run: Run) -> None:
+    from baktui.data.models import JuryPoint
+
+    await run.burst(*run.facts["to_candidate"], *["down"] * run.facts["line"], "x",
+                    *text("erreur de saisie"), "enter")  # fmt: skip
+    assert not JuryPoint.select().where(JuryPoint.candidate == run.facts["candidate"]).exists()
+
+
+@case("F7 g: the second group's subjects", prepare=_deliberated)
+async def _f7_second_group(run: Run) -> None:
+    from baktui.data.models import Grade
+
+    await run.burst(*run.facts["to_candidate"], "g", *text("phi sp1"), "enter")
+    chosen = Grade.select().where((Grade.candidate == run.facts["candidate"]) & (Grade.group == 2))
+    assert sorted(g.epreuve_code for g in chosen) == ["PHI", "SP1"]
+
+
+@case("F7 t: a second group's grade", prepare=_second_group_chosen)
+async def _f7_second_grade(run: Run) -> None:
+    from baktui.data.models import Grade
+
+    await run.burst(*run.facts["to_candidate"], "t", *text("PHI 14"), "enter")
+    grade = Grade.get(
+        (Grade.candidate == run.facts["candidate"]) & (Grade.group == 2)
+        & (Grade.epreuve_code == "PHI")
+    )  # fmt: skip
+    assert grade.value_centi == 1400
+
+
+@case("F7 r: a rectification after publication (épreuve, grade, reason)",
+      prepare=_jury_published)  # fmt: skip
+async def _f7_rectify(run: Run) -> None:
+    from baktui.data.models import Grade
+
+    code, grade = run.facts["code"], run.facts["grade"]
+    await run.burst(*run.facts["to_candidate"], "r", *text(f"{code} {grade} erreur de report"),
+                    "enter")  # fmt: skip
+    row = Grade.get(
+        (Grade.candidate == run.facts["candidate"]) & (Grade.group == 1)
+        & (Grade.epreuve_code == code)
+    )  # fmt: skip
+    assert row.value_centi == int(grade) * 100, run.notices()
+
+
+# --- F8 Documents ------------------------------------------------------------------------------
+
+
+def _published(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.data.models import Candidate, Jury
+    from baktui.services.deliberation import deliberate_session
+    from baktui.services.transcripts import Scope, count
+
+    deliberate_session(session_id)
+    Jury.update(closed_group=1, published_group=1).execute()
+    number = Candidate.select().order_by(Candidate.id).first().number
+    return {
+        "jury": count(session_id, "releve", Scope("jury", "1"))[0],
+        "number": number,
+    }
+
+
+async def _documents(run: Run, kind: str, count: int) -> None:
+    from baktui.data.models import Document
+
+    for _ in range(200):
+        if Document.select().where(Document.kind == kind).count() >= count:
+            break
+        await run.pilot.pause(0.05)
+    assert Document.select().where(Document.kind == kind).count() == count, run.text()
+
+
+@case("F8 the relevés of a jury (its number, Entrée, g)", prepare=_published)
+async def _f8_jury(run: Run) -> None:
+    await run.burst("f8", "tab", "tab", "1", "enter", "g")
+    await _documents(run, "releve", run.facts["jury"])
+
+
+@case("F8 the scope chosen in its list (candidat), the key, g", prepare=_published)
+async def _f8_scope(run: Run) -> None:
+    await run.burst("f8", "tab", "enter", *text("cand"), "enter", "tab", *text(run.facts["number"]),
+                    "enter", "g")  # fmt: skip
+    await _documents(run, "releve", 1)
+
+
+# --- Home, palette, help ----------------------------------------------------------------------
+
+
+def _september(session_id: int, folder: Path) -> dict[str, Any]:
+    from baktui.services.sessions import open_registre
+
+    return {"september": open_registre(2026, "remplacement").id}
+
+
+@case("Home s: the session picker (↑, Entrée), then a screen on that session",
+      prepare=_september)  # fmt: skip
+async def _home_session(run: Run) -> None:
+    from baktui.screens.registrations import RegistrationsScreen
+
+    assert run.app.session is not None and run.app.session.id == run.facts["september"]
+    await run.burst("s", "up", "enter", "f3")  # June's, above the session shown
+    assert run.app.session.id == run.facts["session_id"]
+    assert isinstance(run.screen, RegistrationsScreen)
+    assert run.screen.baktui.session.id == run.facts["session_id"]
+
+
+@case("Home p: the phase (list, then confirmation)")
+async def _home_phase(run: Run) -> None:
+    from baktui.data.models import ExamSession as Session
+    from baktui.rules.lifecycles import PHASE
+
+    before = Session.get_by_id(run.facts["session_id"]).phase
+    phases = [str(p) for p, _ in PHASE.choices()]
+    after = phases[phases.index(before) + 1]
+    await run.burst("p", "down", "enter", "o")
+    for _ in range(100):
+        if Session.get_by_id(run.facts["session_id"]).phase != before:
+            break
+        await run.pilot.pause(0.05)
+    assert Session.get_by_id(run.facts["session_id"]).phase == after
+
+
+@case("Ctrl+P: the palette (a screen's name typed, Entrée)")
+async def _palette(run: Run) -> None:
+    from baktui.screens.grade_entry import GradeEntryScreen
+
+    await run.burst("ctrl+p", *text("notes"), "enter")
+    assert isinstance(run.screen, GradeEntryScreen)
+
+
+@case("F1: the help, closed by Échap, then typing in the screen")
+async def _help(run: Run) -> None:
+    from textual.widgets import Input
+
+    await run.burst("f2", "f1", "pagedown", "escape", *text("helene"))
+    assert run.screen.query_one("#lookup-query", Input).value == "helene"
 
 
 # --- F9 Organisation --------------------------------------------------------------------------

@@ -50,8 +50,11 @@ SHORT_FIELDS = {
 class RegistrationsScreen(BaktuiScreen):
     """F3: check every registration, list the anomalies by kind, open the form at the fault."""
 
-    # keys typed while a list is read wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"registrations-worklist"})
+    # keys typed while a list is read, or the registrations checked, wait for it, in order
+    # (« c ↓ ↓ Entrée »: the anomalies found, then the third one's form)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
+        {"registrations-worklist", "registrations-checks"}
+    )
 
     SUB_TITLE = "Inscriptions"
     HELP = """\

@@ -53,6 +53,9 @@ def missions_line(
 class ExaminerList(JuriesPane):
     """The search field, the examiners found and the highlighted one's missions."""
 
+    # « ma ↓ ↓ » at once: the ↓ go down the results of « ma », not the list shown before them
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-search"})
+
     # ↓ in the search field goes down to the list (in the list, the table's own ↓ moves)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "to_list", "Liste", show=False, id="examiners.to_list"),
@@ -99,9 +102,7 @@ class ExaminerList(JuriesPane):
 
     @on(Input.Changed, "#examiner-query")
     def _query_changed(self, event: Input.Changed) -> None:
-        # keys typed next (« ma » then ↓ ↓ at once) wait for these results, not the old ones
-        getattr(self.screen, "hold_keys", lambda: None)()
-        self.search(event.value)
+        self.search(event.value)  # the keys typed next wait for its results (KEYS_WAIT_FOR)
 
     @on(Input.Submitted, "#examiner-query")
     def _query_done(self) -> None:
@@ -122,7 +123,6 @@ class ExaminerList(JuriesPane):
     def _show_examiners(self, found: list[ExaminerInfo], query: str | None = None) -> None:
         if query is not None and query != self.query_one("#examiner-query", Input).value:
             return  # the results of a shorter query, arriving after the field changed
-        self.call_after_refresh(getattr(self.screen, "keys_ready", lambda: None))
         table = self.query_one("#examiners-table", DataTable)
         previous = self.row_key("#examiners-table")
         table.clear()

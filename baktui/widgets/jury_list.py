@@ -9,6 +9,8 @@ Every write runs in a thread worker, so that keys typed meanwhile are never lost
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -47,6 +49,9 @@ def jury_line(jury: JuryInfo) -> str:
 
 class JuryList(JuriesPane):
     """The juries table and what the keys p, v, m, t, c and l do on it."""
+
+    # « j p » at once: « p » acts on the juries once read; « p … Entrée m »: on the jury written
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-list", "juries-write"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -14,8 +14,10 @@ and focused its field (lost). :class:`KeyOrder` makes the app dispatch keys one 
   by the fields' positions); only then is the next key dispatched;
 - after a screen is pushed, popped or switched, keys wait until the new screen has mounted,
   focused its field and refreshed;
-- a screen or dialog that is not ready yet (its data read in a worker) holds the keys with
-  :meth:`KeyOrder.hold` and lets them go with :meth:`KeyOrder.release`.
+- a screen, dialog or widget that is not ready yet holds the keys: while one of its workers
+  named in ``KEYS_WAIT_FOR`` runs (:class:`WaitsForWorkers`: the list it shows being read, a
+  write the next key depends on, a report or a dialog the worker ends with), or from
+  :meth:`KeyOrder.hold` to :meth:`KeyOrder.release`.
 
 Keys that wait are replayed in order. No hold lasts more than :data:`HOLD_TIMEOUT` seconds, so a
 mistake never leaves the keyboard dead.
@@ -25,10 +27,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -83,7 +86,9 @@ class KeyOrder:
 
         def reached() -> None:
             parent = widget._parent
-            if parent is not None:
+            if target.is_attached and target.screen is not self._app.screen:
+                self._done(event)  # it opened or closed a screen: that one holds the keys now
+            elif parent is not None:
                 self._walk(event, parent, target, walks)
             elif walks > 1 and (walks > MAX_WALKS - WALKS + 1 or not self._quiet()):
                 self._walk(event, target, target, walks - 1)
@@ -158,3 +163,64 @@ class KeyOrder:
         self._replaying = False
         if self._waiting and not self._holds and not self._in_flight:
             await self._send(self._waiting.popleft())
+
+
+_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+
+
+class WaitsForWorkers:
+    """For a screen, a dialog or a widget (before its Textual class in the bases): the keys
+    typed while one of its workers of :attr:`KEYS_WAIT_FOR` runs wait, then go on in order."""
+
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset()
+    """Groups of this node's workers that the keys wait for: while one runs (reading what the
+    node shows, or writing what the next key depends on, or ending in a dialog or a report),
+    the keys typed meanwhile are held, then replayed in order."""
+
+    def run_worker(self, *args: Any, **kwargs: Any) -> Worker[Any]:
+        worker: Worker[Any] = super().run_worker(*args, **kwargs)  # type: ignore[misc]
+        order = _order(self)
+        if worker.group in self.KEYS_WAIT_FOR and order is not None:
+            self._key_holds[worker] = order.hold()
+            # the task's end, however it ends: an exclusive worker replaced before its task ran
+            # is cancelled without any StateChanged (its state stays RUNNING)
+            task = getattr(worker, "_task", None)
+            if task is not None:
+                task.add_done_callback(lambda _task: self._release_after(worker))
+        return worker
+
+    def _release_after(self, worker: Worker[Any]) -> None:
+        """Release once the node has handled what the worker posted to it (its results)."""
+        if not self.call_later(self._worker_ended, worker):  # type: ignore[attr-defined]
+            self._worker_ended(worker)
+
+    def _worker_ended(self, worker: Worker[Any]) -> None:
+        token = self._key_holds.pop(worker, None)
+        order = _order(self)
+        if token is not None and order is not None:
+            order.release(token)
+
+    @property
+    def _key_holds(self) -> dict[Worker[Any], object]:
+        holds = self.__dict__.get("_baktui_key_holds")
+        if holds is None:
+            holds = self.__dict__["_baktui_key_holds"] = {}
+        return holds
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in _ENDED:
+            self._worker_ended(event.worker)
+
+    def on_unmount(self) -> None:
+        order = _order(self)
+        if order is not None:
+            for token in (self, *self._key_holds.values()):
+                order.release(token)
+        self._key_holds.clear()
+
+
+def _order(node: object) -> KeyOrder | None:
+    try:
+        return getattr(node.app, "key_order", None)  # type: ignore[attr-defined]
+    except Exception:  # no app (not mounted)
+        return None
