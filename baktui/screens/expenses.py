@@ -139,17 +139,24 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def compose_content(self) -> ComposeResult:
         yield Static("Lecture des demandes…", id="exp-filter", markup=False)
         queue = DataTable(id="exp-queue", cursor_type="row", zebra_stripes=True)
-        queue.add_columns("N°", "Examinateur", "État", "Décl.", "Att.", "Total", "Anom.")
+        queue.add_columns("N°")
+        queue.add_column("Examinateur", key="examiner")
+        queue.add_columns("État", "Décl.", "Att.", "Total", "Anom.")
         yield queue
         yield Static("", id="exp-head", markup=False)
         lines = DataTable(id="exp-lines", cursor_type="row")
-        lines.add_columns("Jour", "Nature", "Déclaré", "J.", "Montant", "")
+        lines.add_columns("Jour", "Nature")
+        lines.add_column("Déclaré", key="what")
+        lines.add_columns("J.", "Montant", "")
         yield lines
         with VerticalScroll(id="exp-notes", can_focus=True):
             yield Static("", id="exp-notes-text", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#exp-queue", DataTable).focus()
+        queue = self.query_one("#exp-queue", DataTable)
+        queue.stretch("examiner", 24)  # a wider terminal: more of the names, of the lines
+        self.query_one("#exp-lines", DataTable).stretch("what", 36)
+        queue.focus()
 
     def on_screen_resume(self) -> None:
         """Shown (F6, or a dialog closed): re-read the page, a colleague may have worked."""

@@ -81,12 +81,14 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
         table: DataTable[str] = DataTable(id="jury-table", cursor_type="row", zebra_stripes=True)
         for header, width in (("Numéro", 9), ("Nom", 16), ("Série", 5), ("Moy.", 5),
                               ("Décision", 10), ("Ment.", 7), ("Manque", 12)):  # fmt: skip
-            table.add_column(header, width=width)
+            table.add_column(header, width=width, key=header)
         yield table
         yield Static("", id="jury-info", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#jury-table", DataTable).focus()
+        table = self.query_one("#jury-table", DataTable)
+        table.stretch("Nom", 12)  # the names take what the other columns leave
+        table.focus()
         self.reload()
 
     def reload(self) -> None:
@@ -113,7 +115,7 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
         table.clear()
         for line in page.lines:
             style = "bold yellow" if line.near else ""
-            table.add_row(line.number, Text(line.name), line.series, line.average, line.decision,
+            table.add_row(line.number, Text(line.name, overflow="ellipsis"), line.series, line.average, line.decision,
                           line.mention, Text(line.gap, style=style), key=str(line.candidate_id))  # fmt: skip
         if page.lines:
             table.move_cursor(row=min(row, len(page.lines) - 1))
@@ -270,7 +272,7 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         table: DataTable[str] = DataTable(id="cand-lines", cursor_type="row")
         for header, width in (("Épr.", 5), ("Libellé", 24), ("Coef", 4), ("Note", 5),
                               ("Comptée", 7), ("Remarque", 22)):  # fmt: skip
-            table.add_column(header, width=width)
+            table.add_column(header, width=width, key=header)
         yield table
         yield Static("", id="cand-result", markup=False)
         yield Input(placeholder="Simulation : PHI 12, SP1 14 (rien n'est enregistré)",
@@ -278,7 +280,9 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         yield Static("", id="cand-whatif-result", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#cand-lines", DataTable).focus()
+        table = self.query_one("#cand-lines", DataTable)
+        table.stretch("Libellé", 18, ("Remarque", 16))  # what the other columns leave
+        table.focus()
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-delib")
@@ -301,8 +305,9 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         row = table.cursor_row
         table.clear()
         for line in detail.lines:
-            table.add_row(line.code, line.label, line.coef, line.grade, line.counted,
-                          Text(line.note), key=line.key)  # fmt: skip
+            table.add_row(line.code, Text(line.label, overflow="ellipsis"), line.coef, line.grade,
+                          line.counted, Text(line.note, overflow="ellipsis"),
+                          key=line.key)  # fmt: skip
         if detail.lines:
             table.move_cursor(row=min(row, len(detail.lines) - 1))
         head = f"Moyenne {detail.average} · {detail.decision}"

@@ -237,10 +237,19 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
         table = self.query_one("#org-list", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        for header, width in kind(key).columns:
-            table.add_column(header, width=width)
+        spec = kind(key)
+        for index, (header, width) in enumerate(spec.columns):
+            table.add_column(header, width=width, key=f"c{index}")
+        wide = spec.wide_columns
+        if wide:  # a wider terminal shows more of the names
+            (first, minimum), *others = ((f"c{i}", spec.columns[i][1]) for i in wide)
+            table.stretch(first, minimum, *others)
         for row in page.rows:
-            cells = [Text(c, style="" if row.active else "dim") for c in row.cells]
+            style = "" if row.active else "dim"
+            cells = [
+                Text(c, style=style, overflow="ellipsis" if i in wide else None)
+                for i, c in enumerate(row.cells)
+            ]
             table.add_row(*cells, key=str(row.id))
         if page.rows:
             table.move_cursor(row=min(cursor, len(page.rows) - 1))
