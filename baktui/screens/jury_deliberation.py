@@ -38,9 +38,10 @@ class JuryScreen(BaktuiScreen):
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"jury-page", "jury-write"})
     HELP = """\
 Les candidats du jury (les noms sont levés à la délibération), 100 par page (**+** / **-**).
-Tri : **m** moyenne (la plus haute d'abord), **n** nom, **u** numéro. La colonne *Manque* donne
-les points du total qui manquent pour le seuil suivant (10, 8 ou la mention suivante) ; les
-candidats à quelques points d'un seuil sont en surbrillance.
+Tri : **m** moyenne (la plus haute d'abord), **n** nom, **u** numéro. La colonne *Il manque*
+donne les points du total (notes × coefficients, comme les points de jury) qui manquent pour la
+moyenne du seuil suivant : « 91,2 pour 18 » (10 pour être admis, 8 pour le second groupe, ou la
+mention suivante) ; les candidats à quelques points d'un seuil sont en surbrillance.
 
 **Entrée** ouvre le candidat : détail des notes, simulation, points de jury, second groupe.
 **d** délibère de nouveau les candidats du jury (après des points de jury ou les notes du second
@@ -79,8 +80,9 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
     def compose_content(self) -> ComposeResult:
         yield Static("Lecture du jury…", id="jury-title", markup=False)
         table: DataTable[str] = DataTable(id="jury-table", cursor_type="row", zebra_stripes=True)
+        # 80 columns: the name takes what is left (13); « il manque 186,8 pour 18 »
         for header, width in (("Numéro", 9), ("Nom", 16), ("Série", 5), ("Moy.", 5),
-                              ("Décision", 10), ("Ment.", 7), ("Manque", 12)):  # fmt: skip
+                              ("Décision", 10), ("Ment.", 7), ("Il manque", 13)):  # fmt: skip
             table.add_column(header, width=width, key=header)
         yield table
         yield Static("", id="jury-info", markup=False)
@@ -121,8 +123,8 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
             table.move_cursor(row=min(row, len(page.lines) - 1))
         last = page.offset + len(page.lines)
         self.query_one("#jury-info", Static).update(
-            f"{page.offset + 1 if page.lines else 0}–{last} sur {page.total} · tri par "
-            f"{SORT_WORDS[page.sort]} · Entrée : le candidat"
+            f"{page.offset + 1 if page.lines else 0}–{last} sur {page.total} · tri : "
+            f"{SORT_WORDS[page.sort]} · Il manque : points du total · Entrée : fiche"
         )
 
     def action_sort(self, sort: str) -> None:
