@@ -47,6 +47,7 @@ def decision_label(code: str | None, *, short: bool = False) -> str:
         return "Non délib." if short else "Non délibéré"
     return (DECISION_SHORT if short else DECISION_LABELS).get(code, code)
 
+
 EPS_CODE = "EPS"  # the épreuve neutralised by the candidate's inaptitude flag
 INAPTE = "inapte"  # why an épreuve is neutralised: the candidate's EPS inaptitude (or CODE_DI)
 
