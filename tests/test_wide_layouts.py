@@ -22,8 +22,16 @@ from baktui.widgets.data_table import DataTable
 LISTS = [
     ("F2 résultats", ["f2", "m", "a", "r"], "#lookup-results", ["name"]),
     ("F3 inscriptions par état", ["f3", "e"], "#reg-worklist", ["name"]),
+    ("F3 anomalies", ["f3", "c"], "#reg-anomalies", ["message"]),
     ("F4 lots par état", ["f4", "ctrl+t"], "#lots-table", ["epreuve"]),
     ("F5 besoins du jour", ["f5"], "#board-table", ["need"]),
+    ("F5 jurys", ["f5", "j"], "#juries-table", ["centre", "president"]),
+    (
+        "F5 examinateurs",
+        ["f5", "e"],
+        "#examiners-table",
+        ["name", "disciplines", "etab", "commune"],
+    ),  # fmt: skip
     ("F6 demandes", ["f6"], "#exp-queue", ["examiner"]),
     ("F6 lignes", ["f6"], "#exp-lines", ["what"]),
     ("F7 jurys", ["f7", "2"], "#delib-juries", ["Centre", "Président"]),

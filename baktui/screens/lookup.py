@@ -217,7 +217,8 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
             if hit.state == RegistrationState.ANNULEE:
                 name = f"{name} (annulé)"
             cells = (hit.number, Text(name, overflow="ellipsis"), hit.birth_date, hit.series)
-            rows.append((*cells, short_etablissement(hit.etablissement), hit.matched))
+            school = Text(short_etablissement(hit.etablissement), overflow="ellipsis")
+            rows.append((*cells, school, hit.matched))
         for row, hit in zip(rows, result.hits, strict=True):
             table.add_row(*row, key=str(hit.candidate_id))
         self._shown_query = result.query

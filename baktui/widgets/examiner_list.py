@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -80,9 +81,19 @@ class ExaminerList(JuriesPane):
         people: DataTable[str] = DataTable(
             id="examiners-table", cursor_type="row", zebra_stripes=True
         )
-        people.add_columns("Nom", "Corps", "Disciplines", "Établissement", "Commune")
+        people.add_column("Nom", key="name")
+        people.add_column("Corps")
+        for label, key in (("Disciplines", "disciplines"), ("Établissement", "etab"),
+                           ("Commune", "commune")):  # fmt: skip
+            people.add_column(label, key=key)
         yield people
         yield Static("", id="examiner-detail", classes="detail", markup=False)
+
+    def on_mount(self) -> None:
+        # the names, disciplines, lycées and communes share the width the corps leaves
+        self.query_one("#examiners-table", DataTable).stretch(
+            "name", 18, ("disciplines", 11), ("etab", 14), ("commune", 10)
+        )
 
     def current_examiner(self) -> ExaminerInfo | None:
         return self.rows.get(self.row_key("#examiners-table") or "")
@@ -129,11 +140,11 @@ class ExaminerList(JuriesPane):
         self.rows = {str(e.id): e for e in found}
         for e in found:
             table.add_row(
-                e.name[:20],
+                Text(e.name, overflow="ellipsis"),
                 corps_short(e.corps, e.civility),
-                e.disciplines[:12],
-                short_place(e.etablissement)[:16],
-                e.commune[:10],
+                Text(e.disciplines, overflow="ellipsis"),
+                Text(short_place(e.etablissement), overflow="ellipsis"),
+                Text(e.commune, overflow="ellipsis"),
                 key=str(e.id),
             )
         if previous in self.rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -59,9 +60,16 @@ class JuryList(JuriesPane):
 
     def compose(self) -> ComposeResult:
         table: DataTable[str] = DataTable(id="juries-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("N°", "Séries", "Centre", "Président", "Memb.", "Cand.")
+        table.add_columns("N°", "Séries")
+        table.add_column("Centre", key="centre")
+        table.add_column("Président", key="president")
+        table.add_columns("Memb.", "Cand.")
         yield table
         yield Static("", id="jury-detail", classes="detail", markup=False)
+
+    def on_mount(self) -> None:
+        # the centres and présidents take the width the other columns leave
+        self.query_one("#juries-table", DataTable).stretch("centre", 22, ("president", 20))
 
     def current_jury(self) -> JuryInfo | None:
         return self.rows.get(self.row_key("#juries-table") or "")
@@ -85,8 +93,8 @@ class JuryList(JuriesPane):
             table.add_row(
                 str(j.number),
                 j.series_codes.replace(",", " ")[:12],
-                short_place(j.centre)[:22],
-                j.president[:20] or "À DÉSIGNER",
+                Text(short_place(j.centre), overflow="ellipsis"),
+                Text(j.president or "À DÉSIGNER", overflow="ellipsis"),
                 str(j.members),
                 str(j.candidates),
                 key=str(j.id),
