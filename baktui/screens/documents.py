@@ -65,7 +65,7 @@ en original.
     ]
     CSS = """
     #docs-body { height: 1fr; padding: 0 1; }
-    #docs-kinds { height: 7; }
+    #docs-kinds { height: auto; max-height: 10; }
     #docs-scope { height: 3; }
     #docs-scope Select { width: 28; }
     #docs-key { width: 24; }
