@@ -34,6 +34,8 @@ LISTS = [
     ),  # fmt: skip
     ("F6 demandes", ["f6"], "#exp-queue", ["examiner"]),
     ("F6 lignes", ["f6"], "#exp-lines", ["what"]),
+    ("F7 préparation", ["f7"], "#readiness-juries", ["Centre"]),
+    ("F7 blocages", ["f7"], "#readiness-blockers", ["Candidat", "Ce qui bloque"]),
     ("F7 jurys", ["f7", "2"], "#delib-juries", ["Centre", "Président"]),
     ("F7 candidats du jury", ["f7", "2", "enter"], "#jury-table", ["Nom"]),
     (

@@ -119,7 +119,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     ]
     CSS = """
     ExpensesScreen #exp-filter { height: 1; padding: 0 1; background: $boost; }
-    ExpensesScreen #exp-queue { height: 7; }
+    ExpensesScreen #exp-queue { height: 1fr; min-height: 4; }
     ExpensesScreen #exp-head { height: 2; padding: 0 1; background: $panel; }
     ExpensesScreen #exp-lines { height: 1fr; min-height: 3; }
     ExpensesScreen #exp-notes { height: 4; padding: 0 1; }
