@@ -1037,6 +1037,49 @@ async def _f9_leave_modified(run: Run) -> None:
     assert AuditLog.select().count() == before
 
 
+# --- the dialogs whose burst test lives beside their screen's other tests ---------------------
+
+ELSEWHERE: dict[str, str] = {
+    "F2 c: the contact dialog (Ctrl+U, the phone, Ctrl+S), from the search":
+        "test_key_order.py::test_f2_search_card_contact_and_save_in_one_burst",
+    "F3 n: the new registration form, typed while it opens":
+        "test_key_order.py::test_keys_typed_while_the_new_registration_form_opens_go_into_its_fields",
+    "F3 e: the registrations by state, Entrée opens the form":
+        "test_worklists.py::test_f3_e_lists_by_state_and_a_burst_opens_the_form",
+    "Home ↓ Entrée: the lots not entered, then a slip":
+        "test_worklists.py::test_home_keys_in_one_burst_reach_the_lot_list_and_open_the_slip",
+    "F4 the slip: grades, totals, Ctrl+S and its confirmation « o »":
+        "test_grade_entry_screen.py::test_keys_typed_ahead_in_one_burst_land_in_order",
+    "F4 Ctrl+R: the reopening's reason":
+        "test_grade_entry_screen.py::test_reopening_a_closed_slip_asks_a_reason_and_audits_it",
+    "F4 Ctrl+G: a missing grade typed in its line":
+        "test_grade_entry_screen.py::test_missing_grades_typed_in_one_burst_land",
+    "F5 a: the absence form (date, reason) on the examiner highlighted":
+        "test_juries_screen.py::test_the_absence_typed_in_one_burst_keeps_its_date_and_reason",
+    "F5 i, n: the availabilities and the convocation forms, Tab and Entrée in a burst":
+        "test_juries_missions.py::test_forms_take_a_true_burst_in_order",
+    "F6 v: each anomaly confirmed, the day without convocation's reason":
+        "test_expenses_screen.py::test_a_day_without_convocation_needs_a_confirmation_and_a_reason",
+    "F7 s: the what-if, typed right after « s »":
+        "test_deliberation_screen.py::test_a_jury_deliberated_from_the_screen",
+    "F7 c, p: the closing and the publication confirmed":
+        "test_deliberation_screen.py::test_close_then_publish_typed_in_one_burst",
+    "F9 n: a new record typed whole, Ctrl+S":
+        "test_organisation_screen.py::test_a_new_etablissement_typed_in_one_burst",
+    "F9 Entrée: a record opened, edited, Ctrl+S":
+        "test_organisation_screen.py::test_an_edit_opened_and_typed_in_one_burst",
+}  # fmt: skip
+
+
+def test_the_bursts_tested_elsewhere_exist() -> None:
+    """The list above stays true: each test it names is there."""
+    import importlib
+
+    for what, where in ELSEWHERE.items():
+        module, name = where.split("::")
+        assert hasattr(importlib.import_module(module.removesuffix(".py")), name), what
+
+
 # --- the test: every case above -----------------------------------------------------------
 
 
