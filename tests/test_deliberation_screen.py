@@ -86,12 +86,12 @@ async def test_a_jury_deliberated_from_the_screen(base: tuple[Path, int, str, st
         await settle(pilot)
         candidate = app.screen
         assert isinstance(candidate, CandidateScreen)
-        assert "2nd groupe" in text_of(app, "#cand-result")
+        assert "Second groupe" in text_of(app, "#cand-result")
         # the what-if, typed in one burst right after « s »: nothing saved
         burst(app, ["s", *code, "space", *grade])
         await settle(pilot)
         assert "Simulation : moyenne" in text_of(app, "#cand-whatif-result")
-        assert "admis" in text_of(app, "#cand-whatif-result")
+        assert "Admis" in text_of(app, "#cand-whatif-result")
         assert Result.get(Result.candidate == cid).decision == "SECOND_GROUPE"
         await pilot.press("enter")  # back to the épreuves
         # the second-group choice
@@ -117,7 +117,7 @@ async def test_a_jury_deliberated_from_the_screen(base: tuple[Path, int, str, st
         await pilot.press("enter")
         await settle(pilot)
         assert Result.get(Result.candidate == cid).decision == "ADMIS"
-        assert "admis" in text_of(app, "#cand-result") and "jury" in str(
+        assert "Admis" in text_of(app, "#cand-result") and "jury" in str(
             candidate.query_one("#cand-lines", DataTable).get_row(code)[5]
         )
         # the jury closed from its list: the candidates are locked, an import is refused

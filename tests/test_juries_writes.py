@@ -4,8 +4,11 @@ Each test starts one write from its key (bureau, member, distribution, convocati
 absence, replacement) with the service held at a gate in its worker thread. While it is held the
 test switches to the examiners tab and types a name: if the write ran on the UI thread, the
 whole app (and this test, on the same event loop) would stand still until the gate timed out.
-Then the gate opens: the write lands, the typed text is still in the field, the focus where the
-user left it.
+Then the gate opens: the write lands, the typed text is in the field, the focus where the user
+left it. A document (convocations, lists) or a replacement does not hold the keys: they land
+while it is written. A write the next keys depend on (the jury's bureau or members, whose new
+version the next key works on; an absence, which opens its replacement) holds them: they land,
+in order, once it is written.
 """
 
 from __future__ import annotations
@@ -145,6 +148,23 @@ async def _type_while_held(pilot: Pilot[None], gate: Gate, screen: JuriesScreen)
     )
 
 
+async def _typed_while_held_land_after(
+    pilot: Pilot[None], gate: Gate, screen: JuriesScreen
+) -> None:
+    """The write is held in its thread: the keys typed meanwhile wait for it (the next key may
+    act on what it writes), then land in order once it is written."""
+    assert await asyncio.to_thread(gate.entered.wait, 5), "the write never started"
+    assert gate.thread is not threading.main_thread()
+    query = screen.query_one("#examiner-query", Input)
+    await pilot.press("e", "slash", "ctrl+u", *TYPED)
+    assert query.value != TYPED  # waiting for the write
+    gate.opened.set()
+    await settle(pilot)
+    assert gate.released_by_test is True
+    assert query.value == TYPED
+    assert pilot.app.screen is screen and screen.focused is query
+
+
 def _jury_with_missions() -> Jury:
     for jury in Jury.select().order_by(Jury.number):
         active = Assignment.select().where(
@@ -185,7 +205,7 @@ async def test_bureau_written_off_the_ui_thread(
         await pilot.press(key)
         await settle(pilot)
         await _pick(pilot, examiner)
-        await _type_while_held(pilot, gate, screen)
+        await _typed_while_held_land_after(pilot, gate, screen)
         assert getattr(Jury.get_by_id(jury.id), f"{role}_id") == examiner
 
 
@@ -201,7 +221,7 @@ async def test_member_added_off_the_ui_thread(demo: Path, monkeypatch: pytest.Mo
         await pilot.press("m")
         await settle(pilot)
         await _pick(pilot, examiner)
-        await _type_while_held(pilot, gate, screen)
+        await _typed_while_held_land_after(pilot, gate, screen)
         member = (JuryMember.jury == jury.id) & (JuryMember.examiner == examiner)
         assert JuryMember.select().where(member).exists()
 
@@ -218,7 +238,7 @@ async def test_distribution_off_the_ui_thread(demo: Path, monkeypatch: pytest.Mo
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("o")
-        await _type_while_held(pilot, gate, screen)
+        await _typed_while_held_land_after(pilot, gate, screen)
         event = AuditLog.select().where(
             (AuditLog.entity == "session") & (AuditLog.reason == "répartition dans les jurys")
         )
@@ -290,7 +310,8 @@ async def test_examiner_convocation_off_the_ui_thread(
 async def test_absence_and_replacement_off_the_ui_thread(
     demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The absence is written while keys are typed; then the replacement, left with Échap."""
+    """The absence is written while « Entrée o » are typed: they wait for the replacement it
+    opens, and confirm its first choice; the replacement, held, is left with Échap."""
     absence_gate = _gate(monkeypatch, absences, "mark_absent")
     mission = (
         Assignment.select()
@@ -315,20 +336,21 @@ async def test_absence_and_replacement_off_the_ui_thread(
         await type_text(pilot, "malade")
         await pilot.press("enter")
         assert await asyncio.to_thread(absence_gate.entered.wait, 5)
-        await _type_name(pilot, screen)
+        assert absence_gate.thread is not threading.main_thread()
+        gate = _gate(monkeypatch, replacements, "assign_replacement")
+        await pilot.press("enter", "o")  # for the replacement, once the absence is written
+        assert app.screen is screen
         absence_gate.opened.set()
-        await settle(pilot)
+        # (no settle here: it would wait for the replacement, held)
+        assert await asyncio.to_thread(gate.entered.wait, 5), "the replacement never started"
         assert absence_gate.released_by_test is True
         assert Absence.select().where(Absence.examiner == examiner.id).exists()
-        assert screen.query_one("#examiner-query", Input).value == TYPED
         replacing = app.screen
         assert isinstance(replacing, ReplacementScreen)  # pushed once the absence is written
         assert replacing.ranking is not None and replacing.ranking.options
+        first = replacing.ranking.options[0]
 
         # the replacement is held: Échap, the examiners tab, a name typed, nothing lost
-        gate = _gate(monkeypatch, replacements, "assign_replacement")
-        first = replacing.ranking.options[0]
-        await pilot.press("enter", "o")  # the replacement is confirmed first
         await _type_while_held(pilot, gate, screen)
         new = Assignment.get(Assignment.replaces == mission.id)
         assert new.examiner_id == first.examiner_id

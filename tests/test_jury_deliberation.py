@@ -74,7 +74,9 @@ def test_the_jury_list_sorts_and_shows_the_gaps(session_id: int) -> None:
     names = [line.name for line in jd.jury_page(session_id, jury.id, "name").lines]
     assert names == sorted(names, key=str.casefold)
     gaps = [line for line in page.lines if line.decision == "2nd groupe"]
-    assert gaps and all(line.gap.endswith("→ 10") for line in gaps)
+    assert gaps and all(line.gap.endswith(" pour 10") for line in gaps)  # « 12,5 pour 10 »
+    assert {line.decision for line in page.lines} <= {"Admis", "2nd groupe", "Ajourné",
+                                                      "Incomplet", "Non délib."}  # fmt: skip
     with pytest.raises(ServiceError):
         jd.jury_page(session_id, jury.id, "hasard")
 
@@ -83,7 +85,7 @@ def test_what_if_changes_nothing_in_the_base(session_id: int) -> None:
     cid, code, grade = _raisable(session_id, "SECOND_GROUPE")
     before = (AuditLog.select().count(), Result.get(Result.candidate == cid).average)
     outcome = jd.what_if(session_id, cid, {code: grade})
-    assert outcome.decision == "admis" and not outcome.errors
+    assert outcome.decision == "Admis" and not outcome.errors
     refused = jd.what_if(session_id, cid, {code: "25", "XYZ": "12"})
     assert set(refused.errors) == {code, "XYZ"}
     assert (AuditLog.select().count(), Result.get(Result.candidate == cid).average) == before
@@ -99,7 +101,7 @@ def test_jury_points_raise_a_grade_with_a_reason_and_can_be_taken_back(session_i
         jd.give_points(session_id, cid, code, "0", "plus bas")
     assert JuryPoint.select().count() == 0
     detail = jd.give_points(session_id, cid, code, grade, "harmonisation du jury")
-    assert detail.decision == "admis"
+    assert detail.decision == "Admis"
     point = JuryPoint.get(JuryPoint.candidate == cid)
     candidate = Candidate.get_by_id(cid)
     assert (point.epreuve_code, point.after_centi, point.reason, point.given_by, point.jury_id) == (
@@ -112,7 +114,7 @@ def test_jury_points_raise_a_grade_with_a_reason_and_can_be_taken_back(session_i
     with pytest.raises(ServiceError, match="déjà"):
         jd.give_points(session_id, cid, code, "20", "encore")
     back = jd.undo_points(session_id, cid, point.id, "erreur de ligne")
-    assert back.decision == "2nd groupe" and JuryPoint.select().count() == 0
+    assert back.decision == "Second groupe" and JuryPoint.select().count() == 0
     assert Result.get(Result.candidate == cid).decision == "SECOND_GROUPE"
 
 
@@ -147,7 +149,7 @@ def test_a_closed_jury_is_locked_until_reopened_with_a_reason(session_id: int) -
         .order_by(AuditLog.id.desc()).get()  # fmt: skip
     assert (entry.before, entry.after, entry.who) == ("1", "0", "president")
     assert "erreur de saisie signalée" in entry.reason
-    assert jd.give_points(session_id, cid, code, grade, "après réouverture").decision == "admis"
+    assert jd.give_points(session_id, cid, code, grade, "après réouverture").decision == "Admis"
     # the second group closes only once every second-group candidate has chosen and been graded
     jd.close_jury(session_id, jury_id)
     with pytest.raises(ServiceError, match="second groupe refusée"):
@@ -165,7 +167,7 @@ def test_second_group_grades_then_the_jury_deliberated_again(session_id: int) ->
     grade = Grade.get((Grade.candidate == cid) & (Grade.group == 2))
     assert (grade.epreuve_code, grade.value_centi, grade.entered_by) == ("PHI", 2000, "president")
     stored = Result.get(Result.candidate == cid)
-    assert stored.second_group_done and detail.decision in ("admis", "ajourné")
+    assert stored.second_group_done and detail.decision in ("Admis", "Ajourné")
     assert "second groupe" in " ".join(line.label for line in detail.lines)
     jury_id = Candidate.get_by_id(cid).jury_id
     said = jd.deliberate_jury(session_id, jury_id)

@@ -24,3 +24,23 @@ def test_letters_of_a_batch_are_numbered_each_from_page_1(tmp_path: Path) -> Non
     ]
     assert "convoquée\u202f: l’épreuve a lieu à 08:00." in pages[0]
     assert "page 1/4" not in "".join(pages)
+
+
+def test_the_lists_of_admitted_are_numbered_per_centre_under_the_letterhead(
+    tmp_path: Path,
+) -> None:
+    from baktui.exports.admitted import AdmittedCentre, write_admitted_pdf
+
+    centres = [
+        AdmittedCentre("C001", "Lycée Ampère", (("STMG", "MARTIN", "Léa"),)),
+        AdmittedCentre("C002", "Lycée du Parc", (("STL", "NGUYEN", "Thomas"),)),
+    ]
+    path = write_admitted_pdf(tmp_path / "admis.pdf", centres, title="Liste des admis",
+                              session_year=2026, academie="Académie de Lyon")  # fmt: skip
+    pages = [page.extract_text() for page in PdfReader(str(path)).pages]
+    assert [text.strip().splitlines()[-1].split("—")[-1] for text in pages] == [
+        " page 1", " page 1"
+    ]  # fmt: skip
+    assert "n° 1 — page 1" in pages[0] and "n° 2 — page 1" in pages[1]
+    assert all(t.startswith("RÉPUBLIQUE FRANÇAISE\nAcadémie de Lyon") for t in pages)
+    assert "page 1/2" not in "".join(pages)

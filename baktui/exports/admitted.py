@@ -35,10 +35,11 @@ def write_admitted_pdf(
     session_year: int,
     academie: str | Letterhead,
 ) -> Path:
-    """One PDF, one page (or more) per centre."""
+    """One PDF, one page (or more) per centre, each centre's list numbered from its page 1
+    (« n° 3 — page 2 »)."""
     pdf = new_document(title, session_year=session_year, academie=academie)
     for centre in centres:
-        pdf.add_page()
+        pdf.begin_letter()
         pdf.title_block(title.upper(), f"{centre.code} {centre.name}".strip())
         count = len(centre.candidates)
         pdf.paragraph(

@@ -39,7 +39,7 @@ class SlipDocument:
 
 
 def render_slips(docs: Sequence[SlipDocument], *, academie: str | Letterhead) -> BaktuiPDF:
-    """Lay the slips out, each starting on a new page."""
+    """Lay the slips out, each starting on a new page, numbered from its page 1."""
     year = docs[0].session_year if docs else None
     pdf = new_document(TITLE, session_year=year, academie=academie)
     for doc in docs:
@@ -59,7 +59,7 @@ def _slip(pdf: BaktuiPDF, doc: SlipDocument) -> None:
     lot = doc.lot
     parts = doc.parts
     columns = [p[0] for p in parts] or [f"Note /{doc.max_grade}"]
-    pdf.add_page()
+    pdf.begin_letter()
     pdf.title_block(f"{TITLE} — lot n° {lot.number}", lot.subject or lot.epreuve_label)
     pdf.fields(
         [

@@ -109,6 +109,8 @@ class BaktuiPDF(FPDF):
     def header(self) -> None:
         if self.plain_pages:
             return
+        self.set_font(FONT, "B", 8)
+        self._line(4, "RÉPUBLIQUE FRANÇAISE")
         self.set_font(FONT, "B", 9)
         self._line(4.5, self.academie)
         self.set_font(FONT, "", 8)

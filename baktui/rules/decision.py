@@ -37,6 +37,16 @@ DECISION_LABELS = {
     AJOURNE: "Ajourné",
     INCOMPLET: "Incomplet",
 }
+DECISION_SHORT = {**DECISION_LABELS, SECOND_GROUPE: "2nd groupe"}  # for a narrow column
+
+
+def decision_label(code: str | None, *, short: bool = False) -> str:
+    """The decision in words, capitalised as every screen and document writes it (« Non
+    délibéré » before the deliberation); ``short``: for a narrow column (« 2nd groupe »)."""
+    if not code:
+        return "Non délib." if short else "Non délibéré"
+    return (DECISION_SHORT if short else DECISION_LABELS).get(code, code)
+
 
 EPS_CODE = "EPS"  # the épreuve neutralised by the candidate's inaptitude flag
 INAPTE = "inapte"  # why an épreuve is neutralised: the candidate's EPS inaptitude (or CODE_DI)

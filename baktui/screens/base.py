@@ -13,28 +13,27 @@ message instead of crashing the app. The dialogs are in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header
-from textual.worker import Worker, WorkerState
 
 from baktui.widgets.feedback import Messages
 from baktui.widgets.footer import FittedFooter
+from baktui.widgets.key_order import WaitsForWorkers
 from baktui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from baktui.app import BaktuiApp
 
 
-_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
-
-
-class BaktuiScreen(Messages, Screen[None]):
-    """Base of every baktui screen: header, status bar, footer, F1 help text and Escape."""
+class BaktuiScreen(WaitsForWorkers, Messages, Screen[None]):
+    """Base of every baktui screen: header, status bar, footer, F1 help text and Escape; the keys
+    typed while one of its workers of ``KEYS_WAIT_FOR`` runs wait for it
+    (:class:`~baktui.widgets.key_order.WaitsForWorkers`)."""
 
     HELP: ClassVar[str | None] = "Pas d'aide particulière pour cet écran."
     """Markdown (French) shown by F1, above the list of keys of the screen."""
@@ -48,41 +47,6 @@ class BaktuiScreen(Messages, Screen[None]):
         """The app, typed (screens read the session and the database target from it)."""
         return cast("BaktuiApp", self.app)
 
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset()
-    """Groups of this screen's workers that its keys wait for: while one runs (reading what
-    the screen shows, or writing what the next key depends on), the keys typed meanwhile are
-    held, then replayed in order (:mod:`baktui.widgets.key_order`)."""
-
-    def run_worker(self, *args: Any, **kwargs: Any) -> Worker[Any]:
-        worker = super().run_worker(*args, **kwargs)
-        order = getattr(self.app, "key_order", None)
-        if worker.group in self.KEYS_WAIT_FOR and order is not None:
-            self._key_holds[worker] = order.hold()
-            # the task's end, however it ends: an exclusive worker replaced before its task ran
-            # is cancelled without any StateChanged (its state stays RUNNING)
-            task = getattr(worker, "_task", None)
-            if task is not None:
-                task.add_done_callback(lambda _task: self._release_after(worker))
-        return worker
-
-    def _release_after(self, worker: Worker[Any]) -> None:
-        """Release once the screen has handled what the worker posted to it (its results)."""
-        if not self.call_later(self._worker_ended, worker):
-            self._worker_ended(worker)
-
-    def _worker_ended(self, worker: Worker[Any]) -> None:
-        token = self._key_holds.pop(worker, None)
-        order = getattr(self.app, "key_order", None)
-        if token is not None and order is not None:
-            order.release(token)
-
-    @property
-    def _key_holds(self) -> dict[Worker[Any], object]:
-        holds = self.__dict__.get("_baktui_key_holds")
-        if holds is None:
-            holds = self.__dict__["_baktui_key_holds"] = {}
-        return holds
-
     def hold_keys(self) -> None:
         """Keys typed from now wait, in order, until :meth:`keys_ready` (an answer the screen
         waits for outside a worker of :attr:`KEYS_WAIT_FOR`)."""
@@ -94,17 +58,6 @@ class BaktuiScreen(Messages, Screen[None]):
         order = getattr(self.app, "key_order", None)
         if order is not None:
             order.release(self)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state in _ENDED:
-            self._worker_ended(event.worker)
-
-    def on_unmount(self) -> None:
-        order = getattr(self.app, "key_order", None)
-        if order is not None:
-            for token in (self, *self._key_holds.values()):
-                order.release(token)
-        self._key_holds.clear()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="")

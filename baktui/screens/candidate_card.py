@@ -58,7 +58,9 @@ TAB_TITLES = {
 class CandidateCardScreen(BaktuiScreen):
     """One candidate, with the keys to answer a caller."""
 
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"card-load"})
+    # keys typed while the card is read or a change written wait for the card as it is then
+    # (« c … Ctrl+S 6 a o »: the change undone is the one just saved)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"card-load", "card-contact", "card-write"})
 
     SUB_TITLE = "Fiche candidat"
     HELP = """\
@@ -262,7 +264,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
 
     def action_contact(self, values: dict[str, str] | None = None, message: str = "") -> None:
         """The contact dialog; its values are saved here, in a worker, once it is closed: the
-        keys typed after Ctrl+S reach the card, as if the save had been instantaneous."""
+        keys typed after Ctrl+S wait for the save and reach the card as it is after it."""
         card = self.card
         if card is None:
             return

@@ -61,12 +61,15 @@ détail des notes, simulation, points de jury, second groupe, clôture). **r** a
         yield ReadinessBoard(id="readiness")
         with Vertical(id="delib-juries-view"):
             table: DataTable[str] = DataTable(id="delib-juries", cursor_type="row")
-            for header, width in (("N°", 4), ("Séries", 16), ("Centre", 22), ("Président", 16),
+            # 80 columns: 4 + 10 + 20 + 16 + 5 + 9 and their margins
+            for header, width in (("N°", 4), ("Séries", 10), ("Centre", 20), ("Président", 16),
                                   ("Cand.", 5), ("État", 9)):  # fmt: skip
-                table.add_column(header, width=width)
+                table.add_column(header, width=width, key=header)
             yield table
 
     def on_mount(self) -> None:
+        # a wider terminal shows more of the centres
+        self.query_one("#delib-juries", DataTable).stretch("Centre", 16, ("Président", 12))
         self._show_views()
         self.action_reload()
 
@@ -109,8 +112,9 @@ détail des notes, simulation, points de jury, second groupe, clôture). **r** a
         row = table.cursor_row
         table.clear()
         for j in juries:
-            table.add_row(str(j.number), j.series, j.centre, j.president, str(j.candidates),
-                          j.state, key=str(j.id))  # fmt: skip
+            table.add_row(str(j.number), j.series, Text(j.centre, overflow="ellipsis"),
+                          Text(j.president, overflow="ellipsis"), str(j.candidates), j.state,
+                          key=str(j.id))  # fmt: skip
         if juries:
             table.move_cursor(row=min(row, len(juries) - 1))
 

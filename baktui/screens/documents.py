@@ -65,7 +65,7 @@ en original.
     ]
     CSS = """
     #docs-body { height: 1fr; padding: 0 1; }
-    #docs-kinds { height: 7; }
+    #docs-kinds { height: auto; max-height: 10; }
     #docs-scope { height: 3; }
     #docs-scope Select { width: 28; }
     #docs-key { width: 24; }
@@ -99,10 +99,14 @@ en original.
             yield ProgressBar(id="docs-progress", show_eta=False)
             yield Label("Éditions :")
             issued: DataTable[str] = DataTable(id="docs-issued", cursor_type="row")
-            issued.add_columns("Document", "Fichier", "Candidats", "Par", "Le")
+            issued.add_column("Document")
+            issued.add_column("Fichier", key="file")
+            issued.add_columns("Candidats", "Par", "Le")
             yield issued
 
     def on_mount(self) -> None:
+        # the file names take what the other columns leave (« Le » always shown at 80)
+        self.query_one("#docs-issued", DataTable).stretch("file", 12)
         self.action_reload()
 
     def preselect(self, key: str, scope_kind: str = "academie", scope_key: str = "") -> None:
@@ -244,7 +248,7 @@ en original.
             day, _, time = b.issued_at.partition("T")
             table.add_row(
                 b.label,
-                Text(b.reference),
+                Text(b.reference, overflow="ellipsis"),
                 Text(str(b.count), justify="right"),
                 Text(b.issued_by),
                 f"{'/'.join(reversed(day.split('-')))} {time[:5]}",

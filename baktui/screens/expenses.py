@@ -63,10 +63,12 @@ EXPORT_CHOICES = (
 class ExpensesScreen(ClaimEntry, BaktuiScreen):
     """Checking and validating examiners' expense claims."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
+    # keys typed while the list is read (or a write lands) wait for it, in order; so do those
+    # typed while the ageing or the payment file is read, which end in a dialog (« a Échap »)
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
-        {"expenses-queue", "expenses-detail", "expenses-write"}
-    )
+        {"expenses-queue", "expenses-detail", "expenses-write", "expenses-ageing",
+         "expenses-export"}
+    )  # fmt: skip
 
     SUB_TITLE = "Frais de mission"
     HELP = """\
@@ -117,7 +119,7 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     ]
     CSS = """
     ExpensesScreen #exp-filter { height: 1; padding: 0 1; background: $boost; }
-    ExpensesScreen #exp-queue { height: 7; }
+    ExpensesScreen #exp-queue { height: 1fr; min-height: 4; }
     ExpensesScreen #exp-head { height: 2; padding: 0 1; background: $panel; }
     ExpensesScreen #exp-lines { height: 1fr; min-height: 3; }
     ExpensesScreen #exp-notes { height: 4; padding: 0 1; }
@@ -137,17 +139,24 @@ Arrondi : chaque ligne au centime, le demi-centime au-dessus.
     def compose_content(self) -> ComposeResult:
         yield Static("Lecture des demandes…", id="exp-filter", markup=False)
         queue = DataTable(id="exp-queue", cursor_type="row", zebra_stripes=True)
-        queue.add_columns("N°", "Examinateur", "État", "Décl.", "Att.", "Total", "Anom.")
+        queue.add_columns("N°")
+        queue.add_column("Examinateur", key="examiner")
+        queue.add_columns("État", "Décl.", "Att.", "Total", "Anom.")
         yield queue
         yield Static("", id="exp-head", markup=False)
         lines = DataTable(id="exp-lines", cursor_type="row")
-        lines.add_columns("Jour", "Nature", "Déclaré", "J.", "Montant", "")
+        lines.add_columns("Jour", "Nature")
+        lines.add_column("Déclaré", key="what")
+        lines.add_columns("J.", "Montant", "")
         yield lines
         with VerticalScroll(id="exp-notes", can_focus=True):
             yield Static("", id="exp-notes-text", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#exp-queue", DataTable).focus()
+        queue = self.query_one("#exp-queue", DataTable)
+        queue.stretch("examiner", 24)  # a wider terminal: more of the names, of the lines
+        self.query_one("#exp-lines", DataTable).stretch("what", 36)
+        queue.focus()
 
     def on_screen_resume(self) -> None:
         """Shown (F6, or a dialog closed): re-read the page, a colleague may have worked."""

@@ -72,6 +72,9 @@ class GradeEntryScreen(BaktuiScreen):
 
     SUB_TITLE = "Saisie des notes"
     AUTO_FOCUS = "#grid"
+    # the lots constituted end in their report: the keys typed meanwhile go to it (the grid
+    # holds its own keys while a slip is read or written, see GradeGrid.hold)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"constitute"})
     CSS = """
     #entry-body { height: 1fr; padding: 0 1; }
     #entry-top { height: 1; }

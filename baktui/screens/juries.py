@@ -64,6 +64,10 @@ FIRST_FOCUS = {
 class JuriesScreen(BaktuiScreen):
     """Juries, examiners and the replacement of absent examiners (F5)."""
 
+    # the name of an examiner picked (then his form opens) and an absence written (then the
+    # replacement opens): the keys typed meanwhile go to what opens (the tabs hold their own)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-examiner-name", "juries-absent"})
+
     SUB_TITLE = "Jurys et examinateurs"
     HELP = """\
 Trois onglets : **b** besoins du jour, **j** jurys, **e** examinateurs.

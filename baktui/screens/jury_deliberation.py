@@ -38,9 +38,10 @@ class JuryScreen(BaktuiScreen):
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"jury-page", "jury-write"})
     HELP = """\
 Les candidats du jury (les noms sont levés à la délibération), 100 par page (**+** / **-**).
-Tri : **m** moyenne (la plus haute d'abord), **n** nom, **u** numéro. La colonne *Manque* donne
-les points du total qui manquent pour le seuil suivant (10, 8 ou la mention suivante) ; les
-candidats à quelques points d'un seuil sont en surbrillance.
+Tri : **m** moyenne (la plus haute d'abord), **n** nom, **u** numéro. La colonne *Il manque*
+donne les points du total (notes × coefficients, comme les points de jury) qui manquent pour la
+moyenne du seuil suivant : « 91,2 pour 18 » (10 pour être admis, 8 pour le second groupe, ou la
+mention suivante) ; les candidats à quelques points d'un seuil sont en surbrillance.
 
 **Entrée** ouvre le candidat : détail des notes, simulation, points de jury, second groupe.
 **d** délibère de nouveau les candidats du jury (après des points de jury ou les notes du second
@@ -79,14 +80,17 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
     def compose_content(self) -> ComposeResult:
         yield Static("Lecture du jury…", id="jury-title", markup=False)
         table: DataTable[str] = DataTable(id="jury-table", cursor_type="row", zebra_stripes=True)
+        # 80 columns: the name takes what is left (13); « il manque 186,8 pour 18 »
         for header, width in (("Numéro", 9), ("Nom", 16), ("Série", 5), ("Moy.", 5),
-                              ("Décision", 10), ("Ment.", 7), ("Manque", 12)):  # fmt: skip
-            table.add_column(header, width=width)
+                              ("Décision", 10), ("Ment.", 7), ("Il manque", 13)):  # fmt: skip
+            table.add_column(header, width=width, key=header)
         yield table
         yield Static("", id="jury-info", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#jury-table", DataTable).focus()
+        table = self.query_one("#jury-table", DataTable)
+        table.stretch("Nom", 12)  # the names take what the other columns leave
+        table.focus()
         self.reload()
 
     def reload(self) -> None:
@@ -113,14 +117,14 @@ résultats du jury (après la clôture ; listes des admis par centre, PDF et CSV
         table.clear()
         for line in page.lines:
             style = "bold yellow" if line.near else ""
-            table.add_row(line.number, Text(line.name), line.series, line.average, line.decision,
+            table.add_row(line.number, Text(line.name, overflow="ellipsis"), line.series, line.average, line.decision,
                           line.mention, Text(line.gap, style=style), key=str(line.candidate_id))  # fmt: skip
         if page.lines:
             table.move_cursor(row=min(row, len(page.lines) - 1))
         last = page.offset + len(page.lines)
         self.query_one("#jury-info", Static).update(
-            f"{page.offset + 1 if page.lines else 0}–{last} sur {page.total} · tri par "
-            f"{SORT_WORDS[page.sort]} · Entrée : le candidat"
+            f"{page.offset + 1 if page.lines else 0}–{last} sur {page.total} · tri : "
+            f"{SORT_WORDS[page.sort]} · Il manque : points du total · Entrée : fiche"
         )
 
     def action_sort(self, sort: str) -> None:
@@ -270,7 +274,7 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         table: DataTable[str] = DataTable(id="cand-lines", cursor_type="row")
         for header, width in (("Épr.", 5), ("Libellé", 24), ("Coef", 4), ("Note", 5),
                               ("Comptée", 7), ("Remarque", 22)):  # fmt: skip
-            table.add_column(header, width=width)
+            table.add_column(header, width=width, key=header)
         yield table
         yield Static("", id="cand-result", markup=False)
         yield Input(placeholder="Simulation : PHI 12, SP1 14 (rien n'est enregistré)",
@@ -278,7 +282,9 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         yield Static("", id="cand-whatif-result", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#cand-lines", DataTable).focus()
+        table = self.query_one("#cand-lines", DataTable)
+        table.stretch("Libellé", 18, ("Remarque", 16))  # what the other columns leave
+        table.focus()
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="candidate-delib")
@@ -301,8 +307,9 @@ pour le second), motif obligatoire ; le PV du jury s'imprime alors « rectificat
         row = table.cursor_row
         table.clear()
         for line in detail.lines:
-            table.add_row(line.code, line.label, line.coef, line.grade, line.counted,
-                          Text(line.note), key=line.key)  # fmt: skip
+            table.add_row(line.code, Text(line.label, overflow="ellipsis"), line.coef, line.grade,
+                          line.counted, Text(line.note, overflow="ellipsis"),
+                          key=line.key)  # fmt: skip
         if detail.lines:
             table.move_cursor(row=min(row, len(detail.lines) - 1))
         head = f"Moyenne {detail.average} · {detail.decision}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -112,7 +113,7 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
         table = ResultsTable(id="lookup-results", cursor_type="row", zebra_stripes=True)
         # 9+21+10+5+12+9 + 2 per column = 78 columns: fits 80 with the margins
         table.add_column("N° cand.", width=9)
-        table.add_column("Nom Prénom", width=21)
+        table.add_column("Nom Prénom", width=21, key="name")
         table.add_column("Naissance", width=10)
         table.add_column("Série", width=5)
         table.add_column("Établiss.", width=12)
@@ -122,6 +123,8 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
     # --- focus: the search field at once ------------------------------------------------------
 
     def on_mount(self) -> None:
+        # the names take what the other columns leave (80 columns: about 20)
+        self.query_one("#lookup-results", ResultsTable).stretch("name", 16)
         self.focus_search()
         self.app.mode_change_signal.subscribe(self, self._mode_changed)
 
@@ -213,8 +216,9 @@ Tapez, les résultats suivent à chaque touche (50 au plus : précisez si la lis
             name = f"{hit.last_name.upper()} {hit.first_name}"
             if hit.state == RegistrationState.ANNULEE:
                 name = f"{name} (annulé)"
-            cells = (hit.number, name, hit.birth_date, hit.series)
-            rows.append((*cells, short_etablissement(hit.etablissement), hit.matched))
+            cells = (hit.number, Text(name, overflow="ellipsis"), hit.birth_date, hit.series)
+            school = Text(short_etablissement(hit.etablissement), overflow="ellipsis")
+            rows.append((*cells, school, hit.matched))
         for row, hit in zip(rows, result.hits, strict=True):
             table.add_row(*row, key=str(hit.candidate_id))
         self._shown_query = result.query

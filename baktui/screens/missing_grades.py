@@ -42,8 +42,11 @@ LINES_PAGE = PAGE
 class MissingGradesScreen(BaktuiScreen):
     """Missing grades, grouped; type them where they are missing, or import a centre's file."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"missing-groups", "missing-lines"})
+    # keys typed while the list is read (or a write lands) wait for it, in order; an import
+    # ends in its report, which gets the keys typed meanwhile
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
+        {"missing-groups", "missing-lines", "missing-import"}
+    )
 
     SUB_TITLE = "Notes manquantes"
     AUTO_FOCUS = "#missing-groups"

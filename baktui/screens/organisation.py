@@ -59,8 +59,9 @@ SHORT_TITLES = {
 class OrganisationScreen(BaktuiScreen):
     """F9: see, search, add, edit and deactivate the académie's records; import their files."""
 
-    # keys typed while the list is read (or a write lands) wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"org-page", "org-toggle"})
+    # keys typed while the list is read (or a write lands) wait for it, in order; an import
+    # ends in its report, which gets the keys typed meanwhile (« Échap » closes it)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"org-page", "org-toggle", "org-import"})
 
     SUB_TITLE = "Organisation"
     HELP = """\
@@ -236,10 +237,19 @@ entre-temps, l'enregistrement est refusé, la fiche relue, rien n'est écrasé. 
         table = self.query_one("#org-list", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        for header, width in kind(key).columns:
-            table.add_column(header, width=width)
+        spec = kind(key)
+        for index, (header, width) in enumerate(spec.columns):
+            table.add_column(header, width=width, key=f"c{index}")
+        wide = spec.wide_columns
+        if wide:  # a wider terminal shows more of the names
+            (first, minimum), *others = ((f"c{i}", spec.columns[i][1]) for i in wide)
+            table.stretch(first, minimum, *others)
         for row in page.rows:
-            cells = [Text(c, style="" if row.active else "dim") for c in row.cells]
+            style = "" if row.active else "dim"
+            cells = [
+                Text(c, style=style, overflow="ellipsis" if i in wide else None)
+                for i, c in enumerate(row.cells)
+            ]
             table.add_row(*cells, key=str(row.id))
         if page.rows:
             table.move_cursor(row=min(cursor, len(page.rows) - 1))

@@ -50,8 +50,11 @@ SHORT_FIELDS = {
 class RegistrationsScreen(BaktuiScreen):
     """F3: check every registration, list the anomalies by kind, open the form at the fault."""
 
-    # keys typed while a list is read wait for it, in order
-    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"registrations-worklist"})
+    # keys typed while a list is read, or the registrations checked, wait for it, in order
+    # (« c ↓ ↓ Entrée »: the anomalies found, then the third one's form)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
+        {"registrations-worklist", "registrations-checks"}
+    )
 
     SUB_TITLE = "Inscriptions"
     HELP = """\
@@ -126,7 +129,7 @@ individuels (un seul PDF, une page par candidat).
             table.add_column("N° cand.", width=9)
             table.add_column("Nom", width=18)
             table.add_column("Champ", width=9)
-            table.add_column("Anomalie", width=120)
+            table.add_column("Anomalie", width=120, key="message")
             yield table
         with Vertical(id="reg-states-view", classes="reg-view"):
             states: DataTable[str] = DataTable(id="reg-states", cursor_type="row")
@@ -147,6 +150,8 @@ individuels (un seul PDF, une page par candidat).
 
     def on_mount(self) -> None:
         self.query_one("#reg-worklist", DataTable).stretch("name", 20)
+        # the message takes the width left (in full on the line under the list)
+        self.query_one("#reg-anomalies", DataTable).stretch("message", 20)
         self.query_one("#reg-states-view").display = False
         self.query_one("#reg-kinds", DataTable).focus()
 
@@ -245,7 +250,7 @@ individuels (un seul PDF, une page par candidat).
                 anomaly.number,
                 anomaly.name[:18],
                 SHORT_FIELDS.get(anomaly.field, field_label(anomaly.field))[:9],
-                anomaly.message,
+                Text(anomaly.message, overflow="ellipsis"),
                 key=f"{index}",
             )
         if self._page:
@@ -257,7 +262,7 @@ individuels (un seul PDF, une page par candidat).
             else "aucune"
         )
         self.query_one("#reg-list-info", Static).update(
-            f"{kind} : {shown} · Entrée : formulaire au champ à corriger"
+            f"{kind} : {shown} · Entrée : corriger dans le formulaire"
         )
         self._show_detail(table.cursor_row)
 

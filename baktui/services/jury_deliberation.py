@@ -20,7 +20,7 @@ from baktui.data import audit
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Grade, Jury, JuryPoint, Result
 from baktui.errors import NotFoundError, ServiceError
-from baktui.rules.decision import SECOND_GROUPE
+from baktui.rules.decision import SECOND_GROUPE, decision_label
 from baktui.rules.deliberation import CandidateFile, deliberate, mention_label
 from baktui.rules.deliberation import Result as RuleResult
 from baktui.rules.examiners import display_name
@@ -40,8 +40,6 @@ PAGE_SIZE = 100
 MIN_REASON = 3
 NEAR_ON_AVERAGE = Fraction(1, 4)  # a gap this small on the average stands out (screen aid)
 SORTS = ("average", "name", "number")
-DECISION_WORDS = {"ADMIS": "admis", "SECOND_GROUPE": "2nd groupe", "AJOURNE": "ajourné",
-                  "INCOMPLET": "incomplet"}  # fmt: skip
 SHORT_MENTIONS = {"TBF": "TB fél.", "TB": "TB", "B": "B", "AB": "AB"}  # a narrow column
 STATE_WORDS = {0: "ouvert", 1: "1er groupe clos", 2: "clos"}
 
@@ -155,8 +153,10 @@ def _gap(reg: Regulation, f: CandidateFile, result: RuleResult) -> tuple[str, bo
     gap = aid.to_pass or aid.to_second_group or aid.to_next_mention
     if gap is None:
         return "", False
+    # « il manque 91,2 pour 18 »: points of the total (Σ grade points × coefficient, as the
+    # jury gives them) to reach that average
     points = format_grade(gap.points)
-    return f"+{points} → {format_grade(gap.target)}", gap.on_average <= NEAR_ON_AVERAGE
+    return f"{points} pour {format_grade(gap.target)}", gap.on_average <= NEAR_ON_AVERAGE
 
 
 def jury_page(
@@ -199,7 +199,7 @@ def jury_page(
         lines.append(JuryLine(
             cid, number, display_name(last, first), series,
             truncate_2(Fraction(average)) if average else "—",
-            DECISION_WORDS.get(decision or "", "non délibéré"),
+            decision_label(decision, short=True),
             SHORT_MENTIONS.get(mention or "", mention or ""), gap, near,
         ))  # fmt: skip
     return JuryPage(head, tuple(lines), len(rows), offset, sort)
@@ -253,7 +253,7 @@ def _detail(reg: Regulation, candidate: Candidate, f: CandidateFile) -> Candidat
         candidate.id, candidate.jury_id, candidate.number,
         display_name(candidate.last_name, candidate.first_name), candidate.series, tuple(lines),
         truncate_2(result.average) if result.average is not None else "—",
-        DECISION_WORDS.get(result.decision, result.decision),
+        decision_label(result.decision),
         mention_label(reg, result.mention) if result.mention else "", tuple(aids),
         tuple(f.second_group), locked,
     )  # fmt: skip
@@ -330,7 +330,7 @@ def what_if(session_id: int, candidate_id: int, changes: Mapping[str, str]) -> W
     result = deliberate(reg, replace(f, grades=grades))
     return WhatIfOutcome(
         truncate_2(result.average) if result.average is not None else "—",
-        DECISION_WORDS.get(result.decision, result.decision),
+        decision_label(result.decision),
         mention_label(reg, result.mention) if result.mention else "", errors,
     )  # fmt: skip
 

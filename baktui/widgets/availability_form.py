@@ -28,6 +28,7 @@ from baktui.rules.examiners import check_availability
 from baktui.services.availabilities import AvailabilityInfo, availabilities, set_availability
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.key_order import WaitsForWorkers
 
 
 @dataclass
@@ -43,8 +44,12 @@ class _Entry:
         return self.day is not None and self.answer is not None
 
 
-class AvailabilityForm(ModalScreen[int]):
+class AvailabilityForm(WaitsForWorkers, ModalScreen[int]):
     """The declared days above; the date, then o/n and Entrée, record one."""
+
+    # the days declared are read as the form opens (Entrée on the list takes one up); the
+    # writes run behind the typing, in order, without holding it
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"availability-read"})
 
     HELP: ClassVar[str | None] = (
         "Les jours déclarés par l'examinateur. Tapez la **date** (JJ/MM/AAAA), **Entrée**, puis "

@@ -49,7 +49,7 @@ def queue_cells(row: claim_views.ClaimRow) -> tuple[Any, ...]:
         mark = Text("")
     return (
         Text(str(row.id), justify="right"),
-        clip(row.examiner_name, 24),
+        Text(row.examiner_name, overflow="ellipsis"),  # as wide as the column
         SHORT_STATES.get(row.state, row.state),
         f"{row.declared_on:%d/%m}" if row.declared_on else "",
         Text(f"{row.days_waiting} j", justify="right"),
@@ -68,7 +68,7 @@ def line_cells(line: claim_views.LineView, frozen: bool) -> tuple[Any, ...]:
     return (
         f"{line.day:%d/%m}",
         SHORT_KINDS.get(line.kind, clip(line.kind_label, 10)),
-        clip(line.description, 36),
+        Text(line.description, overflow="ellipsis"),  # as wide as the column
         receipt,
         Text(euros_text(amount), justify="right"),
         Text(flags, style="bold yellow"),

@@ -25,12 +25,17 @@ from baktui.services.convening import CentreChoice, ConveneRequest, centre_choic
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.examiners import AssignmentInfo
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.key_order import WaitsForWorkers
 
 INPUTS = ("conv-day", "conv-start", "conv-end", "conv-epreuve", "conv-lot", "conv-jury")
 
 
-class ConveneForm(ModalScreen[AssignmentInfo | None]):
+class ConveneForm(WaitsForWorkers, ModalScreen[AssignmentInfo | None]):
     """The mission's fields; Entrée on any text field convenes, Échap cancels."""
+
+    # the centres' list is read as the form opens; the keys after Entrée wait for the write
+    # (refused: they go on in the form; written: to the screen under it)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"convene-centres", "convene-write"})
 
     HELP: ClassVar[str | None] = (
         "**Nature** de la mission (correction, oral, pratique, jury, surveillance), **date** "

@@ -10,6 +10,7 @@ other days with something left to cover. The board is read in a thread worker.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -36,6 +37,8 @@ SOURCE_HINTS = {
 
 class DayBoard(JuriesPane):
     """The day's uncovered needs, absent examiners' missions first."""
+
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-board"})  # « F5 Entrée »
 
     DEFAULT_CSS = """
     DayBoard #board-day { width: 12; }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -53,6 +54,9 @@ def missions_line(
 class ExaminerList(JuriesPane):
     """The search field, the examiners found and the highlighted one's missions."""
 
+    # « ma ↓ ↓ » at once: the ↓ go down the results of « ma », not the list shown before them
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-search"})
+
     # ↓ in the search field goes down to the list (in the list, the table's own ↓ moves)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down", "to_list", "Liste", show=False, id="examiners.to_list"),
@@ -77,9 +81,19 @@ class ExaminerList(JuriesPane):
         people: DataTable[str] = DataTable(
             id="examiners-table", cursor_type="row", zebra_stripes=True
         )
-        people.add_columns("Nom", "Corps", "Disciplines", "Établissement", "Commune")
+        people.add_column("Nom", key="name")
+        people.add_column("Corps")
+        for label, key in (("Disciplines", "disciplines"), ("Établissement", "etab"),
+                           ("Commune", "commune")):  # fmt: skip
+            people.add_column(label, key=key)
         yield people
         yield Static("", id="examiner-detail", classes="detail", markup=False)
+
+    def on_mount(self) -> None:
+        # the names, disciplines, lycées and communes share the width the corps leaves
+        self.query_one("#examiners-table", DataTable).stretch(
+            "name", 18, ("disciplines", 11), ("etab", 14), ("commune", 10)
+        )
 
     def current_examiner(self) -> ExaminerInfo | None:
         return self.rows.get(self.row_key("#examiners-table") or "")
@@ -99,9 +113,7 @@ class ExaminerList(JuriesPane):
 
     @on(Input.Changed, "#examiner-query")
     def _query_changed(self, event: Input.Changed) -> None:
-        # keys typed next (« ma » then ↓ ↓ at once) wait for these results, not the old ones
-        getattr(self.screen, "hold_keys", lambda: None)()
-        self.search(event.value)
+        self.search(event.value)  # the keys typed next wait for its results (KEYS_WAIT_FOR)
 
     @on(Input.Submitted, "#examiner-query")
     def _query_done(self) -> None:
@@ -122,18 +134,17 @@ class ExaminerList(JuriesPane):
     def _show_examiners(self, found: list[ExaminerInfo], query: str | None = None) -> None:
         if query is not None and query != self.query_one("#examiner-query", Input).value:
             return  # the results of a shorter query, arriving after the field changed
-        self.call_after_refresh(getattr(self.screen, "keys_ready", lambda: None))
         table = self.query_one("#examiners-table", DataTable)
         previous = self.row_key("#examiners-table")
         table.clear()
         self.rows = {str(e.id): e for e in found}
         for e in found:
             table.add_row(
-                e.name[:20],
+                Text(e.name, overflow="ellipsis"),
                 corps_short(e.corps, e.civility),
-                e.disciplines[:12],
-                short_place(e.etablissement)[:16],
-                e.commune[:10],
+                Text(e.disciplines, overflow="ellipsis"),
+                Text(short_place(e.etablissement), overflow="ellipsis"),
+                Text(e.commune, overflow="ellipsis"),
                 key=str(e.id),
             )
         if previous in self.rows:

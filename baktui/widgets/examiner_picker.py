@@ -21,12 +21,17 @@ from baktui.rules.french import plural
 from baktui.services.examiners import ExaminerInfo, search_examiners
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.key_order import WaitsForWorkers
 
 PICKER_LIMIT = 50
 
 
-class ExaminerPicker(ModalScreen[int | None]):
+class ExaminerPicker(WaitsForWorkers, ModalScreen[int | None]):
     """Type a name (or PHI, GO…), ↓ to the list, Entrée to choose."""
+
+    # « bon ↓ Entrée » at once: ↓ and Entrée act on the results of « bon » (the first search,
+    # on the initial text, included)
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"examiner-picker"})
 
     HELP: ClassVar[str | None] = (
         "Tapez le début du **nom** (accents et majuscules indifférents) ou un **code "
@@ -84,9 +89,6 @@ class ExaminerPicker(ModalScreen[int | None]):
 
     @on(Input.Changed, "#picker-query")
     def _changed(self, event: Input.Changed) -> None:
-        order = getattr(self.app, "key_order", None)  # ↓ Entrée typed next: on these results
-        if order is not None:
-            order.hold(self)
         self.search(event.value)
 
     @on(Input.Submitted, "#picker-query")
@@ -109,17 +111,11 @@ class ExaminerPicker(ModalScreen[int | None]):
         self.app.call_from_thread(self._show, found, query)
 
     def _show_error(self, message: str) -> None:
-        order = getattr(self.app, "key_order", None)
-        if order is not None:
-            order.release(self)
         self.query_one("#picker-info", Static).update(message)
 
     def _show(self, found: list[ExaminerInfo], query: str | None = None) -> None:
         if query is not None and query != self.query_one("#picker-query", Input).value:
             return  # a shorter query's results, arriving after the field changed
-        order = getattr(self.app, "key_order", None)
-        if order is not None:
-            self.call_after_refresh(order.release, self)
         table = self.query_one("#picker-table", DataTable)
         table.clear()
         self._rows = {str(e.id): e for e in found}
@@ -138,11 +134,6 @@ class ExaminerPicker(ModalScreen[int | None]):
     def _chosen(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.dismiss(int(event.row_key.value))
-
-    def on_unmount(self) -> None:
-        order = getattr(self.app, "key_order", None)
-        if order is not None:
-            order.release(self)  # closed while a search was read: the keys go on
 
     def action_cancel(self) -> None:
         self.dismiss(None)

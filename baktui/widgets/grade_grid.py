@@ -212,9 +212,15 @@ aux notes.
             self._consumed = False
             self._route(event)
             if not self._consumed:  # a screen or app key (Ctrl+S…): back to the app, and every
-                # key after it too, in order: they may be for what it opens (its « o »)
-                for later in pending[index:]:
-                    self.app.post_message(Key(later.key, later.character))
+                # key after it too, in order, before the keys typed since (they may be for what
+                # it opens: its « o », a name typed into the examiner picker)
+                later = [Key(e.key, e.character) for e in pending[index:]]
+                order = getattr(self.app, "key_order", None)
+                if order is not None:
+                    order.give_back(later)
+                else:
+                    for event in later:
+                        self.app.post_message(event)
                 return
 
     def request_lot(self, number: int) -> None:

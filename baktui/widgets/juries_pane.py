@@ -20,10 +20,12 @@ from baktui.rules.french import plural
 from baktui.services.convocations import IssuedConvocations, issue_convocations
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import Messages, error_text, worker_connection
+from baktui.widgets.key_order import WaitsForWorkers
 
 
-class JuriesPane(Messages, Vertical):
-    """Base of an F5 tab: session, messages, highlighted rows, worker failures, convocations."""
+class JuriesPane(WaitsForWorkers, Messages, Vertical):
+    """Base of an F5 tab: session, messages, highlighted rows, worker failures, convocations;
+    the keys typed while a worker of the tab's ``KEYS_WAIT_FOR`` runs wait for it."""
 
     DEFAULT_CSS = """
     JuriesPane .bar { height: 1; }

@@ -9,6 +9,9 @@ Every write runs in a thread worker, so that keys typed meanwhile are never lost
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -48,15 +51,25 @@ def jury_line(jury: JuryInfo) -> str:
 class JuryList(JuriesPane):
     """The juries table and what the keys p, v, m, t, c and l do on it."""
 
+    # « j p » at once: « p » acts on the juries once read; « p … Entrée m »: on the jury written
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset({"juries-list", "juries-write"})
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[str, JuryInfo] = {}
 
     def compose(self) -> ComposeResult:
         table: DataTable[str] = DataTable(id="juries-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("N°", "Séries", "Centre", "Président", "Memb.", "Cand.")
+        table.add_columns("N°", "Séries")
+        table.add_column("Centre", key="centre")
+        table.add_column("Président", key="president")
+        table.add_columns("Memb.", "Cand.")
         yield table
         yield Static("", id="jury-detail", classes="detail", markup=False)
+
+    def on_mount(self) -> None:
+        # the centres and présidents take the width the other columns leave
+        self.query_one("#juries-table", DataTable).stretch("centre", 22, ("president", 20))
 
     def current_jury(self) -> JuryInfo | None:
         return self.rows.get(self.row_key("#juries-table") or "")
@@ -80,8 +93,8 @@ class JuryList(JuriesPane):
             table.add_row(
                 str(j.number),
                 j.series_codes.replace(",", " ")[:12],
-                short_place(j.centre)[:22],
-                j.president[:20] or "À DÉSIGNER",
+                Text(short_place(j.centre), overflow="ellipsis"),
+                Text(j.president or "À DÉSIGNER", overflow="ellipsis"),
                 str(j.members),
                 str(j.candidates),
                 key=str(j.id),

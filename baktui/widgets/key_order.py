@@ -8,11 +8,16 @@ and focused its field (lost). :class:`KeyOrder` makes the app dispatch keys one 
 
 - a key forwarded to a widget is followed up the DOM (a callback posted behind it in each queue
   from the widget to the app, twice: the key's way, then what it posted on the way, such as an
-  Input's Submitted); only then is the next key dispatched;
+  Input's Submitted), and again while a widget of the screen still has messages waiting (a
+  drop-down's choice goes from its list to the Select, whose Changed goes to the form, which
+  shows the fields of that choice), and until the layout is done if one is pending (Tab goes
+  by the fields' positions); only then is the next key dispatched;
 - after a screen is pushed, popped or switched, keys wait until the new screen has mounted,
   focused its field and refreshed;
-- a screen or dialog that is not ready yet (its data read in a worker) holds the keys with
-  :meth:`KeyOrder.hold` and lets them go with :meth:`KeyOrder.release`.
+- a screen, dialog or widget that is not ready yet holds the keys: while one of its workers
+  named in ``KEYS_WAIT_FOR`` runs (:class:`WaitsForWorkers`: the list it shows being read, a
+  write the next key depends on, a report or a dialog the worker ends with), or from
+  :meth:`KeyOrder.hold` to :meth:`KeyOrder.release`.
 
 Keys that wait are replayed in order. No hold lasts more than :data:`HOLD_TIMEOUT` seconds, so a
 mistake never leaves the keyboard dead.
@@ -22,10 +27,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
 HOLD_TIMEOUT = 5.0  # seconds: the longest any hold keeps the keys
 KEY_TIMEOUT = 2.0  # seconds: the longest one key is followed before the next goes anyway
 WALKS = 2  # the key's own way up the DOM, then the messages it posted on the way
+MAX_WALKS = 12  # more while messages it caused still wait in a widget of the screen
 
 
 class KeyOrder:
@@ -64,7 +71,7 @@ class KeyOrder:
         self._app.set_timer(KEY_TIMEOUT, lambda: self._done(event))
         await self._dispatch(event)
         if event.is_forwarded:  # handed to a widget: follow it until it is handled
-            self._walk(event, target, target, WALKS)
+            self._walk(event, target, target, MAX_WALKS)
         else:  # a binding handled it: what it asked for (a deferred focus, a field shown)
             # lands before the next key (« s » then « FRE 15 » at once: into the what-if field)
             if not self._app.screen.call_after_refresh(lambda: self._done(event)):
@@ -79,15 +86,39 @@ class KeyOrder:
 
         def reached() -> None:
             parent = widget._parent
-            if parent is not None:
+            if target.is_attached and target.screen is not self._app.screen:
+                self._done(event)  # it opened or closed a screen: that one holds the keys now
+            elif parent is not None:
                 self._walk(event, parent, target, walks)
-            elif walks > 1:
+            elif walks > 1 and (walks > MAX_WALKS - WALKS + 1 or not self._quiet()):
                 self._walk(event, target, target, walks - 1)
+            elif self._layout_pending():  # a field shown or hidden: Tab's order needs the
+                # layout (focus goes by position), so the next key waits for the refresh
+                if not self._app.screen.call_after_refresh(lambda: self._done(event)):
+                    self._done(event)
             else:
                 self._done(event)
 
         if not widget.call_later(reached):
             self._done(event)
+
+    def _quiet(self) -> bool:
+        """No widget of the screen shown has a message or a callback waiting, nor the app
+        (a deferred focus), keys apart (those of the burst not yet taken in)."""
+        app, screen = self._app, self._app.screen
+        waiting = getattr(app._message_queue, "_queue", ())  # asyncio.Queue's deque
+        if app._next_callbacks or any(not isinstance(m, events.Key) for m in waiting):
+            return False
+        return all(
+            not node.message_queue_size and not node._next_callbacks
+            for node in (screen, *screen.walk_children())
+        )
+
+    def _layout_pending(self) -> bool:
+        screen = self._app.screen
+        return screen._layout_required or any(
+            node._layout_required for node in screen.walk_children()
+        )
 
     def _done(self, event: events.Key) -> None:
         if self._in_flight is event:
@@ -105,6 +136,12 @@ class KeyOrder:
         if token in self._holds:
             self._holds.discard(token)
             self._replay_soon()
+
+    def give_back(self, keys: list[events.Key]) -> None:
+        """Keys a widget kept for itself (a grade grid while its slip is read) and does not
+        take after all: they go first, before the keys typed after them."""
+        self._waiting.extendleft(reversed(keys))
+        self._replay_soon()
 
     def hold_until_ready(self) -> None:
         """Keep the keys until the screen now active has mounted, focused and refreshed."""
@@ -126,3 +163,64 @@ class KeyOrder:
         self._replaying = False
         if self._waiting and not self._holds and not self._in_flight:
             await self._send(self._waiting.popleft())
+
+
+_ENDED = (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+
+
+class WaitsForWorkers:
+    """For a screen, a dialog or a widget (before its Textual class in the bases): the keys
+    typed while one of its workers of :attr:`KEYS_WAIT_FOR` runs wait, then go on in order."""
+
+    KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset()
+    """Groups of this node's workers that the keys wait for: while one runs (reading what the
+    node shows, or writing what the next key depends on, or ending in a dialog or a report),
+    the keys typed meanwhile are held, then replayed in order."""
+
+    def run_worker(self, *args: Any, **kwargs: Any) -> Worker[Any]:
+        worker: Worker[Any] = super().run_worker(*args, **kwargs)  # type: ignore[misc]
+        order = _order(self)
+        if worker.group in self.KEYS_WAIT_FOR and order is not None:
+            self._key_holds[worker] = order.hold()
+            # the task's end, however it ends: an exclusive worker replaced before its task ran
+            # is cancelled without any StateChanged (its state stays RUNNING)
+            task = getattr(worker, "_task", None)
+            if task is not None:
+                task.add_done_callback(lambda _task: self._release_after(worker))
+        return worker
+
+    def _release_after(self, worker: Worker[Any]) -> None:
+        """Release once the node has handled what the worker posted to it (its results)."""
+        if not self.call_later(self._worker_ended, worker):  # type: ignore[attr-defined]
+            self._worker_ended(worker)
+
+    def _worker_ended(self, worker: Worker[Any]) -> None:
+        token = self._key_holds.pop(worker, None)
+        order = _order(self)
+        if token is not None and order is not None:
+            order.release(token)
+
+    @property
+    def _key_holds(self) -> dict[Worker[Any], object]:
+        holds = self.__dict__.get("_baktui_key_holds")
+        if holds is None:
+            holds = self.__dict__["_baktui_key_holds"] = {}
+        return holds
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state in _ENDED:
+            self._worker_ended(event.worker)
+
+    def on_unmount(self) -> None:
+        order = _order(self)
+        if order is not None:
+            for token in (self, *self._key_holds.values()):
+                order.release(token)
+        self._key_holds.clear()
+
+
+def _order(node: object) -> KeyOrder | None:
+    try:
+        return getattr(node.app, "key_order", None)  # type: ignore[attr-defined]
+    except Exception:  # no app (not mounted)
+        return None

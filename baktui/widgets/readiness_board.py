@@ -119,16 +119,23 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
         self._targets: dict[str, Target] = {}
         self._lines: dict[str, str] = {}
 
+    def on_mount(self) -> None:
+        # a wider terminal shows more of the centres, the candidates, what blocks them
+        self.query_one("#readiness-juries", DataTable).stretch("Centre", 10)
+        self.query_one("#readiness-blockers", DataTable).stretch(
+            "Candidat", 22, ("Ce qui bloque", 38)
+        )
+
     def compose(self) -> ComposeResult:
         yield Static("Lecture des jurys…", id="readiness-summary", markup=False)
         juries: DataTable[object] = DataTable(id="readiness-juries", cursor_type="row")
         for header, width in JURY_COLUMNS:
-            juries.add_column(header, width=width)
+            juries.add_column(header, width=width, key=header)
         yield juries
         yield Static("", id="readiness-title", markup=False)
         blockers: DataTable[object] = DataTable(id="readiness-blockers", cursor_type="row")
         for header, width in BLOCKER_COLUMNS:
-            blockers.add_column(header, width=width)
+            blockers.add_column(header, width=width, key=header)
         yield blockers
         yield Static("", id="readiness-detail", markup=False)
 
@@ -158,7 +165,7 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
         for line in board.juries:
             table.add_row(
                 str(line.number),
-                short_place(line.centre)[:11] or "—",
+                Text(short_place(line.centre) or "—", overflow="ellipsis"),
                 str(line.candidates),
                 str(line.complete),
                 str(line.incomplete),
@@ -227,8 +234,8 @@ corrige : le bordereau du lot (F4) ou la fiche du candidat (F2). **r** relit tou
             self._lines[key] = f"{who}{line.label}{why} · Entrée : {line.where}"
             style = "" if line.blocking else "dim"
             table.add_row(
-                Text(line.candidate or "—", style=style),
-                Text(line.short or line.label, style=style),
+                Text(line.candidate or "—", style=style, overflow="ellipsis"),
+                Text(line.short or line.label, style=style, overflow="ellipsis"),
                 Text(line.where, style=style),
                 key=key,
             )

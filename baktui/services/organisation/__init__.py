@@ -120,7 +120,8 @@ class Kind:
     title: ClassVar[str]  # "Établissements"
     one: ClassVar[str]  # "établissement": what « n » creates
     fields: ClassVar[tuple[Field, ...]]
-    columns: ClassVar[tuple[tuple[str, int], ...]]  # list headers and widths
+    columns: ClassVar[tuple[tuple[str, int], ...]]  # list headers and widths (at 80 columns)
+    wide_columns: ClassVar[tuple[int, ...]] = (1,)  # those a wider terminal widens (a name…)
     import_kind: ClassVar[str | None] = None  # the key of ``baktui import``
     removal: ClassVar[str] = "désactiver"  # what « x » does: désactiver, supprimer or ""
     search_hint: ClassVar[str] = "nom"

@@ -71,6 +71,7 @@ class Calendrier(Kind):
         Field("duree", "Durée", "en minutes", max_length=4, required=True),
     )
     columns = (("Épreuve", 8), ("Série", 7), ("Date", 10), ("Heure", 5), ("Durée", 7))
+    wide_columns = ()  # codes, dates and hours: nothing to show more of
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = (
@@ -197,6 +198,7 @@ class Taux(Kind):
         Field("au", "Au", "JJ/MM/AAAA (vide : en vigueur)", max_length=10),
     )
     columns = (("Nature", 16), ("Clé", 14), ("Montant", 9), ("Du", 10), ("Au", 10), ("Vig.", 4))
+    wide_columns = (0, 1)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = ExpenseRate.select().order_by(

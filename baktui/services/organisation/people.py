@@ -73,12 +73,13 @@ class Examinateurs(Kind):
     )
     columns = (
         ("Identifiant", 11),
-        ("Nom", 22),
+        ("Nom", 21),
         ("Corps", 8),
         ("Disciplines", 10),
         ("UAI", 9),
         ("Actif", 5),
     )
+    wide_columns = (1, 3)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = (
@@ -200,6 +201,7 @@ class Jurys(Kind):
         ("Cand.", 6),
         ("Actif", 5),
     )
+    wide_columns = (2, 3)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = jury_service.juries_with_president(session_id)

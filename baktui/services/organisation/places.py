@@ -100,6 +100,7 @@ class Etablissements(Kind):
         Field("chef", "Chef d'étab.", "ex. Mme Claire Martin"),
     )
     columns = (("UAI", 9), ("Nom", 28), ("Commune", 14), ("Secteur", 10), ("Actif", 5))
+    wide_columns = (1, 2)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = (
@@ -185,6 +186,7 @@ class Centres(Kind):
         Field("adresse", "Adresse"),
     )
     columns = (("Code", 9), ("Nom", 22), ("Commune", 14), ("Rôles", 5), ("Salles", 6), ("Actif", 5))
+    wide_columns = (1, 2)
 
     def page(self, session_id: int, search: str, offset: int, limit: int) -> RecordPage:
         query = (
