@@ -89,7 +89,7 @@ def test_one_running_list_per_commission_in_the_order_heard(
         assert "Préparation Passage N° candidat Nom prénom" in text and "Examinateur :" in text
     for com in commissions:
         (text,) = [t for t in texts if f"commission n° {com.number} " in t
-                   and t.startswith("Académie") and (("GO Grand oral" in t) == (com.epreuve_code == "GO"))]  # fmt: skip
+                   and t.startswith("RÉPUBLIQUE FRANÇAISE Académie") and (("GO Grand oral" in t) == (com.epreuve_code == "GO"))]  # fmt: skip
         assert french_date(com.day) in text
         slots = list(OralSlot.select().join(Candidate).where(OralSlot.commission == com.id)
                      .order_by(OralSlot.start_time))  # fmt: skip
@@ -135,7 +135,7 @@ def test_the_convocation_lists_the_orals_and_the_window_one_the_address(
     texts = pages(window)
     assert len(texts) == 2
     assert (
-        texts[0].startswith("Académie")
+        texts[0].startswith("RÉPUBLIQUE FRANÇAISE Académie")
         and "Chloé LEFÈVRE 3 chemin des Écoliers 69100 Villeurbanne" in texts[0]
     )
     assert "N° de candidat 260000005" in texts[0] and "Épreuves orales" in texts[0]
