@@ -27,11 +27,11 @@ from baktui.data.models import (
     Room,
 )
 from baktui.errors import NotFoundError, ServiceError
-from baktui.rules.lifecycles import RegistrationState
+from baktui.services.missions import LIVE_CANDIDATES
 from baktui.services.oral_commissions import plan_of
 from baktui.services.oral_slots import commission_times
 
-LIVE = Candidate.state != RegistrationState.ANNULEE
+LIVE = LIVE_CANDIDATES
 
 
 @dataclass(frozen=True)
