@@ -45,7 +45,7 @@ def test_the_card_gives_coefficients_points_and_what_is_missing(benali: int) -> 
     assert (lines["GO"].coef, lines["GO"].value, lines["GO"].points) == ("14", "10", "140")
     assert (lines["SP1"].coef, lines["SP1"].points) == ("16", "144")
     # EMC: 9,81 in contrôle continu counts rounded up to the tenth, 9,9 × 2
-    assert (lines["EMC"].coef, lines["EMC"].points) == ("2", "19,8")
+    assert (lines["EMC"].coef, lines["EMC"].points, lines["EMC"].counted) == ("2", "19,8", "")
     s = card.standing
     assert s is not None
     assert (s.points, s.coefs, s.average, s.decision) == ("999,8", "100", "9,99", "Second groupe")
@@ -55,6 +55,19 @@ def test_the_card_gives_coefficients_points_and_what_is_missing(benali: int) -> 
         "11 en FR, 11 en PHI, 10 en SP1, 12 en SP2"
     )
     assert sum(1 for g in lines.values() if g.points) == 13
+
+
+def test_a_second_group_grade_shows_what_is_counted(benali: int) -> None:
+    """DUPONT Hugo's FR 12 at the second group replaces FRE 6 and FRO 8: the card says
+    « 6 → 12 » beside points of 60, not a 6 that would not give them."""
+    from baktui.services.sessions import require_session
+
+    sid = require_session(None).id
+    assert run_import("notes", sid, SAMPLES / "notes_second_groupe.csv").ok
+    dupont = Candidate.get(Candidate.ine == "0701234564D").id
+    lines = {g.epreuve_code: g for g in candidate_card(dupont).grades if g.group == 1}
+    assert (lines["FRE"].value, lines["FRE"].counted, lines["FRE"].points) == ("6", "12", "60")
+    assert (lines["GO"].counted, lines["GO"].points) == ("", "140")
 
 
 def test_a_grade_missing_has_no_points_and_the_card_says_incomplete(benali: int) -> None:

@@ -193,7 +193,7 @@ l'heure, et la fiche est relue : rien n'est écrasé. **F2** ou **Échap** revie
             grades.add_row(
                 f"{g.epreuve_code} {g.label}"[:30],
                 g.coef,
-                g.value or "—",
+                f"{g.value} → {g.counted}" if g.counted and g.value else (g.value or "—"),
                 g.points,
                 g.state,
                 g.by[:22],

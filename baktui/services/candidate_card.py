@@ -96,6 +96,7 @@ class GradeLine:
     by: str  # who entered it and when, or ""
     coef: str = ""  # "4", "" for a second-group line
     points: str = ""  # counted value × coef ("48"), "" when it does not count
+    counted: str = ""  # the value counted when it is not the grade (second group, jury, CC)
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,9 @@ def _with_points(
             continue
         value = values.get(line.epreuve_code)
         points = format_grade(value * coef) if value is not None else ""
-        out.append(replace(line, coef=format_grade(coef), points=points))
+        counted = format_grade(value) if value is not None else ""
+        out.append(replace(line, coef=format_grade(coef), points=points,
+                           counted=counted if counted != line.value else ""))  # fmt: skip
     return tuple(out)
 
 
