@@ -342,6 +342,45 @@ async def _f4_correcteur(run: Run) -> None:
     assert Lot.get_by_id(run.facts["lot"]).correcteur_id == run.facts["examiner"]
 
 
+async def test_a_key_on_its_way_as_the_slip_arrives_goes_behind_the_keys_given_back(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race CI met once in 1,376 runs: the slip is shown (the grid gives back to the app
+    the keys it kept, from Ctrl+E on) while the next key, « p », is already on its way to the
+    grid. « p » must go behind them, into the picker, not be taken by the slip first."""
+    from textual.events import Key
+
+    from baktui.data.models import Lot
+    from baktui.widgets.grade_grid import GradeGrid
+
+    dbmod.open_database(str(base))
+    info = current_session()
+    assert info is not None
+    facts = _a_lot(info.id, tmp_path)
+    dbmod.close_database()
+    name = facts["name"]
+    on_key = GradeGrid.on_key
+    raced: list[str] = []
+
+    def slip_arrives_first(grid: GradeGrid, event: Key) -> None:
+        if grid._loading and event.character == name[2] and not raced:
+            raced.append(event.key)
+            grid.release()  # the slip is shown after « p » was sent, before the grid reads it
+        on_key(grid, event)
+
+    monkeypatch.setattr(GradeGrid, "on_key", slip_arrives_first)
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f4", *facts["number"], "enter"])
+        await drained(pilot)
+        app.screen.query_one(GradeGrid).hold()  # a slip being read: the grid keeps the keys
+        burst(app, ["ctrl+e", "ctrl+u", *text(name), "down", "enter"])
+        await drained(pilot)
+    assert raced
+    assert Lot.get_by_id(facts["lot"]).correcteur_id == facts["examiner"]
+
+
 @case("F4 Ctrl+B: the slips of lots typed (PDF)", prepare=_a_lot)
 async def _f4_slips(run: Run) -> None:
     number = run.facts["number"]

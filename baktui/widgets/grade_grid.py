@@ -331,6 +331,10 @@ aux notes.
                 self._handled(event)
                 self._pending.append(event)  # replayed once the slip is shown
             return
+        order = getattr(self.app, "key_order", None)
+        if order is not None and order.behind_given_back(event):
+            self._handled(event)  # typed after keys given back to the app: after them
+            return
         self._route(event)
 
     def _route(self, event: Key) -> None:

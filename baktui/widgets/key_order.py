@@ -52,6 +52,8 @@ class KeyOrder:
         self._holds: set[object] = set()
         self._in_flight: events.Key | None = None
         self._replaying = False
+        self._owed: events.Key | None = None  # the last key given back, while it waits
+        self._overtaken: events.Key | None = None  # the key on its way as they were given back
 
     @property
     def busy(self) -> bool:
@@ -141,7 +143,19 @@ class KeyOrder:
         """Keys a widget kept for itself (a grade grid while its slip is read) and does not
         take after all: they go first, before the keys typed after them."""
         self._waiting.extendleft(reversed(keys))
+        if keys:
+            self._owed, self._overtaken = keys[-1], self._in_flight
         self._replay_soon()
+
+    def behind_given_back(self, event: events.Key) -> bool:
+        """Whether ``event`` was on its way to a widget as that widget gave back keys typed
+        before it: if so it goes again, right behind them (the widget must drop it)."""
+        owed, overtaken = self._owed, self._overtaken
+        if event is not overtaken or owed is None or owed not in self._waiting:
+            return False
+        self._owed = self._overtaken = None
+        self._waiting.insert(self._waiting.index(owed) + 1, events.Key(event.key, event.character))
+        return True
 
     def hold_until_ready(self) -> None:
         """Keep the keys until the screen now active has mounted, focused and refreshed."""
