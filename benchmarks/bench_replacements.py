@@ -9,13 +9,17 @@ For every mission of an absent examiner still to cover (the F5 board's « à rem
 replacement screen's worker runs when a mission is highlighted. Prints p50 / p95 / max in
 milliseconds (and the thread's CPU time: the shared machine is often loaded), and the number
 of SQL statements of one ranking (a fixed number whatever the
-number of examiners: the eligibility engine reads in bulk). ``--extra N`` first adds N
+number of examiners: the eligibility engine reads in bulk). The raw baseline, measured in the
+same run (alternately with the rankings), runs the very statements of each ranking on the
+driver's cursor and fetches every row: reading the same rows, nothing checked or worded.
+``--missions N`` takes N missions spread over the list (all of them at 12 000). ``--extra N`` first adds N
 examiners of the missions' disciplines (in a copy of the base) to show that the count stays.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -76,13 +80,14 @@ def add_examiners(count: int) -> None:
             Examiner.insert_many(rows[start : start + 200]).execute()
 
 
-def count_queries(assignment_id: int) -> int:
+def statements(assignment_id: int) -> list[tuple[str, object]]:
+    """The SQL statements (and parameters) one ranking runs."""
     db = dbmod.current_database()
     original = db.execute_sql
-    executed: list[str] = []
+    executed: list[tuple[str, object]] = []
 
     def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
-        executed.append(sql)
+        executed.append((sql, params))
         return original(sql, params, *args, **kwargs)
 
     db.execute_sql = counting  # type: ignore[method-assign]
@@ -90,7 +95,17 @@ def count_queries(assignment_id: int) -> int:
         rank_replacements(assignment_id)
     finally:
         db.execute_sql = original  # type: ignore[method-assign]
-    return len(executed)
+    return executed
+
+
+def raw_read(executed: list[tuple[str, object]]) -> float:
+    """The raw baseline: the same statements run on the driver's cursor and every row fetched
+    (reading the same rows, with nothing checked, sorted or worded), in milliseconds."""
+    cursor = dbmod.current_database().cursor()
+    started = time.perf_counter()
+    for sql, params in executed:
+        cursor.execute(sql, params or ()).fetchall()
+    return (time.perf_counter() - started) * 1000
 
 
 def main() -> int:
@@ -98,6 +113,7 @@ def main() -> int:
     parser.add_argument("--db", default="/tmp/bench-f5.sqlite")
     parser.add_argument("--size", type=int, default=12000, help="candidates of a new demo")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--missions", type=int, default=1000, help="at most this many missions")
     parser.add_argument("--extra", type=int, default=0, help="examiners added first (a copy)")
     args = parser.parse_args()
     path = Path(args.db)
@@ -121,21 +137,29 @@ def main() -> int:
             return 1
         examiners = Examiner.select().count()
         rank_replacements(missions[0])  # warm the caches
+        missions = missions[:: max(1, len(missions) // args.missions)]
+        replayed = {a: statements(a) for a in missions}
         samples: list[float] = []
         cpu: list[float] = []
+        raw: list[float] = []
         for _ in range(args.repeat):
-            for assignment_id in missions:
+            for assignment_id in missions:  # the ranking, then its raw baseline, alternately
                 started, started_cpu = time.perf_counter(), time.thread_time()
                 rank_replacements(assignment_id)
                 samples.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.thread_time() - started_cpu) * 1000)
+                raw.append(raw_read(replayed[assignment_id]))
         p50, p95, worst = percentiles(samples)
-        queries = sorted({count_queries(a) for a in missions})
+        raw50, raw95, _ = percentiles(raw)
+        queries = sorted({len(executed) for executed in replayed.values()})
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
         print(
-            f"{len(missions)} missions × {args.repeat}, {examiners} examiners: "
+            f"{len(missions)} missions × {args.repeat}, {examiners} examiners (load {load}): "
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
             f"(CPU p50 {statistics.median(cpu):.1f} ms); "
-            f"queries per ranking: {', '.join(map(str, queries))}"
+            f"queries per ranking: {', '.join(map(str, queries))}\n"
+            f"raw baseline (the same statements, every row fetched): p50 {raw50:.1f} ms, "
+            f"p95 {raw95:.1f} ms; ratio p50 {p50 / raw50:.2f}×, p95 {p95 / raw95:.2f}×"
         )
     finally:
         dbmod.close_database()

@@ -68,6 +68,7 @@ def corps_label(corps: str) -> str:
 
 
 @lru_cache(maxsize=256)  # a few corps × civilities; called per row of lists and files
+@lru_cache(maxsize=256)
 def corps_title(corps: str, sex_or_civility: str | None = "") -> str:
     """The corps named in full, in the person's gender (« professeure agrégée » for Mme)."""
     return title_words(sex_or_civility, corps_label(corps))
@@ -103,9 +104,22 @@ def _is_corps(name: str, corps: str) -> str:
     return f"{name or 'cet examinateur'} est {corps_label(corps)}"
 
 
+def may_preside(corps: str) -> bool:
+    return corps.strip().upper() in PRESIDENT_CORPS
+
+
+def may_vice_preside(corps: str) -> bool:
+    return corps.strip().upper() in VICE_PRESIDENT_CORPS
+
+
+def may_examine(corps: str, kind: str) -> bool:
+    """Whether this corps may take a mission of this kind (copies and orals: teachers only)."""
+    return kind not in TEACHER_ONLY_KINDS or corps.strip().upper() not in NON_TEACHING_CORPS
+
+
 def president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot preside a jury (D.336-20), or None when he or she can."""
-    if corps.strip().upper() in PRESIDENT_CORPS:
+    if may_preside(corps):
         return None
     return (
         "Président refusé : un jury est présidé par un professeur des universités ou un maître "
@@ -115,7 +129,7 @@ def president_error(corps: str, name: str = "") -> str | None:
 
 def vice_president_error(corps: str, name: str = "") -> str | None:
     """Why this examiner cannot be vice-président, or None when he or she can."""
-    if corps.strip().upper() in VICE_PRESIDENT_CORPS:
+    if may_vice_preside(corps):
         return None
     return (
         "Vice-président refusé : il est choisi parmi les professeurs agrégés ou certifiés "
@@ -125,7 +139,7 @@ def vice_president_error(corps: str, name: str = "") -> str | None:
 
 def examines_error(corps: str, kind: str, name: str = "") -> str | None:
     """Why this examiner may not mark copies or examine orals (not a teacher), or None."""
-    if kind not in TEACHER_ONLY_KINDS or corps.strip().upper() not in NON_TEACHING_CORPS:
+    if may_examine(corps, kind):
         return None
     return f"{_is_corps(name, corps)} : copies et oraux sont confiés à des enseignants."
 
@@ -133,6 +147,7 @@ def examines_error(corps: str, kind: str, name: str = "") -> str | None:
 # --- Disciplines --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # a few hundred distinct texts for 35,000 examiners
 def parse_disciplines(text: str) -> tuple[tuple[str, str | None], ...]:
     """ "PHI, SP1:STI2D" -> (("PHI", None), ("SP1", "STI2D")): épreuve code and optional series."""
     items: list[tuple[str, str | None]] = []
@@ -151,13 +166,22 @@ def teaches(disciplines: str, epreuve_code: str, series: Iterable[str] = ()) -> 
     A discipline without a series covers the épreuve in every series; "SP1:STI2D" covers SP1 of
     STI2D only. With no series given, any entry for the code is enough.
     """
+    return _teaches(disciplines, epreuve_code, _wanted(tuple(series)))
+
+
+@lru_cache(maxsize=256)
+def _wanted(series: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(s.strip().upper() for s in series if s)
+
+
+@lru_cache(maxsize=4096)
+def _teaches(disciplines: str, epreuve_code: str, wanted: frozenset[str]) -> bool:
     code = epreuve_code.strip().upper()
     entries = [s for c, s in parse_disciplines(disciplines) if c == code]
     if not entries:
         return False
     if None in entries:
         return True
-    wanted = {s.strip().upper() for s in series if s}
     return not wanted or wanted <= set(entries)
 
 
@@ -188,9 +212,10 @@ def discipline_error(
     name: str, disciplines: str, epreuve_code: str, series: Iterable[str] = ()
 ) -> str | None:
     """Why the examiner does not examine this épreuve (for these series), or None."""
-    wanted = sorted(series)
-    if teaches(disciplines, epreuve_code, wanted):
+    series = tuple(series)
+    if teaches(disciplines, epreuve_code, series):
         return None
+    wanted = sorted(series)
     listed = f" ({', '.join(wanted)})" if wanted else ""
     return (
         f"{name} n'est pas examinateur de {epreuve_code}{listed} "
@@ -280,21 +305,30 @@ def check_availability(day_text: str, answer: str) -> tuple[dt.date, bool] | str
     return "Disponible ? Répondez o (oui) ou n (non)."
 
 
+def first_clash(
+    taken: Iterable[tuple[str, str, str]], start: str, end: str
+) -> tuple[str, str, str] | None:
+    """The first of the missions ``(start, end, what)`` that overlaps ``start``–``end`` (a
+    range that cannot be read overlaps nothing), or None."""
+    for busy in taken:
+        try:
+            if overlaps(busy[0], busy[1], start, end):
+                return busy
+        except ValueError:
+            continue
+    return None
+
+
 def busy_error(
     name: str, taken: Iterable[tuple[str, str, str]], start: str, end: str
 ) -> str | None:
     """Why the examiner is not free from ``start`` to ``end``: the first of his or her missions
-    ``(start, end, what)`` that overlaps (a range that cannot be read overlaps nothing)."""
-    for busy_start, busy_end, what in taken:
-        try:
-            clash = overlaps(busy_start, busy_end, start, end)
-        except ValueError:
-            clash = False
-        if clash:
-            return (
-                f"{name} est déjà {agree_with(name, 'pris')} de {busy_start} à {busy_end} ({what})."
-            )
-    return None
+    that overlaps (:func:`first_clash`)."""
+    clash = first_clash(taken, start, end)
+    if clash is None:
+        return None
+    busy_start, busy_end, what = clash
+    return f"{name} est déjà {agree_with(name, 'pris')} de {busy_start} à {busy_end} ({what})."
 
 
 # --- Distances ----------------------------------------------------------------------------------
@@ -368,6 +402,9 @@ class Load:
 
     def hours_exceeded(self, extra_centi: int) -> bool:
         return extra_centi > 0 and self.oral_hours_centi + extra_centi > self.max_oral_hours * 100
+
+    def exceeded(self, extra_copies: int, extra_hours_centi: int) -> bool:
+        return self.copies_exceeded(extra_copies) or self.hours_exceeded(extra_hours_centi)
 
     def ratio(self) -> Fraction:
         """Share of the heavier limit already used, exact."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 KINDS = ("correction", "oral", "pratique", "jury", "surveillance")
 KIND_LABELS = {
@@ -85,6 +86,7 @@ def bureau_twice_error(name: str) -> str:
 # --- Hours --------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def minutes(hhmm: str) -> int:
     """ "08:30" (or "8h30") -> 510; ValueError with a French message otherwise."""
     match = _TIME_RE.fullmatch(hhmm.strip())

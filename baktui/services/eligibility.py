@@ -29,6 +29,7 @@ from decimal import Decimal
 
 import peewee as pw
 
+from baktui.data import sql
 from baktui.data.models import (
     Absence,
     Anonymat,
@@ -36,6 +37,7 @@ from baktui.data.models import (
     Availability,
     Commune,
     CommuneDistance,
+    Examiner,
     JuryMember,
     Lot,
 )
@@ -134,12 +136,21 @@ class DayContext:
     members: set[int]  # examiners already on the mission's jury
 
 
-def day_context(spec: MissionSpec, examiner_ids: Sequence[int] | None = None) -> DayContext:
+def day_context(
+    spec: MissionSpec,
+    examiner_ids: Sequence[int] | None = None,
+    *,
+    within: pw.Query | None = None,
+) -> DayContext:
     """Absences, availability, missions and loads of the mission's day (at most 7 queries), for
-    every examiner or those given."""
+    every examiner, those given, or those of the subquery ``within`` (their ids)."""
+
+    def given(query: pw.ModelSelect, column: pw.Field) -> pw.ModelSelect:
+        return query if examiner_ids is None else query.where(column.in_(list(examiner_ids)))
 
     def scoped(query: pw.ModelSelect, column: pw.Field) -> pw.ModelSelect:
-        return query if examiner_ids is None else query.where(column.in_(list(examiner_ids)))
+        # the session's loads are summed faster for all than for a subquery's examiners
+        return given(query if within is None else query.where(column.in_(within)), column)
 
     absent = {
         e
@@ -169,8 +180,8 @@ def day_context(spec: MissionSpec, examiner_ids: Sequence[int] | None = None) ->
         declared=declared,
         available_today=available_today,
         busy=_busy(spec, scoped),
-        copies=_copy_loads(spec, scoped) if spec.copies else {},
-        hours=_hour_loads(spec, scoped) if spec.hours_centi else {},
+        copies=_copy_loads(spec, given) if spec.copies else {},
+        hours=_hour_loads(spec, given) if spec.hours_centi else {},
         members=_jury_members(spec.jury_id),
     )
 
@@ -178,24 +189,31 @@ def day_context(spec: MissionSpec, examiner_ids: Sequence[int] | None = None) ->
 def _busy(spec: MissionSpec, scoped: Scope) -> dict[int, list[tuple[str, str, str]]]:
     """The examiners' missions of the day that take their time (the one replaced left out)."""
     busy: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for aid, examiner, start, end, kind, code in scoped(
-        Assignment.select(
-            Assignment.id,
+    labels: dict[tuple[str, str], str] = {}
+    for aid, examiner, start, end, kind, code in sql.fetch(  # tens of thousands at scale
+        scoped(
+            Assignment.select(
+                Assignment.id,
+                Assignment.examiner,
+                Assignment.start_time,
+                Assignment.end_time,
+                Assignment.kind,
+                Assignment.epreuve_code,
+            ).where(
+                (Assignment.day == spec.day)
+                & Assignment.state.in_(ASSIGNMENT_BUSY)
+                & (Assignment.session == spec.session_id)
+            ),
             Assignment.examiner,
-            Assignment.start_time,
-            Assignment.end_time,
-            Assignment.kind,
-            Assignment.epreuve_code,
-        ).where(
-            (Assignment.day == spec.day)
-            & Assignment.state.in_(ASSIGNMENT_BUSY)
-            & (Assignment.session == spec.session_id)
-        ),
-        Assignment.examiner,
-    ).tuples():
+        )
+    ):
         if aid in spec.ignore_assignment_ids:
             continue
-        what = missions.kind_label(kind).lower() + (f" {code}" if code else "")
+        what = labels.get((kind, code or ""))
+        if what is None:
+            what = labels[kind, code or ""] = missions.kind_label(kind).lower() + (
+                f" {code}" if code else ""
+            )
         busy[examiner].append((start, end, what))
     return busy
 
@@ -217,16 +235,16 @@ def _copy_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
 def _hour_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
     """Oral and practical hours (hundredths) each examiner already has in the session."""
     return dict(
-        scoped(
-            Assignment.select(Assignment.examiner, pw.fn.SUM(Assignment.hours_centi)).where(
-                (Assignment.session == spec.session_id)
-                & Assignment.kind.in_(missions.LOADED_KINDS)
-                & Assignment.state.in_(ASSIGNMENT_BUSY)
-            ),
-            Assignment.examiner,
+        sql.fetch(
+            scoped(
+                Assignment.select(Assignment.examiner, pw.fn.SUM(Assignment.hours_centi)).where(
+                    (Assignment.session == spec.session_id)
+                    & Assignment.kind.in_(missions.LOADED_KINDS)
+                    & Assignment.state.in_(ASSIGNMENT_BUSY)
+                ),
+                Assignment.examiner,
+            ).group_by(Assignment.examiner)
         )
-        .group_by(Assignment.examiner)
-        .tuples()
     )
 
 
@@ -289,9 +307,51 @@ def evaluate(
     ``same_discipline``: only the examiners whose disciplines name the mission's épreuve are
     read and checked (narrowed in SQL: at national scale most examiners teach something else,
     and the ranking never lists them)."""
+    screening = screen(spec, examiner_ids, same_discipline=same_discipline, named=True)
+    return screening.evaluations
+
+
+@dataclass
+class Screening:
+    """Every examiner checked against one mission: the refusal codes of each, and what it takes
+    to write the sentences of those shown (:meth:`named`)."""
+
+    spec: MissionSpec
+    ctx: DayContext
+    evaluations: list[Evaluation]
+
+    def complete(self, *shown: Sequence[Evaluation]) -> list[list[Evaluation]]:
+        """The evaluations shown (lists of them, read in one query), with their examiners'
+        établissement and commune and their refusals worded with the examiner's name (a
+        screening made with ``named=False`` has neither: the right codes, no sentences)."""
+        ids = [ev.examiner.id for group in shown for ev in group]
+        infos = {info.id: info for info in examiner_rows(ids)} if ids else {}
+        done = []
+        for group in shown:
+            done.append([])
+            for ev in group:
+                info = infos.get(ev.examiner.id, ev.examiner)
+                reasons = tuple(refusals(self.spec, info, ev.load, self.ctx))
+                done[-1].append(Evaluation(info, reasons, ev.km, ev.km_source, ev.load))
+        return done
+
+
+def screen(
+    spec: MissionSpec,
+    examiner_ids: Sequence[int] | None = None,
+    *,
+    same_discipline: bool = False,
+    named: bool = True,
+) -> Screening:
+    """:func:`evaluate`, keeping the day read; ``named=False`` reads no établissement or
+    commune name and words no refusal with the examiner's name: the ranking of 20,000
+    examiners does both for the hundred it shows (:meth:`Screening.complete`)."""
     discipline = discipline_of(spec) if same_discipline else ""
-    examiners = examiner_rows(examiner_ids, discipline=discipline)
-    ctx = day_context(spec, examiner_ids)
+    examiners = examiner_rows(examiner_ids, discipline=discipline, bare=not named)
+    within = None
+    if discipline:  # the day of the examiners read, not of the other 10,000
+        within = Examiner.select(Examiner.id).where(Examiner.disciplines.contains(discipline))
+    ctx = day_context(spec, examiner_ids, within=within)
     origins = {e.travel_origin for e in examiners if e.travel_origin}
     table, coordinates = _distances(spec.commune_id, origins)
     results: list[Evaluation] = []
@@ -303,49 +363,63 @@ def evaluate(
             max_oral_hours=info.max_oral_hours,
         )
         km, source = rules.distance_km(info.travel_origin, spec.commune_id, table, coordinates)
-        reasons = refusals(spec, info, load, ctx)
+        reasons = refusals(spec, info, load, ctx, worded=named)
         results.append(Evaluation(info, tuple(reasons), km, source, load))
-    return results
+    return Screening(spec, ctx, results)
 
 
 def refusals(
-    spec: MissionSpec, examiner: ExaminerInfo, load: rules.Load, ctx: DayContext
+    spec: MissionSpec,
+    examiner: ExaminerInfo,
+    load: rules.Load,
+    ctx: DayContext,
+    *,
+    worded: bool = True,
 ) -> list[tuple[str, str]]:
     """Every rule the examiner breaks for this mission, as (code, French sentence), in the
-    order the screens list them (no query: everything comes from ``ctx``)."""
-    name = examiner.formal_name
-    eid = examiner.id
+    order the screens list them (no query: everything comes from ``ctx``). ``worded=False``:
+    the codes only, each with an empty sentence (a ranking checks 20,000 examiners and words
+    the refusals of the fifty it shows)."""
+    eid, corps = examiner.id, examiner.corps
     replaced = eid in spec.ignore_examiner_ids
-    reasons: list[tuple[str, str | None]] = []
+    broken: list[tuple[str, Callable[[str], str | None]]] = []
     if replaced:
-        reasons.append((R_SELF, rules.replaced_error(name)))
+        broken.append((R_SELF, rules.replaced_error))
     if not examiner.active:
-        reasons.append((R_INACTIVE, rules.inactive_error(name)))
-    if spec.kind in missions.DISCIPLINE_KINDS and spec.epreuve_code:
-        reasons.append(
-            (
-                R_DISCIPLINE,
-                rules.discipline_error(name, examiner.disciplines, spec.epreuve_code, spec.series),
+        broken.append((R_INACTIVE, rules.inactive_error))
+    code = spec.epreuve_code
+    if spec.kind in missions.DISCIPLINE_KINDS and code:
+        if not rules.teaches(examiner.disciplines, code, spec.series):
+            disciplines = examiner.disciplines
+            broken.append(
+                (R_DISCIPLINE, lambda n: rules.discipline_error(n, disciplines, code, spec.series))
             )
-        )
-    reasons.append((R_CORPS, rules.examines_error(examiner.corps, spec.kind, name)))
-    if spec.seat_role == missions.PRESIDENT:
-        reasons.append((R_PRESIDENT, rules.president_error(examiner.corps, name)))
-    elif spec.seat_role == missions.VICE_PRESIDENT:
-        reasons.append((R_VICE, rules.vice_president_error(examiner.corps, name)))
+    if not rules.may_examine(corps, spec.kind):
+        broken.append((R_CORPS, lambda n: rules.examines_error(corps, spec.kind, n)))
+    if spec.seat_role == missions.PRESIDENT and not rules.may_preside(corps):
+        broken.append((R_PRESIDENT, lambda n: rules.president_error(corps, n)))
+    elif spec.seat_role == missions.VICE_PRESIDENT and not rules.may_vice_preside(corps):
+        broken.append((R_VICE, lambda n: rules.vice_president_error(corps, n)))
     if spec.jury_id is not None and eid in ctx.members and not replaced:
-        reasons.append((R_MEMBER, rules.member_error(name)))
-    reasons.append(
-        (R_OWN, rules.own_students_error(name, examiner.etablissement_id, spec.concerned))
-    )
+        broken.append((R_MEMBER, rules.member_error))
+    etab = examiner.etablissement_id
+    if etab is not None and etab in spec.concerned:
+        broken.append((R_OWN, lambda n: rules.own_students_error(n, etab, spec.concerned)))
     if eid in ctx.absent and not replaced:
-        reasons.append((R_ABSENT, rules.absent_error(name, spec.day)))
+        broken.append((R_ABSENT, lambda n: rules.absent_error(n, spec.day)))
     elif eid in ctx.unavailable:
-        reasons.append((R_UNAVAILABLE, rules.unavailable_error(name, spec.day)))
+        broken.append((R_UNAVAILABLE, lambda n: rules.unavailable_error(n, spec.day)))
     elif eid in ctx.declared and eid not in ctx.available_today:
-        reasons.append((R_UNAVAILABLE, rules.undeclared_error(name, spec.day)))
+        broken.append((R_UNAVAILABLE, lambda n: rules.undeclared_error(n, spec.day)))
     # every mission has its hours (a correction: handing over the copies, the entente meeting)
     taken = ctx.busy.get(eid, ())
-    reasons.append((R_BUSY, rules.busy_error(name, taken, spec.start_time, spec.end_time)))
-    reasons.append((R_LOAD, rules.load_error(name, load, spec.copies, spec.hours_centi)))
-    return [(code, text) for code, text in reasons if text]
+    if taken and rules.first_clash(taken, spec.start_time, spec.end_time) is not None:
+        broken.append(
+            (R_BUSY, lambda n: rules.busy_error(n, taken, spec.start_time, spec.end_time))
+        )
+    if load.exceeded(spec.copies, spec.hours_centi):
+        broken.append((R_LOAD, lambda n: rules.load_error(n, load, spec.copies, spec.hours_centi)))
+    if not worded:
+        return [(code, "") for code, _ in broken]
+    name = examiner.formal_name
+    return [(code, text) for code, say in broken if (text := say(name))]

@@ -14,8 +14,10 @@ What is uncovered is listed by :mod:`baktui.services.needs`, absences recorded b
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,21 +157,39 @@ def _option(ev: engine.Evaluation) -> Option:
     )
 
 
+def _nearest(
+    evaluations: list[engine.Evaluation],
+    limit: int,
+    key: Callable[[engine.Evaluation], tuple],
+) -> list[engine.Evaluation]:
+    """The first ``limit`` by ``key``, whose first terms are the distance: the full key (an
+    exact load fraction) is computed only for those within the ``limit``-th distance."""
+
+    def near(ev: engine.Evaluation) -> tuple[bool, int]:
+        return (ev.km is None, ev.km or 0)
+
+    if len(evaluations) > limit:
+        bound = heapq.nsmallest(limit, (near(ev) for ev in evaluations))[-1]
+        evaluations = [ev for ev in evaluations if near(ev) <= bound]
+    return sorted(evaluations, key=key)[:limit]
+
+
 def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking:
     """Examiners who may take the mission, nearest first, and those of the right discipline who
     may not (with why). A fixed number of queries whatever the number of examiners."""
     started = time.perf_counter()
     need = get_need(assignment_id)
     spec = mission_of_assignment(assignment_id)
-    evaluations = engine.evaluate(spec, same_discipline=True)
+    # the sentences are worded for the hundred examiners shown, not the 20,000 checked
+    screening = engine.screen(spec, same_discipline=True, named=False)
+    evaluations = screening.evaluations
     others = 0
     if engine.discipline_of(spec):  # examiners of other disciplines: counted, never read
         others = Examiner.select().count() - len(evaluations)
-    eligible = [ev for ev in evaluations if ev.eligible]
-    eligible.sort(
-        key=lambda ev: rules.ranking_key(
-            ev.km, ev.load, ev.examiner.last_name, ev.examiner.first_name
-        )
+    eligible = _nearest(
+        [ev for ev in evaluations if ev.eligible],
+        limit,
+        lambda ev: rules.ranking_key(ev.km, ev.load, ev.examiner.last_name, ev.examiner.first_name),
     )
     counts: Counter[str] = Counter({engine.R_DISCIPLINE: others} if others else {})
     excluded = []
@@ -179,22 +199,25 @@ def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking
         if ev.reasons and not codes & HIDDEN_REASONS:
             excluded.append(ev)
     # own-students refusals first (the rule people ask about), then the nearest
-    excluded.sort(
+    shown_excluded = heapq.nsmallest(
+        limit,
+        excluded,
         key=lambda ev: (
             engine.R_OWN not in {c for c, _ in ev.reasons},
             ev.km is None,
             ev.km or 0,
             ev.examiner.last_name,
-        )
+        ),
     )
+    options, refused = screening.complete(eligible, shown_excluded)
     return Ranking(
         need=need,
-        options=tuple(_option(ev) for ev in eligible[:limit]),
-        excluded=tuple(_option(ev) for ev in excluded[:limit]),
+        options=tuple(_option(ev) for ev in options),
+        excluded=tuple(_option(ev) for ev in refused),
         excluded_counts=dict(counts),
         examined=len(evaluations) + others,
         refused=len(excluded),
-        eligible_total=len(eligible),
+        eligible_total=sum(1 for ev in evaluations if ev.eligible),
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
 
