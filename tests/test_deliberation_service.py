@@ -120,6 +120,23 @@ def test_an_incremental_run_gives_what_a_full_run_gives(sample: SessionInfo) -> 
     assert again.incremental and again.created == 11  # who has no result is deliberated
 
 
+def test_a_phone_number_changes_no_result_a_series_does(sample: SessionInfo) -> None:
+    """After the run, a new phone number (the contact dialog) leaves the results current: no
+    staleness, nobody re-deliberated; an EPS exemption makes its candidate stale."""
+    from baktui.services.candidate_contact import update_contact
+    from baktui.services.deliberation_runs import changed_candidates, staleness
+
+    deliberate_session(sample.id)
+    lea = Candidate.get(Candidate.ine == "0701234561A")
+    update_contact(lea.id, {"phone": "0698765432"}, expected_version=lea.version)
+    assert Candidate.get_by_id(lea.id).phone == "0698765432"
+    assert staleness(sample.id) is None
+    assert changed_candidates(sample.id) == []
+    audit.update(Candidate, lea.id, {"eps_inapte": not lea.eps_inapte}, reason="test")
+    assert changed_candidates(sample.id) == [lea.id]
+    assert staleness(sample.id) is not None and staleness(sample.id).startswith("1 modification")
+
+
 def test_jury_filter(sample: SessionInfo) -> None:
     jury = Jury.create(session=sample.id, number=7, series_codes="STMG")
     Candidate.update(jury=jury.id).where(Candidate.series == "STMG").execute()

@@ -26,6 +26,23 @@ RUNNING = "en_cours"
 FINISHED = "terminee"
 # what a deliberation reads: a change of any of these makes its results stale
 INPUTS = ("grade", "grade_part", "registration", "candidate", "jury_point")
+# fields of a candidate's file no decision depends on: a phone number, an address, the exam
+# centre given by the placement leave the results as they are (any other field counts)
+FILE_ONLY = (
+    "ine", "last_name", "first_name", "name_key", "sound_key", "birth_date", "birth_place",
+    "sex", "address", "postcode", "city", "email", "phone", "amenagements", "dossier",
+    "centre", "etablissement", "indications", "updated_at",
+)  # fmt: skip
+
+
+def input_changes() -> pw.Expression:
+    """The audit entries that change what a deliberation reads (:data:`INPUTS`, less the
+    candidates' :data:`FILE_ONLY` fields)."""
+    return AuditLog.entity.in_(INPUTS) & ~(
+        (AuditLog.entity == "candidate") & AuditLog.field.in_(FILE_ONLY)
+    )
+
+
 RECTIFIED = "rectification après publication"  # the reason's start (services/rectification.py)
 
 
@@ -119,7 +136,7 @@ def changes_since(session_id: int, mark: int) -> int:
         .join(Candidate, on=(AuditLog.candidate_id == Candidate.id))
         .where(
             (AuditLog.id > mark)
-            & (AuditLog.entity.in_(INPUTS))
+            & input_changes()
             & (Candidate.session == session_id)
             # a rectification after publication re-deliberates its candidate itself
             & ~AuditLog.reason.startswith(RECTIFIED)
@@ -145,7 +162,7 @@ def changed_candidates(session_id: int) -> list[int] | None:
     query = (
         AuditLog.select(AuditLog.candidate_id)
         .join(Candidate, on=(AuditLog.candidate_id == Candidate.id))
-        .where(after & AuditLog.entity.in_(INPUTS) & (Candidate.session == session_id))
+        .where(after & input_changes() & (Candidate.session == session_id))
         .distinct()
     )
     changed = {int(cid) for (cid,) in query.tuples()}

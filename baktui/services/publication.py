@@ -28,7 +28,7 @@ from baktui.rules.decision import ADMIS
 from baktui.rules.identifiers import fold
 from baktui.rules.lifecycles import Phase, RegistrationState
 from baktui.services import documents
-from baktui.services.deliberation_runs import INPUTS
+from baktui.services.deliberation_runs import input_changes
 from baktui.services.documents import IssuedDocument
 from baktui.services.imports.report import chunks
 from baktui.services.pv import RECTIFICATION, find_jury
@@ -121,7 +121,7 @@ def _refusal(session_id: int, jury: Jury, level: int) -> str | None:
             AuditLog.select()
             .where(
                 (AuditLog.id > mark)
-                & AuditLog.entity.in_(INPUTS)
+                & input_changes()
                 & AuditLog.candidate_id.in_(list(chunk))
                 & ~AuditLog.reason.startswith(RECTIFICATION)
             )

@@ -45,7 +45,7 @@ from baktui.errors import NotFoundError
 from baktui.rules.decision import EPS_CODE
 from baktui.rules.grades import CODE_AJ
 from baktui.rules.lifecycles import LOT, LotState, RegistrationState
-from baktui.services.deliberation_runs import INPUTS, last_run
+from baktui.services.deliberation_runs import input_changes, last_run
 from baktui.services.missing_grades import composite_parts
 from baktui.services.sessions import regulation_of
 
@@ -263,7 +263,7 @@ def readiness(session_id: int) -> ReadinessBoard:
                 .join(C, on=(AuditLog.candidate_id == C.id))
                 .where(
                     (AuditLog.id > run.audit_mark)
-                    & AuditLog.entity.in_(INPUTS)
+                    & input_changes()
                     & _live(session_id)
                     & C.jury.is_null(False)
                 )
@@ -419,7 +419,7 @@ def _kinds(session_id: int, jury_id: int) -> dict[str, _Kind]:
     changed = (
         AuditLog.select(C.id, C.number, C.last_name, C.first_name, pw.fn.COUNT(AuditLog.id))
         .join(C, on=(AuditLog.candidate_id == C.id))
-        .where((AuditLog.id > (mark or 0)) & AuditLog.entity.in_(INPUTS) & in_jury)
+        .where((AuditLog.id > (mark or 0)) & input_changes() & in_jury)
         .group_by(C.id, C.number, C.last_name, C.first_name)
     )
 
