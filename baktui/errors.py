@@ -18,6 +18,10 @@ class ServiceError(BaktuiError):
     """A refused operation; nothing was written."""
 
 
+class Cancelled(ServiceError):
+    """The office stopped a long job (Échap): nothing was written."""
+
+
 class NotFoundError(ServiceError):
     """The record asked for does not exist (any more)."""
 

@@ -21,6 +21,7 @@ from baktui.services.deliberation import deliberate_session
 from baktui.services.sessions import current_session
 from baktui.services.transcripts import Scope, count
 from baktui.widgets.data_table import DataTable
+from baktui.widgets.job_progress import JobProgress
 
 
 @pytest.fixture
@@ -76,9 +77,12 @@ async def test_relevés_of_a_jury_from_f8(base: tuple[Path, int], tmp_path: Path
         written = list((tmp_path / "documents").glob("releve-*.pdf"))
         assert len(written) == 1
         # a cancelled edition: nothing written, nothing recorded
-        screen.cancel_event.set()
+        job = screen.query_one(JobProgress)
+        job.start("Relevés de notes")
+        assert job.cancel()  # Échap as the edition starts
         screen.running = True
-        screen.generate(current_session().id, "releve", Scope("jury", "1"))
+        cancelled = job.reporter("Édition annulée : aucun fichier écrit, rien d'enregistré.")
+        screen.generate(current_session().id, "releve", Scope("jury", "1"), cancelled)
         screen.running = True
         for _ in range(100):
             await settle(pilot)

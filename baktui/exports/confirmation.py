@@ -10,7 +10,7 @@ profile too), read by :func:`baktui.services.confirmations.confirmation_data`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from pathlib import Path
 
 from baktui.exports.letterhead import Letterhead
@@ -42,13 +42,18 @@ def render_confirmations(
     *,
     session_year: int | None = None,
     academie: str | Letterhead,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BaktuiPDF:
-    """The PDF document, one page (group) per candidate."""
+    """The PDF document, one page (group) per candidate; ``progress(done, total)`` after each
+    (a list of items only: the total is its length)."""
     pdf = new_document(TITLE, session_year=session_year, academie=academie)
+    total = len(items) if isinstance(items, Sized) else 0
     count = 0
     for item in items:
         _page(pdf, item, session_year)
         count += 1
+        if progress is not None:
+            progress(count, max(total, count))
     if count == 0:
         pdf.add_page()
         pdf.paragraph("Aucun candidat.")
@@ -61,9 +66,13 @@ def write_confirmations(
     *,
     session_year: int | None = None,
     academie: str | Letterhead,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Render and write the file atomically; returns its path."""
-    return save(render_confirmations(items, session_year=session_year, academie=academie), path)
+    pdf = render_confirmations(
+        items, session_year=session_year, academie=academie, progress=progress
+    )
+    return save(pdf, path)
 
 
 LINE = 4.4  # mm per text line

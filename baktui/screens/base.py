@@ -84,7 +84,12 @@ class BaktuiScreen(WaitsForWorkers, Messages, Screen[None]):
         return True
 
     def action_back(self) -> None:
-        """Escape: close a pushed screen, or go home from a mode's root screen."""
+        """Escape: cancel the screen's running job (its progress line), else close a pushed
+        screen, or go home from a mode's root screen."""
+        from baktui.widgets.job_progress import JobProgress
+
+        if any(job.cancel() for job in self.query(JobProgress)):
+            return
         if not self.is_mode_root:
             self.dismiss()
         elif self.app.current_mode != "home":

@@ -2,13 +2,13 @@
 
 Pick a document (the catalogue of :mod:`baktui.services.document_catalog`) and a scope, see how
 many documents and pages it will make (counted in a thread worker), generate it in a thread
-worker with a progress bar (« x » cancels: the file is not written, nothing is recorded), then
+worker with a progress bar (Échap or « x » cancels: no file written, nothing recorded), then
 the list of what was issued (kind, file, count, who, when), newest first.
 """
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from baktui.errors import ServiceError
 from baktui.rules.french import plural
@@ -25,6 +25,7 @@ from baktui.services.document_catalog import CATALOG, IssuedBatch, issued_batche
 from baktui.services.transcripts import SCOPES, DocumentRun, Scope
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.job_progress import JobProgress
 
 SCOPE_LABELS = {
     "academie": "Académie",
@@ -35,10 +36,6 @@ SCOPE_LABELS = {
     "candidat": "Candidat (n° ou INE)",
 }
 PAGE = 100
-
-
-class Cancelled(ServiceError):
-    """The office cancelled the edition."""
 
 
 class DocumentsScreen(BaktuiScreen):
@@ -54,9 +51,9 @@ définitif ; le compte rendu dit combien ont été écartés.
 
 Choisissez le document (flèches), la **portée** et sa clé (numéro de jury, UAI, code du centre,
 numéro ou INE du candidat, code de série) : le nombre de documents et de pages s'affiche.
-**g** génère (barre de progression), **x** annule, **r** relit la liste des éditions. Une seconde
-édition pour un même candidat porte la mention **DUPLICATA** ; un diplôme n'est jamais réédité
-en original.
+**g** génère (barre de progression), **Échap** ou **x** annule, **r** relit la liste des
+éditions. Une seconde édition pour un même candidat porte la mention **DUPLICATA** ; un diplôme
+n'est jamais réédité en original.
 """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "generate", "Générer", id="documents.generate"),
@@ -70,13 +67,11 @@ en original.
     #docs-scope Select { width: 28; }
     #docs-key { width: 24; }
     #docs-count { height: 1; }
-    #docs-progress { height: 1; }
     #docs-issued { height: 1fr; }
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.cancel_event = threading.Event()
         self.running = False
         self.last_run: DocumentRun | None = None
 
@@ -96,7 +91,7 @@ en original.
                 )
                 yield Input(placeholder="clé", id="docs-key")
             yield Static("", id="docs-count", markup=False)
-            yield ProgressBar(id="docs-progress", show_eta=False)
+            yield JobProgress()
             yield Label("Éditions :")
             issued: DataTable[str] = DataTable(id="docs-issued", cursor_type="row")
             issued.add_column("Document")
@@ -193,24 +188,25 @@ en original.
             self.fail(refusal)
             return
         self.running = True
-        self.cancel_event.clear()
-        self.query_one("#docs-progress", ProgressBar).update(total=None, progress=0)
+        key = self._entry_key()
+        job = self.query_one(JobProgress)
+        job.start(next(e.label for e in CATALOG if e.key == key))
         self._say("Génération…")
-        self.generate(session.id, self._entry_key(), self._scope())
+        self.generate(
+            session.id,
+            key,
+            self._scope(),
+            job.reporter("Édition annulée : aucun fichier écrit, rien d'enregistré."),
+        )
 
     def action_cancel(self) -> None:
-        if self.running:
-            self.cancel_event.set()
+        self.query_one(JobProgress).cancel()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="documents-generate")
-    def generate(self, session_id: int, key: str, scope: Scope) -> None:
+    def generate(
+        self, session_id: int, key: str, scope: Scope, progress: Callable[[int, int], None]
+    ) -> None:
         entry = next(e for e in CATALOG if e.key == key)
-
-        def progress(done: int, total: int) -> None:
-            if self.cancel_event.is_set():
-                raise Cancelled("Édition annulée : aucun fichier écrit, rien d'enregistré.")
-            self.app.call_from_thread(self._progress, done, total)
-
         try:
             with worker_connection():
                 run = entry.generate(session_id, scope, None, progress)
@@ -221,11 +217,9 @@ en original.
             run, text = None, error_text(exc)
         self.app.call_from_thread(self._done, run, text)
 
-    def _progress(self, done: int, total: int) -> None:
-        self.query_one("#docs-progress", ProgressBar).update(total=total, progress=done)
-
     def _done(self, run: DocumentRun | None, text: str) -> None:
         self.running = False
+        self.query_one(JobProgress).stop()
         self.last_run = run
         self._say(text)
         self.action_reload()

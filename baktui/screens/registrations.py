@@ -9,6 +9,7 @@ form, p prints the confirmations of every individual candidate in one PDF (in a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from baktui.errors import Cancelled
 from baktui.rules.candidate import label as field_label
 from baktui.rules.french import plural
 from baktui.rules.registration import STATUSES
@@ -33,6 +35,9 @@ from baktui.services.registration_checks import Anomaly, CheckReport, check_cand
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ConfirmModal
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.job_progress import JobProgress
+
+CANCELLED = "Édition annulée : aucun fichier écrit, rien d'enregistré."
 
 PAGE_SIZE = 100
 SHORT_FIELDS = {
@@ -117,6 +122,7 @@ individuels (un seul PDF, une page par candidat).
             id="reg-info",
             markup=False,
         )
+        yield JobProgress()
         with Vertical(id="reg-checks-view", classes="reg-view"):
             kinds: DataTable[str] = DataTable(id="reg-kinds", cursor_type="row")
             kinds.add_column("Anomalie", width=62)
@@ -173,23 +179,21 @@ individuels (un seul PDF, une page par candidat).
         self._checking = True
         self._show_view("checks")
         self.query_one("#reg-info", Static).update("Contrôle des inscriptions en cours…")
-        self.checks(session.id)
+        job = self.query_one(JobProgress)
+        job.start("Contrôle des inscriptions")
+        self.checks(session.id, job.reporter("Contrôle annulé : la liste n'a pas changé."))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="registrations-checks")
-    def checks(self, session_id: int) -> None:
+    def checks(self, session_id: int, progress: Callable[[int, int], None]) -> None:
         worker = get_current_worker()
-
-        def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(
-                self.query_one("#reg-info", Static).update,
-                f"Contrôle des inscriptions : {done:,} / {total:,} candidats…".replace(",", " "),
-            )
-
         try:
             with worker_connection():
                 report = run_checks(
                     session_id, progress=progress, cancelled=lambda: worker.is_cancelled
                 )
+        except Cancelled as exc:
+            self.app.call_from_thread(self._checks_failed, str(exc))
+            return
         except Exception as exc:
             self.app.call_from_thread(self._checks_failed, error_text(exc))
             return
@@ -197,11 +201,13 @@ individuels (un seul PDF, une page par candidat).
 
     def _checks_failed(self, message: str) -> None:
         self._checking = False
+        self.query_one(JobProgress).stop()
         self.query_one("#reg-info", Static).update(message)
         self.fail(message)
 
     def _checked(self, report: CheckReport) -> None:
         self._checking = False
+        self.query_one(JobProgress).stop()
         self.report = report
         self.page_offset = 0
         self._show_info()
@@ -464,15 +470,19 @@ individuels (un seul PDF, une page par candidat).
 
     def _start_print(self, session_id: int) -> None:
         self._printing = True
-        self.say("Édition des confirmations en cours…")
-        self.print_all(session_id)
+        job = self.query_one(JobProgress)
+        job.start("Confirmations d’inscription")
+        self.print_all(session_id, job.reporter(CANCELLED))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="registrations-print")
-    def print_all(self, session_id: int) -> None:
+    def print_all(self, session_id: int, progress: Callable[[int, int], None]) -> None:
         try:
             with worker_connection():
-                issued = issue_confirmations(session_id)
+                issued = issue_confirmations(session_id, progress=progress)
                 drafts = drafts_left_out(session_id)
+        except Cancelled as exc:
+            self.app.call_from_thread(self._printed, None, str(exc))
+            return
         except Exception as exc:
             self.app.call_from_thread(self._printed, None, error_text(exc))
             return
@@ -480,6 +490,7 @@ individuels (un seul PDF, une page par candidat).
 
     def _printed(self, issued: IssuedDocument | None, message: str, drafts: int = 0) -> None:
         self._printing = False
+        self.query_one(JobProgress).stop()
         if issued is None:
             self.fail(message)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,9 +109,12 @@ def issue_confirmations(
     candidate_ids: Sequence[int] | None = None,
     *,
     out_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> documents.IssuedDocument:
     """Write the confirmations (one candidate, a list, or every individual candidate) as ONE PDF
-    and record one Document per candidate (audited: it shows in each timeline)."""
+    and record one Document per candidate (audited: it shows in each timeline).
+    ``progress(done, total)`` is told after each page; if it raises (Échap in the app: a
+    :class:`~baktui.errors.Cancelled`), no file is written and nothing recorded."""
     started = time.perf_counter()
     items = list(confirmation_data(session_id, candidate_ids))
     if not items:
@@ -136,7 +139,9 @@ def issue_confirmations(
     issued = documents.issue(
         documents.CONFIRMATION,
         name,
-        lambda path: write_confirmations(path, items, session_year=year, academie=academie),
+        lambda path: write_confirmations(
+            path, items, session_year=year, academie=academie, progress=progress
+        ),
         candidates=[item.candidate_id for item in items],
         out_dir=out_dir,
         reason=REASON,

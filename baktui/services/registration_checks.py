@@ -132,7 +132,7 @@ def run_checks(
         for kind, name, message in checker(row):
             raw.append((row[0], kind, name, message, ()))
         done += 1
-        if done % 20000 == 0:
+        if done % 2000 == 0:
             if progress is not None:
                 progress(done, total)
             if cancelled is not None and cancelled():

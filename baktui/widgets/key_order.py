@@ -61,11 +61,19 @@ class KeyOrder:
         return bool(self._holds or self._in_flight or self._waiting or self._replaying)
 
     async def key(self, event: events.Key) -> None:
-        """A key from the terminal: dispatched now, or queued behind what waits."""
+        """A key from the terminal: dispatched now, or queued behind what waits; Échap while a
+        long job runs stops it at once, ahead of the keys held (they follow once it stopped)."""
         if self.busy:
+            if event.key == "escape" and self._cancel_job():
+                return
             self._waiting.append(event)
             return
         await self._send(event)
+
+    def _cancel_job(self) -> bool:
+        from baktui.widgets.job_progress import JobProgress
+
+        return any(job.cancel() for job in self._app.screen.query(JobProgress))
 
     async def _send(self, event: events.Key) -> None:
         target = self._app.focused or self._app.screen

@@ -1,0 +1,118 @@
+"""Long jobs in the app: a progress line with its count, and Échap stops them with nothing
+written (F3 confirmations, F8 documents), at 80×24, keys in one burst."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import burst, office_screens, settle
+
+from baktui.app import BaktuiApp
+from baktui.data import db as dbmod
+from baktui.data.models import Document
+from baktui.demo import DemoSummary
+from baktui.exports import confirmation
+from baktui.widgets.job_progress import JobProgress
+
+
+@pytest.fixture
+def base(
+    demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    office_screens(monkeypatch, tmp_path)
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_file[0], path)
+    yield path
+    dbmod.close_database()
+
+
+def slow_pages(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Each confirmation page takes 30 ms, and the 3rd waits for the test's signal: the job
+    lasts long enough to be seen and stopped."""
+    page = confirmation._page
+    go = threading.Event()
+    drawn = [0]
+
+    def slow(*args: object, **kwargs: object) -> None:
+        drawn[0] += 1
+        if drawn[0] == 3:
+            go.wait(10)
+        threading.Event().wait(0.03)
+        page(*args, **kwargs)
+
+    monkeypatch.setattr(confirmation, "_page", slow)
+    return go
+
+
+def screen_text(app: BaktuiApp) -> str:
+    return "\n".join(s.text for s in app.screen._compositor.render_strips())
+
+
+async def until(pilot: object, check: object, seconds: float = 15.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():  # type: ignore[operator]
+        assert loop.time() < deadline, "never happened"
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+def confirmations() -> int:
+    return Document.select().where(Document.kind == "confirmation_inscription").count()
+
+
+async def test_echap_stops_the_confirmations_batch_and_nothing_is_written(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = slow_pages(monkeypatch)
+    dbmod.open_database(str(base))
+    before = confirmations()
+    dbmod.close_database()
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f3", "p", "o"])  # the batch, confirmed, in one burst
+        job = None
+
+        def shown() -> bool:
+            nonlocal job
+            found = app.screen.query(JobProgress)
+            job = found.first() if found else None
+            return job is not None and job.running and " / " in screen_text(app)
+
+        go.set()
+        await until(pilot, shown)
+        text = screen_text(app)
+        assert "Confirmations d’inscription" in text
+        assert "Échap annule" in text and " / 46 " in text  # the count, the 80th column kept
+        burst(app, ["escape"])
+        await until(pilot, lambda: job is not None and not job.running)
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("annulée" in m and "aucun fichier écrit" in m for m in said), said
+        assert app.screen.query(JobProgress)  # Échap stopped the job, it did not leave F3
+    dbmod.open_database(str(base))
+    assert confirmations() == before
+    assert not list((tmp_path / "documents").glob("confirmation-*.pdf"))
+    assert not list((tmp_path / "documents").glob(".*"))  # no temporary file left behind
+
+
+async def test_the_batch_runs_to_its_end_without_echap(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    go = slow_pages(monkeypatch)
+    go.set()
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f3", "p", "o"])
+        await until(pilot, lambda: bool(list((tmp_path / "documents").glob("confirmation-*"))))
+        await until(pilot, lambda: not app.screen.query_one(JobProgress).running)
+        await settle(pilot)
+        assert "Échap annule" not in screen_text(app)  # the line is gone once done
+    dbmod.open_database(str(base))
+    assert confirmations() > 0
