@@ -52,7 +52,7 @@ class CandidateHead:
     eps_inapte: bool
 
 
-def _rows(
+def rows_of_candidates(
     ids: Sequence[int], column: pw.Field, query: Callable[[pw.Expression], pw.Query]
 ) -> list[tuple[Any, ...]]:
     """Rows of ``query(condition on column)`` for those candidate ids (sorted).
@@ -87,7 +87,7 @@ def load_rows(heads: Sequence[CandidateHead]) -> RawRows:
     ids = sorted(wanted)
     raw = RawRows({}, {}, {}, {}, {}, {})
     registered, kept = raw.registered, raw.kept
-    rows = _rows(ids, Registration.candidate, lambda cond: Registration.select(
+    rows = rows_of_candidates(ids, Registration.candidate, lambda cond: Registration.select(
         Registration.candidate, Registration.epreuve_code, Registration.kept_session
     ).where(cond))  # fmt: skip
     for cid, code, kept_session in rows:
@@ -100,7 +100,7 @@ def load_rows(heads: Sequence[CandidateHead]) -> RawRows:
             if kept_session is not None:
                 kept.setdefault(cid, set()).add(code)
     first, second = raw.first, raw.second
-    rows = _rows(ids, Grade.candidate, lambda cond: Grade.select(
+    rows = rows_of_candidates(ids, Grade.candidate, lambda cond: Grade.select(
         Grade.candidate, Grade.epreuve_code, Grade.value_centi, Grade.code, Grade.group,
         Grade.kept_session,
     ).where(cond))  # fmt: skip
@@ -117,14 +117,14 @@ def load_rows(heads: Sequence[CandidateHead]) -> RawRows:
                 grades[code] = (value, gcode)
             if kept_session is not None:
                 kept.setdefault(cid, set()).add(code)
-    rows = _rows(ids, GradePart.candidate, lambda cond: GradePart.select(
+    rows = rows_of_candidates(ids, GradePart.candidate, lambda cond: GradePart.select(
         GradePart.candidate, GradePart.epreuve_code, GradePart.part_code, GradePart.value_centi,
         GradePart.code,
     ).where(cond))  # fmt: skip
     for cid, code, part, value, gcode in rows:
         if cid in wanted:
             raw.parts.setdefault(cid, {}).setdefault(code, {})[part] = (value, gcode)
-    rows = _rows(ids, JuryPoint.candidate, lambda cond: JuryPoint.select(
+    rows = rows_of_candidates(ids, JuryPoint.candidate, lambda cond: JuryPoint.select(
         JuryPoint.candidate, JuryPoint.epreuve_code, pw.fn.SUM(JuryPoint.points_centi)
     ).where(cond).group_by(JuryPoint.candidate, JuryPoint.epreuve_code))  # fmt: skip
     for cid, code, total in rows:

@@ -57,6 +57,7 @@ from baktui.services.candidate_files import (
     file_of,
     load_rows,
     outcome_of,
+    rows_of_candidates,
 )
 from baktui.services.deliberation_runs import changed_candidates, finish_run, start_run
 from baktui.services.deliberation_summary import DeliberationSummary
@@ -219,21 +220,29 @@ def _shown(outcome: Outcome | None) -> str | None:
     return text
 
 
-def _stored(low: int, high: int) -> dict[int, tuple[int, Outcome]]:
-    query = Result.select(
+def _stored(ids: Sequence[int]) -> dict[int, tuple[int, Outcome]]:
+    """The stored results of those candidates (by range, or by lists of ids when they are
+    sparse: the 1 % of an incremental run is spread over the whole session)."""
+    rows = rows_of_candidates(sorted(ids), Result.candidate, lambda cond: Result.select(
         Result.candidate, Result.id, Result.decision, Result.mention, Result.average,
         Result.first_group_average, Result.second_group_done,
-    ).where(Result.candidate.between(low, high))  # fmt: skip
+    ).where(cond))  # fmt: skip
+    wanted = set(ids)
     return {
         cid: (pk, (decision, mention, average, first, bool(done)))
-        for cid, pk, decision, mention, average, first, done in fetch(query)
+        for cid, pk, decision, mention, average, first, done in rows
+        if cid in wanted
     }
 
 
-def _result_ids(low: int, high: int) -> dict[int, int]:
+def _result_ids(ids: Sequence[int]) -> dict[int, int]:
     """Result id by candidate id (read from the candidate index alone, no table lookup)."""
-    query = Result.select(Result.candidate, Result.id).where(Result.candidate.between(low, high))
-    return dict(fetch(query))
+    rows = rows_of_candidates(
+        sorted(ids), Result.candidate, lambda cond: Result.select(Result.candidate, Result.id)
+        .where(cond)
+    )  # fmt: skip
+    wanted = set(ids)
+    return {cid: pk for cid, pk in rows if cid in wanted}
 
 
 _RESULT_COLUMNS = (
@@ -295,12 +304,11 @@ def _write(
     jury of the session is closed or published (its locked results are then left as they are)."""
     if not outcomes:
         return
-    low = min(cid for cid, _, _ in outcomes)
-    high = max(cid for cid, _, _ in outcomes)
+    chunk = [cid for cid, _, _ in outcomes]
     who, now = audit.current_user(), audit.now_iso()
     entity = Result._meta.table_name
     with write_transaction():
-        stored = _stored(low, high)
+        stored = _stored(chunk)
         if guard:
             outcomes = _unlocked(outcomes, stored, summary)
         new: list[tuple[int, Outcome]] = []
@@ -324,7 +332,7 @@ def _write(
         )
         entries: list[dict[str, object]] = []
         if new:
-            ids = _result_ids(low, high)
+            ids = _result_ids([cid for cid, _ in new])
             entries.extend(
                 {"action": "create", "entity": entity, "entity_id": ids[cid],
                  "field": "decision", "after": _shown(outcome), "reason": reason,
