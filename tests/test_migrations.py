@@ -369,3 +369,54 @@ def test_a_schema_12_base_gets_the_commissions_day_hours_and_series(db_path: Pat
     assert (row.series, row.day, row.start_time) == ("", None, "")
     assert OralSlot.get().commission_id == com.id
     assert "oral_slot_commission_id" in {i.name for i in db.get_indexes("oral_slot")}
+
+
+def _slow_step() -> None:
+    """In each colleague's process: step 13 takes 0.3 s, so that the four overlap."""
+    import time
+
+    step = migrations.MIGRATIONS[13]
+
+    def slow(db: pw.Database) -> None:
+        time.sleep(0.3)
+        step(db)
+
+    migrations.MIGRATIONS[13] = slow
+
+
+def _open_old_base(path: str, start: object) -> str:
+    """A process of a colleague opening the base (the app's first step): migrated or refused."""
+    start.wait(30)  # type: ignore[attr-defined]
+    try:
+        dbmod.open_database(path)
+        return "ok"
+    except Exception as exc:  # noqa: BLE001 - reported to the test
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        dbmod.close_database()
+
+
+def test_four_colleagues_opening_an_old_base_at_once_migrate_it_once(db_path: Path) -> None:
+    """Monday 8:00 after an upgrade, four people open the schema-12 base together: each step
+    runs once (under a write lock, the version read again), nobody gets an error."""
+    import multiprocessing
+
+    open_registre(2026)
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS oral_commission_session_id_day")
+    db.execute_sql("DROP INDEX IF EXISTS oral_slot_commission_id")
+    for column in ("series", "day", "start_time", "end_time"):
+        db.execute_sql(f"ALTER TABLE oral_commission DROP COLUMN {column}")
+    SchemaVersion.update(version=12).execute()
+    dbmod.close_database()
+    context = multiprocessing.get_context("spawn")
+    start = context.Manager().Event()
+    with context.Pool(4, initializer=_slow_step) as pool:
+        pending = [pool.apply_async(_open_old_base, (str(db_path), start)) for _ in range(4)]
+        start.set()
+        outcomes = [p.get(120) for p in pending]
+    assert outcomes == ["ok"] * 4
+    db = dbmod.open_database(str(db_path))
+    versions = [v for (v,) in SchemaVersion.select(SchemaVersion.version).tuples()]
+    assert sorted(versions) == list(range(12, migrations.LATEST_VERSION + 1))  # each step once
+    assert {"series", "day"} <= {c.name for c in db.get_columns("oral_commission")}

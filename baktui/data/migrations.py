@@ -7,7 +7,8 @@ database written by an earlier baktui keeps working after an upgrade.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import peewee as pw
@@ -15,7 +16,7 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
 from baktui.data import audit, audit_chain, sql
-from baktui.data.db import write_transaction
+from baktui.data.db import is_sqlite, write_transaction
 from baktui.data.models import (
     ALL_MODELS,
     AuditLog,
@@ -439,11 +440,12 @@ def migrate(
     are put back), and the warning goes to the technical log too."""
     version = schema_version(db)
     if version is None:
-        with db.atomic():
-            db.create_tables(ALL_MODELS, safe=True)
-            _protect_audit_log(db)
-            _search_index(db)
-            SchemaVersion.create(version=LATEST_VERSION, applied_at=_now())
+        with _migration_lock(db):
+            if schema_version(db) is None:  # not made meanwhile by a colleague's baktui
+                db.create_tables(ALL_MODELS, safe=True)
+                _protect_audit_log(db)
+                _search_index(db)
+                SchemaVersion.create(version=LATEST_VERSION, applied_at=_now())
         return LATEST_VERSION
     if version > LATEST_VERSION:
         raise DatabaseError(
@@ -453,13 +455,41 @@ def migrate(
     if version < LATEST_VERSION and progress is not None:
         progress(f"Mise à jour de la base : schéma {version} → {LATEST_VERSION}…")
     for target in range(version + 1, LATEST_VERSION + 1):
-        with db.atomic():
+        with _migration_lock(db):
+            if (schema_version(db) or 0) >= target:
+                continue  # a colleague's baktui, opening the base at the same time, did it
             MIGRATIONS[target](db)
             SchemaVersion.create(version=target, applied_at=_now())
     # Tables added to the models since (new tables need no data migration).
     db.create_tables(ALL_MODELS, safe=True)
     _check_audit_protections(db, warn)
     return LATEST_VERSION
+
+
+MIGRATION_WAIT_MS = 600_000  # a colleague's upgrade of a national base takes minutes
+
+
+@contextmanager
+def _migration_lock(db: pw.Database) -> Iterator[None]:
+    """One migration step at a time, whoever opens the base: on SQLite an IMMEDIATE
+    transaction (waiting for a colleague's upgrade up to :data:`MIGRATION_WAIT_MS`, not the
+    app's short busy timeout), on PostgreSQL a transaction-scoped advisory lock. The caller
+    reads the version again inside: the step may have been done while it waited."""
+    if is_sqlite(db):
+        (previous,) = db.execute_sql("PRAGMA busy_timeout").fetchone()
+        db.execute_sql(f"PRAGMA busy_timeout = {MIGRATION_WAIT_MS}")
+        try:
+            with db.atomic("IMMEDIATE"):
+                yield
+        finally:
+            db.execute_sql(f"PRAGMA busy_timeout = {int(previous)}")
+    else:
+        with db.atomic():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+            yield
+
+
+MIGRATION_LOCK_KEY = 0x62616B74  # « bakt »: the advisory lock of baktui's migrations
 
 
 def _check_audit_protections(db: pw.Database, warn: Callable[[str], object] | None) -> None:
