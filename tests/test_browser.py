@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import shutil
 import signal
 import socket
 import sqlite3
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 
 from baktui.demo import DemoSummary
 from baktui.services import users
@@ -90,8 +90,7 @@ def served(
 ) -> Iterator[Served]:
     """``baktui serve`` on a copy of the small demo, alice and bob in its users file."""
     folder = tmp_path_factory.mktemp("serve")
-    db = folder / "demo.sqlite"
-    shutil.copy(demo_file[0], db)
+    db = copy_base(demo_file[0], folder / "demo.sqlite")
     config = folder / "config.toml"  # absent: the users file is next to it
     for login, password in PASSWORDS.items():
         users.add_user(login, password, path=folder / "utilisateurs")

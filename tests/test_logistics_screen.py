@@ -5,12 +5,11 @@ typed while a list is read waiting for it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import burst, drained, held, keys_of, pin_login, settle
+from helpers import burst, copy_base, drained, held, keys_of, pin_login, settle
 
 from baktui.app import BaktuiApp
 from baktui.cli import main
@@ -45,8 +44,7 @@ def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def base(sample_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "bac.sqlite"
-    shutil.copy(sample_file, path)
+    path = copy_base(sample_file, tmp_path / "bac.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     yield path

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import register_helene
+from helpers import copy_base, register_helene
 
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
@@ -22,8 +21,7 @@ from baktui.services.sessions import current_session
 @pytest.fixture
 def session_id(demo_file: tuple[Path, DemoSummary], tmp_path: Path) -> Iterator[int]:
     """A copy of the demo, opened, with Hélène Lefèvre registered in it."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None
@@ -183,8 +181,7 @@ def test_a_base_from_before_the_name_index_gets_it_when_opened(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path
 ) -> None:
     """Schema 2 -> 3: the FTS5 index is built from the existing candidates, then kept up."""
-    path = tmp_path / "old.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "old.sqlite")
     db = dbmod.open_database(str(path))
     for trigger in ("candidate_fts_insert", "candidate_fts_delete", "candidate_fts_update"):
         db.execute_sql(f"DROP TRIGGER {trigger}")

@@ -5,12 +5,11 @@ reload, 80 × 24."""
 from __future__ import annotations
 
 import html
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, pin_login, settle
 from readiness_data import BENALI, GARCIA, MARTIN, ROUSSEAU, build_juries, cid
 from textual.app import App, ComposeResult
 
@@ -159,8 +158,7 @@ async def test_open_fix_opens_the_lot_in_f4_or_the_card(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, _ = demo_file
-    copy = tmp_path / "demo.sqlite"
-    shutil.copy(path, copy)
+    copy = copy_base(path, tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     app = BaktuiApp(str(copy))
     async with app.run_test(size=(80, 24)) as pilot:
