@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -30,7 +31,7 @@ def run(*args: object) -> int:
 @pytest.fixture
 def base(tmp_path: Path) -> Path:
     """The académie of the sample files, its juries filled, deliberated (not closed yet)."""
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in LISTS:
         assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0, kind

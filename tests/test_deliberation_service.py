@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
@@ -220,7 +221,7 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
     from baktui.services import candidate_files
     from baktui.services import deliberation as service
 
-    target = str(tmp_path / "d.sqlite")
+    target = new_base(tmp_path / "d.sqlite")
     build_demo(target, candidates=600)
     dbmod.close_database()
     dbmod.open_database(target)

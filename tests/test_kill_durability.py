@@ -43,6 +43,8 @@ import asyncio, os, sys
 from baktui.app import BaktuiApp
 from baktui.screens.grade_entry import GradeEntryScreen
 
+pytestmark = pytest.mark.sqlite_only("un processus tué pendant l'écriture d'un fichier SQLite (WAL, synchronous)")
+
 db, lot, fd, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 report = os.fdopen(fd, "w", buffering=1)
 original = GradeEntryScreen.grid_commit

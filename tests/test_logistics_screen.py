@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import burst, copy_base, drained, held, keys_of, pin_login, settle
+from helpers import burst, copy_base, drained, held, keys_of, new_base, pin_login, settle
 
 from baktui.app import BaktuiApp
 from baktui.cli import main
@@ -26,7 +26,7 @@ LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calend
 @pytest.fixture(scope="module")
 def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample académie, placed, its orals planned (built once per module, closed)."""
-    db = tmp_path_factory.mktemp("logistics") / "bac.sqlite"
+    db = new_base(tmp_path_factory.mktemp("logistics") / "bac.sqlite")
     assert main(["--db", str(db), "init"]) == 0
     for kind in LISTS:
         assert main(["--db", str(db), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0

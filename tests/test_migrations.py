@@ -14,6 +14,10 @@ from baktui.data.models import ALL_MODELS, AuditLog, Centre, Room, SchemaVersion
 from baktui.errors import DatabaseError
 from baktui.services.sessions import open_registre
 
+pytestmark = pytest.mark.sqlite_only(
+    "les anciens schémas y sont refaits en SQL de SQLite (FTS5, déclencheurs)"
+)
+
 AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 
 

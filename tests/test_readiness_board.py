@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import copy_base, pin_login, settle
+from helpers import copy_base, new_base, pin_login, settle
 from readiness_data import BENALI, GARCIA, MARTIN, ROUSSEAU, build_juries, cid
 from textual.app import App, ComposeResult
 
@@ -47,7 +47,7 @@ class Host(App[None]):
 @pytest.fixture
 def case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int, int]]:
     pin_login(monkeypatch, "gestionnaire")
-    dbmod.open_database(str(tmp_path / "bac.sqlite"), create=True)
+    dbmod.open_database(new_base(tmp_path / "bac.sqlite"), create=True)
     try:
         yield build_juries(open_registre(2026).id)
     finally:
