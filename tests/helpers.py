@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import peewee
 import pytest
@@ -164,7 +165,7 @@ def create_postgres_database(template: str | None = None) -> str:
     target. Dropped by conftest after the test (or the module) that made it."""
     if not POSTGRES_SERVER:
         pytest.skip("BAKTUI_TEST_POSTGRES non défini")
-    name = f"baktui_t_{uuid.uuid4().hex[:16]}"
+    name = f"bt_{uuid.uuid4().hex[:12]}"  # short: a screen shows the URL
     if template is None:
         postgres_admin(f"CREATE DATABASE {name}")
     else:
@@ -218,6 +219,36 @@ def base_exists(target: str) -> bool:
         finally:
             connection.close()
     return Path(target).exists()
+
+
+def raw_rows(target: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query read by a connection of the driver itself (sqlite3 or psycopg2),
+    beside baktui's: what a colleague's process, or someone with the base, sees."""
+    path = dbmod.sqlite_path(target)
+    if path is not None:
+        import sqlite3
+
+        with sqlite3.connect(path) as sqlite_connection:
+            return sqlite_connection.execute(sql).fetchall()
+    import psycopg2
+
+    connection = psycopg2.connect(target)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def lock_wait_ms(db: peewee.Database) -> int:
+    """How long this thread's connection waits for a colleague's lock, in ms (SQLite's busy
+    timeout, PostgreSQL's lock_timeout)."""
+    if dbmod.is_sqlite(db):
+        return int(db.execute_sql("PRAGMA busy_timeout").fetchone()[0])
+    text = str(db.execute_sql("SHOW lock_timeout").fetchone()[0])
+    number = int(re.match(r"\d+", text).group())  # type: ignore[union-attr]
+    return number * {"ms": 1, "s": 1000, "min": 60_000}.get(text.lstrip("0123456789"), 1)
 
 
 def sqlite_to_postgres(path: Path) -> str:

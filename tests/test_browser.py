@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import copy_base
+from helpers import copy_base, raw_rows
 
 from baktui.demo import DemoSummary
 from baktui.services import users
@@ -147,12 +146,12 @@ def browser() -> Iterator[object]:
 
 def _people(db: Path, count: int) -> list[Someone]:
     """Validated candidates whose plain ASCII name no one else has."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
-            "SELECT c.last_name, c.first_name, c.ine, c.id FROM candidate c "
-            "WHERE c.state = 'validee' AND (SELECT count(*) FROM candidate d "
-            "WHERE d.last_name = c.last_name AND d.first_name = c.first_name) = 1 ORDER BY c.id"
-        ).fetchall()
+    rows = raw_rows(
+        str(db),
+        "SELECT c.last_name, c.first_name, c.ine, c.id FROM candidate c "
+        "WHERE c.state = 'validee' AND (SELECT count(*) FROM candidate d "
+        "WHERE d.last_name = c.last_name AND d.first_name = c.first_name) = 1 ORDER BY c.id",
+    )
     plain = [Someone(*row) for row in rows if (row[0] + row[1]).isascii() and row[0].isalpha()]
     assert len(plain) >= count
     return plain[:count]
@@ -160,14 +159,8 @@ def _people(db: Path, count: int) -> list[Someone]:
 
 def _authors(db: Path, candidate_id: int) -> list[str]:
     """Who the audit log names for the documents recorded on a candidate."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        return [
-            who
-            for (who,) in connection.execute(
-                "SELECT who FROM audit_log WHERE entity = 'document' AND candidate_id = ?",
-                (candidate_id,),
-            )
-        ]
+    sql = f"SELECT who FROM audit_log WHERE entity = 'document' AND candidate_id = {candidate_id:d}"
+    return [who for (who,) in raw_rows(str(db), sql)]
 
 
 @dataclass

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import new_base
 
 from baktui.cli import main
@@ -44,6 +45,7 @@ def test_output_piped_into_a_closed_reader_is_not_a_traceback(tmp_path: Path) ->
     assert b"Traceback" not in err
 
 
+@pytest.mark.sqlite_only("le verrou d'écriture de toute la base, propre à SQLite")
 def test_locked_database_gives_a_french_message(
     tmp_path: Path,
     monkeypatch,  # type: ignore[no-untyped-def]

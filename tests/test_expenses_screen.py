@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -155,7 +156,7 @@ async def test_validate_clean_claim_and_reject_one(demo_db: Path) -> None:
         document = Document.get(
             (Document.kind == "rejet_frais") & (Document.examiner == claim.examiner_id)
         )
-        letter = demo_db.parent / "out" / document.reference
+        letter = Path(os.environ["BAKTUI_OUT"]) / document.reference
         text = " ".join(page.extract_text() for page in PdfReader(str(letter)).pages)
         text = " ".join(text.split())
         assert "Hors délai" in text and f"demande de frais n° {other}" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,7 +160,7 @@ async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> No
         assert f"remplace {event.before}, épreuve {need.epreuve_code}, le " in event.reason
         assert event.reason.endswith(f"{need.day:%d/%m/%Y} (confirmé à l'écran)")
         document = Document.get(Document.examiner == first.examiner_id)
-        pdf = Path(str(demo.path.parent / "documents" / document.reference))
+        pdf = Path(os.environ["BAKTUI_OUT"]) / document.reference
         assert pdf.read_bytes().startswith(b"%PDF")
         assert "Plus rien à couvrir" in static_text(pilot, "#replace-need")
 
