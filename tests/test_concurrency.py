@@ -37,15 +37,17 @@ READERS = 2
 TIMEOUT = 120  # seconds for the whole run (it takes a few)
 
 
-def _grade_text(writer: int, position: int) -> str:
-    """What writer ``writer`` keys on the copy at ``position``: a value of its own."""
-    return str((writer * 3 + position) % 21)
+def _grade_text(writer: int, position: int, round_: int = 0) -> str:
+    """What writer ``writer`` keys on the copy at ``position`` (in its ``round_``-th pass over
+    the slip): a value of its own."""
+    return str((writer * 3 + position + round_ * 7) % 21)
 
 
 def _enter_lot(
-    target: str, session_id: int, lot_number: int, writer: int, start: Any, out: Any
+    target: str, session_id: int, lot_number: int, writer: int, rounds: int, start: Any, out: Any
 ) -> None:
-    """A writer: opens the slip, waits for the others, keys every copy, says what was saved."""
+    """A writer: opens the slip, waits for the others, keys every copy (``rounds`` times, each
+    time another grade: the later rounds update what is there), says what was saved."""
     saved: list[tuple[str, str]] = []
     kept: list[str] = []
     refused: list[str] = []
@@ -55,9 +57,9 @@ def _enter_lot(
         with acting_as(f"poste{writer}"):
             editor = open_slip(session_id, lot_number)
             start.wait()
-            for index in range(len(editor)):
+            for round_, index in [(r, i) for r in range(rounds) for i in range(len(editor))]:
                 anonymat = editor.row(index).anonymat
-                text = _grade_text(writer, index)
+                text = _grade_text(writer, index, round_)
                 try:
                     if editor.commit(index, text).changed:
                         saved.append((anonymat, editor.row(index).cells[0]))
@@ -135,16 +137,20 @@ def test_eight_offices_enter_grades_at_once_and_nothing_is_lost(
     first_audit = AuditLog.select(pw.fn.MAX(AuditLog.id)).scalar() or 0
     dbmod.close_database()
 
-    plan = [(number, writer) for writer, (number, _) in enumerate(lots[:OWN_LOTS])]
+    plan = [(number, writer, 1) for writer, (number, _) in enumerate(lots[:OWN_LOTS])]
     shared = lots[OWN_LOTS][0]
-    plan += [(shared, OWN_LOTS + k) for k in range(SHARED_WRITERS)]
+    # the two on the same lot go over it twice: their second round updates grades the other
+    # one may have changed since its slip last read them
+    plan += [(shared, OWN_LOTS + k, 2) for k in range(SHARED_WRITERS)]
     context = mp.get_context("spawn")
     start = context.Barrier(len(plan))
     stop = context.Event()
     out = context.Queue()
     writers = [
-        context.Process(target=_enter_lot, args=(target, session_id, number, writer, start, out))
-        for number, writer in plan
+        context.Process(
+            target=_enter_lot, args=(target, session_id, number, writer, rounds, start, out)
+        )
+        for number, writer, rounds in plan
     ]
     readers = [
         context.Process(target=_read_beside, args=(target, session_id, readable, r, stop, out))
