@@ -8,6 +8,7 @@ gives every test a database of its own on the server ``BAKTUI_TEST_POSTGRES`` in
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only(reason): test about SQLite files themselves, skipped on PostgreSQL"
     )
+    config.addinivalue_line(
+        "markers", "pilot: drives the application (Textual Pilot, snapshots): given by conftest"
+    )
     engine = config.getoption("engine") or os.environ.get("BAKTUI_TEST_DB") or "sqlite"
     if engine not in ENGINE_CHOICES:
         raise pytest.UsageError(f"BAKTUI_TEST_DB={engine} : sqlite ou postgresql")
@@ -61,6 +65,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # the tests that drive the app (async: Textual's Pilot; or screenshots): `-m "not pilot"`
+    # runs the rest, the services and commands the screens call
+    for item in items:
+        function = getattr(item, "function", None)
+        fixtures = getattr(item, "fixturenames", ())
+        if inspect.iscoroutinefunction(function) or "snap_compare" in fixtures:
+            item.add_marker(pytest.mark.pilot)
     if not on_postgresql():
         return
     for item in items:

@@ -20,6 +20,10 @@ from baktui.data.models import Candidate, ExamSession, Jury
 from baktui.errors import ServiceError
 from baktui.services import archive
 
+pytestmark = pytest.mark.sqlite_only(
+    "l'archive d'une session contient le fichier SQLite de la base (base.sqlite)"
+)
+
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calendrier", "candidats")
 

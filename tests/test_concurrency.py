@@ -12,6 +12,7 @@ audit chain is intact. Runs on the suite's engine (SQLite file or PostgreSQL dat
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -161,11 +162,14 @@ def test_eight_offices_enter_grades_at_once_and_nothing_is_lost(
         process.start()
     reports: list[tuple[Any, ...]] = []
     try:
-        while len(reports) < len(writers):
-            reports.append(out.get(timeout=TIMEOUT))
-        stop.set()
         while len(reports) < len(writers) + READERS:
-            reports.append(out.get(timeout=TIMEOUT))
+            if sum(r[0] == "writer" for r in reports) == len(writers):
+                stop.set()
+            try:
+                reports.append(out.get(timeout=1))
+            except queue.Empty:  # a process that died without a word (its trace is on stderr)
+                alive = [p for p in readers + writers if p.is_alive()]
+                assert alive and time.monotonic() - began < TIMEOUT, "un processus s'est arrêté"
     finally:
         stop.set()
         for process in readers + writers:

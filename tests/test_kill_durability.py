@@ -33,6 +33,10 @@ from helpers import copy_base
 from baktui.data import db as dbmod
 from baktui.demo import build_demo
 
+pytestmark = pytest.mark.sqlite_only(
+    "un processus tué pendant l'écriture d'un fichier SQLite (WAL, synchronous)"
+)
+
 KILL_AFTER = 25  # confirmed grades before the kill
 TIMEOUT = 90.0
 
@@ -42,8 +46,6 @@ CHILD = r"""
 import asyncio, os, sys
 from baktui.app import BaktuiApp
 from baktui.screens.grade_entry import GradeEntryScreen
-
-pytestmark = pytest.mark.sqlite_only("un processus tué pendant l'écriture d'un fichier SQLite (WAL, synchronous)")
 
 db, lot, fd, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 report = os.fdopen(fd, "w", buffering=1)
