@@ -188,13 +188,29 @@ def drop_postgres_databases(names: Sequence[str]) -> None:
             CREATED_DATABASES.remove(name)
 
 
+_EMPTY_MASTER: list[str] = []  # PostgreSQL: a base with baktui's schema and nothing else
+
+
 def new_base(path: Path) -> str:
     """The target of a fresh base for a test: the SQLite file ``path`` (not created: baktui
-    ``init``, ``demo`` or ``open_database(create=True)`` do it), or on PostgreSQL a new empty
-    database (``path`` only says where the test would have put its file)."""
-    if on_postgresql():
-        return create_postgres_database()
-    return str(path)
+    ``init``, ``demo`` or ``open_database(create=True)`` do it), or on PostgreSQL a new database
+    holding baktui's schema and no row (``path`` only says where the test would have put its
+    file): a copy of one made once per process by ``open_database``, which takes 0.3 s on the
+    server against 0.05 s for the copy."""
+    if not on_postgresql():
+        return str(path)
+    if not _EMPTY_MASTER:
+        master = create_postgres_database()
+        CREATED_DATABASES.remove(database_name(master))  # kept for the whole run
+        from baktui.data.migrations import migrate
+
+        db = dbmod.make_database(master)  # beside the base the test may have open
+        with db.bind_ctx(ALL_MODELS):
+            db.connect()
+            migrate(db)
+            db.close()
+        _EMPTY_MASTER.append(master)
+    return create_postgres_database(template=_EMPTY_MASTER[0])
 
 
 def copy_base(source: str | Path, path: Path) -> str:
@@ -310,9 +326,11 @@ def small_demo(folder: Path) -> tuple[str, DemoSummary]:
 
 
 def drop_demo_master() -> None:
-    """At the end of the run: the PostgreSQL demo every copy came from."""
+    """At the end of the run: the PostgreSQL bases every copy came from."""
     if "demo" in _DEMO_MASTER:
         drop_postgres_databases([database_name(_DEMO_MASTER.pop("demo")[0])])
+    if _EMPTY_MASTER:
+        drop_postgres_databases([database_name(_EMPTY_MASTER.pop())])
 
 
 @contextmanager
