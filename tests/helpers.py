@@ -257,6 +257,26 @@ def raw_rows(target: str, sql: str) -> list[tuple[Any, ...]]:
         connection.close()
 
 
+def raw_connection(target: str) -> Any:
+    """A connection of the driver itself (sqlite3 or psycopg2) to the base: a colleague's."""
+    path = dbmod.sqlite_path(target)
+    if path is not None:
+        import sqlite3
+
+        return sqlite3.connect(path, isolation_level=None, timeout=0)
+    import psycopg2
+
+    return psycopg2.connect(target)
+
+
+def begin_write(connection: Any, statement: str) -> None:
+    """Open a write transaction on a raw connection and leave it open (SQLite: its write lock)."""
+    cursor = connection.cursor()
+    if isinstance(connection, __import__("sqlite3").Connection):
+        cursor.execute("BEGIN IMMEDIATE")
+    cursor.execute(statement)
+
+
 def lock_wait_ms(db: peewee.Database) -> int:
     """How long this thread's connection waits for a colleague's lock, in ms (SQLite's busy
     timeout, PostgreSQL's lock_timeout)."""

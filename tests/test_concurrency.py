@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
-from helpers import copy_base
+from helpers import begin_write, copy_base, raw_connection
 
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
@@ -224,3 +224,20 @@ def test_eight_offices_enter_grades_at_once_and_nothing_is_lost(
     assert check.ok, check.render()
     dbmod.close_database()
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_a_base_opens_while_a_colleague_is_writing(db_path: str) -> None:
+    """Opening the base (what every command and the app do first) never waits for a colleague's
+    open write transaction: on PostgreSQL, re-issuing the schema's CREATE … IF NOT EXISTS did,
+    its table locks queued behind the colleague's row locks."""
+    dbmod.close_database()
+    colleague = raw_connection(db_path)
+    try:
+        begin_write(colleague, "UPDATE exam_session SET phase = phase WHERE id > 0")
+        began = time.monotonic()
+        dbmod.open_database(db_path)
+        assert time.monotonic() - began < 2
+        dbmod.close_database()
+    finally:
+        colleague.rollback()
+        colleague.close()
