@@ -5,12 +5,11 @@ at 80x24, keys pressed as a user does."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle, type_text
+from helpers import copy_base, new_base, pin_login, settle, type_text
 from test_grade_entry_correcteur import _pick
 from textual.widgets import Input, Select
 
@@ -49,7 +48,7 @@ LOGIN = "gestionnaire"
 @pytest.fixture(scope="module")
 def academie_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The académie of the sample files, built once with the CLI (init, imports, répartition)."""
-    base = tmp_path_factory.mktemp("academie") / "bac2026.sqlite"
+    base = new_base(tmp_path_factory.mktemp("academie") / "bac2026.sqlite")
     assert main(["--db", str(base), "init"]) == 0
     for kind in LISTS:
         assert main(["--db", str(base), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0, kind
@@ -60,8 +59,7 @@ def academie_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def base(academie_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "bac2026.sqlite"
-    shutil.copy(academie_file, path)
+    path = copy_base(academie_file, tmp_path / "bac2026.sqlite")
     pin_login(monkeypatch, LOGIN)
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     yield path

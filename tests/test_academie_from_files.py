@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data import db as dbmod
@@ -43,7 +44,7 @@ def run(base: Path, *args: str) -> int:
 def test_an_academie_built_from_the_sample_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = tmp_path / "bac2026.sqlite"
+    base = new_base(tmp_path / "bac2026.sqlite")
     assert run(base, "init") == 0
     for kind in ORDER:
         assert run(base, "import", kind, str(SAMPLES / f"{kind}.csv")) == 0, kind

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -18,6 +19,10 @@ from baktui.data import db as dbmod
 from baktui.data.models import Candidate, ExamSession, Jury
 from baktui.errors import ServiceError
 from baktui.services import archive
+
+pytestmark = pytest.mark.sqlite_only(
+    "l'archive d'une session contient le fichier SQLite de la base (base.sqlite)"
+)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calendrier", "candidats")
@@ -30,7 +35,7 @@ def run(*args: object) -> int:
 @pytest.fixture
 def base(tmp_path: Path) -> Path:
     """The académie of the sample files, its juries filled, deliberated (not closed yet)."""
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in LISTS:
         assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0, kind

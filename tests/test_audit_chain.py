@@ -11,7 +11,7 @@ from pathlib import Path
 
 import peewee as pw
 import pytest
-from helpers import pin_login, settle
+from helpers import pin_login, raw_rows, settle
 
 from baktui.app import BaktuiApp
 from baktui.cli import main
@@ -65,10 +65,8 @@ def _expected_chain(rows: list[tuple[object, ...]]) -> list[str]:
     return chain
 
 
-def _stored(path: Path) -> tuple[list[tuple[object, ...]], list[str]]:
-    with sqlite3.connect(path) as con:
-        rows = con.execute(f"SELECT {', '.join(HASHED)}, chain FROM audit_log ORDER BY id")
-        fetched = rows.fetchall()
+def _stored(path: Path | str) -> tuple[list[tuple[object, ...]], list[str]]:
+    fetched = raw_rows(str(path), f"SELECT {', '.join(HASHED)}, chain FROM audit_log ORDER BY id")
     return [r[:-1] for r in fetched], [r[-1] for r in fetched]
 
 
@@ -94,6 +92,9 @@ def _verify(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, s
 # --- the triggers, put back at every opening --------------------------------------------------
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_dropped_triggers_are_put_back_at_the_next_opening_with_a_warning(
     session: SessionInfo, db_path: Path
 ) -> None:
@@ -120,6 +121,9 @@ def test_dropped_triggers_are_put_back_at_the_next_opening_with_a_warning(
     assert said == []
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_a_trigger_replaced_by_a_harmless_one_is_put_back(
     session: SessionInfo, db_path: Path
 ) -> None:
@@ -135,6 +139,9 @@ def test_a_trigger_replaced_by_a_harmless_one_is_put_back(
         db.execute_sql("UPDATE audit_log SET who = 'intrus'")
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_the_cli_prints_the_warning_on_stderr(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -145,6 +152,9 @@ def test_the_cli_prints_the_warning_on_stderr(
     assert PROTECTIONS <= _triggers(db_path)
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 async def test_the_app_shows_the_warning_once_the_screen_is_up(
     session: SessionInfo, db_path: Path
 ) -> None:
@@ -157,6 +167,9 @@ async def test_the_app_shows_the_warning_once_the_screen_is_up(
     assert PROTECTIONS <= _triggers(db_path)
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_an_entry_cannot_be_replaced_by_insert_or_replace(session: SessionInfo) -> None:
     """SQLite's REPLACE deletes the old row without firing the DELETE trigger."""
     db = dbmod.current_database()
@@ -251,6 +264,9 @@ def test_the_walk_is_streamed_in_batches(session: SessionInfo) -> None:
     assert whole.entries == AuditLog.select().count() and whole.broken is None
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_an_older_base_gets_its_chain_computed_by_the_migration(
     session: SessionInfo, db_path: Path
 ) -> None:
@@ -293,6 +309,9 @@ def test_verifier_on_a_clean_base(
     assert err == ""
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_verifier_names_the_entry_whose_text_was_changed(
     session: SessionInfo,
     db_path: Path,
@@ -322,6 +341,9 @@ def test_verifier_names_the_entry_whose_text_was_changed(
     assert err == ""  # the triggers were put back by whoever did it: no warning at opening
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_verifier_names_the_entry_after_a_deleted_one(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -339,6 +361,9 @@ def test_verifier_names_the_entry_after_a_deleted_one(
     assert f"l'entrée n° {gone} a été supprimée" in out
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_verifier_counts_every_alteration_and_names_the_first(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -357,6 +382,9 @@ def test_verifier_counts_every_alteration_and_names_the_first(
     assert "1 autre altération plus loin" in out
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_an_entry_written_outside_baktui_has_no_seal(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -390,6 +418,9 @@ def _rewrite_whole_chain(path: Path, statement: str) -> None:
     dbmod.close_database()
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_a_noted_seal_shows_a_log_rewritten_from_start_to_end(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -412,6 +443,9 @@ def test_a_noted_seal_shows_a_log_rewritten_from_start_to_end(
     assert "réécrit" in out and "intègre" not in out
 
 
+@pytest.mark.sqlite_only(
+    "l'audit altéré par sqlite3 dans le fichier (sur PostgreSQL : test_audit_chain_pg.py)"
+)
 def test_a_noted_seal_shows_a_log_cut_short(
     session: SessionInfo, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,6 +17,10 @@ from baktui.data import db as dbmod
 from baktui.errors import ServiceError
 from baktui.services.backup import back_up, megabytes
 
+pytestmark = pytest.mark.sqlite_only(
+    "la sauvegarde en ligne d'un fichier SQLite (ses tests PostgreSQL tournent avec BAKTUI_TEST_POSTGRES)"
+)
+
 
 @pytest.fixture
 def base(tmp_path: Path) -> Iterator[Path]:

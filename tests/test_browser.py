@@ -15,10 +15,8 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import copy_base, raw_rows
 
 from baktui.demo import DemoSummary
 from baktui.services import users
@@ -90,8 +89,7 @@ def served(
 ) -> Iterator[Served]:
     """``baktui serve`` on a copy of the small demo, alice and bob in its users file."""
     folder = tmp_path_factory.mktemp("serve")
-    db = folder / "demo.sqlite"
-    shutil.copy(demo_file[0], db)
+    db = copy_base(demo_file[0], folder / "demo.sqlite")
     config = folder / "config.toml"  # absent: the users file is next to it
     for login, password in PASSWORDS.items():
         users.add_user(login, password, path=folder / "utilisateurs")
@@ -148,12 +146,12 @@ def browser() -> Iterator[object]:
 
 def _people(db: Path, count: int) -> list[Someone]:
     """Validated candidates whose plain ASCII name no one else has."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
-            "SELECT c.last_name, c.first_name, c.ine, c.id FROM candidate c "
-            "WHERE c.state = 'validee' AND (SELECT count(*) FROM candidate d "
-            "WHERE d.last_name = c.last_name AND d.first_name = c.first_name) = 1 ORDER BY c.id"
-        ).fetchall()
+    rows = raw_rows(
+        str(db),
+        "SELECT c.last_name, c.first_name, c.ine, c.id FROM candidate c "
+        "WHERE c.state = 'validee' AND (SELECT count(*) FROM candidate d "
+        "WHERE d.last_name = c.last_name AND d.first_name = c.first_name) = 1 ORDER BY c.id",
+    )
     plain = [Someone(*row) for row in rows if (row[0] + row[1]).isascii() and row[0].isalpha()]
     assert len(plain) >= count
     return plain[:count]
@@ -161,14 +159,8 @@ def _people(db: Path, count: int) -> list[Someone]:
 
 def _authors(db: Path, candidate_id: int) -> list[str]:
     """Who the audit log names for the documents recorded on a candidate."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-        return [
-            who
-            for (who,) in connection.execute(
-                "SELECT who FROM audit_log WHERE entity = 'document' AND candidate_id = ?",
-                (candidate_id,),
-            )
-        ]
+    sql = f"SELECT who FROM audit_log WHERE entity = 'document' AND candidate_id = {candidate_id:d}"
+    return [who for (who,) in raw_rows(str(db), sql)]
 
 
 @dataclass

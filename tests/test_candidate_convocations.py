@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from helpers import assert_office_workbook
+from helpers import assert_office_workbook, new_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -27,7 +27,7 @@ def run(*args: object) -> int:
 
 @pytest.fixture
 def placed(tmp_path: Path) -> Path:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in LISTS:
         assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0, kind

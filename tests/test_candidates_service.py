@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 
 from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
@@ -52,8 +52,7 @@ class Demo:
 @pytest.fixture
 def demo(demo_file: tuple[Path, DemoSummary], tmp_path: Path) -> Iterator[Demo]:
     source, summary = demo_file
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(source, path)
+    path = copy_base(source, tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None

@@ -8,7 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ENGINES, burst, drained, engine_database, office_screens, pin_login, settle
+from helpers import (
+    ENGINES,
+    burst,
+    drained,
+    engine_database,
+    new_base,
+    office_screens,
+    pin_login,
+    settle,
+)
 from textual.widgets import DataTable, Static
 
 from baktui.app import BaktuiApp
@@ -86,7 +95,7 @@ async def test_the_grades_tab_shows_points_at_80_columns(
 ) -> None:
     office_screens(monkeypatch, tmp_path)
     pin_login(monkeypatch, "gestionnaire")
-    path = tmp_path / "u.sqlite"
+    path = new_base(tmp_path / "u.sqlite")
     dbmod.open_database(str(path), create=True)
     build(open_registre(2026).id)
     dbmod.close_database()

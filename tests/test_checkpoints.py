@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from baktui.data import audit
 from baktui.data.db import current_database, start_background_checkpoints
 from baktui.data.models import Etablissement
+
+pytestmark = pytest.mark.sqlite_only("les points de reprise du WAL de SQLite")
 
 
 def test_checkpoints_move_to_a_thread_and_stop_cleanly(db_path: Path) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import keys_waiting, pin_login
+from helpers import copy_base, keys_waiting, pin_login
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -30,8 +29,7 @@ def demo_db(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     """A copy of the small demo; one examiner with unclaimed convocations gets an identifier."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, LOGIN)
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "out"))
     dbmod.open_database(str(path))

@@ -42,6 +42,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 from openpyxl import load_workbook
 
 from baktui.cli import main
@@ -97,7 +98,7 @@ def run(*args: str) -> int:
 
 
 def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     # --db may also come from BAKTUI_DB
     monkeypatch.setenv("BAKTUI_DB", str(db))
@@ -196,7 +197,7 @@ def test_readme_example_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_bad_files_exit_non_zero_without_traceback(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init") == 0
     assert run("--db", db, "import", "etablissements", SAMPLES / "etablissements.csv") == 0
     assert run("--db", db, "import", "candidats", SAMPLES / "candidats.csv") == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui import __version__, cli
 
@@ -54,7 +55,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_the_base_may_be_given_after_the_sub_command(tmp_path: Path) -> None:
     parser = cli.build_parser()
-    target = str(tmp_path / "x.sqlite")
+    target = new_base(tmp_path / "x.sqlite")
     assert parser.parse_args(["demo", "--db", target, "--no-open"]).db == target
     assert parser.parse_args(["--db", target, "demo"]).db == target  # before still works
     assert parser.parse_args(["demo"]).db is None

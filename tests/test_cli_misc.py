@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from helpers import new_base
+
 from baktui.cli import main
 
 
@@ -28,7 +31,7 @@ def test_missing_database_is_explained_in_french(tmp_path: Path, capsys) -> None
 
 
 def test_output_piped_into_a_closed_reader_is_not_a_traceback(tmp_path: Path) -> None:
-    db = tmp_path / "b.sqlite"
+    db = new_base(tmp_path / "b.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     # `baktui --help | head -1`: the reader closes the pipe before everything is written.
     proc = subprocess.Popen(
@@ -42,6 +45,7 @@ def test_output_piped_into_a_closed_reader_is_not_a_traceback(tmp_path: Path) ->
     assert b"Traceback" not in err
 
 
+@pytest.mark.sqlite_only("le verrou d'écriture de toute la base, propre à SQLite")
 def test_locked_database_gives_a_french_message(
     tmp_path: Path,
     monkeypatch,  # type: ignore[no-untyped-def]
@@ -52,7 +56,7 @@ def test_locked_database_gives_a_french_message(
 
     from baktui.data import db as dbmod
 
-    db = tmp_path / "b.sqlite"
+    db = new_base(tmp_path / "b.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     monkeypatch.setitem(dbmod.SQLITE_PRAGMAS, "busy_timeout", 100)
     monkeypatch.setattr(dbmod, "BUSY_TIMEOUT_MS", 100)
@@ -79,7 +83,7 @@ def test_etat_prints_the_home_figures_for_scripts(tmp_path: Path, capsys) -> Non
     from baktui.services.stats import home_counts
 
     samples = Path(__file__).resolve().parents[1] / "data" / "samples"
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init"]) == 0
     for kind in ("etablissements", "candidats", "notes"):
         assert main(["--db", str(db), "import", kind, str(samples / f"{kind}.csv")]) == 0

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import lock_wait_ms, pin_login
 from test_migrations import _make_version_1
 
 from baktui import cli
@@ -129,19 +129,20 @@ async def test_the_keys_connection_waits_briefly_workers_wait_long(db_path: Path
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         db = dbmod.current_database()
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 200
+        assert lock_wait_ms(db) == 200
 
         def in_worker() -> int:
             from baktui.widgets.feedback import worker_connection
 
             with worker_connection():
-                return int(db.execute_sql("PRAGMA busy_timeout").fetchone()[0])
+                return lock_wait_ms(db)
 
         worker = app.run_worker(in_worker, thread=True)
         await worker.wait()
         assert worker.result == dbmod.BUSY_TIMEOUT_MS
 
 
+@pytest.mark.sqlite_only("l'ancien schéma y est refait en SQL de SQLite")
 def test_an_older_base_is_upgraded_before_the_screen_opens(tmp_path: Path) -> None:
     path = tmp_path / "ancienne.sqlite"
     dbmod.open_database(str(path), create=True)

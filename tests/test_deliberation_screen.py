@@ -4,12 +4,11 @@ decision, the second-group choice, the jury closed (an import then refused) and 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, pin_login, settle
 from test_jury_deliberation import _raisable
 from textual import events
 from textual.widgets import Input, Static
@@ -32,8 +31,7 @@ from baktui.widgets.readiness_board import ReadinessBoard
 @pytest.fixture
 def base(demo_file: tuple[Path, DemoSummary], tmp_path: Path,
          monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, int, str, str]]:  # fmt: skip
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "president")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     dbmod.open_database(str(path))

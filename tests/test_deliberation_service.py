@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from helpers import small_demo
 
 from baktui.data import audit
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
@@ -232,35 +233,34 @@ def test_fast_path_gives_the_same_results_as_deliberate(tmp_path: Path) -> None:
     import random
 
     from baktui.data import db as dbmod
-    from baktui.demo import build_demo
     from baktui.rules.deliberation import deliberate
     from baktui.services import candidate_files
     from baktui.services import deliberation as service
 
-    target = str(tmp_path / "d.sqlite")
-    build_demo(target, candidates=600)
-    dbmod.close_database()
+    target = small_demo(tmp_path)[0]
     dbmod.open_database(target)
     try:
         db = dbmod.current_database()
         rng = random.Random(7)
-        grades = db.execute_sql('SELECT id FROM grade WHERE "group" = 1').fetchall()
+        p = db.param
+        grades = db.execute_sql('SELECT id FROM grade WHERE "group" = 1 ORDER BY id').fetchall()
         for (pk,) in rng.sample(grades, 300):
             value, code = rng.choice(
                 [(None, "ABS"), (None, "AJ"), (None, "DI"), (None, None), (2000, None), (0, None)]
             )
             db.execute_sql(
-                "UPDATE grade SET value_centi = ?, code = ? WHERE id = ?", (value, code, pk)
+                f"UPDATE grade SET value_centi = {p}, code = {p} WHERE id = {p}", (value, code, pk)
             )
         for (pk,) in rng.sample(grades, 200):
-            db.execute_sql("UPDATE grade SET kept_session = 2025 WHERE id = ?", (pk,))
-        parts = db.execute_sql("SELECT id FROM grade_part").fetchall()
+            db.execute_sql(f"UPDATE grade SET kept_session = 2025 WHERE id = {p}", (pk,))
+        parts = db.execute_sql("SELECT id FROM grade_part ORDER BY id").fetchall()
         for (pk,) in rng.sample(parts, min(150, len(parts))):
             value, code = rng.choice([(None, "ABS"), (None, "AJ"), (None, "DI"), (None, None)])
             db.execute_sql(
-                "UPDATE grade_part SET value_centi = ?, code = ? WHERE id = ?", (value, code, pk)
+                f"UPDATE grade_part SET value_centi = {p}, code = {p} WHERE id = {p}",
+                (value, code, pk),
             )
-        db.execute_sql("UPDATE candidate SET eps_inapte = 1 WHERE id % 17 = 0")
+        db.execute_sql("UPDATE candidate SET eps_inapte = TRUE WHERE id - id / 17 * 17 = 0")
         session_id = int(db.execute_sql("SELECT MIN(id) FROM exam_session").fetchone()[0])
         reg = regulation_of(session_id)
         heads = service._heads(session_id, None, 0, 10_000)

@@ -27,6 +27,10 @@ from baktui.rules.examiners import teaches
 from baktui.rules.grades import Grade
 from baktui.rules.regulation import load_regulation
 
+pytestmark = pytest.mark.sqlite_only(
+    "baktui demo construit un fichier SQLite (et ce test le lit avec sqlite3)"
+)
+
 SEED = 7
 REG = load_regulation(2026)
 # values that legitimately differ between two builds: when and by whom

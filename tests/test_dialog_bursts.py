@@ -11,14 +11,22 @@ the base. The dialogs already covered elsewhere are listed in :data:`ELSEWHERE`.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import HELENE_INE, burst, drained, keys_of, pin_login, register_helene, settle
+from helpers import (
+    HELENE_INE,
+    burst,
+    copy_base,
+    drained,
+    keys_of,
+    pin_login,
+    register_helene,
+    settle,
+)
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
@@ -86,8 +94,7 @@ def text(value: str) -> list[str]:
 def base(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, LOGIN)
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "out"))
     yield path

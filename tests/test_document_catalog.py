@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import pin_login
+from helpers import copy_base, pin_login
 
 from baktui.data import db as dbmod
 from baktui.data.models import Document
@@ -22,8 +21,7 @@ def test_the_statistics_entry_writes_the_workbook_and_records_it(
 ) -> None:
     pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     try:
         session = current_session()

@@ -3,12 +3,11 @@ generation typed in one burst (key, g), the issued list, a cancelled edition wri
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, pin_login, settle
 from textual import events
 from textual.widgets import Input, Static
 
@@ -27,8 +26,7 @@ from baktui.widgets.job_progress import JobProgress
 @pytest.fixture
 def base(demo_file: tuple[Path, DemoSummary], tmp_path: Path,
          monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, int]]:  # fmt: skip
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     dbmod.open_database(str(path))

@@ -4,12 +4,11 @@ confirmation, is refused without them, and is audited with the reason."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import office_screens, settle, type_text
+from helpers import copy_base, office_screens, settle, type_text
 from textual.widgets import DataTable, Input
 
 from baktui.app import BaktuiApp
@@ -28,8 +27,7 @@ def twins(
 ) -> Iterator[tuple[Path, int, int]]:
     """A copy of the demo with Hélène Lefèvre registered twice (two INEs)."""
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     session = current_session()
     assert session is not None

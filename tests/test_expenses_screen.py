@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import keys_waiting, pin_login
+from helpers import copy_base, keys_waiting, pin_login, small_demo
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.models import AuditLog, ExpenseClaim, ExpenseLine
-from baktui.demo import build_demo
 from baktui.screens.expenses import ExpensesScreen
 from baktui.services import claim_facts
 from baktui.widgets.dialogs import ConfirmModal
@@ -26,17 +25,13 @@ LOGIN = "gestionnaire"
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 600-candidate demo, built once for the module."""
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo(str(path), candidates=600)
-    dbmod.close_database()
-    return path
+    return small_demo(tmp_path_factory.mktemp("demo"))[0]
 
 
 @pytest.fixture
 def demo_db(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh copy of the demo for one test; documents go to tmp_path."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_template, path)
+    path = copy_base(demo_template, tmp_path / "demo.sqlite")
     pin_login(monkeypatch, LOGIN)
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "out"))
     yield path
@@ -161,7 +156,7 @@ async def test_validate_clean_claim_and_reject_one(demo_db: Path) -> None:
         document = Document.get(
             (Document.kind == "rejet_frais") & (Document.examiner == claim.examiner_id)
         )
-        letter = demo_db.parent / "out" / document.reference
+        letter = Path(os.environ["BAKTUI_OUT"]) / document.reference
         text = " ".join(page.extract_text() for page in PdfReader(str(letter)).pages)
         text = " ".join(text.split())
         assert "Hors délai" in text and f"demande de frais n° {other}" in text

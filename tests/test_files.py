@@ -114,6 +114,7 @@ def _open_new_base(path: Path) -> None:
     dbmod.current_database().execute_sql("INSERT INTO t VALUES (1)")
 
 
+@pytest.mark.sqlite_only("les droits des fichiers d'une base SQLite (-wal, -shm)")
 def test_a_new_base_and_its_wal_and_shm_are_0640(tmp_path: Path) -> None:
     path = tmp_path / "dec" / "bac.sqlite"
     try:
@@ -125,6 +126,7 @@ def test_a_new_base_and_its_wal_and_shm_are_0640(tmp_path: Path) -> None:
         dbmod.close_database()
 
 
+@pytest.mark.sqlite_only("les droits des fichiers d'une base SQLite (-wal, -shm)")
 def test_private_mode_makes_the_base_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _configure(monkeypatch, tmp_path, '[fichiers]\nmode = "prive"\n')
     path = tmp_path / "bac.sqlite"
@@ -136,6 +138,7 @@ def test_private_mode_makes_the_base_0600(tmp_path: Path, monkeypatch: pytest.Mo
         dbmod.close_database()
 
 
+@pytest.mark.sqlite_only("les droits des fichiers d'une base SQLite (-wal, -shm)")
 def test_the_office_group_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     group = _other_group()
     if group is None:
@@ -154,6 +157,7 @@ def test_the_office_group_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         dbmod.close_database()
 
 
+@pytest.mark.sqlite_only("les droits des fichiers d'une base SQLite (-wal, -shm)")
 def test_an_existing_loose_base_is_tightened_and_said(tmp_path: Path) -> None:
     path = tmp_path / "bac.sqlite"
     _open_new_base(path)
@@ -176,6 +180,7 @@ def test_an_existing_loose_base_is_tightened_and_said(tmp_path: Path) -> None:
         dbmod.close_database()
 
 
+@pytest.mark.sqlite_only("les droits des fichiers d'une base SQLite (-wal, -shm)")
 def test_sqlite_disk_full_is_said_as_such(db_path: Path) -> None:
     import peewee
 
@@ -311,6 +316,9 @@ def test_file_names_are_bounded() -> None:
     assert name[-20:-4].count("-") == 2  # the time stamp is kept whole: -YYYYMMDD-HHMMSS
 
 
+@pytest.mark.sqlite_only(
+    "SQLite ne borne pas les varchar(255) ; PostgreSQL refuse un nom de 3 000 caractères (le borner demande une migration)"
+)
 def test_a_3000_character_surname_still_gets_its_confirmation(
     session: SessionInfo, tmp_path: Path
 ) -> None:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import settle
+from helpers import copy_base, settle, small_demo
 from test_grade_entry_screen import _open_lot, _screen_text
 from textual.widgets import Input
 
 from baktui.app import BaktuiApp
-from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, AuditLog, Candidate, Examiner, Lot
-from baktui.demo import build_demo
 from baktui.rules.examiners import teaches
 from baktui.screens.grade_entry import GradeEntryScreen
 from baktui.services.lots import examiner_name
@@ -25,16 +22,12 @@ from baktui.widgets.examiner_picker import ExaminerPicker
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo(str(path), candidates=600)
-    dbmod.close_database()
-    yield path
+    yield small_demo(tmp_path_factory.mktemp("demo"))[0]
 
 
 @pytest.fixture
 def demo(demo_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "demo.sqlite"
-    shutil.copy(demo_template, target)
+    target = copy_base(demo_template, tmp_path / "demo.sqlite")
     return target
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import html
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import copy_base, small_demo
 from textual.widgets import Input
 
 from baktui.app import BaktuiApp
-from baktui.data import db as dbmod
 from baktui.data.audit import acting_as
 from baktui.data.models import Anonymat, AuditLog, Candidate, Grade, Lot
-from baktui.demo import build_demo
 from baktui.rules.slips import SlipMode, format_centi
 from baktui.screens.grade_entry import GradeEntryScreen
 from baktui.screens.missing_grades import MissingGradesScreen
@@ -26,16 +24,12 @@ from baktui.widgets.grade_grid import GradeGrid
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    build_demo(str(path), candidates=600)
-    dbmod.close_database()
-    yield path
+    yield small_demo(tmp_path_factory.mktemp("demo"))[0]
 
 
 @pytest.fixture
 def demo(demo_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "demo.sqlite"
-    shutil.copy(demo_template, target)
+    target = copy_base(demo_template, tmp_path / "demo.sqlite")
     return target
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import office_screens, settle, type_text
+from helpers import copy_base, office_screens, settle, type_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
@@ -220,8 +219,7 @@ def hostile_demo(
 ) -> Iterator[tuple[Path, str]]:
     """The small demo where one candidate's name was stored before names were checked."""
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     candidate = Candidate.select().order_by(Candidate.id).first()
     last, first = HOSTILE

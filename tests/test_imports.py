@@ -478,6 +478,7 @@ def test_grades_from_xlsx_with_numeric_cells(three: SessionInfo, tmp_path: Path)
 # --- The write lock ------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("le verrou d'écriture de toute la base, propre à SQLite")
 def test_a_colleague_can_write_while_an_import_reads_its_file(
     three: SessionInfo, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data import db as dbmod
@@ -177,7 +178,7 @@ def test_comma_cp1252_file(base: SessionInfo, tmp_path: Path) -> None:
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     dbmod.open_database(str(db))
     _base(require_session(2026).id)

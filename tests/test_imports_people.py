@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data import db as dbmod
@@ -232,7 +233,7 @@ def test_windows_1252_comma_file(places: SessionInfo, tmp_path: Path) -> None:
 
 
 def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     dbmod.open_database(str(db))
     _places(require_session(2026).id)
@@ -295,7 +296,7 @@ def test_examiners_bank_reference_column(places: SessionInfo, tmp_path: Path) ->
 def test_cli_imports_availabilities(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from baktui.data.models import AuditLog, Availability
 
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     dbmod.open_database(str(db))
     _places(require_session(2026).id)

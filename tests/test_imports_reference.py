@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data.models import AuditLog, Centre, Commune, Etablissement, Room
@@ -236,7 +237,7 @@ def test_room_refusals(samples: SessionInfo, tmp_path: Path) -> None:
 
 
 def test_cli_imports_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "bac.sqlite")
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", db, "init", "--session", "2026"]) == 0
     for what in ("etablissements", "centres", "salles"):
         assert main(["--db", db, "import", what, str(SAMPLES / f"{what}.csv")]) == 0

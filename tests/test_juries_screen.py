@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import burst, drained, keys_of, pin_login, settle, type_text
+from helpers import burst, drained, keys_of, pin_login, settle, small_demo, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.data.models import Absence, Assignment, AuditLog, Document, Examiner, Jury, Lot
-from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.rules.identifiers import fold
 from baktui.screens import registry
 from baktui.screens.juries import JuriesScreen
@@ -59,8 +59,8 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
     monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"), registry.entry("juries")))
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     pin_login(monkeypatch, "gestionnaire")
-    path = tmp_path / "demo.sqlite"
-    build_demo(str(path), candidates=SMALL_CANDIDATES)
+    path = small_demo(tmp_path)[0]
+    dbmod.open_database(path)
     correction, examiner_id, lot = _pick_correction()
     Assignment.update(state="convoquee").where(Assignment.id == correction).execute()
     examiner = Examiner.get_by_id(examiner_id)
@@ -160,7 +160,7 @@ async def test_absence_ranking_refusal_and_one_key_replacement(demo: Demo) -> No
         assert f"remplace {event.before}, épreuve {need.epreuve_code}, le " in event.reason
         assert event.reason.endswith(f"{need.day:%d/%m/%Y} (confirmé à l'écran)")
         document = Document.get(Document.examiner == first.examiner_id)
-        pdf = Path(str(demo.path.parent / "documents" / document.reference))
+        pdf = Path(os.environ["BAKTUI_OUT"]) / document.reference
         assert pdf.read_bytes().startswith(b"%PDF")
         assert "Plus rien à couvrir" in static_text(pilot, "#replace-need")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import pin_login, settle, type_text
+from helpers import pin_login, settle, small_demo, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -35,7 +35,6 @@ from baktui.data.models import (
     Jury,
     JuryMember,
 )
-from baktui.demo import SMALL_CANDIDATES, build_demo
 from baktui.rules.identifiers import fold
 from baktui.rules.lifecycles import ASSIGNMENT_ACTIVE
 from baktui.screens import registry
@@ -75,8 +74,8 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"), registry.entry("juries")))
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     pin_login(monkeypatch, "gestionnaire")
-    path = tmp_path / "demo.sqlite"
-    build_demo(str(path), candidates=SMALL_CANDIDATES)
+    path = small_demo(tmp_path)[0]
+    dbmod.open_database(path)
     yield path
     dbmod.close_database()
 

@@ -4,13 +4,12 @@ and its points manquants, the what-if, jury points, the second-group choice, clo
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from helpers import pin_login
+from helpers import copy_base, pin_login
 
 from baktui.data import db as dbmod
 from baktui.data.models import AuditLog, Candidate, Grade, Jury, JuryPoint, Result
@@ -29,8 +28,7 @@ from baktui.services.sessions import current_session, regulation_of
 @pytest.fixture
 def session_id(demo_file: tuple[Path, DemoSummary], tmp_path: Path,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:  # fmt: skip
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "president")
     dbmod.open_database(str(path))
     sid = current_session().id

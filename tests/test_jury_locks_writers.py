@@ -6,10 +6,10 @@ The import of grades, the F4 slip, the missing-grades entry and the deliberation
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 
 from baktui.cli import main
 from baktui.data import db as dbmod
@@ -34,8 +34,7 @@ from baktui.services.missing_grades import MissingLine, enter_missing_grade
 @pytest.fixture
 def demo(demo_file, tmp_path: Path):
     """The small demo, deliberated, open (a copy of the module's demo)."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     session_id = int(ExamSession.select().first().id)
     deliberate_session(session_id)

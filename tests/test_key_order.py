@@ -4,12 +4,20 @@ binding of a field (Ctrl+U) and the save."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import HELENE_INE, burst, drained, keys_of, office_screens, register_helene, settle
+from helpers import (
+    HELENE_INE,
+    burst,
+    copy_base,
+    drained,
+    keys_of,
+    office_screens,
+    register_helene,
+    settle,
+)
 from textual.widgets import Input, Select
 
 from baktui.app import BaktuiApp
@@ -26,8 +34,7 @@ def demo(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None

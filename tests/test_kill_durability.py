@@ -16,7 +16,6 @@ import fcntl
 import os
 import pty
 import select
-import shutil
 import signal
 import sqlite3
 import struct
@@ -29,9 +28,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 
 from baktui.data import db as dbmod
 from baktui.demo import build_demo
+
+pytestmark = pytest.mark.sqlite_only(
+    "un processus tué pendant l'écriture d'un fichier SQLite (WAL, synchronous)"
+)
 
 KILL_AFTER = 25  # confirmed grades before the kill
 TIMEOUT = 90.0
@@ -169,8 +173,7 @@ def _check(path: Path, lot_number: int, lines: list[str]) -> int:
 def test_headless_app_killed_mid_slip(
     demo_template: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_template, path)
+    path = copy_base(demo_template, tmp_path / "demo.sqlite")
     lot_number, copies = _biggest_open_lot(path)
     assert copies > KILL_AFTER + 10
     script = tmp_path / "child.py"
@@ -199,8 +202,7 @@ def test_headless_app_killed_mid_slip(
 
 def test_terminal_hangup_mid_slip(demo_template: Path, tmp_path: Path) -> None:
     """The real terminal app in a pty; closing the master side hangs it up (dropped SSH)."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_template, path)
+    path = copy_base(demo_template, tmp_path / "demo.sqlite")
     lot_number, copies = _biggest_open_lot(path)
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")

@@ -5,12 +5,11 @@ typed while a list is read waiting for it."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import burst, drained, held, keys_of, pin_login, settle
+from helpers import burst, copy_base, drained, held, keys_of, new_base, pin_login, settle
 
 from baktui.app import BaktuiApp
 from baktui.cli import main
@@ -27,7 +26,7 @@ LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calend
 @pytest.fixture(scope="module")
 def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample académie, placed, its orals planned (built once per module, closed)."""
-    db = tmp_path_factory.mktemp("logistics") / "bac.sqlite"
+    db = new_base(tmp_path_factory.mktemp("logistics") / "bac.sqlite")
     assert main(["--db", str(db), "init"]) == 0
     for kind in LISTS:
         assert main(["--db", str(db), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0
@@ -45,8 +44,7 @@ def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def base(sample_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "bac.sqlite"
-    shutil.copy(sample_file, path)
+    path = copy_base(sample_file, tmp_path / "bac.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     yield path

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import register_helene
+from helpers import copy_base, on_postgresql, register_helene
 
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
@@ -22,8 +21,7 @@ from baktui.services.sessions import current_session
 @pytest.fixture
 def session_id(demo_file: tuple[Path, DemoSummary], tmp_path: Path) -> Iterator[int]:
     """A copy of the demo, opened, with Hélène Lefèvre registered in it."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None
@@ -141,6 +139,7 @@ def _statements(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[object
     return seen
 
 
+@pytest.mark.sqlite_only("les plans de requête de SQLite (EXPLAIN QUERY PLAN)")
 def test_every_statement_is_served_by_an_index(
     session_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,6 +161,12 @@ def test_every_statement_is_served_by_an_index(
         assert "SCAN candidate " not in plan or "COVERING INDEX" in plan, (sql, plan)
 
 
+@pytest.mark.xfail(
+    on_postgresql(),
+    reason="F2 sur PostgreSQL ne trouve pas un mot à l'intérieur d'un nom composé (issue 18 : "
+    "unaccent + pg_trgm), SQLite le trouve par FTS5",
+    strict=True,
+)
 def test_the_name_index_follows_renames_and_new_candidates(session_id: int) -> None:
     helene = Candidate.get(Candidate.ine == "123456789AB")
     update_candidate(helene.id, {"last_name": "Dupré-Lefèvre"})
@@ -179,12 +184,12 @@ def test_without_fts_the_ranges_still_find_names(
         assert "Lefèvre Hélène" in names(lookup(session_id, typed)), typed
 
 
+@pytest.mark.sqlite_only("l'index FTS5 de SQLite, refait par la migration 3")
 def test_a_base_from_before_the_name_index_gets_it_when_opened(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path
 ) -> None:
     """Schema 2 -> 3: the FTS5 index is built from the existing candidates, then kept up."""
-    path = tmp_path / "old.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "old.sqlite")
     db = dbmod.open_database(str(path))
     for trigger in ("candidate_fts_insert", "candidate_fts_delete", "candidate_fts_update"):
         db.execute_sql(f"DROP TRIGGER {trigger}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import HELENE_INE, held, office_screens, register_helene, settle, type_text
+from helpers import HELENE_INE, copy_base, held, office_screens, register_helene, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -31,8 +30,7 @@ def helene_demo_file(
     demo_file: tuple[Path, DemoSummary], tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The small demo with Hélène Lefèvre registered (closed)."""
-    path = tmp_path_factory.mktemp("helene") / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path_factory.mktemp("helene") / "demo.sqlite")
     dbmod.open_database(str(path))
     info = current_session()
     assert info is not None
@@ -44,8 +42,7 @@ def helene_demo_file(
 @pytest.fixture
 def demo(helene_demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(helene_demo_file, path)
+    path = copy_base(helene_demo_file, tmp_path / "demo.sqlite")
     yield path
     dbmod.close_database()
 

@@ -6,12 +6,17 @@ from pathlib import Path
 
 import peewee as pw
 import pytest
+from helpers import copy_base
 
 from baktui.data import audit_chain, migrations
 from baktui.data import db as dbmod
 from baktui.data.models import ALL_MODELS, AuditLog, Centre, Room, SchemaVersion
 from baktui.errors import DatabaseError
 from baktui.services.sessions import open_registre
+
+pytestmark = pytest.mark.sqlite_only(
+    "les anciens schémas y sont refaits en SQL de SQLite (FTS5, déclencheurs)"
+)
 
 AUDIT_TRIGGERS = {"audit_log_no_update", "audit_log_no_delete", "audit_log_no_replace"}
 
@@ -245,11 +250,9 @@ def test_an_upgrade_from_schema_4_loses_no_member_room_or_placement(
     """A real base of schema 4 (the columns of v5–v7 taken off a demo) upgraded: every jury
     member, room and candidate's jury, centre and établissement is still there (peewee's SQLite
     rebuild of a table, used once for NOT NULL columns, cascaded deletes through them)."""
-    import shutil
     import sqlite3
 
-    path = tmp_path / "old.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "old.sqlite")
     counts = (
         "SELECT (SELECT COUNT(*) FROM jury_member), (SELECT COUNT(*) FROM room), "
         "(SELECT COUNT(*) FROM candidate WHERE jury_id IS NOT NULL), "

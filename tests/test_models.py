@@ -92,11 +92,13 @@ EXPECTED_PRAGMAS = {
 }
 
 
+@pytest.mark.sqlite_only("les PRAGMA et le verrou d'écriture de SQLite")
 def test_connection_pragmas(db_path: Path) -> None:
     assert _pragmas(dbmod.current_database()) == EXPECTED_PRAGMAS
     assert dbmod.BUSY_TIMEOUT_MS >= 5_000  # colleagues writing at the same time must wait, not fail
 
 
+@pytest.mark.sqlite_only("les PRAGMA et le verrou d'écriture de SQLite")
 def test_worker_threads_get_the_same_pragmas(db_path: Path) -> None:
     """Screens query from thread workers: each thread has its own connection, same settings."""
     db = dbmod.current_database()
@@ -120,6 +122,7 @@ def _other_staff(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=0, isolation_level=None)
 
 
+@pytest.mark.sqlite_only("les PRAGMA et le verrou d'écriture de SQLite")
 def test_write_transaction_takes_the_write_lock_at_once(db_path: Path) -> None:
     other = _other_staff(db_path)
     try:
@@ -135,6 +138,7 @@ def test_write_transaction_takes_the_write_lock_at_once(db_path: Path) -> None:
         other.close()
 
 
+@pytest.mark.sqlite_only("les PRAGMA et le verrou d'écriture de SQLite")
 def test_a_deferred_transaction_would_not(db_path: Path) -> None:
     """Why IMMEDIATE matters: a plain transaction takes no lock until its first write."""
     other = _other_staff(db_path)

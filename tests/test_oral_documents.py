@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -35,7 +36,7 @@ def pages(path: Path) -> list[str]:
 
 @pytest.fixture
 def planned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in LISTS:
         assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0, kind

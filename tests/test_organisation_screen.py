@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import new_base, pin_login, settle
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -29,7 +29,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 @pytest.fixture
 def base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     pin_login(monkeypatch, "gestionnaire")
-    path = tmp_path / "bac.sqlite"
+    path = new_base(tmp_path / "bac.sqlite")
     dbmod.open_database(str(path), create=True)
     session_id = open_registre(2026).id
     for kind in ("etablissements", "centres", "salles", "examinateurs"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import new_base
+
 from baktui.cli import main
 from baktui.data import db as dbmod
 from baktui.data.models import (
@@ -23,7 +25,7 @@ LISTS = ("etablissements", "centres", "salles", "examinateurs", "jurys", "calend
 
 
 def test_sample_academie_every_candidate_one_place_per_written_epreuve(tmp_path: Path) -> None:
-    base = tmp_path / "b.sqlite"
+    base = new_base(tmp_path / "b.sqlite")
     assert main(["--db", str(base), "init"]) == 0
     for kind in LISTS:
         assert main(["--db", str(base), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -39,8 +39,7 @@ from baktui.services.sessions import regulation_of
 
 @pytest.fixture
 def demo(demo_file, tmp_path: Path, monkeypatch):
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     dbmod.open_database(str(path))
     session_id = int(ExamSession.select().first().id)

@@ -5,12 +5,11 @@ reload, 80 × 24."""
 from __future__ import annotations
 
 import html
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, new_base, pin_login, settle
 from readiness_data import BENALI, GARCIA, MARTIN, ROUSSEAU, build_juries, cid
 from textual.app import App, ComposeResult
 
@@ -48,7 +47,7 @@ class Host(App[None]):
 @pytest.fixture
 def case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, int, int]]:
     pin_login(monkeypatch, "gestionnaire")
-    dbmod.open_database(str(tmp_path / "bac.sqlite"), create=True)
+    dbmod.open_database(new_base(tmp_path / "bac.sqlite"), create=True)
     try:
         yield build_juries(open_registre(2026).id)
     finally:
@@ -159,8 +158,7 @@ async def test_open_fix_opens_the_lot_in_f4_or_the_card(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, _ = demo_file
-    copy = tmp_path / "demo.sqlite"
-    shutil.copy(path, copy)
+    copy = copy_base(path, tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     app = BaktuiApp(str(copy))
     async with app.run_test(size=(80, 24)) as pilot:

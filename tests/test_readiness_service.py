@@ -4,12 +4,11 @@ screen that fixes them. Hand-built cases on the sample candidates, on SQLite and
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ENGINES, engine_database, pin_login
+from helpers import ENGINES, copy_base, engine_database, pin_login
 from readiness_data import BENALI, MARTIN, NGUYEN, ROUSSEAU, build_juries, cid
 
 from baktui.data import db as dbmod
@@ -147,8 +146,7 @@ def test_small_demo_board_matches_its_pages(
 ) -> None:
     """On the demo: a blocking count equals the blocking lines listed, page after page."""
     path, _ = demo_file
-    copy = tmp_path / "demo.sqlite"
-    shutil.copy(path, copy)
+    copy = copy_base(path, tmp_path / "demo.sqlite")
     dbmod.open_database(str(copy))
     try:
         session = current_session()

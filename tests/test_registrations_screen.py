@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import held, office_screens, settle, type_text
+from helpers import copy_base, held, office_screens, settle, type_text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -39,8 +38,7 @@ def demo(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Demo]:
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     yield Demo(path, demo_file[1])
     dbmod.close_database()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data import db as dbmod
@@ -26,7 +27,7 @@ def run(*args: object) -> int:
 @pytest.fixture
 def june(tmp_path: Path) -> Path:
     """The sample académie's June session, deliberated and closed."""
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in ("etablissements", "candidats", "notes"):
         assert run("--db", db, "import", kind, SAMPLES / f"{kind}.csv") == 0
@@ -184,7 +185,7 @@ def test_september_takes_june_centres_rooms_and_juries_once(tmp_path: Path, caps
     into September, audited, once; the AJ candidate then gets a September jury."""
     from baktui.data.models import Centre, Jury, JuryMember, Room
 
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     for kind in ("etablissements", "centres", "salles", "examinateurs", "jurys", "candidats",
                  "notes"):  # fmt: skip

@@ -4,12 +4,11 @@ palette and help in French."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, pin_login, settle
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
@@ -28,8 +27,7 @@ def demo(
 ) -> Iterator[Path]:
     pin_login(monkeypatch, "gestionnaire")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     yield path
     dbmod.close_database()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.cli import main
 from baktui.data.db import open_database
@@ -21,7 +22,7 @@ def run(*args: object) -> int:
 
 @pytest.fixture
 def closed_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert run("--db", db, "init", "--session", "2026") == 0
     assert run("--db", db, "import", "etablissements", SAMPLES / "etablissements.csv") == 0
     assert run("--db", db, "import", "candidats", SAMPLES / "candidats.csv") == 0

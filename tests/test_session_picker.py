@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import burst, drained, pin_login
+from helpers import burst, drained, new_base, pin_login
 
 from baktui.app import BaktuiApp
 from baktui.cli import main
@@ -24,7 +24,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 def two_sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """June's session with the sample candidates, then an empty September session."""
     pin_login(monkeypatch, "gestionnaire")
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     for kind in ("etablissements", "candidats"):
         assert main(["--db", str(db), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0
@@ -70,7 +70,7 @@ async def test_the_picker_moves_every_screen_to_the_chosen_session(two_sessions:
 
 
 async def test_one_session_only_says_so(tmp_path: Path) -> None:
-    db = tmp_path / "bac.sqlite"
+    db = new_base(tmp_path / "bac.sqlite")
     assert main(["--db", str(db), "init", "--session", "2026"]) == 0
     dbmod.close_database()
     app = BaktuiApp(str(db))

@@ -19,6 +19,10 @@ from baktui.app import BaktuiApp
 from baktui.screens import home, registry
 from baktui.services.sessions import SessionInfo
 
+pytestmark = pytest.mark.sqlite_only(
+    "la capture d'écran montre le nom du fichier de la base dans la ligne d'état"
+)
+
 SnapCompare = Callable[..., bool]
 
 
@@ -28,7 +32,7 @@ def _deterministic(monkeypatch: pytest.MonkeyPatch, db_path: Path) -> None:
     monkeypatch.setattr(registry, "SCREENS", (registry.entry("home"),))
     monkeypatch.setattr(home, "clock", lambda: "10:30:00")
     pin_login(monkeypatch, "gestionnaire")
-    monkeypatch.chdir(db_path.parent)
+    monkeypatch.chdir(Path(db_path).parent)
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -39,11 +43,11 @@ async def settle(pilot: Pilot[None]) -> None:
 
 def test_home_with_counts(snap_compare: SnapCompare, db_path: Path, session: SessionInfo) -> None:
     populate(session.id)
-    assert snap_compare(BaktuiApp(db_path.name), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(BaktuiApp(Path(db_path).name), terminal_size=(80, 24), run_before=settle)
 
 
 def test_home_without_session(snap_compare: SnapCompare, db_path: Path) -> None:
-    assert snap_compare(BaktuiApp(db_path.name), terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(BaktuiApp(Path(db_path).name), terminal_size=(80, 24), run_before=settle)
 
 
 def test_help_of_home(snap_compare: SnapCompare, db_path: Path, session: SessionInfo) -> None:
@@ -52,4 +56,4 @@ def test_help_of_home(snap_compare: SnapCompare, db_path: Path, session: Session
         await pilot.press("f1")
         await pilot.pause()
 
-    assert snap_compare(BaktuiApp(db_path.name), terminal_size=(80, 24), run_before=open_help)
+    assert snap_compare(BaktuiApp(Path(db_path).name), terminal_size=(80, 24), run_before=open_help)

@@ -19,6 +19,10 @@ from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
 from baktui.demo import build_demo
 
+pytestmark = pytest.mark.sqlite_only(
+    "la capture d'écran montre le nom du fichier de la base dans la ligne d'état"
+)
+
 SnapCompare = Callable[..., bool]
 
 

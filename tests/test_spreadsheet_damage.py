@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import new_base
 
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate
@@ -39,7 +40,7 @@ def test_the_leading_zero_a_spreadsheet_removed_is_named() -> None:
 
 
 def test_a_candidates_file_saved_by_a_spreadsheet(tmp_path: Path) -> None:
-    dbmod.open_database(str(tmp_path / "bac.sqlite"), create=True)
+    dbmod.open_database(new_base(tmp_path / "bac.sqlite"), create=True)
     session_id = open_registre(2026).id
     assert run_import("etablissements", session_id, SAMPLES / "etablissements.csv").ok
     lines = (SAMPLES / "candidats.csv").read_text(encoding="utf-8-sig").splitlines()

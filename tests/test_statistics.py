@@ -21,7 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import ENGINES, assert_office_workbook, engine_database
+from helpers import ENGINES, assert_office_workbook, engine_database, new_base
 from pypdf import PdfReader
 
 from baktui.data.models import (
@@ -303,7 +303,7 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from baktui.cli import main
     from baktui.data import db as dbmod
 
-    target = tmp_path / "bac.sqlite"
+    target = new_base(tmp_path / "bac.sqlite")
     dbmod.open_database(str(target), create=True)
     build_base()
     dbmod.close_database()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from helpers import copy_base
 from pypdf import PdfReader
 
 from baktui.cli import main
@@ -27,8 +27,7 @@ from baktui.services.transcripts import Scope, count, issue_documents
 
 @pytest.fixture
 def demo(demo_file, tmp_path: Path, monkeypatch):
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     monkeypatch.setenv("BAKTUI_OUT", str(tmp_path / "documents"))
     dbmod.open_database(str(path))
     session_id = int(ExamSession.select().first().id)

@@ -3,12 +3,11 @@ whichever screen, through the one helper BaktuiApp.deliver_document; in a termin
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import office_screens, settle, type_text
+from helpers import copy_base, office_screens, settle, type_text
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
@@ -24,8 +23,7 @@ def demo(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
     office_screens(monkeypatch, tmp_path)
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     yield path
     dbmod.close_database()
 

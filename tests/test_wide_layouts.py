@@ -4,12 +4,11 @@ the other columns leave (``DataTable.stretch``), instead of staying 80 columns w
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import pin_login, settle
+from helpers import copy_base, pin_login, settle
 
 from baktui.app import BaktuiApp
 from baktui.data import db as dbmod
@@ -53,8 +52,7 @@ LISTS = [
 def base(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     dbmod.open_database(str(path))
     deliberate_session(current_session().id)

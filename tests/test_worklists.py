@@ -3,12 +3,11 @@ and the figure equals the list's length. Services on both engines; the screens w
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import ENGINES, burst, drained, engine_database, pin_login, settle
+from helpers import ENGINES, burst, copy_base, drained, engine_database, pin_login, settle
 from readiness_data import build_juries
 
 from baktui.app import BaktuiApp
@@ -92,8 +91,7 @@ def test_a_page_of_a_worklist_and_a_page_past_the_end(base: int) -> None:
 def demo(
     demo_file: tuple[Path, DemoSummary], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Path]:
-    path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_file[0], path)
+    path = copy_base(demo_file[0], tmp_path / "demo.sqlite")
     pin_login(monkeypatch, "gestionnaire")
     yield path
     dbmod.close_database()

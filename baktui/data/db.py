@@ -111,7 +111,9 @@ def make_database(target: str) -> peewee.Database:
         return _SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_MS / 1000)
     if target.startswith(("postgres://", "postgresql://")):
         try:
-            return connect_url(target)
+            # the same wait for a colleague's lock as SQLite's busy timeout (the server's
+            # default is to wait for ever); the keys' connection shortens it (make_interactive)
+            return connect_url(target, options=f"-c lock_timeout={BUSY_TIMEOUT_MS}")
         except ImportError as exc:  # psycopg2 absent
             raise DatabaseError(
                 "PostgreSQL demande le paquet psycopg2 : pip install 'baktui[postgres]'"

@@ -460,8 +460,12 @@ def migrate(
                 continue  # a colleague's baktui, opening the base at the same time, did it
             MIGRATIONS[target](db)
             SchemaVersion.create(version=target, applied_at=_now())
-    # Tables added to the models since (new tables need no data migration).
-    db.create_tables(ALL_MODELS, safe=True)
+    # Tables added to the models since (new tables need no data migration). Only the missing
+    # ones: on PostgreSQL even CREATE INDEX IF NOT EXISTS locks its table, and would wait for
+    # any colleague's open write transaction before the base could be opened.
+    missing = [model for model in ALL_MODELS if not db.table_exists(model._meta.table_name)]
+    if missing:
+        db.create_tables(missing, safe=True)
     _check_audit_protections(db, warn)
     return LATEST_VERSION
 
