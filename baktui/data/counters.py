@@ -25,6 +25,7 @@ from functools import lru_cache
 
 import peewee as pw
 
+from baktui.data.db import is_sqlite
 from baktui.data.models import (
     Candidate,
     CandidateCounter,
@@ -311,11 +312,12 @@ def _difference(after: Contributions, before: Contributions) -> Contributions:
 
 def recount(session_id: int) -> None:
     """Replace the session's counters by a fresh recount (call inside a write transaction)."""
-    counts = session_counts(session_id)
+    # deleted first: on PostgreSQL the deletes wait for the writers holding these rows, and the
+    # recount that follows sees what they committed
     GradeCounter.delete().where(GradeCounter.session == session_id).execute()
     CandidateCounter.delete().where(CandidateCounter.session == session_id).execute()
     ResultCounter.delete().where(ResultCounter.session == session_id).execute()
-    apply(counts)
+    apply(session_counts(session_id))
 
 
 def added(candidate_ids: Iterable[int]) -> None:
@@ -358,6 +360,17 @@ def _bulk(session_id: int | None, count: int) -> bool:
     return count * 2 >= int(total or 0)
 
 
+def _lock(ids: Iterable[int]) -> None:
+    """On PostgreSQL, lock the candidates' rows until the commit: a colleague's write on the same
+    candidate then waits, instead of committing between the two readings of its contributions
+    (which would count it twice). SQLite's BEGIN IMMEDIATE already lets one writer in at a time."""
+    if not is_sqlite():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):
+            chunk = ordered[start : start + CHUNK]
+            list(Candidate.select(Candidate.id).where(Candidate.id.in_(chunk)).for_update())
+
+
 @contextmanager
 def tracking(candidate_ids: Iterable[int], *, session_id: int | None = None) -> Iterator[None]:
     """Count what the enclosed write changes for these candidates (inside its transaction).
@@ -379,6 +392,7 @@ def tracking(candidate_ids: Iterable[int], *, session_id: int | None = None) -> 
             stack.pop()
         recount(session_id)  # type: ignore[arg-type]
         return
+    _lock(ids)
     before = contributions(ids)
     stack.append((None, frozenset(ids)))
     try:
