@@ -13,7 +13,6 @@ from typing import Any
 
 from baktui.data import db as dbmod
 from baktui.errors import ServiceError
-from baktui.rules.decision import DECISION_LABELS, DECISIONS
 from baktui.rules.french import plural
 
 EXIT_OK, EXIT_REFUSED = 0, 1
@@ -56,6 +55,19 @@ def add_parsers(sub: Any) -> None:
         "--ouvrir", action="store_true", help="ouvre une archive dans baktui (lecture seule)"
     )
     arch.add_argument("--session", type=int, default=None, help="année (session courante sinon)")
+    count = sub.add_parser(
+        "compteurs",
+        help="les compteurs de l'accueil et des notes manquantes : reconstruire ou vérifier",
+    )
+    count.add_argument(
+        "action",
+        choices=["reconstruire", "verifier"],
+        help="reconstruire : les recompte (journalisé) · verifier : les compare à un recomptage "
+        "et nomme ceux qui diffèrent (code 1)",
+    )
+    count.add_argument(
+        "--session", type=int, default=None, help="année (toutes les sessions de la base sinon)"
+    )
     state = sub.add_parser(
         "etat", help="imprime les chiffres de l'accueil (à traiter, résultats), pour un script"
     )
@@ -162,22 +174,59 @@ def cmd_exemples(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_compteurs(args: argparse.Namespace) -> int:
+    """Rebuild the maintained counters (audited), or check them against a fresh recount."""
+    from baktui.cli import _err, _open
+    from baktui.rules.numbers import thousands
+    from baktui.services import counters
+    from baktui.services.sessions import require_session
+
+    if not _open(args.db):
+        return EXIT_REFUSED
+    try:
+        session_id = (
+            require_session(args.session, args.kind).id
+            if args.session is not None or args.kind is not None
+            else None
+        )
+        if args.action == "reconstruire":
+            for label, written in counters.rebuild(session_id):
+                print(f"Session {label} : compteurs reconstruits "
+                      f"({plural(written, 'compteur', 'compteurs')}).")  # fmt: skip
+            return EXIT_OK
+        differing = False
+        for check in counters.verify(session_id):
+            if not check.differences:
+                checked = plural(check.checked, "compteur vérifié", "compteurs vérifiés")
+                print(f"Session {check.label} : {checked}, tous exacts.")
+                continue
+            differing = True
+            differ = plural(len(check.differences), "compteur diffère", "compteurs diffèrent")
+            print(f"Session {check.label} : {differ} du recomptage :")
+            for diff in check.differences[:MAX_SHOWN]:
+                print(f"  {diff.key} — {diff.field} : {thousands(diff.stored)} enregistrés, "
+                      f"{thousands(diff.counted)} recomptés")  # fmt: skip
+            if len(check.differences) > MAX_SHOWN:
+                print(f"  … et {thousands(len(check.differences) - MAX_SHOWN)} autres")
+        if differing:
+            print("Corrigez-les avec « baktui compteurs reconstruire ».")
+        return EXIT_REFUSED if differing else EXIT_OK
+    except ServiceError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+
+
+MAX_SHOWN = 20  # differences printed by « compteurs verifier »
+
+
 def cmd_etat(args: argparse.Namespace) -> int:
     """The home screen's figures, as the home screen counts them (same lines, same queries)."""
     from baktui.cli import _on_session
-    from baktui.screens.home import TODO_ROWS
+    from baktui.services.home_lines import report_lines
     from baktui.services.stats import home_counts
 
     def counted(session_id: int) -> str:
-        counts = home_counts(session_id)
-        lines = [("Candidats", counts.candidates), ("  scolaires", counts.scolaires),
-                 ("  individuels", counts.individuels)]  # fmt: skip
-        lines += [(row.label, row.value(counts)) for row in TODO_ROWS]
-        lines += [
-            (f"Résultats : {DECISION_LABELS.get(d, d)}", counts.results.get(d, 0))
-            for d in DECISIONS
-            if counts.results
-        ]
+        lines = report_lines(home_counts(session_id))
         if args.csv:
             return "\n".join(f"{label.strip()};{value if value is not None else ''}"
                              for label, value in lines)  # fmt: skip
@@ -195,4 +244,5 @@ COMMANDS = {
     "sauvegarde": cmd_sauvegarde,
     "exemples": cmd_exemples,
     "etat": cmd_etat,
+    "compteurs": cmd_compteurs,
 }

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from baktui.data import counters
+from baktui.data.db import write_transaction
 from baktui.data.models import (
     Absence,
     Candidate,
@@ -164,4 +166,8 @@ def populate(session_id: int) -> list[int]:
             deliberated_at="2026-07-03T10:00:00+02:00",
             deliberated_by="test",
         )
+    # rows inserted with the models, as from outside baktui: rebuild the maintained counters
+    # (as « baktui compteurs reconstruire » does)
+    with write_transaction():
+        counters.recount(session_id)
     return ids

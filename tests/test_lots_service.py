@@ -9,7 +9,9 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
+from baktui.data import counters
 from baktui.data.audit import acting_as
+from baktui.data.db import write_transaction
 from baktui.data.models import (
     Anonymat,
     AuditLog,
@@ -82,6 +84,8 @@ def build_world(session: SessionInfo, n: int = 180, lot_size: int = 50) -> World
             etablissement=etabs[i % 3],
             max_copies=200,
         )
+    with write_transaction():  # rows inserted with the models: rebuild the maintained counters
+        counters.recount(session.id)
     return World(session, etabs, candidates)
 
 

@@ -6,6 +6,8 @@ import dataclasses
 
 from home_data import EXPECTED, populate
 
+from baktui.data import counters
+from baktui.data.db import write_transaction
 from baktui.data.models import ExamSession, GradePart, Registration
 from baktui.services import stats
 from baktui.services.sessions import SessionInfo, open_registre
@@ -46,6 +48,8 @@ def test_counts_match_the_data(session: SessionInfo) -> None:
         assert getattr(counts, name) == EXPECTED[name], name
     assert counts.claims_waiting == 3
     assert list(counts.results) == ["ADMIS", "AJOURNE"]  # the screen's order
+    # the maintained counters give what the tables give
+    assert stats.home_counts(session.id, raw=True) == counts
 
 
 def test_without_grades_leaves_the_slow_count_for_later(session: SessionInfo) -> None:
@@ -63,10 +67,11 @@ def test_composite_specialite_needs_every_part(session: SessionInfo) -> None:
     ids = populate(session.id)
     st2s = ids[7]
     before = stats.grades_missing(session.id)
-    GradePart.delete().where(
-        (GradePart.candidate == st2s) & (GradePart.part_code == "BPH")
-    ).execute()
-    assert stats.grades_missing(session.id) == before + 1
+    with write_transaction(), counters.tracking([st2s]):  # a raw write, tracked
+        GradePart.delete().where(
+            (GradePart.candidate == st2s) & (GradePart.part_code == "BPH")
+        ).execute()
+    assert stats.grades_missing(session.id) == before + 1 == stats.grades_missing_raw(session.id)
 
 
 def test_counts_stay_within_their_session(session: SessionInfo) -> None:

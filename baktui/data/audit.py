@@ -28,9 +28,17 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from baktui.data import audit_chain, closing, sql
+from baktui.data import audit_chain, closing, counters, sql
 from baktui.data.db import current_database, write_transaction
-from baktui.data.models import AuditLog, BaseModel, Candidate
+from baktui.data.models import (
+    AuditLog,
+    BaseModel,
+    Candidate,
+    Grade,
+    GradePart,
+    Registration,
+    Result,
+)
 from baktui.errors import ConflictError, NotFoundError
 
 M = TypeVar("M", bound=BaseModel)
@@ -227,6 +235,30 @@ def record_text(model: type[BaseModel], values: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
+# Writes of these change what the maintained counters count (:mod:`baktui.data.counters`).
+_COUNTED = (Registration, Grade, GradePart, Result)
+_COUNTED_CANDIDATE_FIELDS = frozenset(
+    {"session", "series", "status", "state", "lvb", "centre", "jury"}
+)
+
+
+def _counted_candidates(
+    model: type[BaseModel], instance: BaseModel | None, changes: Mapping[str, Any]
+) -> list[int]:
+    """The candidates whose counts a write of ``model`` may change (none: not counted)."""
+    if model is Candidate:
+        if instance is None or not _COUNTED_CANDIDATE_FIELDS.intersection(changes):
+            return []
+        return [int(instance.get_id())]
+    if model not in _COUNTED:
+        return []
+    ids = [_candidate_of(instance)] if instance is not None else []
+    new = changes.get("candidate")
+    if new is not None:
+        ids.append(int(new.get_id() if isinstance(new, BaseModel) else new))
+    return [i for i in ids if i is not None]
+
+
 def _field_values(instance: BaseModel) -> dict[str, Any]:
     return {name: getattr(instance, f.column_name) for name, f in instance._meta.fields.items()}
 
@@ -238,7 +270,10 @@ def create(
     fields whose name clashes with this function's own (a model's ``reason`` column)."""
     fields = {**(values or {}), **fields}
     with write_transaction():
-        instance = model.create(**fields)
+        with counters.tracking(_counted_candidates(model, None, fields)):
+            instance = model.create(**fields)
+        if model is Candidate:
+            counters.added([int(instance.get_id())])
         log(
             "create",
             model._meta.table_name,
@@ -289,8 +324,9 @@ def update(
             query_values[model.version] = model.version + 1
             if expected_version is not None:
                 where &= model.version == expected_version
-        if model.update(query_values).where(where).execute() != 1:
-            raise ConflictError(_conflict_message(model, pk, instance))
+        with counters.tracking(_counted_candidates(model, instance, changes)):
+            if model.update(query_values).where(where).execute() != 1:
+                raise ConflictError(_conflict_message(model, pk, instance))
         candidate_id = _candidate_of(instance)
         for name, (old, new) in diff.items():
             log(
@@ -314,7 +350,9 @@ def delete(model: type[M], pk: Any, *, reason: str = "") -> None:
             return
         values = {k: to_text(v) for k, v in _field_values(instance).items() if v not in (None, "")}
         candidate_id = _candidate_of(instance)
-        instance.delete_instance()
+        tracked = [candidate_id] if model is Candidate or model in _COUNTED else []
+        with counters.tracking(i for i in tracked if i is not None):
+            instance.delete_instance()
         log(
             "delete",
             model._meta.table_name,

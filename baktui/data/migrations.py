@@ -15,14 +15,18 @@ import peewee as pw
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from playhouse.migrate import migrate as run_operations
 
-from baktui.data import audit, audit_chain, sql
+from baktui.data import audit, audit_chain, counters, sql
 from baktui.data.db import is_sqlite, write_transaction
 from baktui.data.models import (
     ALL_MODELS,
     AuditLog,
     CalendarEntry,
+    CandidateCounter,
     CentreGroup,
+    ExamSession,
+    GradeCounter,
     OralCommission,
+    ResultCounter,
     SchemaVersion,
 )
 from baktui.errors import DatabaseError
@@ -399,6 +403,14 @@ def _v13_oral_commissions(db: pw.Database) -> None:
         )
 
 
+def _v14_counters(db: pw.Database) -> None:
+    """v14: the maintained counters of the home screen and F4's missing grades (issue 18),
+    built from a recount of every session (about a minute at 700 000 candidates)."""
+    db.create_tables([GradeCounter, CandidateCounter, ResultCounter], safe=True)
+    for (session_id,) in ExamSession.select(ExamSession.id).tuples():
+        counters.recount(session_id)
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -413,6 +425,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     11: _v11_sound_key,
     12: _v12_bank_reference,
     13: _v13_oral_commissions,
+    14: _v14_counters,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -550,6 +550,7 @@ class SchemaVersion(BaseModel):
 
 
 # the placement's tables (issue 15), in their own module: this one stays readable
+from baktui.data.counter_models import CandidateCounter, GradeCounter, ResultCounter  # noqa: E402
 from baktui.data.expense_models import ClaimMission, ExpenseClaim, ExpenseLine, ExpenseRate  # noqa: E402
 from baktui.data.logistics_models import CentreGroup, OralCommission  # noqa: E402
 
@@ -589,5 +590,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     ExpenseClaim,
     ClaimMission,
     ExpenseLine,
+    GradeCounter,
+    CandidateCounter,
+    ResultCounter,
     AuditLog,
 ]

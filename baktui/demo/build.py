@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from baktui.data import counters
 from baktui.data import db as dbmod
 from baktui.data.models import Setting
 from baktui.demo.assignments import plan_assignments, write_absences, write_assignments
@@ -135,6 +136,7 @@ def fill(ctx: DemoContext) -> None:
         write_claims(ctx, places, staff, book, lots)
         _write_settings(ctx)
         sessions.set_phase(ctx.session_id, Phase.CORRECTION)
+        counters.recount(ctx.session_id)  # the rows above were written in bulk, uncounted
 
 
 def _write_settings(ctx: DemoContext) -> None:

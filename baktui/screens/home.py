@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from rich import box
@@ -28,6 +27,7 @@ from textual.worker import get_current_worker
 from baktui.rules.numbers import thousands
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen
+from baktui.services.home_lines import TODO_ROWS, TodoRow
 from baktui.services.sessions import KINDS, SessionInfo
 from baktui.services.stats import (
     HomeCounts,
@@ -53,37 +53,6 @@ MENTION_LABELS = {
     "B": "dont bien",
     "AB": "dont assez bien",
 }
-
-
-@dataclass(frozen=True)
-class TodoRow:
-    """A line of « À traiter »: a count, the screen (mode, its F-key) that handles it, and the
-    list of that screen that holds what it counts (its ``open_worklist`` key)."""
-
-    label: str
-    value: Callable[[HomeCounts], int | None]
-    mode: str
-    key: str
-    worklist: str
-
-
-# Modes are looked up by name first, then by their planned key (see the README's key table).
-TODO_ROWS: tuple[TodoRow, ...] = (
-    TodoRow("Inscriptions à vérifier", lambda c: c.to_check, "registrations", "f3", "to_check"),
-    TodoRow("  dont LVB manquante", lambda c: c.missing_lvb, "registrations", "f3", "missing_lvb"),
-    TodoRow(
-        "  sans centre d'examen",
-        lambda c: c.missing_centre,
-        "registrations",
-        "f3",
-        "missing_centre",
-    ),
-    TodoRow("Notes manquantes (1er groupe)", lambda c: c.grades_missing, "grades", "f4", "missing"),
-    TodoRow("Lots non saisis", lambda c: c.lots_open, "grades", "f4", "open"),
-    TodoRow("Absences sans remplaçant", lambda c: c.absences_open, "juries", "f5", "absences"),
-    TodoRow("États de frais en attente", lambda c: c.claims_waiting, "expenses", "f6", "attente"),
-    TodoRow("Anomalies logistiques", lambda c: c.logistics_checks, "logistics", "f11", "checks"),
-)
 
 
 def clock() -> str:

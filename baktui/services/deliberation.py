@@ -26,7 +26,7 @@ from multiprocessing import get_context
 
 import peewee as pw
 
-from baktui.data import audit
+from baktui.data import audit, counters
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
     Candidate,
@@ -322,14 +322,15 @@ def _write(
                 changed.append((cid, previous[0], previous[1], outcome))
             else:
                 summary.unchanged += 1
-        executemany(
-            insert_sql(Result, _RESULT_COLUMNS),
-            [(cid, *outcome, now, who) for cid, outcome in new],
-        )
-        executemany(
-            update_sql(Result, _RESULT_COLUMNS[1:]),
-            [(*after, now, who, pk) for _, pk, _, after in changed],
-        )
+        with counters.results_tracking(low, high):  # the home screen's results
+            executemany(
+                insert_sql(Result, _RESULT_COLUMNS),
+                [(cid, *outcome, now, who) for cid, outcome in new],
+            )
+            executemany(
+                update_sql(Result, _RESULT_COLUMNS[1:]),
+                [(*after, now, who, pk) for _, pk, _, after in changed],
+            )
         entries: list[dict[str, object]] = []
         if new:
             ids = _result_ids([cid for cid, _ in new])

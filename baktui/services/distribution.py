@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from baktui.data import audit, sql
+from baktui.data import audit, counters, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Examiner, Jury, JuryMember
 from baktui.errors import ServiceError
@@ -144,10 +144,11 @@ def _write(session_id: int, plan: Plan) -> int:
         for cid, old in items
         if old != jury_id
     ]
-    sql.executemany(
-        sql.update_sql(Candidate, ["jury"], bump_version=True),
-        [(jury_id, cid) for cid, _, jury_id in moved],
-    )
+    with counters.tracking((cid for cid, _, _ in moved), session_id=session_id):
+        sql.executemany(
+            sql.update_sql(Candidate, ["jury"], bump_version=True),
+            [(jury_id, cid) for cid, _, jury_id in moved],
+        )
     audit.log_many(
         {
             "action": "update",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import peewee as pw
 
-from baktui.data import audit
+from baktui.data import audit, counters
 from baktui.data.db import write_transaction
 from baktui.data.models import (
     Anonymat,
@@ -27,6 +27,7 @@ from baktui.errors import ConflictError, NotFoundError, ServiceError
 from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
 from baktui.rules.lifecycles import LotState, RegistrationState
 from baktui.rules.slips import canonical
+from baktui.services.counters import missing_by_group
 from baktui.services.grade_slip.rows import GradeEntryError
 from baktui.services.jury_locks import FIRST_GROUP, refuse_locked
 from baktui.services.sessions import regulation_of
@@ -111,18 +112,24 @@ def missing_where(session_id: int, *, single_session: bool = False) -> pw.Expres
     return where
 
 
-def missing_groups(session_id: int, *, offset: int = 0, limit: int = 200) -> MissingGroupsPage:
-    """The missing grades counted per jury, épreuve and centre (one GROUP BY, paged)."""
-    R, C = Registration, Candidate
+def missing_groups(
+    session_id: int, *, offset: int = 0, limit: int = 200, raw: bool = False
+) -> MissingGroupsPage:
+    """The missing grades counted per jury, épreuve and centre, paged: from the maintained
+    counters (:mod:`baktui.services.counters`), or with ``raw`` from one GROUP BY over the
+    registrations (as before the counters; the benchmark and tests compare both)."""
     reg = regulation_of(session_id)
-    grouped = (
-        R.select(C.jury, R.epreuve_code, C.centre, pw.fn.COUNT(R.id).alias("n"))
-        .join(C, on=(R.candidate == C.id))
-        .where(missing_where(session_id))
-        .group_by(C.jury, R.epreuve_code, C.centre)
-        .tuples()
-    )
-    all_groups = list(grouped)
+    if raw:
+        R, C = Registration, Candidate
+        all_groups = list(
+            R.select(C.jury, R.epreuve_code, C.centre, pw.fn.COUNT(R.id).alias("n"))
+            .join(C, on=(R.candidate == C.id))
+            .where(missing_where(session_id))
+            .group_by(C.jury, R.epreuve_code, C.centre)
+            .tuples()
+        )
+    else:
+        all_groups = missing_by_group(session_id)
     juries = dict(Jury.select(Jury.id, Jury.number).where(Jury.session == session_id).tuples())
     centres = {
         cid: f"{code} {name}"
@@ -275,18 +282,19 @@ def enter_missing_grade(session_id: int, line: MissingLine, text: str) -> Missin
                 f"Cette note a été saisie entre-temps par {existing.entered_by or '?'} "
                 f"({canonical(existing.value_centi, existing.code)}) : rien n'a été enregistré."
             )
-        if existing is None:
-            grade_id = Grade.insert(
-                candidate=candidate_id, epreuve_code=code, group=1, value_centi=value,
-                code=grade_code, source="saisie", entered_by=who, entered_at=now,
-            ).execute()  # fmt: skip
-            action = "create"
-        else:
-            grade_id, action = existing.id, "update"
-            Grade.update(
-                value_centi=value, code=grade_code, source="saisie", entered_by=who,
-                entered_at=now, version=Grade.version + 1,
-            ).where(Grade.id == existing.id).execute()  # fmt: skip
+        with counters.tracking((candidate_id,)):  # the home and F4 counts
+            if existing is None:
+                grade_id = Grade.insert(
+                    candidate=candidate_id, epreuve_code=code, group=1, value_centi=value,
+                    code=grade_code, source="saisie", entered_by=who, entered_at=now,
+                ).execute()  # fmt: skip
+                action = "create"
+            else:
+                grade_id, action = existing.id, "update"
+                Grade.update(
+                    value_centi=value, code=grade_code, source="saisie", entered_by=who,
+                    entered_at=now, version=Grade.version + 1,
+                ).where(Grade.id == existing.id).execute()  # fmt: skip
         audit.log(
             action, "grade", grade_id, "note", None, shown, reason=reason, candidate_id=candidate_id
         )

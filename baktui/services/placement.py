@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from baktui.data import audit, sql
+from baktui.data import audit, counters, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import (
     CalendarEntry,
@@ -72,10 +72,11 @@ def _record_centres(chosen: dict[int, int]) -> None:
         return
     codes = dict(Centre.select(Centre.id, Centre.code).where(
         Centre.id.in_(set(chosen.values()))).tuples())  # fmt: skip
-    sql.executemany(
-        sql.update_sql(Candidate, ["centre"], bump_version=True),
-        [(centre, cid) for cid, centre in chosen.items()],
-    )
+    with counters.tracking(chosen):  # the home and F4 counts (few candidates)
+        sql.executemany(
+            sql.update_sql(Candidate, ["centre"], bump_version=True),
+            [(centre, cid) for cid, centre in chosen.items()],
+        )
     audit.log_many(
         {"action": "update", "entity": "candidate", "entity_id": cid, "field": "centre",
          "before": "", "after": codes.get(centre, str(centre)), "candidate_id": cid,

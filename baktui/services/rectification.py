@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from baktui.data import audit
+from baktui.data import audit, counters
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Grade, Jury, Result
 from baktui.errors import ServiceError
@@ -139,14 +139,17 @@ def rectify_grade(
             raise ServiceError(f"Rectification sans objet : la note de {code} est déjà {after}.")
         fields = {"value_centi": value, "code": grade_code, "source": "saisie",
                   "entered_by": who, "entered_at": now}  # fmt: skip
-        if grade is None:
-            grade_id = Grade.insert(
-                candidate=candidate.id, epreuve_code=code, group=group, **fields
-            ).execute()
-            action = "create"
-        else:
-            grade_id, action = grade.id, "update"
-            Grade.update(version=Grade.version + 1, **fields).where(Grade.id == grade.id).execute()
+        with counters.tracking((candidate.id,)):  # the home and F4 counts
+            if grade is None:
+                grade_id = Grade.insert(
+                    candidate=candidate.id, epreuve_code=code, group=group, **fields
+                ).execute()
+                action = "create"
+            else:
+                grade_id, action = grade.id, "update"
+                Grade.update(version=Grade.version + 1, **fields).where(
+                    Grade.id == grade.id
+                ).execute()
         audit.log(
             action, "grade", grade_id, "note", before or None, after,
             reason=why, candidate_id=candidate.id, at=now,
@@ -157,11 +160,12 @@ def rectify_grade(
         values = dict(zip(("decision", "mention", "average", "first_group_average",
                            "second_group_done"), outcome, strict=True))  # fmt: skip
         values.update(deliberated_at=now, deliberated_by=who)
-        if stored is None:
-            result_id = Result.insert(candidate=candidate.id, **values).execute()
-        else:
-            result_id = stored.id
-            Result.update(**values).where(Result.id == stored.id).execute()
+        with counters.tracking((candidate.id,)):  # the home screen's results
+            if stored is None:
+                result_id = Result.insert(candidate=candidate.id, **values).execute()
+            else:
+                result_id = stored.id
+                Result.update(**values).where(Result.id == stored.id).execute()
         fresh = Result.get_by_id(result_id)
         audit.log(
             "update" if stored else "create", "result", result_id, "decision",

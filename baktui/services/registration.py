@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from baktui import errors
-from baktui.data import audit, sql
+from baktui.data import audit, counters, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import Candidate, Epreuve, ExamSession, Registration
 from baktui.errors import NotFoundError, ServiceError
@@ -266,6 +266,7 @@ def register_candidates(
             sql.insert_sql(Registration, ("candidate", "epreuve_code", "option_name")),
             registrations,
         )
+        counters.added(ids.values())  # the home and F4 counts, same transaction
         audit.log_many(entries)
     return [ids[r["number"]] for r in records]
 
@@ -297,9 +298,10 @@ def _registration_entry(cid: int, rows: list[tuple[str, str]], reason: str) -> d
 def _add_registrations(candidate_id: int, rows: list[tuple[str, str]], reason: str) -> None:
     if not rows:
         return
-    Registration.insert_many(
-        [{"candidate": candidate_id, "epreuve_code": c, "option_name": o} for c, o in rows]
-    ).execute()
+    with counters.tracking((candidate_id,)):  # the home and F4 counts
+        Registration.insert_many(
+            [{"candidate": candidate_id, "epreuve_code": c, "option_name": o} for c, o in rows]
+        ).execute()
     audit.log_many([_registration_entry(candidate_id, rows, reason)])
 
 

@@ -1,19 +1,18 @@
 """Counts for the home screen: what the office has, and what is left to do.
 
-Every figure is a COUNT/GROUP BY: one pass over the session's candidates, one anti-join for the
-missing grades, and small tables for the rest. Measured on a synthetic base of 700 000
-candidates (9.1 M registrations, 7.7 M grades) on a shared 2-core machine: the candidate pass
-takes about 1.2-1.4 s, the missing grades 10 to 17 s (an index probe and a row read per
-registration), the rest a few milliseconds; at an académie's size (the 12 000-candidate demo)
-0.03 s plus 0.2-0.4 s. The screen therefore reads the missing grades after the other counts, in
-its thread worker, and re-reads nothing while :func:`data_fingerprint` is unchanged. Making the
-missing grades cheap at national scale needs a schema change (a counter kept by the grade
-services, or a "graded" flag on Registration with a partial index).
+The candidates per series and state and the missing grades are read from the maintained
+counters (:mod:`baktui.services.counters`, schema 14): a few hundred rows whatever the size of
+the session. The rest are COUNT/GROUP BY of small tables (lots, absences, claims), the results
+of the last deliberation (one pass over the results) and the logistics checks.
+``raw=True`` counts the candidates and missing grades as before the counters (one pass over the
+candidates, one anti-join over the registrations: 2 s and 13 s at 700 000 candidates on a
+shared 2-core machine): ``benchmarks/bench_counters.py`` and the tests compare both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -36,7 +35,7 @@ from baktui.rules.lifecycles import (
     ClaimState,
     RegistrationState,
 )
-from baktui.services import lot_worklists
+from baktui.services import counters, lot_worklists
 from baktui.services import registration_worklists as worklists
 from baktui.services.missing_grades import missing_where
 
@@ -121,25 +120,78 @@ def data_fingerprint() -> tuple[int, ...]:
     return tuple(int(model.select(pw.fn.MAX(model.id)).scalar() or 0) for model in tables)
 
 
-def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
+def home_counts(session_id: int, *, with_grades: bool = True, raw: bool = False) -> HomeCounts:
     """Read every figure of the home screen for the session.
 
-    ``with_grades=False`` leaves ``grades_missing`` and ``logistics_checks`` at None: they are
-    the slow ones at national scale, so the screen shows the rest first and asks for them with
-    :func:`grades_missing` and :func:`logistics_checks`.
+    ``with_grades=False`` leaves ``grades_missing`` and ``logistics_checks`` at None: the
+    logistics checks are the slow ones at national scale, so the screen shows the rest first
+    and asks for them with :func:`grades_missing` and :func:`logistics_checks`. ``raw``: the
+    candidates and missing grades recounted from the tables instead of the counters.
     """
     session = ExamSession.get_by_id(session_id)
     single_session = ExamSession.select().count() == 1
+    per_series, states, missing_lvb, missing_centre = (
+        _candidates_raw(session_id, single_session=single_session)
+        if raw
+        else _candidates(session_id)
+    )
+    if not with_grades:
+        missing = None
+    elif raw:
+        missing = grades_missing_raw(session_id, single_session=single_session)
+    else:
+        missing = grades_missing(session_id)
+    return HomeCounts(
+        session_id=session_id,
+        series=tuple(SeriesCount(code, s, i) for code, (s, i) in per_series.items()),
+        brouillon=states.get(RegistrationState.BROUILLON, 0),
+        confirmee=states.get(RegistrationState.CONFIRMEE, 0),
+        annulees=states.get(RegistrationState.ANNULEE, 0),
+        missing_lvb=missing_lvb,
+        missing_centre=missing_centre,
+        grades_missing=missing,
+        absences_open=_absences_open(session.year),
+        logistics_checks=logistics_checks(session_id) if with_grades else None,
+        **_claims(session_id),
+        **_lots(session_id),
+        **(
+            _results_raw(session_id, single_session=single_session) if raw else _results(session_id)
+        ),
+    )
 
-    # One pass over the session's candidates: series × status × state, with the anomalies.
-    C = Candidate
-    per_series: dict[str, list[int]] = {
+
+_Candidates = tuple[dict[str, list[int]], dict[str, int], int, int]
+
+
+def _series_codes(session_id: int) -> dict[str, list[int]]:
+    return {
         code: [0, 0]
         for (code,) in Series.select(Series.code)
         .where(Series.session == session_id)
         .order_by(Series.id)
         .tuples()
     }
+
+
+def _candidates(session_id: int) -> _Candidates:
+    """Series × scolaire × state, with the anomalies, from the counters."""
+    per_series = _series_codes(session_id)
+    states: dict[str, int] = {}
+    missing_lvb = missing_centre = 0
+    for row in counters.candidate_counts(session_id):
+        states[row.state] = states.get(row.state, 0) + row.candidates
+        if row.state == RegistrationState.ANNULEE:
+            continue
+        per_series.setdefault(row.series, [0, 0])[0 if row.scolaire else 1] += row.candidates
+        missing_lvb += row.missing_lvb
+        missing_centre += row.missing_centre
+    return per_series, states, missing_lvb, missing_centre
+
+
+def _candidates_raw(session_id: int, *, single_session: bool) -> _Candidates:
+    """The same from one pass over the session's candidates (before the counters)."""
+    C = Candidate
+    per_series = _series_codes(session_id)
     states: dict[str, int] = {}
     missing_lvb = missing_centre = 0
     rows = C.select(
@@ -161,27 +213,15 @@ def home_counts(session_id: int, *, with_grades: bool = True) -> HomeCounts:
         per_series.setdefault(series, [0, 0])[0 if scolaire else 1] += count
         missing_lvb += int(no_lvb or 0)
         missing_centre += int(no_centre or 0)
-
-    return HomeCounts(
-        session_id=session_id,
-        series=tuple(SeriesCount(code, s, i) for code, (s, i) in per_series.items()),
-        brouillon=states.get(RegistrationState.BROUILLON, 0),
-        confirmee=states.get(RegistrationState.CONFIRMEE, 0),
-        annulees=states.get(RegistrationState.ANNULEE, 0),
-        missing_lvb=missing_lvb,
-        missing_centre=missing_centre,
-        grades_missing=(
-            grades_missing(session_id, single_session=single_session) if with_grades else None
-        ),
-        absences_open=_absences_open(session.year),
-        logistics_checks=logistics_checks(session_id) if with_grades else None,
-        **_claims(session_id),
-        **_lots(session_id),
-        **_results(session_id, single_session=single_session),
-    )
+    return per_series, states, missing_lvb, missing_centre
 
 
-def grades_missing(session_id: int, *, single_session: bool | None = None) -> int:
+def grades_missing(session_id: int) -> int:
+    """Registered épreuves with no first-group grade yet, from the counters."""
+    return counters.grades_missing(session_id)
+
+
+def grades_missing_raw(session_id: int, *, single_session: bool | None = None) -> int:
     """Registered épreuves with no first-group grade yet (kept grades and cancelled candidates excluded).
 
     An ABS, AJ or DI code counts as entered: only an empty grade is missing. A composite
@@ -239,16 +279,25 @@ def _lots(session_id: int) -> dict[str, int]:
     return {"lots_total": counts["all"], "lots_open": counts["open"]}
 
 
-def _results(session_id: int, *, single_session: bool = False) -> dict[str, dict[str, int]]:
-    """Decisions and mentions of the last deliberation (empty before any)."""
+def _results(session_id: int) -> dict[str, dict[str, int]]:
+    """Decisions and mentions of the last deliberation (empty before any), from the counters."""
+    return _ordered(counters.result_counts(session_id))
+
+
+def _results_raw(session_id: int, *, single_session: bool = False) -> dict[str, dict[str, int]]:
+    """The same from one pass over the results (before the counters)."""
     query = Result.select(Result.decision, Result.mention, pw.fn.COUNT(Result.id))
     if not single_session:
         query = query.join(Candidate, on=(Result.candidate == Candidate.id)).where(
             Candidate.session == session_id
         )
+    return _ordered(query.group_by(Result.decision, Result.mention).tuples())
+
+
+def _ordered(rows: Iterable[tuple[str, str | None, int]]) -> dict[str, dict[str, int]]:
     results: dict[str, int] = {}
     mentions: dict[str, int] = {}
-    for decision, mention, count in query.group_by(Result.decision, Result.mention).tuples():
+    for decision, mention, count in rows:
         results[decision] = results.get(decision, 0) + count
         if mention:
             mentions[mention] = mentions.get(mention, 0) + count

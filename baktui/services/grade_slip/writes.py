@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee as pw
 
-from baktui.data import audit, sql
+from baktui.data import audit, counters, sql
 from baktui.data.db import current_database, is_sqlite
 from baktui.data.models import Candidate, Grade, GradePart, Jury
 from baktui.errors import ConflictError
@@ -99,6 +99,27 @@ class CellWriter:
         Runs prepared statements (:class:`baktui.data.sql.Prepared`); call inside
         ``write_transaction``.
         """
+        with counters.tracking((row.candidate_id,)):  # the home and F4 counts, same transaction
+            grade_id, action, version = self._write_grade_row(row, value, code, who, now)
+        cell = row.cells[0]
+        audit.log(
+            action,
+            "grade",
+            grade_id,
+            "note",
+            cell.text or None,
+            canonical(value, code),
+            reason=reason,
+            candidate_id=row.candidate_id,
+            at=now,
+        )
+        cell.id, cell.version, cell.value, cell.code = grade_id, version, value, code
+        row.entered_by = who
+
+    def _write_grade_row(
+        self, row: Row, value: int | None, code: str | None, who: str, now: str
+    ) -> tuple[int, str, int]:
+        """The grade's UPDATE (version-checked) or INSERT: (id, audit action, new version)."""
         db = current_database()
         cell = row.cells[0]
         values = {"value_centi": value, "code": code, "entered_by": who, "entered_at": now}
@@ -125,19 +146,7 @@ class CellWriter:
             if cursor.rowcount != 1:
                 raise ConflictError(self._conflict_text(row))
             grade_id, action, version = cell.id, "update", cell.version + 1
-        audit.log(
-            action,
-            "grade",
-            grade_id,
-            "note",
-            cell.text or None,
-            canonical(value, code),
-            reason=reason,
-            candidate_id=row.candidate_id,
-            at=now,
-        )
-        cell.id, cell.version, cell.value, cell.code = grade_id, version, value, code
-        row.entered_by = who
+        return grade_id, action, version
 
     def _write_parts(
         self,
@@ -148,6 +157,17 @@ class CellWriter:
         reason: str,
     ) -> None:
         """Write part-grades (insert, or update only if unchanged since read), audited."""
+        with counters.tracking((row.candidate_id,)):  # the home and F4 counts
+            self._write_part_rows(row, updates, who, now, reason)
+
+    def _write_part_rows(
+        self,
+        row: Row,
+        updates: dict[int, tuple[int | None, str | None]],
+        who: str,
+        now: str,
+        reason: str,
+    ) -> None:
         for t, (value, code) in updates.items():
             cell, part = row.cells[t], self.parts[t]
             before = cell.text or None
@@ -207,9 +227,12 @@ class CellWriter:
         cell = row.cells[0]
         if cell.id is None:
             return
-        deleted = (
-            Grade.delete().where((Grade.id == cell.id) & (Grade.version == cell.version)).execute()
-        )
+        with counters.tracking((row.candidate_id,)):  # the home and F4 counts
+            deleted = (
+                Grade.delete()
+                .where((Grade.id == cell.id) & (Grade.version == cell.version))
+                .execute()
+            )
         if deleted != 1:
             raise ConflictError(self._conflict_text(row))
         audit.log(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from baktui.data import audit, sql
+from baktui.data import audit, counters, sql
 from baktui.data.db import write_transaction
 from baktui.data.models import (
     Anonymat,
@@ -218,7 +218,8 @@ def import_grades(session_id: int, path: Path | str) -> ImportReport:
                 for cand in candidates.values()
                 for code, state in cand.registered.items()
             }
-            _write_grades(lines, grades, parts, registrations, reason, report)
+            with counters.tracking(ids, session_id=session_id):  # maintained counters
+                _write_grades(lines, grades, parts, registrations, reason, report)
     except Refused:
         report.infos.clear()
     return report
