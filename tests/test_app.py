@@ -12,6 +12,8 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from baktui.app import BaktuiApp
+from baktui.data import counters
+from baktui.data.db import write_transaction
 from baktui.data.models import AuditLog, Candidate, SchemaVersion
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen
@@ -105,8 +107,9 @@ async def test_refresh_key_reads_the_database_again(db_path: Path, session: Sess
     async with BaktuiApp(str(db_path)).run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert numbers(screen_text(pilot), "Inscriptions à vérifier")[0] == 3
-        # a colleague validates a registration in the shared base
-        Candidate.update(state="validee").where(Candidate.id == ids[2]).execute()
+        # a colleague's baktui validates a registration in the shared base
+        with write_transaction(), counters.tracking([ids[2]]):
+            Candidate.update(state="validee").where(Candidate.id == ids[2]).execute()
         await pilot.press("r")
         await settle(pilot)
         assert numbers(screen_text(pilot), "Inscriptions à vérifier")[0] == 2

@@ -11,6 +11,7 @@ from helpers import ENGINES, burst, copy_base, drained, engine_database, pin_log
 from readiness_data import build_juries
 
 from baktui.app import BaktuiApp
+from baktui.data import counters
 from baktui.data import db as dbmod
 from baktui.data.models import Candidate, Centre, Lot
 from baktui.demo import DemoSummary
@@ -43,6 +44,7 @@ def base(
         set_("Benali", state="confirmee", lvb="")
         set_("Dupont", state="annulee", lvb="")  # cancelled: in no other list
         set_("Lefèvre", centre=centre.id)
+        counters.recount(session_id)  # rows changed with the models: count them again
         yield session_id
 
 

@@ -203,13 +203,6 @@ def contributions(candidate_ids: Iterable[int]) -> Contributions:
     return found
 
 
-def result_contributions(low: int, high: int) -> Contributions:
-    """The results of the candidates whose ids lie between ``low`` and ``high``."""
-    found = Contributions.empty()
-    _add_rows(found.results, _result_rows(Result.candidate.between(low, high)), 3)
-    return found
-
-
 def session_counts(session_id: int) -> Contributions:
     """A fresh recount of a whole session (what the counters must hold)."""
     found = Contributions.empty()
@@ -402,10 +395,17 @@ def tracking(candidate_ids: Iterable[int], *, session_id: int | None = None) -> 
     apply(_difference(contributions(ids), before))
 
 
-@contextmanager
-def results_tracking(low: int, high: int) -> Iterator[None]:
-    """Count what the enclosed write changes in the results of the candidates whose ids lie
-    between ``low`` and ``high`` (a chunk of the deliberation: one indexed range, read twice)."""
-    before = result_contributions(low, high)
-    yield
-    apply(_difference(result_contributions(low, high), before))
+def results_changed(
+    session_id: int,
+    created: Iterable[tuple[str, str | None]],
+    changed: Iterable[tuple[tuple[str, str | None], tuple[str, str | None]]],
+) -> None:
+    """Count results just written in bulk (a chunk of the deliberation): ``created`` the
+    (decision, mention) of new results, ``changed`` the (before, after) pairs of rewritten
+    ones. Known from the write itself, so nothing is read again."""
+    results: dict[ResultKey, list[int]] = {}
+    for decision, mention, step in [(*c, 1) for c in created] + [
+        item for before, after in changed for item in ((*before, -1), (*after, 1))
+    ]:
+        results.setdefault((session_id, decision, mention or ""), [0])[0] += step
+    apply(Contributions({}, {}, results))

@@ -294,6 +294,7 @@ def _unlocked(
 
 
 def _write(
+    session_id: int,
     outcomes: Sequence[tuple[int, str, Outcome]],
     summary: DeliberationSummary,
     reason: str,
@@ -322,15 +323,19 @@ def _write(
                 changed.append((cid, previous[0], previous[1], outcome))
             else:
                 summary.unchanged += 1
-        with counters.results_tracking(low, high):  # the home screen's results
-            executemany(
-                insert_sql(Result, _RESULT_COLUMNS),
-                [(cid, *outcome, now, who) for cid, outcome in new],
-            )
-            executemany(
-                update_sql(Result, _RESULT_COLUMNS[1:]),
-                [(*after, now, who, pk) for _, pk, _, after in changed],
-            )
+        executemany(
+            insert_sql(Result, _RESULT_COLUMNS),
+            [(cid, *outcome, now, who) for cid, outcome in new],
+        )
+        executemany(
+            update_sql(Result, _RESULT_COLUMNS[1:]),
+            [(*after, now, who, pk) for _, pk, _, after in changed],
+        )
+        counters.results_changed(  # the home screen's results, from what was just written
+            session_id,
+            [outcome[:2] for _, outcome in new],
+            [(before[:2], after[:2]) for _, _, before, after in changed],
+        )
         entries: list[dict[str, object]] = []
         if new:
             ids = _result_ids([cid for cid, _ in new])
@@ -488,7 +493,7 @@ def _run_here(
     for heads in _chunks(session_id, jury_id, chunk_size, only):
         outcomes, errors = _compute(reg, heads)
         summary.errors.extend(errors)
-        _write(outcomes, summary, reason, guard)
+        _write(session_id, outcomes, summary, reason, guard)
 
 
 def _run_parallel(
@@ -518,12 +523,13 @@ def _run_parallel(
             rows = [(h.id, h.series, h.eps_inapte) for h in heads]
             pending.append(pool.submit(_worker_compute, rows))
             while len(pending) > workers:
-                _collect(pending.pop(0), summary, reason, guard)
+                _collect(session_id, pending.pop(0), summary, reason, guard)
         for future in pending:
-            _collect(future, summary, reason, guard)
+            _collect(session_id, future, summary, reason, guard)
 
 
 def _collect(
+    session_id: int,
     future: Future[tuple[list[tuple[int, str, Outcome]], list[tuple[int, str]]]],
     summary: DeliberationSummary,
     reason: str,
@@ -531,4 +537,4 @@ def _collect(
 ) -> None:
     outcomes, errors = future.result()
     summary.errors.extend(errors)
-    _write(outcomes, summary, reason, guard)
+    _write(session_id, outcomes, summary, reason, guard)
