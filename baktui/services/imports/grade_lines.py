@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from baktui.rules.deliberation import kept_grade_error
-from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
+from baktui.rules.grades import Grade, GradeError, format_grade, from_centi, parse_grade_centi
 from baktui.rules.identifiers import ine_error
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_TENTH_UP, Regulation
 from baktui.rules.words import code_upper
 from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
-from baktui.services.imports.tabular import Row, Table
+from baktui.services.imports.tabular import Row, Table, TableStream
 
 GRADE_REQUIRED = ("ine", "epreuve", "note")
 GRADE_OPTIONAL = ("groupe", "session")
@@ -51,14 +51,14 @@ class GradeLine:
         return (self.candidate_id, self.code, self.group, self.part)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateRef:
     """What a grade line needs to know of the candidate it names (read in bulk)."""
 
     id: int
     series: str
     state: str
-    registered: dict[str, tuple[int, int | None]]  # code -> (registration id, kept_session)
+    registered: frozenset[str]  # the épreuve codes the candidate is registered to
 
 
 def split_code(text: str) -> tuple[str, str]:
@@ -69,7 +69,7 @@ def split_code(text: str) -> tuple[str, str]:
 def parse_grade_row(
     reg: Regulation,
     year: int,
-    table: Table,
+    table: Table | TableStream,
     row: Row,
     candidates: dict[str, CandidateRef],
 ) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue]]:
@@ -185,47 +185,55 @@ def parse_grade_row(
             precision = reg.epreuve(targets[0]).precision
     try:
         # épreuve refused: the note is still checked (range, number) with the loosest precision
-        parsed = parse_grade(row.get("note"), precision or PRECISION_TENTH_UP, reg.max_grade)
+        value, grade_code, rounded = parse_grade_centi(
+            row.get("note"), precision or PRECISION_TENTH_UP, reg.max_grade
+        )
     except GradeError as exc:
         errors.append(issue("note", str(exc)))
         return None, errors, warnings, infos
-    if parsed.grade is None:
+    if value is None and grade_code is None:
         if not errors:
             warnings.append(issue("note", "note vide : ligne ignorée (aucune note enregistrée)"))
         return None, errors, warnings, infos
-    grade = parsed.grade
     if kept is not None and group == 1 and reg.has_epreuve(code):
-        message = kept_grade_error(reg, code, grade)
+        message = kept_grade_error(reg, code, _grade(value, grade_code))
         if message:
             errors.append(issue("note", f"note conservée refusée : {message}"))
     if errors or cand is None or group is None or precision is None:
         return None, errors, warnings, infos
-    if parsed.rounded:
+    if rounded:
         infos.append(
             LineIssue(
                 row.line,
                 table.headers["note"],
                 row.get("note"),
-                f"{code} arrondie au dixième supérieur : {format_grade(grade.value)}",
+                f"{code} arrondie au dixième supérieur : {format_grade(from_centi(value or 0))}",
             )
         )
-    value = to_centi(grade.value) if grade.value is not None else None
     return (
-        GradeLine(row.line, cand.id, code, group, part, value, grade.code, kept),
+        GradeLine(row.line, cand.id, code, group, part, value, grade_code, kept),
         errors,
         warnings,
         infos,
     )
 
 
+def _grade(value: int | None, code: str | None) -> Grade:
+    return Grade(code=code) if code is not None else Grade.of(from_centi(value or 0))
+
+
 def check_second_group(
     reg: Regulation,
-    table: Table,
+    table: Table | TableStream,
     lines: Sequence[GradeLine],
     grades: dict[tuple[int, str, int], Any],
     report: ImportReport,
+    in_file: dict[int, set[str]] | None = None,
 ) -> None:
-    """At most reg.second_group_max second-group subjects per candidate (stored + file)."""
+    """At most reg.second_group_max second-group subjects per candidate (stored + file).
+
+    ``in_file``: the second-group subjects each candidate has in the whole file, when
+    ``lines`` are one batch of it (default: those of ``lines``)."""
     stored: dict[int, set[str]] = defaultdict(set)
     for cid, code, group in grades:
         if group == 2:
@@ -235,7 +243,8 @@ def check_second_group(
         if line.group == 2:
             wanted[line.candidate_id].append(line)
     for cid, group_lines in wanted.items():
-        subjects = stored[cid] | {line.code for line in group_lines}
+        given = in_file[cid] if in_file is not None else {line.code for line in group_lines}
+        subjects = stored[cid] | given
         if len(subjects) <= reg.second_group_max:
             continue
         ordered = [s for s in reg.second_group_subjects if s in subjects]
@@ -254,7 +263,10 @@ def check_second_group(
 
 
 def check_carried(
-    table: Table, lines: Sequence[GradeLine], carried: set[tuple[int, str]], report: ImportReport
+    table: Table | TableStream,
+    lines: Sequence[GradeLine],
+    carried: set[tuple[int, str]],
+    report: ImportReport,
 ) -> None:
     """September: a first-group grade carried from June is not imported again (it is June's
     grade as it stands; a correction is made in the June session)."""
@@ -272,15 +284,22 @@ def check_carried(
 
 
 def check_kept_conflicts(
-    table: Table,
+    table: Table | TableStream,
     lines: Sequence[GradeLine],
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
     parts: dict[tuple[int, str, str], Any],
     report: ImportReport,
+    in_file: tuple[set[tuple[int, str]], set[tuple[int, str]]] | None = None,
 ) -> None:
-    """Part-grades cannot be given for a spécialité whose grade is kept, nor the reverse."""
-    in_file_kept = {(line.candidate_id, line.code) for line in lines if line.kept_session}
-    in_file_parts = {(line.candidate_id, line.code) for line in lines if line.part}
+    """Part-grades cannot be given for a spécialité whose grade is kept, nor the reverse.
+
+    ``in_file``: the (candidate, épreuve) given kept, and given by parts, in the whole file,
+    when ``lines`` are one batch of it (default: those of ``lines``)."""
+    if in_file is not None:
+        in_file_kept, in_file_parts = in_file
+    else:
+        in_file_kept = {(line.candidate_id, line.code) for line in lines if line.kept_session}
+        in_file_parts = {(line.candidate_id, line.code) for line in lines if line.part}
     stored_parts = {(cid, code) for cid, code, _ in parts}
     for line in lines:
         key = (line.candidate_id, line.code)

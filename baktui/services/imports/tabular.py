@@ -413,7 +413,7 @@ def _stream(
 
 
 def column_errors(
-    table: Table, required: Iterable[str], optional: Iterable[str] = ()
+    table: Table | TableStream, required: Iterable[str], optional: Iterable[str] = ()
 ) -> str | None:
     """One French message naming the missing required columns and the unknown ones, or None."""
     required = tuple(required)
