@@ -168,6 +168,8 @@ def parse_grade(text: str, precision: str, max_grade: Fraction = Fraction(20)) -
 
 CentiParsed = tuple[int | None, str | None, bool]  # (hundredths, code, rounded)
 _EMPTY: CentiParsed = (None, None, False)
+# the last max_grade asked for, and it in hundredths (None: not a whole number of them)
+_last_max: tuple[object, int | None] = (None, None)
 _CODE_RESULTS: dict[str, CentiParsed] = {code: (None, code, False) for code in GRADE_CODES}
 
 
@@ -185,12 +187,19 @@ def parse_grade_centi(text: str, precision: str, max_grade: Fraction = Fraction(
         if found is not None:
             return found
     match = _NUMBER_RE.fullmatch(cleaned) if len(cleaned) <= _MAX_LENGTH else None
-    max_centi = max_grade * 100
+    global _last_max
+    last = _last_max
+    if max_grade is last[0]:
+        max_centi = last[1]
+    else:
+        scaled = as_fraction(max_grade) * 100
+        max_centi = scaled.numerator if scaled.denominator == 1 else None
+        _last_max = (max_grade, max_centi)
     if (
         match is None
         or match.group(1)
+        or max_centi is None
         or precision not in PRECISIONS
-        or max_centi.denominator != 1
         or len(match.group(3) or "") > 2
     ):
         return _slow_centi(text, precision, max_grade)

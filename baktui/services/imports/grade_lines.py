@@ -8,7 +8,7 @@ checks across lines (second-group subjects, kept grades against part-grades) add
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,14 +66,81 @@ def split_code(text: str) -> tuple[str, str]:
     return code, part
 
 
+class GradeMemo:
+    """What :func:`parse_grade_row` found for the accepted lines of an import, to accept the
+    next line of the same shape without the checks again: a file of 2.4 million grades holds
+    a few thousand shapes. A line is of a shape when its candidate has the same series,
+    épreuves and state, and it has the same groupe, session and épreuve cells; its note is
+    looked up by (cell, precision). Lines with a kept grade, a warning or an information
+    (CC rounded up) always take the full path."""
+
+    def __init__(self) -> None:
+        self.shapes: dict[tuple[object, ...], tuple[str, int, str, str]] = {}
+        self.notes: dict[tuple[str, str], tuple[int | None, str | None]] = {}
+
+    @staticmethod
+    def _shape(cand: CandidateRef, cells: Mapping[str, str]) -> tuple[object, ...]:
+        return (
+            cand.series,
+            cand.registered,
+            cand.state,
+            cells.get("groupe", "").strip(),
+            cells.get("session", "").strip(),
+            cells.get("epreuve", "").strip(),
+        )
+
+    def line(self, row: Row, candidates: Mapping[str, CandidateRef | None]) -> GradeLine | None:
+        """The line, when one of the same shape and note was accepted before; else None."""
+        cells = row.cells
+        cand = candidates.get(cells.get("ine", "").strip().upper().replace(" ", ""))
+        if cand is None:
+            return None
+        shape = self.shapes.get(self._shape(cand, cells))
+        if shape is None:
+            return None
+        code, group, part, precision = shape
+        note = self.notes.get((cells.get("note", "").strip(), precision))
+        if note is None:
+            return None
+        return GradeLine(row.line, cand.id, code, group, part, note[0], note[1], None)
+
+    def learn(self, row: Row, cand: CandidateRef, line: GradeLine, precision: str) -> None:
+        self.shapes[self._shape(cand, row.cells)] = (line.code, line.group, line.part, precision)
+        self.notes[(row.get("note"), precision)] = (line.value_centi, line.grade_code)
+
+
 def parse_grade_row(
     reg: Regulation,
     year: int,
     table: Table | TableStream,
     row: Row,
-    candidates: dict[str, CandidateRef],
+    candidates: Mapping[str, CandidateRef | None],
+    memo: GradeMemo | None = None,
 ) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue]]:
-    """(line, refusals, warnings, infos) of one grade line; line None when refused or ignored."""
+    """(line, refusals, warnings, infos) of one grade line; line None when refused or ignored.
+
+    ``memo`` (an import's :class:`GradeMemo`): a line of a shape already accepted is accepted
+    again without the checks."""
+    if memo is not None:
+        known = memo.line(row, candidates)
+        if known is not None:
+            return known, [], [], []
+    line, errors, warnings, infos, precision = _parse_grade_row(reg, year, table, row, candidates)
+    if memo is not None and line is not None and not (errors or warnings or infos):
+        if line.kept_session is None and precision is not None:
+            cand = candidates.get(row.get("ine").upper().replace(" ", ""))
+            if cand is not None:
+                memo.learn(row, cand, line, precision)
+    return line, errors, warnings, infos
+
+
+def _parse_grade_row(
+    reg: Regulation,
+    year: int,
+    table: Table | TableStream,
+    row: Row,
+    candidates: Mapping[str, CandidateRef | None],
+) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue], str | None]:
     errors: list[LineIssue] = []
     warnings: list[LineIssue] = []
     infos: list[LineIssue] = []
@@ -190,17 +257,17 @@ def parse_grade_row(
         )
     except GradeError as exc:
         errors.append(issue("note", str(exc)))
-        return None, errors, warnings, infos
+        return None, errors, warnings, infos, precision
     if value is None and grade_code is None:
         if not errors:
             warnings.append(issue("note", "note vide : ligne ignorée (aucune note enregistrée)"))
-        return None, errors, warnings, infos
+        return None, errors, warnings, infos, precision
     if kept is not None and group == 1 and reg.has_epreuve(code):
         message = kept_grade_error(reg, code, _grade(value, grade_code))
         if message:
             errors.append(issue("note", f"note conservée refusée : {message}"))
     if errors or cand is None or group is None or precision is None:
-        return None, errors, warnings, infos
+        return None, errors, warnings, infos, precision
     if rounded:
         infos.append(
             LineIssue(
@@ -215,6 +282,7 @@ def parse_grade_row(
         errors,
         warnings,
         infos,
+        precision,
     )
 
 

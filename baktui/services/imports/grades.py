@@ -26,7 +26,6 @@ from baktui.data import audit, audit_chain, sql
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
     Anonymat,
-    Candidate,
     ExamSession,
     Grade,
     GradePart,
@@ -42,6 +41,7 @@ from baktui.services.imports.grade_lines import (
     GRADE_REQUIRED,
     CandidateRef,
     GradeLine,
+    GradeMemo,
     check_carried,
     check_kept_conflicts,
     check_second_group,
@@ -69,19 +69,18 @@ _REGISTERED: dict[frozenset[str], frozenset[str]] = {}  # one object per set of 
 def _load_candidates(session_id: int, ines: Iterable[str]) -> dict[str, CandidateRef]:
     """The candidates of the session with those INEs (absent ones left out)."""
     rows: dict[str, tuple[int, str, str]] = {}
-    for chunk in chunks(sorted(ines)):
-        query = Candidate.select(
-            Candidate.ine, Candidate.id, Candidate.series, Candidate.state
-        ).where((Candidate.session == session_id) & (Candidate.ine.in_(list(chunk))))
-        for ine, pk, series, state in sql.fetch(query):
-            rows[ine] = (pk, series, state)
+    for ine, pk, series, state in sql.fetch_in(
+        'SELECT ine, id, series, state FROM "candidate" WHERE session_id = {p} AND ine IN {in}',
+        sorted(ines),
+        session_id,
+    ):
+        rows[ine] = (pk, series, state)
     registered: dict[int, list[str]] = defaultdict(list)
-    for chunk in chunks([pk for pk, _, _ in rows.values()]):
-        query = Registration.select(Registration.candidate, Registration.epreuve_code).where(
-            Registration.candidate.in_(list(chunk))
-        )
-        for cid, code in sql.fetch(query):
-            registered[cid].append(code)
+    for cid, code in sql.fetch_in(
+        'SELECT candidate_id, epreuve_code FROM "registration" WHERE candidate_id IN {in}',
+        [pk for pk, _, _ in rows.values()],
+    ):
+        registered[cid].append(code)
     out = {}
     for ine, (pk, series, state) in rows.items():
         codes = frozenset(registered.get(pk, ()))
@@ -95,20 +94,13 @@ def _registrations(
     """(candidate, épreuve) -> (registration id, kept session) of the registrations a grade
     line may change: those with a kept session, and every one of ``kept_ids``."""
     found: dict[tuple[int, str], tuple[int, int | None]] = {}
-    wanted = sorted(set(kept_ids))
-    for chunk_ids, condition in (
-        (ids, Registration.kept_session.is_null(False)),
-        (wanted, True),
+    select = 'SELECT candidate_id, epreuve_code, id, kept_session FROM "registration" WHERE '
+    for text, chunk_ids in (
+        (select + "candidate_id IN {in} AND kept_session IS NOT NULL", ids),
+        (select + "candidate_id IN {in}", sorted(set(kept_ids))),
     ):
-        for chunk in chunks(list(chunk_ids)):
-            query = Registration.select(
-                Registration.candidate,
-                Registration.epreuve_code,
-                Registration.id,
-                Registration.kept_session,
-            ).where(Registration.candidate.in_(list(chunk)) & condition)
-            for cid, code, pk, kept in sql.fetch(query):
-                found[(cid, code)] = (pk, kept)
+        for cid, code, pk, kept in sql.fetch_in(text, chunk_ids):
+            found[(cid, code)] = (pk, kept)
     return found
 
 
@@ -120,28 +112,18 @@ def _existing_grades(
 ]:
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]] = {}
     parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]] = {}
-    for chunk in chunks(list(ids)):
-        query = Grade.select(
-            Grade.candidate,
-            Grade.epreuve_code,
-            Grade.group,
-            Grade.id,
-            Grade.value_centi,
-            Grade.code,
-            Grade.kept_session,
-        ).where(Grade.candidate.in_(list(chunk)))
-        for cid, code, group, pk, value, gcode, kept in sql.fetch(query):
-            grades[(cid, code, group)] = (pk, value, gcode, kept)
-        query = GradePart.select(
-            GradePart.candidate,
-            GradePart.epreuve_code,
-            GradePart.part_code,
-            GradePart.id,
-            GradePart.value_centi,
-            GradePart.code,
-        ).where(GradePart.candidate.in_(list(chunk)))
-        for cid, code, part, pk, value, gcode in sql.fetch(query):
-            parts[(cid, code, part)] = (pk, value, gcode)
+    for cid, code, group, pk, value, gcode, kept in sql.fetch_in(
+        'SELECT candidate_id, epreuve_code, "group", id, value_centi, code, kept_session '
+        'FROM "grade" WHERE candidate_id IN {in}',
+        ids,
+    ):
+        grades[(cid, code, group)] = (pk, value, gcode, kept)
+    for cid, code, part, pk, value, gcode in sql.fetch_in(
+        "SELECT candidate_id, epreuve_code, part_code, id, value_centi, code "
+        'FROM "grade_part" WHERE candidate_id IN {in}',
+        ids,
+    ):
+        parts[(cid, code, part)] = (pk, value, gcode)
     return grades, parts
 
 
@@ -232,6 +214,7 @@ def _check_file(
     seen: set[int] = set()
     twice: list[tuple[Row, int]] = []  # lines giving a grade already given, and its key
     batch: list[Row] = []
+    memo = GradeMemo()
 
     def flush() -> None:
         wanted = {r.get("ine").upper().replace(" ", "") for r in batch} - candidates.keys()
@@ -240,7 +223,7 @@ def _check_file(
             for ine in wanted:
                 candidates[ine] = found.get(ine)
         for row in batch:
-            _check_row(reg, year, table, row, candidates, report, checked, codes, seen, twice, spool)  # fmt: skip
+            _check_row(reg, year, table, row, candidates, report, checked, codes, seen, twice, spool, memo)  # fmt: skip
         tick.add(len(batch))
         batch.clear()
 
@@ -272,9 +255,10 @@ def _check_row(
     seen: set[int],
     twice: list[tuple[Row, int]],
     spool: Spool,
+    memo: GradeMemo,
 ) -> None:
     cell_errors = row_issues(table, row)
-    line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates)  # type: ignore[arg-type]
+    line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates, memo)
     errors = cell_errors + errors
     report.warnings.extend(warnings)
     report.infos.extend(infos)
@@ -484,6 +468,10 @@ class _Writer:
             Grade: audit.record_texter(Grade, _GRADE_FIELDS),
             GradePart: audit.record_texter(GradePart, _PART_FIELDS),
         }
+        # what every new grade's audit text ends with (source, who, when: the same for all)
+        tail = audit.record_text(Grade, {"source": SOURCE, "entered_by": self.who,
+                                         "entered_at": self.now})  # fmt: skip
+        self.tails = {Grade: "; " + tail if tail else ""}
         self.inserts = {
             Grade: sql.insert_sql(Grade, _GRADE_FIELDS),
             GradePart: sql.insert_sql(GradePart, _PART_FIELDS),
@@ -572,14 +560,26 @@ class _Writer:
         ids = [pk for (pk,) in sql.fetch(model.select(key).where(key > last).order_by(key))]
         if len(ids) != len(rows):
             raise RuntimeError(f"{len(ids)} {model._meta.table_name} ids for {len(rows)} rows")
-        text = self.texts[model]
         entity = model._meta.table_name
         reason = self.reason
-        audit.append_rows(
-            [
-                ("create", entity, str(pk), "", None, text(row), f"{reason}, ligne {line.line}",
-                 line.candidate_id)
-                for pk, row, line in zip(ids, rows, lines, strict=True)
-            ],
-            at=self.now,
-        )  # fmt: skip
+        tail = self.tails.get(model, "")
+        entries = []
+        if model is Grade:
+            for pk, line in zip(ids, lines, strict=True):
+                value, code, kept = line.value_centi, line.grade_code, line.kept_session
+                text = (
+                    f"candidate={line.candidate_id}; epreuve_code={line.code}; group={line.group}"
+                )
+                if value is not None:
+                    text += f"; value_centi={value}"
+                if code:
+                    text += f"; code={code}"
+                if kept is not None:
+                    text += f"; kept_session={kept}"
+                entries.append(("create", entity, str(pk), "", None, text + tail,
+                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
+        else:
+            for pk, row, line in zip(ids, rows, lines, strict=True):
+                entries.append(("create", entity, str(pk), "", None, self.texts[model](row),
+                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
+        audit.append_rows(entries, at=self.now)

@@ -219,8 +219,11 @@ def row_issues(table: Table | TableStream, row: Row) -> list[LineIssue]:
         issues.append(
             LineIssue(row.line, "", "", "valeurs au-delà des colonnes de l'en-tête (séparateur ?)")
         )
+    joined = "".join(row.cells.values())
+    if joined.isprintable() and len(joined) <= CELL_MAX:  # the common case, in C
+        return issues
     for key, value in row.cells.items():
-        if value and (message := text_error(value.strip(), CELL_MAX)):
+        if message := text_error(value.strip(), CELL_MAX):
             issues.append(LineIssue(row.line, table.headers[key], value, message))
     return issues
 
