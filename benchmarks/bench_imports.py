@@ -66,7 +66,13 @@ def prepare(args: argparse.Namespace, work: Path) -> None:
     prepared = work / "prepared.sqlite"
     if prepared.exists() and (work / "notes.csv").exists() and not args.again:
         print(f"base préparée : {prepared} (déjà là ; --again pour la refaire)")
-        return
+    else:
+        prepare_base(args, work, prepared)
+    if not (work / "candidats.csv").exists() or args.again:
+        write_candidates(work / "candidats.csv", prepared, args.new_candidates)
+
+
+def prepare_base(args: argparse.Namespace, work: Path, prepared: Path) -> None:
     if args.base:
         print(f"copie de {args.base} …", flush=True)
         copy(Path(args.base), prepared)
@@ -114,20 +120,26 @@ def prepare(args: argparse.Namespace, work: Path) -> None:
         con.execute(f"CREATE TEMP TABLE gone_{table} (id INTEGER PRIMARY KEY)")
         con.executemany(f"INSERT INTO gone_{table} VALUES (?)", ((i,) for i in ids))
         con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM gone_{table})")
-    uais = [u for (u,) in con.execute("SELECT uai FROM etablissement ORDER BY id LIMIT 50")]
     con.commit()
-    con.execute("VACUUM") if not args.base else None
+    con.close()
+
+
+def write_candidates(path: Path, prepared: Path, count: int) -> None:
+    """``count`` new candidates (INEs 98…KC, absent from the demo), the sample's lines over and
+    over with the base's établissements."""
+    con = sqlite3.connect(prepared)
+    uais = [u for (u,) in con.execute("SELECT uai FROM etablissement ORDER BY id LIMIT 50")]
     con.close()
     sample = (HERE.parent.parent / "data" / "samples" / "candidats.csv").read_text("utf-8-sig")
     header, *lines = [line for line in sample.splitlines() if line.strip()]
-    with (work / "candidats.csv").open("w", encoding="utf-8") as handle:
+    with path.open("w", encoding="utf-8") as handle:
         handle.write(header + "\n")
-        for n in range(args.new_candidates):
+        for n in range(count):
             cells = lines[n % len(lines)].split(";")
             cells[0] = f"98{n:07d}KC"
             cells[17] = uais[n % len(uais)] if uais else ""
             handle.write(";".join(cells) + "\n")
-    print(f"candidats.csv : {args.new_candidates} candidats", flush=True)
+    print(f"candidats.csv : {count} candidats", flush=True)
 
 
 # --- children: one measure each -----------------------------------------------------------------
