@@ -34,7 +34,8 @@ from baktui.rules.regulation import Regulation
 from baktui.rules.text import name_error, text_error
 from baktui.rules.words import clean_spaces, code_upper, sex_code, status_key, yes_no
 from baktui.services import registration as regsvc
-from baktui.services.imports.progress import BATCH, ImportCancelled, ProgressFn, Ticker
+from baktui.services.imports import progress as batches
+from baktui.services.imports.progress import ImportCancelled, ProgressFn, Ticker
 from baktui.services.imports.report import (
     ImportReport,
     LineIssue,
@@ -305,7 +306,7 @@ def _check_file(
     for row in table.rows():
         report.lines += 1
         batch.append(row)
-        if len(batch) >= BATCH:
+        if len(batch) >= batches.BATCH:
             flush()
     flush()
 
@@ -355,3 +356,4 @@ def _write_file(
             else:
                 report.unchanged += 1
         tick.add(len(batch))
+    tick.finished()

@@ -35,6 +35,7 @@ from baktui.data.models import (
 )
 from baktui.rules.decision import SECOND_GROUPE
 from baktui.rules.lifecycles import LotState
+from baktui.services.imports import progress as batches
 from baktui.services.imports.grade_lines import (
     GRADE_ALIASES,
     GRADE_OPTIONAL,
@@ -47,7 +48,7 @@ from baktui.services.imports.grade_lines import (
     check_second_group,
     parse_grade_row,
 )
-from baktui.services.imports.progress import BATCH, ProgressFn, Ticker
+from baktui.services.imports.progress import ProgressFn, Ticker
 from baktui.services.imports.report import (
     SOURCE,
     ImportReport,
@@ -230,7 +231,7 @@ def _check_file(
     for row in table.rows():
         report.lines += 1
         batch.append(row)
-        if len(batch) >= BATCH:
+        if len(batch) >= batches.BATCH:
             flush()
     flush()
     if twice:
@@ -364,6 +365,7 @@ def _write_file(
     if refused:
         del report.warnings[warned:]
         raise Refused
+    tick.finished()
     # maintained counters (schema 14) of the grades written: updated here, in this transaction
 
 

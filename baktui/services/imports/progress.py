@@ -65,6 +65,12 @@ class Ticker:
         self._next = self.done + BATCH
         self.call()
 
+    def finished(self) -> None:
+        """Every line written."""
+        if self.total is not None:
+            self.done = self.total
+        self.call()
+
     def call(self) -> None:
         if self.progress is not None:
             total = self.total

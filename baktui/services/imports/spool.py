@@ -13,14 +13,14 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from baktui.services.imports.progress import BATCH
+from baktui.services.imports import progress
 
 
 class Spool:
-    def __init__(self, batch: int = BATCH) -> None:
+    def __init__(self, batch: int | None = None) -> None:
         self._file = tempfile.TemporaryFile()
         self._buffer: list[Any] = []
-        self._batch = batch
+        self._batch = batch or progress.BATCH
         self.count = 0
 
     def __enter__(self) -> Spool:
