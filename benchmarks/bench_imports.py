@@ -225,6 +225,7 @@ def main() -> None:
     parser.add_argument("--new-candidates", type=int, default=200_000)
     parser.add_argument("--again", action="store_true", help="prepare the base again")
     parser.add_argument("--only", choices=("notes", "candidats"))
+    parser.add_argument("--prepare-only", action="store_true", help="prepare, measure nothing")
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
@@ -237,6 +238,8 @@ def main() -> None:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     prepare(args, work)
+    if args.prepare_only:
+        return
     for what, name in (("notes", "notes.csv"), ("candidats", "candidats.csv")):
         if args.only and args.only != what:
             continue
