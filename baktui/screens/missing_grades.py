@@ -93,6 +93,7 @@ ou 100 lignes par page).
     #missing-progress { height: 1; display: none; }
     MissingGradesScreen.-importing #missing-progress { display: block; }
     #missing-progress ProgressBar { width: auto; }
+    #missing-bar Bar { width: 24; }
     #missing-progress-text { width: 1fr; padding-left: 1; }
     """
 
@@ -118,7 +119,7 @@ ou 100 lignes par page).
             lines.add_columns("Copie ou candidat", "Note")
             yield lines
             with Horizontal(id="missing-progress"):
-                yield ProgressBar(id="missing-bar", total=None, show_eta=False)
+                yield ProgressBar(id="missing-bar", total=None, show_eta=False, show_percentage=False)
                 yield Static("", id="missing-progress-text", markup=False)
             with Horizontal(id="missing-entry"):
                 yield Label("Note : ")
