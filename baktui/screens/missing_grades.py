@@ -119,7 +119,9 @@ ou 100 lignes par page).
             lines.add_columns("Copie ou candidat", "Note")
             yield lines
             with Horizontal(id="missing-progress"):
-                yield ProgressBar(id="missing-bar", total=None, show_eta=False, show_percentage=False)
+                yield ProgressBar(
+                    id="missing-bar", total=None, show_eta=False, show_percentage=False
+                )
                 yield Static("", id="missing-progress-text", markup=False)
             with Horizontal(id="missing-entry"):
                 yield Label("Note : ")
