@@ -365,8 +365,11 @@ def _write_file(
     if refused:
         del report.warnings[warned:]
         raise Refused
+    # maintained counters (schema 14): ONE call here, still inside the write transaction, for
+    # the candidates whose grades this import may have created or changed:
+    # checked.first_group | checked.second_group (or by batch, after writer.write, with the
+    # batch's lines). A refusal above (Refused) or a cancellation rolls it back with the rest.
     tick.finished()
-    # maintained counters (schema 14) of the grades written: updated here, in this transaction
 
 
 def _warn_decided(
