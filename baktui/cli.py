@@ -10,7 +10,8 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import peewee
@@ -324,6 +325,47 @@ def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
     return EXIT_OK
 
 
+IMPORT_NAMES = {"candidats": "des candidats", "notes": "des notes"}
+
+
+@contextmanager
+def _import_bar(what: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A transient rich progress bar on stderr (lines checked, then written: count and rate),
+    given as the import's ``progress``; None (nothing printed) when stderr is not a terminal,
+    so that scripts and tests read the same output as ever."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    name = IMPORT_NAMES.get(what, f"des {what}")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"Import {name} : lecture", total=None, rate="")
+        phase = [""]
+
+        def progress(done: int, total: int | None) -> None:
+            half = total // 2 if total else None
+            writing = half is not None and done > half
+            step = "écriture" if writing else "vérification"
+            if step != phase[0]:
+                phase[0] = step
+                bar.reset(task, total=half, description=f"Import {name} : {step}", rate="")
+            completed = done - half if writing and half is not None else done
+            speed = bar.tasks[0].speed
+            rate = f"{speed:,.0f} lignes/s".replace(",", "\u202f") if speed else ""
+            bar.update(task, completed=completed, total=half, rate=rate)
+
+        yield progress
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from baktui.services.imports import run_import
 
@@ -331,7 +373,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     def imported(session_id: int) -> str:
         nonlocal refused
-        report = run_import(args.what, session_id, args.file)
+        with _import_bar(args.what) as progress:
+            report = run_import(args.what, session_id, args.file, progress)
         refused = not report.ok
         return report.render()
 

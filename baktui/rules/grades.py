@@ -166,6 +166,66 @@ def parse_grade(text: str, precision: str, max_grade: Fraction = Fraction(20)) -
     return ParsedGrade(Grade.of(value), rounded, original)
 
 
+CentiParsed = tuple[int | None, str | None, bool]  # (hundredths, code, rounded)
+_EMPTY: CentiParsed = (None, None, False)
+# the last max_grade asked for, and it in hundredths (None: not a whole number of them)
+_last_max: tuple[object, int | None] = (None, None)
+_CODE_RESULTS: dict[str, CentiParsed] = {code: (None, code, False) for code in GRADE_CODES}
+
+
+def parse_grade_centi(text: str, precision: str, max_grade: Fraction = Fraction(20)) -> CentiParsed:
+    """:func:`parse_grade` in integer hundredths, for the imports of millions of lines:
+    (hundredths, None, rounded) for a number, (None, code, False) for ABS, AJ or DI,
+    (None, None, False) for an empty cell. The same values and the same ``GradeError``
+    messages (anything unusual goes through :func:`parse_grade` itself); no Fraction is made
+    for a number of at most two decimals."""
+    cleaned = text.strip()
+    if not cleaned:
+        return _EMPTY
+    if cleaned.isascii():
+        found = _CODE_RESULTS.get(cleaned.upper())
+        if found is not None:
+            return found
+    match = _NUMBER_RE.fullmatch(cleaned) if len(cleaned) <= _MAX_LENGTH else None
+    global _last_max
+    last = _last_max
+    if max_grade is last[0]:
+        max_centi = last[1]
+    else:
+        scaled = as_fraction(max_grade) * 100
+        max_centi = scaled.numerator if scaled.denominator == 1 else None
+        _last_max = (max_grade, max_centi)
+    if (
+        match is None
+        or match.group(1)
+        or max_centi is None
+        or precision not in PRECISIONS
+        or len(match.group(3) or "") > 2
+    ):
+        return _slow_centi(text, precision, max_grade)
+    decimals = match.group(3) or ""
+    centi = int(match.group(2)) * 100 + (int(decimals.ljust(2, "0")) if decimals else 0)
+    if (
+        centi > max_centi
+        or (precision == PRECISION_WHOLE and centi % 100)
+        or (precision == PRECISION_HALF and centi % 50)
+    ):
+        return _slow_centi(text, precision, max_grade)  # refused, with its message
+    if precision == PRECISION_TENTH_UP and centi % 10:
+        return centi + 10 - centi % 10, None, True
+    return centi, None, False
+
+
+def _slow_centi(text: str, precision: str, max_grade: Fraction) -> CentiParsed:
+    parsed = parse_grade(text, precision, max_grade)
+    grade = parsed.grade
+    if grade is None:
+        return _EMPTY
+    if grade.value is None:
+        return None, grade.code, False
+    return to_centi(grade.value), None, parsed.rounded
+
+
 def _cents_truncated(x: Fraction) -> tuple[str, int, int]:
     """Sign, integer part and hundredths of |x|, truncated (never rounded up)."""
     x = as_fraction(x)

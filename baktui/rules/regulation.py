@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -106,22 +107,36 @@ class Regulation:
 
     def epreuve(self, code: str) -> EpreuveRule:
         """The épreuve of that code; KeyError if the regulation has none."""
-        for rule in self.epreuves:
-            if rule.code == code:
-                return rule
-        raise KeyError(code)
+        return self._epreuves_by_code[code]
 
     def has_epreuve(self, code: str) -> bool:
-        return any(rule.code == code for rule in self.epreuves)
+        return code in self._epreuves_by_code
 
     def series_rule(self, code: str) -> SeriesRule:
-        for rule in self.series:
-            if rule.code == code:
-                return rule
-        raise KeyError(code)
+        return self._series_by_code[code]
 
     @property
     def series_codes(self) -> tuple[str, ...]:
+        return self._series_codes
+
+    # lookups made once (the imports ask them for each of millions of lines); a regulation
+    # never changes once built
+    @cached_property
+    def _epreuves_by_code(self) -> dict[str, EpreuveRule]:
+        found: dict[str, EpreuveRule] = {}
+        for rule in self.epreuves:
+            found.setdefault(rule.code, rule)
+        return found
+
+    @cached_property
+    def _series_by_code(self) -> dict[str, SeriesRule]:
+        found: dict[str, SeriesRule] = {}
+        for rule in self.series:
+            found.setdefault(rule.code, rule)
+        return found
+
+    @cached_property
+    def _series_codes(self) -> tuple[str, ...]:
         return tuple(rule.code for rule in self.series)
 
     @property

@@ -4,11 +4,14 @@ Reached from F4 (Ctrl+G). Two paged levels, both read in thread workers: the gro
 200 a page) and, on Entrée, the group's missing grades (100 a page). Entrée on a line opens the
 grade field: written copies are entered by anonymity number (no name), oral and contrôle-continu
 grades by candidate. « i » imports a centre's grade file through the notes import and shows its
-report.
+report; past a second, a progress bar counts the lines checked then written, and Échap cancels
+the import (nothing written).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,11 +20,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, ProgressBar, Static
+from textual.worker import Worker
 
 from baktui.errors import ServiceError
 from baktui.rules.numbers import thousands
 from baktui.screens.base import BaktuiScreen
+from baktui.services.imports.progress import cancellable
 from baktui.services.missing_grades import (
     PAGE,
     MissingGroup,
@@ -37,13 +42,15 @@ from baktui.widgets.feedback import error_text, worker_connection
 
 GROUPS_PAGE = 200
 LINES_PAGE = PAGE
+PROGRESS_AFTER = 1.0  # seconds: an import still running then shows its progress bar
 
 
 class MissingGradesScreen(BaktuiScreen):
     """Missing grades, grouped; type them where they are missing, or import a centre's file."""
 
     # keys typed while the list is read (or a write lands) wait for it, in order; an import
-    # ends in its report, which gets the keys typed meanwhile
+    # ends in its report, which gets the keys typed meanwhile, unless it lasts: past
+    # PROGRESS_AFTER its bar shows and the keys go on (Échap cancels it)
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
         {"missing-groups", "missing-lines", "missing-import"}
     )
@@ -61,7 +68,8 @@ se saisissent par **numéro d'anonymat** (jamais de nom), l'oral et le contrôle
 candidat. **Échap** revient aux groupes.
 
 **i** importe le fichier de notes d'un centre (CSV ou XLSX, format des notes) et affiche le
-compte rendu ; **r** relit les chiffres ; **n** / **p** : page suivante / précédente (200 groupes
+compte rendu ; un import de plus d'une seconde montre sa barre de progression (lignes vérifiées,
+puis écrites) : **Échap** l'annule, rien n'est écrit ; **r** relit les chiffres ; **n** / **p** : page suivante / précédente (200 groupes
 ou 100 lignes par page).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -82,6 +90,11 @@ ou 100 lignes par page).
     #missing-grade { width: 10; }
     #missing-message { width: 1fr; padding-left: 1; }
     #missing-message.-error { color: $text-error; text-style: bold; }
+    #missing-progress { height: 1; display: none; }
+    MissingGradesScreen.-importing #missing-progress { display: block; }
+    #missing-progress ProgressBar { width: auto; }
+    #missing-bar Bar { width: 24; }
+    #missing-progress-text { width: 1fr; padding-left: 1; }
     """
 
     def __init__(self) -> None:
@@ -92,6 +105,9 @@ ou 100 lignes par page).
         self.line_offset = 0
         self.line_total = 0
         self.lines: list[MissingLine] = []
+        self.importing: Worker[None] | None = None  # the import running, if any
+        self._stop = threading.Event()
+        self._import_started = 0.0
 
     def compose_content(self) -> ComposeResult:
         with Vertical(id="missing-body"):
@@ -102,6 +118,11 @@ ou 100 lignes par page).
             lines: DataTable[str] = DataTable(id="missing-lines", cursor_type="row")
             lines.add_columns("Copie ou candidat", "Note")
             yield lines
+            with Horizontal(id="missing-progress"):
+                yield ProgressBar(
+                    id="missing-bar", total=None, show_eta=False, show_percentage=False
+                )
+                yield Static("", id="missing-progress-text", markup=False)
             with Horizontal(id="missing-entry"):
                 yield Label("Note : ")
                 yield Input(id="missing-grade", max_length=8, compact=True, disabled=True)
@@ -241,7 +262,13 @@ ou 100 lignes par page).
     # --- keys ---------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        """Escape: grade field -> lines -> groups -> the slip screen."""
+        """Escape: cancels the import running; else grade field -> lines -> groups -> the
+        slip screen."""
+        if self.importing is not None:
+            self._stop.set()
+            self.query_one("#missing-progress-text", Static).update("Annulation de l’import…")
+            self._message("Annulation de l’import…")
+            return
         field = self.query_one("#missing-grade", Input)
         if self.focused is field:
             field.value = ""
@@ -280,13 +307,16 @@ ou 100 lignes par page).
 
     def action_import_file(self) -> None:
         session = self.baktui.session
-        if session is None:
+        if session is None or self.importing is not None:
             return
 
         def chosen(path: str | None) -> None:
             if path:
                 self._message(f"Import de « {path} »…")
-                self.import_file(session.id, path)
+                self._stop = threading.Event()
+                self._import_started = time.monotonic()
+                self.importing = self.import_file(session.id, path, self._stop)
+                self.set_timer(PROGRESS_AFTER, lambda: self._show_progress(0, None))
 
         self.app.push_screen(
             TextDialog(
@@ -297,19 +327,55 @@ ou 100 lignes par page).
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing-import")
-    def import_file(self, session_id: int, path: str) -> None:
-        """The notes import (all or nothing), in a thread; its report is shown as it is."""
+    def import_file(self, session_id: int, path: str, stop: threading.Event) -> None:
+        """The notes import (all or nothing), in a thread; its report is shown as it is. It tells
+        the screen how far it is (the bar) and stops at its next batch once ``stop`` is set."""
         from baktui.services.imports.grades import import_grades
+
+        def progress(done: int, total: int | None) -> None:
+            self.app.call_from_thread(self._show_progress, done, total)
 
         try:
             with worker_connection():
-                report = import_grades(session_id, Path(path).expanduser())
-        except ServiceError as exc:
-            self.app.call_from_thread(self._message, str(exc), error=True)
+                report = import_grades(
+                    session_id, Path(path).expanduser(), cancellable(progress, stop)
+                )
+        except ServiceError as exc:  # ImportCancelled too: « Import annulé : rien n’a été écrit. »
+            self.app.call_from_thread(self._import_ended, str(exc), True)
             return
         self.app.call_from_thread(self._imported, report.render(), report.ok)
 
+    def _show_progress(self, done: int, total: int | None) -> None:
+        """The bar, once the import has lasted PROGRESS_AFTER: lines checked, then written."""
+        worker = self.importing
+        if worker is None or time.monotonic() - self._import_started < PROGRESS_AFTER:
+            return
+        if not self.has_class("-importing"):
+            self.add_class("-importing")
+            self.release_keys_of(worker)  # the keys typed meanwhile go on: Échap cancels
+        half = total // 2 if total else None
+        writing = half is not None and done > half
+        count = done - half if writing and half is not None else done
+        bar = self.query_one("#missing-bar", ProgressBar)
+        bar.update(total=half, progress=count)
+        if self._stop.is_set():
+            text = "Annulation de l’import…"
+        else:
+            step = "Écriture" if writing else "Vérification"
+            of = f" / {thousands(half)}" if half else ""
+            text = f"{step} : {thousands(count)}{of} lignes · Échap : annuler"
+        self.query_one("#missing-progress-text", Static).update(
+            Text(text, no_wrap=True, overflow="ellipsis")
+        )
+
+    def _import_ended(self, text: str, error: bool) -> None:
+        self.importing = None
+        self.remove_class("-importing")
+        self._message(text, error=error)
+
     def _imported(self, text: str, ok: bool) -> None:
+        self.importing = None
+        self.remove_class("-importing")
         self.app.push_screen(ReportModal("Import des notes", text))
         self._message(
             "Import terminé." if ok else "Import refusé : voir le compte rendu.", error=not ok

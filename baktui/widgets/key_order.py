@@ -211,6 +211,11 @@ class WaitsForWorkers:
                 task.add_done_callback(lambda _task: self._release_after(worker))
         return worker
 
+    def release_keys_of(self, worker: Worker[Any]) -> None:
+        """The keys typed since the worker started go on now, while it still runs (a long
+        import, once its progress bar shows: Échap cancels it)."""
+        self._worker_ended(worker)
+
     def _release_after(self, worker: Worker[Any]) -> None:
         """Release once the node has handled what the worker posted to it (its results)."""
         if not self.call_later(self._worker_ended, worker):  # type: ignore[attr-defined]

@@ -9,7 +9,10 @@
   checks and bulk writes of :mod:`.common`;
 - :mod:`.reference`, :mod:`.etablissements`, :mod:`.centres`: the reference data
   (``import_etablissements``, ``import_centres``, ``import_rooms``);
-- :mod:`.tabular`: reading CSV (any separator, UTF-8 or Windows-1252) and XLSX files.
+- :mod:`.tabular`: reading CSV (any separator, UTF-8 or Windows-1252) and XLSX files, at once
+  (``read_table``) or line by line (``open_stream``: the candidates and grades imports, which
+  keep keys, not rows, and spool their accepted lines to disk, :mod:`.spool`);
+- :mod:`.progress`: how a long import says how far it is and is cancelled.
 
 See the README section "Formats de fichiers" for the columns. :func:`run_import` is the one way
 in, for the CLI (``baktui import WHAT FILE``) and the application alike.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from baktui.services.imports.progress import ProgressFn
 from baktui.services.imports.report import ImportReport
 
 IMPORTS = {  # WHAT -> (module of baktui.services.imports, function)
@@ -37,10 +41,20 @@ IMPORTS = {  # WHAT -> (module of baktui.services.imports, function)
 SESSIONLESS = {"etablissements"}  # imports of lists that belong to no session
 
 
-def run_import(what: str, session_id: int, path: Path | str) -> ImportReport:
-    """Import a file of that kind (a key of :data:`IMPORTS`) into the session."""
+STREAMED = {"candidats", "notes"}  # read line by line, told how far they are (progress)
+
+
+def run_import(
+    what: str, session_id: int, path: Path | str, progress: ProgressFn | None = None
+) -> ImportReport:
+    """Import a file of that kind (a key of :data:`IMPORTS`) into the session.
+
+    ``progress`` (see :mod:`.progress`) follows, and may stop, the imports of :data:`STREAMED`;
+    the others read small files at once."""
     module, name = IMPORTS[what]
     function = getattr(importlib.import_module(f"baktui.services.imports.{module}"), name)
     if what in SESSIONLESS:
         return function(path)
+    if what in STREAMED:
+        return function(session_id, path, progress)
     return function(session_id, path)

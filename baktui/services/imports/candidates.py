@@ -34,15 +34,19 @@ from baktui.rules.regulation import Regulation
 from baktui.rules.text import name_error, text_error
 from baktui.rules.words import clean_spaces, code_upper, sex_code, status_key, yes_no
 from baktui.services import registration as regsvc
+from baktui.services.imports import progress as batches
+from baktui.services.imports.progress import ImportCancelled, ProgressFn, Ticker
 from baktui.services.imports.report import (
     ImportReport,
     LineIssue,
     Refused,
     chunks,
-    open_table,
+    open_file,
+    row_issues,
     tidy_reason,
 )
-from baktui.services.imports.tabular import Row, Table
+from baktui.services.imports.spool import Spool
+from baktui.services.imports.tabular import Row, Table, TableError, TableStream
 from baktui.services.sessions import regulation_of
 
 _EPS_YES = frozenset({"inapte"})  # "inapte" in the eps_inapte column means yes
@@ -56,7 +60,7 @@ class _CandidateLine:
 
 def _parse_candidate(
     reg: Regulation,
-    table: Table,
+    table: Table | TableStream,
     row: Row,
     etablissements: dict[str, int],
     today: dt.date,
@@ -170,7 +174,7 @@ def _parse_candidate(
 
 
 def _choice_warnings(
-    reg: Regulation, table: Table, row: Row, merged: dict[str, Any]
+    reg: Regulation, table: Table | TableStream, row: Row, merged: dict[str, Any]
 ) -> list[LineIssue]:
     """Registration choices that are inconsistent: imported, listed as warnings."""
     warnings: list[LineIssue] = []
@@ -221,82 +225,135 @@ def _etablissements(uais: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def import_candidates(session_id: int, path: Path | str) -> ImportReport:
+def import_candidates(
+    session_id: int, path: Path | str, progress: ProgressFn | None = None
+) -> ImportReport:
     """Import (create or update) the candidates of a CSV/XLSX file into the session.
 
     All or nothing: one refused line and nothing is written. Choice inconsistencies (sub-choice,
-    languages, options) are imported and listed as warnings.
+    languages, options) are imported and listed as warnings. The file is streamed: every line
+    is checked first (only the INEs are kept, the accepted lines go to an on-disk spool), then
+    written in one write transaction, batch by batch. ``progress``: see
+    :mod:`baktui.services.imports.progress` (it may stop the import: nothing written).
     """
     path = Path(path)
     report = ImportReport("candidats", path.name)
-    table = open_table(report, path, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_ALIASES)
+    table = open_file(report, path, IMPORT_REQUIRED, IMPORT_OPTIONAL, IMPORT_ALIASES)
     if table is None:
         return report
+    tick = Ticker(progress, table.estimated_rows)
+    tick.start()
+    with Spool() as spool:
+        try:
+            _check_file(session_id, table, report, spool, tick)
+        except TableError as exc:  # found further down the file (malformed CSV line…)
+            report.fatal = str(exc)
+            report.errors.clear()
+            report.warnings.clear()
+            return report
+        if report.errors:
+            return report
+        tick.checked(report.lines)
+        try:
+            with write_transaction():
+                _write_file(session_id, path, table, spool, report, tick)
+        except Refused:
+            pass
+        except ServiceError as exc:  # a rule of the service that the checks above missed
+            if isinstance(exc, ImportCancelled):
+                raise
+            report.fatal = str(exc)
+            report.created = report.updated = report.unchanged = 0
+    return report
+
+
+def _check_file(
+    session_id: int, table: TableStream, report: ImportReport, spool: Spool, tick: Ticker
+) -> None:
+    """The check pass, before taking the write lock (colleagues keep writing meanwhile)."""
     reg = regulation_of(session_id)
     today = dt.date.today()
-    reason = f"import des candidats ({path.name})"
-    # read and check every line before taking the write lock: colleagues keep writing meanwhile
-    etablissements = _etablissements(row.get("uai").upper().replace(" ", "") for row in table.rows)
-    lines: list[_CandidateLine] = []
+    etablissements: dict[str, int] = {}
+    known: set[str] = set()
     first_line: dict[str, int] = {}
-    for row in table.rows:
-        values, errors = _parse_candidate(reg, table, row, etablissements, today)
-        ine = values["ine"]
-        if ine and ine in first_line and not ine_error(ine):
-            errors.append(
-                LineIssue(
-                    row.line,
-                    table.headers["ine"],
-                    row.get("ine"),
-                    f"INE déjà présent ligne {first_line[ine]} du fichier",
+    batch: list[Row] = []
+
+    def flush() -> None:
+        uais = {r.get("uai").upper().replace(" ", "") for r in batch} - known
+        etablissements.update(_etablissements(uais))
+        known.update(uais)
+        for row in batch:
+            errors = row_issues(table, row)
+            values, line_errors = _parse_candidate(reg, table, row, etablissements, today)
+            errors.extend(line_errors)
+            ine = values["ine"]
+            if ine and ine in first_line and not ine_error(ine):
+                errors.append(
+                    LineIssue(
+                        row.line,
+                        table.headers["ine"],
+                        row.get("ine"),
+                        f"INE déjà présent ligne {first_line[ine]} du fichier",
+                    )
                 )
-            )
-        first_line.setdefault(ine, row.line)
-        report.errors.extend(errors)
-        lines.append(_CandidateLine(row, values))
-    if report.errors:
-        return report
-    try:
-        with write_transaction():
-            existing = _existing_candidates(session_id, list(first_line))
-            for line in lines:
-                current = existing.get(line.values["ine"])
-                merged = dict(line.values)
-                if current is not None:
-                    for name in regsvc.EDITABLE_FIELDS:
-                        merged.setdefault(name, getattr(current, name))
-                    if current.state == RegistrationState.ANNULEE:
-                        report.warnings.append(
-                            LineIssue(
-                                line.row.line,
-                                "",
-                                "",
-                                "inscription annulée : mise à jour quand même",
-                            )
+            first_line.setdefault(ine, row.line)
+            report.errors.extend(errors)
+            if not report.errors:
+                spool.add((row, values))
+        tick.add(len(batch))
+        batch.clear()
+
+    for row in table.rows():
+        report.lines += 1
+        batch.append(row)
+        if len(batch) >= batches.BATCH:
+            flush()
+    flush()
+
+
+def _write_file(
+    session_id: int,
+    path: Path,
+    table: TableStream,
+    spool: Spool,
+    report: ImportReport,
+    tick: Ticker,
+) -> None:
+    """The write pass, inside the write transaction, batch by batch from the spool."""
+    reg = regulation_of(session_id)
+    reason = f"import des candidats ({path.name})"
+    for batch in spool.batches():
+        lines = [_CandidateLine(row, values) for row, values in batch]
+        existing = _existing_candidates(session_id, [line.values["ine"] for line in lines])
+        for line in lines:
+            current = existing.get(line.values["ine"])
+            merged = dict(line.values)
+            if current is not None:
+                for name in regsvc.EDITABLE_FIELDS:
+                    merged.setdefault(name, getattr(current, name))
+                if current.state == RegistrationState.ANNULEE:
+                    report.warnings.append(
+                        LineIssue(
+                            line.row.line, "", "", "inscription annulée : mise à jour quand même"
                         )
-                report.warnings.extend(_choice_warnings(reg, table, line.row, merged))
-            if report.errors:
-                raise Refused
-            new = [
-                regsvc.CandidateData(**line.values)
-                for line in lines
-                if line.values["ine"] not in existing
-            ]
-            report.created = len(regsvc.register_candidates(session_id, new, reason=reason))
-            for line in lines:
-                current = existing.get(line.values["ine"])
-                if current is None:
-                    continue
-                # compared on the rows already loaded: an unchanged line costs no query
-                if not regsvc.candidate_changes(current, line.values):
-                    report.unchanged += 1
-                elif regsvc.update_candidate(current.id, line.values, reason=reason):
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-    except Refused:
-        pass
-    except ServiceError as exc:  # a rule of the service that the checks above missed
-        report.fatal = str(exc)
-        report.created = report.updated = report.unchanged = 0
-    return report
+                    )
+            report.warnings.extend(_choice_warnings(reg, table, line.row, merged))
+        new = [
+            regsvc.CandidateData(**line.values)
+            for line in lines
+            if line.values["ine"] not in existing
+        ]
+        report.created += len(regsvc.register_candidates(session_id, new, reason=reason))
+        for line in lines:
+            current = existing.get(line.values["ine"])
+            if current is None:
+                continue
+            # compared on the rows already loaded: an unchanged line costs no query
+            if not regsvc.candidate_changes(current, line.values):
+                report.unchanged += 1
+            elif regsvc.update_candidate(current.id, line.values, reason=reason):
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        tick.add(len(batch))
+    tick.finished()

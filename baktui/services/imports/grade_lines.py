@@ -8,18 +8,18 @@ checks across lines (second-group subjects, kept grades against part-grades) add
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from baktui.rules.deliberation import kept_grade_error
-from baktui.rules.grades import GradeError, format_grade, parse_grade, to_centi
+from baktui.rules.grades import Grade, GradeError, format_grade, from_centi, parse_grade_centi
 from baktui.rules.identifiers import ine_error
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.regulation import PRECISION_HALF, PRECISION_TENTH_UP, Regulation
 from baktui.rules.words import code_upper
 from baktui.services.imports.report import ImportReport, LineIssue, tidy_reason
-from baktui.services.imports.tabular import Row, Table
+from baktui.services.imports.tabular import Row, Table, TableStream
 
 GRADE_REQUIRED = ("ine", "epreuve", "note")
 GRADE_OPTIONAL = ("groupe", "session")
@@ -51,14 +51,14 @@ class GradeLine:
         return (self.candidate_id, self.code, self.group, self.part)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CandidateRef:
     """What a grade line needs to know of the candidate it names (read in bulk)."""
 
     id: int
     series: str
     state: str
-    registered: dict[str, tuple[int, int | None]]  # code -> (registration id, kept_session)
+    registered: frozenset[str]  # the épreuve codes the candidate is registered to
 
 
 def split_code(text: str) -> tuple[str, str]:
@@ -66,14 +66,81 @@ def split_code(text: str) -> tuple[str, str]:
     return code, part
 
 
+class GradeMemo:
+    """What :func:`parse_grade_row` found for the accepted lines of an import, to accept the
+    next line of the same shape without the checks again: a file of 2.4 million grades holds
+    a few thousand shapes. A line is of a shape when its candidate has the same series,
+    épreuves and state, and it has the same groupe, session and épreuve cells; its note is
+    looked up by (cell, precision). Lines with a kept grade, a warning or an information
+    (CC rounded up) always take the full path."""
+
+    def __init__(self) -> None:
+        self.shapes: dict[tuple[object, ...], tuple[str, int, str, str]] = {}
+        self.notes: dict[tuple[str, str], tuple[int | None, str | None]] = {}
+
+    @staticmethod
+    def _shape(cand: CandidateRef, cells: Mapping[str, str]) -> tuple[object, ...]:
+        return (
+            cand.series,
+            cand.registered,
+            cand.state,
+            cells.get("groupe", "").strip(),
+            cells.get("session", "").strip(),
+            cells.get("epreuve", "").strip(),
+        )
+
+    def line(self, row: Row, candidates: Mapping[str, CandidateRef | None]) -> GradeLine | None:
+        """The line, when one of the same shape and note was accepted before; else None."""
+        cells = row.cells
+        cand = candidates.get(cells.get("ine", "").strip().upper().replace(" ", ""))
+        if cand is None:
+            return None
+        shape = self.shapes.get(self._shape(cand, cells))
+        if shape is None:
+            return None
+        code, group, part, precision = shape
+        note = self.notes.get((cells.get("note", "").strip(), precision))
+        if note is None:
+            return None
+        return GradeLine(row.line, cand.id, code, group, part, note[0], note[1], None)
+
+    def learn(self, row: Row, cand: CandidateRef, line: GradeLine, precision: str) -> None:
+        self.shapes[self._shape(cand, row.cells)] = (line.code, line.group, line.part, precision)
+        self.notes[(row.get("note"), precision)] = (line.value_centi, line.grade_code)
+
+
 def parse_grade_row(
     reg: Regulation,
     year: int,
-    table: Table,
+    table: Table | TableStream,
     row: Row,
-    candidates: dict[str, CandidateRef],
+    candidates: Mapping[str, CandidateRef | None],
+    memo: GradeMemo | None = None,
 ) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue]]:
-    """(line, refusals, warnings, infos) of one grade line; line None when refused or ignored."""
+    """(line, refusals, warnings, infos) of one grade line; line None when refused or ignored.
+
+    ``memo`` (an import's :class:`GradeMemo`): a line of a shape already accepted is accepted
+    again without the checks."""
+    if memo is not None:
+        known = memo.line(row, candidates)
+        if known is not None:
+            return known, [], [], []
+    line, errors, warnings, infos, precision = _parse_grade_row(reg, year, table, row, candidates)
+    if memo is not None and line is not None and not (errors or warnings or infos):
+        if line.kept_session is None and precision is not None:
+            cand = candidates.get(row.get("ine").upper().replace(" ", ""))
+            if cand is not None:
+                memo.learn(row, cand, line, precision)
+    return line, errors, warnings, infos
+
+
+def _parse_grade_row(
+    reg: Regulation,
+    year: int,
+    table: Table | TableStream,
+    row: Row,
+    candidates: Mapping[str, CandidateRef | None],
+) -> tuple[GradeLine | None, list[LineIssue], list[LineIssue], list[LineIssue], str | None]:
     errors: list[LineIssue] = []
     warnings: list[LineIssue] = []
     infos: list[LineIssue] = []
@@ -185,47 +252,56 @@ def parse_grade_row(
             precision = reg.epreuve(targets[0]).precision
     try:
         # épreuve refused: the note is still checked (range, number) with the loosest precision
-        parsed = parse_grade(row.get("note"), precision or PRECISION_TENTH_UP, reg.max_grade)
+        value, grade_code, rounded = parse_grade_centi(
+            row.get("note"), precision or PRECISION_TENTH_UP, reg.max_grade
+        )
     except GradeError as exc:
         errors.append(issue("note", str(exc)))
-        return None, errors, warnings, infos
-    if parsed.grade is None:
+        return None, errors, warnings, infos, precision
+    if value is None and grade_code is None:
         if not errors:
             warnings.append(issue("note", "note vide : ligne ignorée (aucune note enregistrée)"))
-        return None, errors, warnings, infos
-    grade = parsed.grade
+        return None, errors, warnings, infos, precision
     if kept is not None and group == 1 and reg.has_epreuve(code):
-        message = kept_grade_error(reg, code, grade)
+        message = kept_grade_error(reg, code, _grade(value, grade_code))
         if message:
             errors.append(issue("note", f"note conservée refusée : {message}"))
     if errors or cand is None or group is None or precision is None:
-        return None, errors, warnings, infos
-    if parsed.rounded:
+        return None, errors, warnings, infos, precision
+    if rounded:
         infos.append(
             LineIssue(
                 row.line,
                 table.headers["note"],
                 row.get("note"),
-                f"{code} arrondie au dixième supérieur : {format_grade(grade.value)}",
+                f"{code} arrondie au dixième supérieur : {format_grade(from_centi(value or 0))}",
             )
         )
-    value = to_centi(grade.value) if grade.value is not None else None
     return (
-        GradeLine(row.line, cand.id, code, group, part, value, grade.code, kept),
+        GradeLine(row.line, cand.id, code, group, part, value, grade_code, kept),
         errors,
         warnings,
         infos,
+        precision,
     )
+
+
+def _grade(value: int | None, code: str | None) -> Grade:
+    return Grade(code=code) if code is not None else Grade.of(from_centi(value or 0))
 
 
 def check_second_group(
     reg: Regulation,
-    table: Table,
+    table: Table | TableStream,
     lines: Sequence[GradeLine],
     grades: dict[tuple[int, str, int], Any],
     report: ImportReport,
+    in_file: dict[int, set[str]] | None = None,
 ) -> None:
-    """At most reg.second_group_max second-group subjects per candidate (stored + file)."""
+    """At most reg.second_group_max second-group subjects per candidate (stored + file).
+
+    ``in_file``: the second-group subjects each candidate has in the whole file, when
+    ``lines`` are one batch of it (default: those of ``lines``)."""
     stored: dict[int, set[str]] = defaultdict(set)
     for cid, code, group in grades:
         if group == 2:
@@ -235,7 +311,8 @@ def check_second_group(
         if line.group == 2:
             wanted[line.candidate_id].append(line)
     for cid, group_lines in wanted.items():
-        subjects = stored[cid] | {line.code for line in group_lines}
+        given = in_file[cid] if in_file is not None else {line.code for line in group_lines}
+        subjects = stored[cid] | given
         if len(subjects) <= reg.second_group_max:
             continue
         ordered = [s for s in reg.second_group_subjects if s in subjects]
@@ -254,7 +331,10 @@ def check_second_group(
 
 
 def check_carried(
-    table: Table, lines: Sequence[GradeLine], carried: set[tuple[int, str]], report: ImportReport
+    table: Table | TableStream,
+    lines: Sequence[GradeLine],
+    carried: set[tuple[int, str]],
+    report: ImportReport,
 ) -> None:
     """September: a first-group grade carried from June is not imported again (it is June's
     grade as it stands; a correction is made in the June session)."""
@@ -272,15 +352,22 @@ def check_carried(
 
 
 def check_kept_conflicts(
-    table: Table,
+    table: Table | TableStream,
     lines: Sequence[GradeLine],
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
     parts: dict[tuple[int, str, str], Any],
     report: ImportReport,
+    in_file: tuple[set[tuple[int, str]], set[tuple[int, str]]] | None = None,
 ) -> None:
-    """Part-grades cannot be given for a spécialité whose grade is kept, nor the reverse."""
-    in_file_kept = {(line.candidate_id, line.code) for line in lines if line.kept_session}
-    in_file_parts = {(line.candidate_id, line.code) for line in lines if line.part}
+    """Part-grades cannot be given for a spécialité whose grade is kept, nor the reverse.
+
+    ``in_file``: the (candidate, épreuve) given kept, and given by parts, in the whole file,
+    when ``lines`` are one batch of it (default: those of ``lines``)."""
+    if in_file is not None:
+        in_file_kept, in_file_parts = in_file
+    else:
+        in_file_kept = {(line.candidate_id, line.code) for line in lines if line.kept_session}
+        in_file_parts = {(line.candidate_id, line.code) for line in lines if line.part}
     stored_parts = {(cid, code) for cid, code, _ in parts}
     for line in lines:
         key = (line.candidate_id, line.code)

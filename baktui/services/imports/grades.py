@@ -1,23 +1,31 @@
 """Importing grades (first group, second group, kept grades, part-grades) from a CSV/XLSX file.
 
 Grades are keyed by (candidate, épreuve, groupe), part-grades of composite spécialités by
-(candidate, épreuve, partie). Each line is checked by :mod:`baktui.services.imports.grade_lines`
-against the candidates of the session read in bulk; then new grades are inserted in bulk (one
-audit "create" entry each) and corrections go through ``audit.update`` (before and after kept).
+(candidate, épreuve, partie). The file is streamed twice over, memory flat whatever its size:
+
+1. the check, outside any write transaction (colleagues keep writing): each line is checked by
+   :mod:`baktui.services.imports.grade_lines` against its candidate (read in bulk, a batch of
+   lines at a time, and kept as a small :class:`CandidateRef`); only the keys are kept (one
+   integer per grade, to refuse a grade given twice) and the accepted lines go to a
+   :class:`~baktui.services.imports.spool.Spool` on disk;
+2. the write, in ONE write transaction, batch by batch from the spool: what depends on the
+   stored grades is checked against the batch's candidates, new grades are inserted in bulk
+   with one audit "create" entry each (:func:`baktui.data.audit.append_rows`), corrections go
+   through ``audit.update`` (before and after kept). One refused line anywhere, or the import
+   cancelled (:mod:`baktui.services.imports.progress`), and the transaction rolls back.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from baktui.data import audit, counters, sql
-from baktui.data.db import write_transaction
+from baktui.data import audit, audit_chain, counters, sql
+from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
     Anonymat,
-    Candidate,
     ExamSession,
     Grade,
     GradePart,
@@ -27,54 +35,74 @@ from baktui.data.models import (
 )
 from baktui.rules.decision import SECOND_GROUPE
 from baktui.rules.lifecycles import LotState
+from baktui.services.imports import progress as batches
 from baktui.services.imports.grade_lines import (
     GRADE_ALIASES,
     GRADE_OPTIONAL,
     GRADE_REQUIRED,
     CandidateRef,
     GradeLine,
+    GradeMemo,
     check_carried,
     check_kept_conflicts,
     check_second_group,
     parse_grade_row,
 )
+from baktui.services.imports.progress import ProgressFn, Ticker
 from baktui.services.imports.report import (
     SOURCE,
     ImportReport,
     LineIssue,
     Refused,
     chunks,
-    open_table,
+    open_file,
+    row_issues,
 )
-from baktui.services.imports.tabular import Table
+from baktui.services.imports.spool import Spool
+from baktui.services.imports.tabular import Row, TableError, TableStream
 from baktui.services.jury_locks import FIRST_GROUP, SECOND_GROUP, refuse_locked
 from baktui.services.replacement_session import JUNE_SOURCE
 from baktui.services.sessions import regulation_of
 
+_REGISTERED: dict[frozenset[str], frozenset[str]] = {}  # one object per set of épreuves
 
-def _load_candidates(session_id: int, ines: Sequence[str]) -> dict[str, CandidateRef]:
+
+def _load_candidates(session_id: int, ines: Iterable[str]) -> dict[str, CandidateRef]:
+    """The candidates of the session with those INEs (absent ones left out)."""
     rows: dict[str, tuple[int, str, str]] = {}
-    for chunk in chunks(list(ines)):
-        query = Candidate.select(
-            Candidate.ine, Candidate.id, Candidate.series, Candidate.state
-        ).where((Candidate.session == session_id) & (Candidate.ine.in_(list(chunk))))
-        for ine, pk, series, state in sql.fetch(query):
-            rows[ine] = (pk, series, state)
-    registered: dict[int, dict[str, tuple[int, int | None]]] = defaultdict(dict)
-    ids = [pk for pk, _, _ in rows.values()]
-    for chunk in chunks(ids):
-        query = Registration.select(
-            Registration.candidate,
-            Registration.epreuve_code,
-            Registration.id,
-            Registration.kept_session,
-        ).where(Registration.candidate.in_(list(chunk)))
-        for cid, code, pk, kept in sql.fetch(query):
-            registered[cid][code] = (pk, kept)
-    return {
-        ine: CandidateRef(pk, series, state, registered.get(pk, {}))
-        for ine, (pk, series, state) in rows.items()
-    }
+    for ine, pk, series, state in sql.fetch_in(
+        'SELECT ine, id, series, state FROM "candidate" WHERE session_id = {p} AND ine IN {in}',
+        sorted(ines),
+        session_id,
+    ):
+        rows[ine] = (pk, series, state)
+    registered: dict[int, list[str]] = defaultdict(list)
+    for cid, code in sql.fetch_in(
+        'SELECT candidate_id, epreuve_code FROM "registration" WHERE candidate_id IN {in}',
+        [pk for pk, _, _ in rows.values()],
+    ):
+        registered[cid].append(code)
+    out = {}
+    for ine, (pk, series, state) in rows.items():
+        codes = frozenset(registered.get(pk, ()))
+        out[ine] = CandidateRef(pk, series, state, _REGISTERED.setdefault(codes, codes))
+    return out
+
+
+def _registrations(
+    ids: Sequence[int], kept_ids: Iterable[int]
+) -> dict[tuple[int, str], tuple[int, int | None]]:
+    """(candidate, épreuve) -> (registration id, kept session) of the registrations a grade
+    line may change: those with a kept session, and every one of ``kept_ids``."""
+    found: dict[tuple[int, str], tuple[int, int | None]] = {}
+    select = 'SELECT candidate_id, epreuve_code, id, kept_session FROM "registration" WHERE '
+    for text, chunk_ids in (
+        (select + "candidate_id IN {in} AND kept_session IS NOT NULL", ids),
+        (select + "candidate_id IN {in}", sorted(set(kept_ids))),
+    ):
+        for cid, code, pk, kept in sql.fetch_in(text, chunk_ids):
+            found[(cid, code)] = (pk, kept)
+    return found
 
 
 def _existing_grades(
@@ -85,28 +113,18 @@ def _existing_grades(
 ]:
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]] = {}
     parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]] = {}
-    for chunk in chunks(list(ids)):
-        query = Grade.select(
-            Grade.candidate,
-            Grade.epreuve_code,
-            Grade.group,
-            Grade.id,
-            Grade.value_centi,
-            Grade.code,
-            Grade.kept_session,
-        ).where(Grade.candidate.in_(list(chunk)))
-        for cid, code, group, pk, value, gcode, kept in sql.fetch(query):
-            grades[(cid, code, group)] = (pk, value, gcode, kept)
-        query = GradePart.select(
-            GradePart.candidate,
-            GradePart.epreuve_code,
-            GradePart.part_code,
-            GradePart.id,
-            GradePart.value_centi,
-            GradePart.code,
-        ).where(GradePart.candidate.in_(list(chunk)))
-        for cid, code, part, pk, value, gcode in sql.fetch(query):
-            parts[(cid, code, part)] = (pk, value, gcode)
+    for cid, code, group, pk, value, gcode, kept in sql.fetch_in(
+        'SELECT candidate_id, epreuve_code, "group", id, value_centi, code, kept_session '
+        'FROM "grade" WHERE candidate_id IN {in}',
+        ids,
+    ):
+        grades[(cid, code, group)] = (pk, value, gcode, kept)
+    for cid, code, part, pk, value, gcode in sql.fetch_in(
+        "SELECT candidate_id, epreuve_code, part_code, id, value_centi, code "
+        'FROM "grade_part" WHERE candidate_id IN {in}',
+        ids,
+    ):
+        parts[(cid, code, part)] = (pk, value, gcode)
     return grades, parts
 
 
@@ -132,97 +150,249 @@ def _decisions(ids: Sequence[int]) -> dict[int, tuple[str, bool]]:
     return found
 
 
-def import_grades(session_id: int, path: Path | str) -> ImportReport:
+class _Checked:
+    """What the check pass keeps of the whole file: keys, not rows."""
+
+    def __init__(self) -> None:
+        self.first_group: set[int] = set()  # candidates with a first-group line
+        self.second_group: set[int] = set()
+        self.subjects: dict[int, set[str]] = defaultdict(set)  # second-group subjects, by cid
+        self.kept: set[tuple[int, str]] = set()  # (cid, épreuve) given kept
+        self.parts: set[tuple[int, str]] = set()  # (cid, épreuve) given by parts
+
+
+# a spooled line: GradeLine's fields, then the cells a refusal quotes (ine, note)
+Spooled = tuple[int, int, str, int, str, int | None, str | None, int | None, str, str]
+
+
+def import_grades(
+    session_id: int, path: Path | str, progress: ProgressFn | None = None
+) -> ImportReport:
     """Import the grades of a CSV/XLSX file (first group, second group, kept grades, parts).
 
     All or nothing: one refused line and nothing is written. A corrected grade replaces the
     stored one through an audited update; grades are recorded as entered by the OS login with
-    source "import".
+    source "import". ``progress`` (see :mod:`baktui.services.imports.progress`) is told how
+    far it is, and may stop it (nothing written).
     """
     path = Path(path)
     report = ImportReport("notes", path.name)
-    table = open_table(report, path, GRADE_REQUIRED, GRADE_OPTIONAL, GRADE_ALIASES)
+    table = open_file(report, path, GRADE_REQUIRED, GRADE_OPTIONAL, GRADE_ALIASES)
     if table is None:
         return report
-    reg = regulation_of(session_id)
-    exam_session = ExamSession.get_by_id(session_id)
-    year = int(exam_session.year)
-    september = exam_session.kind == "remplacement"
-    reason = f"import des notes ({path.name})"
-    # parse and check every line before taking the write lock (colleagues keep writing); what
-    # depends on the stored grades is checked again inside the write transaction
-    ines = sorted({row.get("ine").upper().replace(" ", "") for row in table.rows})
-    candidates = _load_candidates(session_id, ines)
-    lines: list[GradeLine] = []
-    seen: dict[tuple[int, str, int, str], int] = {}
-    for row in table.rows:
-        line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates)
-        report.warnings.extend(warnings)
-        report.infos.extend(infos)
-        if line is not None and line.key in seen:
-            errors.append(
-                LineIssue(
-                    row.line,
-                    table.headers["epreuve"],
-                    row.get("epreuve"),
-                    f"note déjà donnée ligne {seen[line.key]} du fichier",
-                )
-            )
-            line = None
-        report.errors.extend(errors)
-        if line is None:
-            if not errors:
-                report.ignored += 1
-            continue
-        seen[line.key] = line.line
-        lines.append(line)
-    if report.errors:
-        report.infos.clear()
-        return report
-    try:
-        with write_transaction():
-            ids = sorted({line.candidate_id for line in lines})
-            # a closed or published jury's grades: the whole file is refused (LockedError)
-            for group in (FIRST_GROUP, SECOND_GROUP):
-                refuse_locked(
-                    {line.candidate_id for line in lines if line.group == group},
-                    group,
-                    f"Import refusé ({path.name})",
-                )
-            grades, parts = _existing_grades(ids)
-            check_second_group(reg, table, lines, grades, report)
-            check_kept_conflicts(table, lines, grades, parts, report)
-            if september:
-                check_carried(table, lines, _carried(ids), report)
-            _check_closed_slips(table, lines, grades, parts, report)
-            if report.errors:
-                raise Refused
-            decisions = _decisions(ids)
-            by_line = {row.line: row for row in table.rows}
-            for line in lines:
-                if line.group == 2 and line.candidate_id in decisions:
-                    decision, done = decisions[line.candidate_id]
-                    if decision != SECOND_GROUPE and not done:
-                        row = by_line[line.line]
-                        report.warnings.append(
-                            LineIssue(
-                                line.line,
-                                table.headers["ine"],
-                                row.get("ine"),
-                                f"candidat délibéré {decision}, pas au second groupe : note "
-                                "enregistrée mais sans effet sur la délibération",
-                            )
-                        )
-            registrations = {
-                (cand.id, code): state
-                for cand in candidates.values()
-                for code, state in cand.registered.items()
-            }
-            with counters.tracking(ids, session_id=session_id):  # maintained counters
-                _write_grades(lines, grades, parts, registrations, reason, report)
-    except Refused:
-        report.infos.clear()
+    tick = Ticker(progress, table.estimated_rows)
+    tick.start()
+    with Spool() as spool:
+        try:
+            checked = _check_file(session_id, table, report, spool, tick)
+        except TableError as exc:  # found further down the file (malformed CSV line…)
+            report.fatal = str(exc)
+            report.errors.clear()
+            report.warnings.clear()
+            checked = None
+        if checked is None or report.errors:
+            report.infos.clear()
+            return report
+        tick.checked(report.lines)
+        try:
+            with write_transaction():
+                _write_file(session_id, path, table, checked, spool, report, tick)
+        except Refused:
+            report.infos.clear()
+            report.created = report.updated = report.unchanged = 0
     return report
+
+
+def _check_file(
+    session_id: int, table: TableStream, report: ImportReport, spool: Spool, tick: Ticker
+) -> _Checked:
+    """The check pass: every line parsed and checked, the accepted ones spooled."""
+    reg = regulation_of(session_id)
+    year = int(ExamSession.get_by_id(session_id).year)
+    candidates: dict[str, CandidateRef | None] = {}
+    checked = _Checked()
+    codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number, for the keys
+    seen: set[int] = set()
+    twice: list[tuple[Row, int]] = []  # lines giving a grade already given, and its key
+    batch: list[Row] = []
+    memo = GradeMemo()
+
+    def flush() -> None:
+        wanted = {r.get("ine").upper().replace(" ", "") for r in batch} - candidates.keys()
+        if wanted:
+            found = _load_candidates(session_id, wanted)
+            for ine in wanted:
+                candidates[ine] = found.get(ine)
+        for row in batch:
+            _check_row(reg, year, table, row, candidates, report, checked, codes, seen, twice, spool, memo)  # fmt: skip
+        tick.add(len(batch))
+        batch.clear()
+
+    for row in table.rows():
+        report.lines += 1
+        batch.append(row)
+        if len(batch) >= batches.BATCH:
+            flush()
+    flush()
+    if twice:
+        _refuse_twice(table, twice, codes, spool, report)
+    return checked
+
+
+def _key(codes: dict[tuple[str, str], int], cid: int, code: str, group: int, part: str) -> int:
+    number = codes.setdefault((code, part), len(codes))
+    return (cid * 4096 + number) * 4 + group
+
+
+def _check_row(
+    reg: Any,
+    year: int,
+    table: TableStream,
+    row: Row,
+    candidates: dict[str, CandidateRef | None],
+    report: ImportReport,
+    checked: _Checked,
+    codes: dict[tuple[str, str], int],
+    seen: set[int],
+    twice: list[tuple[Row, int]],
+    spool: Spool,
+    memo: GradeMemo,
+) -> None:
+    cell_errors = row_issues(table, row)
+    line, errors, warnings, infos = parse_grade_row(reg, year, table, row, candidates, memo)
+    errors = cell_errors + errors
+    report.warnings.extend(warnings)
+    report.infos.extend(infos)
+    if line is not None:
+        key = _key(codes, line.candidate_id, line.code, line.group, line.part)
+        if key in seen:
+            twice.append((row, key))
+            return
+        if errors:
+            report.errors.extend(errors)
+            return
+        seen.add(key)
+        cid = line.candidate_id
+        if line.group == 2:
+            checked.second_group.add(cid)
+            checked.subjects[cid].add(line.code)
+        else:
+            checked.first_group.add(cid)
+        if line.kept_session:
+            checked.kept.add((cid, line.code))
+        if line.part:
+            checked.parts.add((cid, line.code))
+        spool.add(
+            (line.line, cid, line.code, line.group, line.part, line.value_centi,
+             line.grade_code, line.kept_session, row.get("ine"), row.get("note"))
+        )  # fmt: skip
+        return
+    report.errors.extend(errors)
+    if not errors:
+        report.ignored += 1
+
+
+def _refuse_twice(
+    table: TableStream,
+    twice: list[tuple[Row, int]],
+    codes: dict[tuple[str, str], int],
+    spool: Spool,
+    report: ImportReport,
+) -> None:
+    """A grade given twice is refused at its second line, naming the first (read back from the
+    spool: the check pass keeps keys, not lines)."""
+    wanted = {key for _, key in twice}
+    first: dict[int, int] = {}
+    for batch in spool.batches():
+        for item in batch:
+            key = _key(codes, item[1], item[2], item[3], item[4])
+            if key in wanted:
+                first.setdefault(key, item[0])
+    for row, key in twice:
+        report.errors.append(
+            LineIssue(
+                row.line,
+                table.headers["epreuve"],
+                row.get("epreuve"),
+                f"note déjà donnée ligne {first[key]} du fichier",
+            )
+        )
+
+
+def _write_file(
+    session_id: int,
+    path: Path,
+    table: TableStream,
+    checked: _Checked,
+    spool: Spool,
+    report: ImportReport,
+    tick: Ticker,
+) -> None:
+    """The write pass, inside the write transaction: raises Refused when a line is refused
+    (checked against the stored grades, batch by batch; every batch is checked)."""
+    reg = regulation_of(session_id)
+    september = ExamSession.get_by_id(session_id).kind == "remplacement"
+    reason = f"import des notes ({path.name})"
+    # a closed or published jury's grades: the whole file is refused (LockedError)
+    refuse_locked(checked.first_group, FIRST_GROUP, f"Import refusé ({path.name})")
+    refuse_locked(checked.second_group, SECOND_GROUP, f"Import refusé ({path.name})")
+    # no other writer appends to the journal (nor commits audited rows) until the commit: the
+    # ids of the rows inserted by batch are read back in order (see _create_rows)
+    audit_chain.lock(current_database())
+    writer = _Writer(reason)
+    in_file = (checked.kept, checked.parts)
+    warned = len(report.warnings)
+    refused = False
+    for batch in spool.batches():
+        lines = [GradeLine(*item[:8]) for item in batch]
+        cells = {item[0]: (item[8], item[9]) for item in batch}
+        ids = sorted({line.candidate_id for line in lines})
+        grades, parts = _existing_grades(ids)
+        errors = len(report.errors)
+        check_second_group(reg, table, lines, grades, report, checked.subjects)
+        check_kept_conflicts(table, lines, grades, parts, report, in_file)
+        if september:
+            check_carried(table, lines, _carried(ids), report)
+        _check_closed_slips(table, lines, grades, parts, report, cells)
+        refused = refused or len(report.errors) > errors
+        if not refused:
+            _warn_decided(table, lines, report, cells)
+            registrations = _registrations(
+                ids, (line.candidate_id for line in lines if line.kept_session)
+            )
+            with counters.tracking(ids):  # the maintained counters, in the same transaction
+                writer.write(lines, grades, parts, registrations, report)
+        tick.add(len(batch))
+    if refused:
+        del report.warnings[warned:]
+        raise Refused
+    tick.finished()
+
+
+def _warn_decided(
+    table: TableStream,
+    lines: Sequence[GradeLine],
+    report: ImportReport,
+    cells: dict[int, tuple[str, str]],
+) -> None:
+    """A second-group grade of a candidate deliberated otherwise is written, with a warning."""
+    ids = sorted({line.candidate_id for line in lines if line.group == 2})
+    if not ids:
+        return
+    decisions = _decisions(ids)
+    for line in lines:
+        if line.group == 2 and line.candidate_id in decisions:
+            decision, done = decisions[line.candidate_id]
+            if decision != SECOND_GROUPE and not done:
+                report.warnings.append(
+                    LineIssue(
+                        line.line,
+                        table.headers["ine"],
+                        cells[line.line][0],
+                        f"candidat délibéré {decision}, pas au second groupe : note "
+                        "enregistrée mais sans effet sur la délibération",
+                    )
+                )
 
 
 def _closed_lots(ids: Sequence[int]) -> dict[tuple[int, str], int]:
@@ -240,18 +410,18 @@ def _closed_lots(ids: Sequence[int]) -> dict[tuple[int, str], int]:
 
 
 def _check_closed_slips(
-    table: Table,
+    table: TableStream,
     lines: Sequence[GradeLine],
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
     parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
     report: ImportReport,
+    cells: dict[int, tuple[str, str]],
 ) -> None:
     """A grade of a closed slip is not changed behind it: its control totals would no longer
     hold. The line is refused until the slip is reopened (F4, Ctrl+R, audited)."""
     closed = _closed_lots(sorted({line.candidate_id for line in lines if line.group == 1}))
     if not closed:
         return
-    rows = {row.line: row for row in table.rows}
     for line in lines:
         number = closed.get((line.candidate_id, line.code)) if line.group == 1 else None
         if number is None:
@@ -274,123 +444,144 @@ def _check_closed_slips(
                 LineIssue(
                     line.line,
                     table.headers["note"],
-                    rows[line.line].get("note"),
+                    cells[line.line][1],
                     f"copie du lot {number}, bordereau clos : rouvrez-le (F4, Ctrl+R) avant "
                     "d'importer une note qui le change",
                 )
             )
 
 
-def _write_grades(
-    lines: Sequence[GradeLine],
-    grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
-    parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
-    registrations: dict[tuple[int, str], tuple[int, int | None]],
-    reason: str,
-    report: ImportReport,
-) -> None:
-    """Create, update or leave each grade (inside the import's transaction), all audited.
+_GRADE_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
+                 "version", "group", "kept_session", "source")  # fmt: skip
+_PART_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
+                "part_code")  # fmt: skip
 
-    New grades are inserted in bulk with one audit "create" entry each (``audit.log_many``);
-    corrections go through ``audit.update`` (before and after kept), as do the kept-session
-    marks of the registrations.
-    """
-    who, now = audit.current_user(), audit.now_iso()
-    new_grades: list[GradeLine] = []
-    new_parts: list[GradeLine] = []
-    for line in lines:
-        line_reason = f"{reason}, ligne {line.line}"
-        if line.part:
-            stored_part = parts.get((line.candidate_id, line.code, line.part))
-            if stored_part is None:
-                new_parts.append(line)
+
+class _Writer:
+    """Create, update or leave each grade of a batch (inside the import's transaction), all
+    audited: new grades inserted in bulk with one audit "create" entry each, corrections
+    through ``audit.update`` (before and after kept), as are the kept-session marks of the
+    registrations."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        self.who, self.now = audit.current_user(), audit.now_iso()
+        self.texts = {
+            Grade: audit.record_texter(Grade, _GRADE_FIELDS),
+            GradePart: audit.record_texter(GradePart, _PART_FIELDS),
+        }
+        # what every new grade's audit text ends with (source, who, when: the same for all)
+        tail = audit.record_text(Grade, {"source": SOURCE, "entered_by": self.who,
+                                         "entered_at": self.now})  # fmt: skip
+        self.tails = {Grade: "; " + tail if tail else ""}
+        self.inserts = {
+            Grade: sql.insert_sql(Grade, _GRADE_FIELDS),
+            GradePart: sql.insert_sql(GradePart, _PART_FIELDS),
+        }
+
+    def write(
+        self,
+        lines: Sequence[GradeLine],
+        grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
+        parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
+        registrations: dict[tuple[int, str], tuple[int, int | None]],
+        report: ImportReport,
+    ) -> None:
+        who, now, reason = self.who, self.now, self.reason
+        new_grades: list[GradeLine] = []
+        new_parts: list[GradeLine] = []
+        for line in lines:
+            if line.part:
+                stored_part = parts.get((line.candidate_id, line.code, line.part))
+                if stored_part is None:
+                    new_parts.append(line)
+                    report.created += 1
+                elif (stored_part[1], stored_part[2]) == (line.value_centi, line.grade_code):
+                    report.unchanged += 1
+                else:
+                    audit.update(
+                        GradePart,
+                        stored_part[0],
+                        {"value_centi": line.value_centi, "code": line.grade_code,
+                         "entered_by": who, "entered_at": now},
+                        reason=f"{reason}, ligne {line.line}",
+                    )  # fmt: skip
+                    report.updated += 1
+                continue
+            stored = grades.get((line.candidate_id, line.code, line.group))
+            values = (line.value_centi, line.grade_code, line.kept_session)
+            if stored is None:
+                new_grades.append(line)
                 report.created += 1
-            elif (stored_part[1], stored_part[2]) == (line.value_centi, line.grade_code):
+            elif (stored[1], stored[2], stored[3]) == values:
                 report.unchanged += 1
+                continue
             else:
                 audit.update(
-                    GradePart,
-                    stored_part[0],
+                    Grade,
+                    stored[0],
                     {"value_centi": line.value_centi, "code": line.grade_code,
-                     "entered_by": who, "entered_at": now},
-                    reason=line_reason,
+                     "kept_session": line.kept_session, "source": SOURCE, "entered_by": who,
+                     "entered_at": now},
+                    reason=f"{reason}, ligne {line.line}",
                 )  # fmt: skip
                 report.updated += 1
-            continue
-        stored = grades.get((line.candidate_id, line.code, line.group))
-        values = (line.value_centi, line.grade_code, line.kept_session)
-        if stored is None:
-            new_grades.append(line)
-            report.created += 1
-        elif (stored[1], stored[2], stored[3]) == values:
-            report.unchanged += 1
-            continue
-        else:
-            audit.update(
-                Grade,
-                stored[0],
-                {"value_centi": line.value_centi, "code": line.grade_code,
-                 "kept_session": line.kept_session, "source": SOURCE, "entered_by": who,
-                 "entered_at": now},
-                reason=line_reason,
-            )  # fmt: skip
-            report.updated += 1
-        registration = registrations.get((line.candidate_id, line.code))
-        if line.group == 1 and registration and registration[1] != line.kept_session:
-            audit.update(
-                Registration,
-                registration[0],
-                {"kept_session": line.kept_session},
-                reason=line_reason,
-            )
-    _create_rows(Grade, new_grades, who, now, reason)
-    _create_rows(GradePart, new_parts, who, now, reason)
+            registration = registrations.get((line.candidate_id, line.code))
+            if line.group == 1 and registration and registration[1] != line.kept_session:
+                audit.update(
+                    Registration,
+                    registration[0],
+                    {"kept_session": line.kept_session},
+                    reason=f"{reason}, ligne {line.line}",
+                )
+        self._create(Grade, new_grades)
+        self._create(GradePart, new_parts)
 
-
-def _create_rows(
-    model: type[Grade] | type[GradePart],
-    lines: Sequence[GradeLine],
-    who: str,
-    now: str,
-    reason: str,
-) -> None:
-    """Insert new grades (or part-grades) in bulk, then one audit "create" entry per row."""
-    if not lines:
-        return
-    records: list[dict[str, Any]] = []
-    for line in lines:
-        record: dict[str, Any] = {
-            "candidate": line.candidate_id,
-            "epreuve_code": line.code,
-            "value_centi": line.value_centi,
-            "code": line.grade_code,
-            "entered_by": who,
-            "entered_at": now,
-        }
+    def _create(self, model: type[Grade] | type[GradePart], lines: Sequence[GradeLine]) -> None:
+        """Insert new grades (or part-grades) in one statement, then one audit "create" entry
+        per row, its text built once from the inserted values."""
+        if not lines:
+            return
+        who, now = self.who, self.now
         if model is Grade:
-            record.update(
-                version=1, group=line.group, kept_session=line.kept_session, source=SOURCE
-            )
+            rows = [
+                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now, 1,
+                 line.group, line.kept_session, SOURCE)
+                for line in lines
+            ]  # fmt: skip
         else:
-            record["part_code"] = line.part
-        records.append(record)
-    fields = list(records[0])
-    sql.executemany(sql.insert_sql(model, fields), [[r[f] for f in fields] for r in records])
-    ids: dict[tuple[Any, ...], int] = {}
-    second = model.group if model is Grade else model.part_code  # type: ignore[union-attr]
-    candidate_ids = sorted({line.candidate_id for line in lines})
-    for chunk in chunks(candidate_ids):
-        query = model.select(model.candidate, model.epreuve_code, second, model.id).where(
-            model.candidate.in_(list(chunk))
-        )
-        for cid, code, other, pk in sql.fetch(query):
-            ids[(cid, code, other)] = pk
-    entries = []
-    for line, record in zip(lines, records, strict=True):
-        key = (line.candidate_id, line.code, line.group if model is Grade else line.part)
-        entries.append(
-            {"action": "create", "entity": model._meta.table_name, "entity_id": ids[key],
-             "after": audit.record_text(model, record), "reason": f"{reason}, ligne {line.line}",
-             "candidate_id": line.candidate_id}
-        )  # fmt: skip
-    audit.log_many(entries)
+            rows = [
+                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now,
+                 line.part)
+                for line in lines
+            ]  # fmt: skip
+        key = model.id
+        last = model.select(key).order_by(key.desc()).limit(1).scalar() or 0
+        sql.executemany(self.inserts[model], rows)
+        # the rows just inserted, in order (the journal is locked: no other writer in between)
+        ids = [pk for (pk,) in sql.fetch(model.select(key).where(key > last).order_by(key))]
+        if len(ids) != len(rows):
+            raise RuntimeError(f"{len(ids)} {model._meta.table_name} ids for {len(rows)} rows")
+        entity = model._meta.table_name
+        reason = self.reason
+        tail = self.tails.get(model, "")
+        entries = []
+        if model is Grade:
+            for pk, line in zip(ids, lines, strict=True):
+                value, code, kept = line.value_centi, line.grade_code, line.kept_session
+                text = (
+                    f"candidate={line.candidate_id}; epreuve_code={line.code}; group={line.group}"
+                )
+                if value is not None:
+                    text += f"; value_centi={value}"
+                if code:
+                    text += f"; code={code}"
+                if kept is not None:
+                    text += f"; kept_session={kept}"
+                entries.append(("create", entity, str(pk), "", None, text + tail,
+                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
+        else:
+            for pk, row, line in zip(ids, rows, lines, strict=True):
+                entries.append(("create", entity, str(pk), "", None, self.texts[model](row),
+                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
+        audit.append_rows(entries, at=self.now)

@@ -19,9 +19,12 @@ from typing import Any
 from baktui.rules.text import CELL_MAX, text_error, visible
 from baktui.services.imports.tabular import (
     SEPARATOR_NAMES,
+    Row,
     Table,
     TableError,
+    TableStream,
     column_errors,
+    open_stream,
     read_table,
 )
 
@@ -179,6 +182,50 @@ def open_table(
         )
     report.errors.extend(cell_issues(table))
     return table
+
+
+def open_file(
+    report: ImportReport,
+    path: Path,
+    required: Sequence[str],
+    optional: Sequence[str],
+    aliases: Mapping[str, str],
+) -> TableStream | None:
+    """:func:`open_table` for the imports that stream their file: the header and columns
+    checked; each row then goes through :func:`row_issues` (and is counted in report.lines)."""
+    try:
+        stream = open_stream(path, aliases)
+    except TableError as exc:
+        report.fatal = str(exc)
+        return None
+    message = column_errors(stream, required, optional)
+    if message:
+        report.fatal = message
+        return None
+    if stream.separator:
+        report.detail = f"séparateur {SEPARATOR_NAMES[stream.separator]}, {stream.encoding}"
+        if stream.encoding != "utf-8":
+            report.warnings.append(
+                LineIssue(0, "", "", f"fichier lu en {stream.encoding} (pas en UTF-8)")
+            )
+    return stream
+
+
+def row_issues(table: Table | TableStream, row: Row) -> list[LineIssue]:
+    """What :func:`open_table` refuses in one row: cells beyond the header, cells no column
+    may hold (:func:`cell_issues`)."""
+    issues: list[LineIssue] = []
+    if row.extra:
+        issues.append(
+            LineIssue(row.line, "", "", "valeurs au-delà des colonnes de l'en-tête (séparateur ?)")
+        )
+    joined = "".join(row.cells.values())
+    if joined.isprintable() and len(joined) <= CELL_MAX:  # the common case, in C
+        return issues
+    for key, value in row.cells.items():
+        if message := text_error(value.strip(), CELL_MAX):
+            issues.append(LineIssue(row.line, table.headers[key], value, message))
+    return issues
 
 
 def cell_issues(table: Table) -> list[LineIssue]:

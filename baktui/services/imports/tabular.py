@@ -12,11 +12,12 @@ Problems with the file itself raise :class:`TableError` with a French message.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ EXTENSIONS = (".csv", ".xlsx")
 SEPARATORS = (";", ",", "\t")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 # Limits of a file that an import reads at all (hostile or broken files are refused, not run)
-MAX_ROWS = 2_000_000
+MAX_ROWS = 5_000_000  # streamed imports hold keys, not rows
 MAX_COLUMNS = 200
 MAX_XLSX_BYTES = 500_000_000  # unpacked size of the workbook's parts
 MAX_CELLS = 30_000_000  # cells of all rows (rows x columns), CSV or XLSX
@@ -38,10 +39,12 @@ class TableError(ValueError):
 
 @dataclass(frozen=True)
 class Row:
-    """One data row: its line number in the file (Excel row for XLSX) and its cells by key."""
+    """One data row: its line number in the file (Excel row for XLSX) and its cells by key;
+    ``extra`` when it has non-empty cells beyond the header (or under an unnamed column)."""
 
     line: int
     cells: Mapping[str, str]
+    extra: bool = False
 
     def get(self, key: str) -> str:
         """The cell of that column, stripped; "" when the column or the cell is absent."""
@@ -65,6 +68,43 @@ class Table:
         return self.path.name
 
 
+class TableStream:
+    """A table whose rows are read as they are asked for, once (:meth:`rows`): the big imports
+    check a file of millions of lines without holding it. Same header, same rows, same
+    refusals as :func:`read_table`; a problem found further down the file (a malformed CSV
+    line, too many cells) raises :class:`TableError` while iterating."""
+
+    def __init__(
+        self,
+        path: Path,
+        keys: tuple[str, ...],
+        headers: Mapping[str, str],
+        rows: Iterator[Row],
+        encoding: str,
+        separator: str,
+        estimated_rows: int | None,
+    ) -> None:
+        self.path = path
+        self.keys = keys
+        self.headers = headers
+        self.encoding = encoding
+        self.separator = separator
+        self.estimated_rows = estimated_rows  # for a progress bar: data lines, about
+        self._rows = rows
+        self._used = False
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows, in file order (once only)."""
+        if self._used:
+            raise RuntimeError("the rows of a TableStream are read once")
+        self._used = True
+        return self._rows
+
+
 def header_key(text: str) -> str:
     """Normalised column name: folded (no case, no accents), spaces and hyphens as "_"."""
     return "_".join(fold(text.replace("_", " ")).split())
@@ -72,6 +112,25 @@ def header_key(text: str) -> str:
 
 def read_table(path: Path | str, aliases: Mapping[str, str] | None = None) -> Table:
     """Read a .csv or .xlsx file; ``aliases`` maps other header keys to the expected ones.
+
+    Raises TableError for a missing, unreadable, empty or badly-headed file.
+    """
+    stream = open_stream(path, aliases)
+    rows = tuple(_guarded(stream.path, stream.rows()))
+    return Table(
+        path=stream.path,
+        keys=stream.keys,
+        headers=stream.headers,
+        rows=rows,
+        encoding=stream.encoding,
+        separator=stream.separator,
+        extra_cells=tuple(row.line for row in rows if row.extra),
+    )
+
+
+def open_stream(path: Path | str, aliases: Mapping[str, str] | None = None) -> TableStream:
+    """Open a .csv or .xlsx file for streaming: its header is read and checked, and its first
+    data row (a file without any is refused); the rows follow through :meth:`TableStream.rows`.
 
     Raises TableError for a missing, unreadable, empty or badly-headed file.
     """
@@ -89,31 +148,55 @@ def read_table(path: Path | str, aliases: Mapping[str, str] | None = None) -> Ta
         raise TableError(f"{path} : fichier introuvable")
     if path.is_dir():
         raise TableError(f"{path} : c'est un dossier, pas un fichier")
-    try:
+    with _os_errors(path):
         if suffix == ".csv":
-            return _read_csv(path, aliases or {})
-        return _read_xlsx(path, aliases or {})
+            records, encoding, separator, estimate = _csv_records(path)
+        else:
+            records, estimate = _xlsx_records(path)
+            encoding, separator = "xlsx", ""
+        return _stream(path, records, aliases or {}, encoding, separator, estimate)
+
+
+@contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
     except PermissionError:
         raise TableError(f"{path} : lecture interdite (droits du fichier)") from None
     except OSError as exc:
         raise TableError(f"{path} : lecture impossible ({exc.strerror or exc})") from None
 
 
+def _guarded(path: Path, rows: Iterator[Row]) -> Iterator[Row]:
+    with _os_errors(path):
+        yield from rows
+
+
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (BOM or not), else Windows-1252 as older Excel writes."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError:
-        raise TableError(
-            f"{path.name} : encodage illisible (enregistrez le fichier en CSV UTF-8)"
-        ) from None
+_CHUNK_BYTES = 1 << 20
+
+
+def _encoding_of(path: Path) -> tuple[str, str, int, str]:
+    """(codec, encoding name, newline count, first non-empty line) of a CSV file, read once
+    by chunks: UTF-8 (BOM or not), else Windows-1252 as older Excel writes."""
+    for codec, name in (("utf-8-sig", "utf-8"), ("cp1252", "windows-1252")):
+        decoder = codecs.getincrementaldecoder(codec)()
+        newlines = 0
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(_CHUNK_BYTES):
+                    if "\x00" in decoder.decode(chunk):
+                        raise TableError(f"{path.name} : ce n'est pas un fichier texte CSV")
+                    newlines += chunk.count(b"\n")
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        with path.open(encoding=codec) as handle:
+            first = next((line.rstrip("\r\n") for line in handle if line.strip()), "")
+        return codec, name, newlines, first
+    raise TableError(f"{path.name} : encodage illisible (enregistrez le fichier en CSV UTF-8)")
 
 
 def detect_separator(header_line: str) -> str:
@@ -133,36 +216,35 @@ def _count_outside_quotes(line: str, sep: str) -> int:
     return count
 
 
-def _read_csv(path: Path, aliases: Mapping[str, str]) -> Table:
-    text, encoding = _decode(path, path.read_bytes())
-    if "\x00" in text:
-        raise TableError(f"{path.name} : ce n'est pas un fichier texte CSV")
-    first = next((line for line in text.splitlines() if line.strip()), "")
+def _csv_records(path: Path) -> tuple[Iterator[tuple[int, list[str]]], str, str, int]:
+    """The non-empty records of a CSV file with their line numbers (read as they are asked
+    for), its encoding name, separator and number of lines (about)."""
+    codec, encoding, newlines, first = _encoding_of(path)
     if not first:
         raise TableError(f"{path.name} : fichier vide")
     separator = detect_separator(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    header: list[str] | None = None
-    header_line = 0
-    raw_rows: list[tuple[int, list[str]]] = []
-    try:
-        cells = 0
-        for record in reader:
-            _check_row(path, reader.line_num, len(record))
-            cells += len(record)
-            if cells > MAX_CELLS:
-                raise TableError(_too_many_cells(path))
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, reader.line_num
-                continue
-            # line_num is the last physical line read: the record's line for one-line records
-            raw_rows.append((reader.line_num, record))
-    except csv.Error as exc:
-        raise TableError(f"{path.name}, ligne {reader.line_num} : CSV mal formé ({exc})") from None
-    assert header is not None
-    return _build(path, header, header_line, raw_rows, aliases, encoding, separator)
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        with path.open(encoding=codec, newline="") as handle:
+            reader = csv.reader(handle, delimiter=separator)
+            cells = 0
+            try:
+                for record in reader:
+                    _check_row(path, reader.line_num, len(record))
+                    cells += len(record)
+                    if cells > MAX_CELLS:
+                        raise TableError(_too_many_cells(path))
+                    if not any(cell.strip() for cell in record):
+                        continue
+                    # line_num is the last physical line read: the record's line for one-line
+                    # records
+                    yield reader.line_num, record
+            except csv.Error as exc:
+                raise TableError(
+                    f"{path.name}, ligne {reader.line_num} : CSV mal formé ({exc})"
+                ) from None
+
+    return records(), encoding, separator, newlines
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -188,7 +270,9 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, aliases: Mapping[str, str]) -> Table:
+def _xlsx_records(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int | None]:
+    """The non-empty rows of a workbook's first sheet as text, with their row numbers (read as
+    they are asked for), and its declared number of rows (about)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -199,39 +283,39 @@ def _read_xlsx(path: Path, aliases: Mapping[str, str]) -> Table:
         raise TableError(
             f"{path.name} : fichier XLSX illisible (pas un classeur Excel valide)"
         ) from None
-    try:
-        if not workbook.worksheets:
-            raise TableError(f"{path.name} : le classeur n'a aucune feuille")
-        sheet = workbook.worksheets[0]
-        # the <dimension> a file declares may be false (A1:C3 over 100 rows): read every row
-        sheet.reset_dimensions()
-        cells = 0
-        header: list[str] | None = None
-        header_line = 0
-        raw_rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            width = len(values)
-            while width and values[width - 1] is None:  # styled but empty cells at the end
-                width -= 1
-            values = values[:width]
-            _check_row(path, number, width)
-            cells += width
-            if cells > MAX_CELLS:
-                raise TableError(_too_many_cells(path))
-            record = [cell_text(v) for v in values]
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, number
-                continue
-            raw_rows.append((number, record))
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-        raise TableError(f"{path.name} : fichier XLSX illisible (contenu endommagé)") from None
-    finally:
+    if not workbook.worksheets:
         workbook.close()
-    if header is None:
-        raise TableError(f"{path.name} : fichier vide (la première feuille n'a aucune ligne)")
-    return _build(path, header, header_line, raw_rows, aliases, "xlsx", "")
+        raise TableError(f"{path.name} : le classeur n'a aucune feuille")
+    sheet = workbook.worksheets[0]
+    try:
+        declared = sheet.max_row
+    except (ValueError, TypeError, KeyError):
+        declared = None
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        try:
+            # the <dimension> a file declares may be false (A1:C3 over 100 rows): read every row
+            sheet.reset_dimensions()
+            cells = 0
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                width = len(values)
+                while width and values[width - 1] is None:  # styled but empty cells at the end
+                    width -= 1
+                values = values[:width]
+                _check_row(path, number, width)
+                cells += width
+                if cells > MAX_CELLS:
+                    raise TableError(_too_many_cells(path))
+                record = [cell_text(v) for v in values]
+                if not any(cell.strip() for cell in record):
+                    continue
+                yield number, record
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
+            raise TableError(f"{path.name} : fichier XLSX illisible (contenu endommagé)") from None
+        finally:
+            workbook.close()
+
+    return records(), declared if isinstance(declared, int) else None
 
 
 def _check_row(path: Path, line: int, width: int) -> None:
@@ -264,15 +348,21 @@ def _check_xlsx_size(path: Path) -> None:
 # --- Common ---------------------------------------------------------------------------------
 
 
-def _build(
+def _stream(
     path: Path,
-    header: list[str],
-    header_line: int,
-    raw_rows: Iterable[tuple[int, list[str]]],
+    records: Iterator[tuple[int, list[str]]],
     aliases: Mapping[str, str],
     encoding: str,
     separator: str,
-) -> Table:
+    estimate: int | None,
+) -> TableStream:
+    """The header (first non-empty record) checked, the first data row read ahead."""
+    first = next(records, None)
+    if first is None:
+        if encoding == "xlsx":
+            raise TableError(f"{path.name} : fichier vide (la première feuille n'a aucune ligne)")
+        raise TableError(f"{path.name} : fichier vide")
+    header_line, header = first
     keys: list[str] = []
     headers: dict[str, str] = {}
     for text in header:
@@ -288,29 +378,42 @@ def _build(
             )
         headers[key] = text.strip()
         keys.append(key)
-    rows: list[Row] = []
-    extra: list[int] = []
-    for line, record in raw_rows:
-        cells = {key: record[i] for i, key in enumerate(keys) if key and i < len(record)}
-        unnamed = [record[i] for i, k in enumerate(keys) if not k and i < len(record)]
-        if any(cell.strip() for cell in record[len(keys) :] + unnamed):
-            extra.append(line)
-        rows.append(Row(line, cells))
-    if not rows:
+    named = [(i, key) for i, key in enumerate(keys) if key]
+    unnamed = [i for i, key in enumerate(keys) if not key]
+    width = len(keys)
+
+    def rows(line: int, record: list[str]) -> Row:
+        size = len(record)
+        cells = {key: record[i] for i, key in named if i < size}
+        extra = (size > width and any(cell.strip() for cell in record[width:])) or any(
+            record[i].strip() for i in unnamed if i < size
+        )
+        return Row(line, cells, extra)
+
+    head = next(records, None)
+    if head is None:
         raise TableError(f"{path.name} : aucune ligne de données sous l'en-tête")
-    return Table(
+
+    def all_rows() -> Iterator[Row]:
+        yield rows(*head)
+        for line, record in records:
+            yield rows(line, record)
+
+    if estimate is not None:
+        estimate = max(estimate - header_line, 1)
+    return TableStream(
         path=path,
         keys=tuple(k for k in keys if k),
         headers=headers,
-        rows=tuple(rows),
+        rows=all_rows(),
         encoding=encoding,
         separator=separator,
-        extra_cells=tuple(extra),
+        estimated_rows=estimate,
     )
 
 
 def column_errors(
-    table: Table, required: Iterable[str], optional: Iterable[str] = ()
+    table: Table | TableStream, required: Iterable[str], optional: Iterable[str] = ()
 ) -> str | None:
     """One French message naming the missing required columns and the unknown ones, or None."""
     required = tuple(required)
