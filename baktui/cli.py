@@ -557,8 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return EXIT_REFUSED
         _err(
-            f"La base de données n'a pas pu être utilisée ({exc}). La commande s'est arrêtée ; "
-            "sa transaction en cours est annulée ; relancez-la dans un instant."
+            f"La base de données n'a pas pu être utilisée : {dbmod.failure_text(exc)}. La "
+            "commande s'est arrêtée ; sa transaction en cours est annulée ; relancez-la dans "
+            "un instant."
         )
         return EXIT_REFUSED
     except BrokenPipeError:

@@ -355,3 +355,33 @@ def test_every_log_file_is_private(tmp_path: Path) -> None:
         logger.removeHandler(handler)
         handler.close()
         logger.propagate = propagate
+
+
+@pytest.mark.parametrize(
+    ("driver_words", "french"),
+    [
+        ("database is locked", "tenue en écriture par un autre poste depuis plus de 10 s"),
+        ("canceling statement due to lock timeout", "tenue en écriture par un autre poste"),
+        ("attempt to write a readonly database", "n'est ouverte qu'en lecture"),
+        ("server closed the connection unexpectedly", "connexion au serveur de la base est perdue"),
+        ("database disk image is malformed", "endommagé"),
+        ("no such savepoint: s1", "erreur de la base (OperationalError)"),
+    ],
+)
+def test_a_database_failure_is_told_in_french(driver_words: str, french: str) -> None:
+    """The drivers' English never reaches a French sentence: it is named in French."""
+    import peewee
+
+    text = dbmod.failure_text(peewee.OperationalError(driver_words))
+    assert french in text
+    assert driver_words not in text
+
+
+def test_a_busy_base_is_not_shown_as_an_unexpected_error() -> None:
+    import peewee
+
+    from baktui.widgets.feedback import error_text
+
+    shown = error_text(peewee.OperationalError("database is locked"))
+    assert shown.startswith("Rien n'est enregistré : la base est tenue en écriture")
+    assert "inattendue" not in shown

@@ -89,6 +89,26 @@ def is_disk_full(exc: BaseException) -> bool:
     return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
+def failure_text(exc: BaseException) -> str:
+    """What went wrong with the base, in French (the drivers' own words are English: « database
+    is locked », « canceling statement due to lock timeout »); the original goes to the log."""
+    if is_disk_full(exc):
+        return "disque plein sur le serveur"
+    words = str(getattr(exc, "orig", None) or exc).lower()
+    if any(w in words for w in ("locked", "busy", "lock timeout", "deadlock", "could not obtain")):
+        return (
+            f"la base est tenue en écriture par un autre poste depuis plus de "
+            f"{BUSY_TIMEOUT_MS // 1000} s"
+        )
+    if "read-only" in words or "readonly" in words:
+        return "la base n'est ouverte qu'en lecture (droits du fichier ou du compte)"
+    if any(w in words for w in ("connection", "connect", "server closed", "terminating")):
+        return "la connexion au serveur de la base est perdue"
+    if "malformed" in words or "not a database" in words:
+        return "le fichier de la base est endommagé (lancez baktui verifier)"
+    return f"erreur de la base ({type(exc).__name__})"
+
+
 class _SqliteDatabase(peewee.SqliteDatabase):
     """peewee's SQLite database; each new connection checks the rights of the base's files
     (SQLite makes a new -wal or -shm with the base's mode, but the process's group)."""

@@ -17,7 +17,7 @@ from dataclasses import replace
 import peewee as pw
 
 from baktui.data import audit
-from baktui.data.db import is_disk_full, write_transaction
+from baktui.data.db import failure_text, is_disk_full, write_transaction
 from baktui.data.models import Lot
 from baktui.errors import ConflictError, ServiceError
 from baktui.rules.french import plural
@@ -250,8 +250,7 @@ class SlipEditor(BlindEntry, CellWriter):
                     "l'administrateur (il faut libérer de la place), puis retapez Entrée."
                 ) from exc
             raise ServiceError(
-                "Base de données occupée par un autre poste : rien n'est enregistré, "
-                f"retapez Entrée dans un instant ({exc})."
+                f"Note non enregistrée : {failure_text(exc)}. Retapez Entrée dans un instant."
             ) from exc
         except Exception:
             self._reload_all()
