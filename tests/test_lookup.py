@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import copy_base, on_postgresql, register_helene
+from helpers import copy_base, register_helene
 
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
@@ -161,12 +161,6 @@ def test_every_statement_is_served_by_an_index(
         assert "SCAN candidate " not in plan or "COVERING INDEX" in plan, (sql, plan)
 
 
-@pytest.mark.xfail(
-    on_postgresql(),
-    reason="F2 sur PostgreSQL ne trouve pas un mot à l'intérieur d'un nom composé (issue 18 : "
-    "unaccent + pg_trgm), SQLite le trouve par FTS5",
-    strict=True,
-)
 def test_the_name_index_follows_renames_and_new_candidates(session_id: int) -> None:
     helene = Candidate.get(Candidate.ine == "123456789AB")
     update_candidate(helene.id, {"last_name": "Dupré-Lefèvre"})

@@ -163,7 +163,7 @@ def _v2_audit_timeline(db: pw.Database) -> None:
 # without knowing it. Word prefixes in any order: "helene lef" finds "lefevre helene" in about a
 # millisecond at 700 000 candidates (see benchmarks/bench_lookup.py): prefix indexes of 1 to 6
 # characters (every keystroke of a name is one of those) cost 30 MB at that scale, and cut the
-# p95 of the query from 8 to 2.5 ms. PostgreSQL has no FTS5: it uses index ranges on name_key.
+# p95 of the query from 8 to 2.5 ms. PostgreSQL has no FTS5: see PG_NAME_WORDS.
 SEARCH_INDEX = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS candidate_fts USING fts5(name_key, content='candidate', "
     "content_rowid='id', tokenize='unicode61', prefix='1 2 3 4 5 6')",
@@ -179,9 +179,20 @@ SEARCH_INDEX = (
 )
 
 
+# PostgreSQL's counterpart: a GIN index of the name key's words (built-in full-text search with
+# the 'simple' configuration: no stemming, no extension to install), queried with word prefixes
+# (« lefevre:* & hel:* »), so that a word inside a compound name is found as on SQLite.
+PG_NAME_WORDS = (
+    "CREATE INDEX IF NOT EXISTS candidate_name_words ON candidate "
+    "USING gin (to_tsvector('simple', name_key))"
+)
+
+
 def _search_index(db: pw.Database, *, rebuild: bool = False) -> None:
-    """Create the name search index (SQLite only); ``rebuild`` indexes the existing candidates."""
+    """Create the name search index; on SQLite ``rebuild`` indexes the existing candidates
+    (PostgreSQL's index is built from the table as it is made)."""
     if not isinstance(db, pw.SqliteDatabase):
+        db.execute_sql(PG_NAME_WORDS)
         return
     for statement in SEARCH_INDEX:
         db.execute_sql(statement)
@@ -405,8 +416,11 @@ def _v13_oral_commissions(db: pw.Database) -> None:
 
 def _v14_counters(db: pw.Database) -> None:
     """v14: the maintained counters of the home screen and F4's missing grades (issue 18),
-    built from a recount of every session (about a minute at 700 000 candidates)."""
+    built from a recount of every session (about a minute at 700 000 candidates); on
+    PostgreSQL, F2's index of name words too."""
     db.create_tables([GradeCounter, CandidateCounter, ResultCounter], safe=True)
+    if not is_sqlite(db):
+        _search_index(db)  # and, on PostgreSQL, F2's index of name words
     for (session_id,) in ExamSession.select(ExamSession.id).tuples():
         counters.recount(session_id)
 

@@ -10,9 +10,10 @@ The query kind is guessed from what was typed:
 - words: names, folded (no accents, lower case) like ``Candidate.name_key`` ("last first"):
   1. the words as typed, then every rotation of them, as index ranges on (session, name_key):
      "lefevre hel", "helene lefevre" -> "lefevre helene", "hel lefevre" -> "lefevre hel";
-  2. on SQLite, the FTS5 index ``candidate_fts`` (schema 3, kept up by triggers): every word as a
-     word prefix, in any order, inside compound names too ("helene lef", "lef hel");
-     elsewhere (PostgreSQL) each word in turn as the start of the name, the others tested on a
+  2. every word as a word prefix, in any order, inside compound names too ("helene lef",
+     "lef hel"): on SQLite the FTS5 index ``candidate_fts`` (schema 3, kept up by triggers), on
+     PostgreSQL a GIN index of the name key's words (schema 14, full-text prefix queries);
+     without either, each word in turn as the start of the name, the others tested on a
      capped walk of that range;
   3. the same rotations on ``Candidate.sound_key`` (schema 11), the French phonetic key of
      :mod:`baktui.rules.phonetic`: names as heard ("lefebvre helene" -> LEFÈVRE Hélène), after
@@ -340,12 +341,13 @@ class _Collector:
         key = (id(self.db), str(getattr(self.db, "database", "")))
         known = _FTS_READY.get(key)
         if known is None:
-            known = isinstance(self.db, pw.SqliteDatabase) and bool(
-                self.first(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'candidate_fts'",
-                    (),
+            if isinstance(self.db, pw.SqliteDatabase):
+                probe = (
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'candidate_fts'"
                 )
-            )
+            else:  # PostgreSQL: the GIN index of the name's words (schema 14)
+                probe = "SELECT 1 FROM pg_indexes WHERE indexname = 'candidate_name_words'"
+            known = bool(self.first(probe, ()))
             _FTS_READY[key] = known
         return known
 
@@ -355,13 +357,21 @@ class _Collector:
         if self.room <= 0:
             self.truncated = True
             return
-        match = " AND ".join(f'"{word}"*' for word in words)
-        sql = (
-            f"SELECT {_COLUMNS} FROM candidate_fts CROSS JOIN candidate c "
-            "ON c.id = candidate_fts.rowid "
-            "LEFT OUTER JOIN etablissement e ON e.id = c.etablissement_id "
-            "WHERE candidate_fts MATCH ? AND c.session_id = ? AND {unseen} LIMIT ?"
-        )
+        if isinstance(self.db, pw.SqliteDatabase):
+            match = " AND ".join(f'"{word}"*' for word in words)
+            sql = (
+                f"SELECT {_COLUMNS} FROM candidate_fts CROSS JOIN candidate c "
+                "ON c.id = candidate_fts.rowid "
+                "LEFT OUTER JOIN etablissement e ON e.id = c.etablissement_id "
+                "WHERE candidate_fts MATCH ? AND c.session_id = ? AND {unseen} LIMIT ?"
+            )
+        else:  # the words hold only [a-z0-9]: nothing to escape in the tsquery
+            match = " & ".join(f"{word}:*" for word in words)
+            sql = (
+                f"SELECT {_COLUMNS} FROM {_FROM} "
+                "WHERE to_tsvector('simple', c.name_key) @@ to_tsquery('simple', ?) "
+                "AND c.session_id = ? AND {unseen} LIMIT ?"
+            )
         unseen = self._unseen()
         sql = sql.replace("{unseen}", unseen.sql)
         rows = self.rows(sql, (match, self.session_id, *unseen.params, self.room + 1))
@@ -487,11 +497,11 @@ def _by_name(found: _Collector, words: list[str]) -> None:
     #    Each one is a seek in the (session, name_key) index.
     for index in range(len(words)):
         found.add(_prefix("c.name_key", " ".join(words[index:] + words[:index])), "nom")
-    # 2. SQLite: the FTS5 index finds the words in any order, partial, inside compound names
-    #    ("helene lef", "lef hel", "fontaine" in "de la fontaine").
+    # 2. the word index (FTS5, or GIN on PostgreSQL) finds the words in any order, partial,
+    #    inside compound names ("helene lef", "lef hel", "fontaine" in "de la fontaine").
     if found.has_fts:
         found.add_fts(words)
-    # 2'. elsewhere (PostgreSQL): each word taken as the start of the last name, the others
+    # 2'. without that index: each word taken as the start of the last name, the others
     #    anywhere: a capped walk of the index range. A one-letter anchor would walk a 26th of
     #    the session: only real word starts, four at most.
     elif len(words) > 1:
