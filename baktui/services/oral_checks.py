@@ -30,7 +30,7 @@ from baktui.rules.examiners import formal_name
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.placement import Sitting, overlaps
-from baktui.services.oral_commissions import oral_candidates, plan_of, planned_codes
+from baktui.services.oral_commissions import plan_of, planned_codes, without_slot
 from baktui.services.oral_slots import oral_sitting
 
 ORAL_KINDS = {
@@ -103,9 +103,8 @@ def oral_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
                & (Candidate.state != RegistrationState.ANNULEE))
     )  # fmt: skip
     slots = [(*row[:3], as_date(row[3]), *row[4:]) for row in slots]
-    has_slot = {(cid, code) for _, cid, code, *_ in slots}
     for code in codes:
-        missing = [c for c in oral_candidates(session_id, code) if (c.id, code) not in has_slot]
+        missing = without_slot(session_id, code, limit)
         if not missing:
             continue
         names = dict(
@@ -113,14 +112,14 @@ def oral_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
             for cid, number, last, first in Candidate.select(
                 Candidate.id, Candidate.number, Candidate.last_name, Candidate.first_name
             )
-            .where(Candidate.id.in_([c.id for c in missing[:limit]]))
+            .where(Candidate.id.in_(missing))
             .tuples()
         )
-        for c in missing[:limit]:
-            number, last, first = names[c.id]
+        for cid in missing:
+            number, last, first = names[cid]
             found.append(PlacementCheck(
                 "no_slot", f"{last.upper()} {first} (n° {number}) : aucun créneau en {orals.label(code)}",
-                ("no_slot", c.id, code)))  # fmt: skip
+                ("no_slot", cid, code)))  # fmt: skip
         if len(found) >= limit:
             return found[:limit]
     preps: dict[str, int] = {}

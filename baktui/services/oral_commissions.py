@@ -104,13 +104,13 @@ class OralCandidate:
     key: str  # name key: the order of the slots
 
 
-def oral_candidates(session_id: int, code: str) -> list[OralCandidate]:
-    """Who sits this oral, with the centre where he or she is heard, by name."""
-    find = centre_finder(session_id)
+def _sitting(session_id: int, code: str) -> pw.Select:
+    """The candidates who sit this oral: (id, series, établissement, own centre, postcode,
+    name key, centre of the jury for a second-group oral)."""
     live = (Candidate.session == session_id) & LIVE
     if code.startswith(orals.SECOND_GROUP):
         subject = code.removeprefix(orals.SECOND_GROUP)
-        query = (
+        return (
             Grade.select(Candidate.id, Candidate.series, Candidate.etablissement,
                          Candidate.centre, Candidate.postcode, Candidate.name_key, Jury.centre)
             .join(Candidate, on=Grade.candidate == Candidate.id)
@@ -119,15 +119,36 @@ def oral_candidates(session_id: int, code: str) -> list[OralCandidate]:
             .where(live & (Grade.group == 2) & (Grade.epreuve_code == subject)
                    & (Result.decision == SECOND_GROUPE))
         )  # fmt: skip
-    else:
-        query = (
-            Registration.select(Candidate.id, Candidate.series, Candidate.etablissement,
-                                Candidate.centre, Candidate.postcode, Candidate.name_key,
-                                pw.Value(None))
-            .join(Candidate, on=Registration.candidate == Candidate.id)
-            .where(live & (Registration.epreuve_code == code)
-                   & Registration.kept_session.is_null() & to_sit(session_id))
-        )  # fmt: skip
+    return (
+        Registration.select(Candidate.id, Candidate.series, Candidate.etablissement,
+                            Candidate.centre, Candidate.postcode, Candidate.name_key,
+                            pw.Value(None))
+        .join(Candidate, on=Registration.candidate == Candidate.id)
+        .where(live & (Registration.epreuve_code == code)
+               & Registration.kept_session.is_null() & to_sit(session_id))
+    )  # fmt: skip
+
+
+def without_slot(session_id: int, code: str, limit: int) -> list[int]:
+    """The candidates who sit this oral and have no slot for it yet, by name, at most
+    ``limit``: one anti-join (F11's checks and the home count do not read every candidate)."""
+    has_slot = OralSlot.select(OralSlot.id).where(
+        (OralSlot.candidate == Candidate.id) & (OralSlot.epreuve_code == code)
+    )
+    query = (
+        _sitting(session_id, code)
+        .select(Candidate.id)
+        .where(~pw.fn.EXISTS(has_slot))
+        .order_by(Candidate.name_key, Candidate.id)
+        .limit(limit)
+    )
+    return [cid for (cid,) in query.tuples()]
+
+
+def oral_candidates(session_id: int, code: str) -> list[OralCandidate]:
+    """Who sits this oral, with the centre where he or she is heard, by name."""
+    find = centre_finder(session_id)
+    query = _sitting(session_id, code)
     found = [
         OralCandidate(cid, series, etab, jury_centre or find(own, etab, postcode or ""), key)
         for cid, series, etab, own, postcode, key, jury_centre in sql.fetch(query)
