@@ -8,6 +8,7 @@ it shares (opening the base, French errors) are imported from it when a command 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -222,11 +223,15 @@ MAX_SHOWN = 20  # differences printed by « compteurs verifier »
 def cmd_etat(args: argparse.Namespace) -> int:
     """The home screen's figures, as the home screen counts them (same lines, same queries)."""
     from baktui.cli import _on_session
+    from baktui.services.counters import STALE_WARNING
     from baktui.services.home_lines import report_lines
     from baktui.services.stats import home_counts
 
     def counted(session_id: int) -> str:
-        lines = report_lines(home_counts(session_id))
+        counts = home_counts(session_id)
+        if counts.counters_inconsistent:
+            print(STALE_WARNING, file=sys.stderr)
+        lines = report_lines(counts)
         if args.csv:
             return "\n".join(f"{label.strip()};{value if value is not None else ''}"
                              for label, value in lines)  # fmt: skip

@@ -122,6 +122,13 @@ def prepare_base(args: argparse.Namespace, work: Path, prepared: Path) -> None:
         con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM gone_{table})")
     con.commit()
     con.close()
+    # rows deleted behind baktui's back: its maintained counters are counted again (as
+    # ``baktui compteurs reconstruire`` does), or the import would count on stale ones
+    dbmod.open_database(str(prepared))
+    from baktui.services.counters import rebuild
+
+    rebuild(None)
+    dbmod.close_database()
 
 
 def write_candidates(path: Path, prepared: Path, count: int) -> None:

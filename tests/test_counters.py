@@ -239,3 +239,29 @@ def test_commands_check_and_rebuild(session: SessionInfo, db_path: Path) -> None
     assert _baktui(db_path, "compteurs", "verifier").returncode == 0
     unknown = _baktui(db_path, "compteurs", "verifier", "--session", "2031")
     assert unknown.returncode == 1 and "Aucune session 2031" in unknown.stderr
+
+
+def test_counters_changed_behind_baktuis_back_are_said_wrong(
+    session: SessionInfo, db_path: Path
+) -> None:
+    """A counter no write could give (more grades entered than registrations: rows changed
+    with plain SQL, a table restored) is noticed: the home screen and ``etat`` say the
+    figures are wrong instead of showing a negative « notes manquantes », until the rebuild."""
+    build_world(session, n=6)
+    number_copies(session.id)
+    constitute_lots(session.id)
+    open_slip(session.id, 1).commit(0, "12")
+    assert not counters.inconsistent(session.id)
+    assert not stats.home_counts(session.id, with_grades=False).counters_inconsistent
+    GradeCounter.update(graded=GradeCounter.registrations + 1).where(
+        GradeCounter.graded > 0
+    ).execute()  # what a restored table or hand-typed SQL leaves
+    assert counters.inconsistent(session.id)
+    assert stats.home_counts(session.id, with_grades=False).counters_inconsistent
+    etat = subprocess.run(
+        [sys.executable, "-m", "baktui", "--db", str(db_path), "etat"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "compteurs incohérents" in etat.stderr
+    counters.rebuild(session.id)
+    assert not counters.inconsistent(session.id)

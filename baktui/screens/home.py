@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from baktui.rules.numbers import thousands
 from baktui.screens import registry
 from baktui.screens.base import BaktuiScreen
+from baktui.services.counters import STALE_WARNING
 from baktui.services.home_lines import TODO_ROWS, TodoRow
 from baktui.services.sessions import KINDS, SessionInfo
 from baktui.services.stats import (
@@ -305,7 +306,10 @@ montrent ensuite ; la barre d'état dit toujours laquelle est ouverte.
         self.query_one("#home-candidates", Static).update(candidates_table(counts))
         self._show_todo(counts)
         self.query_one("#home-results", Static).update(results_table(counts))
-        updated.update(f"Chiffres lus à {at} · relus toutes les 30 s · r : actualiser")
+        if counts.counters_inconsistent:
+            updated.update(Text(STALE_WARNING, style="bold red"))
+        else:
+            updated.update(f"Chiffres lus à {at} · relus toutes les 30 s · r : actualiser")
 
     def _show_todo(self, counts: HomeCounts) -> None:
         table = self.query_one("#home-todo", DataTable)

@@ -104,6 +104,31 @@ def grades_missing(session_id: int) -> int:
     return int(value or 0)
 
 
+STALE_WARNING = (
+    "ATTENTION : compteurs incohérents (la base a été modifiée hors de baktui) : les chiffres "
+    "sont faux ; lancez « baktui compteurs reconstruire »."
+)
+
+
+def inconsistent(session_id: int) -> bool:
+    """True when a counter holds what no write could give (a negative count, more grades
+    entered than registrations): rows were changed behind baktui's back, the figures read
+    from the counters are wrong until ``baktui compteurs reconstruire``. One pass over the
+    session's counters (milliseconds)."""
+    G, K, R = GradeCounter, CandidateCounter, ResultCounter
+    grades = G.select(G.id).where(
+        (G.session == session_id)
+        & ((G.graded > G.registrations) | (G.aj > G.graded) | (G.aj < 0) | (G.graded < 0))
+    )
+    people = K.select(K.id).where(
+        (K.session == session_id)
+        & ((K.candidates < 0) | (K.missing_lvb < 0) | (K.missing_centre < 0)
+           | (K.missing_lvb > K.candidates) | (K.missing_centre > K.candidates))
+    )  # fmt: skip
+    results = R.select(R.id).where((R.session == session_id) & (R.results < 0))
+    return grades.exists() or people.exists() or results.exists()
+
+
 def candidate_counts(session_id: int) -> list[CandidateCount]:
     K = CandidateCounter
     rows = (

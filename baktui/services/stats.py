@@ -78,6 +78,8 @@ class HomeCounts:
     results: dict[str, int] = field(default_factory=dict)
     mentions: dict[str, int] = field(default_factory=dict)
     logistics_checks: int | None = None  # None: not counted (yet), like grades_missing
+    # the maintained counters hold what no write could give: the figures are wrong (STALE_WARNING)
+    counters_inconsistent: bool = False
 
     @property
     def candidates(self) -> int:
@@ -152,6 +154,7 @@ def home_counts(session_id: int, *, with_grades: bool = True, raw: bool = False)
         grades_missing=missing,
         absences_open=_absences_open(session.year),
         logistics_checks=logistics_checks(session_id) if with_grades else None,
+        counters_inconsistent=False if raw else counters.inconsistent(session_id),
         **_claims(session_id),
         **_lots(session_id),
         **(
