@@ -81,7 +81,7 @@ def _table(*, rule: bool = True) -> Table:
     return Table(
         box=box.SIMPLE_HEAD if rule else None,
         pad_edge=False,
-        padding=(0, 1),
+        padding=(0, 0) if rule else (0, 1),  # the box draws a space between columns
         collapse_padding=True,
         show_edge=False,
         header_style="bold",
@@ -202,7 +202,7 @@ montrent ensuite ; la barre d'état dit toujours laquelle est ouverte.
                     id="home-todo", cursor_type="row", show_cursor=True
                 )
                 todo.add_column("À traiter", width=29)
-                todo.add_column("Nombre", width=6)
+                todo.add_column(Text("Nombre", justify="right"), width=9)  # 2 400 000 nationally
                 todo.add_column("Touche", width=6)
                 yield todo
                 yield Static("", id="home-results")
