@@ -26,6 +26,7 @@ from baktui.errors import ConflictError, ServiceError
 from baktui.rules.examiners import corps_short
 from baktui.rules.french import agree, plural
 from baktui.rules.missions import LOADED_KINDS, short_place
+from baktui.rules.numbers import thousands
 from baktui.screens.base import BaktuiScreen
 from baktui.services import needs, replacements
 from baktui.services.eligibility import AssignmentRefused
@@ -283,12 +284,12 @@ tableau à l'autre.
                     load_cell(option, ranking.need.kind),
                     key=str(option.examiner_id),
                 )
-            shown = f"{len(rows)}/{ranking.eligible_total}"
+            shown = f"{len(rows)}/{thousands(ranking.eligible_total)}"
             if ranking.eligible_total == len(rows):
                 shown = str(len(rows))
-            title = (
-                f"Remplaçants {shown}, du plus proche · {ranking.refused} refusés (e : voir) · "
-                f"{ranking.examined} examinés, {ranking.elapsed_ms:.0f} ms"
+            title = (  # fits 80 columns with national figures (the list is by distance)
+                f"Remplaçants {shown} · {thousands(ranking.refused)} refusés (e : voir) · "
+                f"{thousands(ranking.examined)} examinés en {ranking.elapsed_ms:.0f} ms"
             )
         self.options = {str(o.examiner_id): o for o in rows}
         self.query_one("#replace-title", Static).update(title)
