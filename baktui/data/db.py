@@ -89,6 +89,12 @@ def is_disk_full(exc: BaseException) -> bool:
     return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
+def is_database_failure(exc: BaseException | None) -> bool:
+    """True for the base failing (busy, locked, disk full, server gone), not a bug: the user
+    is told :func:`failure_text` (screens and widgets do not import peewee)."""
+    return isinstance(exc, peewee.OperationalError)
+
+
 def failure_text(exc: BaseException) -> str:
     """What went wrong with the base, in French (the drivers' own words are English: « database
     is locked », « canceling statement due to lock timeout »); the original goes to the log."""

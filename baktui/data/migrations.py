@@ -416,9 +416,14 @@ def _v13_oral_commissions(db: pw.Database) -> None:
 
 def _v14_counters(db: pw.Database) -> None:
     """v14: the maintained counters of the home screen and F4's missing grades (issue 18),
-    built from a recount of every session (about a minute at 700 000 candidates); on
-    PostgreSQL, F2's index of name words too."""
+    built from a recount of every session (about a minute at 700 000 candidates); F5's index
+    of examiners' loads; on PostgreSQL, F2's index of name words too."""
     db.create_tables([GradeCounter, CandidateCounter, ResultCounter], safe=True)
+    if db.table_exists("assignment"):  # F5's loads (a covering index; created with the table)
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS assignment_session_id_examiner_id_kind_state_hours_centi "
+            "ON assignment (session_id, examiner_id, kind, state, hours_centi)"
+        )
     if not is_sqlite(db):
         _search_index(db)  # and, on PostgreSQL, F2's index of name words
     for (session_id,) in ExamSession.select(ExamSession.id).tuples():

@@ -456,7 +456,12 @@ class Assignment(VersionedModel):
     convoked_at = pw.CharField(null=True)
 
     class Meta:
-        indexes = ((("examiner", "day"), False), (("day", "state"), False))
+        indexes = (
+            (("examiner", "day"), False),
+            (("day", "state"), False),
+            # F5's loads: every examiner's oral hours of the session, read from the index alone
+            (("session", "examiner", "kind", "state", "hours_centi"), False),
+        )
 
 
 class OralSlot(BaseModel):

@@ -193,11 +193,14 @@ def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking
     )
     counts: Counter[str] = Counter({engine.R_DISCIPLINE: others} if others else {})
     excluded = []
+    refusal_codes: list[str] = []  # one Counter.update at the end (each call costs a Mapping check)
     for ev in evaluations:
-        codes = {code for code, _ in ev.reasons}
-        counts.update(codes)
-        if ev.reasons and not codes & HIDDEN_REASONS:
-            excluded.append(ev)
+        if ev.reasons:
+            codes = {code for code, _ in ev.reasons}
+            refusal_codes.extend(codes)
+            if not codes & HIDDEN_REASONS:
+                excluded.append(ev)
+    counts.update(refusal_codes)
     # own-students refusals first (the rule people ask about), then the nearest
     shown_excluded = heapq.nsmallest(
         limit,

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import peewee
 from textual.worker import NoActiveWorker, Worker, WorkerState, get_current_worker
 
 from baktui.data.closing import working_on
-from baktui.data.db import current_database, failure_text
+from baktui.data.db import current_database, failure_text, is_database_failure
 from baktui.errors import BaktuiError
 from baktui.logs import get_logger
 
@@ -70,7 +69,7 @@ def error_text(error: BaseException | None) -> str:
         return str(error)
     if error is None:
         return "Erreur inconnue."
-    if isinstance(error, peewee.OperationalError):  # busy, disk full, server gone: not a bug
+    if is_database_failure(error):  # busy, disk full, server gone: not a bug
         _log.warning("base inutilisable : %s", error)
         return f"Rien n'est enregistré : {failure_text(error)}. Réessayez dans un instant."
     _log.error("erreur inattendue montrée à l'utilisateur", exc_info=error)
