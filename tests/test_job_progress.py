@@ -1,5 +1,6 @@
-"""Long jobs in the app: a progress line with its count, and Échap stops them with nothing
-written (F3 confirmations, F8 documents), at 80×24, keys in one burst."""
+"""Long jobs in the app: a progress line with its count, and Échap stops them (F3
+confirmations, F8 documents: nothing written; F4 numbering and lots: between two épreuves), at
+80×24, keys in one burst."""
 
 from __future__ import annotations
 
@@ -116,3 +117,74 @@ async def test_the_batch_runs_to_its_end_without_echap(
         assert "Échap annule" not in screen_text(app)  # the line is gone once done
     dbmod.open_database(str(base))
     assert confirmations() > 0
+
+
+async def test_an_idle_progress_line_stops_nothing_and_echap_leaves_the_screen(base: Path) -> None:
+    """The line once named its state ``_running``, the name of Textual's own flag: mounted, it
+    read « running », so Échap « cancelled » a job that did not exist instead of leaving F3."""
+    from baktui.screens.home import HomeScreen
+
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f3"])
+        await settle(pilot)
+        job = app.screen.query_one(JobProgress)
+        assert job.is_running and not job.running  # Textual's message loop runs, no job does
+        assert not job.cancel()
+        burst(app, ["escape"])
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_echap_stops_the_numbering_and_lots_between_two_epreuves(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F4 Ctrl+L shows its bar over the épreuves; Échap typed while it runs stops it before
+    the next épreuve: the épreuves done stand (each is one transaction), the screen says so
+    and stays. (An Échap typed in the burst of the « o » that started it closes the report
+    instead: test_dialog_bursts, « F4 Ctrl+L ».)"""
+    from baktui.data.models import Anonymat, Lot
+    from baktui.screens import grade_entry, registry
+    from baktui.screens.grade_entry import GradeEntryScreen
+    from baktui.services.lot_building import constitute_lots
+
+    gate = threading.Event()
+    seen: list[int] = []
+
+    def slow_lots(session_id: int, progress: object = None, **kwargs: object) -> object:
+        def held(done: int, total: int) -> None:
+            seen.append(done)
+            if done == 1:
+                gate.wait(10)  # the second épreuve waits for the test's Échap
+            progress(done, total)  # type: ignore[operator]
+
+        return constitute_lots(session_id, progress=held, **kwargs)
+
+    monkeypatch.setattr(grade_entry, "constitute_lots", slow_lots)
+    grades = registry.ScreenEntry(
+        "grades", "f4", "Notes", "baktui.screens.grade_entry:GradeEntryScreen", "Bordereaux"
+    )  # the fixture keeps F2 and F3 only
+    monkeypatch.setattr(registry, "SCREENS", (*registry.SCREENS, grades))
+    dbmod.open_database(str(base))
+    Anonymat.delete().where(Anonymat.lot.is_null(False)).execute()  # every copy to number again
+    Lot.delete().execute()
+    dbmod.close_database()
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f4", "ctrl+l", "o"])
+        await until(pilot, lambda: 1 in seen)
+        assert "Anonymat et lots" in screen_text(app) and "Échap annule" in screen_text(app)
+        burst(app, ["escape"])
+        await until(pilot, lambda: "annulation…" in screen_text(app))  # Échap handled
+        gate.set()
+        job = app.screen.query_one(JobProgress)
+        await until(pilot, lambda: not job.running)
+        await settle(pilot)
+        assert isinstance(app.screen, GradeEntryScreen)
+        assert "Arrêté : les épreuves déjà faites" in screen_text(app)
+    assert seen == [0, 1]  # stopped before the second épreuve's lots
+    dbmod.open_database(str(base))
+    made = {code for (code,) in Lot.select(Lot.epreuve_code).distinct().tuples()}
+    assert len(made) == 1  # the first épreuve's lots stand

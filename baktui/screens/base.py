@@ -83,12 +83,19 @@ class BaktuiScreen(WaitsForWorkers, Messages, Screen[None]):
             return not (self.is_mode_root and self.app.current_mode == "home")
         return True
 
+    def cancel_job(self, typed_at: float | None) -> bool:
+        """Stop the screen's long job (its progress line) for an Échap typed at ``typed_at``;
+        whether one was stopped. A key typed before the job began was meant for what follows
+        it (« o » then Échap in one burst: the confirmation, then the report), not to stop it."""
+        from baktui.widgets.job_progress import JobProgress
+
+        return any(job.cancel(typed_at) for job in self.query(JobProgress))
+
     def action_back(self) -> None:
         """Escape: cancel the screen's running job (its progress line), else close a pushed
         screen, or go home from a mode's root screen."""
-        from baktui.widgets.job_progress import JobProgress
-
-        if any(job.cancel() for job in self.query(JobProgress)):
+        order = getattr(self.app, "key_order", None)
+        if self.cancel_job(order.key_time if order is not None else None):
             return
         if not self.is_mode_root:
             self.dismiss()

@@ -42,6 +42,7 @@ from baktui.widgets.entry_line import EntryLine
 from baktui.widgets.examiner_picker import ExaminerPicker
 from baktui.widgets.feedback import error_text, worker_connection
 from baktui.widgets.grade_grid import GradeGrid
+from baktui.widgets.job_progress import JobProgress
 
 
 def _mark(ok: bool | None) -> str:
@@ -65,6 +66,9 @@ def controls_text(check: ControlCheck) -> Text:
         return Text("✓ concordants", style="bold green", no_wrap=True)
     marks = f"{_mark(check.copies_ok)}copies {_mark(check.absents_ok)}abs {_mark(check.sum_ok)}Σ"
     return Text(marks, style="bold" if check.agrees else "bold red", no_wrap=True)
+
+
+CONSTITUTE_STOPPED = "Arrêté : les épreuves déjà faites gardent leurs numéros et leurs lots ; Ctrl+L fait les autres."
 
 
 class GradeEntryScreen(BaktuiScreen):
@@ -147,6 +151,7 @@ chaque lot va au centre de correction de la plupart de ses copies).
                 yield Label("Totaux : ")
                 yield ControlFields(id="controls")
                 yield EntryLine(id="ctl-state")
+            yield JobProgress()  # Ctrl+L: numbering and lots, épreuve by épreuve
 
     def on_mount(self) -> None:
         grid = self.grid
@@ -508,7 +513,9 @@ chaque lot va au centre de correction de la plupart de ses copies).
         def answered(ok: bool | None) -> None:
             if ok:
                 self._message("Numérotation des copies et constitution des lots…")
-                self.constitute(session.id)
+                job = self.query_one(JobProgress)
+                job.start("Anonymat et lots (épreuves)")
+                self.constitute(session.id, job.reporter(CONSTITUTE_STOPPED))
 
         self.app.push_screen(
             ConfirmModal(
@@ -521,23 +528,33 @@ chaque lot va au centre de correction de la plupart de ses copies).
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="constitute")
-    def constitute(self, session_id: int) -> None:
-        """Batch work (seconds at 12,000 candidates): in a thread, the report shown after."""
+    def constitute(self, session_id: int, progress: Callable[[int, int], None]) -> None:
+        """Batch work (a minute at national scale): in a thread, a bar over the épreuves (the
+        numbering, then the lots), the report shown after; Échap stops between two épreuves."""
+
+        def lots_progress(done: int, total: int) -> None:
+            progress(total + done, 2 * total)
+
         try:
             with worker_connection():
-                numbering = number_copies(session_id)
-                constitution = constitute_lots(session_id)
-        except ServiceError as exc:
-            self.app.call_from_thread(self._message, str(exc), error=True)
+                numbering = number_copies(
+                    session_id, progress=lambda done, total: progress(done, 2 * total)
+                )
+                constitution = constitute_lots(session_id, progress=lots_progress)
+        except ServiceError as exc:  # Cancelled (Échap) too: the message says what stands
+            self.app.call_from_thread(self._constituted, None, str(exc))
             return
         text = numbering.render() + "\n\n" + constitution.render()
         self.app.call_from_thread(self._constituted, text, constitution.render())
 
-    def _constituted(self, text: str, lots: str) -> None:
+    def _constituted(self, text: str | None, lots: str) -> None:
+        """The report (``text`` None: refused or stopped, ``lots`` says why)."""
         from baktui.widgets.dialogs import ReportModal
 
-        self._message(lots)
-        self.app.push_screen(ReportModal("Anonymat et lots", text))
+        self.query_one(JobProgress).stop()
+        self._message(lots, error=text is None)
+        if text is not None:
+            self.app.push_screen(ReportModal("Anonymat et lots", text))
 
     def action_missing(self) -> None:
         from baktui.screens.missing_grades import MissingGradesScreen

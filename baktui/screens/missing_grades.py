@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
+from textual._time import get_time  # the clock of every event's ``time``
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -49,8 +50,8 @@ class MissingGradesScreen(BaktuiScreen):
     """Missing grades, grouped; type them where they are missing, or import a centre's file."""
 
     # keys typed while the list is read (or a write lands) wait for it, in order; an import
-    # ends in its report, which gets the keys typed meanwhile, unless it lasts: past
-    # PROGRESS_AFTER its bar shows and the keys go on (Échap cancels it)
+    # ends in its report, which gets the keys typed meanwhile; past PROGRESS_AFTER its bar
+    # shows, and an Échap typed from then on cancels it (cancel_job)
     KEYS_WAIT_FOR: ClassVar[frozenset[str]] = frozenset(
         {"missing-groups", "missing-lines", "missing-import"}
     )
@@ -108,6 +109,7 @@ ou 100 lignes par page).
         self.importing: Worker[None] | None = None  # the import running, if any
         self._stop = threading.Event()
         self._import_started = 0.0
+        self._bar_shown = 0.0  # Textual's clock (that of the keys' time): when the bar showed
 
     def compose_content(self) -> ComposeResult:
         with Vertical(id="missing-body"):
@@ -264,10 +266,9 @@ ou 100 lignes par page).
     def action_back(self) -> None:
         """Escape: cancels the import running; else grade field -> lines -> groups -> the
         slip screen."""
-        if self.importing is not None:
-            self._stop.set()
-            self.query_one("#missing-progress-text", Static).update("Annulation de l’import…")
-            self._message("Annulation de l’import…")
+        if self.importing is not None:  # an Échap typed before its bar showed waits for it
+            order = getattr(self.app, "key_order", None)
+            self.cancel_job(order.key_time if order is not None else None)
             return
         field = self.query_one("#missing-grade", Input)
         if self.focused is field:
@@ -283,6 +284,18 @@ ou 100 lignes par page).
             self.action_reload()
             return
         super().action_back()
+
+    def cancel_job(self, typed_at: float | None) -> bool:
+        """Échap cancels the import once its bar shows (not before: keys typed meanwhile wait
+        for its report, Échap among them)."""
+        if self.importing is None or not self.has_class("-importing"):
+            return False
+        if typed_at is not None and typed_at < self._bar_shown:
+            return False
+        self._stop.set()
+        self.query_one("#missing-progress-text", Static).update("Annulation de l’import…")
+        self._message("Annulation de l’import…")
+        return True
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
@@ -351,8 +364,8 @@ ou 100 lignes par page).
         if worker is None or time.monotonic() - self._import_started < PROGRESS_AFTER:
             return
         if not self.has_class("-importing"):
-            self.add_class("-importing")
-            self.release_keys_of(worker)  # the keys typed meanwhile go on: Échap cancels
+            self.add_class("-importing")  # from now on Échap cancels (the keys stay held)
+            self._bar_shown = get_time()
         half = total // 2 if total else None
         writing = half is not None and done > half
         count = done - half if writing and half is not None else done

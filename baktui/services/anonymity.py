@@ -7,6 +7,7 @@ with the system's entropy (:func:`baktui.rules.anonymity.draw_numbers`).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,16 +44,25 @@ def _anonymat_insert(marks: dict[str, Any]) -> pw.Query:
     return Anonymat.insert({getattr(Anonymat, name): marks[name] for name in _ANONYMAT_FIELDS})
 
 
-def number_copies(session_id: int, epreuve_code: str | None = None) -> NumberingReport:
+def number_copies(
+    session_id: int,
+    epreuve_code: str | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> NumberingReport:
     """Give an anonymity number to every written copy that has none (idempotent, audited).
 
     The numbers are drawn at random (system entropy) among the unused ones of the épreuve: they say
     nothing about the candidate number, the établissement or the order of registration.
+    One transaction per épreuve; ``progress(done, total)`` is told after each (in épreuves), and
+    may raise to stop there: the épreuves done stay numbered, a new run does the others.
     """
     rng = random.SystemRandom()
     created: dict[str, int] = {}
     existing: dict[str, int] = {}
-    for rule in written_rules(session_id, epreuve_code):
+    rules = written_rules(session_id, epreuve_code)
+    for done, rule in enumerate(rules):
+        if progress is not None:
+            progress(done, len(rules))
         with write_transaction():
             numbered = Anonymat.select(Anonymat.candidate).where(Anonymat.epreuve_code == rule.code)
             todo = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -67,7 +67,11 @@ class LotReport:
 
 
 def constitute_lots(
-    session_id: int, epreuve_code: str | None = None, *, rebuild: bool = False
+    session_id: int,
+    epreuve_code: str | None = None,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int, int], object] | None = None,
 ) -> LotReport:
     """Bundle the numbered copies that are in no lot into lots, one correcteur each (audited).
 
@@ -85,9 +89,15 @@ def constitute_lots(
     ``rebuild`` first undoes the épreuve's lots (their numbers are given again), and is refused if
     any of them was distributed or already has a grade (or a double-entry value): graded copies are
     never re-lotted.
+
+    One transaction per épreuve; ``progress(done, total)`` is told before each (in épreuves),
+    and may raise to stop there: the épreuves done keep their lots, a new run does the others.
     """
     report = LotReport()
-    for rule in written_rules(session_id, epreuve_code):
+    rules = written_rules(session_id, epreuve_code)
+    for done, rule in enumerate(rules):
+        if progress is not None:
+            progress(done, len(rules))
         with write_transaction():
             if rebuild:
                 report.dissolved.extend(_dissolve_lots(session_id, rule.code))

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from textual._time import get_time  # the clock of every event's ``time``
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
@@ -39,8 +40,9 @@ class JobProgress(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
         self._cancel = threading.Event()
-        self._running = False
+        self._job_running = False  # not ``_running``: Textual's message pump has its own
         self._what = ""
+        self._began = 0.0  # Textual's clock, that of the keys' ``time``
 
     def compose(self) -> ComposeResult:
         yield Static("", id="job-label", markup=False)
@@ -49,12 +51,13 @@ class JobProgress(Horizontal):
 
     @property
     def running(self) -> bool:
-        return self._running
+        return self._job_running
 
     def start(self, what: str, total: int | None = None) -> None:
         """Show the line for a new job (« Confirmations »), its total unknown until told."""
         self._cancel.clear()
-        self._running, self._what = True, what
+        self._job_running, self._what = True, what
+        self._began = get_time()
         self.add_class("-running")
         self.query_one("#job-label", Static).update(what)
         self.query_one(ProgressBar).update(total=total, progress=0)
@@ -62,12 +65,14 @@ class JobProgress(Horizontal):
 
     def stop(self) -> None:
         """Hide the line (the job ended, however it ended)."""
-        self._running = False
+        self._job_running = False
         self.remove_class("-running")
 
-    def cancel(self) -> bool:
-        """Ask the running job to stop (Échap); whether a job was running."""
-        if not self._running:
+    def cancel(self, typed_at: float | None = None) -> bool:
+        """Ask the running job to stop (Échap); whether a job was running. A key typed before
+        the job began (``typed_at``: the key's time) was meant for what follows it, not to stop
+        it: « o » then Échap in one burst answers the confirmation, then closes the report."""
+        if not self._job_running or (typed_at is not None and typed_at < self._began):
             return False
         self._cancel.set()
         self.query_one("#job-count", Static).update("annulation…")
@@ -91,7 +96,7 @@ class JobProgress(Horizontal):
         return progress
 
     def _show(self, done: int, total: int) -> None:
-        if not self._running or self._cancel.is_set():
+        if not self._job_running or self._cancel.is_set():
             return
         self.query_one(ProgressBar).update(total=total, progress=done)
         count = f"{done:,} / {total:,}".replace(",", "\u202f")

@@ -56,6 +56,11 @@ class KeyOrder:
         self._overtaken: events.Key | None = None  # the key on its way as they were given back
 
     @property
+    def key_time(self) -> float | None:
+        """When the key being handled now was typed (its event's ``time``), if one is."""
+        return self._in_flight.time if self._in_flight is not None else None
+
+    @property
     def busy(self) -> bool:
         """Whether a key that arrives now must wait."""
         return bool(self._holds or self._in_flight or self._waiting or self._replaying)
@@ -64,16 +69,17 @@ class KeyOrder:
         """A key from the terminal: dispatched now, or queued behind what waits; Échap while a
         long job runs stops it at once, ahead of the keys held (they follow once it stopped)."""
         if self.busy:
-            if event.key == "escape" and self._cancel_job():
+            if event.key == "escape" and self._cancel_job(event.time):
                 return
             self._waiting.append(event)
             return
         await self._send(event)
 
-    def _cancel_job(self) -> bool:
-        from baktui.widgets.job_progress import JobProgress
-
-        return any(job.cancel() for job in self._app.screen.query(JobProgress))
+    def _cancel_job(self, typed_at: float) -> bool:
+        """Échap while keys are held: the screen's long job stops, if it was shown before the
+        key was typed (the screen's ``cancel_job``)."""
+        cancel = getattr(self._app.screen, "cancel_job", None)
+        return bool(cancel(typed_at)) if cancel is not None else False
 
     async def _send(self, event: events.Key) -> None:
         target = self._app.focused or self._app.screen
@@ -210,11 +216,6 @@ class WaitsForWorkers:
             if task is not None:
                 task.add_done_callback(lambda _task: self._release_after(worker))
         return worker
-
-    def release_keys_of(self, worker: Worker[Any]) -> None:
-        """The keys typed since the worker started go on now, while it still runs (a long
-        import, once its progress bar shows: Échap cancels it)."""
-        self._worker_ended(worker)
 
     def _release_after(self, worker: Worker[Any]) -> None:
         """Release once the node has handled what the worker posted to it (its results)."""
