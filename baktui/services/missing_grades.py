@@ -18,7 +18,6 @@ from baktui.data.models import (
     Candidate,
     Centre,
     Grade,
-    GradePart,
     Jury,
     Lot,
     Registration,
@@ -90,22 +89,11 @@ def missing_where(session_id: int, *, single_session: bool = False) -> pw.Expres
     part is. ``single_session`` (the database holds this session only) drops the session filter.
     The query joins Registration to Candidate.
     """
-    R, G, C, P = Registration, Grade, Candidate, GradePart
-    entered = G.select(G.id).where(
-        (G.candidate == R.candidate)
-        & (G.epreuve_code == R.epreuve_code)
-        & (G.group == 1)
-        & (G.value_centi.is_null(False) | G.code.is_null(False))
+    R, C = Registration, Candidate
+    # the same test as the maintained counters' (the part count runs only for composites)
+    is_entered = counters.entered_condition(
+        [(session_id, *part) for part in composite_parts(session_id)]
     )
-    is_entered = pw.fn.EXISTS(entered)
-    for series, code, needed in composite_parts(session_id):
-        parts_entered = P.select(pw.fn.COUNT(P.id)).where(
-            (P.candidate == R.candidate)
-            & (P.epreuve_code == R.epreuve_code)
-            & (P.value_centi.is_null(False) | P.code.is_null(False))
-        )
-        # series and code first: the part count runs only for composite registrations
-        is_entered |= (C.series == series) & (R.epreuve_code == code) & (parts_entered >= needed)
     where = R.kept_session.is_null() & ~is_entered & (C.state != RegistrationState.ANNULEE)
     if not single_session:
         where = (C.session == session_id) & where
