@@ -40,13 +40,13 @@ def counters_off() -> Iterator[None]:
     def nothing(*_args: Any, **_kwargs: Any) -> Iterator[None]:
         yield
 
-    saved = counters.tracking, counters.results_tracking, counters.added
-    counters.tracking, counters.results_tracking = nothing, nothing
-    counters.added = lambda *_a, **_k: None
+    saved = counters.tracking, counters.results_changed, counters.added
+    counters.tracking = nothing
+    counters.results_changed = counters.added = lambda *_a, **_k: None
     try:
         yield
     finally:
-        counters.tracking, counters.results_tracking, counters.added = saved
+        counters.tracking, counters.results_changed, counters.added = saved
 
 
 def reads(session_id: int) -> None:
@@ -187,8 +187,8 @@ def imports(session_id: int, grades: int, folder: Path) -> None:
 
     again, _ = timed(recount)
     print(
-        f"  import de plus de la moitié de la session : recomptage de la session {again:.1f} s "
-        "(ajouté une fois, quel que soit le nombre de notes)"
+        f"  recomptage de toute la session (compteurs reconstruire, jurys repartir de tous) : "
+        f"{again:.1f} s ; l'import de notes, lui, compte chaque lot de lignes écrit"
     )
 
 
