@@ -68,7 +68,9 @@ def controls_text(check: ControlCheck) -> Text:
     return Text(marks, style="bold" if check.agrees else "bold red", no_wrap=True)
 
 
-CONSTITUTE_STOPPED = "Arrêté : les épreuves déjà faites gardent leurs numéros et leurs lots ; Ctrl+L fait les autres."
+CONSTITUTE_STOPPED = (
+    "Arrêté : les épreuves faites gardent numéros et lots ; Ctrl+L fait les autres."
+)
 
 
 class GradeEntryScreen(BaktuiScreen):

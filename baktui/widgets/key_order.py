@@ -67,10 +67,11 @@ class KeyOrder:
 
     async def key(self, event: events.Key) -> None:
         """A key from the terminal: dispatched now, or queued behind what waits; Échap while a
-        long job runs stops it at once, ahead of the keys held (they follow once it stopped)."""
+        long job runs stops it at once, ahead of the keys held (they follow once it stopped)
+        and whatever has the focus (F4's grid or lot field would take it for themselves)."""
+        if event.key == "escape" and self._cancel_job(event.time):
+            return  # ahead of the keys held, and of the focused widget's own Échap
         if self.busy:
-            if event.key == "escape" and self._cancel_job(event.time):
-                return
             self._waiting.append(event)
             return
         await self._send(event)
