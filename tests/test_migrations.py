@@ -344,6 +344,16 @@ def test_the_migrations_have_no_gap() -> None:
     assert sorted(migrations.MIGRATIONS) == list(range(2, migrations.LATEST_VERSION + 1))
 
 
+def back_to_schema_12() -> None:
+    """The open base as schema 12 left it: oral commissions without their day and times."""
+    db = dbmod.current_database()
+    db.execute_sql("DROP INDEX IF EXISTS oral_commission_session_id_day")
+    db.execute_sql("DROP INDEX IF EXISTS oral_slot_commission_id")
+    for column in ("series", "day", "start_time", "end_time"):
+        db.execute_sql(f"ALTER TABLE oral_commission DROP COLUMN {column}")
+    SchemaVersion.update(version=12).execute()
+
+
 def test_a_schema_12_base_gets_the_commissions_day_hours_and_series(db_path: Path) -> None:
     """v13: an oral commission's série, day and hours, by plain ALTER TABLE (its slots stay);
     the slots are indexed by commission."""
@@ -356,12 +366,7 @@ def test_a_schema_12_base_gets_the_commissions_day_hours_and_series(db_path: Pat
     com = OralCommission.create(session=session.id, epreuve_code="GO", number=1)
     OralSlot.create(candidate=cand.id, epreuve_code="GO", day="2026-06-22", start_time="08:00",
                     commission=com.id)  # fmt: skip
-    db = dbmod.current_database()
-    db.execute_sql("DROP INDEX IF EXISTS oral_commission_session_id_day")
-    db.execute_sql("DROP INDEX IF EXISTS oral_slot_commission_id")
-    for column in ("series", "day", "start_time", "end_time"):
-        db.execute_sql(f"ALTER TABLE oral_commission DROP COLUMN {column}")
-    SchemaVersion.update(version=12).execute()
+    back_to_schema_12()
     dbmod.close_database()
     db = dbmod.open_database(str(db_path))
     assert migrations.schema_version(db) == migrations.LATEST_VERSION
@@ -405,12 +410,7 @@ def test_four_colleagues_opening_an_old_base_at_once_migrate_it_once(db_path: Pa
     import multiprocessing
 
     open_registre(2026)
-    db = dbmod.current_database()
-    db.execute_sql("DROP INDEX IF EXISTS oral_commission_session_id_day")
-    db.execute_sql("DROP INDEX IF EXISTS oral_slot_commission_id")
-    for column in ("series", "day", "start_time", "end_time"):
-        db.execute_sql(f"ALTER TABLE oral_commission DROP COLUMN {column}")
-    SchemaVersion.update(version=12).execute()
+    back_to_schema_12()
     dbmod.close_database()
     context = multiprocessing.get_context("spawn")
     start = context.Manager().Event()
