@@ -316,9 +316,6 @@ def test_file_names_are_bounded() -> None:
     assert name[-20:-4].count("-") == 2  # the time stamp is kept whole: -YYYYMMDD-HHMMSS
 
 
-@pytest.mark.sqlite_only(
-    "SQLite ne borne pas les varchar(255) ; PostgreSQL refuse un nom de 3 000 caractères (le borner demande une migration)"
-)
 def test_a_3000_character_surname_still_gets_its_confirmation(
     session: SessionInfo, tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ class GradeCounter(BaseModel):
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
     jury_id = pw.IntegerField(default=0)
     centre_id = pw.IntegerField(default=0)
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     registrations = pw.IntegerField(default=0)
     graded = pw.IntegerField(default=0)
     aj = pw.IntegerField(default=0)
@@ -43,9 +43,9 @@ class CandidateCounter(BaseModel):
     home screen shows (no LVB, no centre: live candidates only)."""
 
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
-    series = pw.CharField()
+    series = pw.TextField()
     scolaire = pw.IntegerField()  # 1 scolaire, 0 any other status
-    state = pw.CharField()
+    state = pw.TextField()
     candidates = pw.IntegerField(default=0)
     missing_lvb = pw.IntegerField(default=0)
     missing_centre = pw.IntegerField(default=0)
@@ -59,8 +59,8 @@ class ResultCounter(BaseModel):
     """Results of the last deliberation of one session × decision × mention ('' for none)."""
 
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
-    decision = pw.CharField()
-    mention = pw.CharField(default="")
+    decision = pw.TextField()
+    mention = pw.TextField(default="")
     results = pw.IntegerField(default=0)
 
     class Meta:

@@ -14,9 +14,9 @@ from baktui.data.models import Assignment, BaseModel, Commune, Examiner, ExamSes
 class ExpenseRate(VersionedModel):
     """A dated rate: kilometric band, meal, night, copy or oral-hour fee (amounts as decimal text)."""
 
-    kind = pw.CharField()  # km | meal | night | copy | oral_hour
-    key = pw.CharField(default="")  # e.g. "cv<=5:0-2000", "paris"
-    amount = pw.CharField()  # exact decimal text, euros
+    kind = pw.TextField()  # km | meal | night | copy | oral_hour
+    key = pw.TextField(default="")  # e.g. "cv<=5:0-2000", "paris"
+    amount = pw.TextField()  # exact decimal text, euros
     valid_from = pw.DateField()
     valid_to = pw.DateField(null=True)
 
@@ -28,12 +28,12 @@ class ExpenseClaim(VersionedModel):
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
     examiner = pw.ForeignKeyField(Examiner, backref="claims", on_delete="CASCADE")
     # declaree | service_fait | validee | mise_en_paiement | rejetee
-    state = pw.CharField(default="declaree")
-    declared_at = pw.CharField()
-    service_fait_at = pw.CharField(null=True)
-    validated_at = pw.CharField(null=True)
-    validated_by = pw.CharField(null=True)
-    paid_at = pw.CharField(null=True)
+    state = pw.TextField(default="declaree")
+    declared_at = pw.TextField()
+    service_fait_at = pw.TextField(null=True)
+    validated_at = pw.TextField(null=True)
+    validated_by = pw.TextField(null=True)
+    paid_at = pw.TextField(null=True)
     reject_reason = pw.TextField(default="")
     total_centi = pw.IntegerField(default=0)
 
@@ -54,8 +54,8 @@ class ExpenseLine(BaseModel):
     claim = pw.ForeignKeyField(ExpenseClaim, backref="lines", on_delete="CASCADE")
     day = pw.DateField()
     # car | public_transport | toll | parking | meal | night | copies | oral_hours
-    kind = pw.CharField()
-    origin = pw.CharField(default="")  # administrative | family
+    kind = pw.TextField()
+    origin = pw.TextField(default="")  # administrative | family
     from_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")
     to_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")
     km = pw.IntegerField(default=0)
@@ -64,5 +64,5 @@ class ExpenseLine(BaseModel):
     declared_centi = pw.IntegerField(default=0)  # amount claimed (tickets, tolls…)
     amount_centi = pw.IntegerField(default=0)  # amount computed by baktui
     receipt = pw.BooleanField(default=False)
-    night_category = pw.CharField(default="")
-    note = pw.CharField(default="")
+    night_category = pw.TextField(default="")
+    note = pw.TextField(default="")

@@ -24,17 +24,17 @@ class OralCommission(BaseModel):
     second-group spécialité commission hears one série (v13: série, day and hours)."""
 
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     number = pw.IntegerField()
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     examiner_a = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     examiner_b = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     fixed_by_hand = pw.BooleanField(default=False)
-    series = pw.CharField(default="")  # GO, 2G-SP1, 2G-SP2: the série heard; "" otherwise
+    series = pw.TextField(default="")  # GO, 2G-SP1, 2G-SP2: the série heard; "" otherwise
     day = pw.DateField(null=True)
-    start_time = pw.CharField(default="")
-    end_time = pw.CharField(default="")
+    start_time = pw.TextField(default="")
+    end_time = pw.TextField(default="")
 
     class Meta:
         indexes = ((("session", "epreuve_code", "number"), True),

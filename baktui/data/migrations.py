@@ -430,6 +430,26 @@ def _v14_counters(db: pw.Database) -> None:
         counters.recount(session_id)
 
 
+def _v15_unbounded_text(db: pw.Database) -> None:
+    """v15: on PostgreSQL, every ``varchar(255)`` column becomes ``text`` (issue 18). SQLite never
+    bounded them, so a name, an address or a remark of 300 characters was kept there and refused
+    on a server; now both engines keep the same texts (the input checks bound what is typed).
+    A varchar to text change rewrites neither the table nor its indexes: instant at 700 000.
+    SQLite has nothing to do (its column types are only names)."""
+    if is_sqlite(db):
+        return
+    tables = [model._meta.table_name for model in ALL_MODELS]
+    cursor = db.execute_sql(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND data_type = 'character varying' "
+        "AND character_maximum_length = 255 AND table_name = ANY(%s) "
+        "ORDER BY table_name, column_name",
+        (tables,),
+    )
+    for table, column in cursor.fetchall():
+        db.execute_sql(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE text')
+
+
 # version -> step that brings a database from version-1 to version
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     2: _v2_audit_timeline,
@@ -445,6 +465,7 @@ MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     12: _v12_bank_reference,
     13: _v13_oral_commissions,
     14: _v14_counters,
+    15: _v15_unbounded_text,
 }
 LATEST_VERSION = max(MIGRATIONS, default=1)
 

@@ -34,15 +34,15 @@ class ExamSession(BaseModel):
     """One exam session: the year's normal session or its replacement session."""
 
     year = pw.IntegerField()
-    kind = pw.CharField(default="normale")  # normale | remplacement
-    phase = pw.CharField(default="inscriptions")
-    label = pw.CharField(default="")
+    kind = pw.TextField(default="normale")  # normale | remplacement
+    phase = pw.TextField(default="inscriptions")
+    label = pw.TextField(default="")
     regulation_json = pw.TextField()  # the regulation loaded when the registre was opened
-    opened_at = pw.CharField()
-    opened_by = pw.CharField()
+    opened_at = pw.TextField()
+    opened_by = pw.TextField()
     is_current = pw.BooleanField(default=True)
-    closed_at = pw.CharField(null=True)  # set by « baktui clore »: the session is read-only
-    closed_by = pw.CharField(null=True)
+    closed_at = pw.TextField(null=True)  # set by « baktui clore »: the session is read-only
+    closed_by = pw.TextField(null=True)
 
     class Meta:
         indexes = ((("year", "kind"), True),)
@@ -50,13 +50,13 @@ class ExamSession(BaseModel):
 
 class Series(BaseModel):
     session = pw.ForeignKeyField(ExamSession, backref="series", on_delete="CASCADE")
-    code = pw.CharField()
-    label = pw.CharField()
-    sp1_label = pw.CharField()
-    sp2_label = pw.CharField()
-    spa_label = pw.CharField()
-    sub_choice_label = pw.CharField(default="")
-    sub_choices = pw.CharField(default="")  # comma-separated
+    code = pw.TextField()
+    label = pw.TextField()
+    sp1_label = pw.TextField()
+    sp2_label = pw.TextField()
+    spa_label = pw.TextField()
+    sub_choice_label = pw.TextField(default="")
+    sub_choices = pw.TextField(default="")  # comma-separated
 
     class Meta:
         indexes = ((("session", "code"), True),)
@@ -66,18 +66,18 @@ class Epreuve(BaseModel):
     """An épreuve of the session with its coefficient (from the regulation) and its organisation."""
 
     session = pw.ForeignKeyField(ExamSession, backref="epreuves", on_delete="CASCADE")
-    code = pw.CharField()
-    label = pw.CharField()
-    coef = pw.CharField()  # exact fraction as text, e.g. "16"
-    kind = pw.CharField()  # ecrit | oral | pratique | cc
+    code = pw.TextField()
+    label = pw.TextField()
+    coef = pw.TextField()  # exact fraction as text, e.g. "16"
+    kind = pw.TextField()  # ecrit | oral | pratique | cc
     terminal = pw.BooleanField()
-    precision = pw.CharField()
-    second_group = pw.CharField(null=True)
+    precision = pw.TextField()
+    second_group = pw.TextField(null=True)
     is_option = pw.BooleanField(default=False)
     keepable = pw.BooleanField(default=False)
     lot_size = pw.IntegerField(default=100)  # copies per lot, 50 to 120
     exam_date = pw.DateField(null=True)
-    start_time = pw.CharField(null=True)  # "08:00"
+    start_time = pw.TextField(null=True)  # "08:00"
     duration_min = pw.IntegerField(null=True)
     # exam fee per copy, when it differs from the rate table
     copy_fee_centi = pw.IntegerField(null=True)
@@ -89,7 +89,7 @@ class Epreuve(BaseModel):
 class Setting(BaseModel):
     """Session-independent key/value settings (académie name, dated rates reference…)."""
 
-    key = pw.CharField(primary_key=True)
+    key = pw.TextField(primary_key=True)
     value = pw.TextField()
 
 
@@ -99,12 +99,12 @@ class Setting(BaseModel):
 class Commune(BaseModel):
     """A commune with coordinates (distances) and its night-rate category."""
 
-    name = pw.CharField()
-    postcode = pw.CharField(default="")
-    insee = pw.CharField(null=True, unique=True)
-    latitude = pw.CharField(null=True)  # decimal degrees as text, exact
-    longitude = pw.CharField(null=True)
-    night_category = pw.CharField(default="base")  # base | grande_ville | paris
+    name = pw.TextField()
+    postcode = pw.TextField(default="")
+    insee = pw.TextField(null=True, unique=True)
+    latitude = pw.TextField(null=True)  # decimal degrees as text, exact
+    longitude = pw.TextField(null=True)
+    night_category = pw.TextField(default="base")  # base | grande_ville | paris
 
     class Meta:
         indexes = ((("name", "postcode"), False),)
@@ -122,16 +122,16 @@ class CommuneDistance(BaseModel):
 
 
 class Etablissement(VersionedModel):
-    uai = pw.CharField(unique=True)
-    name = pw.CharField()
+    uai = pw.TextField(unique=True)
+    name = pw.TextField()
     commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL")
-    sector = pw.CharField(default="public")  # public | prive_sous_contrat | prive_hors_contrat
-    kind = pw.CharField(default="lycee")  # lycee | cned | greta | autre
-    address = pw.CharField(default="")
-    email = pw.CharField(default="")
-    phone = pw.CharField(default="")
-    name_key = pw.CharField(default="", index=True)  # folded name for search
-    head_name = pw.CharField(default="")  # chef d'établissement, as documents address them
+    sector = pw.TextField(default="public")  # public | prive_sous_contrat | prive_hors_contrat
+    kind = pw.TextField(default="lycee")  # lycee | cned | greta | autre
+    address = pw.TextField(default="")
+    email = pw.TextField(default="")
+    phone = pw.TextField(default="")
+    name_key = pw.TextField(default="", index=True)  # folded name for search
+    head_name = pw.TextField(default="")  # chef d'établissement, as documents address them
     active = pw.BooleanField(default=True)
 
 
@@ -139,16 +139,16 @@ class Centre(VersionedModel):
     """A centre d'examen, de délibération and/or de correction."""
 
     session = pw.ForeignKeyField(ExamSession, backref="centres", on_delete="CASCADE")
-    code = pw.CharField()
-    name = pw.CharField()
+    code = pw.TextField()
+    name = pw.TextField()
     etablissement = pw.ForeignKeyField(Etablissement, null=True, on_delete="SET NULL")
     commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL")
-    address = pw.CharField(default="")
+    address = pw.TextField(default="")
     is_exam = pw.BooleanField(default=True)
     is_deliberation = pw.BooleanField(default=False)
     is_correction = pw.BooleanField(default=False)
     active = pw.BooleanField(default=True)  # an inactive centre is offered for nothing new
-    closing_time = pw.CharField(default="19:00")  # no épreuve nor oral slot ends after it
+    closing_time = pw.TextField(default="19:00")  # no épreuve nor oral slot ends after it
 
     class Meta:
         indexes = ((("session", "code"), True),)
@@ -156,7 +156,7 @@ class Centre(VersionedModel):
 
 class Room(VersionedModel):
     centre = pw.ForeignKeyField(Centre, backref="rooms", on_delete="CASCADE")
-    name = pw.CharField()
+    name = pw.TextField()
     capacity = pw.IntegerField()
     accessible = pw.BooleanField(default=False)  # wheelchair access
     extra_time = pw.BooleanField(default=False)  # fit for candidates with tiers-temps
@@ -172,16 +172,16 @@ class Room(VersionedModel):
 class Examiner(VersionedModel):
     """A teacher or professional who marks, examines, or sits on a jury."""
 
-    identifier = pw.CharField(null=True, unique=True)  # the office's own key (NUMEN, matricule…)
-    bank_reference = pw.CharField(default="")  # IBAN or the paying office's reference (v12)
-    civility = pw.CharField(default="")
-    last_name = pw.CharField()
-    first_name = pw.CharField()
-    name_key = pw.CharField(default="", index=True)
-    email = pw.CharField(default="")
-    phone = pw.CharField(default="")
-    corps = pw.CharField()  # PU | MCF | AGREGE | CERTIFIE | PLP | PROFESSIONNEL | RETRAITE…
-    disciplines = pw.CharField(default="")  # comma-separated épreuve codes or discipline keys
+    identifier = pw.TextField(null=True, unique=True)  # the office's own key (NUMEN, matricule…)
+    bank_reference = pw.TextField(default="")  # IBAN or the paying office's reference (v12)
+    civility = pw.TextField(default="")
+    last_name = pw.TextField()
+    first_name = pw.TextField()
+    name_key = pw.TextField(default="", index=True)
+    email = pw.TextField(default="")
+    phone = pw.TextField(default="")
+    corps = pw.TextField()  # PU | MCF | AGREGE | CERTIFIE | PLP | PROFESSIONNEL | RETRAITE…
+    disciplines = pw.TextField(default="")  # comma-separated épreuve codes or discipline keys
     etablissement = pw.ForeignKeyField(Etablissement, null=True, on_delete="SET NULL")
     home_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")
     admin_commune = pw.ForeignKeyField(Commune, null=True, on_delete="SET NULL", backref="+")
@@ -197,10 +197,10 @@ class CalendarEntry(VersionedModel):
     """When an épreuve is sat, for one série or (``series`` = "") for all."""
 
     session = pw.ForeignKeyField(ExamSession, backref="calendar", on_delete="CASCADE")
-    epreuve_code = pw.CharField()
-    series = pw.CharField(default="")
+    epreuve_code = pw.TextField()
+    series = pw.TextField(default="")
     day = pw.DateField()
-    start_time = pw.CharField()  # "08:00"
+    start_time = pw.TextField()  # "08:00"
     duration_min = pw.IntegerField()
 
     class Meta:
@@ -221,12 +221,12 @@ class Availability(BaseModel):
 class Jury(VersionedModel):
     session = pw.ForeignKeyField(ExamSession, backref="juries", on_delete="CASCADE")
     number = pw.IntegerField()
-    series_codes = pw.CharField()  # comma-separated
+    series_codes = pw.TextField()  # comma-separated
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")  # délibération
     president = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     vice_president = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="+")
     deliberation_date = pw.DateField(null=True)
-    state = pw.CharField(default="constitue")  # constitue | delibere | clos
+    state = pw.TextField(default="constitue")  # constitue | delibere | clos
     active = pw.BooleanField(default=True)  # an inactive jury receives no candidate
     # deliberation closed: 0 open, 1 first group closed, 2 second group closed (locks grades)
     closed_group = pw.IntegerField(default=0)
@@ -240,7 +240,7 @@ class Jury(VersionedModel):
 class JuryMember(BaseModel):
     jury = pw.ForeignKeyField(Jury, backref="members", on_delete="CASCADE")
     examiner = pw.ForeignKeyField(Examiner, on_delete="CASCADE")
-    role = pw.CharField(default="membre")  # membre | president | vice_president
+    role = pw.TextField(default="membre")  # membre | president | vice_president
 
     class Meta:
         indexes = ((("jury", "examiner"), True),)
@@ -251,40 +251,40 @@ class JuryMember(BaseModel):
 
 class Candidate(VersionedModel):
     session = pw.ForeignKeyField(ExamSession, backref="candidates", on_delete="CASCADE")
-    number = pw.CharField()  # numéro de candidat, unique in the session
-    ine = pw.CharField(default="")
-    last_name = pw.CharField()
-    first_name = pw.CharField()
-    name_key = pw.CharField(default="")  # folded "last first" for accent-free search
-    sound_key = pw.CharField(default="")  # French phonetic "last first" (rules/phonetic.py)
+    number = pw.TextField()  # numéro de candidat, unique in the session
+    ine = pw.TextField(default="")
+    last_name = pw.TextField()
+    first_name = pw.TextField()
+    name_key = pw.TextField(default="")  # folded "last first" for accent-free search
+    sound_key = pw.TextField(default="")  # French phonetic "last first" (rules/phonetic.py)
     birth_date = pw.DateField(null=True)
-    birth_place = pw.CharField(default="")  # commune de naissance, free text ("" on old bases)
-    sex = pw.CharField(default="")  # F | M | ""
-    address = pw.CharField(default="")
-    postcode = pw.CharField(default="")
-    city = pw.CharField(default="")
-    email = pw.CharField(default="")
-    phone = pw.CharField(default="", index=True)  # digits only
-    series = pw.CharField()
-    sub_choice = pw.CharField(default="")
-    lva = pw.CharField(default="")
-    lvb = pw.CharField(default="")
+    birth_place = pw.TextField(default="")  # commune de naissance, free text ("" on old bases)
+    sex = pw.TextField(default="")  # F | M | ""
+    address = pw.TextField(default="")
+    postcode = pw.TextField(default="")
+    city = pw.TextField(default="")
+    email = pw.TextField(default="")
+    phone = pw.TextField(default="", index=True)  # digits only
+    series = pw.TextField()
+    sub_choice = pw.TextField(default="")
+    lva = pw.TextField(default="")
+    lvb = pw.TextField(default="")
     # comma-separated option-year entries, e.g. "LATIN-1,LATIN-T" (rules/registration.py)
-    options = pw.CharField(default="")
+    options = pw.TextField(default="")
     # comma-separated diploma indications, e.g. "SE-ANG,MEI" (rules/indications.py)
-    indications = pw.CharField(default="")
-    status = pw.CharField(default="scolaire")  # scolaire | individuel | cned | formation_continue
+    indications = pw.TextField(default="")
+    status = pw.TextField(default="scolaire")  # scolaire | individuel | cned | formation_continue
     etablissement = pw.ForeignKeyField(Etablissement, null=True, on_delete="SET NULL")
     eps_inapte = pw.BooleanField(default=False)
     eps_certificate = pw.BooleanField(default=False)
     amenagements = pw.TextField(default="")
     dossier = pw.TextField(default="")  # individual candidates: JSON checklist of pieces received
-    state = pw.CharField(default="brouillon")  # brouillon | confirmee | validee | annulee
-    transferred_to = pw.CharField(default="")  # académie of a transfer
+    state = pw.TextField(default="brouillon")  # brouillon | confirmee | validee | annulee
+    transferred_to = pw.TextField(default="")  # académie of a transfer
     jury = pw.ForeignKeyField(Jury, null=True, on_delete="SET NULL", backref="candidates")
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL", backref="candidates")
-    created_at = pw.CharField(default="")
-    updated_at = pw.CharField(default="")
+    created_at = pw.TextField(default="")
+    updated_at = pw.TextField(default="")
 
     class Meta:
         indexes = (
@@ -305,8 +305,8 @@ class Registration(BaseModel):
     """A candidate registered to one épreuve (options included); kept grades are marked here."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="registrations", on_delete="CASCADE")
-    epreuve_code = pw.CharField()
-    option_name = pw.CharField(default="")  # for OPTn: which option (LATIN, ARTS…)
+    epreuve_code = pw.TextField()
+    option_name = pw.TextField(default="")  # for OPTn: which option (LATIN, ARTS…)
     kept_session = pw.IntegerField(null=True)  # year of the session a kept grade comes from
 
     class Meta:
@@ -317,14 +317,14 @@ class Grade(VersionedModel):
     """A grade: a value in hundredths or a code (ABS, AJ, DI); group 1 or 2 (second group)."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="grades", on_delete="CASCADE")
-    epreuve_code = pw.CharField()  # FRE… ; in group 2: FR, PHI, SP1, SP2
+    epreuve_code = pw.TextField()  # FRE… ; in group 2: FR, PHI, SP1, SP2
     group = pw.IntegerField(default=1)
     value_centi = pw.IntegerField(null=True)
-    code = pw.CharField(null=True)
+    code = pw.TextField(null=True)
     kept_session = pw.IntegerField(null=True)  # grade kept from that earlier session
-    source = pw.CharField(default="saisie")  # saisie | import | demo | jury
-    entered_by = pw.CharField(default="")
-    entered_at = pw.CharField(default="")
+    source = pw.TextField(default="saisie")  # saisie | import | demo | jury
+    entered_by = pw.TextField(default="")
+    entered_at = pw.TextField(default="")
 
     class Meta:
         indexes = ((("candidate", "epreuve_code", "group"), True),)
@@ -339,12 +339,12 @@ class GradePart(BaseModel):
     """A part-grade of a composite spécialité (ST2S CBPH: CHI + BPH; STHR: STC + STS)."""
 
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
-    part_code = pw.CharField()
+    epreuve_code = pw.TextField()
+    part_code = pw.TextField()
     value_centi = pw.IntegerField(null=True)
-    code = pw.CharField(null=True)
-    entered_by = pw.CharField(default="")
-    entered_at = pw.CharField(default="")
+    code = pw.TextField(null=True)
+    entered_by = pw.TextField(default="")
+    entered_at = pw.TextField(default="")
 
     class Meta:
         indexes = ((("candidate", "epreuve_code", "part_code"), True),)
@@ -356,11 +356,11 @@ class JuryPoint(BaseModel):
     when, and the grade before and after (never above the maximum grade)."""
 
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     points_centi = pw.IntegerField()
     reason = pw.TextField()
-    given_by = pw.CharField()
-    given_at = pw.CharField()
+    given_by = pw.TextField()
+    given_at = pw.TextField()
     jury = pw.ForeignKeyField(Jury, null=True, on_delete="SET NULL", backref="points")
     before_centi = pw.IntegerField(null=True)  # the grade before the points
     after_centi = pw.IntegerField(null=True)  # the grade after them
@@ -370,13 +370,13 @@ class Result(BaseModel):
     """The outcome of the last deliberation of a candidate (recomputed, never typed)."""
 
     candidate = pw.ForeignKeyField(Candidate, unique=True, on_delete="CASCADE")
-    decision = pw.CharField()  # ADMIS | SECOND_GROUPE | AJOURNE | INCOMPLET
-    mention = pw.CharField(null=True)
-    average = pw.CharField(null=True)  # exact fraction "p/q"
-    first_group_average = pw.CharField(null=True)
+    decision = pw.TextField()  # ADMIS | SECOND_GROUPE | AJOURNE | INCOMPLET
+    mention = pw.TextField(null=True)
+    average = pw.TextField(null=True)  # exact fraction "p/q"
+    first_group_average = pw.TextField(null=True)
     second_group_done = pw.BooleanField(default=False)
-    deliberated_at = pw.CharField()
-    deliberated_by = pw.CharField()
+    deliberated_at = pw.TextField()
+    deliberated_by = pw.TextField()
 
 
 # --- Copies: anonymity and lots -----------------------------------------------------------------
@@ -387,16 +387,16 @@ class Lot(VersionedModel):
 
     session = pw.ForeignKeyField(ExamSession, backref="lots", on_delete="CASCADE")
     number = pw.IntegerField()
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     correcteur = pw.ForeignKeyField(Examiner, null=True, on_delete="SET NULL", backref="lots")
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")  # centre de correction
-    state = pw.CharField(default="constitue")  # constitue | distribue | en_saisie | saisi
+    state = pw.TextField(default="constitue")  # constitue | distribue | en_saisie | saisi
     double_entry = pw.BooleanField(default=False)
     control_copies = pw.IntegerField(null=True)
     control_absents = pw.IntegerField(null=True)
     control_sum_centi = pw.IntegerField(null=True)
-    closed_at = pw.CharField(null=True)
-    closed_by = pw.CharField(null=True)
+    closed_at = pw.TextField(null=True)
+    closed_by = pw.TextField(null=True)
 
     class Meta:
         indexes = ((("session", "number"), True), (("session", "epreuve_code"), False))
@@ -406,8 +406,8 @@ class Anonymat(BaseModel):
     """A candidate's anonymity number for one written épreuve; the link stays in the data layer."""
 
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
-    number = pw.CharField()
+    epreuve_code = pw.TextField()
+    number = pw.TextField()
     lot = pw.ForeignKeyField(Lot, null=True, backref="copies", on_delete="SET NULL")
     position = pw.IntegerField(null=True)  # rank of the copy on the lot's slip
 
@@ -425,9 +425,9 @@ class DoubleEntry(BaseModel):
     lot = pw.ForeignKeyField(Lot, on_delete="CASCADE")
     anonymat = pw.ForeignKeyField(Anonymat, on_delete="CASCADE")
     entry_pass = pw.IntegerField()
-    raw_value = pw.CharField()
-    operator = pw.CharField()
-    entered_at = pw.CharField()
+    raw_value = pw.TextField()
+    operator = pw.TextField()
+    entered_at = pw.TextField()
 
     class Meta:
         indexes = ((("lot", "anonymat", "entry_pass"), True),)
@@ -441,19 +441,19 @@ class Assignment(VersionedModel):
 
     session = pw.ForeignKeyField(ExamSession, on_delete="CASCADE")
     examiner = pw.ForeignKeyField(Examiner, backref="assignments", on_delete="CASCADE")
-    kind = pw.CharField()  # correction | oral | pratique | jury | surveillance
-    epreuve_code = pw.CharField(null=True)
+    kind = pw.TextField()  # correction | oral | pratique | jury | surveillance
+    epreuve_code = pw.TextField(null=True)
     day = pw.DateField()
-    start_time = pw.CharField(default="08:00")
-    end_time = pw.CharField(default="12:00")
+    start_time = pw.TextField(default="08:00")
+    end_time = pw.TextField(default="12:00")
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     lot = pw.ForeignKeyField(Lot, null=True, on_delete="SET NULL")
     jury = pw.ForeignKeyField(Jury, null=True, on_delete="SET NULL")
     hours_centi = pw.IntegerField(default=0)  # hours of oral/practical in hundredths
-    state = pw.CharField(default="prevue")  # prevue | convoquee | realisee | annulee | remplacee
+    state = pw.TextField(default="prevue")  # prevue | convoquee | realisee | annulee | remplacee
     replaces = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", backref="replacements")
-    convoked_at = pw.CharField(null=True)
+    convoked_at = pw.TextField(null=True)
 
     class Meta:
         indexes = (
@@ -469,14 +469,14 @@ class OralSlot(BaseModel):
 
     assignment = pw.ForeignKeyField(Assignment, null=True, backref="slots", on_delete="SET NULL")
     candidate = pw.ForeignKeyField(Candidate, on_delete="CASCADE")
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     day = pw.DateField()
-    start_time = pw.CharField()
+    start_time = pw.TextField()
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     commission = pw.DeferredForeignKey(
         "OralCommission", null=True, backref="slots", on_delete="SET NULL"
     )
-    end_time = pw.CharField(default="")
+    end_time = pw.TextField(default="")
     fixed_by_hand = pw.BooleanField(default=False)
 
 
@@ -485,9 +485,9 @@ class Absence(BaseModel):
 
     examiner = pw.ForeignKeyField(Examiner, backref="absences", on_delete="CASCADE")
     day = pw.DateField()
-    reason = pw.CharField()
-    recorded_by = pw.CharField()
-    recorded_at = pw.CharField()
+    reason = pw.TextField()
+    recorded_by = pw.TextField()
+    recorded_at = pw.TextField()
     resolved = pw.BooleanField(default=False)
 
 
@@ -495,15 +495,15 @@ class Convocation(BaseModel):
     """A candidate's place at a written épreuve (``fixed_by_hand`` rows: kept by a new run)."""
 
     candidate = pw.ForeignKeyField(Candidate, backref="convocations", on_delete="CASCADE")
-    epreuve_code = pw.CharField()
+    epreuve_code = pw.TextField()
     centre = pw.ForeignKeyField(Centre, null=True, on_delete="SET NULL")
     room = pw.ForeignKeyField(Room, null=True, on_delete="SET NULL")
     day = pw.DateField(null=True)
-    start_time = pw.CharField(default="")
+    start_time = pw.TextField(default="")
     seat = pw.IntegerField(null=True)
     duration_min = pw.IntegerField(null=True)  # with the extra time
     extra_min = pw.IntegerField(default=0)  # tiers-temps
-    end_time = pw.CharField(default="")
+    end_time = pw.TextField(default="")
     fixed_by_hand = pw.BooleanField(default=False)
 
     class Meta:
@@ -514,12 +514,12 @@ class Convocation(BaseModel):
 class Document(BaseModel):
     """A document issued: confirmation, convocation, relevé de notes, diplôme, état de frais…"""
 
-    kind = pw.CharField()
+    kind = pw.TextField()
     candidate = pw.ForeignKeyField(Candidate, null=True, on_delete="CASCADE")
     examiner = pw.ForeignKeyField(Examiner, null=True, on_delete="CASCADE")
-    issued_at = pw.CharField()
-    issued_by = pw.CharField()
-    reference = pw.CharField(default="")  # file name or batch reference
+    issued_at = pw.TextField()
+    issued_by = pw.TextField()
+    reference = pw.TextField(default="")  # file name or batch reference
 
 
 # --- Audit --------------------------------------------------------------------------------------
@@ -533,12 +533,12 @@ class AuditLog(BaseModel):
     ``chain`` seals each entry to the one before (:mod:`baktui.data.audit_chain`).
     """
 
-    at = pw.CharField(index=True)
-    who = pw.CharField()
-    action = pw.CharField()  # create | update | delete | event
-    entity = pw.CharField()
-    entity_id = pw.CharField()
-    field = pw.CharField(default="")
+    at = pw.TextField(index=True)
+    who = pw.TextField()
+    action = pw.TextField()  # create | update | delete | event
+    entity = pw.TextField()
+    entity_id = pw.TextField()
+    field = pw.TextField(default="")
     before = pw.TextField(null=True)
     after = pw.TextField(null=True)
     reason = pw.TextField(default="")
@@ -551,7 +551,7 @@ class AuditLog(BaseModel):
 
 class SchemaVersion(BaseModel):
     version = pw.IntegerField()
-    applied_at = pw.CharField()
+    applied_at = pw.TextField()
 
 
 # the placement's tables (issue 15), in their own module: this one stays readable
