@@ -189,6 +189,49 @@ def baseline(session_id: int) -> tuple[int, float]:
     return len(rows), time.perf_counter() - started
 
 
+def python_stream(session_id: int) -> tuple[int, float]:
+    """Raw Python stream: every candidate's registrations and first-group grades, in candidate
+    order, on the driver's cursor, added up in plain integers per candidate (épreuves
+    registered, Σ value × coef, Σ coef): what any full recomputation must at least read and add,
+    with no rules, no exact fractions and no writes."""
+    db = dbmod.current_database()
+    coefs = {
+        code: int(coef)
+        for code, coef in db.execute_sql(
+            "SELECT code, coef FROM epreuve WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        if coef.isdigit()
+    }
+    started = time.perf_counter()
+    registered: dict[int, int] = {}
+    cursor = db.execute_sql(
+        "SELECT r.candidate_id FROM registration r JOIN candidate c ON c.id = r.candidate_id "
+        "WHERE c.session_id = ? ORDER BY r.candidate_id",
+        (session_id,),
+    )
+    while rows := cursor.fetchmany(10_000):
+        for (cid,) in rows:
+            registered[cid] = registered.get(cid, 0) + 1
+    complete, current, total, weight, seen = 0, None, 0, 0, 0
+    cursor = db.execute_sql(
+        "SELECT g.candidate_id, g.epreuve_code, g.value_centi FROM grade g "
+        "JOIN candidate c ON c.id = g.candidate_id "
+        'WHERE c.session_id = ? AND g."group" = 1 ORDER BY g.candidate_id',
+        (session_id,),
+    )
+    while rows := cursor.fetchmany(10_000):
+        for cid, code, value in rows:
+            if cid != current:
+                complete += current is not None and seen >= registered.get(current, 0)
+                current, total, weight, seen = cid, 0, 0, 0
+            coef = coefs.get(code, 1)
+            seen += 1
+            if value is not None:
+                total += value * coef
+                weight += coef
+    return len(registered), time.perf_counter() - started
+
+
 def change_grades(session_id: int, percent: float) -> int:
     """One contrôle-continu grade (EMC: on no slip) raised by a point or so for ``percent`` % of
     the candidates, through ``import notes`` (audited, as the office's entries are); how many."""
@@ -260,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     cpu = cpu_seconds() - cpu
     print(f"SQL GROUP BY (référence) : {count:,} candidats en {seconds:.2f} s → "
           f"{count / seconds:,.0f} candidats/s (CPU {cpu:.1f} s)")  # fmt: skip
+    cpu = cpu_seconds()
+    count, stream_seconds = python_stream(session.id)
+    cpu = cpu_seconds() - cpu
+    print(f"Flux Python brut (référence de --tout) : {count:,} candidats en {stream_seconds:.2f} s "
+          f"(CPU {cpu:.1f} s)")  # fmt: skip
     for label in ("première délibération", "relance sans changement"):
         cpu = cpu_seconds()
         started = time.perf_counter()
@@ -273,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary.total / seconds:,.0f} candidats/s "
             f"(nouveaux {summary.created:,}, modifiés {summary.changed:,}) ; "
             f"CPU {cpu:.1f} s = {cpu / max(summary.total, 1) * 1e6:.0f} µs/candidat, "
-            f"projection {cpu / cores:.1f} s sur {cores} cœurs libres en parallèle"
+            f"projection {cpu / cores:.1f} s sur {cores} cœurs libres en parallèle ; "
+            f"{seconds / stream_seconds:.2f}× le flux Python brut"
         )
     print(summary.render())
     if args.changed > 0:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from helpers import small_demo
 
-from baktui.data import audit
+from baktui.data import audit, counters
 from baktui.data.models import AuditLog, Candidate, Jury, JuryPoint, Registration, Result
 from baktui.errors import NotFoundError, ServiceError
 from baktui.rules.grades import Grade
@@ -328,3 +328,30 @@ def test_an_export_after_a_grade_change_is_refused_unless_forced(
     assert export_results(sample.id, tmp_path / "r.csv", force=True) == 12
     deliberate_session(sample.id, workers=0)
     assert export_results(sample.id, tmp_path / "r.csv") == 12
+
+
+def test_the_counters_spare_the_search_for_candidates_without_result(sample: SessionInfo) -> None:
+    """After a run, the counters prove everyone has a result (no anti-join over the session);
+    a result deleted outside baktui, or a cancelled candidate, and the proof is not taken."""
+    from baktui.services.deliberation_runs import changed_candidates, everyone_has_a_result
+
+    assert not everyone_has_a_result(sample.id)  # never deliberated
+    deliberate_session(sample.id)
+    assert everyone_has_a_result(sample.id) and changed_candidates(sample.id) == []
+    lea = Candidate.get(Candidate.ine == "0701234561A")
+    Result.delete().where(Result.candidate == lea.id).execute()  # by hand: counters unaware
+    assert not everyone_has_a_result(sample.id)
+    assert changed_candidates(sample.id) == [lea.id]  # found by the anti-join
+    deliberate_session(sample.id)
+    assert Result.select().where(Result.candidate == lea.id).exists()
+    assert not everyone_has_a_result(sample.id)  # the counters stay off until rebuilt
+    counters.recount(sample.id)
+    assert everyone_has_a_result(sample.id)
+    roux = Candidate.get(Candidate.ine == "0701234570K")
+    audit.update(Candidate, roux.id, {"state": "annulee"}, reason="test")
+    assert everyone_has_a_result(sample.id)  # cancelled, Roux keeps his; the live have theirs
+    assert changed_candidates(sample.id) == [roux.id]
+    deliberate_session(sample.id)
+    Result.delete().where(Result.candidate == roux.id).execute()
+    counters.recount(sample.id)  # a cancelled candidate without result: no proof by counting
+    assert not everyone_has_a_result(sample.id) and changed_candidates(sample.id) == []

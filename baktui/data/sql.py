@@ -55,6 +55,16 @@ def fetch(query: pw.Query) -> list[tuple[Any, ...]]:
     return current_database().execute_sql(sql, params).fetchall()
 
 
+def in_values(column: pw.Node, values: Sequence[Any]) -> pw.Node:
+    """``column IN (…)`` of plain values (ints, text), the parameters handed to the driver as
+    they are: peewee's ``.in_()`` converts and wraps each value, which for an incremental
+    deliberation's 5 000 ids cost more than running the queries (0.46 s of 2.4 s)."""
+    if not values:
+        return pw.SQL("1 = 0")
+    marks = ", ".join([current_database().param] * len(values))
+    return pw.NodeList((column, pw.SQL(f"IN ({marks})", list(values))))
+
+
 IN_CHUNK = 900  # values per "IN (…)" of fetch_in: under every engine's limit of parameters
 
 

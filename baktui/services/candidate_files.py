@@ -17,7 +17,7 @@ from typing import Any
 import peewee as pw
 
 from baktui.data.models import Candidate, Grade, GradePart, JuryPoint, Registration
-from baktui.data.sql import fetch
+from baktui.data.sql import fetch, in_values
 from baktui.errors import NotFoundError
 from baktui.rules.deliberation import CandidateFile, speciality_grade
 from baktui.rules.deliberation import Result as RuleResult
@@ -65,7 +65,7 @@ def rows_of_candidates(
         return fetch(query(column.between(low, high)))
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), IN_CHUNK):
-        rows.extend(fetch(query(column.in_(list(ids[start : start + IN_CHUNK])))))
+        rows.extend(fetch(query(in_values(column, ids[start : start + IN_CHUNK]))))
     return rows
 
 

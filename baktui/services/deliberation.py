@@ -34,7 +34,7 @@ from baktui.data.models import (
     Jury,
     Result,
 )
-from baktui.data.sql import executemany, fetch, insert_sql, update_sql
+from baktui.data.sql import executemany, fetch, in_values, insert_sql, update_sql
 from baktui.errors import ServiceError
 from baktui.rules.decision import (
     ADMIS,
@@ -149,7 +149,7 @@ def _chunks(
         for start in range(0, len(only), size):
             ids = list(only[start : start + size])
             query = Candidate.select(Candidate.id, Candidate.series, Candidate.eps_inapte).where(
-                Candidate.id.in_(ids)
+                in_values(Candidate.id, ids)
                 & (Candidate.session == session_id)
                 & (Candidate.state != RegistrationState.ANNULEE)
             )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import peewee as pw
 
 from baktui.data import audit
+from baktui.data.counter_models import CandidateCounter, ResultCounter
 from baktui.data.db import write_transaction
 from baktui.data.models import AuditLog, Candidate, Result, Setting
 from baktui.rules.candidate import format_date
@@ -166,6 +167,8 @@ def changed_candidates(session_id: int) -> list[int] | None:
         .distinct()
     )
     changed = {int(cid) for (cid,) in query.tuples()}
+    if everyone_has_a_result(session_id):
+        return sorted(changed)
     # and whoever has no result at all (a base loaded in bulk, results removed by hand)
     has_result = Result.select(Result.id).where(Result.candidate == Candidate.id)
     unresulted = Candidate.select(Candidate.id).where(
@@ -175,6 +178,26 @@ def changed_candidates(session_id: int) -> list[int] | None:
     )
     changed.update(int(cid) for (cid,) in unresulted.tuples())
     return sorted(changed)
+
+
+def everyone_has_a_result(session_id: int) -> bool:
+    """Whether the maintained counters prove every live candidate of the session has a result,
+    so that an incremental run need not look for those without one (an anti-join over the whole
+    session: 0.6 s of a 2 s run at 700 000 candidates). The counted results of all sessions
+    must match the table (results deleted outside baktui: no proof), and the session's results,
+    less its cancelled candidates (who may or may not have one), must reach its live ones."""
+    counted = ResultCounter.select(pw.fn.COALESCE(pw.fn.SUM(ResultCounter.results), 0))
+    if counted.scalar() != Result.select().count():
+        return False
+    results = counted.where(ResultCounter.session == session_id).scalar()
+    per_state = dict(
+        CandidateCounter.select(CandidateCounter.state, pw.fn.SUM(CandidateCounter.candidates))
+        .where(CandidateCounter.session == session_id)
+        .group_by(CandidateCounter.state)
+        .tuples()
+    )
+    cancelled = int(per_state.pop(RegistrationState.ANNULEE, 0) or 0)
+    return int(results) - cancelled >= sum(int(n or 0) for n in per_state.values())
 
 
 def unfinished(session_id: int) -> str | None:

@@ -1,0 +1,124 @@
+"""F6 queue benchmark: time and queries of one page of the expense claims' queue, on the demo.
+
+Usage (the demo is built first when the file does not exist)::
+
+    python benchmarks/bench_expense_queue.py --db /tmp/q/q.sqlite        # the 700 000 demo
+    python benchmarks/bench_expense_queue.py --db /tmp/bench-f6.sqlite --size 12000
+
+For each filter of the queue (« service fait », « déclarée », both) and pages spread over it,
+:func:`baktui.services.claims.queue` runs ``--repeat`` times — what the F6 screen's worker runs
+to show a page of up to 100 claims with their computed amounts and anomalies. Prints p50 / p95
+/ max in milliseconds (and the thread's CPU time), and the number of SQL statements of a page.
+The raw baseline, measured in the same run (alternately), runs the very statements of each page
+on the driver's cursor and fetches every row: reading the same rows, nothing computed or checked.
+Target (issue 18): a page in 0.2 s at 700 000 candidates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from baktui.data import db as dbmod
+from baktui.data.models import ExamSession, ExpenseClaim
+from baktui.services.claims import queue
+
+FILTERS = (("service_fait",), ("declaree",), ("declaree", "service_fait"))
+PAGE = 100
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered), p95, ordered[-1]
+
+
+def statements(session_id: int, states: tuple[str, ...], offset: int) -> list[tuple[str, object]]:
+    """The SQL statements (and parameters) one page runs."""
+    db = dbmod.current_database()
+    original = db.execute_sql
+    executed: list[tuple[str, object]] = []
+
+    def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
+        executed.append((sql, params))
+        return original(sql, params, *args, **kwargs)
+
+    db.execute_sql = counting  # type: ignore[method-assign]
+    try:
+        queue(session_id, states=states, offset=offset, limit=PAGE)
+    finally:
+        db.execute_sql = original  # type: ignore[method-assign]
+    return executed
+
+
+def raw_read(executed: list[tuple[str, object]]) -> float:
+    """The same statements on the driver's cursor, every row fetched, in milliseconds."""
+    cursor = dbmod.current_database().cursor()
+    started = time.perf_counter()
+    for sql, params in executed:
+        cursor.execute(sql, params or ()).fetchall()
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="/tmp/bench-f6.sqlite")
+    parser.add_argument("--size", type=int, default=12000, help="candidates of a new demo")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--pages", type=int, default=5, help="pages per filter, spread over it")
+    args = parser.parse_args()
+    path = Path(args.db)
+    if not path.exists():
+        from baktui.demo import build_demo
+
+        print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
+        build_demo(str(path), candidates=args.size)
+        dbmod.close_database()
+    dbmod.open_database(str(path))
+    try:
+        session_id = ExamSession.select(ExamSession.id).order_by(ExamSession.id).scalar()
+        pages: list[tuple[tuple[str, ...], int]] = []
+        for states in FILTERS:
+            total = (
+                ExpenseClaim.select()
+                .where((ExpenseClaim.session == session_id) & ExpenseClaim.state.in_(states))
+                .count()
+            )
+            step = max(PAGE, (total // max(1, args.pages)) // PAGE * PAGE)
+            pages += [(states, offset) for offset in range(0, max(total, 1), step)][: args.pages]
+        queue(session_id, states=FILTERS[0], limit=PAGE)  # warm the caches
+        replayed = {page: statements(session_id, *page) for page in pages}
+        samples: list[float] = []
+        cpu: list[float] = []
+        raw: list[float] = []
+        for _ in range(args.repeat):
+            for states, offset in pages:  # the page, then its raw baseline, alternately
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                queue(session_id, states=states, offset=offset, limit=PAGE)
+                samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
+                raw.append(raw_read(replayed[(states, offset)]))
+        p50, p95, worst = percentiles(samples)
+        raw50, raw95, _ = percentiles(raw)
+        queries = sorted({len(executed) for executed in replayed.values()})
+        claims = ExpenseClaim.select().where(ExpenseClaim.session == session_id).count()
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+        print(
+            f"{len(pages)} pages of {PAGE} × {args.repeat}, {claims} claims (load {load}): "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
+            f"(CPU p50 {statistics.median(cpu):.1f} ms); "
+            f"queries per page: {', '.join(map(str, queries))}\n"
+            f"raw baseline (the same statements, every row fetched): p50 {raw50:.1f} ms, "
+            f"p95 {raw95:.1f} ms; ratio p50 {p50 / raw50:.2f}×, p95 {p95 / raw95:.2f}×"
+        )
+    finally:
+        dbmod.close_database()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
