@@ -182,9 +182,15 @@ class CentiTable:
     composites: dict[str, dict[str, tuple[tuple[str, Fraction], ...]]]
     max_centi: int  # largest valid grade in hundredths
     limits: Thresholds
+    # the same thresholds as (numerator, denominator), compared in integers with
+    # Σ points / (100 × Σ coef): no Fraction built per candidate to decide
+    pass_nd: tuple[int, int] = (0, 1)
+    second_nd: tuple[int, int] = (0, 1)
+    mentions_nd: tuple[tuple[int, int, str], ...] = ()
 
 
 def centi_table(reg: Regulation) -> CentiTable:
+    limits = Thresholds.of(reg)
     scale = 1
     for e in reg.epreuves:
         scale = scale * e.coef.denominator // gcd(scale, e.coef.denominator)
@@ -203,7 +209,13 @@ def centi_table(reg: Regulation) -> CentiTable:
         scale=scale,
         composites=composites,
         max_centi=floor(reg.max_grade * 100),
-        limits=Thresholds.of(reg),
+        limits=limits,
+        pass_nd=(limits.pass_threshold.numerator, limits.pass_threshold.denominator),
+        second_nd=(
+            limits.second_group_threshold.numerator,
+            limits.second_group_threshold.denominator,
+        ),
+        mentions_nd=tuple((t.numerator, t.denominator, code) for t, code, _ in limits.mentions),
     )
 
 
@@ -254,12 +266,51 @@ def deliberate_centi(
                 grades[code] = (combined, None)  # exact hundredths of the weighted mean
             elif combined is not None:
                 grades[code] = (None, combined)
-    result = tally(table.order, regset, grades, eps_inapte=eps_inapte, kept=set(kept), detail=False)
-    if not result.complete or result.total == 0:
+    # :func:`tally` then :func:`decide`, inlined in integers (a whole académie goes through here)
+    kept = set(kept)
+    points = total = 0
+    weighted: int | Fraction = 0  # composite spécialités: exact means, added apart
+    any_kept = False
+    for code, coef in table.order:
+        if code not in regset or (eps_inapte and code == EPS_CODE):
+            continue
+        grade = grades.get(code)
+        if grade is None:
+            return INCOMPLET, None, None  # a missing grade
+        value, gcode = grade
+        if gcode:
+            if gcode == CODE_AJ:
+                return INCOMPLET, None, None
+            if gcode == CODE_DI:
+                continue  # neutralised
+            value = 0  # ABS counts 0
+        elif value is None:
+            return INCOMPLET, None, None
+        if type(value) is int:
+            points += value * coef
+        else:
+            weighted += value * coef
+        total += coef
+        if code in kept:
+            any_kept = True
+    if total == 0:
         return INCOMPLET, None, None
-    average = Fraction(result.points, 100 * result.total)
-    decision, mention = decide(table.limits, average, kept=bool(result.kept))
-    return decision, mention, average
+    if weighted:
+        points += weighted  # type: ignore[assignment]
+    scaled = 100 * total  # average = points / scaled, compared as points × d ≥ n × scaled
+    num, den = table.pass_nd
+    if points * den >= num * scaled:
+        decision, mention = ADMIS, None
+        if not any_kept:
+            for num, den, code in table.mentions_nd:
+                if points * den >= num * scaled:
+                    mention = code
+                    break
+    else:
+        num, den = table.second_nd
+        decision = AJOURNE if points * den < num * scaled else SECOND_GROUPE
+        mention = None
+    return decision, mention, Fraction(points, scaled)
 
 
 def _combine_centi(
