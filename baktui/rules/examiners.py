@@ -385,6 +385,18 @@ def distance_km(
 # --- Ranking ------------------------------------------------------------------------------------
 
 
+def copies_exceeded(copies: int, max_copies: int, extra: int) -> bool:
+    """Whether ``extra`` more copies take the examiner past his or her maximum (plain values:
+    the ranking checks 20,000 examiners without a :class:`Load` for each)."""
+    return extra > 0 and copies + extra > max_copies
+
+
+def hours_exceeded(hours_centi: int, max_oral_hours: int, extra_centi: int) -> bool:
+    """Whether ``extra_centi`` more oral hours (hundredths) take the examiner past his or her
+    maximum (whole hours)."""
+    return extra_centi > 0 and hours_centi + extra_centi > max_oral_hours * 100
+
+
 @dataclass(frozen=True)
 class Load:
     """What an examiner already carries and his or her limits."""
@@ -398,10 +410,10 @@ class Load:
         return self.copies + extra
 
     def copies_exceeded(self, extra: int) -> bool:
-        return extra > 0 and self.copies + extra > self.max_copies
+        return copies_exceeded(self.copies, self.max_copies, extra)
 
     def hours_exceeded(self, extra_centi: int) -> bool:
-        return extra_centi > 0 and self.oral_hours_centi + extra_centi > self.max_oral_hours * 100
+        return hours_exceeded(self.oral_hours_centi, self.max_oral_hours, extra_centi)
 
     def exceeded(self, extra_copies: int, extra_hours_centi: int) -> bool:
         return self.copies_exceeded(extra_copies) or self.hours_exceeded(extra_hours_centi)

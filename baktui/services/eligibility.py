@@ -3,9 +3,11 @@
 A :class:`~baktui.services.missions.MissionSpec` says what a mission asks (épreuve, day and
 hours, the candidates it concerns, copies or oral hours, a jury seat); :func:`evaluate` checks every examiner (or those
 given) against it with a fixed number of bulk queries (examiners, absences, availability, the
-day's missions, loads, distances), never one query per examiner: the replacement ranking runs
-it for 600 examiners at each key. Each refusal is a ``(code, sentence)`` pair; the code is for
-filters, the sentence (from :mod:`baktui.rules.examiners`) is shown as it is.
+day's missions, loads, distances), never one query per examiner. Each refusal is a ``(code, sentence)`` pair; the code is for
+filters, the sentence (from :mod:`baktui.rules.examiners`) is shown as it is. The replacement
+ranking, which checks 23,000 examiners at national scale, takes the bulk path of
+:mod:`baktui.services.eligibility_tally` (the same codes, as sets of examiners) and words with
+:func:`refusals` those it shows.
 
 Conventions read from the models (and the demo):
 
@@ -179,15 +181,17 @@ def day_context(
         unavailable=unavailable,
         declared=declared,
         available_today=available_today,
-        busy=_busy(spec, scoped),
-        copies=_copy_loads(spec, given) if spec.copies else {},
-        hours=_hour_loads(spec, given) if spec.hours_centi else {},
-        members=_jury_members(spec.jury_id),
+        busy=busy_missions(spec, scoped),
+        copies=copy_loads(spec, given) if spec.copies else {},
+        hours=hour_loads(spec, given) if spec.hours_centi else {},
+        members=jury_members(spec.jury_id),
     )
 
 
-def _busy(spec: MissionSpec, scoped: Scope) -> dict[int, list[tuple[str, str, str]]]:
-    """The examiners' missions of the day that take their time (the one replaced left out)."""
+def busy_missions(spec: MissionSpec, scoped: Scope) -> dict[int, list[tuple[str, str, str]]]:
+    """The examiners' missions of the day that take their time (the one replaced left out),
+    each examiner's by start and id: the refusal names the first that clashes, the same on
+    either engine and whichever examiners are read."""
     busy: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     labels: dict[tuple[str, str], str] = {}
     for aid, examiner, start, end, kind, code in sql.fetch(  # tens of thousands at scale
@@ -205,7 +209,7 @@ def _busy(spec: MissionSpec, scoped: Scope) -> dict[int, list[tuple[str, str, st
                 & (Assignment.session == spec.session_id)
             ),
             Assignment.examiner,
-        )
+        ).order_by(Assignment.start_time, Assignment.id)
     ):
         if aid in spec.ignore_assignment_ids:
             continue
@@ -218,7 +222,7 @@ def _busy(spec: MissionSpec, scoped: Scope) -> dict[int, list[tuple[str, str, st
     return busy
 
 
-def _copy_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
+def copy_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
     """Copies each examiner already marks in the session."""
     return dict(
         scoped(
@@ -232,7 +236,7 @@ def _copy_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
     )
 
 
-def _hour_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
+def hour_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
     """Oral and practical hours (hundredths) each examiner already has in the session."""
     return dict(
         sql.fetch(
@@ -248,7 +252,7 @@ def _hour_loads(spec: MissionSpec, scoped: Scope) -> dict[int, int]:
     )
 
 
-def _jury_members(jury_id: int | None) -> set[int]:
+def jury_members(jury_id: int | None) -> set[int]:
     if jury_id is None:
         return set()
     return {
@@ -259,7 +263,7 @@ def _jury_members(jury_id: int | None) -> set[int]:
     }
 
 
-def _distances(
+def distances(
     destination: int | None, origins: set[int]
 ) -> tuple[dict[tuple[int, int], int], dict[int, tuple[Decimal, Decimal]]]:
     """Reference km touching the destination, and coordinates of the communes involved."""
@@ -344,8 +348,8 @@ def screen(
     named: bool = True,
 ) -> Screening:
     """:func:`evaluate`, keeping the day read; ``named=False`` reads no établissement or
-    commune name and words no refusal with the examiner's name: the ranking of 20,000
-    examiners does both for the hundred it shows (:meth:`Screening.complete`)."""
+    commune name and words no refusal with the examiner's name (:meth:`Screening.complete`
+    does both for those shown)."""
     discipline = discipline_of(spec) if same_discipline else ""
     examiners = examiner_rows(examiner_ids, discipline=discipline, bare=not named)
     within = None
@@ -353,7 +357,7 @@ def screen(
         within = Examiner.select(Examiner.id).where(Examiner.disciplines.contains(discipline))
     ctx = day_context(spec, examiner_ids, within=within)
     origins = {e.travel_origin for e in examiners if e.travel_origin}
-    table, coordinates = _distances(spec.commune_id, origins)
+    table, coordinates = distances(spec.commune_id, origins)
     results: list[Evaluation] = []
     for info in examiners:
         load = rules.Load(
@@ -378,8 +382,10 @@ def refusals(
 ) -> list[tuple[str, str]]:
     """Every rule the examiner breaks for this mission, as (code, French sentence), in the
     order the screens list them (no query: everything comes from ``ctx``). ``worded=False``:
-    the codes only, each with an empty sentence (a ranking checks 20,000 examiners and words
-    the refusals of the fifty it shows)."""
+    the codes only, each with an empty sentence (a screening of 20,000 examiners words
+    the refusals of the fifty it shows). A new rule goes into the bulk path too
+    (:func:`baktui.services.eligibility_tally.tally`: tests/test_replacement_tally.py compares
+    both)."""
     eid, corps = examiner.id, examiner.corps
     replaced = eid in spec.ignore_examiner_ids
     broken: list[tuple[str, Callable[[str], str | None]]] = []

@@ -2,8 +2,10 @@
 
 - :func:`rank_replacements` ranks the examiners who may take one uncovered mission: same
   discipline, free at that time, not from an établissement of the candidates concerned, under
-  their load limit, nearest first. It runs the eligibility engine
-  (:mod:`baktui.services.eligibility`: a fixed number of bulk queries for all examiners);
+  their load limit, nearest first. It runs the eligibility engine's bulk path
+  (:mod:`baktui.services.eligibility_tally`: a fixed number of bulk queries for the examiners
+  of the discipline, the refused counted by reason as sets), and builds and words only the
+  examiners it shows (:func:`baktui.services.eligibility.refusals`);
 - :func:`assign_replacement` moves the mission in one write transaction (new assignment that
   ``replaces`` the old one, lot and oral slots moved, jury seat handed over, old assignment
   ``remplacee``, absence resolved once nothing is left), then writes the new convocation PDF.
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +30,12 @@ from baktui.rules import examiners as rules
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT, ASSIGNMENT_ACTIVE, AssignmentState
 from baktui.services import eligibility as engine
+from baktui.services import eligibility_tally as bulk
 from baktui.services.absences import open_assignments
 from baktui.services.assignments import check_assignment
 from baktui.services.convocations import issue_convocations
 from baktui.services.documents import IssuedDocument
+from baktui.services.eligibility_tally import FIRST, LAST
 from baktui.services.examiners import AssignmentInfo, assignment_infos
 from baktui.services.juries import hand_over_seat
 from baktui.services.missions import mission_of_assignment
@@ -158,20 +161,18 @@ def _option(ev: engine.Evaluation) -> Option:
 
 
 def _nearest(
-    evaluations: list[engine.Evaluation],
+    candidates: list[int],
     limit: int,
-    key: Callable[[engine.Evaluation], tuple],
-) -> list[engine.Evaluation]:
-    """The first ``limit`` by ``key``, whose first terms are the distance: the full key (an
-    exact load fraction) is computed only for those within the ``limit``-th distance."""
-
-    def near(ev: engine.Evaluation) -> tuple[bool, int]:
-        return (ev.km is None, ev.km or 0)
-
-    if len(evaluations) > limit:
-        bound = heapq.nsmallest(limit, (near(ev) for ev in evaluations))[-1]
-        evaluations = [ev for ev in evaluations if near(ev) <= bound]
-    return sorted(evaluations, key=key)[:limit]
+    near: Callable[[int], tuple],
+    key: Callable[[int], tuple],
+) -> list[int]:
+    """The first ``limit`` examiners by ``key``, whose first terms are ``near`` (the distance):
+    the full key (an exact load fraction, the names) is computed only for those within the
+    ``limit``-th distance. ``candidates`` are by id: ties stay in that order."""
+    if len(candidates) > limit:
+        bound = heapq.nsmallest(limit, map(near, candidates))[-1]
+        candidates = [eid for eid in candidates if near(eid) <= bound]
+    return sorted(candidates, key=key)[:limit]
 
 
 def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking:
@@ -180,47 +181,40 @@ def rank_replacements(assignment_id: int, limit: int = DEFAULT_LIMIT) -> Ranking
     started = time.perf_counter()
     need = get_need(assignment_id)
     spec = mission_of_assignment(assignment_id)
-    # the sentences are worded for the hundred examiners shown, not the 20,000 checked
-    screening = engine.screen(spec, same_discipline=True, named=False)
-    evaluations = screening.evaluations
-    others = 0
-    if engine.discipline_of(spec):  # examiners of other disciplines: counted, never read
-        others = Examiner.select().count() - len(evaluations)
-    eligible = _nearest(
-        [ev for ev in evaluations if ev.eligible],
-        limit,
-        lambda ev: rules.ranking_key(ev.km, ev.load, ev.examiner.last_name, ev.examiner.first_name),
+    # every examiner of the discipline checked as sets of ids; the hundred shown are read
+    # with their établissement and their refusals worded (23,000 checked for a Grand oral)
+    tally = bulk.tally(spec)
+    rows = tally.rows
+
+    def near(eid: int) -> tuple[bool, int]:
+        km = tally.distance(eid)[0]
+        return (km is None, km or 0)
+
+    def best(eid: int) -> tuple:
+        row = rows[eid]
+        return rules.ranking_key(tally.distance(eid)[0], tally.load(eid), row[LAST], row[FIRST])
+
+    eligible = tally.eligible()
+    hidden = tally.refused_for(HIDDEN_REASONS)
+    own = tally.refused.get(engine.R_OWN, frozenset())
+    excluded = [eid for eid in rows if eid in tally.flagged and eid not in hidden]
+
+    def refused_first(eid: int) -> tuple:
+        # own-students refusals first (the rule people ask about), then the nearest
+        return (eid not in own, *near(eid))
+
+    shown_excluded = _nearest(
+        excluded, limit, refused_first, lambda e: (*refused_first(e), rows[e][LAST])
     )
-    counts: Counter[str] = Counter({engine.R_DISCIPLINE: others} if others else {})
-    excluded = []
-    refusal_codes: list[str] = []  # one Counter.update at the end (each call costs a Mapping check)
-    for ev in evaluations:
-        if ev.reasons:
-            codes = {code for code, _ in ev.reasons}
-            refusal_codes.extend(codes)
-            if not codes & HIDDEN_REASONS:
-                excluded.append(ev)
-    counts.update(refusal_codes)
-    # own-students refusals first (the rule people ask about), then the nearest
-    shown_excluded = heapq.nsmallest(
-        limit,
-        excluded,
-        key=lambda ev: (
-            engine.R_OWN not in {c for c, _ in ev.reasons},
-            ev.km is None,
-            ev.km or 0,
-            ev.examiner.last_name,
-        ),
-    )
-    options, refused = screening.complete(eligible, shown_excluded)
+    options, refused = tally.evaluations(_nearest(eligible, limit, near, best), shown_excluded)
     return Ranking(
         need=need,
         options=tuple(_option(ev) for ev in options),
         excluded=tuple(_option(ev) for ev in refused),
-        excluded_counts=dict(counts),
-        examined=len(evaluations) + others,
+        excluded_counts=tally.counts(),
+        examined=tally.examined,
         refused=len(excluded),
-        eligible_total=sum(1 for ev in evaluations if ev.eligible),
+        eligible_total=len(eligible),
         elapsed_ms=(time.perf_counter() - started) * 1000,
     )
 
