@@ -14,6 +14,8 @@ same run (alternately with the rankings), runs the very statements of each ranki
 driver's cursor and fetches every row: reading the same rows, nothing checked or worded.
 ``--missions N`` takes N missions spread over the list (all of them at 12 000). ``--extra N`` first adds N
 examiners of the missions' disciplines (in a copy of the base) to show that the count stays.
+Without ``--extra`` the base is only read: one of an older schema (which opening would migrate)
+is refused.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 from baktui.data import db as dbmod
@@ -108,6 +112,15 @@ def raw_read(executed: list[tuple[str, object]]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _older_schema(path: Path) -> bool:
+    """Whether opening the SQLite base would migrate it (this benchmark only reads it)."""
+    from baktui.data.migrations import LATEST_VERSION
+
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        (version,) = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(version or 0) < LATEST_VERSION
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="/tmp/bench-f5.sqlite")
@@ -123,6 +136,12 @@ def main() -> int:
         print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
         build_demo(str(path), candidates=args.size)
         dbmod.close_database()
+    if not args.extra and _older_schema(path):
+        print(
+            f"{path} has an older schema than this baktui: opening it would migrate it (a "
+            "write). Copy it first (or give --extra N, which works on a copy)."
+        )
+        return 2
     target = path
     if args.extra:
         target = Path(tempfile.mkdtemp()) / path.name
