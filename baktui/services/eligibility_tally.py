@@ -185,7 +185,7 @@ def _day(spec: MissionSpec, within: pw.Query | None, narrow: bool) -> engine.Day
 
     def mostly(query: pw.ModelSelect, column: pw.Field) -> pw.ModelSelect:
         # the session's hours are summed faster for all than for most examiners' subquery
-        return query if narrow else scoped(query, column)
+        return scoped(query, column) if narrow else query
 
     return engine.DayContext(
         absent=absent,
