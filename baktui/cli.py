@@ -401,7 +401,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def exported(session_id: int) -> str:
         stale = staleness(session_id) if args.forcer else None
-        count = export_results(session_id, args.out, force=args.forcer)
+        with progress_bar("Export des résultats", unit="lignes", waiting="contrôles") as progress:
+            count = export_results(session_id, args.out, force=args.forcer, progress=progress)
         if stale:
             _err(f"ATTENTION : exporté malgré {stale} (--forcer).")
         return f"{plural(count, 'résultat exporté', 'résultats exportés')} → {args.out}"
@@ -435,7 +436,10 @@ def cmd_verifier(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     if not _open(args.db, warned=warnings.append):
         return EXIT_REFUSED
-    report = check_audit_log(restored_at_open=bool(warnings), noted=args.empreinte)
+    with progress_bar("Journal d'audit", unit="entrées") as progress:
+        report = check_audit_log(
+            restored_at_open=bool(warnings), noted=args.empreinte, progress=progress
+        )
     print(report.render())
     return EXIT_OK if report.ok else EXIT_REFUSED
 

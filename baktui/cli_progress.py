@@ -45,7 +45,8 @@ def progress_bar(
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task(f"{title} : {waiting}", total=None, count="", rate="")
+        task = bar.add_task(f"{title} : {waiting}" if waiting else title, total=None, count="",
+                            rate="")  # fmt: skip
         shown = [-1]  # the phase on the bar (-1: still waiting)
 
         def progress(done: int, total: int | None) -> None:

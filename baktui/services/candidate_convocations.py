@@ -11,6 +11,7 @@ candidates by seat.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -266,9 +267,11 @@ def issue_convocations(
     candidate: str | None = None,
     window: bool = False,
     path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
     """Write the letters as one PDF and record a convocation on each candidate's card
-    (``window``: the individual candidates' letters, addressed for a window envelope)."""
+    (``window``: the individual candidates' letters, addressed for a window envelope);
+    ``progress(done, total)`` after each letter."""
     from baktui.exports.candidate_convocations import write_candidate_convocations
 
     letters = convocations(session.id, centre_code=centre_code, candidate=candidate, window=window)
@@ -292,7 +295,7 @@ def issue_convocations(
         CONVOCATION,
         _name("convocations-fenetre" if window else "convocations", centre_code, candidate),
         lambda target: write_candidate_convocations(
-            target, letters, session_year=session.year, academie=academie
+            target, letters, session_year=session.year, academie=academie, progress=progress
         ),
         candidates=[letter.candidate_id for letter in letters],
         path=path,
@@ -301,9 +304,14 @@ def issue_convocations(
 
 
 def issue_signing_sheets(
-    session: SessionInfo, *, centre_code: str | None = None, path: Path | None = None
+    session: SessionInfo,
+    *,
+    centre_code: str | None = None,
+    path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Write the émargement lists as one PDF (an office document: no candidate's card)."""
+    """Write the émargement lists as one PDF (an office document: no candidate's card);
+    ``progress(done, total)`` after each list."""
     from baktui.exports.candidate_convocations import write_signing_sheets
 
     sheets = signing_sheets(session.id, centre_code=centre_code)
@@ -316,7 +324,7 @@ def issue_signing_sheets(
         "liste_emargement",
         _name("emargement", centre_code, None),
         lambda target: write_signing_sheets(
-            target, sheets, session_year=session.year, academie=academie
+            target, sheets, session_year=session.year, academie=academie, progress=progress
         ),
         examiners=[None],
         count=len(sheets),
@@ -472,8 +480,10 @@ def issue_labels(
     centre_code: str | None = None,
     epreuve: str | None = None,
     path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Étiquettes de table (``kind`` « table ») or d'anonymat (« anonymat ») as one PDF."""
+    """Étiquettes de table (``kind`` « table ») or d'anonymat (« anonymat ») as one PDF;
+    ``progress(done, total)`` in labels, sheet by sheet."""
     from baktui.exports.labels import write_labels
 
     layout = label_layout()
@@ -495,7 +505,7 @@ def issue_labels(
     return documents.issue(
         "etiquettes",
         documents.file_name("etiquettes", kind, centre_code or epreuve or "", suffix=".pdf"),
-        lambda target: write_labels(target, items, layout, title=title,
+        lambda target: write_labels(target, items, layout, title=title, progress=progress,
                                     session_year=session.year, academie=academie),
         examiners=[None],
         count=len(items),
