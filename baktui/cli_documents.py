@@ -128,7 +128,8 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
                                   path=args.out, progress=progress)  # fmt: skip
         return f"Étiquettes ({kind}) : {plural(doc.count, 'étiquette')} → {doc.path}"
     if args.what == "logistique":
-        doc = cc.issue_logistics_workbook(session, path=args.out)
+        with progress_bar("Statistiques logistiques", waiting="") as progress:
+            doc = cc.issue_logistics_workbook(session, path=args.out, progress=progress)
         return (
             f"Statistiques logistiques (épreuves, centres et salles, séries, options) → {doc.path}"
         )

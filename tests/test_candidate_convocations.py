@@ -167,3 +167,18 @@ def test_the_letters_and_lists_tell_their_progress(placed: Path, tmp_path: Path)
                                      progress=lambda d, t: lists.append((d, t)))  # fmt: skip
     assert lists == [(n, sheets.count) for n in range(1, sheets.count + 1)]
     dbmod.close_database()
+
+
+def test_the_logistics_workbook_tells_each_count(placed: Path, tmp_path: Path) -> None:
+    from baktui.services import candidate_convocations as cc
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(str(placed))
+    session = current_session()
+    assert session is not None
+    told: list[tuple[int, int]] = []
+    cc.issue_logistics_workbook(session, path=tmp_path / "l.xlsx",
+                                progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    steps = cc.LOGISTICS_STEPS
+    assert told == [(n, steps) for n in range(steps + 1)]
+    dbmod.close_database()

@@ -333,9 +333,21 @@ def issue_signing_sheets(
     )
 
 
-def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[object]]]]:
+LOGISTICS_STEPS = 7  # its six counts, then the workbook written
+
+
+def logistics_sheets(
+    session_id: int, progress: Callable[[int, int], object] | None = None
+) -> list[tuple[str, list[str], list[list[object]]]]:
     """What the office orders subjects and copies with: candidates per épreuve (registered,
-    placed), per centre, room and sitting, per série and option."""
+    placed), per centre, room and sitting, per série and option; ``progress(done,
+    LOGISTICS_STEPS)`` after each count (a minute and more for a whole country)."""
+
+    def tell(done: int) -> None:
+        if progress is not None:
+            progress(done, LOGISTICS_STEPS)
+
+    tell(0)
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     labels = session_epreuve_labels(session_id)
     registered = dict(
@@ -345,6 +357,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Registration.epreuve_code)
         .tuples()
     )
+    tell(1)
     placed = dict(
         Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
         .join(Candidate)
@@ -352,6 +365,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Convocation.epreuve_code)
         .tuples()
     )
+    tell(2)
     extra = dict(
         Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
         .join(Candidate)
@@ -359,6 +373,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Convocation.epreuve_code)
         .tuples()
     )
+    tell(3)
     by_epreuve = [
         [
             code,
@@ -380,14 +395,16 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .tuples()
     )  # fmt: skip
     by_room = [[c, n, r, e, d, s, k] for c, n, r, e, d, s, k in rooms]
-    series = (
+    tell(4)
+    series = list(
         Candidate.select(Candidate.series, Candidate.status, pw.fn.COUNT(Candidate.id))
         .where(live)
         .group_by(Candidate.series, Candidate.status)
         .order_by(Candidate.series, Candidate.status)
         .tuples()
     )
-    options = (
+    tell(5)
+    options = list(
         Registration.select(Registration.option_name, pw.fn.COUNT(Registration.id))
         .join(Candidate)
         .where(live & (Registration.option_name != ""))
@@ -395,6 +412,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .order_by(Registration.option_name)
         .tuples()
     )
+    tell(6)
     return [
         ("Par épreuve", ["Code", "Épreuve", "Inscrits", "Placés", "Dont temps majoré"],
          by_epreuve),
@@ -406,12 +424,18 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
     ]  # fmt: skip
 
 
-def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) -> IssuedDocument:
-    """The logistics workbook (subjects and copies to order), an office file."""
+def issue_logistics_workbook(
+    session: SessionInfo,
+    *,
+    path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> IssuedDocument:
+    """The logistics workbook (subjects and copies to order), an office file; ``progress``:
+    its :data:`LOGISTICS_STEPS`."""
     from baktui.exports.excel import write_workbook
 
-    sheets = logistics_sheets(session.id)
-    return documents.issue(
+    sheets = logistics_sheets(session.id, progress)
+    issued = documents.issue(
         "statistiques_logistique",
         documents.file_name("logistique", f"session-{session.year}", suffix=".xlsx"),
         lambda target: write_workbook(target, sheets),
@@ -420,6 +444,9 @@ def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) 
         path=path,
         reason="statistiques logistiques",
     )
+    if progress is not None:
+        progress(LOGISTICS_STEPS, LOGISTICS_STEPS)
+    return issued
 
 
 LABELS_SETTING = "etiquettes"  # the label sheet's layout (rules/labels.py), a setting
