@@ -117,9 +117,9 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
     if args.what == "deroulement":
         from baktui.services.oral_lists import issue_running_lists
 
-        doc = issue_running_lists(
-            session, centre_code=args.centre, code=args.epreuve, path=args.out
-        )
+        with progress_bar("Listes de déroulement") as progress:
+            doc = issue_running_lists(session, centre_code=args.centre, code=args.epreuve,
+                                      path=args.out, progress=progress)  # fmt: skip
         return f"Listes de déroulement des oraux : {plural(doc.count, 'commission')} → {doc.path}"
     if args.what.startswith("etiquettes-"):
         kind = args.what.removeprefix("etiquettes-")

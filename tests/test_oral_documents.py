@@ -160,3 +160,20 @@ def test_f8_offers_the_running_lists_and_the_window_convocations(planned: Path) 
     assert window.count(session, Scope()) == (2, 2)
     done = running.generate(session, Scope("centre", "0690030H"), None, None)
     assert done.render().startswith("listes de déroulement des oraux : 2 commissions → ")
+
+
+def test_the_running_lists_tell_their_progress(planned: Path, tmp_path: Path) -> None:
+    """``baktui documents deroulement``'s bar: one call after each commission's list."""
+    from baktui.services.oral_lists import issue_running_lists
+    from baktui.services.sessions import current_session
+
+    assert run("--db", planned, "oraux", "constituer") == 0
+    assert run("--db", planned, "oraux", "planifier") == 0
+    dbmod.open_database(str(planned))
+    session = current_session()
+    assert session is not None
+    told: list[tuple[int, int]] = []
+    doc = issue_running_lists(session, path=tmp_path / "d.pdf",
+                              progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    assert told == [(n, doc.count) for n in range(1, doc.count + 1)] and doc.count > 1
+    dbmod.close_database()
