@@ -10,19 +10,21 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import peewee
 
 from baktui import __version__, cli_documents, cli_orals, cli_serve, cli_sessions
 from baktui.cli_french import FrenchParser
+from baktui.cli_progress import progress_bar
 from baktui.config import get_config
 from baktui.data import db as dbmod
 from baktui.errors import BaktuiError, ConfigError, DatabaseError, ServiceError
 from baktui.logs import get_logger, setup_logging
 from baktui.rules.french import plural
+from baktui.rules.progress import Progress
 from baktui.services.imports import IMPORTS
 
 EXIT_OK = 0
@@ -328,42 +330,11 @@ def _on_session(args: argparse.Namespace, run: Callable[[int], str]) -> int:
 IMPORT_NAMES = {"candidats": "des candidats", "notes": "des notes"}
 
 
-@contextmanager
-def _import_bar(what: str) -> Iterator[Callable[[int, int | None], None] | None]:
-    """A transient rich progress bar on stderr (lines checked, then written: count and rate),
-    given as the import's ``progress``; None (nothing printed) when stderr is not a terminal,
-    so that scripts and tests read the same output as ever."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
+def _import_bar(what: str) -> AbstractContextManager[Progress | None]:
+    """The import's bar (lines checked, then written: count and rate), given as its
+    ``progress``; None (nothing printed) when stderr is not a terminal."""
     name = IMPORT_NAMES.get(what, f"des {what}")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"Import {name} : lecture", total=None, rate="")
-        phase = [""]
-
-        def progress(done: int, total: int | None) -> None:
-            half = total // 2 if total else None
-            writing = half is not None and done > half
-            step = "écriture" if writing else "vérification"
-            if step != phase[0]:
-                phase[0] = step
-                bar.reset(task, total=half, description=f"Import {name} : {step}", rate="")
-            completed = done - half if writing and half is not None else done
-            speed = bar.tasks[0].speed
-            rate = f"{speed:,.0f} lignes/s".replace(",", "\u202f") if speed else ""
-            bar.update(task, completed=completed, total=half, rate=rate)
-
-        yield progress
+    return progress_bar(f"Import {name}", ("vérification", "écriture"), unit="lignes")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -384,38 +355,40 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_deliberer(args: argparse.Namespace) -> int:
     """The deliberation, with a progress bar on stderr (minutes for a whole académie)."""
-    from rich.console import Console
-    from rich.progress import Progress
-
     from baktui.services.deliberation import deliberate_session
 
     def deliberated(sid: int) -> str:
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("Délibération", total=None)
-            summary = deliberate_session(
-                sid,
-                jury=args.jury,
-                everyone=args.tout,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+        with progress_bar("Délibération", unit="candidats") as progress:
+            summary = deliberate_session(sid, jury=args.jury, everyone=args.tout, progress=progress)
         return summary.render()
 
     return _on_session(args, deliberated)
 
 
 def cmd_jurys(args: argparse.Namespace) -> int:
-    from baktui.services.distribution import distribute_candidates
+    """The répartition, with a bar on stderr (a minute and more with --tout at national scale)."""
+    from baktui.services.distribution import PHASES, distribute_candidates
 
-    return _on_session(args, lambda sid: distribute_candidates(sid, reassign=args.tout).render())
+    def distributed(sid: int) -> str:
+        with progress_bar("Répartition", PHASES) as progress:
+            return distribute_candidates(sid, reassign=args.tout, progress=progress).render()
+
+    return _on_session(args, distributed)
 
 
 def cmd_placer(args: argparse.Namespace) -> int:
+    """The placement then its checks, each with a bar on stderr (two minutes for a country)."""
     from baktui.services.placement import place_candidates
     from baktui.services.placement_checks import placement_checks, render
 
-    return _on_session(
-        args, lambda sid: place_candidates(sid).render() + "\n" + render(placement_checks(sid))
-    )
+    def placed(sid: int) -> str:
+        with progress_bar("Placement", ("séances", "salles et places")) as progress:
+            summary = place_candidates(sid, progress=progress)
+        with progress_bar("Contrôles du placement", waiting="") as progress:
+            checks = placement_checks(sid, progress=progress)
+        return summary.render() + "\n" + render(checks)
+
+    return _on_session(args, placed)
 
 
 def cmd_oraux(args: argparse.Namespace) -> int:
@@ -428,7 +401,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def exported(session_id: int) -> str:
         stale = staleness(session_id) if args.forcer else None
-        count = export_results(session_id, args.out, force=args.forcer)
+        with progress_bar("Export des résultats", unit="lignes", waiting="contrôles") as progress:
+            count = export_results(session_id, args.out, force=args.forcer, progress=progress)
         if stale:
             _err(f"ATTENTION : exporté malgré {stale} (--forcer).")
         return f"{plural(count, 'résultat exporté', 'résultats exportés')} → {args.out}"
@@ -462,7 +436,10 @@ def cmd_verifier(args: argparse.Namespace) -> int:
     warnings: list[str] = []
     if not _open(args.db, warned=warnings.append):
         return EXIT_REFUSED
-    report = check_audit_log(restored_at_open=bool(warnings), noted=args.empreinte)
+    with progress_bar("Journal d'audit", unit="entrées") as progress:
+        report = check_audit_log(
+            restored_at_open=bool(warnings), noted=args.empreinte, progress=progress
+        )
     print(report.render())
     return EXIT_OK if report.ok else EXIT_REFUSED
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from baktui.cli_progress import progress_bar
 from baktui.errors import ServiceError
 from baktui.rules.french import plural
 
@@ -102,10 +103,11 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
     session = session_info(sid)
     assert session is not None
     if args.what == "convocations":
-        doc = cc.issue_convocations(
-            session, centre_code=args.centre, candidate=args.candidat, window=args.fenetre,
-            path=args.out,
-        )  # fmt: skip
+        with progress_bar("Convocations", unit="lettres") as progress:
+            doc = cc.issue_convocations(
+                session, centre_code=args.centre, candidate=args.candidat, window=args.fenetre,
+                path=args.out, progress=progress,
+            )  # fmt: skip
         who = (
             plural(doc.count, "candidat individuel", "candidats individuels")
             if args.fenetre
@@ -115,22 +117,26 @@ def _logistics_documents(sid: int, args: argparse.Namespace) -> str:
     if args.what == "deroulement":
         from baktui.services.oral_lists import issue_running_lists
 
-        doc = issue_running_lists(
-            session, centre_code=args.centre, code=args.epreuve, path=args.out
-        )
+        with progress_bar("Listes de déroulement") as progress:
+            doc = issue_running_lists(session, centre_code=args.centre, code=args.epreuve,
+                                      path=args.out, progress=progress)  # fmt: skip
         return f"Listes de déroulement des oraux : {plural(doc.count, 'commission')} → {doc.path}"
     if args.what.startswith("etiquettes-"):
         kind = args.what.removeprefix("etiquettes-")
-        doc = cc.issue_labels(
-            session, kind, centre_code=args.centre, epreuve=args.epreuve, path=args.out
-        )
+        with progress_bar(f"Étiquettes ({kind})") as progress:
+            doc = cc.issue_labels(session, kind, centre_code=args.centre, epreuve=args.epreuve,
+                                  path=args.out, progress=progress)  # fmt: skip
         return f"Étiquettes ({kind}) : {plural(doc.count, 'étiquette')} → {doc.path}"
     if args.what == "logistique":
-        doc = cc.issue_logistics_workbook(session, path=args.out)
+        with progress_bar("Statistiques logistiques", waiting="") as progress:
+            doc = cc.issue_logistics_workbook(session, path=args.out, progress=progress)
         return (
             f"Statistiques logistiques (épreuves, centres et salles, séries, options) → {doc.path}"
         )
-    doc = cc.issue_signing_sheets(session, centre_code=args.centre, path=args.out)
+    with progress_bar("Listes d'émargement") as progress:
+        doc = cc.issue_signing_sheets(
+            session, centre_code=args.centre, path=args.out, progress=progress
+        )
     return f"Listes d'émargement : {plural(doc.count, 'salle et épreuve', 'salles et épreuves')} → {doc.path}"
 
 
@@ -145,9 +151,6 @@ DOC_KINDS = {
 
 def _final_documents(sid: int, args: argparse.Namespace) -> str:
     """Relevés, diplômes, attestations, CFES or dispatch lists, with a progress bar on stderr."""
-    from rich.console import Console
-    from rich.progress import Progress
-
     from baktui.services.transcripts import Scope, issue_dispatch, issue_documents
 
     picked = [
@@ -166,14 +169,8 @@ def _final_documents(sid: int, args: argparse.Namespace) -> str:
     kind = DOC_KINDS[args.what]
     if kind == "liste_envoi":
         return issue_dispatch(sid, scope, path=args.out).render()
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(f"{args.what} ({scope.label()})", total=None)
+    with progress_bar(f"{args.what} ({scope.label()})", unit="candidats") as progress:
         run = issue_documents(
-            sid,
-            kind,
-            scope,
-            path=args.out,
-            window=args.fenetre,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            sid, kind, scope, path=args.out, window=args.fenetre, progress=progress
         )
     return run.render()

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from baktui.cli_progress import progress_bar
 from baktui.rules import orals
 
 
@@ -39,13 +40,17 @@ def runner(args: argparse.Namespace) -> Callable[[int], str]:
         from baktui.services.placement_checks import render
 
         if args.action == "constituer":
-            from baktui.services.oral_commissions import constitute
+            from baktui.services.oral_commissions import constitute as job
 
-            report = constitute(sid, args.oral).render()
+            title = "Commissions d'oral"
         else:
-            from baktui.services.oral_slots import plan_slots
+            from baktui.services.oral_slots import plan_slots as job
 
-            report = plan_slots(sid, args.oral).render()
-        return report + "\n" + render(oral_checks(sid), "Contrôles des oraux")
+            title = "Créneaux d'oral"
+        with progress_bar(title, unit="candidats") as progress:
+            report = job(sid, args.oral, progress=progress).render()
+        with progress_bar("Contrôles des oraux", waiting=""):  # a spinner: no count
+            checks = oral_checks(sid)
+        return report + "\n" + render(checks, "Contrôles des oraux")
 
     return run

@@ -84,10 +84,15 @@ def cmd_sauvegarde(args: argparse.Namespace) -> int:
     """The base copied with SQLite's online backup (colleagues may keep writing); no migration,
     no session needed."""
     from baktui.cli import _err
-    from baktui.services.backup import back_up
+    from baktui.cli_progress import progress_bar
+    from baktui.services.backup import PHASES, back_up
 
     try:
-        print(back_up(dbmod.resolve_target(args.db), args.file, replace=args.remplacer).render())
+        with progress_bar("Sauvegarde", PHASES, waiting="copie") as progress:
+            backup = back_up(
+                dbmod.resolve_target(args.db), args.file, replace=args.remplacer, progress=progress
+            )
+        print(backup.render())
     except ServiceError as exc:
         _err(str(exc))
         return EXIT_REFUSED
@@ -178,6 +183,7 @@ def cmd_exemples(args: argparse.Namespace) -> int:
 def cmd_compteurs(args: argparse.Namespace) -> int:
     """Rebuild the maintained counters (audited), or check them against a fresh recount."""
     from baktui.cli import _err, _open
+    from baktui.cli_progress import progress_bar
     from baktui.rules.numbers import thousands
     from baktui.services import counters
     from baktui.services.sessions import require_session
@@ -191,12 +197,16 @@ def cmd_compteurs(args: argparse.Namespace) -> int:
             else None
         )
         if args.action == "reconstruire":
-            for label, written in counters.rebuild(session_id):
+            with progress_bar("Compteurs : recomptage (sessions)", waiting="") as progress:
+                rebuilt = counters.rebuild(session_id, progress=progress)
+            for label, written in rebuilt:
                 print(f"Session {label} : compteurs reconstruits "
                       f"({plural(written, 'compteur', 'compteurs')}).")  # fmt: skip
             return EXIT_OK
         differing = False
-        for check in counters.verify(session_id):
+        with progress_bar("Compteurs : vérification (sessions)", waiting="") as progress:
+            checks = counters.verify(session_id, progress=progress)
+        for check in checks:
             if not check.differences:
                 checked = plural(check.checked, "compteur vérifié", "compteurs vérifiés")
                 print(f"Session {check.label} : {checked}, tous exacts.")

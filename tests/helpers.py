@@ -449,3 +449,58 @@ def assert_office_workbook(path: Path) -> dict[str, list[str]]:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     assert row[0].number_format, f"{sheet.title}.{title}: no number format"
     return headers
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_baktui(args: Sequence[str], timeout: float = 300) -> Any:
+    """``python -m baktui ARGS`` in a child process, stdout and stderr captured (not terminals)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "baktui", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def run_with_terminal_stderr(args: Sequence[str], timeout: float = 300) -> tuple[str, str, int]:
+    """``python -m baktui ARGS`` with stderr on a pseudo-terminal of 120 columns (where the
+    progress bars are drawn) and stdout captured: (what the terminal showed, without its
+    escape codes; stdout; the exit code)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    env.pop("TTY_INTERACTIVE", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "baktui", *args],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env, text=True,
+    )  # fmt: skip
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def drain() -> None:  # the terminal must be read, or a long bar would block the child
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed its end
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        out, _ = child.communicate(timeout=timeout)
+    finally:
+        reader.join(10)
+        os.close(master)
+    return ANSI.sub("", b"".join(shown).decode("utf-8", "replace")), out, child.returncode

@@ -474,3 +474,17 @@ def _verify_noted(
     code = main(["--db", str(path), "verifier", "--empreinte", noted])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def test_the_walk_tells_the_entry_ids_checked(session: SessionInfo) -> None:
+    """``baktui verifier``'s bar: nothing counted while the last id is read, then the ids
+    checked every batch, out of the last id, done == total at the end."""
+    with write_transaction():
+        audit.log_many([{"action": "event", "entity": "lot", "entity_id": i} for i in range(25)])
+    db = dbmod.current_database()
+    told: list[tuple[int, int | None]] = []
+    walked = audit_chain.walk(db, batch=4, progress=lambda d, t: told.append((d, t)))
+    assert walked == audit_chain.walk(db)
+    top = AuditLog.select(pw.fn.MAX(AuditLog.id)).scalar()
+    ids = [i for (i,) in AuditLog.select(AuditLog.id).order_by(AuditLog.id).tuples()]
+    assert told == [(0, None), *((i, top) for i in ids[3::4]), (top, top)]

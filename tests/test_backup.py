@@ -186,3 +186,16 @@ def test_the_copy_opens_in_baktui(base: Path, tmp_path: Path) -> None:
         assert require_session(None).year == 2026
     finally:
         dbmod.close_database()
+
+
+def test_the_backup_tells_its_pages_copied_then_checked(base: Path, tmp_path: Path) -> None:
+    """``baktui sauvegarde``'s bar: nothing counted at first, then the pages copied step by
+    step, then checked (one step: the integrity check), done == total at the end."""
+    told: list[tuple[int, int | None]] = []
+    done = back_up(str(base), tmp_path / "copie.sqlite", step_pages=8,
+                   progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    total = 2 * done.pages
+    assert told[0] == (0, None) and told[-1] == (total, total)
+    copied = [d for d, t in told[1:-1]]
+    assert {t for _, t in told[1:]} == {total} and copied == sorted(copied)
+    assert len(copied) > 3 and copied[-1] == done.pages  # the last step copied every page

@@ -147,3 +147,38 @@ def test_the_checks_before_printing_name_each_problem(placed: Path, capsys) -> N
     candidate = Candidate.get_by_id(third.candidate_id)
     assert f"(n° {candidate.number}) : aucune place en {third.epreuve_code}" in text
     assert "candidats pour 1 place (" in text and "le centre ferme à 09:00" in text
+
+
+def test_the_letters_and_lists_tell_their_progress(placed: Path, tmp_path: Path) -> None:
+    """``baktui documents convocations`` and ``emargement``: a bar counting the letters (the
+    lists), one call after each, the same files as without."""
+    from baktui.services import candidate_convocations as cc
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(str(placed))
+    session = current_session()
+    assert session is not None
+    letters: list[tuple[int, int]] = []
+    doc = cc.issue_convocations(session, path=tmp_path / "c.pdf",
+                                progress=lambda d, t: letters.append((d, t)))  # fmt: skip
+    assert letters == [(n, doc.count) for n in range(1, doc.count + 1)] and doc.count > 5
+    lists: list[tuple[int, int]] = []
+    sheets = cc.issue_signing_sheets(session, path=tmp_path / "e.pdf",
+                                     progress=lambda d, t: lists.append((d, t)))  # fmt: skip
+    assert lists == [(n, sheets.count) for n in range(1, sheets.count + 1)]
+    dbmod.close_database()
+
+
+def test_the_logistics_workbook_tells_each_count(placed: Path, tmp_path: Path) -> None:
+    from baktui.services import candidate_convocations as cc
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(str(placed))
+    session = current_session()
+    assert session is not None
+    told: list[tuple[int, int]] = []
+    cc.issue_logistics_workbook(session, path=tmp_path / "l.xlsx",
+                                progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    steps = cc.LOGISTICS_STEPS
+    assert told == [(n, steps) for n in range(steps + 1)]
+    dbmod.close_database()

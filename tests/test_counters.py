@@ -223,6 +223,7 @@ def test_commands_check_and_rebuild(session: SessionInfo, db_path: Path) -> None
     ok = _baktui(db_path, "compteurs", "verifier")
     assert ok.returncode == 0, ok.stderr
     assert "compteurs vérifiés, tous exacts." in ok.stdout
+    assert ok.stderr == ""  # no bar when stderr is not a terminal
     # a grade deleted behind baktui's back (SQL by hand): the check names the counter
     with write_transaction():
         GradeCounter.update(graded=GradeCounter.graded + 3).where(
@@ -265,3 +266,12 @@ def test_counters_changed_behind_baktuis_back_are_said_wrong(
     assert "compteurs incohérents" in etat.stderr
     counters.rebuild(session.id)
     assert not counters.inconsistent(session.id)
+
+
+def test_rebuild_and_verify_tell_the_sessions_done(session: SessionInfo) -> None:
+    """``baktui compteurs``' bar: the sessions done (a minute each at national scale)."""
+    build_world(session, n=6)
+    told: list[tuple[int, int | None]] = []
+    counters.verify(progress=lambda d, t: told.append((d, t)))
+    counters.rebuild(progress=lambda d, t: told.append((d, t)))
+    assert told == [(0, 1), (1, 1)] * 2

@@ -355,3 +355,21 @@ def test_the_counters_spare_the_search_for_candidates_without_result(sample: Ses
     Result.delete().where(Result.candidate == roux.id).execute()
     counters.recount(sample.id)  # a cancelled candidate without result: no proof by counting
     assert not everyone_has_a_result(sample.id) and changed_candidates(sample.id) == []
+
+
+def test_the_export_tells_the_rows_written(
+    sample: SessionInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``baktui export resultats``'s bar: the rows written, every batch (5 here), done ==
+    total at the end; the same file as without it."""
+    from baktui.services import results_export
+
+    deliberate_session(sample.id, workers=0)
+    results_export.export_results(sample.id, tmp_path / "quiet.csv")
+    monkeypatch.setattr(results_export, "BATCH", 5)
+    told: list[tuple[int, int | None]] = []
+    count = results_export.export_results(
+        sample.id, tmp_path / "r.csv", progress=lambda d, t: told.append((d, t))
+    )
+    assert count == 12 and told == [(0, 12), (5, 12), (10, 12), (12, 12)]
+    assert (tmp_path / "r.csv").read_bytes() == (tmp_path / "quiet.csv").read_bytes()

@@ -191,3 +191,62 @@ async def test_echap_stops_the_numbering_and_lots_between_two_epreuves(
     dbmod.open_database(str(base))
     made = {code for (code,) in Lot.select(Lot.epreuve_code).distinct().tuples()}
     assert len(made) == 1  # the first épreuve's lots stand
+
+
+async def test_f5_distribution_shows_its_phases_and_echap_writes_nothing(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F5 j t: the répartition's line counts the phase running (« jurys 1 / 3 »); Échap typed
+    while it runs stops it at the next batch and the one transaction rolls back: the candidates
+    still have no jury, no audit entry, the screen stays and says so."""
+    from baktui.data.models import AuditLog, Candidate
+    from baktui.screens import registry
+    from baktui.screens.juries import JuriesScreen
+    from baktui.services import distribution
+
+    gate = threading.Event()
+    seen: list[tuple[int, int | None]] = []
+    real = distribution.distribute_candidates
+
+    def slow(session_id: int, *, progress: object = None, **kwargs: object) -> object:
+        def held(done: int, total: int | None) -> None:
+            seen.append((done, total))
+            if done == 1:
+                threading.Event().wait(0.2)  # past the line's refresh interval: shown
+            progress(done, total)  # type: ignore[operator]
+            if done == 1:
+                gate.wait(10)  # the next batch waits for the test's Échap
+
+        return real(session_id, progress=held, **kwargs)
+
+    monkeypatch.setattr(distribution, "distribute_candidates", slow)
+    monkeypatch.setattr(distribution, "BATCH", 1)
+    juries = registry.ScreenEntry(
+        "juries", "f5", "Jurys", "baktui.screens.juries:JuriesScreen", "Jurys"
+    )  # the fixture keeps F2 and F3 only
+    monkeypatch.setattr(registry, "SCREENS", (*registry.SCREENS, juries))
+    dbmod.open_database(str(base))
+    ids = [c.id for c in Candidate.select().order_by(Candidate.id).limit(3)]
+    Candidate.update(jury=None).where(Candidate.id.in_(ids)).execute()
+    audited = AuditLog.select().count()
+    dbmod.close_database()
+    app = BaktuiApp(str(base))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        burst(app, ["f5", "j", "t", "o"])
+        await until(pilot, lambda: "jurys 1 / 3" in screen_text(app))
+        assert "Répartition" in screen_text(app) and "Échap annule" in screen_text(app)
+        await until(pilot, lambda: not app.key_order.busy)
+        burst(app, ["escape"])
+        await until(pilot, lambda: "annulation…" in screen_text(app))
+        gate.set()
+        job = app.screen.query_one(JobProgress)
+        await until(pilot, lambda: not job.running)
+        await settle(pilot)
+        assert isinstance(app.screen, JuriesScreen)
+        said = [str(n.message) for n in app._notifications]
+        assert any("Répartition arrêtée" in m for m in said), said
+    assert seen == [(0, None), (1, 9), (2, 9)]  # stopped at the second batch
+    dbmod.open_database(str(base))
+    assert {c.jury_id for c in Candidate.select().where(Candidate.id.in_(ids))} == {None}
+    assert AuditLog.select().count() == audited

@@ -176,3 +176,73 @@ def test_cli_exit_codes(session: SessionInfo, db_path: Path, capsys) -> None:
     assert main(["--db", str(db_path), "jurys", "repartir"]) == 1
     assert "Aucun jury dans la session" in capsys.readouterr().err
     dbmod.open_database(str(db_path))
+
+
+# --- progress: what ``baktui jurys repartir`` and F5 « t » show while it runs -----------------
+
+
+def test_progress_counts_each_moved_candidate_once_per_phase(
+    session: SessionInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing counted while reading, then the 14 moves by batches of 3 (BATCH made small):
+    their juries (0-14), their audit entries (14-28), the counters (28-42); the last call is
+    done == total, the counts never go back."""
+    from baktui.services import distribution
+
+    _build(session.id)
+    monkeypatch.setattr(distribution, "BATCH", 3)
+    told: list[tuple[int, int | None]] = []
+    summary = distribute_candidates(session.id, progress=lambda d, t: told.append((d, t)))
+    assert summary.render() == FIRST
+    assert told == [(0, None), (3, 42), (6, 42), (9, 42), (12, 42), (14, 42),
+                    (17, 42), (20, 42), (23, 42), (26, 42), (28, 42), (42, 42)]  # fmt: skip
+    # nobody to move: read, then done at once
+    told.clear()
+    distribute_candidates(session.id, progress=lambda d, t: told.append((d, t)))
+    assert told == [(0, None), (0, 0)]
+
+
+@pytest.mark.parametrize("stop_at", [6, 20, 42])  # juries, audit entries, the very last call
+def test_a_run_stopped_from_its_progress_writes_nothing(
+    session: SessionInfo, monkeypatch: pytest.MonkeyPatch, stop_at: int
+) -> None:
+    """Échap in F5 makes the progress raise Cancelled: the one transaction rolls back, at any
+    point, even on the last call (made before the commit)."""
+    from baktui.errors import Cancelled
+    from baktui.services import distribution
+    from baktui.services.stats import home_counts
+
+    world = _build(session.id)
+    monkeypatch.setattr(distribution, "BATCH", 3)
+    before = home_counts(session.id, with_grades=False)
+    audited = AuditLog.select().count()
+
+    def progress(done: int, total: int | None) -> None:
+        if done == stop_at:
+            raise Cancelled("arrêté")
+
+    with pytest.raises(Cancelled):
+        distribute_candidates(session.id, progress=progress)
+    everyone = [cid for ids in world["blocks"].values() for cid in ids]
+    assert _jury_of(everyone) == {None}
+    assert AuditLog.select().count() == audited
+    assert home_counts(session.id, with_grades=False) == before
+    assert distribute_candidates(session.id).render() == FIRST  # and it runs again in full
+
+
+def test_cli_output_is_the_same_with_the_bar_on_a_terminal(
+    session: SessionInfo, db_path: str
+) -> None:
+    """On a terminal, stderr shows the bar (transient); stdout is the report either way, and
+    stderr is empty when it is not a terminal."""
+    from helpers import run_baktui, run_with_terminal_stderr
+
+    _build(session.id)
+    dbmod.close_database()
+    command = ["--db", db_path, "jurys", "repartir"]
+    shown, out, code = run_with_terminal_stderr(command)
+    assert code == 0 and out.strip() == FIRST
+    assert "Répartition" in shown  # the bar was drawn
+    plain = run_baktui(command)
+    assert plain.returncode == 0 and plain.stderr == ""
+    assert "0 candidat réparti, 14 déjà placés gardent leur jury" in plain.stdout

@@ -49,3 +49,12 @@ def test_label_sheets_hold_what_they_say(tmp_path: Path) -> None:
     pages = [p.extract_text() for p in PdfReader(str(out)).pages]
     assert len(pages) == 2 and "00000000" in pages[0] and "PHI — lot 12" in pages[0]
     assert "00000029" in pages[1]
+
+
+def test_label_sheets_tell_their_progress_sheet_by_sheet(tmp_path: Path) -> None:
+    """``baktui documents etiquettes-…``'s bar: the labels drawn, before each sheet, then all."""
+    labels = [AnonymityLabel(f"{i:08d}", "PHI", 12) for i in range(20)]
+    told: list[tuple[int, int]] = []
+    write_labels(tmp_path / "a.pdf", labels, parse_layout("2x4 105x74,25 0 0"), title="É",
+                 session_year=2026, academie="A", progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    assert told == [(0, 20), (8, 20), (16, 20), (20, 20)]

@@ -160,3 +160,47 @@ def test_f8_offers_the_running_lists_and_the_window_convocations(planned: Path) 
     assert window.count(session, Scope()) == (2, 2)
     done = running.generate(session, Scope("centre", "0690030H"), None, None)
     assert done.render().startswith("listes de déroulement des oraux : 2 commissions → ")
+
+
+def test_the_running_lists_tell_their_progress(planned: Path, tmp_path: Path) -> None:
+    """``baktui documents deroulement``'s bar: one call after each commission's list."""
+    from baktui.services.oral_lists import issue_running_lists
+    from baktui.services.sessions import current_session
+
+    assert run("--db", planned, "oraux", "constituer") == 0
+    assert run("--db", planned, "oraux", "planifier") == 0
+    dbmod.open_database(str(planned))
+    session = current_session()
+    assert session is not None
+    told: list[tuple[int, int]] = []
+    doc = issue_running_lists(session, path=tmp_path / "d.pdf",
+                              progress=lambda d, t: told.append((d, t)))  # fmt: skip
+    assert told == [(n, doc.count) for n in range(1, doc.count + 1)] and doc.count > 1
+    dbmod.close_database()
+
+
+def test_the_orals_tell_their_candidates(planned: Path) -> None:
+    """``baktui oraux constituer|planifier``'s bar: nothing counted while reading, then the
+    orals' candidates (before each centre's commissions; every batch of slots), never going
+    back, done == total at the end."""
+    from baktui.services import oral_slots
+    from baktui.services.oral_commissions import constitute
+    from baktui.services.sessions import current_session
+
+    dbmod.open_database(str(planned))
+    session = current_session()
+    assert session is not None
+    for job in (constitute, oral_slots.plan_slots):
+        told: list[tuple[int, int | None]] = []
+        oral_slots.BATCH = 3
+        try:
+            job(session.id, progress=lambda d, t, told=told: told.append((d, t)))
+        finally:
+            oral_slots.BATCH = 5_000
+        total = told[-1][1]
+        assert told[0] == (0, None) and total and told[-1] == (total, total)
+        dones = [d for d, _ in told[1:]]
+        assert (
+            dones == sorted(dones) and len(set(dones)) > 2 and {t for _, t in told[1:]} == {total}
+        )
+    dbmod.close_database()

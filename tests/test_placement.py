@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import new_base
 
 from baktui.cli import main
@@ -68,3 +69,98 @@ def test_sample_academie_every_candidate_one_place_per_written_epreuve(tmp_path:
     assert again.kept == 1 and Convocation.get_by_id(moved.id).seat == 99
     assert Convocation.select().count() == len(wanted)
     dbmod.close_database()
+
+
+# --- progress: what ``baktui placer`` shows while it runs ------------------------------------
+
+
+def _sample_academie(tmp_path: Path) -> tuple[str, int]:
+    """The sample académie imported (its base's target, kept open, and its session)."""
+    base = new_base(tmp_path / "b.sqlite")
+    assert main(["--db", str(base), "init"]) == 0
+    for kind in LISTS:
+        assert main(["--db", str(base), "import", kind, str(SAMPLES / f"{kind}.csv")]) == 0
+    dbmod.open_database(str(base))
+    return base, ExamSession.get(ExamSession.is_current).id
+
+
+def _rows() -> list[tuple[object, ...]]:
+    return sorted(
+        Convocation.select(Convocation.candidate, Convocation.epreuve_code, Convocation.room,
+                           Convocation.seat, Convocation.end_time).tuples()
+    )  # fmt: skip
+
+
+def test_placement_progress_counts_every_candidate_epreuve_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing counted while reading, then each candidate-épreuve sorted into its sitting,
+    then placed and written (batches of 7 here), never going back, done == total at the end;
+    the places are those of a run without progress."""
+    from baktui.services import placement
+
+    _, session = _sample_academie(tmp_path)
+    place_candidates(session)
+    quiet = _rows()
+    monkeypatch.setattr(placement, "BATCH", 7)
+    told: list[tuple[int, int | None]] = []
+    place_candidates(session, progress=lambda d, t: told.append((d, t)))
+    assert _rows() == quiet
+    count = len(quiet)  # every registered candidate-épreuve has a place here
+    assert told[0] == (0, None) and told[-1] == (2 * count, 2 * count)
+    assert {t for _, t in told[1:]} == {2 * count}
+    dones = [d for d, _ in told[1:]]
+    assert dones == sorted(dones) and len(set(dones)) > 4
+    # sorted into sittings: every 7, then all of them (each had a sitting)
+    assert [d for d in dones if d <= count] == [*range(7, count + 1, 7), count]
+    dbmod.close_database()
+
+
+def test_a_placement_stopped_from_its_progress_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Cancelled raised by ``progress`` (while writing, or on its last call, before the
+    commit) rolls the run back: the previous placement stands, no audit entry."""
+    from baktui.errors import Cancelled
+    from baktui.services import placement
+
+    _, session = _sample_academie(tmp_path)
+    place_candidates(session)
+    # what stands differs from what a new run writes, so that a write left behind would show
+    Convocation.delete().where(Convocation.epreuve_code == "PHI").execute()
+    before, audited = _rows(), AuditLog.select().count()
+    monkeypatch.setattr(placement, "BATCH", 7)
+    for last in (False, True):
+
+        def progress(done: int, total: int | None, last: bool = last) -> None:
+            if total is not None and done > total // 2 and (done == total or not last):
+                raise Cancelled("arrêté")
+
+        with pytest.raises(Cancelled):
+            place_candidates(session, progress=progress)
+        assert _rows() == before and AuditLog.select().count() == audited
+    dbmod.close_database()
+
+
+def test_placement_checks_progress_after_each_check(tmp_path: Path) -> None:
+    from baktui.services.placement_checks import STEPS, placement_checks
+
+    _, session = _sample_academie(tmp_path)
+    place_candidates(session)
+    told: list[tuple[int, int | None]] = []
+    checks = placement_checks(session, progress=lambda d, t: told.append((d, t)))
+    assert told == [(n, STEPS) for n in range(STEPS + 1)]
+    assert checks == placement_checks(session)
+    dbmod.close_database()
+
+
+def test_cli_placer_same_output_with_its_bars_on_a_terminal(tmp_path: Path) -> None:
+    from helpers import run_baktui, run_with_terminal_stderr
+
+    base, _ = _sample_academie(tmp_path)
+    dbmod.close_database()
+    shown, out, code = run_with_terminal_stderr(["--db", base, "placer"])
+    assert code == 0 and "Placement" in shown
+    plain = run_baktui(["--db", base, "placer"])  # a re-run places them the same
+    assert plain.returncode == 0 and plain.stderr == "" and plain.stdout == out
+    assert out.startswith("Placement : ") and "Contrôles du placement" in out

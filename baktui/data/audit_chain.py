@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +119,22 @@ def entries(db: pw.Database, batch: int = WALK_BATCH) -> Iterator[tuple[Any, ...
         after = rows[-1][0]
 
 
-def walk(db: pw.Database, *, batch: int = WALK_BATCH, noted: int | None = None) -> Walk:
+def walk(
+    db: pw.Database,
+    *,
+    batch: int = WALK_BATCH,
+    noted: int | None = None,
+    progress: Callable[[int, int | None], object] | None = None,
+) -> Walk:
     """Check every seal in id order; past a break, go on from the stored seal to count the
     others. An id gap whose next seal holds was there when the chain was computed (PostgreSQL
     sequences skip numbers on a rollback), not a removal. ``noted``: an entry id whose stored
-    seal to return (to compare with one noted down earlier)."""
+    seal to return (to compare with one noted down earlier). ``progress(done, total)``: the
+    entry ids checked out of the last one when the walk began, every ``batch`` entries."""
+    top = 0
+    if progress is not None:
+        progress(0, None)
+        top = int(db.execute_sql('SELECT MAX(id) FROM "audit_log"').fetchone()[0] or 0)
     count = breaks = 0
     noted_chain: str | None = None
     first: Break | None = None
@@ -140,6 +151,10 @@ def walk(db: pw.Database, *, batch: int = WALK_BATCH, noted: int | None = None) 
         if row[0] == noted:
             noted_chain = stored
         previous_id, previous = row[0], stored or ""
+        if progress is not None and count % batch == 0:
+            progress(min(previous_id, top), top)
+    if progress is not None:
+        progress(top, top)
     return Walk(
         entries=count,
         broken=first,

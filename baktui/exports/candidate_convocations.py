@@ -14,7 +14,7 @@ the candidates by seat, a signature column and an « absent » box to tick.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,16 +155,20 @@ def write_candidate_convocations(
     *,
     session_year: int,
     academie: str | Letterhead,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
-    """One PDF, one letter per candidate (the font embedded once, pages numbered per letter)."""
+    """One PDF, one letter per candidate (the font embedded once, pages numbered per letter);
+    ``progress(done, total)`` after each letter."""
     title = (
         "Convocation aux épreuves"
         if any(c.orals for c in convocations)
         else "Convocation aux épreuves écrites"
     )
     pdf = new_document(title, session_year=session_year, academie=academie)
-    for conv in convocations:
+    for done, conv in enumerate(convocations, 1):
         _letter(pdf, conv, session_year)
+        if progress is not None:
+            progress(done, len(convocations))
     if not convocations:
         pdf.add_page()
         pdf.paragraph("Aucun candidat placé : lancez d'abord le placement (baktui placer).")
@@ -248,11 +252,15 @@ def write_signing_sheets(
     *,
     session_year: int,
     academie: str | Letterhead,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
-    """One PDF, one list per room and sitting, the candidates by seat (font embedded once)."""
+    """One PDF, one list per room and sitting, the candidates by seat (font embedded once);
+    ``progress(done, total)`` after each list."""
     pdf = new_document("Liste d'émargement", session_year=session_year, academie=academie)
-    for sheet in sheets:
+    for done, sheet in enumerate(sheets, 1):
         _signing(pdf, sheet, session_year)
+        if progress is not None:
+            progress(done, len(sheets))
     if not sheets:
         pdf.add_page()
         pdf.paragraph("Aucun candidat placé : lancez d'abord le placement (baktui placer).")

@@ -8,7 +8,7 @@ Code 39) and as text under it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +43,17 @@ def write_labels(
     title: str,
     session_year: int,
     academie: str | Letterhead,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
-    """One PDF of label sheets (no header nor footer: the whole A4 is labels)."""
+    """One PDF of label sheets (no header nor footer: the whole A4 is labels);
+    ``progress(done, total)`` in labels, before each sheet and at the end."""
     pdf = new_document(title, session_year=session_year, academie=academie)
     pdf.set_auto_page_break(False)
     pdf.plain_pages = True  # no letterhead, no footer on a sheet of labels
     for index, label in enumerate(labels):
         if index % layout.per_sheet == 0:
+            if progress is not None:
+                progress(index, len(labels))
             pdf.add_page()
         x, y = (float(v) for v in layout.position(index))
         width, height = float(layout.width), float(layout.height)
@@ -57,6 +61,8 @@ def write_labels(
             _table_label(pdf, label, x, y, width)
         else:
             _anonymity_label(pdf, label, x, y, width, height)
+    if progress is not None:
+        progress(len(labels), len(labels))
     if not labels:
         pdf.add_page()
         pdf.set_xy(20, 20)

@@ -11,7 +11,7 @@ examiners sign at the bottom. Cells wrap (a long name is never cut).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +60,15 @@ def write_running_lists(
     *,
     session_year: int,
     academie: str | Letterhead,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Path:
-    """One PDF, one list per commission (pages numbered per list, the font embedded once)."""
+    """One PDF, one list per commission (pages numbered per list, the font embedded once);
+    ``progress(done, total)`` after each list."""
     pdf = new_document("Liste de déroulement", session_year=session_year, academie=academie)
-    for item in lists:
+    for done, item in enumerate(lists, 1):
         _list(pdf, item, session_year)
+        if progress is not None:
+            progress(done, len(lists))
     if not lists:
         pdf.add_page()
         pdf.paragraph("Aucune commission d'oral : lancez d'abord baktui oraux constituer.")

@@ -11,6 +11,7 @@ that its last entries were cut off; that seal, given back later (``--empreinte N
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from baktui.data import audit_chain
@@ -113,11 +114,15 @@ class AuditCheck:
 
 
 def check_audit_log(
-    *, restored_at_open: bool = False, noted: tuple[int, str] | None = None
+    *,
+    restored_at_open: bool = False,
+    noted: tuple[int, str] | None = None,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> AuditCheck:
     """Check the open base's audit log. ``restored_at_open``: its protections were put back when
     it was opened for this check (the opening's warning said so). ``noted``: an entry's id and
-    the seal (or its first characters, in lower-case hex) noted down earlier, to compare."""
+    the seal (or its first characters, in lower-case hex) noted down earlier, to compare.
+    ``progress(done, total)``: the entry ids checked (a minute for ten million entries)."""
     db = current_database()
     restorations = (
         AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.who, AuditLog.entity, AuditLog.entity_id)
@@ -126,7 +131,7 @@ def check_audit_log(
         .tuples()
     )
     return AuditCheck(
-        walk=audit_chain.walk(db, noted=noted[0] if noted else None),
+        walk=audit_chain.walk(db, noted=noted[0] if noted else None, progress=progress),
         missing=tuple(missing_audit_protections(db)),
         restored_at_open=restored_at_open,
         restorations=tuple(audit_chain.Entry(*row) for row in restorations),

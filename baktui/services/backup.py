@@ -14,6 +14,9 @@ existing file is overwritten only when asked (``--remplacer``). A PostgreSQL bas
 PostgreSQL's own ``pg_dump`` (custom format, one consistent snapshot, colleagues never blocked),
 into the same kind of temporary file, checked by ``pg_restore --list``; the password of the URL
 goes to pg_dump through its environment, never on its command line.
+
+``progress`` (:mod:`baktui.rules.progress`) counts the pages twice: copied, then checked (the
+integrity check is one step, told when it ends); a PostgreSQL dump tells nothing counted.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from baktui.data import db as dbmod
 from baktui.data import files
 from baktui.errors import ServiceError
 from baktui.logs import get_logger
+from baktui.rules.progress import Progress, silent
 
 _log = get_logger(__name__)
 
 STEP_PAGES = 1024  # pages copied per step (4 Mo with SQLite's 4 KiB pages)
+PHASES = ("copie", "contrôle d'intégrité")  # what ``progress`` counts, in this order
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,18 @@ def megabytes(size: int) -> str:
 
 
 def back_up(
-    target: str, out: str | Path, *, replace: bool = False, step_pages: int = STEP_PAGES
+    target: str,
+    out: str | Path,
+    *,
+    replace: bool = False,
+    step_pages: int = STEP_PAGES,
+    progress: Progress | None = None,
 ) -> Backup:
     """Copy the base ``target`` (path or URL) to the file ``out``; ServiceError, nothing
     written, when it cannot be (``out`` already there without ``replace``,
-    a full disk, a copy that fails its integrity check)."""
+    a full disk, a copy that fails its integrity check). ``progress``: the :data:`PHASES`."""
+    tell = progress or silent
+    tell(0, None)
     source = dbmod.sqlite_path(target)
     if source is None:
         return _dump_postgres(target, Path(out).expanduser(), replace)
@@ -75,7 +87,7 @@ def back_up(
     started = time.perf_counter()
     try:
         pages = files.write_file(
-            out, lambda temporary: _copy(source, temporary, step_pages), replace=replace
+            out, lambda temporary: _copy(source, temporary, step_pages, tell), replace=replace
         )
     except ServiceError as exc:
         if not replace and out.exists():  # made meanwhile: never overwritten
@@ -103,8 +115,9 @@ def _check_destination(source: Path | None, out: Path, replace: bool) -> None:
         )
 
 
-def _copy(source: Path, temporary: Path, step_pages: int) -> int:
-    """Copy ``source`` into the (empty) file ``temporary`` and check the copy; its page count."""
+def _copy(source: Path, temporary: Path, step_pages: int, tell: Progress) -> int:
+    """Copy ``source`` into the (empty) file ``temporary`` and check the copy; its page count.
+    ``tell``: the pages copied after each step, then checked."""
     try:
         reader = sqlite3.connect(
             source.resolve().as_uri() + "?mode=ro",  # the backup never writes the base
@@ -121,11 +134,16 @@ def _copy(source: Path, temporary: Path, step_pages: int) -> int:
         copy.execute("PRAGMA journal_mode = OFF")  # the temporary file is thrown away if it fails
         reader.execute("BEGIN")
         reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot begins
-        reader.backup(copy, pages=step_pages)
+        reader.backup(
+            copy,
+            pages=step_pages,
+            progress=lambda _status, left, total: tell(total - left, len(PHASES) * total),
+        )
         reader.execute("COMMIT")
         copy.execute("PRAGMA journal_mode = DELETE")  # a standalone file: no -wal to carry
         problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
         pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+        tell(len(PHASES) * pages, len(PHASES) * pages)
     except sqlite3.Error as exc:
         if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
             raise OSError(errno.ENOSPC, "database or disk is full") from exc  # « Disque plein : … »

@@ -11,6 +11,7 @@ candidates by seat.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -266,9 +267,11 @@ def issue_convocations(
     candidate: str | None = None,
     window: bool = False,
     path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
     """Write the letters as one PDF and record a convocation on each candidate's card
-    (``window``: the individual candidates' letters, addressed for a window envelope)."""
+    (``window``: the individual candidates' letters, addressed for a window envelope);
+    ``progress(done, total)`` after each letter."""
     from baktui.exports.candidate_convocations import write_candidate_convocations
 
     letters = convocations(session.id, centre_code=centre_code, candidate=candidate, window=window)
@@ -292,7 +295,7 @@ def issue_convocations(
         CONVOCATION,
         _name("convocations-fenetre" if window else "convocations", centre_code, candidate),
         lambda target: write_candidate_convocations(
-            target, letters, session_year=session.year, academie=academie
+            target, letters, session_year=session.year, academie=academie, progress=progress
         ),
         candidates=[letter.candidate_id for letter in letters],
         path=path,
@@ -301,9 +304,14 @@ def issue_convocations(
 
 
 def issue_signing_sheets(
-    session: SessionInfo, *, centre_code: str | None = None, path: Path | None = None
+    session: SessionInfo,
+    *,
+    centre_code: str | None = None,
+    path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Write the émargement lists as one PDF (an office document: no candidate's card)."""
+    """Write the émargement lists as one PDF (an office document: no candidate's card);
+    ``progress(done, total)`` after each list."""
     from baktui.exports.candidate_convocations import write_signing_sheets
 
     sheets = signing_sheets(session.id, centre_code=centre_code)
@@ -316,7 +324,7 @@ def issue_signing_sheets(
         "liste_emargement",
         _name("emargement", centre_code, None),
         lambda target: write_signing_sheets(
-            target, sheets, session_year=session.year, academie=academie
+            target, sheets, session_year=session.year, academie=academie, progress=progress
         ),
         examiners=[None],
         count=len(sheets),
@@ -325,9 +333,21 @@ def issue_signing_sheets(
     )
 
 
-def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[object]]]]:
+LOGISTICS_STEPS = 7  # its six counts, then the workbook written
+
+
+def logistics_sheets(
+    session_id: int, progress: Callable[[int, int], object] | None = None
+) -> list[tuple[str, list[str], list[list[object]]]]:
     """What the office orders subjects and copies with: candidates per épreuve (registered,
-    placed), per centre, room and sitting, per série and option."""
+    placed), per centre, room and sitting, per série and option; ``progress(done,
+    LOGISTICS_STEPS)`` after each count (a minute and more for a whole country)."""
+
+    def tell(done: int) -> None:
+        if progress is not None:
+            progress(done, LOGISTICS_STEPS)
+
+    tell(0)
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     labels = session_epreuve_labels(session_id)
     registered = dict(
@@ -337,6 +357,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Registration.epreuve_code)
         .tuples()
     )
+    tell(1)
     placed = dict(
         Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
         .join(Candidate)
@@ -344,6 +365,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Convocation.epreuve_code)
         .tuples()
     )
+    tell(2)
     extra = dict(
         Convocation.select(Convocation.epreuve_code, pw.fn.COUNT(Convocation.id))
         .join(Candidate)
@@ -351,6 +373,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .group_by(Convocation.epreuve_code)
         .tuples()
     )
+    tell(3)
     by_epreuve = [
         [
             code,
@@ -372,14 +395,16 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .tuples()
     )  # fmt: skip
     by_room = [[c, n, r, e, d, s, k] for c, n, r, e, d, s, k in rooms]
-    series = (
+    tell(4)
+    series = list(
         Candidate.select(Candidate.series, Candidate.status, pw.fn.COUNT(Candidate.id))
         .where(live)
         .group_by(Candidate.series, Candidate.status)
         .order_by(Candidate.series, Candidate.status)
         .tuples()
     )
-    options = (
+    tell(5)
+    options = list(
         Registration.select(Registration.option_name, pw.fn.COUNT(Registration.id))
         .join(Candidate)
         .where(live & (Registration.option_name != ""))
@@ -387,6 +412,7 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
         .order_by(Registration.option_name)
         .tuples()
     )
+    tell(6)
     return [
         ("Par épreuve", ["Code", "Épreuve", "Inscrits", "Placés", "Dont temps majoré"],
          by_epreuve),
@@ -398,12 +424,18 @@ def logistics_sheets(session_id: int) -> list[tuple[str, list[str], list[list[ob
     ]  # fmt: skip
 
 
-def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) -> IssuedDocument:
-    """The logistics workbook (subjects and copies to order), an office file."""
+def issue_logistics_workbook(
+    session: SessionInfo,
+    *,
+    path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> IssuedDocument:
+    """The logistics workbook (subjects and copies to order), an office file; ``progress``:
+    its :data:`LOGISTICS_STEPS`."""
     from baktui.exports.excel import write_workbook
 
-    sheets = logistics_sheets(session.id)
-    return documents.issue(
+    sheets = logistics_sheets(session.id, progress)
+    issued = documents.issue(
         "statistiques_logistique",
         documents.file_name("logistique", f"session-{session.year}", suffix=".xlsx"),
         lambda target: write_workbook(target, sheets),
@@ -412,6 +444,9 @@ def issue_logistics_workbook(session: SessionInfo, *, path: Path | None = None) 
         path=path,
         reason="statistiques logistiques",
     )
+    if progress is not None:
+        progress(LOGISTICS_STEPS, LOGISTICS_STEPS)
+    return issued
 
 
 LABELS_SETTING = "etiquettes"  # the label sheet's layout (rules/labels.py), a setting
@@ -472,8 +507,10 @@ def issue_labels(
     centre_code: str | None = None,
     epreuve: str | None = None,
     path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Étiquettes de table (``kind`` « table ») or d'anonymat (« anonymat ») as one PDF."""
+    """Étiquettes de table (``kind`` « table ») or d'anonymat (« anonymat ») as one PDF;
+    ``progress(done, total)`` in labels, sheet by sheet."""
     from baktui.exports.labels import write_labels
 
     layout = label_layout()
@@ -495,7 +532,7 @@ def issue_labels(
     return documents.issue(
         "etiquettes",
         documents.file_name("etiquettes", kind, centre_code or epreuve or "", suffix=".pdf"),
-        lambda target: write_labels(target, items, layout, title=title,
+        lambda target: write_labels(target, items, layout, title=title, progress=progress,
                                     session_year=session.year, academie=academie),
         examiners=[None],
         count=len(items),

@@ -23,6 +23,7 @@ from baktui.data.models import (
     ResultCounter,
 )
 from baktui.errors import NotFoundError
+from baktui.rules.progress import Progress, silent
 
 GRADE_FIELDS = ("inscriptions", "notes saisies", "AJ")
 CANDIDATE_FIELDS = ("candidats", "LVB manquante", "sans centre")
@@ -186,10 +187,16 @@ def _label(session: ExamSession) -> str:
     return f"{session.year} {session.kind}"
 
 
-def rebuild(session_id: int | None = None) -> list[tuple[str, int]]:
-    """Recount the counters of one session (or all), audited; (session, counters written)."""
-    done = []
-    for session in _sessions(session_id):
+def rebuild(
+    session_id: int | None = None, *, progress: Progress | None = None
+) -> list[tuple[str, int]]:
+    """Recount the counters of one session (or all), audited; (session, counters written).
+    ``progress(done, total)`` in sessions (the recount of a whole country takes a minute)."""
+    tell = progress or silent
+    done: list[tuple[str, int]] = []
+    sessions = _sessions(session_id)
+    tell(0, len(sessions))
+    for session in sessions:
         with write_transaction():
             counters.recount(session.id)
             written = (
@@ -202,6 +209,7 @@ def rebuild(session_id: int | None = None) -> list[tuple[str, int]]:
                 reason=f"compteurs reconstruits, session {_label(session)}",
             )  # fmt: skip
         done.append((_label(session), written))
+        tell(len(done), len(sessions))
     return done
 
 
@@ -221,10 +229,14 @@ def _key_text(key: tuple, juries: dict[int, int], centres: dict[int, str]) -> st
     return f"{series}, {'scolaires' if scolaire else 'individuels'}, {state}"
 
 
-def verify(session_id: int | None = None) -> list[Check]:
-    """Compare the stored counters with a fresh recount (reads only)."""
-    checks = []
-    for session in _sessions(session_id):
+def verify(session_id: int | None = None, *, progress: Progress | None = None) -> list[Check]:
+    """Compare the stored counters with a fresh recount (reads only); ``progress`` in
+    sessions."""
+    tell = progress or silent
+    checks: list[Check] = []
+    sessions = _sessions(session_id)
+    tell(0, len(sessions))
+    for session in sessions:
         stored = counters.stored_counts(session.id)
         counted = counters._without_zeros(counters.session_counts(session.id))
         juries = dict(Jury.select(Jury.id, Jury.number).where(Jury.session == session.id).tuples())
@@ -248,4 +260,5 @@ def verify(session_id: int | None = None) -> list[Check]:
                     if x != y
                 )
         checks.append(Check(session.id, _label(session), compared, tuple(differences)))
+        tell(len(checks), len(sessions))
     return checks

@@ -6,6 +6,12 @@ is read (juries, their members' établissements, the live candidates), and the m
 one prepared UPDATE run for all the moved candidates (:func:`baktui.data.sql.executemany`) and
 one audit entry per candidate moved (:func:`baktui.data.audit.log_many`), plus a session event. Read and write happen in one write
 transaction, so that a colleague's change in between cannot be overwritten.
+
+``progress`` (see :mod:`baktui.rules.progress`) is told nothing counted while the base is read
+and the plan made, then each moved candidate three times: their new jury written, their audit
+entry written, the counters of the home screen brought up to date (a whole session's recount
+at once, past 20,000 candidates). A :class:`~baktui.errors.Cancelled` it raises (Échap in F5)
+rolls the whole run back: nothing is written.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from baktui.data.models import Candidate, Examiner, Jury, JuryMember
 from baktui.errors import ServiceError
 from baktui.rules.distribution import CandidateRow, JuryTarget, Plan, plan_distribution
 from baktui.rules.numbers import thousands
+from baktui.rules.progress import Progress, silent
 from baktui.services.missions import LIVE_CANDIDATES
 
 REASON = "répartition dans les jurys"
+PHASES = ("jurys", "journal", "compteurs")  # what ``progress`` counts, in this order
+BATCH = 10_000  # moved candidates between two calls of ``progress``
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,17 @@ def _count(n: int, word: str) -> str:
     return f"{thousands(n)} {word}{'s' if n > 1 else ''}"
 
 
-def distribute_candidates(session_id: int, *, reassign: bool = False) -> DistributionSummary:
+def distribute_candidates(
+    session_id: int, *, reassign: bool = False, progress: Progress | None = None
+) -> DistributionSummary:
     """Put candidates into juries: by series, near their centre, balanced, établissements together.
 
     Without ``reassign`` only candidates with no jury are placed (the others stay and count in
     the loads); with it (``baktui jurys repartir --tout``) everyone is placed again.
+    ``progress(done, total)``: the :data:`PHASES` over the moved candidates.
     """
+    tell = progress or silent
+    tell(0, None)
     with write_transaction():
         juries = _juries(session_id)
         candidates = _candidates(session_id)
@@ -78,7 +92,7 @@ def distribute_candidates(session_id: int, *, reassign: bool = False) -> Distrib
             _member_etablissements([j.id for j in juries]),
             reassign=reassign,
         )
-        moved = _write(session_id, plan)
+        moved = _write(session_id, plan, tell)
     kept = 0 if reassign else sum(1 for row in candidates if row[4] is not None)
     return DistributionSummary(
         placed=sum(len(items) for items in plan.moves.values()),
@@ -135,39 +149,45 @@ def _candidates(session_id: int) -> list[CandidateRow]:
     )
 
 
-def _write(session_id: int, plan: Plan) -> int:
+def _write(session_id: int, plan: Plan, tell: Progress) -> int:
     """Move the candidates the plan moves (in the caller's transaction): one prepared UPDATE run
-    for every moved candidate and one audit entry each, in bulk; returns how many moved."""
+    and one audit entry each, in bulk by batches, the counters after; returns how many moved."""
     moved = [
         (cid, old, jury_id)
         for jury_id, items in plan.moves.items()
         for cid, old in items
         if old != jury_id
     ]
+    count, total = len(moved), len(PHASES) * len(moved)
+    update = sql.update_sql(Candidate, ["jury"], bump_version=True)
     with counters.tracking((cid for cid, _, _ in moved), session_id=session_id):
-        sql.executemany(
-            sql.update_sql(Candidate, ["jury"], bump_version=True),
-            [(jury_id, cid) for cid, _, jury_id in moved],
-        )
-    audit.log_many(
-        {
-            "action": "update",
-            "entity": "candidate",
-            "entity_id": cid,
-            "field": "jury",
-            "before": old,
-            "after": jury_id,
-            "reason": REASON,
-            "candidate_id": cid,
-        }
-        for cid, old, jury_id in moved
-    )
+        for start in range(0, count, BATCH):
+            part = moved[start : start + BATCH]
+            sql.executemany(update, [(jury_id, cid) for cid, _, jury_id in part])
+            tell(start + len(part), total)
+        for start in range(0, count, BATCH):
+            part = moved[start : start + BATCH]
+            audit.log_many(
+                {
+                    "action": "update",
+                    "entity": "candidate",
+                    "entity_id": cid,
+                    "field": "jury",
+                    "before": old,
+                    "after": jury_id,
+                    "reason": REASON,
+                    "candidate_id": cid,
+                }
+                for cid, old, jury_id in part
+            )
+            tell(count + start + len(part), total)
     audit.log(
         "event",
         "session",
         session_id,
         "jurys",
-        after=f"{len(moved)} candidats changent de jury",
+        after=f"{count} candidats changent de jury",
         reason=REASON,
     )
-    return len(moved)
+    tell(total, total)  # in the transaction: a stop here still writes nothing
+    return count

@@ -55,6 +55,7 @@ from baktui.rules.examiners import formal_name, parse_disciplines
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import ASSIGNMENT_BUSY, RegistrationState
 from baktui.rules.missions import duration_centi, kind_label
+from baktui.rules.progress import Progress, silent
 from baktui.services.placement import centre_finder
 from baktui.services.replacement_session import to_sit
 from baktui.services.settings import setting
@@ -415,8 +416,15 @@ def kept_commissions(session_id: int, codes: list[str]) -> list[OralCommission]:
     )  # fmt: skip
 
 
-def constitute(session_id: int, codes: Iterable[str] | None = None) -> CommissionSummary:
-    """Build the commissions of the orals (those whose timetable is set, or ``codes``)."""
+def constitute(
+    session_id: int, codes: Iterable[str] | None = None, *, progress: Progress | None = None
+) -> CommissionSummary:
+    """Build the commissions of the orals (those whose timetable is set, or ``codes``).
+    ``progress(done, total)``: nothing counted while reading, then the candidates of the
+    orals, told before each centre's (and série's) commissions are staffed; one transaction,
+    rolled back if it raises."""
+    tell = progress or silent
+    tell(0, None)
     wanted = wanted_codes(session_id, codes)
     plans = {code: plan_of(session_id, code) for code in wanted}
     centres = {c.id: c for c in Centre.select().where(Centre.session == session_id)}
@@ -448,6 +456,8 @@ def constitute(session_id: int, codes: Iterable[str] | None = None) -> Commissio
             for c in OralCommission.select().where(OralCommission.session == session_id)
         }
         rows: list[tuple[object, ...]] = []
+        sitters = {code: oral_candidates(session_id, code) for code in wanted}
+        count, done = sum(len(found) for found in sitters.values()), 0
         for code in wanted:
             plan = plans[code]
             mine = [c for c in kept if c.epreuve_code == code]
@@ -455,7 +465,7 @@ def constitute(session_id: int, codes: Iterable[str] | None = None) -> Commissio
                 (OralCommission.session == session_id)
                 & (OralCommission.epreuve_code == code))), default=0)  # fmt: skip
             groups: dict[tuple[int | None, str], list[OralCandidate]] = defaultdict(list)
-            candidates = oral_candidates(session_id, code)
+            candidates = sitters.pop(code)
             total += len(candidates)
             for c in candidates:
                 series = c.series if code in orals.BY_SERIES else ""
@@ -465,6 +475,8 @@ def constitute(session_id: int, codes: Iterable[str] | None = None) -> Commissio
             turn = 0  # the day the next commission tries first: spread over the days
             for (centre_id, series), group in sorted(groups.items(), key=lambda g: (
                     centres[g[0][0]].code if g[0][0] in centres else "", g[0][1])):  # fmt: skip
+                tell(done, count)
+                done += len(group)
                 centre = centres.get(centre_id) if centre_id is not None else None
                 if centre is None:
                     continue
@@ -527,4 +539,5 @@ def constitute(session_id: int, codes: Iterable[str] | None = None) -> Commissio
             after=f"{len(rows)} commissions, {len(kept)} conservées, {incomplete} incomplètes",
             reason="constitution des commissions d'oral",
         )  # fmt: skip
+        tell(count, count)  # in the transaction: a stop here still writes nothing
     return CommissionSummary(tuple(per_code), incomplete, total, capacity)

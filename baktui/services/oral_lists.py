@@ -8,6 +8,7 @@ cards (the commission's members).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import peewee as pw
@@ -145,8 +146,10 @@ def issue_running_lists(
     centre_code: str | None = None,
     code: str | None = None,
     path: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Write the lists as one PDF, recorded on the members' cards."""
+    """Write the lists as one PDF, recorded on the members' cards; ``progress(done, total)``
+    after each list."""
     from baktui.exports.oral_lists import write_running_lists
 
     lists = running_lists(session.id, centre_code=centre_code, code=code)
@@ -165,7 +168,8 @@ def issue_running_lists(
     return documents.issue(
         DEROULEMENT,
         documents.file_name("deroulement", scope, code or "", suffix=".pdf"),
-        lambda target: write_running_lists(target, lists, session_year=session.year, academie=academie),
+        lambda target: write_running_lists(target, lists, session_year=session.year,
+                                           academie=academie, progress=progress),
         examiners=members or [None],
         count=len(lists),
         path=path,

@@ -25,8 +25,10 @@ from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.missions import minutes
 from baktui.rules.placement import Sitting, overlaps
+from baktui.rules.progress import Progress, silent
 from baktui.services.oral_commissions import oral_candidates, plan_of, wanted_codes
 
+BATCH = 5_000  # candidates between two calls of ``progress``
 FIELDS = ["candidate", "epreuve_code", "day", "start_time", "end_time", "room", "commission",
           "fixed_by_hand"]  # fmt: skip
 
@@ -127,8 +129,14 @@ def member_etablissements(commissions: Iterable[OralCommission]) -> dict[int, se
     }
 
 
-def plan_slots(session_id: int, codes: Iterable[str] | None = None) -> SlotSummary:
-    """Give each candidate of the orals (those whose timetable is set, or ``codes``) a slot."""
+def plan_slots(
+    session_id: int, codes: Iterable[str] | None = None, *, progress: Progress | None = None
+) -> SlotSummary:
+    """Give each candidate of the orals (those whose timetable is set, or ``codes``) a slot.
+    ``progress(done, total)``: nothing counted while reading, then the candidates given a
+    slot (or none), every :data:`BATCH`; one transaction, rolled back if it raises."""
+    tell = progress or silent
+    tell(0, None)
     wanted = wanted_codes(session_id, codes)
     plans = {code: plan_of(session_id, code) for code in wanted}
     closing = dict(
@@ -160,6 +168,8 @@ def plan_slots(session_id: int, codes: Iterable[str] | None = None) -> SlotSumma
             .tuples()
         }
         rows: list[tuple[object, ...]] = []
+        sitters = {code: oral_candidates(session_id, code) for code in wanted}
+        count, done = sum(len(found) for found in sitters.values()), 0
         for code in wanted:
             plan = plans[code]
             commissions = list(
@@ -179,7 +189,10 @@ def plan_slots(session_id: int, codes: Iterable[str] | None = None) -> SlotSumma
                 queue.sort(key=lambda s: (s[0], s[1], s[3].number))
             given = left = 0
             kept = sum(1 for cid, c in fixed if c == code)
-            for cand in oral_candidates(session_id, code):
+            for cand in sitters.pop(code):
+                done += 1
+                if done % BATCH == 0:
+                    tell(done, count)
                 if (cand.id, code) in fixed:
                     continue
                 queue = free.get((cand.centre_id, cand.series if code in orals.BY_SERIES else ""))
@@ -209,4 +222,5 @@ def plan_slots(session_id: int, codes: Iterable[str] | None = None) -> SlotSumma
                   f"{sum(r[3] for r in per_code)} sans créneau",
             reason="planification des oraux",
         )  # fmt: skip
+        tell(count, count)  # in the transaction: a stop here still writes nothing
     return SlotSummary(tuple(per_code))

@@ -7,6 +7,10 @@ exam centre of their postcode, else the first active exam centre. Rooms are fill
 :func:`baktui.rules.placement.fill_rooms`, per centre and sitting (day and start time), in the
 order of the candidates' names. Rows fixed by hand are kept and their seats held. A run is one
 audit event with its counts (the automatic rows are rebuilt; hand moves are audited one by one).
+
+A run is one write transaction (two minutes for a whole country): ``progress`` is told (see
+:mod:`baktui.rules.progress`) nothing counted while the base is read, then each
+candidate-épreuve twice: sorted into its sitting, then placed in a room and written, by batches.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from baktui.data.models import (
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
 from baktui.rules.placement import RoomSpace, end_time, extra_minutes, fill_rooms, parse_needs
+from baktui.rules.progress import Progress, silent
 from baktui.services.replacement_session import to_sit
 
 FIELDS = ["candidate", "epreuve_code", "centre", "room", "day", "start_time", "seat",
           "duration_min", "extra_min", "end_time", "fixed_by_hand"]  # fmt: skip
+BATCH = 20_000  # candidate-épreuves between two calls of ``progress`` (and rows per INSERT run)
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,13 @@ def centre_finder(session_id: int):  # noqa: ANN202
     return find
 
 
-def place_candidates(session_id: int) -> PlacementSummary:
-    """Place every candidate at every written épreuve; hand-fixed places are kept."""
+def place_candidates(session_id: int, *, progress: Progress | None = None) -> PlacementSummary:
+    """Place every candidate at every written épreuve; hand-fixed places are kept.
+
+    ``progress(done, total)``: two phases over the candidate-épreuves (sorted into sittings,
+    then placed and written); a :class:`~baktui.errors.Cancelled` it raises rolls it all back."""
+    tell = progress or silent
+    tell(0, None)
     times = written_times(session_id)
     codes = sorted({code for code, _ in times})
     find = centre_finder(session_id)
@@ -150,7 +161,7 @@ def place_candidates(session_id: int) -> PlacementSummary:
         }  # fmt: skip
         sittings: dict[tuple[int, object, str], list[tuple[str, int, str, int]]] = defaultdict(list)
         unplaced = 0
-        registered = (
+        registered = sql.fetch(
             Registration.select(Registration.candidate, Registration.epreuve_code)
             .join(Candidate, on=Registration.candidate == Candidate.id)
             .where(
@@ -161,8 +172,11 @@ def place_candidates(session_id: int) -> PlacementSummary:
                 & to_sit(session_id)  # September: sat in June, nothing to sit
             )
         )
+        count = len(registered)  # each counted twice: sorted into its sitting, then placed
         chosen: dict[int, int] = {}  # candidates without a centre: the one placement found
-        for cid, code in sql.fetch(registered):
+        for done, (cid, code) in enumerate(registered, 1):
+            if done % BATCH == 0:
+                tell(done, 2 * count)
             if (cid, code) in kept:
                 continue
             own, etab, postcode, series, _needs, key = people[cid]
@@ -175,7 +189,13 @@ def place_candidates(session_id: int) -> PlacementSummary:
                 continue
             day, start, duration = when
             sittings[(centre, day, start)].append((key, cid, code, duration))
-        rows = []
+        del registered
+        # the candidate-épreuves kept or left without a sitting are done with
+        done = 2 * count - sum(len(group) for group in sittings.values())
+        tell(done, 2 * count)
+        rows: list[tuple[object, ...]] = []
+        placed_count = 0
+        insert = sql.insert_sql(Convocation, FIELDS)
         for (centre, day, start), group in sittings.items():
             group.sort()
             spaces = [
@@ -188,14 +208,21 @@ def place_candidates(session_id: int) -> PlacementSummary:
             for _, cid, code, duration in group:
                 extra = extra_minutes(duration, people[cid][4])
                 room, seat = placed.get(cid, (None, None))
+                if room is not None:
+                    placed_count += 1
                 rows.append((cid, code, centre, room, day, start, seat, duration + extra, extra,
                              end_time(start, duration + extra), False))  # fmt: skip
-        sql.executemany(sql.insert_sql(Convocation, FIELDS), rows)
+            done += len(group)
+            if len(rows) >= BATCH:
+                sql.executemany(insert, rows)
+                rows = []
+                tell(done, 2 * count)
+        sql.executemany(insert, rows)
         _record_centres(chosen)
-        placed_count = sum(1 for r in rows if r[3] is not None)
         audit.log(
             "event", "session", session_id, "placement",
             after=f"{placed_count} places, {len(kept)} fixées à la main, {unplaced} sans place",
             reason="placement des candidats aux épreuves écrites",
         )  # fmt: skip
+        tell(2 * count, 2 * count)  # in the transaction: a stop here still writes nothing
     return PlacementSummary(placed_count, len(kept), unplaced)

@@ -15,6 +15,7 @@ import peewee as pw
 from baktui.data.models import Candidate, Centre, Convocation, Registration, Room
 from baktui.rules.french import plural
 from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.progress import Progress, silent
 from baktui.services.oral_checks import ORAL_KINDS, PlacementCheck, oral_checks
 from baktui.services.placement import written_times
 from baktui.services.replacement_session import to_sit
@@ -30,10 +31,17 @@ KINDS = {
 }
 
 
-def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementCheck]:
-    """Every problem of the placement (at most ``limit`` lines for the written épreuves, as
-    many for the orals)."""
+STEPS = 5  # the written épreuves' four checks, then the orals'
 
+
+def placement_checks(
+    session_id: int, *, limit: int = 500, progress: Progress | None = None
+) -> list[PlacementCheck]:
+    """Every problem of the placement (at most ``limit`` lines for the written épreuves, as
+    many for the orals); ``progress(done, STEPS)`` after each check (a quarter of a minute for
+    a whole country)."""
+    tell = progress or silent
+    tell(0, STEPS)
     live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
     found: list[PlacementCheck] = []
     count = pw.fn.COUNT(Convocation.id)
@@ -51,6 +59,7 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
         found.append(PlacementCheck("capacity", (
             f"{centre} salle {room} : {n} candidats pour {plural(capacity, 'place')} ({code}, "
             f"{day:%d/%m/%Y} {start})"), ("sitting", room_id, day.isoformat(), start, code)))  # fmt: skip
+    tell(1, STEPS)
     seats = (
         Convocation.select(Centre.code, Room.name, Convocation.day, Convocation.start_time,
                            Convocation.seat, pw.fn.COUNT(Convocation.id), Room.id,
@@ -70,6 +79,7 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 ("sitting", room_id, day.isoformat(), start, code),
             )
         )
+    tell(2, STEPS)
     calendar = sorted({code for code, _ in written_times(session_id)})
     placed = Convocation.select(Convocation.id).where(
         (Convocation.candidate == Registration.candidate)
@@ -95,6 +105,7 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 ("candidate", cid),
             )
         )
+    tell(3, STEPS)
     late = (
         Convocation.select(Centre.code, Centre.closing_time, Convocation.epreuve_code,
                            Convocation.day, pw.fn.MAX(Convocation.end_time))
@@ -110,8 +121,11 @@ def placement_checks(session_id: int, *, limit: int = 500) -> list[PlacementChec
                 (f"{centre} : {code} du {day:%d/%m/%Y} finit à {end}, le centre ferme à {closing}"),
             )
         )
+    tell(4, STEPS)
     # the orals' own ``limit``: a written placement with many unplaced never hides them
-    return found[:limit] + oral_checks(session_id, limit=limit)
+    orals = oral_checks(session_id, limit=limit)
+    tell(STEPS, STEPS)
+    return found[:limit] + orals
 
 
 def render(checks: list[PlacementCheck], title: str = "Contrôles du placement") -> str:

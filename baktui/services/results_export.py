@@ -5,12 +5,12 @@ number, empty for a candidate not yet placed); the average is TRUNCATED to two
 decimals with a decimal comma (9,999… -> 9,99), empty for INCOMPLET. Rows are sorted by série,
 then nom and prénom (accent-insensitive), and streamed to the renderer. The export refuses to run
 while some candidate has no result: run ``baktui deliberer`` first, so that the file never mixes
-fresh and missing results.
+fresh and missing results. ``progress`` (:mod:`baktui.rules.progress`) counts the rows written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,9 +24,11 @@ from baktui.rules.decision import INCOMPLET
 from baktui.rules.grades import truncate_2
 from baktui.rules.identifiers import fold
 from baktui.rules.lifecycles import RegistrationState
+from baktui.rules.progress import Progress
 from baktui.services.deliberation_runs import staleness, unfinished
 
 _EXAMPLES = 5
+BATCH = 10_000  # rows between two calls of ``progress``
 
 
 def _missing_results(session_id: int) -> tuple[int, list[str]]:
@@ -92,7 +94,22 @@ def result_rows(session_id: int) -> Iterator[tuple[str, ...]]:
     yield from (r for _, r in sorted(batch, key=lambda item: item[0]))
 
 
-def export_results(session_id: int, out_path: Path | str, *, force: bool = False) -> int:
+def _counted(
+    rows: Iterable[tuple[str, ...]], total: int, tell: Progress
+) -> Iterator[tuple[str, ...]]:
+    """``rows``, telling ``tell`` every :data:`BATCH` of them and at the end."""
+    tell(0, total)
+    done = 0
+    for done, row in enumerate(rows, 1):
+        if done % BATCH == 0:
+            tell(done, total)
+        yield row
+    tell(done, max(total, done))
+
+
+def export_results(
+    session_id: int, out_path: Path | str, *, force: bool = False, progress: Progress | None = None
+) -> int:
     """Write the results file (.csv ``;`` UTF-8 with BOM, or .xlsx), with the rights of
     ``[fichiers]``; returns the rows written. A full disk: « Disque plein : … », no file.
 
@@ -121,7 +138,9 @@ def export_results(session_id: int, out_path: Path | str, *, force: bool = False
             f"Export refusé : {count} candidat{'s' if count > 1 else ''} sans résultat "
             f"(ex. {', '.join(examples)}). Lancez d'abord « baktui deliberer »."
         )
+    rows: Iterable[tuple[str, ...]] = result_rows(session_id)
+    if progress is not None:
+        live = (Candidate.session == session_id) & (Candidate.state != RegistrationState.ANNULEE)
+        rows = _counted(rows, Candidate.select().where(live).count(), progress)
     # a temporary file next to it (unpredictable name, O_EXCL, the configured rights), renamed
-    return files.write_file(
-        out, lambda temporary: write_results(temporary, result_rows(session_id))
-    )
+    return files.write_file(out, lambda temporary: write_results(temporary, rows))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual._time import get_time  # the clock of every event's ``time``
 from textual.app import ComposeResult
@@ -21,6 +21,8 @@ from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
 from baktui.errors import Cancelled
+from baktui.rules.numbers import thousands
+from baktui.rules.progress import phase_step
 
 REFRESH = 0.1  # seconds between two updates of the bar (a batch calls back at every page)
 
@@ -43,6 +45,7 @@ class JobProgress(Horizontal):
         self._job_running = False  # not ``_running``: Textual's message pump has its own
         self._what = ""
         self._began = 0.0  # Textual's clock, that of the keys' ``time``
+        self._phases: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="job-label", markup=False)
@@ -78,26 +81,36 @@ class JobProgress(Horizontal):
         self.query_one("#job-count", Static).update("annulation…")
         return True
 
-    def reporter(self, message: str) -> Callable[[int, int], None]:
+    def reporter(
+        self, message: str, phases: Sequence[str] = ()
+    ) -> Callable[[int, int | None], None]:
         """The ``progress(done, total)`` callable for the worker thread: it moves the bar (at
         most every :data:`REFRESH` seconds, and at the end) and raises ``Cancelled(message)``
-        once Échap was pressed."""
+        once Échap was pressed. A job in ``phases`` (:mod:`baktui.rules.progress`) has its
+        count shown phase by phase (« journal 1 200 / 4 000 »), the bar over the whole job;
+        a total of None (still reading) leaves the bar pulsing."""
         last = 0.0
+        self._phases = tuple(phases)
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int | None) -> None:
             nonlocal last
             if self._cancel.is_set():
                 raise Cancelled(message)
             now = time.monotonic()
-            if now - last >= REFRESH or done >= total:
+            if now - last >= REFRESH or (total is not None and done >= total):
                 last = now
                 self.app.call_from_thread(self._show, done, total)
 
         return progress
 
-    def _show(self, done: int, total: int) -> None:
+    def _show(self, done: int, total: int | None) -> None:
         if not self._job_running or self._cancel.is_set():
             return
         self.query_one(ProgressBar).update(total=total, progress=done)
-        count = f"{done:,} / {total:,}".replace(",", "\u202f")
+        if total is None:
+            return
+        step = phase_step(done, total, max(len(self._phases), 1))
+        count = f"{thousands(step.done)} / {thousands(step.total or 0)}"
+        if self._phases:
+            count = f"{self._phases[step.phase]} {count}"
         self.query_one("#job-count", Static).update(f"{count} · Échap annule")

@@ -16,16 +16,21 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from baktui.errors import ServiceError
+from baktui.errors import Cancelled, ServiceError
 from baktui.rules.missions import short_place
+from baktui.rules.progress import Progress
 from baktui.services import distribution, juries, jury_lists
+from baktui.services.distribution import PHASES
 from baktui.services.eligibility import AssignmentRefused
 from baktui.services.juries import JuryInfo
 from baktui.widgets.data_table import DataTable
 from baktui.widgets.dialogs import ChoiceModal, ConfirmModal
 from baktui.widgets.examiner_picker import ExaminerPicker
 from baktui.widgets.feedback import error_text, worker_connection
+from baktui.widgets.job_progress import JobProgress
 from baktui.widgets.juries_pane import JuriesPane
+
+DISTRIBUTION_STOPPED = "Répartition arrêtée : aucun candidat n'a changé de jury."
 
 OFFICERS = {
     "president": (
@@ -66,6 +71,7 @@ class JuryList(JuriesPane):
         table.add_columns("Memb.", "Cand.")
         yield table
         yield Static("", id="jury-detail", classes="detail", markup=False)
+        yield JobProgress()  # t: the répartition, Échap stops it (nothing written)
 
     def on_mount(self) -> None:
         # the centres and présidents take the width the other columns leave
@@ -192,7 +198,9 @@ class JuryList(JuriesPane):
     def confirm_distribution(self, session_id: int) -> None:
         def answered(ok: bool | None) -> None:
             if ok:
-                self.distribute(session_id)
+                job = self.query_one(JobProgress)
+                job.start("Répartition")
+                self.distribute(session_id, job.reporter(DISTRIBUTION_STOPPED, PHASES))
 
         self.app.push_screen(
             ConfirmModal(
@@ -204,15 +212,32 @@ class JuryList(JuriesPane):
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="juries-write")
-    def distribute(self, session_id: int) -> None:
+    def distribute(self, session_id: int, progress: Progress) -> None:
+        """In a thread, a bar over the moved candidates (jury, audit entry, counters: a minute
+        for a whole country); Échap stops it at the next batch, the whole run rolled back."""
         try:
             with worker_connection():
-                summary = distribution.distribute_candidates(session_id)
-        except ServiceError as exc:
-            self.app.call_from_thread(self.fail, error_text(exc))
+                summary = distribution.distribute_candidates(session_id, progress=progress)
+        except Cancelled as exc:  # Échap: the transaction rolled back
+            self.app.call_from_thread(self._distributed, None, str(exc))
             return
-        self.app.call_from_thread(self.say, summary.render(), "Répartition")
-        self.app.call_from_thread(self.load)
+        except ServiceError as exc:
+            self.app.call_from_thread(self._distributed, None, error_text(exc), "Refusé")
+            return
+        finally:  # however it ended (an unexpected error is shown by the worker's failure)
+            self.app.call_from_thread(self.query_one(JobProgress).stop)
+        self.app.call_from_thread(self._distributed, summary.render())
+
+    def _distributed(self, text: str | None, why: str = "", title: str = "Répartition") -> None:
+        """The report, or why there is none (stopped, refused)."""
+        self.query_one(JobProgress).stop()
+        if text is None and title == "Refusé":
+            self.fail(why)
+        elif text is None:
+            self.warn(why, title)  # stopped by Échap
+        else:
+            self.say(text, title)
+            self.load()
 
     # --- Documents ------------------------------------------------------------------------
 
