@@ -65,7 +65,8 @@ def issuer(args: argparse.Namespace) -> Callable[[int], str]:
             return f"Second groupe : {conv.count} convocations → {conv.path} ; {sheet.count} fiches d'examinateurs → {sheet.path}{late}"
         if args.jury is None:
             raise ServiceError("documents pv : --jury N est obligatoire.")
-        doc = issue_pv(sid, args.jury, args.groupe, path=args.out)
+        with progress_bar(f"Procès-verbal du jury n° {args.jury}", unit="candidats") as progress:
+            doc = issue_pv(sid, args.jury, args.groupe, path=args.out, progress=progress)
         return f"Procès-verbal du jury n° {args.jury} (groupe {args.groupe}) : {doc.count} candidats → {doc.path}"
 
     return issued

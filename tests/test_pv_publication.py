@@ -68,7 +68,10 @@ def test_pv_figures_equal_the_results_export(demo, tmp_path: Path) -> None:
         assert line.name == f"{last.upper()} {first}"
     assert sum(n for _, n in doc.decision_counts) == len(exported)
     # the PDF prints them: each candidate's line holds its number, average, decision, mention
-    issued = issue_pv(session_id, 3, path=tmp_path / "pv.pdf")
+    told: list[tuple[int, int]] = []  # baktui documents pv's bar: every 100 lines, then all
+    issued = issue_pv(session_id, 3, path=tmp_path / "pv.pdf", progress=lambda *a: told.append(a))
+    n = len(doc.lines)
+    assert told == [*((d, n) for d in range(0, n, 100)), (n, n)]
     text = pdf_text(issued.path)
     lines = [t for t in text.splitlines() if re.match(r"^\d{9} ", t)]
     assert len(lines) == len(doc.lines)

@@ -11,7 +11,7 @@ columns share the page width, names are shortened with an ellipsis (:func:`fit`)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,14 +85,21 @@ FONT_SIZE = 7.0
 ROW = 4.6
 
 
-def write_pv(path: str | Path, document: PvDocument, *, academie: str | Letterhead) -> Path:
-    """Write the PV of one jury and one group to ``path`` (one PDF)."""
+def write_pv(
+    path: str | Path,
+    document: PvDocument,
+    *,
+    academie: str | Letterhead,
+    progress: Callable[[int, int], object] | None = None,
+) -> Path:
+    """Write the PV of one jury and one group to ``path`` (one PDF); ``progress(done,
+    total)`` every 100 candidates' lines and at the end."""
     pdf = new_document(
         document.title, session_year=document.session_year, academie=academie, orientation="L"
     )
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
-    _body(pdf, document)
+    _body(pdf, document, progress)
     return save(pdf, path)
 
 
@@ -120,9 +127,11 @@ def write_pvs(
     return save(pdf, path)
 
 
-def _body(pdf: BaktuiPDF, document: PvDocument) -> None:
+def _body(
+    pdf: BaktuiPDF, document: PvDocument, progress: Callable[[int, int], object] | None = None
+) -> None:
     _heading(pdf, document)
-    _table(pdf, document)
+    _table(pdf, document, progress)
     if document.lines:
         pdf.set_font(FONT, "I", 7)
         pdf.cell(0, 4, LEGEND, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -178,7 +187,9 @@ def _layout(pdf: BaktuiPDF, doc: PvDocument) -> tuple[list[str], list[float], li
     return headers, widths, align
 
 
-def _table(pdf: BaktuiPDF, doc: PvDocument) -> None:
+def _table(
+    pdf: BaktuiPDF, doc: PvDocument, progress: Callable[[int, int], object] | None = None
+) -> None:
     headers, widths, align = _layout(pdf, doc)
 
     def header() -> None:
@@ -193,7 +204,9 @@ def _table(pdf: BaktuiPDF, doc: PvDocument) -> None:
         pdf.paragraph("Aucun candidat pour ce groupe.")
         return
     header()
-    for line in doc.lines:
+    for done, line in enumerate(doc.lines):
+        if progress is not None and done % 100 == 0:
+            progress(done, len(doc.lines))
         if line.points and pdf.get_y() + 2 * ROW > pdf.page_break_trigger:
             pdf.add_page()  # a candidate and his or her jury points stay on one page
             header()
@@ -208,6 +221,8 @@ def _table(pdf: BaktuiPDF, doc: PvDocument) -> None:
             pdf.wrapped_row(["", text], [widths[0], sum(widths[1:])], ["L", "L"], ROW,
                             on_new_page=header)  # fmt: skip
             pdf.set_font(FONT, "", FONT_SIZE)
+    if progress is not None:
+        progress(len(doc.lines), len(doc.lines))
 
 
 def _counts(pdf: BaktuiPDF, doc: PvDocument) -> None:

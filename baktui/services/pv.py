@@ -11,6 +11,7 @@ whose grades were rectified after publication prints a « PV rectificatif » lis
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -250,8 +251,10 @@ def issue_pv(
     *,
     path: Path | None = None,
     out_dir: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> IssuedDocument:
-    """Write the PV (to ``path``, else the documents folder) and record it (an office file)."""
+    """Write the PV (to ``path``, else the documents folder) and record it (an office file);
+    ``progress(done, total)`` over its candidates' lines as they are drawn."""
     from baktui.exports.pv import write_pv
 
     if path is not None and path.suffix.lower() != ".pdf":
@@ -262,7 +265,7 @@ def issue_pv(
     return documents.issue(
         PV,
         documents.file_name("pv", f"jury{jury_number}", which, suffix=".pdf"),
-        lambda target: write_pv(target, document, academie=academie),
+        lambda target: write_pv(target, document, academie=academie, progress=progress),
         examiners=[None],
         count=len(document.lines),
         path=path,
