@@ -233,12 +233,15 @@ MAX_SHOWN = 20  # differences printed by « compteurs verifier »
 def cmd_etat(args: argparse.Namespace) -> int:
     """The home screen's figures, as the home screen counts them (same lines, same queries)."""
     from baktui.cli import _on_session
+    from baktui.cli_progress import progress_bar
     from baktui.services.counters import STALE_WARNING
     from baktui.services.home_lines import report_lines
     from baktui.services.stats import home_counts
 
     def counted(session_id: int) -> str:
-        counts = home_counts(session_id)
+        # a spinner and the time spent: the logistics checks take half a minute for a country
+        with progress_bar("Chiffres de l'accueil", waiting=""):
+            counts = home_counts(session_id)
         if counts.counters_inconsistent:
             print(STALE_WARNING, file=sys.stderr)
         lines = report_lines(counts)
