@@ -122,7 +122,7 @@ def check_audit_log(
     """Check the open base's audit log. ``restored_at_open``: its protections were put back when
     it was opened for this check (the opening's warning said so). ``noted``: an entry's id and
     the seal (or its first characters, in lower-case hex) noted down earlier, to compare.
-    ``progress(done, total)``: the entry ids checked (a minute for ten million entries)."""
+    ``progress(done, total)``: the entry ids checked (45 s for 3.5 million entries)."""
     db = current_database()
     restorations = (
         AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.who, AuditLog.entity, AuditLog.entity_id)
