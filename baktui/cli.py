@@ -415,9 +415,13 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_publier(args: argparse.Namespace) -> int:
-    from baktui.services.publication import publish
+    from baktui.services.publication import PHASES, publish
 
-    return _on_session(args, lambda sid: publish(sid, args.jury, args.final).render())
+    def published(sid: int) -> str:
+        with progress_bar("Publication", PHASES) as progress:
+            return publish(sid, args.jury, args.final, progress=progress).render()
+
+    return _on_session(args, published)
 
 
 def cmd_rectifier(args: argparse.Namespace) -> int:

@@ -271,3 +271,21 @@ def test_a_long_name_wraps_on_the_pv_and_is_never_cut(demo, tmp_path: Path) -> N
     flat = " ".join(text.split())  # the name spans three lines of its cell
     for word in ("OLIVIER DE LA TOUR", "D’AUVERGNE-MONTMORENCY", "Anaïs-Marie-Clémentine"):
         assert word in flat
+
+
+def test_a_publication_of_every_jury_tells_its_phases(demo) -> None:
+    """``baktui publier``'s bar: nothing counted at first, then each jury checked, then
+    published, then the admitted lists (one step), done == total at the end."""
+    from baktui.services.publication import PHASES
+
+    _, session_id, _ = demo
+    juries = [j.number for j in Jury.select().order_by(Jury.number) if
+              Candidate.select().where(Candidate.jury == j.id).exists()]  # fmt: skip
+    for number in juries:
+        close(number)
+    told: list[tuple[int, int | None]] = []
+    report = publish(session_id, progress=lambda d, t: told.append((d, t)))
+    n = len(report.juries)
+    assert n == len(juries) > 1
+    total = len(PHASES) * n
+    assert told == [(0, None), *((d, total) for d in range(2 * n + 1)), (total, total)]

@@ -27,6 +27,7 @@ from baktui.errors import ServiceError
 from baktui.rules.decision import ADMIS
 from baktui.rules.identifiers import fold
 from baktui.rules.lifecycles import Phase, RegistrationState
+from baktui.rules.progress import Progress, silent
 from baktui.services import documents
 from baktui.services.deliberation_runs import input_changes
 from baktui.services.documents import IssuedDocument
@@ -35,6 +36,7 @@ from baktui.services.pv import RECTIFICATION, find_jury
 from baktui.services.settings import letterhead
 
 FIRST, FINAL = 1, 2
+PHASES = ("contrôles", "publication", "listes des admis")  # what ``progress`` counts, by jury
 WHAT = {FIRST: "résultats du premier groupe", FINAL: "résultats définitifs"}
 
 
@@ -158,10 +160,18 @@ def grouped(refusals: list[tuple[int, str]]) -> list[str]:
 
 
 def publish(
-    session_id: int, jury_number: int | None = None, final: bool = False
+    session_id: int,
+    jury_number: int | None = None,
+    final: bool = False,
+    *,
+    progress: Progress | None = None,
 ) -> PublicationReport:
     """Publish one jury (or every jury of the session with candidates) at the first (``final``
-    False) or final level; all or nothing, audited; then the admitted lists per centre."""
+    False) or final level; all or nothing, audited; then the admitted lists per centre.
+    ``progress(done, total)``: the :data:`PHASES`, each counting the juries (the lists: one
+    step, told when written)."""
+    tell = progress or silent
+    tell(0, None)
     level = FINAL if final else FIRST
     if jury_number is not None:
         juries = [find_jury(session_id, jury_number)]
@@ -175,21 +185,30 @@ def publish(
             raise ServiceError(f"Publication refusée : aucun jury dont publier les {WHAT[level]}.")
     report = PublicationReport(level)
     reason = f"publication des {WHAT[level]}"
+    count = len(juries)
+    total = len(PHASES) * count
     with write_transaction():
-        refusals = [(j.number, r) for j in juries if (r := _refusal(session_id, j, level))]
+        refusals = []
+        for done, jury in enumerate(juries):
+            tell(done, total)
+            if why := _refusal(session_id, jury, level):
+                refusals.append((jury.number, why))
         if refusals:
             raise ServiceError(
                 "Publication refusée : " + " ; ".join(grouped(refusals)) + ". Rien n'a été publié."
             )
-        for jury in juries:
+        for done, jury in enumerate(juries, count):
+            tell(done, total)
             audit.update(Jury, jury.id, {"published_group": level}, reason=reason)
             report.juries.append(jury.number)
         if level == FINAL:
             report.phase_changed = _results_phase(session_id)
+    tell(2 * count, total)
     year = int(ExamSession.get_by_id(session_id).year)
     centres = admitted_lists(session_id)
     report.admitted = sum(len(c.candidates) for c in centres)
     report.files = [d.path for d in _write_lists(centres, year, level, report.juries)]
+    tell(total, total)
     return report
 
 
