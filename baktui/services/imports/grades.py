@@ -56,6 +56,7 @@ from baktui.services.imports.report import (
     Refused,
     chunks,
     open_file,
+    plain_row,
     row_issues,
 )
 from baktui.services.imports.spool import Spool
@@ -210,38 +211,93 @@ def _check_file(
     reg = regulation_of(session_id)
     year = int(ExamSession.get_by_id(session_id).year)
     candidates: dict[str, CandidateRef | None] = {}
-    checked = _Checked()
-    codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number, for the keys
-    seen: set[int] = set()
-    twice: list[tuple[Row, int]] = []  # lines giving a grade already given, and its key
-    batch: list[Row] = []
+    keeper = _Keeper(spool)
+    batch: list[tuple[Row, str]] = []  # a row and its INE cell
     memo = GradeMemo()
 
     def flush() -> None:
-        wanted = {r.get("ine").upper().replace(" ", "") for r in batch} - candidates.keys()
+        wanted = {ine.upper().replace(" ", "") for _, ine in batch} - candidates.keys()
         if wanted:
             found = _load_candidates(session_id, wanted)
             for ine in wanted:
                 candidates[ine] = found.get(ine)
-        for row in batch:
-            _check_row(reg, year, table, row, candidates, report, checked, codes, seen, twice, spool, memo)  # fmt: skip
+        find, keep = memo.find, keeper.keep
+        for row, ine in batch:
+            # a line of a shape and note already accepted, no cell to refuse: kept as it is
+            cand = candidates.get(ine.upper().replace(" ", ""))
+            if cand is not None and plain_row(row):
+                known = find(cand, row.cells)
+                if known is not None:
+                    code, group, part, value, grade_code, note = known
+                    keep(row, cand.id, code, group, part, value, grade_code, None, ine, note)
+                    continue
+            _check_row(reg, year, table, row, candidates, report, keeper, memo)
         tick.add(len(batch))
         batch.clear()
 
     for row in table.rows():
         report.lines += 1
-        batch.append(row)
+        batch.append((row, row.cells.get("ine", "").strip()))
         if len(batch) >= batches.BATCH:
             flush()
     flush()
-    if twice:
-        _refuse_twice(table, twice, codes, spool, report)
-    return checked
+    if keeper.twice:
+        _refuse_twice(table, keeper.twice, keeper.codes, spool, report)
+    return keeper.checked
 
 
 def _key(codes: dict[tuple[str, str], int], cid: int, code: str, group: int, part: str) -> int:
     number = codes.setdefault((code, part), len(codes))
     return (cid * 4096 + number) * 4 + group
+
+
+class _Keeper:
+    """What the check pass keeps of each accepted line: its key (to refuse a grade given
+    twice), what the write pass checks across the file (:class:`_Checked`), the line spooled."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.checked = _Checked()
+        self.codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number
+        self.seen: set[int] = set()
+        self.twice: list[tuple[Row, int]] = []  # lines giving a grade already given, its key
+
+    def keep(
+        self,
+        row: Row,
+        cid: int,
+        code: str,
+        group: int,
+        part: str,
+        value: int | None,
+        grade_code: str | None,
+        kept: int | None,
+        ine: str,
+        note: str,
+        errors: Sequence[LineIssue] = (),
+        report: ImportReport | None = None,
+    ) -> None:
+        """Keep an accepted line; one giving a grade given before goes to ``twice``, and one
+        with ``errors`` (its cells) is refused in ``report``."""
+        key = _key(self.codes, cid, code, group, part)
+        if key in self.seen:
+            self.twice.append((row, key))
+            return
+        if errors:
+            report.errors.extend(errors)  # type: ignore[union-attr]
+            return
+        self.seen.add(key)
+        checked = self.checked
+        if group == 2:
+            checked.second_group.add(cid)
+            checked.subjects[cid].add(code)
+        else:
+            checked.first_group.add(cid)
+        if kept:
+            checked.kept.add((cid, code))
+        if part:
+            checked.parts.add((cid, code))
+        self.spool.add((row.line, cid, code, group, part, value, grade_code, kept, ine, note))
 
 
 def _check_row(
@@ -251,11 +307,7 @@ def _check_row(
     row: Row,
     candidates: dict[str, CandidateRef | None],
     report: ImportReport,
-    checked: _Checked,
-    codes: dict[tuple[str, str], int],
-    seen: set[int],
-    twice: list[tuple[Row, int]],
-    spool: Spool,
+    keeper: _Keeper,
     memo: GradeMemo,
 ) -> None:
     cell_errors = row_issues(table, row)
@@ -264,27 +316,9 @@ def _check_row(
     report.warnings.extend(warnings)
     report.infos.extend(infos)
     if line is not None:
-        key = _key(codes, line.candidate_id, line.code, line.group, line.part)
-        if key in seen:
-            twice.append((row, key))
-            return
-        if errors:
-            report.errors.extend(errors)
-            return
-        seen.add(key)
-        cid = line.candidate_id
-        if line.group == 2:
-            checked.second_group.add(cid)
-            checked.subjects[cid].add(line.code)
-        else:
-            checked.first_group.add(cid)
-        if line.kept_session:
-            checked.kept.add((cid, line.code))
-        if line.part:
-            checked.parts.add((cid, line.code))
-        spool.add(
-            (line.line, cid, line.code, line.group, line.part, line.value_centi,
-             line.grade_code, line.kept_session, row.get("ine"), row.get("note"))
+        keeper.keep(
+            row, line.candidate_id, line.code, line.group, line.part, line.value_centi,
+            line.grade_code, line.kept_session, row.get("ine"), row.get("note"), errors, report,
         )  # fmt: skip
         return
     report.errors.extend(errors)
@@ -360,13 +394,44 @@ def _write_file(
             registrations = _registrations(
                 ids, (line.candidate_id for line in lines if line.kept_session)
             )
-            with counters.tracking(ids):  # the maintained counters, in the same transaction
-                writer.write(lines, grades, parts, registrations, report)
+            # the maintained counters, in the same transaction: the new grades of the
+            # candidates given nothing else counted by their delta, the others tracked
+            simple = _new_grades_only(lines, grades, registrations)
+            with counters.tracking(set(ids) - simple), counters.counted_by_caller(simple):
+                created = writer.write(lines, grades, parts, registrations, report)
+                counters.new_grades(
+                    [(ln.candidate_id, ln.code, ln.grade_code) for ln in created
+                     if ln.group == 1 and ln.candidate_id in simple]
+                )  # fmt: skip
         tick.add(len(batch))
     if refused:
         del report.warnings[warned:]
         raise Refused
     tick.finished()
+
+
+def _new_grades_only(
+    lines: Sequence[GradeLine],
+    grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
+    registrations: dict[tuple[int, str], tuple[int, int | None]],
+) -> set[int]:
+    """The candidates of a batch whose lines change, of what the counters count, only new
+    first-group grades (see :func:`baktui.data.counters.new_grades`): no part-grade, no kept
+    grade, no first-group grade replaced, no registration's kept session cleared. Second-group
+    grades count for nothing."""
+    simple = {line.candidate_id for line in lines}
+    for line in lines:
+        if line.group != 1:
+            continue
+        cid = line.candidate_id
+        if (
+            line.part
+            or line.kept_session is not None
+            or (cid, line.code, 1) in grades
+            or (cid, line.code) in registrations
+        ):
+            simple.discard(cid)
+    return simple
 
 
 def _warn_decided(
@@ -486,7 +551,8 @@ class _Writer:
         parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
         registrations: dict[tuple[int, str], tuple[int, int | None]],
         report: ImportReport,
-    ) -> None:
+    ) -> list[GradeLine]:
+        """Write a batch; returns the lines of the grades (not part-grades) created."""
         who, now, reason = self.who, self.now, self.reason
         new_grades: list[GradeLine] = []
         new_parts: list[GradeLine] = []
@@ -536,6 +602,7 @@ class _Writer:
                 )
         self._create(Grade, new_grades)
         self._create(GradePart, new_parts)
+        return new_grades
 
     def _create(self, model: type[Grade] | type[GradePart], lines: Sequence[GradeLine]) -> None:
         """Insert new grades (or part-grades) in one statement, then one audit "create" entry
