@@ -33,7 +33,7 @@ GRADE_ALIASES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class GradeLine:
     """A grade line accepted for writing: the stored value in hundredths or a code."""
 

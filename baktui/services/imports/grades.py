@@ -9,10 +9,12 @@ Grades are keyed by (candidate, épreuve, groupe), part-grades of composite spé
    integer per grade, to refuse a grade given twice) and the accepted lines go to a
    :class:`~baktui.services.imports.spool.Spool` on disk;
 2. the write, in ONE write transaction, batch by batch from the spool: what depends on the
-   stored grades is checked against the batch's candidates, new grades are inserted in bulk
-   with one audit "create" entry each (:func:`baktui.data.audit.append_rows`), corrections go
-   through ``audit.update`` (before and after kept). One refused line anywhere, or the import
-   cancelled (:mod:`baktui.services.imports.progress`), and the transaction rolls back.
+   stored grades is checked against the batch's candidates, then the batch is written by
+   :class:`~baktui.services.imports.grade_writer.GradeWriter` (new grades in bulk, one audit
+   entry each; corrections through ``audit.update``) and counted in the maintained counters
+   (the new grades from their own delta, the other candidates tracked). One refused line
+   anywhere, or the import cancelled (:mod:`baktui.services.imports.progress`), and the
+   transaction rolls back.
 """
 
 from __future__ import annotations
@@ -22,15 +24,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from baktui.data import audit, audit_chain, counters, sql
+from baktui.data import audit_chain, counters, sql
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
     Anonymat,
     ExamSession,
     Grade,
-    GradePart,
     Lot,
-    Registration,
     Result,
 )
 from baktui.rules.decision import SECOND_GROUPE
@@ -48,9 +48,9 @@ from baktui.services.imports.grade_lines import (
     check_second_group,
     parse_grade_row,
 )
+from baktui.services.imports.grade_writer import GradeWriter
 from baktui.services.imports.progress import ProgressFn, Ticker
 from baktui.services.imports.report import (
-    SOURCE,
     ImportReport,
     LineIssue,
     Refused,
@@ -216,7 +216,9 @@ def _check_file(
     memo = GradeMemo()
 
     def flush() -> None:
-        wanted = {ine.upper().replace(" ", "") for _, ine in batch} - candidates.keys()
+        # (not ``set - candidates.keys()``: that walks every candidate read so far)
+        wanted = {ine.upper().replace(" ", "") for _, ine in batch}
+        wanted = {ine for ine in wanted if ine not in candidates}
         if wanted:
             found = _load_candidates(session_id, wanted)
             for ine in wanted:
@@ -259,7 +261,9 @@ class _Keeper:
         self.spool = spool
         self.checked = _Checked()
         self.codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number
-        self.seen: set[int] = set()
+        # candidate -> bits of the (épreuve, part, groupe) given: a few bytes per candidate
+        # where a set of 2.4 million keys took 150 MB
+        self.seen: dict[int, int] = {}
         self.twice: list[tuple[Row, int]] = []  # lines giving a grade already given, its key
 
     def keep(
@@ -279,14 +283,18 @@ class _Keeper:
     ) -> None:
         """Keep an accepted line; one giving a grade given before goes to ``twice``, and one
         with ``errors`` (its cells) is refused in ``report``."""
-        key = _key(self.codes, cid, code, group, part)
-        if key in self.seen:
-            self.twice.append((row, key))
+        number = self.codes.get((code, part))
+        if number is None:
+            number = self.codes[(code, part)] = len(self.codes)
+        bit = 1 << (number * 4 + group)
+        given = self.seen.get(cid, 0)
+        if given & bit:
+            self.twice.append((row, _key(self.codes, cid, code, group, part)))
             return
         if errors:
             report.errors.extend(errors)  # type: ignore[union-attr]
             return
-        self.seen.add(key)
+        self.seen[cid] = given | bit
         checked = self.checked
         if group == 2:
             checked.second_group.add(cid)
@@ -353,6 +361,20 @@ def _refuse_twice(
         )
 
 
+class _Cells:
+    """The cells a refusal quotes (ine, note) of a batch's lines, by file line: looked up
+    only when a line is refused or warned about."""
+
+    def __init__(self, batch: Sequence[Spooled]) -> None:
+        self._batch = batch
+        self._by_line: dict[int, tuple[str, str]] | None = None
+
+    def of(self, line: int) -> tuple[str, str]:
+        if self._by_line is None:
+            self._by_line = {item[0]: (item[8], item[9]) for item in self._batch}
+        return self._by_line[line]
+
+
 def _write_file(
     session_id: int,
     path: Path,
@@ -373,13 +395,13 @@ def _write_file(
     # no other writer appends to the journal (nor commits audited rows) until the commit: the
     # ids of the rows inserted by batch are read back in order (see _create_rows)
     audit_chain.lock(current_database())
-    writer = _Writer(reason)
+    writer = GradeWriter(reason)
     in_file = (checked.kept, checked.parts)
     warned = len(report.warnings)
     refused = False
     for batch in spool.batches():
         lines = [GradeLine(*item[:8]) for item in batch]
-        cells = {item[0]: (item[8], item[9]) for item in batch}
+        cells = _Cells(batch)
         ids = sorted({line.candidate_id for line in lines})
         grades, parts = _existing_grades(ids)
         errors = len(report.errors)
@@ -438,7 +460,7 @@ def _warn_decided(
     table: TableStream,
     lines: Sequence[GradeLine],
     report: ImportReport,
-    cells: dict[int, tuple[str, str]],
+    cells: _Cells,
 ) -> None:
     """A second-group grade of a candidate deliberated otherwise is written, with a warning."""
     ids = sorted({line.candidate_id for line in lines if line.group == 2})
@@ -453,7 +475,7 @@ def _warn_decided(
                     LineIssue(
                         line.line,
                         table.headers["ine"],
-                        cells[line.line][0],
+                        cells.of(line.line)[0],
                         f"candidat délibéré {decision}, pas au second groupe : note "
                         "enregistrée mais sans effet sur la délibération",
                     )
@@ -480,7 +502,7 @@ def _check_closed_slips(
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
     parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
     report: ImportReport,
-    cells: dict[int, tuple[str, str]],
+    cells: _Cells,
 ) -> None:
     """A grade of a closed slip is not changed behind it: its control totals would no longer
     hold. The line is refused until the slip is reopened (F4, Ctrl+R, audited)."""
@@ -509,146 +531,8 @@ def _check_closed_slips(
                 LineIssue(
                     line.line,
                     table.headers["note"],
-                    cells[line.line][1],
+                    cells.of(line.line)[1],
                     f"copie du lot {number}, bordereau clos : rouvrez-le (F4, Ctrl+R) avant "
                     "d'importer une note qui le change",
                 )
             )
-
-
-_GRADE_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
-                 "version", "group", "kept_session", "source")  # fmt: skip
-_PART_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
-                "part_code")  # fmt: skip
-
-
-class _Writer:
-    """Create, update or leave each grade of a batch (inside the import's transaction), all
-    audited: new grades inserted in bulk with one audit "create" entry each, corrections
-    through ``audit.update`` (before and after kept), as are the kept-session marks of the
-    registrations."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        self.who, self.now = audit.current_user(), audit.now_iso()
-        self.texts = {
-            Grade: audit.record_texter(Grade, _GRADE_FIELDS),
-            GradePart: audit.record_texter(GradePart, _PART_FIELDS),
-        }
-        # what every new grade's audit text ends with (source, who, when: the same for all)
-        tail = audit.record_text(Grade, {"source": SOURCE, "entered_by": self.who,
-                                         "entered_at": self.now})  # fmt: skip
-        self.tails = {Grade: "; " + tail if tail else ""}
-        self.inserts = {
-            Grade: sql.insert_sql(Grade, _GRADE_FIELDS),
-            GradePart: sql.insert_sql(GradePart, _PART_FIELDS),
-        }
-
-    def write(
-        self,
-        lines: Sequence[GradeLine],
-        grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
-        parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
-        registrations: dict[tuple[int, str], tuple[int, int | None]],
-        report: ImportReport,
-    ) -> list[GradeLine]:
-        """Write a batch; returns the lines of the grades (not part-grades) created."""
-        who, now, reason = self.who, self.now, self.reason
-        new_grades: list[GradeLine] = []
-        new_parts: list[GradeLine] = []
-        for line in lines:
-            if line.part:
-                stored_part = parts.get((line.candidate_id, line.code, line.part))
-                if stored_part is None:
-                    new_parts.append(line)
-                    report.created += 1
-                elif (stored_part[1], stored_part[2]) == (line.value_centi, line.grade_code):
-                    report.unchanged += 1
-                else:
-                    audit.update(
-                        GradePart,
-                        stored_part[0],
-                        {"value_centi": line.value_centi, "code": line.grade_code,
-                         "entered_by": who, "entered_at": now},
-                        reason=f"{reason}, ligne {line.line}",
-                    )  # fmt: skip
-                    report.updated += 1
-                continue
-            stored = grades.get((line.candidate_id, line.code, line.group))
-            values = (line.value_centi, line.grade_code, line.kept_session)
-            if stored is None:
-                new_grades.append(line)
-                report.created += 1
-            elif (stored[1], stored[2], stored[3]) == values:
-                report.unchanged += 1
-                continue
-            else:
-                audit.update(
-                    Grade,
-                    stored[0],
-                    {"value_centi": line.value_centi, "code": line.grade_code,
-                     "kept_session": line.kept_session, "source": SOURCE, "entered_by": who,
-                     "entered_at": now},
-                    reason=f"{reason}, ligne {line.line}",
-                )  # fmt: skip
-                report.updated += 1
-            registration = registrations.get((line.candidate_id, line.code))
-            if line.group == 1 and registration and registration[1] != line.kept_session:
-                audit.update(
-                    Registration,
-                    registration[0],
-                    {"kept_session": line.kept_session},
-                    reason=f"{reason}, ligne {line.line}",
-                )
-        self._create(Grade, new_grades)
-        self._create(GradePart, new_parts)
-        return new_grades
-
-    def _create(self, model: type[Grade] | type[GradePart], lines: Sequence[GradeLine]) -> None:
-        """Insert new grades (or part-grades) in one statement, then one audit "create" entry
-        per row, its text built once from the inserted values."""
-        if not lines:
-            return
-        who, now = self.who, self.now
-        if model is Grade:
-            rows = [
-                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now, 1,
-                 line.group, line.kept_session, SOURCE)
-                for line in lines
-            ]  # fmt: skip
-        else:
-            rows = [
-                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now,
-                 line.part)
-                for line in lines
-            ]  # fmt: skip
-        key = model.id
-        last = model.select(key).order_by(key.desc()).limit(1).scalar() or 0
-        sql.executemany(self.inserts[model], rows)
-        # the rows just inserted, in order (the journal is locked: no other writer in between)
-        ids = [pk for (pk,) in sql.fetch(model.select(key).where(key > last).order_by(key))]
-        if len(ids) != len(rows):
-            raise RuntimeError(f"{len(ids)} {model._meta.table_name} ids for {len(rows)} rows")
-        entity = model._meta.table_name
-        reason = self.reason
-        tail = self.tails.get(model, "")
-        entries = []
-        if model is Grade:
-            for pk, line in zip(ids, lines, strict=True):
-                value, code, kept = line.value_centi, line.grade_code, line.kept_session
-                text = (
-                    f"candidate={line.candidate_id}; epreuve_code={line.code}; group={line.group}"
-                )
-                if value is not None:
-                    text += f"; value_centi={value}"
-                if code:
-                    text += f"; code={code}"
-                if kept is not None:
-                    text += f"; kept_session={kept}"
-                entries.append(("create", entity, str(pk), "", None, text + tail,
-                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
-        else:
-            for pk, row, line in zip(ids, rows, lines, strict=True):
-                entries.append(("create", entity, str(pk), "", None, self.texts[model](row),
-                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
-        audit.append_rows(entries, at=self.now)
