@@ -488,3 +488,22 @@ def test_the_walk_tells_the_entry_ids_checked(session: SessionInfo) -> None:
     top = AuditLog.select(pw.fn.MAX(AuditLog.id)).scalar()
     ids = [i for (i,) in AuditLog.select(AuditLog.id).order_by(AuditLog.id).tuples()]
     assert told == [(0, None), *((i, top) for i in ids[3::4]), (top, top)]
+
+
+def test_bulk_seals_are_the_seals_of_link() -> None:
+    """The bulk writers' quicker road to the seals (imports of millions of entries) gives
+    the very seals :func:`audit_chain.link` gives, whatever the texts hold; values of other
+    types than the log's take link's own road."""
+    rows = [
+        ("create", "grade", "12", "", None, 'a "quoted" \\ back\nslash\x01é\u2028', "r, l. 3", 5),
+        ("update", "grade", "12", "value_centi", "1250", None, "", None),
+        ("create", "grade", "13", "", None, "\ud800 lone surrogate", "motif", 7),
+        ("create", "grade", 14, "", None, "x", "r", True),  # not the log's types
+    ]
+    sealed = audit_chain.seal_rows("f" * 64, 41, "2026-06-01T10:00:00+02:00", 'a "who"', rows)
+    chain = "f" * 64
+    for number, entry in enumerate(sealed, 41):
+        assert entry[:-1] == (number, "2026-06-01T10:00:00+02:00", 'a "who"', *rows[number - 41])
+        chain = audit_chain.link(chain, entry[:-1])
+        assert entry[-1] == chain
+    assert len({entry[-1] for entry in sealed}) == 4

@@ -171,6 +171,52 @@ def test_random_writes_keep_the_counters_exact(
     assert stats.grades_missing(sid) < sum(r.registrations for r in GradeCounter.select())
 
 
+def _import(sid: int, tmp: Path, name: str, lines: list[str]) -> None:
+    path = tmp / name
+    path.write_text("ine;epreuve;note;groupe;session\n" + "\n".join(lines) + "\n", "utf-8")
+    report = run_import("notes", sid, path)
+    assert report.ok, report.render()
+
+
+def test_an_import_of_every_kind_of_line_keeps_the_counters_exact(
+    office: tuple[int, list[int]], tmp_path: Path
+) -> None:
+    """New grades are counted from the import's own delta, the other lines (parts, kept
+    grades, corrections, a kept registration cleared) by reading the candidates again: the
+    counters stay those of a recount, batch after batch."""
+    sid, ids = office
+    ine = {cid: Candidate.get_by_id(cid).ine for cid in ids}
+    stmg, st2s, sthr, kept_reg, kept_new = ids[0], ids[1], ids[2], ids[4], ids[8]
+    with write_transaction():
+        registration = Registration.get(
+            (Registration.candidate == kept_reg) & (Registration.epreuve_code == "PHI")
+        )
+        audit.update(Registration, registration.id, {"kept_session": 2024}, reason="test")
+    same_as_recount(sid)
+    missing = stats.grades_missing(sid)
+    _import(sid, tmp_path, "a.csv", [
+        f"{ine[stmg]};PHI;12;;", f"{ine[stmg]};FRE;AJ;;", f"{ine[stmg]};SP2;ABS;;",
+        f"{ine[stmg]};FR;9;2;",  # second group: counted nowhere
+        f"{ine[st2s]};SP1.CHI;12;;", f"{ine[st2s]};SP1.BPH;14;;",  # parts: graded once both
+        f"{ine[sthr]};SP1.STC;11;;",  # one part of two: not graded yet
+        f"{ine[kept_reg]};PHI;13;;",  # the kept grade given up: the registration counts again
+        f"{ine[kept_new]};PHI;14;;2025",  # kept: no longer expected
+    ])  # fmt: skip
+    same_as_recount(sid)
+    assert sum(r.aj for r in GradeCounter.select()) == 1
+    # 3 new grades and one épreuve by parts entered; one registration more expected, entered;
+    # one kept (no longer expected): 5 fewer missing
+    assert stats.grades_missing(sid) == missing - 5
+    _import(sid, tmp_path, "b.csv", [
+        f"{ine[stmg]};PHI;AJ;;", f"{ine[stmg]};FRE;9;;",  # corrections: AJ moves
+        f"{ine[sthr]};SP1.STS;10;;",  # the second part: graded
+        f"{ine[ids[12]]};MAT;AJ;;",
+    ])  # fmt: skip
+    same_as_recount(sid)
+    assert sum(r.aj for r in GradeCounter.select()) == 2
+    assert stats.grades_missing(sid) == missing - 7
+
+
 def test_counters_follow_a_slip_and_its_undo(session: SessionInfo) -> None:
     world = build_world(session, n=60)
     number_copies(session.id)

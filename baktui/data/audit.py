@@ -217,14 +217,9 @@ def append_rows(rows: Sequence[tuple[Any, ...]], *, at: str | None = None) -> in
         (row[7] for row in rows if row[1] not in closing.ALWAYS_ALLOWED),
         {int(row[2]) for row in rows if row[1] == "exam_session" and row[2].isdigit()},
     )
-    link = audit_chain.link
     with _appending() as db:
         last_id, chain = audit_chain.tail(db)
-        sealed = []
-        for number, row in enumerate(rows, last_id + 1):
-            values = (number, at, who, *row)
-            chain = link(chain, values)
-            sealed.append((*values, chain))
+        sealed = audit_chain.seal_rows(chain, last_id + 1, at, who, rows)
         sql.executemany(sql.insert_sql(AuditLog, _SEALED), sealed)
     return len(rows)
 

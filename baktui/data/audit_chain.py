@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 import peewee as pw
@@ -46,6 +47,37 @@ def link(previous: str, values: Sequence[Any]) -> str:
     """The seal of an entry whose :data:`HASHED` values are ``values``, after ``previous``."""
     text = previous + _canonical(values)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def seal_rows(
+    chain: str, first_id: int, at: str, who: str, rows: Sequence[Sequence[Any]]
+) -> list[tuple[Any, ...]]:
+    """Seal entries appended after a seal ``chain``: each row (action, entity, entity_id,
+    field, before, after, reason, candidate_id) becomes (id, at, who, *row, seal), ids from
+    ``first_id`` on. The very seals :func:`link` gives, by a quicker road for the bulk
+    writers (an import of millions of entries): the canonical text is written directly, ``at``
+    and ``who`` escaped once; a row of other types than the log's (texts, ``before`` and
+    ``after`` possibly None, an int or None for the candidate) takes :func:`link`'s road."""
+    sha256 = hashlib.sha256
+    esc = encode_basestring  # json's own escaping (C), as the canonical encoder's
+    middle = f",{esc(at)},{esc(who)},"
+    sealed = []
+    for number, row in enumerate(rows, first_id):
+        action, entity, entity_id, field, before, after, reason, candidate = row
+        try:
+            if type(number) is not int or not (candidate is None or type(candidate) is int):
+                raise TypeError
+            text = (
+                f"[{number}{middle}{esc(action)},{esc(entity)},{esc(entity_id)},{esc(field)},"
+                f"{'null' if before is None else esc(before)},"
+                f"{'null' if after is None else esc(after)},{esc(reason)},"
+                f"{'null' if candidate is None else candidate}]"
+            )
+        except TypeError:  # not the log's types: the canonical encoder says how they read
+            text = _canonical((number, at, who, *row))
+        chain = sha256((chain + text).encode("utf-8", "surrogatepass")).hexdigest()
+        sealed.append((number, at, who, *row, chain))
+    return sealed
 
 
 def lock(db: pw.Database) -> None:

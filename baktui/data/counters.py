@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -293,17 +293,22 @@ _CANDIDATE_VALUES = (CandidateCounter.candidates, CandidateCounter.missing_lvb,
 
 
 def _upsert(model: type[pw.Model], keys: tuple, values: tuple, deltas: dict) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE`` adding each delta, one prepared statement for all
+    (a grade import applies one delta per batch of its lines)."""
     rows = [(*key, *delta) for key, delta in deltas.items() if any(delta)]
+    if not rows:
+        return
     fields = [*keys, *values]
-    for start in range(0, len(rows), CHUNK):
-        (
-            model.insert_many(rows[start : start + CHUNK], fields=fields)
-            .on_conflict(
-                conflict_target=list(keys),
-                update={f: f + getattr(pw.EXCLUDED, f.column_name) for f in values},
-            )
-            .execute()
+    names = [f.column_name for f in fields]
+
+    def build(marks: Mapping[str, pw.Value]) -> pw.Query:
+        return model.insert({f: marks[n] for f, n in zip(fields, names, strict=True)}).on_conflict(
+            conflict_target=list(keys),
+            update={f: f + getattr(pw.EXCLUDED, f.column_name) for f in values},
         )
+
+    statement = sql.Prepared.get(f"counters-add-{model._meta.table_name}", build, names)
+    statement.run_many(dict(zip(names, row, strict=True)) for row in rows)
 
 
 def apply(delta: Contributions) -> None:
@@ -345,6 +350,108 @@ def added(candidate_ids: Iterable[int]) -> None:
     ids = _uncovered(candidate_ids)
     if ids:
         apply(contributions(ids))
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    """A candidate just created by a bulk writer, as :func:`created` counts it (no grade, no
+    result yet; its registrations without kept grade)."""
+
+    id: int
+    session_id: int
+    series: str
+    status: str
+    state: str
+    lvb: str
+    jury_id: int | None
+    centre_id: int | None
+    epreuves: Sequence[str]  # the épreuve codes of its registrations
+
+
+def created(candidates: Iterable[NewCandidate]) -> None:
+    """Count candidates just created with their registrations (bulk writers: what
+    :func:`added` would read back, known from the write itself), unless a tracker around the
+    write counts them already. Call inside the write's transaction."""
+    found = list(candidates)
+    uncovered = _uncovered(c.id for c in found)
+    delta = Contributions.empty()
+    for c in found:
+        if c.id not in uncovered:
+            continue
+        live = c.state != RegistrationState.ANNULEE
+        counts = delta.candidates.setdefault(
+            (c.session_id, c.series, int(c.status == "scolaire"), c.state), [0, 0, 0]
+        )
+        counts[0] += 1
+        counts[1] += int(live and c.lvb == "")
+        counts[2] += int(live and c.centre_id is None)
+        if live:
+            for code in c.epreuves:
+                key = (c.session_id, c.jury_id or 0, c.centre_id or 0, code)
+                delta.grades.setdefault(key, [0, 0, 0])[0] += 1
+    apply(delta)
+
+
+def new_grades(grades: Sequence[tuple[int, str, str | None]]) -> None:
+    """Count first-group grades just inserted (candidate, épreuve, code or None), each entered
+    (a value or a code) where the candidate had no grade of that épreuve: a bulk writer's
+    delta, read from the candidates and registrations (not recounted), for candidates under
+    :func:`counted_by_caller` whose write changed nothing else that is counted (no
+    registration, no part-grade, no other grade of the first group). Call inside the write's
+    transaction."""
+    if not grades:
+        return
+    ids = sorted({cid for cid, _, _ in grades})
+    facts = {
+        pk: (session, jury or 0, centre or 0, series)
+        for pk, session, jury, centre, series in sql.fetch_in(
+            'SELECT id, session_id, jury_id, centre_id, series FROM "candidate" '
+            f"WHERE state <> '{RegistrationState.ANNULEE}' AND id IN {{in}}",
+            ids,
+        )
+    }
+    expected = set(
+        sql.fetch_in(
+            'SELECT candidate_id, epreuve_code FROM "registration" '
+            "WHERE kept_session IS NULL AND candidate_id IN {in}",
+            sorted(facts),
+        )
+    )
+    composites = {
+        (session, series, code): needed
+        for session, series, code, needed in composite_parts({f[0] for f in facts.values()})
+    }
+    delta: dict[GradeKey, list[int]] = {}
+    for cid, code, grade_code in grades:
+        fact = facts.get(cid)
+        if fact is None or (cid, code) not in expected:
+            continue  # not counted (cancelled candidate, no registration, kept grade)
+        session, jury, centre, series = fact
+        key = (session, jury, centre, code)
+        counts = delta.get(key)
+        if counts is None:
+            counts = delta[key] = [0, 0, 0]
+        if composites:
+            needed = composites.get((session, series, code))
+            if needed is not None and _parts_entered(cid, code) >= needed:
+                counts[1] -= 1  # already counted as graded by its parts
+        counts[1] += 1
+        if grade_code == "AJ":
+            counts[2] += 1
+    apply(Contributions(delta, {}, {}))
+
+
+def _parts_entered(candidate_id: int, code: str) -> int:
+    P = GradePart
+    return (
+        P.select(pw.fn.COUNT(P.id))
+        .where(
+            (P.candidate == candidate_id)
+            & (P.epreuve_code == code)
+            & (P.value_centi.is_null(False) | P.code.is_null(False))
+        )
+        .scalar()
+    )
 
 
 # -- trackers ----------------------------------------------------------------------------------
@@ -419,6 +526,25 @@ def tracking(candidate_ids: Iterable[int], *, session_id: int | None = None) -> 
     finally:
         stack.pop()
     apply(_difference(contributions(ids), before))
+
+
+@contextmanager
+def counted_by_caller(candidate_ids: Iterable[int]) -> Iterator[None]:
+    """A bulk write whose delta the caller adds itself (:func:`new_grades`, :func:`apply`):
+    the writes of these candidates inside are covered (no tracker inside reads their
+    contributions) and nothing is counted here. On PostgreSQL their rows are locked as
+    :func:`tracking` locks them."""
+    ids = _uncovered(candidate_ids)
+    if not ids:
+        yield
+        return
+    _lock(ids)
+    stack = _stack()
+    stack.append((None, frozenset(ids)))
+    try:
+        yield
+    finally:
+        stack.pop()
 
 
 def results_changed(

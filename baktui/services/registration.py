@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
+
+import peewee as pw
 
 from baktui import errors
 from baktui.data import audit, counters, sql
@@ -67,9 +69,11 @@ class CandidateData:
     indications: str = ""  # diploma indications, formatted by rules.indications
 
     def fields(self) -> dict[str, Any]:
-        return asdict(self)
+        """Field name -> value (every value is a scalar: a shallow copy is a copy)."""
+        return {name: getattr(self, name) for name in _DATA_FIELDS}
 
 
+_DATA_FIELDS = tuple(f.name for f in fields(CandidateData))
 shape.check_shape(CandidateData, shape.REGISTRATION_FIELDS)
 # Candidate fields a registration may set (CandidateData's names: a reference is its id).
 EDITABLE_FIELDS = tuple(f.name for f in fields(CandidateData))
@@ -223,6 +227,11 @@ def register_candidates(
         sequence = next_sequence(session_id)
         now = audit.now_iso()
         fields = [name for name in Candidate._meta.fields if name != "id"]
+        defaults = {
+            name: Candidate._meta.fields[name].default
+            for name in fields
+            if Candidate._meta.fields[name].default is not None
+        }
         records: list[dict[str, Any]] = []
         for offset, data in enumerate(datas):
             values = data.fields()
@@ -237,12 +246,12 @@ def register_candidates(
             )
             for name in fields:
                 if name not in values:
-                    default = Candidate._meta.fields[name].default
+                    default = defaults.get(name)
                     values[name] = default() if callable(default) else default
             records.append(values)
+        stored = _stored_values(fields)
         sql.executemany(
-            sql.insert_sql(Candidate, fields),
-            [[_db_value(n, r[n]) for n in fields] for r in records],
+            sql.insert_sql(Candidate, fields), [stored([r[n] for n in fields]) for r in records]
         )
         ids: dict[str, int] = {}
         for chunk in _chunked([r["number"] for r in records]):
@@ -251,23 +260,31 @@ def register_candidates(
             )
             ids.update(sql.fetch(query))
         registrations: list[tuple[int, str, str]] = []
-        entries: list[dict[str, Any]] = []
+        entries: list[tuple[Any, ...]] = []
+        created: list[counters.NewCandidate] = []
+        text = audit.record_texter(Candidate, fields)
+        entity = Candidate._meta.table_name
         for record in records:
             cid = ids[record["number"]]
             rows = epreuves_for(reg, parse_options(record["options"]))
             registrations.extend((cid, code, option) for code, option in rows)
             entries.append(
-                {"action": "create", "entity": Candidate._meta.table_name, "entity_id": cid,
-                 "after": audit.record_text(Candidate, record), "reason": reason,
-                 "candidate_id": cid}
+                ("create", entity, str(cid), "", None, text([record[n] for n in fields]),
+                 reason, cid)
             )  # fmt: skip
-            entries.append(_registration_entry(cid, rows, reason))
+            entries.append(_registration_row(cid, rows, reason))
+            created.append(
+                counters.NewCandidate(
+                    cid, session_id, record["series"], record["status"], record["state"],
+                    record["lvb"], record["jury"], record["centre"], [code for code, _ in rows],
+                )
+            )  # fmt: skip
         sql.executemany(
             sql.insert_sql(Registration, ("candidate", "epreuve_code", "option_name")),
             registrations,
         )
-        counters.added(ids.values())  # the home and F4 counts, same transaction
-        audit.log_many(entries)
+        counters.created(created)  # the home and F4 counts, same transaction
+        audit.append_rows(entries, at=now)
     return [ids[r["number"]] for r in records]
 
 
@@ -278,8 +295,42 @@ def _db_value(name: str, value: Any) -> Any:
     return Candidate._meta.fields[name].db_value(value)
 
 
+_TEXT_FIELDS = (pw.CharField, pw.TextField)
+_INT_FIELDS = (pw.IntegerField, pw.ForeignKeyField)
+
+
+def _stored_values(names: Sequence[str]) -> Any:
+    """``values`` (of the fields ``names``, in order) -> as stored (:func:`_db_value`), made
+    once for a bulk insert: a text in a text field, an int in an integer field or a
+    reference, None, are stored as they are; the others go through :func:`_db_value`."""
+    plain: list[tuple[type, ...]] = []
+    for name in names:
+        field = Candidate._meta.fields[name]
+        if isinstance(field, _TEXT_FIELDS):
+            plain.append((str, type(None)))
+        elif isinstance(field, _INT_FIELDS) and not isinstance(field, pw.BooleanField):
+            plain.append((int, type(None)))
+        else:
+            plain.append((type(None),))
+    pairs = list(zip(names, plain, strict=True))
+
+    def stored(values: Sequence[Any]) -> list[Any]:
+        return [
+            value if type(value) in kinds else _db_value(name, value)
+            for (name, kinds), value in zip(pairs, values, strict=True)
+        ]
+
+    return stored
+
+
 def _chunked(values: Sequence[Any], size: int = 500) -> list[list[Any]]:
     return [list(values[i : i + size]) for i in range(0, len(values), size)]
+
+
+def _registration_row(cid: int, rows: list[tuple[str, str]], reason: str) -> tuple[Any, ...]:
+    """:func:`_registration_entry` in the stored form of :func:`audit.append_rows`."""
+    entry = _registration_entry(cid, rows, reason)
+    return ("create", "registration", str(cid), "epreuves", None, entry["after"], reason, cid)
 
 
 def _registration_entry(cid: int, rows: list[tuple[str, str]], reason: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ GRADE_ALIASES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class GradeLine:
     """A grade line accepted for writing: the stored value in hundredths or a code."""
 
@@ -89,20 +89,31 @@ class GradeMemo:
             cells.get("epreuve", "").strip(),
         )
 
-    def line(self, row: Row, candidates: Mapping[str, CandidateRef | None]) -> GradeLine | None:
-        """The line, when one of the same shape and note was accepted before; else None."""
-        cells = row.cells
-        cand = candidates.get(cells.get("ine", "").strip().upper().replace(" ", ""))
-        if cand is None:
-            return None
+    def find(
+        self, cand: CandidateRef, cells: Mapping[str, str]
+    ) -> tuple[str, int, str, int | None, str | None, str] | None:
+        """(épreuve, groupe, part, value, code, note cell) of a line of this candidate, when
+        one of the same shape and note was accepted before; else None."""
         shape = self.shapes.get(self._shape(cand, cells))
         if shape is None:
             return None
         code, group, part, precision = shape
-        note = self.notes.get((cells.get("note", "").strip(), precision))
+        cell = cells.get("note", "").strip()
+        note = self.notes.get((cell, precision))
         if note is None:
             return None
-        return GradeLine(row.line, cand.id, code, group, part, note[0], note[1], None)
+        return code, group, part, note[0], note[1], cell
+
+    def line(self, row: Row, candidates: Mapping[str, CandidateRef | None]) -> GradeLine | None:
+        """The line, when one of the same shape and note was accepted before; else None."""
+        cand = candidates.get(row.cells.get("ine", "").strip().upper().replace(" ", ""))
+        if cand is None:
+            return None
+        known = self.find(cand, row.cells)
+        if known is None:
+            return None
+        code, group, part, value, grade_code, _ = known
+        return GradeLine(row.line, cand.id, code, group, part, value, grade_code, None)
 
     def learn(self, row: Row, cand: CandidateRef, line: GradeLine, precision: str) -> None:
         self.shapes[self._shape(cand, row.cells)] = (line.code, line.group, line.part, precision)

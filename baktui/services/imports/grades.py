@@ -9,10 +9,12 @@ Grades are keyed by (candidate, épreuve, groupe), part-grades of composite spé
    integer per grade, to refuse a grade given twice) and the accepted lines go to a
    :class:`~baktui.services.imports.spool.Spool` on disk;
 2. the write, in ONE write transaction, batch by batch from the spool: what depends on the
-   stored grades is checked against the batch's candidates, new grades are inserted in bulk
-   with one audit "create" entry each (:func:`baktui.data.audit.append_rows`), corrections go
-   through ``audit.update`` (before and after kept). One refused line anywhere, or the import
-   cancelled (:mod:`baktui.services.imports.progress`), and the transaction rolls back.
+   stored grades is checked against the batch's candidates, then the batch is written by
+   :class:`~baktui.services.imports.grade_writer.GradeWriter` (new grades in bulk, one audit
+   entry each; corrections through ``audit.update``) and counted in the maintained counters
+   (the new grades from their own delta, the other candidates tracked). One refused line
+   anywhere, or the import cancelled (:mod:`baktui.services.imports.progress`), and the
+   transaction rolls back.
 """
 
 from __future__ import annotations
@@ -22,15 +24,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from baktui.data import audit, audit_chain, counters, sql
+from baktui.data import audit_chain, counters, sql
 from baktui.data.db import current_database, write_transaction
 from baktui.data.models import (
     Anonymat,
     ExamSession,
     Grade,
-    GradePart,
     Lot,
-    Registration,
     Result,
 )
 from baktui.rules.decision import SECOND_GROUPE
@@ -48,14 +48,15 @@ from baktui.services.imports.grade_lines import (
     check_second_group,
     parse_grade_row,
 )
+from baktui.services.imports.grade_writer import GradeWriter
 from baktui.services.imports.progress import ProgressFn, Ticker
 from baktui.services.imports.report import (
-    SOURCE,
     ImportReport,
     LineIssue,
     Refused,
     chunks,
     open_file,
+    plain_row,
     row_issues,
 )
 from baktui.services.imports.spool import Spool
@@ -210,38 +211,101 @@ def _check_file(
     reg = regulation_of(session_id)
     year = int(ExamSession.get_by_id(session_id).year)
     candidates: dict[str, CandidateRef | None] = {}
-    checked = _Checked()
-    codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number, for the keys
-    seen: set[int] = set()
-    twice: list[tuple[Row, int]] = []  # lines giving a grade already given, and its key
-    batch: list[Row] = []
+    keeper = _Keeper(spool)
+    batch: list[tuple[Row, str]] = []  # a row and its INE cell
     memo = GradeMemo()
 
     def flush() -> None:
-        wanted = {r.get("ine").upper().replace(" ", "") for r in batch} - candidates.keys()
+        # (not ``set - candidates.keys()``: that walks every candidate read so far)
+        wanted = {ine.upper().replace(" ", "") for _, ine in batch}
+        wanted = {ine for ine in wanted if ine not in candidates}
         if wanted:
             found = _load_candidates(session_id, wanted)
             for ine in wanted:
                 candidates[ine] = found.get(ine)
-        for row in batch:
-            _check_row(reg, year, table, row, candidates, report, checked, codes, seen, twice, spool, memo)  # fmt: skip
+        find, keep = memo.find, keeper.keep
+        for row, ine in batch:
+            # a line of a shape and note already accepted, no cell to refuse: kept as it is
+            cand = candidates.get(ine.upper().replace(" ", ""))
+            if cand is not None and plain_row(row):
+                known = find(cand, row.cells)
+                if known is not None:
+                    code, group, part, value, grade_code, note = known
+                    keep(row, cand.id, code, group, part, value, grade_code, None, ine, note)
+                    continue
+            _check_row(reg, year, table, row, candidates, report, keeper, memo)
         tick.add(len(batch))
         batch.clear()
 
     for row in table.rows():
         report.lines += 1
-        batch.append(row)
+        batch.append((row, row.cells.get("ine", "").strip()))
         if len(batch) >= batches.BATCH:
             flush()
     flush()
-    if twice:
-        _refuse_twice(table, twice, codes, spool, report)
-    return checked
+    if keeper.twice:
+        _refuse_twice(table, keeper.twice, keeper.codes, spool, report)
+    return keeper.checked
 
 
 def _key(codes: dict[tuple[str, str], int], cid: int, code: str, group: int, part: str) -> int:
     number = codes.setdefault((code, part), len(codes))
     return (cid * 4096 + number) * 4 + group
+
+
+class _Keeper:
+    """What the check pass keeps of each accepted line: its key (to refuse a grade given
+    twice), what the write pass checks across the file (:class:`_Checked`), the line spooled."""
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.checked = _Checked()
+        self.codes: dict[tuple[str, str], int] = {}  # (épreuve, part) -> small number
+        # candidate -> bits of the (épreuve, part, groupe) given: a few bytes per candidate
+        # where a set of 2.4 million keys took 150 MB
+        self.seen: dict[int, int] = {}
+        self.twice: list[tuple[Row, int]] = []  # lines giving a grade already given, its key
+
+    def keep(
+        self,
+        row: Row,
+        cid: int,
+        code: str,
+        group: int,
+        part: str,
+        value: int | None,
+        grade_code: str | None,
+        kept: int | None,
+        ine: str,
+        note: str,
+        errors: Sequence[LineIssue] = (),
+        report: ImportReport | None = None,
+    ) -> None:
+        """Keep an accepted line; one giving a grade given before goes to ``twice``, and one
+        with ``errors`` (its cells) is refused in ``report``."""
+        number = self.codes.get((code, part))
+        if number is None:
+            number = self.codes[(code, part)] = len(self.codes)
+        bit = 1 << (number * 4 + group)
+        given = self.seen.get(cid, 0)
+        if given & bit:
+            self.twice.append((row, _key(self.codes, cid, code, group, part)))
+            return
+        if errors:
+            report.errors.extend(errors)  # type: ignore[union-attr]
+            return
+        self.seen[cid] = given | bit
+        checked = self.checked
+        if group == 2:
+            checked.second_group.add(cid)
+            checked.subjects[cid].add(code)
+        else:
+            checked.first_group.add(cid)
+        if kept:
+            checked.kept.add((cid, code))
+        if part:
+            checked.parts.add((cid, code))
+        self.spool.add((row.line, cid, code, group, part, value, grade_code, kept, ine, note))
 
 
 def _check_row(
@@ -251,11 +315,7 @@ def _check_row(
     row: Row,
     candidates: dict[str, CandidateRef | None],
     report: ImportReport,
-    checked: _Checked,
-    codes: dict[tuple[str, str], int],
-    seen: set[int],
-    twice: list[tuple[Row, int]],
-    spool: Spool,
+    keeper: _Keeper,
     memo: GradeMemo,
 ) -> None:
     cell_errors = row_issues(table, row)
@@ -264,27 +324,9 @@ def _check_row(
     report.warnings.extend(warnings)
     report.infos.extend(infos)
     if line is not None:
-        key = _key(codes, line.candidate_id, line.code, line.group, line.part)
-        if key in seen:
-            twice.append((row, key))
-            return
-        if errors:
-            report.errors.extend(errors)
-            return
-        seen.add(key)
-        cid = line.candidate_id
-        if line.group == 2:
-            checked.second_group.add(cid)
-            checked.subjects[cid].add(line.code)
-        else:
-            checked.first_group.add(cid)
-        if line.kept_session:
-            checked.kept.add((cid, line.code))
-        if line.part:
-            checked.parts.add((cid, line.code))
-        spool.add(
-            (line.line, cid, line.code, line.group, line.part, line.value_centi,
-             line.grade_code, line.kept_session, row.get("ine"), row.get("note"))
+        keeper.keep(
+            row, line.candidate_id, line.code, line.group, line.part, line.value_centi,
+            line.grade_code, line.kept_session, row.get("ine"), row.get("note"), errors, report,
         )  # fmt: skip
         return
     report.errors.extend(errors)
@@ -319,6 +361,20 @@ def _refuse_twice(
         )
 
 
+class _Cells:
+    """The cells a refusal quotes (ine, note) of a batch's lines, by file line: looked up
+    only when a line is refused or warned about."""
+
+    def __init__(self, batch: Sequence[Spooled]) -> None:
+        self._batch = batch
+        self._by_line: dict[int, tuple[str, str]] | None = None
+
+    def of(self, line: int) -> tuple[str, str]:
+        if self._by_line is None:
+            self._by_line = {item[0]: (item[8], item[9]) for item in self._batch}
+        return self._by_line[line]
+
+
 def _write_file(
     session_id: int,
     path: Path,
@@ -339,13 +395,13 @@ def _write_file(
     # no other writer appends to the journal (nor commits audited rows) until the commit: the
     # ids of the rows inserted by batch are read back in order (see _create_rows)
     audit_chain.lock(current_database())
-    writer = _Writer(reason)
+    writer = GradeWriter(reason)
     in_file = (checked.kept, checked.parts)
     warned = len(report.warnings)
     refused = False
     for batch in spool.batches():
         lines = [GradeLine(*item[:8]) for item in batch]
-        cells = {item[0]: (item[8], item[9]) for item in batch}
+        cells = _Cells(batch)
         ids = sorted({line.candidate_id for line in lines})
         grades, parts = _existing_grades(ids)
         errors = len(report.errors)
@@ -360,8 +416,15 @@ def _write_file(
             registrations = _registrations(
                 ids, (line.candidate_id for line in lines if line.kept_session)
             )
-            with counters.tracking(ids):  # the maintained counters, in the same transaction
-                writer.write(lines, grades, parts, registrations, report)
+            # the maintained counters, in the same transaction: the new grades of the
+            # candidates given nothing else counted by their delta, the others tracked
+            simple = _new_grades_only(lines, grades, registrations)
+            with counters.tracking(set(ids) - simple), counters.counted_by_caller(simple):
+                created = writer.write(lines, grades, parts, registrations, report)
+                counters.new_grades(
+                    [(ln.candidate_id, ln.code, ln.grade_code) for ln in created
+                     if ln.group == 1 and ln.candidate_id in simple]
+                )  # fmt: skip
         tick.add(len(batch))
     if refused:
         del report.warnings[warned:]
@@ -369,11 +432,35 @@ def _write_file(
     tick.finished()
 
 
+def _new_grades_only(
+    lines: Sequence[GradeLine],
+    grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
+    registrations: dict[tuple[int, str], tuple[int, int | None]],
+) -> set[int]:
+    """The candidates of a batch whose lines change, of what the counters count, only new
+    first-group grades (see :func:`baktui.data.counters.new_grades`): no part-grade, no kept
+    grade, no first-group grade replaced, no registration's kept session cleared. Second-group
+    grades count for nothing."""
+    simple = {line.candidate_id for line in lines}
+    for line in lines:
+        if line.group != 1:
+            continue
+        cid = line.candidate_id
+        if (
+            line.part
+            or line.kept_session is not None
+            or (cid, line.code, 1) in grades
+            or (cid, line.code) in registrations
+        ):
+            simple.discard(cid)
+    return simple
+
+
 def _warn_decided(
     table: TableStream,
     lines: Sequence[GradeLine],
     report: ImportReport,
-    cells: dict[int, tuple[str, str]],
+    cells: _Cells,
 ) -> None:
     """A second-group grade of a candidate deliberated otherwise is written, with a warning."""
     ids = sorted({line.candidate_id for line in lines if line.group == 2})
@@ -388,7 +475,7 @@ def _warn_decided(
                     LineIssue(
                         line.line,
                         table.headers["ine"],
-                        cells[line.line][0],
+                        cells.of(line.line)[0],
                         f"candidat délibéré {decision}, pas au second groupe : note "
                         "enregistrée mais sans effet sur la délibération",
                     )
@@ -415,7 +502,7 @@ def _check_closed_slips(
     grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
     parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
     report: ImportReport,
-    cells: dict[int, tuple[str, str]],
+    cells: _Cells,
 ) -> None:
     """A grade of a closed slip is not changed behind it: its control totals would no longer
     hold. The line is refused until the slip is reopened (F4, Ctrl+R, audited)."""
@@ -444,144 +531,8 @@ def _check_closed_slips(
                 LineIssue(
                     line.line,
                     table.headers["note"],
-                    cells[line.line][1],
+                    cells.of(line.line)[1],
                     f"copie du lot {number}, bordereau clos : rouvrez-le (F4, Ctrl+R) avant "
                     "d'importer une note qui le change",
                 )
             )
-
-
-_GRADE_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
-                 "version", "group", "kept_session", "source")  # fmt: skip
-_PART_FIELDS = ("candidate", "epreuve_code", "value_centi", "code", "entered_by", "entered_at",
-                "part_code")  # fmt: skip
-
-
-class _Writer:
-    """Create, update or leave each grade of a batch (inside the import's transaction), all
-    audited: new grades inserted in bulk with one audit "create" entry each, corrections
-    through ``audit.update`` (before and after kept), as are the kept-session marks of the
-    registrations."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        self.who, self.now = audit.current_user(), audit.now_iso()
-        self.texts = {
-            Grade: audit.record_texter(Grade, _GRADE_FIELDS),
-            GradePart: audit.record_texter(GradePart, _PART_FIELDS),
-        }
-        # what every new grade's audit text ends with (source, who, when: the same for all)
-        tail = audit.record_text(Grade, {"source": SOURCE, "entered_by": self.who,
-                                         "entered_at": self.now})  # fmt: skip
-        self.tails = {Grade: "; " + tail if tail else ""}
-        self.inserts = {
-            Grade: sql.insert_sql(Grade, _GRADE_FIELDS),
-            GradePart: sql.insert_sql(GradePart, _PART_FIELDS),
-        }
-
-    def write(
-        self,
-        lines: Sequence[GradeLine],
-        grades: dict[tuple[int, str, int], tuple[int, int | None, str | None, int | None]],
-        parts: dict[tuple[int, str, str], tuple[int, int | None, str | None]],
-        registrations: dict[tuple[int, str], tuple[int, int | None]],
-        report: ImportReport,
-    ) -> None:
-        who, now, reason = self.who, self.now, self.reason
-        new_grades: list[GradeLine] = []
-        new_parts: list[GradeLine] = []
-        for line in lines:
-            if line.part:
-                stored_part = parts.get((line.candidate_id, line.code, line.part))
-                if stored_part is None:
-                    new_parts.append(line)
-                    report.created += 1
-                elif (stored_part[1], stored_part[2]) == (line.value_centi, line.grade_code):
-                    report.unchanged += 1
-                else:
-                    audit.update(
-                        GradePart,
-                        stored_part[0],
-                        {"value_centi": line.value_centi, "code": line.grade_code,
-                         "entered_by": who, "entered_at": now},
-                        reason=f"{reason}, ligne {line.line}",
-                    )  # fmt: skip
-                    report.updated += 1
-                continue
-            stored = grades.get((line.candidate_id, line.code, line.group))
-            values = (line.value_centi, line.grade_code, line.kept_session)
-            if stored is None:
-                new_grades.append(line)
-                report.created += 1
-            elif (stored[1], stored[2], stored[3]) == values:
-                report.unchanged += 1
-                continue
-            else:
-                audit.update(
-                    Grade,
-                    stored[0],
-                    {"value_centi": line.value_centi, "code": line.grade_code,
-                     "kept_session": line.kept_session, "source": SOURCE, "entered_by": who,
-                     "entered_at": now},
-                    reason=f"{reason}, ligne {line.line}",
-                )  # fmt: skip
-                report.updated += 1
-            registration = registrations.get((line.candidate_id, line.code))
-            if line.group == 1 and registration and registration[1] != line.kept_session:
-                audit.update(
-                    Registration,
-                    registration[0],
-                    {"kept_session": line.kept_session},
-                    reason=f"{reason}, ligne {line.line}",
-                )
-        self._create(Grade, new_grades)
-        self._create(GradePart, new_parts)
-
-    def _create(self, model: type[Grade] | type[GradePart], lines: Sequence[GradeLine]) -> None:
-        """Insert new grades (or part-grades) in one statement, then one audit "create" entry
-        per row, its text built once from the inserted values."""
-        if not lines:
-            return
-        who, now = self.who, self.now
-        if model is Grade:
-            rows = [
-                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now, 1,
-                 line.group, line.kept_session, SOURCE)
-                for line in lines
-            ]  # fmt: skip
-        else:
-            rows = [
-                (line.candidate_id, line.code, line.value_centi, line.grade_code, who, now,
-                 line.part)
-                for line in lines
-            ]  # fmt: skip
-        key = model.id
-        last = model.select(key).order_by(key.desc()).limit(1).scalar() or 0
-        sql.executemany(self.inserts[model], rows)
-        # the rows just inserted, in order (the journal is locked: no other writer in between)
-        ids = [pk for (pk,) in sql.fetch(model.select(key).where(key > last).order_by(key))]
-        if len(ids) != len(rows):
-            raise RuntimeError(f"{len(ids)} {model._meta.table_name} ids for {len(rows)} rows")
-        entity = model._meta.table_name
-        reason = self.reason
-        tail = self.tails.get(model, "")
-        entries = []
-        if model is Grade:
-            for pk, line in zip(ids, lines, strict=True):
-                value, code, kept = line.value_centi, line.grade_code, line.kept_session
-                text = (
-                    f"candidate={line.candidate_id}; epreuve_code={line.code}; group={line.group}"
-                )
-                if value is not None:
-                    text += f"; value_centi={value}"
-                if code:
-                    text += f"; code={code}"
-                if kept is not None:
-                    text += f"; kept_session={kept}"
-                entries.append(("create", entity, str(pk), "", None, text + tail,
-                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
-        else:
-            for pk, row, line in zip(ids, rows, lines, strict=True):
-                entries.append(("create", entity, str(pk), "", None, self.texts[model](row),
-                                f"{reason}, ligne {line.line}", line.candidate_id))  # fmt: skip
-        audit.append_rows(entries, at=self.now)

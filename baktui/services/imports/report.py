@@ -219,13 +219,22 @@ def row_issues(table: Table | TableStream, row: Row) -> list[LineIssue]:
         issues.append(
             LineIssue(row.line, "", "", "valeurs au-delà des colonnes de l'en-tête (séparateur ?)")
         )
-    joined = "".join(row.cells.values())
-    if joined.isprintable() and len(joined) <= CELL_MAX:  # the common case, in C
+    if _plain_cells(row):
         return issues
     for key, value in row.cells.items():
         if message := text_error(value.strip(), CELL_MAX):
             issues.append(LineIssue(row.line, table.headers[key], value, message))
     return issues
+
+
+def _plain_cells(row: Row) -> bool:
+    joined = "".join(row.cells.values())
+    return joined.isprintable() and len(joined) <= CELL_MAX  # the common case, in C
+
+
+def plain_row(row: Row) -> bool:
+    """True when :func:`row_issues` finds nothing in the row (checked in C, the common case)."""
+    return not row.extra and _plain_cells(row)
 
 
 def cell_issues(table: Table) -> list[LineIssue]:

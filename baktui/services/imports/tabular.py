@@ -230,11 +230,13 @@ def _csv_records(path: Path) -> tuple[Iterator[tuple[int, list[str]]], str, str,
             cells = 0
             try:
                 for record in reader:
-                    _check_row(path, reader.line_num, len(record))
-                    cells += len(record)
+                    width = len(record)
+                    if reader.line_num > MAX_ROWS or width > MAX_COLUMNS:
+                        _check_row(path, reader.line_num, width)
+                    cells += width
                     if cells > MAX_CELLS:
                         raise TableError(_too_many_cells(path))
-                    if not any(cell.strip() for cell in record):
+                    if not "".join(record).strip():  # no cell but spaces
                         continue
                     # line_num is the last physical line read: the record's line for one-line
                     # records
@@ -382,8 +384,13 @@ def _stream(
     unnamed = [i for i, key in enumerate(keys) if not key]
     width = len(keys)
 
+    named_keys = [key for _, key in named]
+
     def rows(line: int, record: list[str]) -> Row:
         size = len(record)
+        if not unnamed and size >= width:  # the common case: every column named, all there
+            cells = dict(zip(named_keys, record, strict=False))  # the cells past: extra
+            return Row(line, cells, size > width and any(c.strip() for c in record[width:]))
         cells = {key: record[i] for i, key in named if i < size}
         extra = (size > width and any(cell.strip() for cell in record[width:])) or any(
             record[i].strip() for i in unnamed if i < size
