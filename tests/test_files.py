@@ -382,3 +382,18 @@ def test_a_busy_base_is_not_shown_as_an_unexpected_error() -> None:
     shown = error_text(peewee.OperationalError("database is locked"))
     assert shown.startswith("Rien n'est enregistré : la base est tenue en écriture")
     assert "inattendue" not in shown
+
+
+def test_a_device_or_a_pipe_keeps_its_rights(tmp_path: Path) -> None:
+    """Output sent to /dev/null or a pipe: tightening concerns the office's files and folders,
+    never a special file (run as root, it once left /dev/null 0640 for the whole machine)."""
+    pipe = tmp_path / "sortie"
+    os.mkfifo(pipe, 0o666)
+    os.chmod(pipe, 0o666)
+    assert files.tighten(pipe) is None
+    assert stat.S_IMODE(os.stat(pipe).st_mode) == 0o666
+    loose = tmp_path / "notes.csv"
+    loose.write_text("x")
+    os.chmod(loose, 0o666)
+    assert files.tighten(loose) is not None  # a regular file is tightened
+    assert stat.S_IMODE(os.stat(loose).st_mode) & 0o007 == 0

@@ -126,6 +126,8 @@ def tighten(path: Path, given: Rights | None = None) -> str | None:
         info = os.stat(path)
     except OSError:  # absent, or in a folder this account may not search
         return None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        return None  # /dev/null, a pipe, a terminal given as output: never the system's rights
     mode = stat.S_IMODE(info.st_mode)
     if stat.S_ISDIR(info.st_mode) and mode & stat.S_ISVTX:
         return None  # a shared folder by design (/tmp): its files keep their own rights
