@@ -131,6 +131,20 @@ async def _type_name(pilot: Pilot[None], screen: JuriesScreen) -> Input:
     return query
 
 
+def _told(app: BaktuiApp) -> list[tuple[str, str]]:
+    """Every notification the app shows, as (message, severity), kept: a toast expires after
+    its timeout, which a loaded machine can outlast before the test looks."""
+    told: list[tuple[str, str]] = []
+    real = app.notify
+
+    def recording(message: object, *args: object, **kwargs: object) -> None:
+        told.append((str(message), str(kwargs.get("severity", "information"))))
+        real(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = recording  # type: ignore[method-assign]
+    return told
+
+
 async def _type_while_held(pilot: Pilot[None], gate: Gate, screen: JuriesScreen) -> None:
     """The write is held in its thread: type a name meanwhile; then let the write go."""
     assert await asyncio.to_thread(gate.entered.wait, 5), "the write never started"
@@ -320,6 +334,7 @@ async def test_absence_and_replacement_off_the_ui_thread(
     examiner = Examiner.get_by_id(mission.examiner_id)
     dbmod.close_database()
     app = BaktuiApp(str(demo))
+    told = _told(app)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open_f5(pilot)
         await pilot.press("e")
@@ -354,8 +369,8 @@ async def test_absence_and_replacement_off_the_ui_thread(
         new = Assignment.get(Assignment.replaces == mission.id)
         assert new.examiner_id == first.examiner_id
         assert Assignment.get_by_id(mission.id).state == "remplacee"
-        assert [n.message for n in app._notifications if n.severity == "error"] == []
-        notes = [n.message for n in app._notifications]
+        assert [m for m, severity in told if severity == "error"] == []
+        notes = [m for m, _ in told]
         assert any("remplace" in m and "Convocation :" in m for m in notes)
         board = screen.day_board.board  # refreshed once the replacement was written
         assert board is not None and mission.id not in {n.assignment_id for n in board.needs}
