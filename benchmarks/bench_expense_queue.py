@@ -23,6 +23,16 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import (
+    OLDER_SCHEMA,
+    Executed,
+    demo_if_absent,
+    older_schema,
+    percentiles,
+    raw_read,
+    statements,
+)
+
 from baktui.data import db as dbmod
 from baktui.data.models import ExamSession, ExpenseClaim
 from baktui.services.claims import queue
@@ -31,37 +41,9 @@ FILTERS = (("service_fait",), ("declaree",), ("declaree", "service_fait"))
 PAGE = 100
 
 
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95, ordered[-1]
-
-
-def statements(session_id: int, states: tuple[str, ...], offset: int) -> list[tuple[str, object]]:
+def page_statements(session_id: int, states: tuple[str, ...], offset: int) -> Executed:
     """The SQL statements (and parameters) one page runs."""
-    db = dbmod.current_database()
-    original = db.execute_sql
-    executed: list[tuple[str, object]] = []
-
-    def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
-        executed.append((sql, params))
-        return original(sql, params, *args, **kwargs)
-
-    db.execute_sql = counting  # type: ignore[method-assign]
-    try:
-        queue(session_id, states=states, offset=offset, limit=PAGE)
-    finally:
-        db.execute_sql = original  # type: ignore[method-assign]
-    return executed
-
-
-def raw_read(executed: list[tuple[str, object]]) -> float:
-    """The same statements on the driver's cursor, every row fetched, in milliseconds."""
-    cursor = dbmod.current_database().cursor()
-    started = time.perf_counter()
-    for sql, params in executed:
-        cursor.execute(sql, params or ()).fetchall()
-    return (time.perf_counter() - started) * 1000
+    return statements(lambda: queue(session_id, states=states, offset=offset, limit=PAGE))
 
 
 def main() -> int:
@@ -72,12 +54,10 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=5, help="pages per filter, spread over it")
     args = parser.parse_args()
     path = Path(args.db)
-    if not path.exists():
-        from baktui.demo import build_demo
-
-        print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
-        build_demo(str(path), candidates=args.size)
-        dbmod.close_database()
+    demo_if_absent(path, args.size)
+    if older_schema(path):
+        print(OLDER_SCHEMA.format(path=path))
+        return 2
     dbmod.open_database(str(path))
     try:
         session_id = ExamSession.select(ExamSession.id).order_by(ExamSession.id).scalar()
@@ -91,7 +71,7 @@ def main() -> int:
             step = max(PAGE, (total // max(1, args.pages)) // PAGE * PAGE)
             pages += [(states, offset) for offset in range(0, max(total, 1), step)][: args.pages]
         queue(session_id, states=FILTERS[0], limit=PAGE)  # warm the caches
-        replayed = {page: statements(session_id, *page) for page in pages}
+        replayed = {page: page_statements(session_id, *page) for page in pages}
         samples: list[float] = []
         cpu: list[float] = []
         raw: list[float] = []

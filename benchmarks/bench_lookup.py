@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_common import percentiles
+
 from baktui.data import db as dbmod
 from baktui.data.models import Anonymat, Candidate, Etablissement, Jury
 from baktui.rules.identifiers import fold
@@ -41,12 +43,6 @@ from baktui.services.sessions import current_session
 
 HIGH = "\uffff"
 LIMIT = 51
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95, ordered[-1]
 
 
 def timed(run: Callable[[], object], repeat: int) -> list[float]:

@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_common import demo_if_absent, percentiles
+
 from baktui.data import db as dbmod
 from baktui.services.readiness import PAGE, jury_blockers, readiness
 from baktui.services.sessions import current_session
@@ -41,12 +43,6 @@ BASELINE = (
     'AND g."group" = 1 WHERE c.session_id = ? AND r.kept_session IS NULL '
     "AND g.value_centi IS NULL AND g.code IS NULL GROUP BY c.jury_id",
 )
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95, ordered[-1]
 
 
 def timed(run: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
@@ -94,12 +90,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     path = Path(args.db)
-    if not path.exists():
-        from baktui.demo import build_demo
-
-        print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
-        build_demo(str(path), candidates=args.size)
-        dbmod.close_database()
+    demo_if_absent(path, args.size)
     dbmod.open_database(str(path))
     try:
         session = current_session()

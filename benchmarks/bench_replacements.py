@@ -23,13 +23,21 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import closing
 from pathlib import Path
+
+from bench_common import (
+    OLDER_SCHEMA,
+    Executed,
+    demo_if_absent,
+    older_schema,
+    percentiles,
+    raw_read,
+    statements,
+)
 
 from baktui.data import db as dbmod
 from baktui.data.models import Absence, Assignment, Examiner
@@ -37,12 +45,6 @@ from baktui.rules.identifiers import fold
 from baktui.services.replacements import rank_replacements
 
 ACTIVE = ("prevue", "convoquee")
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95, ordered[-1]
 
 
 def uncovered() -> list[int]:
@@ -84,41 +86,9 @@ def add_examiners(count: int) -> None:
             Examiner.insert_many(rows[start : start + 200]).execute()
 
 
-def statements(assignment_id: int) -> list[tuple[str, object]]:
+def ranking_statements(assignment_id: int) -> Executed:
     """The SQL statements (and parameters) one ranking runs."""
-    db = dbmod.current_database()
-    original = db.execute_sql
-    executed: list[tuple[str, object]] = []
-
-    def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
-        executed.append((sql, params))
-        return original(sql, params, *args, **kwargs)
-
-    db.execute_sql = counting  # type: ignore[method-assign]
-    try:
-        rank_replacements(assignment_id)
-    finally:
-        db.execute_sql = original  # type: ignore[method-assign]
-    return executed
-
-
-def raw_read(executed: list[tuple[str, object]]) -> float:
-    """The raw baseline: the same statements run on the driver's cursor and every row fetched
-    (reading the same rows, with nothing checked, sorted or worded), in milliseconds."""
-    cursor = dbmod.current_database().cursor()
-    started = time.perf_counter()
-    for sql, params in executed:
-        cursor.execute(sql, params or ()).fetchall()
-    return (time.perf_counter() - started) * 1000
-
-
-def _older_schema(path: Path) -> bool:
-    """Whether opening the SQLite base would migrate it (this benchmark only reads it)."""
-    from baktui.data.migrations import LATEST_VERSION
-
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-        (version,) = connection.execute("SELECT MAX(version) FROM schema_version").fetchone()
-    return int(version or 0) < LATEST_VERSION
+    return statements(lambda: rank_replacements(assignment_id))
 
 
 def main() -> int:
@@ -130,17 +100,9 @@ def main() -> int:
     parser.add_argument("--extra", type=int, default=0, help="examiners added first (a copy)")
     args = parser.parse_args()
     path = Path(args.db)
-    if not path.exists():
-        from baktui.demo import build_demo
-
-        print(f"building the demo ({args.size} candidates) in {path}…", flush=True)
-        build_demo(str(path), candidates=args.size)
-        dbmod.close_database()
-    if not args.extra and _older_schema(path):
-        print(
-            f"{path} has an older schema than this baktui: opening it would migrate it (a "
-            "write). Copy it first (or give --extra N, which works on a copy)."
-        )
+    demo_if_absent(path, args.size)
+    if not args.extra and older_schema(path):
+        print(OLDER_SCHEMA.format(path=path), "(Or give --extra N, which works on a copy.)")
         return 2
     target = path
     if args.extra:
@@ -157,7 +119,7 @@ def main() -> int:
         examiners = Examiner.select().count()
         rank_replacements(missions[0])  # warm the caches
         missions = missions[:: max(1, len(missions) // args.missions)]
-        replayed = {a: statements(a) for a in missions}
+        replayed = {a: ranking_statements(a) for a in missions}
         samples: list[float] = []
         cpu: list[float] = []
         raw: list[float] = []
