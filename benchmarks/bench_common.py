@@ -4,6 +4,7 @@ benchmark that only reads (opening an older base would migrate it: a write)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import statistics
 import time
@@ -49,6 +50,29 @@ def raw_read(executed: Executed) -> float:
     for sql, params in executed:
         cursor.execute(sql, params or ()).fetchall()
     return (time.perf_counter() - started) * 1000
+
+
+def report(
+    what: str,
+    unit: str,
+    samples: list[float],
+    cpu: list[float],
+    raw: list[float],
+    replayed: list[Executed],
+) -> str:
+    """The figures of a read benchmark: p50 / p95 / max of the calls (and their CPU time), the
+    statements per call, the raw replay's p50 / p95 and the ratios, with the load average."""
+    p50, p95, worst = percentiles(samples)
+    raw50, raw95, _ = percentiles(raw)
+    queries = sorted({len(executed) for executed in replayed})
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return (
+        f"{what} (load {load}): p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
+        f"(CPU p50 {statistics.median(cpu):.1f} ms); "
+        f"queries per {unit}: {', '.join(map(str, queries))}\n"
+        f"raw baseline (the same statements, every row fetched): p50 {raw50:.1f} ms, "
+        f"p95 {raw95:.1f} ms; ratio p50 {p50 / raw50:.2f}×, p95 {p95 / raw95:.2f}×"
+    )
 
 
 def demo_if_absent(path: Path, size: int) -> None:

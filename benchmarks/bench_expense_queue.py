@@ -17,8 +17,6 @@ Target (issue 18): a page in 0.2 s at 700 000 candidates.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,8 +26,8 @@ from bench_common import (
     Executed,
     demo_if_absent,
     older_schema,
-    percentiles,
     raw_read,
+    report,
     statements,
 )
 
@@ -82,19 +80,11 @@ def main() -> int:
                 samples.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.thread_time() - started_cpu) * 1000)
                 raw.append(raw_read(replayed[(states, offset)]))
-        p50, p95, worst = percentiles(samples)
-        raw50, raw95, _ = percentiles(raw)
-        queries = sorted({len(executed) for executed in replayed.values()})
         claims = ExpenseClaim.select().where(ExpenseClaim.session == session_id).count()
-        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
         print(
-            f"{len(pages)} pages of {PAGE} × {args.repeat}, {claims} claims (load {load}): "
-            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
-            f"(CPU p50 {statistics.median(cpu):.1f} ms); "
-            f"queries per page: {', '.join(map(str, queries))}\n"
-            f"raw baseline (the same statements, every row fetched): p50 {raw50:.1f} ms, "
-            f"p95 {raw95:.1f} ms; ratio p50 {p50 / raw50:.2f}×, p95 {p95 / raw95:.2f}×"
-        )
+            report(f"{len(pages)} pages of {PAGE} × {args.repeat}, {claims} claims", "page",
+                   samples, cpu, raw, list(replayed.values()))
+        )  # fmt: skip
     finally:
         dbmod.close_database()
     return 0

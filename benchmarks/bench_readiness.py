@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_common import demo_if_absent, percentiles
+from bench_common import demo_if_absent, percentiles, statements
 
 from baktui.data import db as dbmod
 from baktui.services.readiness import PAGE, jury_blockers, readiness
@@ -67,20 +67,7 @@ def show(name: str, wall: list[float], cpu: list[float], extra: str = "") -> flo
 
 
 def count_queries(run: Callable[[], object]) -> int:
-    db = dbmod.current_database()
-    original = db.execute_sql
-    executed: list[str] = []
-
-    def counting(sql: str, params: object = None, *args: object, **kwargs: object) -> object:
-        executed.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    db.execute_sql = counting  # type: ignore[method-assign]
-    try:
-        run()
-    finally:
-        db.execute_sql = original  # type: ignore[method-assign]
-    return len(executed)
+    return len(statements(run))
 
 
 def main() -> int:

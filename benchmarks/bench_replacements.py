@@ -21,9 +21,7 @@ is refused.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -34,8 +32,8 @@ from bench_common import (
     Executed,
     demo_if_absent,
     older_schema,
-    percentiles,
     raw_read,
+    report,
     statements,
 )
 
@@ -130,18 +128,10 @@ def main() -> int:
                 samples.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.thread_time() - started_cpu) * 1000)
                 raw.append(raw_read(replayed[assignment_id]))
-        p50, p95, worst = percentiles(samples)
-        raw50, raw95, _ = percentiles(raw)
-        queries = sorted({len(executed) for executed in replayed.values()})
-        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
         print(
-            f"{len(missions)} missions × {args.repeat}, {examiners} examiners (load {load}): "
-            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms "
-            f"(CPU p50 {statistics.median(cpu):.1f} ms); "
-            f"queries per ranking: {', '.join(map(str, queries))}\n"
-            f"raw baseline (the same statements, every row fetched): p50 {raw50:.1f} ms, "
-            f"p95 {raw95:.1f} ms; ratio p50 {p50 / raw50:.2f}×, p95 {p95 / raw95:.2f}×"
-        )
+            report(f"{len(missions)} missions × {args.repeat}, {examiners} examiners", "ranking",
+                   samples, cpu, raw, list(replayed.values()))
+        )  # fmt: skip
     finally:
         dbmod.close_database()
     return 0
