@@ -52,16 +52,22 @@ def raw_read(executed: Executed) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def report(
-    what: str,
-    unit: str,
-    samples: list[float],
-    cpu: list[float],
-    raw: list[float],
-    replayed: list[Executed],
-) -> str:
-    """The figures of a read benchmark: p50 / p95 / max of the calls (and their CPU time), the
-    statements per call, the raw replay's p50 / p95 and the ratios, with the load average."""
+def against_raw(calls: list[Callable[[], object]], repeat: int, what: str, unit: str) -> str:
+    """Run each call ``repeat`` times, each time followed by the raw replay of its statements
+    (captured once: alternately, so that both see the same load); the figures: p50 / p95 / max
+    of the calls (and their CPU time), the statements per call, the raw replay's p50 / p95 and
+    the ratios, with the load average."""
+    replayed = [statements(call) for call in calls]
+    samples: list[float] = []
+    cpu: list[float] = []
+    raw: list[float] = []
+    for _ in range(repeat):
+        for call, executed in zip(calls, replayed, strict=True):
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            call()
+            samples.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+            raw.append(raw_read(executed))
     p50, p95, worst = percentiles(samples)
     raw50, raw95, _ = percentiles(raw)
     queries = sorted({len(executed) for executed in replayed})

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 from bench_common import (
     OLDER_SCHEMA,
-    Executed,
+    against_raw,
     demo_if_absent,
     older_schema,
-    raw_read,
-    report,
-    statements,
 )
 
 from baktui.data import db as dbmod
@@ -37,11 +34,6 @@ from baktui.services.claims import queue
 
 FILTERS = (("service_fait",), ("declaree",), ("declaree", "service_fait"))
 PAGE = 100
-
-
-def page_statements(session_id: int, states: tuple[str, ...], offset: int) -> Executed:
-    """The SQL statements (and parameters) one page runs."""
-    return statements(lambda: queue(session_id, states=states, offset=offset, limit=PAGE))
 
 
 def main() -> int:
@@ -69,22 +61,11 @@ def main() -> int:
             step = max(PAGE, (total // max(1, args.pages)) // PAGE * PAGE)
             pages += [(states, offset) for offset in range(0, max(total, 1), step)][: args.pages]
         queue(session_id, states=FILTERS[0], limit=PAGE)  # warm the caches
-        replayed = {page: page_statements(session_id, *page) for page in pages}
-        samples: list[float] = []
-        cpu: list[float] = []
-        raw: list[float] = []
-        for _ in range(args.repeat):
-            for states, offset in pages:  # the page, then its raw baseline, alternately
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                queue(session_id, states=states, offset=offset, limit=PAGE)
-                samples.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.thread_time() - started_cpu) * 1000)
-                raw.append(raw_read(replayed[(states, offset)]))
         claims = ExpenseClaim.select().where(ExpenseClaim.session == session_id).count()
-        print(
-            report(f"{len(pages)} pages of {PAGE} × {args.repeat}, {claims} claims", "page",
-                   samples, cpu, raw, list(replayed.values()))
-        )  # fmt: skip
+        calls = [partial(queue, session_id, states=states, offset=offset, limit=PAGE)
+                 for states, offset in pages]  # fmt: skip
+        what = f"{len(pages)} pages of {PAGE} × {args.repeat}, {claims} claims"
+        print(against_raw(calls, args.repeat, what, "page"))
     finally:
         dbmod.close_database()
     return 0

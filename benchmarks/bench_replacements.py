@@ -24,17 +24,14 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 
 from bench_common import (
     OLDER_SCHEMA,
-    Executed,
+    against_raw,
     demo_if_absent,
     older_schema,
-    raw_read,
-    report,
-    statements,
 )
 
 from baktui.data import db as dbmod
@@ -84,11 +81,6 @@ def add_examiners(count: int) -> None:
             Examiner.insert_many(rows[start : start + 200]).execute()
 
 
-def ranking_statements(assignment_id: int) -> Executed:
-    """The SQL statements (and parameters) one ranking runs."""
-    return statements(lambda: rank_replacements(assignment_id))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="/tmp/bench-f5.sqlite")
@@ -117,21 +109,9 @@ def main() -> int:
         examiners = Examiner.select().count()
         rank_replacements(missions[0])  # warm the caches
         missions = missions[:: max(1, len(missions) // args.missions)]
-        replayed = {a: ranking_statements(a) for a in missions}
-        samples: list[float] = []
-        cpu: list[float] = []
-        raw: list[float] = []
-        for _ in range(args.repeat):
-            for assignment_id in missions:  # the ranking, then its raw baseline, alternately
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                rank_replacements(assignment_id)
-                samples.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.thread_time() - started_cpu) * 1000)
-                raw.append(raw_read(replayed[assignment_id]))
-        print(
-            report(f"{len(missions)} missions × {args.repeat}, {examiners} examiners", "ranking",
-                   samples, cpu, raw, list(replayed.values()))
-        )  # fmt: skip
+        calls = [partial(rank_replacements, assignment_id) for assignment_id in missions]
+        what = f"{len(missions)} missions × {args.repeat}, {examiners} examiners"
+        print(against_raw(calls, args.repeat, what, "ranking"))
     finally:
         dbmod.close_database()
     return 0
